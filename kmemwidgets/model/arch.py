@@ -1,0 +1,198 @@
+"""Architecture profiles: the virtual layout and the zone boundaries of a machine.
+
+* ``i386``: the classic 3G/1G split (``arch/x86/Kconfig`` VMSPLIT_3G, PAGE_OFFSET
+  0xC0000000), ZONE_DMA below 16 MiB, ZONE_NORMAL up to the lowmem limit and
+  ZONE_HIGHMEM above it (``arch/x86/mm/init.c`` ``zone_sizes_init``). The lowmem limit
+  is ``MAXMEM = VMALLOC_END - PAGE_OFFSET - __VMALLOC_RESERVE``
+  (``arch/x86/include/asm/pgtable_32_areas.h``), a few MiB under the historical 896 MiB.
+* ``x86_64``: ZONE_DMA, ZONE_DMA32 below 4 GiB, ZONE_NORMAL; the direct map starts at
+  0xffff888000000000 (``Documentation/arch/x86/x86_64/mm.rst``).
+* ``arm32``: PAGE_OFFSET 0xC0000000, the kernel at PAGE_OFFSET + TEXT_OFFSET (0x8000)
+  and ``swapper_pg_dir`` 16 KiB below it (``arch/arm/kernel/head.S``); lowmem ends
+  where the 240 MiB default vmalloc area begins (``arch/arm/mm/mmu.c``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .units import PAGE_SHIFT, PAGE_SIZE, SZ_1M
+from .zone_types import ZONE_DMA, ZONE_DMA32, ZONE_HIGHMEM, ZONE_NORMAL
+
+VMALLOC_OFFSET = 8 * SZ_1M          # the hole between lowmem and vmalloc that catches overruns
+
+
+@dataclass(frozen=True)
+class Region:
+    """A named range of kernel virtual addresses, ``[start, end)``."""
+    name: str
+    start: int
+    end: int
+
+    def __contains__(self, addr: int) -> bool:
+        return self.start <= addr < self.end
+
+
+@dataclass(frozen=True)
+class Arch:
+    """One machine's layout, computed from the architecture and the RAM size."""
+    name: str
+    bits: int
+    ram: int                          # bytes of RAM actually used (after highmem caps)
+    page_offset: int                  # start of the direct (linear) map
+    task_size: int                    # top of user space
+    max_pfn: int
+    max_low_pfn: int                  # end of the direct-mapped lowmem
+    zone_ranges: tuple[tuple[int, int, int], ...]   # (zone type, start pfn, end pfn)
+    regions: tuple[Region, ...]       # vmalloc, pkmap, fixmap, kernel text, ...
+    kernel_phys: int                  # physical load address of the kernel image
+    kernel_image_size: int
+    struct_page_size: int             # bytes of mem_map per frame
+    pgtable_levels: tuple[int, ...]   # index bits per level, top first, then the page offset
+    notes: tuple[str, ...] = field(default=())
+    text_offset: int = 0
+    swapper_pg_dir: int = 0           # kernel virtual address of the kernel's page directory
+
+    @property
+    def has_highmem(self) -> bool:
+        return any(z == ZONE_HIGHMEM for z, _, _ in self.zone_ranges)
+
+    @property
+    def has_dma32(self) -> bool:
+        return any(z == ZONE_DMA32 for z, _, _ in self.zone_ranges)
+
+    @property
+    def high_memory(self) -> int:
+        """Kernel virtual address just past the direct-mapped lowmem."""
+        return self.page_offset + (self.max_low_pfn << PAGE_SHIFT)
+
+    def region(self, name: str) -> Region:
+        for r in self.regions:
+            if r.name == name:
+                return r
+        raise KeyError(name)
+
+    def region_of(self, vaddr: int) -> Region | None:
+        for r in self.regions:
+            if vaddr in r:
+                return r
+        return None
+
+    @property
+    def address_bits(self) -> int:
+        return sum(self.pgtable_levels)
+
+
+def _round_down(x: int, a: int) -> int:
+    return x & ~(a - 1)
+
+
+def i386(ram: int, pae: bool = False) -> Arch:
+    """The 32-bit x86 layout with HIGHMEM4G (or HIGHMEM64G/PAE when *pae*)."""
+    page_offset = 0xC0000000
+    notes = []
+    cap = (64 << 30) if pae else (4 << 30)
+    if ram > cap:
+        notes.append(f"Warning: only {cap >> 30}GB will be used."
+                     + ("" if pae else " Use a HIGHMEM64G enabled kernel!"))
+        ram = cap
+    # Top of the address space, from arch/x86/include/asm/pgtable_32_areas.h: fixmap and
+    # cpu_entry_area under FIXADDR_TOP, then pkmap (PMD-aligned), then a 2-page gap.
+    last_pkmap = 512 if pae else 1024
+    pmd = (2 << 20) if pae else (4 << 20)
+    fixaddr_top = 0xFFFFF000
+    pkmap_base = 0xFF800000
+    assert pkmap_base % pmd == 0
+    pkmap_end = pkmap_base + last_pkmap * PAGE_SIZE
+    vmalloc_end = pkmap_base - 2 * PAGE_SIZE
+    vmalloc_reserve = 128 * SZ_1M                 # __VMALLOC_RESERVE, arch/x86/mm/pgtable_32.c
+    maxmem = vmalloc_end - page_offset - vmalloc_reserve
+    max_pfn = ram >> PAGE_SHIFT
+    max_low_pfn = min(max_pfn, maxmem >> PAGE_SHIFT)
+    high_memory = page_offset + (max_low_pfn << PAGE_SHIFT)
+    vmalloc_start = high_memory + VMALLOC_OFFSET
+    dma_end = min(16 * SZ_1M >> PAGE_SHIFT, max_low_pfn)
+    zones = [(ZONE_DMA, 0, dma_end)]
+    if max_low_pfn > dma_end:
+        zones.append((ZONE_NORMAL, dma_end, max_low_pfn))
+    if max_pfn > max_low_pfn:
+        zones.append((ZONE_HIGHMEM, max_low_pfn, max_pfn))
+        notes.append(f"{(max_pfn - max_low_pfn) >> (20 - PAGE_SHIFT)}MB HIGHMEM available.")
+    notes.append(f"{max_low_pfn >> (20 - PAGE_SHIFT)}MB LOWMEM available.")
+    kernel_phys = 16 * SZ_1M if ram >= 48 * SZ_1M else SZ_1M     # CONFIG_PHYSICAL_START
+    regions = (
+        Region("user", 0, page_offset),
+        Region("lowmem", page_offset, high_memory),
+        Region("vmalloc", vmalloc_start, vmalloc_end),
+        Region("pkmap", pkmap_base, pkmap_end),
+        Region("fixmap", pkmap_end, fixaddr_top + PAGE_SIZE),
+    )
+    return Arch("i386", 32, ram, page_offset, page_offset, max_pfn, max_low_pfn, tuple(zones),
+                regions, kernel_phys, 8 * SZ_1M, 32,
+                (2, 9, 9, 12) if pae else (10, 10, 12), tuple(notes),
+                swapper_pg_dir=page_offset + kernel_phys + 6 * SZ_1M)
+
+
+def x86_64(ram: int) -> Arch:
+    """The 4-level x86_64 layout: everything is lowmem, zones DMA, DMA32, Normal."""
+    page_offset = 0xFFFF888000000000
+    max_pfn = ram >> PAGE_SHIFT
+    dma_end = min(16 * SZ_1M >> PAGE_SHIFT, max_pfn)
+    dma32_end = min((4 << 30) >> PAGE_SHIFT, max_pfn)
+    zones = [(ZONE_DMA, 0, dma_end)]
+    if dma32_end > dma_end:
+        zones.append((ZONE_DMA32, dma_end, dma32_end))
+    if max_pfn > dma32_end:
+        zones.append((ZONE_NORMAL, dma32_end, max_pfn))
+    regions = (
+        Region("user", 0, 0x0000800000000000),
+        Region("lowmem", page_offset, page_offset + (64 << 40)),
+        Region("vmalloc", 0xFFFFC90000000000, 0xFFFFE90000000000),
+        Region("vmemmap", 0xFFFFEA0000000000, 0xFFFFEB0000000000),
+        Region("kernel text", 0xFFFFFFFF80000000, 0xFFFFFFFFA0000000),
+        Region("modules", 0xFFFFFFFFA0000000, 0xFFFFFFFFFF000000),
+        Region("fixmap", 0xFFFFFFFFFF000000, 0xFFFFFFFFFF600000),
+    )
+    return Arch("x86_64", 64, ram, page_offset, 0x00007FFFFFFFF000, max_pfn, max_pfn, tuple(zones),
+                regions, 16 * SZ_1M, 32 * SZ_1M, 64, (9, 9, 9, 9, 12), (),
+                swapper_pg_dir=page_offset + 16 * SZ_1M + 24 * SZ_1M)
+
+
+def arm32(ram: int) -> Arch:
+    """32-bit ARM with the short-descriptor page tables and a 240 MiB vmalloc area."""
+    page_offset = 0xC0000000
+    text_offset = 0x8000
+    vmalloc_end = 0xFF800000
+    vmalloc_min = vmalloc_end - 240 * SZ_1M                   # arch/arm/mm/mmu.c
+    lowmem_limit = vmalloc_min - VMALLOC_OFFSET - page_offset
+    max_pfn = min(ram, 4 << 30) >> PAGE_SHIFT
+    max_low_pfn = min(max_pfn, lowmem_limit >> PAGE_SHIFT)
+    high_memory = page_offset + (max_low_pfn << PAGE_SHIFT)
+    zones = [(ZONE_NORMAL, 0, max_low_pfn)]
+    if max_pfn > max_low_pfn:
+        zones.append((ZONE_HIGHMEM, max_low_pfn, max_pfn))
+    pkmap_base = page_offset - 2 * SZ_1M                      # PKMAP_BASE on ARM: below PAGE_OFFSET
+    regions = (
+        Region("user", 0, page_offset - 16 * SZ_1M),
+        Region("modules", page_offset - 16 * SZ_1M, pkmap_base),
+        Region("pkmap", pkmap_base, page_offset),
+        Region("lowmem", page_offset, high_memory),
+        # arch/arm/include/asm/pgtable.h: VMALLOC_START rounds up to the 8 MiB boundary.
+        Region("vmalloc", _round_down(high_memory + VMALLOC_OFFSET, VMALLOC_OFFSET), vmalloc_end),
+        Region("fixmap", 0xFFC80000, 0xFFF00000),
+        Region("vectors", 0xFFFF0000, 0xFFFF1000 + 0x1000),
+    )
+    return Arch("arm32", 32, max_pfn << PAGE_SHIFT, page_offset, page_offset - 16 * SZ_1M, max_pfn,
+                max_low_pfn, tuple(zones), regions, text_offset, 8 * SZ_1M, 32, (12, 8, 12), (),
+                text_offset=text_offset, swapper_pg_dir=page_offset + text_offset - 0x4000)
+
+
+ARCHES = {"i386": i386, "x86_64": x86_64, "arm32": arm32}
+
+
+def make_arch(name: str, ram: int, **options: bool) -> Arch:
+    """Build the profile *name* (``"i386"``, ``"x86_64"``, ``"arm32"``) for *ram* bytes."""
+    if name not in ARCHES:
+        raise ValueError(f"arch must be one of {sorted(ARCHES)}, not {name!r}")
+    if ram < 8 * SZ_1M:
+        raise ValueError(f"ram={ram} is too small: the model needs at least 8 MiB")
+    return ARCHES[name](ram - ram % PAGE_SIZE, **options)

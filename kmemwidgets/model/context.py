@@ -1,0 +1,90 @@
+"""Calling context: whether the code that asks for memory may sleep.
+
+``preempt_count`` is built as in ``include/linux/preempt.h``: HARDIRQ_OFFSET for a
+hard interrupt handler, SOFTIRQ_OFFSET while a softirq, tasklet or timer callback runs,
+one per ``spin_lock``. ``might_sleep()`` complains as ``__might_resched()`` does in
+``kernel/sched/core.c`` when it is called with a non-zero count or with IRQs off.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PREEMPT_OFFSET = 1
+SOFTIRQ_OFFSET = 1 << 8
+HARDIRQ_OFFSET = 1 << 16
+
+
+@dataclass(frozen=True)
+class Context:
+    """A calling context: its preempt_count contribution and whether it disables IRQs."""
+    name: str
+    preempt_count: int
+    irqs_disabled: bool
+    description: str
+
+
+CONTEXTS: dict[str, Context] = {c.name: c for c in (
+    Context("process", 0, False, "process context (a system call, a kernel thread): may sleep"),
+    Context("softirq", SOFTIRQ_OFFSET, False, "softirq: runs after an interrupt, may not sleep"),
+    Context("tasklet", SOFTIRQ_OFFSET, False, "tasklet: a softirq-driven callback, may not sleep"),
+    Context("timer", SOFTIRQ_OFFSET, False, "timer callback (TIMER_SOFTIRQ): may not sleep"),
+    Context("hardirq", HARDIRQ_OFFSET, True, "hard interrupt handler: IRQs off, may not sleep"),
+    Context("spinlock", PREEMPT_OFFSET, False, "spin_lock() held: preemption off, may not sleep"),
+)}
+
+
+def get_context(name: object) -> Context:
+    """Look a context up by name; ValueError lists the valid names."""
+    if not isinstance(name, str):
+        raise TypeError(f"context name must be a str, not {type(name).__name__}")
+    try:
+        return CONTEXTS[name]
+    except KeyError:
+        raise ValueError(f"unknown context {name!r}; choose one of {', '.join(CONTEXTS)}") from None
+
+
+@dataclass
+class Task:
+    """``current``: the task on whose behalf the kernel runs."""
+    comm: str = "insmod"
+    pid: int = 1000
+
+
+class ContextStack:
+    """The stack of entered contexts; the innermost decides what is allowed."""
+
+    def __init__(self) -> None:
+        self.stack: list[Context] = [CONTEXTS["process"]]
+
+    @property
+    def current(self) -> Context:
+        return self.stack[-1]
+
+    @property
+    def preempt_count(self) -> int:
+        return sum(c.preempt_count for c in self.stack)
+
+    @property
+    def irqs_disabled(self) -> bool:
+        return any(c.irqs_disabled for c in self.stack)
+
+    @property
+    def atomic(self) -> bool:
+        """``in_atomic() || irqs_disabled()``: sleeping here is a bug."""
+        return self.preempt_count != 0 or self.irqs_disabled
+
+    @property
+    def in_interrupt(self) -> bool:
+        """``in_interrupt()``: hard or soft interrupt context (not a plain spinlock)."""
+        return bool(self.preempt_count & (SOFTIRQ_OFFSET * 0xFF | HARDIRQ_OFFSET * 0xF))
+
+    def sleep_bug_text(self, where: str, task: Task) -> str:
+        """The ``__might_resched()`` report for a blocking call at *where* (``file:line``)."""
+        pc = self.preempt_count
+        return "\n".join((
+            f"BUG: sleeping function called from invalid context at {where}",
+            f"in_atomic(): {int(pc != 0)}, irqs_disabled(): {int(self.irqs_disabled)}, "
+            f"non_block: 0, pid: {task.pid}, name: {task.comm}",
+            f"preempt_count: {pc:x}, expected: 0",
+            "RCU nest depth: 0, expected: 0",
+        ))

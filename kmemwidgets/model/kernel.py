@@ -1,0 +1,321 @@
+"""The :class:`Kernel` facade: one machine's memory, with the kernel's API as methods.
+
+A Kernel boots like ``mm/mm_init.c``: memblock reserves the first MiB, the kernel
+image and ``mem_map``; every other frame is handed to the buddy allocator in maximal
+naturally aligned blocks (``memblock_free_all`` → ``__free_pages_core``, which queues
+at the tail, so the lowest blocks are used first). Subsystems (slab, vmalloc, paging,
+mempool) are mixins that add their state in ``_init_*`` and their invariants in
+``_check_*``.
+"""
+from __future__ import annotations
+
+import random
+from collections import Counter
+from contextlib import contextmanager
+from typing import Iterator
+
+import numpy as np
+
+from .arch import Arch, make_arch
+from .context import ContextStack, Task, get_context
+from .errors import InvariantError
+from .events import EventStream, operation
+from .memory import KernelMemory
+from .owners import NR_OWNERS, OWNER_NAMES, PG_FREE, PG_PAGECACHE, PG_RESERVED
+from .page_alloc import PageAllocator
+from .physmem import PhysMem
+from .printk import KernelLog, Report
+from .reclaim import PageReclaim
+from .subsystem import Subsystem
+from .units import MAX_PAGE_ORDER, NR_PAGE_ORDERS, PAGE_SHIFT, SZ_1M, parse_size
+from .vmstat import (buddyinfo, extfrag_index_text, fragmentation_index, show_free_areas_line,
+                     unusable_free_index, unusable_index_text, zoneinfo)
+from .watermarks import calculate_min_free_kbytes, setup_per_zone_lowmem_reserve, setup_per_zone_wmarks
+from .zone import Zone
+
+
+class Kernel(PageReclaim, PageAllocator, KernelMemory, Subsystem):
+    """A Linux machine's memory allocators in miniature.
+
+    ``Kernel(arch="i386", ram="1G", cpus=2, seed=0)``; *ram* is bytes or ``"64M"``,
+    ``"1G"``. *page_cache* pre-fills reclaimable file pages; *min_free_kbytes* and
+    *watermark_scale_factor* are the sysctls of the same names; *history* keeps the
+    last N events in ``events.history``.
+    """
+
+    def __init__(self, arch: str = "i386", ram: int | str = "64M", cpus: int = 1, seed: int = 0,
+                 page_cache: int | str = 0, min_free_kbytes: int | None = None,
+                 watermark_scale_factor: int = 10, pae: bool = False, history: int = 0,
+                 **options: object) -> None:
+        if isinstance(cpus, bool) or not isinstance(cpus, int) or cpus < 1:
+            raise ValueError(f"cpus must be a positive int, not {cpus!r}")
+        if not isinstance(arch, str):
+            raise TypeError(f"arch must be a str, not {type(arch).__name__}")
+        arch_options = {"pae": pae} if arch == "i386" else {}
+        if pae and arch != "i386":
+            raise ValueError("pae=True applies to arch='i386' only")
+        self.arch: Arch = make_arch(arch, parse_size(ram, "ram"), **arch_options)
+        self.cpus = cpus
+        self.seed = seed
+        self.rng = random.Random(seed)
+        self.page_offset = self.arch.page_offset
+        self.max_pfn = self.arch.max_pfn
+        self.events = EventStream(history)
+        self.log = KernelLog()
+        self.current = Task()
+        self.context_stack = ContextStack()
+        self._atomic = False
+        self.vm_stat: Counter[str] = Counter()
+        self.physmem = PhysMem(self.max_pfn)
+        #: One byte per frame: who owns it (see :mod:`.owners`). ``owner`` is its NumPy view.
+        self.mem_map = bytearray(self.max_pfn)
+        self.owner = np.frombuffer(self.mem_map, dtype=np.uint8)
+        self._blocks: dict[int, int] = {}          # allocated block head pfn -> order
+        self.zones: list[Zone] = [Zone(t, s, e) for t, s, e in self.arch.zone_ranges]
+        self._zone_bounds = [(z.end_pfn, z) for z in self.zones]
+        for note in self.arch.notes:
+            self.log.printk(note)
+        self._memblock_reserve()
+        self._memblock_free_all()
+        lowmem = sum(z.managed_pages for z in self.zones if not z.is_highmem)
+        self.min_free_kbytes = (calculate_min_free_kbytes(lowmem) if min_free_kbytes is None
+                                else int(min_free_kbytes))
+        self.watermark_scale_factor = watermark_scale_factor
+        setup_per_zone_wmarks(self.zones, self.min_free_kbytes, watermark_scale_factor)
+        setup_per_zone_lowmem_reserve(self.zones)
+        self._build_zonelists()
+        self._init_reclaim()
+        self._init_subsystems(options)
+        if page_cache:
+            self.read_file(parse_size(page_cache, "page_cache"))
+
+    # --- boot --------------------------------------------------------------------------
+
+    def _reserved_ranges(self) -> list[tuple[int, int, str]]:
+        """memblock reservations as ``(start pfn, end pfn, what)``."""
+        a = self.arch
+        image_start = a.kernel_phys >> PAGE_SHIFT if a.name != "arm32" else 0
+        image_end = (a.kernel_phys + a.kernel_image_size) >> PAGE_SHIFT
+        mem_map_pages = -(-self.max_pfn * a.struct_page_size >> PAGE_SHIFT)
+        ranges = [(image_start, image_end, "kernel image")]
+        if a.name != "arm32":
+            ranges.insert(0, (0, SZ_1M >> PAGE_SHIFT, "first 1 MiB (BIOS, real mode)"))
+        # memblock allocates top-down, so mem_map lands at the top of lowmem.
+        ranges.append((a.max_low_pfn - mem_map_pages, a.max_low_pfn, "mem_map (struct page array)"))
+        return ranges
+
+    def _memblock_reserve(self) -> None:
+        self.reserved = self._reserved_ranges()
+        for start, end, _ in self.reserved:
+            self.mem_map[start:end] = bytes([PG_RESERVED]) * (end - start)
+
+    def _memblock_free_all(self) -> None:
+        """Give every unreserved frame to its zone in maximal aligned blocks."""
+        owner = self.owner
+        for zone in self.zones:
+            free = owner[zone.start_pfn:zone.end_pfn] == PG_FREE
+            zone.managed_pages = int(free.sum())
+            # Runs of free frames: edges of the boolean mask.
+            edges = np.flatnonzero(np.diff(np.concatenate(([0], free.view(np.int8), [0]))))
+            blocks = []
+            for start, end in zip(edges[::2] + zone.start_pfn, edges[1::2] + zone.start_pfn):
+                pfn = int(start)
+                while pfn < end:
+                    order = MAX_PAGE_ORDER
+                    while pfn & ((1 << order) - 1) or pfn + (1 << order) > end:
+                        order -= 1
+                    blocks.append((pfn, order))
+                    pfn += 1 << order
+            # Queued at the tail in ascending order = the lowest block is at the head.
+            for pfn, order in reversed(blocks):
+                zone._lists[order][pfn] = None
+            zone.nr_free_pages = zone.managed_pages
+
+    # --- lookups -----------------------------------------------------------------------
+
+    def pfn_zone(self, pfn: int) -> Zone:
+        """The zone a frame belongs to (``page_zone``)."""
+        for end, zone in self._zone_bounds:
+            if pfn < end:
+                return zone
+        raise ValueError(f"pfn {pfn:#x} is outside memory (max_pfn {self.max_pfn:#x})")
+
+    def zone(self, name: str) -> Zone:
+        """The zone called *name* (``"DMA"``, ``"DMA32"``, ``"Normal"``, ``"HighMem"``)."""
+        for z in self.zones:
+            if z.name == name:
+                return z
+        raise ValueError(f"no zone {name!r}; this machine has {', '.join(z.name for z in self.zones)}")
+
+    def block_order(self, pfn: int) -> int | None:
+        """Order of the allocated block headed by *pfn*, or None."""
+        return self._blocks.get(pfn)
+
+    def block_of(self, pfn: int) -> tuple[int, int, bool] | None:
+        """``(head pfn, order, is_free)`` of the block containing *pfn*, or None if reserved."""
+        for order in range(NR_PAGE_ORDERS):
+            head = pfn & ~((1 << order) - 1)
+            if self._blocks.get(head, -1) >= order:
+                return head, self._blocks[head], False
+        found = self.pfn_zone(pfn).free_block_of(pfn)
+        return (found[0], found[1], True) if found else None
+
+    def allocated_blocks(self) -> dict[int, int]:
+        """A copy of ``{head pfn: order}`` for every allocated block."""
+        return dict(self._blocks)
+
+    def kernel_address(self, pfn: int) -> int | None:
+        """Direct-map address of a lowmem frame, None for highmem."""
+        return self.page_offset + (pfn << PAGE_SHIFT) if pfn < self.arch.max_low_pfn else None
+
+    # --- context -----------------------------------------------------------------------
+
+    @contextmanager
+    def context(self, name: str) -> Iterator["Kernel"]:
+        """Run the body as if in context *name*: ``"process"``, ``"softirq"``,
+        ``"tasklet"``, ``"timer"``, ``"hardirq"`` or ``"spinlock"``. Nests."""
+        ctx = get_context(name)
+        stack = self.context_stack
+        stack.stack.append(ctx)
+        self._atomic = stack.atomic
+        if self.events.active:
+            self.events.emit("context", name=name, entered=True)
+        try:
+            yield self
+        finally:
+            stack.stack.pop()
+            self._atomic = stack.atomic
+            if self.events.active:
+                self.events.emit("context", name=name, entered=False)
+
+    def in_atomic(self) -> bool:
+        """True when sleeping is forbidden here."""
+        return self._atomic
+
+    # --- reports -----------------------------------------------------------------------
+
+    def _report(self, kind: str, level: int, text: str, **fields: object) -> Report:
+        report = self.log.add(Report(kind, text, level, fields))
+        if self.events.active:
+            self.events.emit("report", report=report)
+        return report
+
+    @property
+    def reports(self) -> list[Report]:
+        """Every report so far (allocation failures, BUGs, SLUB reports, ...)."""
+        return self.log.reports
+
+    def dmesg(self) -> str:
+        """The kernel log so far (like ``dmesg -t``: no timestamps)."""
+        return self.log.dmesg()
+
+    def printk(self, text: str) -> None:
+        """Add a line to the kernel log."""
+        self.log.printk(text)
+
+    # --- text views ----------------------------------------------------------------------
+
+    def buddyinfo(self) -> str:
+        """``/proc/buddyinfo``."""
+        return buddyinfo(self.zones)
+
+    def zoneinfo(self) -> str:
+        """The page-allocator part of ``/proc/zoneinfo``."""
+        return zoneinfo(self.zones)
+
+    def show_free_areas_line(self, zone: Zone) -> str:
+        return show_free_areas_line(zone)
+
+    def unusable_index(self) -> str:
+        """``/sys/kernel/debug/extfrag/unusable_index``."""
+        return unusable_index_text(self.zones)
+
+    def extfrag_index(self) -> str:
+        """``/sys/kernel/debug/extfrag/extfrag_index``."""
+        return extfrag_index_text(self.zones)
+
+    def fragmentation(self, zone: Zone | str, order: int) -> tuple[int, int]:
+        """``(unusable_free_index, fragmentation_index)`` in thousandths for *zone*."""
+        z = self.zone(zone) if isinstance(zone, str) else zone
+        return unusable_free_index(z.nr_free(), order), fragmentation_index(z.nr_free(), order)
+
+    def owner_counts(self) -> dict[str, int]:
+        """Frames per owner over the whole machine."""
+        counts = np.bincount(self.owner, minlength=NR_OWNERS)
+        return {name: int(c) for name, c in zip(OWNER_NAMES, counts)}
+
+    def __repr__(self) -> str:
+        zones = ", ".join(f"{z.name} {z.nr_free_pages}/{z.managed_pages}" for z in self.zones)
+        return f"<Kernel {self.arch.name} {self.arch.ram >> 20} MiB: free/managed pages {zones}>"
+
+    # --- invariants ----------------------------------------------------------------------
+
+    def check(self) -> None:
+        """Raise :class:`InvariantError` naming the first broken rule; else return None."""
+        owner = self.owner
+        cover = np.zeros(self.max_pfn + 1, dtype=np.int32)
+        for zone in self.zones:
+            total = 0
+            for order, blocks in enumerate(zone._lists):
+                size = 1 << order
+                for pfn in blocks:
+                    if pfn & (size - 1):
+                        raise InvariantError(f"free block {pfn:#x} of order {order} is not naturally aligned")
+                    if not (zone.start_pfn <= pfn and pfn + size <= zone.end_pfn):
+                        raise InvariantError(f"free block {pfn:#x} order {order} leaves zone {zone.name}")
+                    if order < MAX_PAGE_ORDER and pfn ^ size in blocks:
+                        raise InvariantError(f"free blocks {pfn:#x} and {pfn ^ size:#x} of order {order} "
+                                             "are buddies but were not merged")
+                    cover[pfn] += 1
+                    cover[pfn + size] -= 1
+                    total += size
+            if total != zone.nr_free_pages:
+                raise InvariantError(f"zone {zone.name}: free lists hold {total} pages but "
+                                     f"nr_free_pages is {zone.nr_free_pages}")
+        free_cover = np.cumsum(cover)[:-1]
+        if free_cover.max(initial=0) > 1:
+            raise InvariantError(f"free blocks overlap at pfn {int(np.argmax(free_cover > 1)):#x}")
+        is_free = owner == PG_FREE
+        if not np.array_equal(free_cover == 1, is_free):
+            bad = int(np.flatnonzero((free_cover == 1) != is_free)[0])
+            raise InvariantError(f"pfn {bad:#x} is {'on a free list' if free_cover[bad] else 'not on any free list'}"
+                                 f" but marked {OWNER_NAMES[owner[bad]]}: a page both free and allocated")
+        cover[:] = 0
+        for pfn, order in self._blocks.items():
+            cover[pfn] += 1
+            cover[pfn + (1 << order)] -= 1
+        alloc_cover = np.cumsum(cover)[:-1]
+        if alloc_cover.max(initial=0) > 1:
+            raise InvariantError(f"allocated blocks overlap at pfn {int(np.argmax(alloc_cover > 1)):#x}")
+        in_use = (owner != PG_FREE) & (owner != PG_RESERVED)
+        if not np.array_equal(alloc_cover == 1, in_use):
+            bad = int(np.flatnonzero((alloc_cover == 1) != in_use)[0])
+            raise InvariantError(f"pfn {bad:#x} marked {OWNER_NAMES[owner[bad]]} but "
+                                 f"{'inside' if alloc_cover[bad] else 'outside'} every allocated block")
+        reserved = int((owner == PG_RESERVED).sum())
+        managed = sum(z.managed_pages for z in self.zones)
+        if managed + reserved != self.max_pfn:
+            raise InvariantError(f"page counts not conserved: managed {managed} + reserved {reserved}"
+                                 f" != {self.max_pfn} frames")
+        for pfn in self.page_cache_lru:
+            if owner[pfn] != PG_PAGECACHE:
+                raise InvariantError(f"page cache LRU holds pfn {pfn:#x} owned by {OWNER_NAMES[owner[pfn]]}")
+        self._check_subsystems()
+
+
+# Each public operation delivers its events as one batch.
+for _name in ("alloc_pages", "_free_pages_page", "get_free_pages", "free_pages", "alloc_pages_at",
+              "free_pages_at", "read_file", "kswapd"):
+    setattr(Kernel, _name, operation(getattr(Kernel, _name)))
+
+# Python mangles ``__name`` inside a class body, so the kernel's double-underscore
+# spellings are attached here, after the class exists.
+for _name, _target in {
+    "__free_pages": "_free_pages_page",
+    "__free_page": "_free_page_page",
+    "__get_free_pages": "get_free_pages",
+    "__get_free_page": "get_free_page",
+    "__pa": "pa",
+    "__va": "va",
+}.items():
+    setattr(Kernel, _name, getattr(Kernel, _target))

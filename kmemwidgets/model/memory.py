@@ -1,0 +1,152 @@
+"""Kernel virtual addresses: the direct map (``__pa``/``__va``) and byte access.
+
+``__va(x) = x + PAGE_OFFSET`` and ``__pa(x) = x - PAGE_OFFSET`` hold only for lowmem
+(``arch/x86/include/asm/page.h``); with ``CONFIG_DEBUG_VIRTUAL`` the kernel BUGs on
+anything else (``arch/x86/mm/physaddr.c``), and so does the model. Other kernel
+mappings (vmalloc, pkmap) are resolved by :meth:`KernelMemory.kernel_virt_to_phys`,
+which the paging layer extends.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .errors import KernelBug
+from .page import Page
+from .printk import KERN_ALERT, Report
+from .units import PAGE_SHIFT, PAGE_SIZE
+
+if TYPE_CHECKING:
+    from .kernel import Kernel
+
+
+def _check_addr(value: object, argname: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{argname} must be an int address, not {type(value).__name__}")
+    return value
+
+
+class KernelMemory:
+    """Mixin of :class:`Kernel`: address conversions and ``read``/``write``/``memset``."""
+
+    def is_lowmem_address(self: "Kernel", vaddr: int) -> bool:
+        """True for an address of the direct map (``virt_addr_valid``)."""
+        return self.page_offset <= vaddr < self.arch.high_memory
+
+    def pa(self: "Kernel", vaddr: int) -> int:
+        """``__pa(vaddr)``: physical address of a direct-mapped (lowmem) kernel address."""
+        _check_addr(vaddr, "vaddr")
+        if not self.is_lowmem_address(vaddr):
+            raise self._bug("bad_pa",
+                            f"kernel BUG at arch/x86/mm/physaddr.c:28!\n__pa({vaddr:#x}): not a "
+                            f"direct-mapped address (lowmem is {self.page_offset:#x}-"
+                            f"{self.arch.high_memory:#x}); {self._describe_vaddr(vaddr)}",
+                            addr=vaddr)
+        return vaddr - self.page_offset
+
+    def va(self: "Kernel", paddr: int) -> int:
+        """``__va(paddr)``: the direct-map address of a lowmem physical address."""
+        _check_addr(paddr, "paddr")
+        if not 0 <= paddr < self.arch.max_low_pfn << PAGE_SHIFT:
+            where = ("highmem: it has no permanent kernel address; map the page with kmap_local_page()"
+                     if paddr < self.max_pfn << PAGE_SHIFT else "beyond the end of RAM")
+            raise self._bug("bad_va", f"__va({paddr:#x}): physical address is {where}", addr=paddr)
+        return paddr + self.page_offset
+
+    def virt_to_page(self: "Kernel", vaddr: int) -> Page:
+        """``virt_to_page(vaddr)``: the struct page of a lowmem kernel address."""
+        return Page(self.pa(vaddr) >> PAGE_SHIFT, self)
+
+    def virt_to_phys(self: "Kernel", vaddr: int) -> int:
+        """``virt_to_phys(vaddr)``: ``__pa`` for lowmem."""
+        return self.pa(vaddr)
+
+    def page_address(self: "Kernel", page: Page) -> int | None:
+        """``page_address(page)``: the kernel address of a page, or None (NULL) for a
+        highmem page that is not currently kmapped."""
+        if page.pfn < self.arch.max_low_pfn:
+            return self.page_offset + (page.pfn << PAGE_SHIFT)
+        return self.kmap_address(page.pfn)
+
+    def kmap_address(self: "Kernel", pfn: int) -> int | None:
+        """Where a highmem frame is mapped right now (none without the highmem layer)."""
+        return None
+
+    def page_to_pfn(self: "Kernel", page: Page) -> int:
+        return page.pfn
+
+    def pfn_to_page(self: "Kernel", pfn: int) -> Page:
+        if not 0 <= pfn < self.max_pfn:
+            raise ValueError(f"pfn {pfn:#x} is outside memory (max_pfn {self.max_pfn:#x})")
+        return Page(pfn, self)
+
+    def kernel_virt_to_phys(self: "Kernel", vaddr: int) -> int | None:
+        """Physical address behind a kernel virtual address, or None if unmapped."""
+        if self.is_lowmem_address(vaddr):
+            return vaddr - self.page_offset
+        return None
+
+    def _describe_vaddr(self: "Kernel", vaddr: int) -> str:
+        region = self.arch.region_of(vaddr)
+        return f"it lies in the {region.name} area" if region else "it lies in no kernel area"
+
+    def _resolve_range(self: "Kernel", addr: int, n: int, write: bool) -> list[tuple[int, int]]:
+        """Split ``[addr, addr+n)`` into physical pieces; oops on an unmapped byte."""
+        pieces = []
+        while n > 0:
+            chunk = min(n, PAGE_SIZE - (addr & (PAGE_SIZE - 1)))
+            phys = self.kernel_virt_to_phys(addr)
+            if phys is None:
+                raise self._oops(addr, write)
+            pieces.append((phys, chunk))
+            addr += chunk
+            n -= chunk
+        return pieces
+
+    def _oops(self: "Kernel", addr: int, write: bool) -> KernelBug:
+        kind = "write" if write else "read"
+        code = 0x0002 if write else 0x0000
+        if addr < PAGE_SIZE * 16:
+            first = f"BUG: kernel NULL pointer dereference, address: {addr:08x}"
+        else:
+            first = f"BUG: unable to handle page fault for address: {addr:08x}"
+        return self._bug("oops", "\n".join((
+            first,
+            f"#PF: supervisor {kind} access in kernel mode",
+            f"#PF: error_code({code:#06x}) - not-present page",
+            f"Oops: {code:04x} [#1] PREEMPT SMP",
+            f"({self._describe_vaddr(addr)}; the access was refused)",
+        )), addr=addr)
+
+    def read(self: "Kernel", addr: int, n: int) -> bytes:
+        """Read *n* bytes at kernel virtual address *addr*."""
+        _check_addr(addr, "addr")
+        _check_addr(n, "n")
+        if n < 0:
+            raise ValueError(f"n must be >= 0, not {n}")
+        return b"".join(self.physmem.read(p, c) for p, c in self._resolve_range(addr, n, False))
+
+    def write(self: "Kernel", addr: int, data: bytes) -> None:
+        """Write *data* at kernel virtual address *addr* (it may run past an object:
+        nothing stops a kernel write inside mapped memory — that is how bugs happen)."""
+        _check_addr(addr, "addr")
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f"data must be bytes, not {type(data).__name__}")
+        data = bytes(data)
+        pieces = self._resolve_range(addr, len(data), True)
+        pos = 0
+        for phys, chunk in pieces:
+            self.physmem.write(phys, data[pos:pos + chunk])
+            pos += chunk
+        if self.events.active and data:
+            self.events.emit("write", addr=addr, n=len(data))
+
+    def memset(self: "Kernel", addr: int, byte: int, n: int) -> None:
+        """``memset(addr, byte, n)``."""
+        _check_addr(byte, "byte")
+        _check_addr(n, "n")
+        if not 0 <= byte <= 255 or n < 0:
+            raise ValueError(f"memset needs 0 <= byte <= 255 and n >= 0, got byte={byte}, n={n}")
+        self.write(addr, bytes([byte]) * n)
+
+    def _bug(self: "Kernel", kind: str, text: str, **fields: object) -> KernelBug:
+        return KernelBug(self._report(kind, KERN_ALERT, text, **fields))
