@@ -1,0 +1,18 @@
+"""Readers and statistics for the kernel's ``kmem:`` trace events.
+
+Pure Python (no widget imports) so it runs under Pyodide. Entry points:
+
+* :func:`read` -- stream typed events from ftrace or ``perf script`` text (``.gz`` too);
+* :func:`stat` -- the figures of ``perf kmem stat --slab --page`` (:class:`KmemStat`);
+* :func:`check_size_classes` -- compare kmalloc events with a size-class function;
+* :func:`replay` -- drive the kmemwidgets model with a recorded trace.
+
+``python -m kmemwidgets.trace stat FILE`` prints perf's summary layout.
+"""
+from .events import KmemEvent, PageAlloc, PageFree, SlabAlloc, SlabFree, read
+from .parse import ParseReport
+from .source import SourceError
+from .stat import KmemStat, Leak, LivePoint, SiteStat, stat
+
+__all__ = ["read", "stat", "KmemStat", "SiteStat", "Leak", "LivePoint", "ParseReport",
+           "SourceError", "KmemEvent", "SlabAlloc", "SlabFree", "PageAlloc", "PageFree"]

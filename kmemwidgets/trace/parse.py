@@ -1,0 +1,286 @@
+"""Line parser for the kmem trace events in ftrace and ``perf script`` text.
+
+Both formats print a header (task, pid, CPU, timestamp, event name) followed by the
+event's ``TP_printk`` payload from ``include/trace/events/kmem.h``::
+
+    ftrace / trace-cmd:  bash-6264 [000] ..... 386.362316: kmem_cache_alloc: call_site=...
+    perf script:         perf 6100 [001] 345.000048: kmem:kmem_cache_alloc: call_site=...
+
+Payloads of current kernels (6.1+; see ``/sys/kernel/tracing/events/kmem/*/format``)::
+
+    kmalloc           call_site=%pS ptr=%p bytes_req=%zu bytes_alloc=%zu gfp_flags=%s node=%d accounted=%s
+    kmem_cache_alloc  call_site=%pS ptr=%p name=%s bytes_req=%zu bytes_alloc=%zu gfp_flags=%s node=%d accounted=%s
+    kfree             call_site=%pS ptr=%p
+    kmem_cache_free   call_site=%pS ptr=%p name=%s
+    mm_page_alloc     page=%p pfn=0x%lx order=%d migratetype=%d gfp_flags=%s
+    mm_page_free      page=%p pfn=0x%lx order=%d
+
+Older kernels are accepted too: ``kmalloc_node``/``kmem_cache_alloc_node`` (before 6.1),
+payloads without ``node``/``accounted``/``name``, ``call_site`` as a bare hex address,
+``pfn`` printed in decimal (before 4.x), ``mm_page_free_direct`` (before 3.3), and page
+events with only ``page=``. Pointers may be raw or hashed (``ptr=00000000856231c6``);
+they are used only as identities, so hashing is harmless within one boot.
+
+The hot path (:func:`parse_line`) uses ``str.find``/``split`` only and returns plain
+tuples; :mod:`kmemwidgets.trace.events` turns them into dataclasses for the public API.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+# Record kinds (first element of every parsed tuple).
+ALLOC = 0       # kmalloc, kmem_cache_alloc, kmalloc_node, kmem_cache_alloc_node
+FREE = 1        # kfree, kmem_cache_free
+PAGE_ALLOC = 2  # mm_page_alloc
+PAGE_FREE = 3   # mm_page_free, mm_page_free_direct
+
+#: kmem event name -> (record kind, is a kmem_cache_* event, is a legacy *_node event)
+EVENTS: dict[str, tuple[int, bool, bool]] = {
+    "kmalloc": (ALLOC, False, False),
+    "kmem_cache_alloc": (ALLOC, True, False),
+    "kmalloc_node": (ALLOC, False, True),
+    "kmem_cache_alloc_node": (ALLOC, True, True),
+    "kfree": (FREE, False, False),
+    "kmem_cache_free": (FREE, True, False),
+    "mm_page_alloc": (PAGE_ALLOC, False, False),
+    "mm_page_free": (PAGE_FREE, False, False),
+    "mm_page_free_direct": (PAGE_FREE, False, False),
+}
+_EVENTS = EVENTS
+
+# Line classes returned by parse_line when the line is not a kmem event.
+SKIP_BLANK = "blank"
+SKIP_COMMENT = "comment"
+SKIP_CALLCHAIN = "callchain"
+SKIP_UNKNOWN_EVENT = "unknown"
+SKIP_BAD = "bad"
+LOST = "lost"  # ftrace's "CPU:1 [LOST 42 EVENTS]" marker
+
+# Values %p prints for NULL (perf/libtraceevent and kernel spellings).
+_NULLS = frozenset({"(null)", "(nil)", "0", "0x0", "00000000", "0000000000000000", "(____ptrval____)"})
+_MAX_EXAMPLES = 5
+
+
+@dataclass
+class ParseReport:
+    """Everything the reader skipped or noticed, so no total is silently wrong."""
+    lines: int = 0
+    events: Counter = field(default_factory=Counter)          # kmem event name -> count
+    comments: int = 0                                         # '#' header lines, blanks
+    callchain_lines: int = 0                                  # perf script -g frames
+    unknown_events: Counter = field(default_factory=Counter)  # other tracepoints, by name
+    unparsable: int = 0
+    examples: list[tuple[int, str, str]] = field(default_factory=list)  # (line no, reason, text)
+    formats: set[str] = field(default_factory=set)            # "ftrace", "perf-script"
+    truncated: bool = False
+    error: str | None = None
+    lost_events: int = 0                                      # ftrace "LOST n EVENTS"
+
+    @property
+    def total_events(self) -> int:
+        """Number of kmem events parsed."""
+        return sum(self.events.values())
+
+    def note_bad(self, lineno: int, reason: str, line: str) -> None:
+        """Count an unparsable line and keep the first few as examples."""
+        self.unparsable += 1
+        if len(self.examples) < _MAX_EXAMPLES:
+            self.examples.append((lineno, reason, line.rstrip("\n")[:200]))
+
+    def warnings(self) -> list[str]:
+        """Human-readable messages about skipped input (empty when the input was clean)."""
+        out = []
+        if self.error:
+            out.append(self.error)
+        if self.unparsable:
+            first = "; ".join(f"line {n}: {why}: {text!r}" for n, why, text in self.examples[:3])
+            out.append(f"skipped {self.unparsable} unparsable line(s) ({first})")
+        if self.unknown_events:
+            names = ", ".join(f"{k} x{v}" for k, v in self.unknown_events.most_common(5))
+            out.append(f"ignored {sum(self.unknown_events.values())} non-kmem event line(s): {names}")
+        if len(self.formats) > 1:
+            out.append("input mixes " + " and ".join(sorted(self.formats))
+                       + " lines; timestamps may come from different clocks")
+        if self.lost_events:
+            out.append(f"the tracer reported {self.lost_events} lost event(s); totals cover what was recorded")
+        return out
+
+
+def _int(text: str) -> int:
+    # Fields are %d/%zu (decimal) except pfn, which is 0x%lx in 4.x+ and decimal before.
+    return int(text, 16) if text[:2] in ("0x", "0X") else int(text)
+
+
+def _fields(body: str) -> dict[str, str]:
+    """``key=value`` pairs of a payload; words without '=' join the previous value.
+
+    The join keeps ``call_site=xfs_foo+0x10/0x20 [xfs]`` (a module symbol) in one piece.
+    """
+    out: dict[str, str] = {}
+    last = None
+    for tok in body.split():
+        key, eq, val = tok.partition("=")
+        if eq and key:
+            out[key] = val
+            last = key
+        elif last is not None:
+            out[last] = out[last] + " " + tok
+    return out
+
+
+def _header(head: str) -> tuple[str, int, str, str] | None:
+    """(event name, cpu, timestamp, format) from the text before the payload."""
+    h = head.rstrip()
+    if not h.endswith(":"):
+        return None
+    sp = h.rfind(" ")
+    name = h[sp + 1:-1]
+    fmt = "ftrace"
+    if name.startswith("kmem:"):
+        name = name[5:]
+        fmt = "perf-script"
+    rest = h[:sp].rstrip()
+    sp2 = rest.rfind(" ")
+    ts = rest[sp2 + 1:].rstrip(":")
+    if not ts.replace(".", "", 1).isdigit():
+        return None
+    b = rest.rfind("[", 0, sp2 + 1)
+    e = rest.find("]", b)
+    if b < 0 or e < 0:
+        return None
+    try:
+        cpu = int(rest[b + 1:e])
+    except ValueError:
+        return None
+    return name, cpu, ts, fmt
+
+
+def parse_payload(name: str, cpu: int, ts: str, body: str):
+    """Parse the payload of kmem event *name*; returns a record tuple or a reason string.
+
+    Record tuples (all strings except where noted; pointers stay as text because they
+    are only identities)::
+
+        (ALLOC, cpu:int, ts, call_site, ptr, bytes_req:int, bytes_alloc:int,
+         node:int|None, cache:str|None, gfp_flags, legacy_node:bool, accounted:str|None)
+        (FREE, cpu:int, ts, call_site, ptr, cache:str|None)
+        (PAGE_ALLOC, cpu:int, ts, key, pfn:int|None, order:int, migratetype:int,
+         gfp_flags, failed:bool)
+        (PAGE_FREE, cpu:int, ts, key, pfn:int|None, order:int)
+
+    ``key`` identifies a page: the pfn text when the event has ``pfn=``, else ``page=``,
+    which is what ``perf kmem`` keys its page table on (``use_pfn`` in builtin-kmem.c).
+    """
+    kind, is_cache, legacy = _EVENTS[name]
+    tok = body.split(" ")
+    try:
+        if kind == ALLOC:
+            # Fast path: the 6.x layout, fields in their fixed order.
+            if is_cache:
+                if (len(tok) == 8 and tok[1][:4] == "ptr=" and tok[2][:5] == "name="
+                        and tok[3][:10] == "bytes_req=" and tok[4][:12] == "bytes_alloc="
+                        and tok[6][:5] == "node="):
+                    return (ALLOC, cpu, ts, tok[0][10:], tok[1][4:], int(tok[3][10:]),
+                            int(tok[4][12:]), int(tok[6][5:]), tok[2][5:], tok[5][10:],
+                            False, tok[7][10:])
+            elif (len(tok) == 7 and tok[1][:4] == "ptr=" and tok[2][:10] == "bytes_req="
+                    and tok[3][:12] == "bytes_alloc=" and tok[5][:5] == "node="):
+                return (ALLOC, cpu, ts, tok[0][10:], tok[1][4:], int(tok[2][10:]),
+                        int(tok[3][12:]), int(tok[5][5:]), None, tok[4][10:], False,
+                        tok[6][10:])
+            f = _fields(body)
+            node = f.get("node")
+            return (ALLOC, cpu, ts, f["call_site"], f["ptr"], _int(f["bytes_req"]),
+                    _int(f["bytes_alloc"]), None if node is None else int(node),
+                    f.get("name"), f.get("gfp_flags", ""), legacy, f.get("accounted"))
+        if kind == FREE:
+            if len(tok) == 2 and tok[1][:4] == "ptr=":
+                return (FREE, cpu, ts, tok[0][10:], tok[1][4:], None)
+            if len(tok) == 3 and tok[1][:4] == "ptr=" and tok[2][:5] == "name=":
+                return (FREE, cpu, ts, tok[0][10:], tok[1][4:], tok[2][5:])
+            f = _fields(body)
+            return (FREE, cpu, ts, f["call_site"], f["ptr"], f.get("name"))
+        if kind == PAGE_ALLOC:
+            if (len(tok) == 5 and tok[1][:4] == "pfn=" and tok[2][:6] == "order="
+                    and tok[3][:12] == "migratetype="):
+                page, pfn_s = tok[0][5:], tok[1][4:]
+                order, mt, gfp = int(tok[2][6:]), int(tok[3][12:]), tok[4][10:]
+            else:
+                f = _fields(body)
+                page, pfn_s = f.get("page", ""), f.get("pfn")
+                order, mt, gfp = int(f["order"]), int(f.get("migratetype", -1)), f.get("gfp_flags", "")
+            pfn = None if pfn_s is None else _int(pfn_s)
+            # A failed allocation prints page=NULL (and pfn=0, or -1 before 4.x).
+            failed = page in _NULLS or pfn == -1 or (pfn_s is None and not page)
+            key = pfn_s if pfn_s is not None else page
+            if key is None or (pfn_s is None and not page):
+                return "page event without page= or pfn="
+            return (PAGE_ALLOC, cpu, ts, key, pfn, order, mt, gfp, failed)
+        # PAGE_FREE
+        if len(tok) == 3 and tok[1][:4] == "pfn=" and tok[2][:6] == "order=":
+            pfn_s, order = tok[1][4:], int(tok[2][6:])
+            return (PAGE_FREE, cpu, ts, pfn_s, _int(pfn_s), order)
+        f = _fields(body)
+        pfn_s = f.get("pfn")
+        key = pfn_s if pfn_s is not None else f.get("page")
+        if not key:
+            return "page event without page= or pfn="
+        return (PAGE_FREE, cpu, ts, key, None if pfn_s is None else _int(pfn_s), int(f["order"]))
+    except KeyError as exc:
+        return f"{name} without field {exc.args[0]}="
+    except (ValueError, IndexError):
+        return f"{name} with a malformed number"
+
+
+def parse_line(line: str):
+    """Classify and parse one line: a record tuple (see :func:`parse_payload`), or a
+    ``(skip class, detail)`` pair for headers, callchain frames, other events and junk."""
+    k = line.find(" call_site=")
+    if k < 0:
+        k = line.find(" page=")
+        if k < 0:
+            s = line.strip()
+            if not s:
+                return (SKIP_BLANK, "")
+            if s[0] == "#":
+                return (SKIP_COMMENT, s)
+            if line[0] in " \t" and _is_frame(s):
+                return (SKIP_CALLCHAIN, "")
+            return _other(line)
+    hdr = _header(line[:k + 1])
+    if hdr is None:
+        return (SKIP_BAD, "no task/cpu/timestamp header before the payload")
+    name, cpu, ts, _fmt = hdr
+    if name not in _EVENTS:
+        return (SKIP_UNKNOWN_EVENT, name)
+    rec = parse_payload(name, cpu, ts, line[k + 1:].rstrip("\r\n"))
+    if isinstance(rec, str):
+        return (SKIP_BAD, rec)
+    return rec
+
+
+def _is_frame(s: str) -> bool:
+    # perf script -g frame: "ffffffff81634d4d __kmalloc_cache_node_noprof+0x20d ([kernel.kallsyms])"
+    addr = s.split(" ", 1)[0]
+    try:
+        int(addr, 16)
+    except ValueError:
+        return False
+    return True
+
+
+def _other(line: str):
+    """A line that is neither a kmem payload, a comment nor a frame."""
+    if "[LOST " in line and " EVENTS]" in line:
+        return (LOST, line.strip())
+    i = line.find(": ")
+    while i >= 0:
+        j = line.find(": ", i + 2)
+        if j < 0:
+            break
+        hdr = _header(line[:j + 1])
+        if hdr is not None:
+            return (SKIP_UNKNOWN_EVENT, hdr[0])
+        i = j
+    return (SKIP_BAD, "not a trace event line")

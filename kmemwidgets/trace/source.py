@@ -1,0 +1,116 @@
+"""Open a trace or /proc text from a path, an open file, a string or lines; gzip aware.
+
+Input is decoded as UTF-8 with ``errors="replace"`` so binary garbage becomes
+unparsable lines (counted by the readers) instead of a UnicodeDecodeError.
+"""
+from __future__ import annotations
+
+import gzip
+import io
+import os
+from dataclasses import dataclass, field
+from typing import IO, Iterable, Iterator, Union
+
+TextSource = Union[str, bytes, "os.PathLike[str]", IO[str], IO[bytes], Iterable[str]]
+
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+class SourceError(OSError):
+    """The input could not be opened or read at all (missing file, permission, directory)."""
+
+
+@dataclass
+class ReadStatus:
+    """What went wrong while streaming an input, if anything (filled in as lines are read)."""
+    truncated: bool = False
+    error: str | None = None
+    name: str = "<input>"
+    notes: list[str] = field(default_factory=list)
+
+
+def _looks_like_path(text: str) -> bool:
+    # A string is content when it has a newline; otherwise it is a path if one exists.
+    return "\n" not in text and len(text) < 4096 and os.path.exists(text)
+
+
+def _open_binary_path(path: str) -> IO[bytes]:
+    try:
+        raw = open(path, "rb")
+    except IsADirectoryError as exc:
+        raise SourceError(f"{path}: is a directory, not a trace or /proc file") from exc
+    except PermissionError as exc:
+        raise SourceError(f"{path}: permission denied (some /proc files need root)") from exc
+    except FileNotFoundError as exc:
+        raise SourceError(f"{path}: no such file") from exc
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot open: {exc.strerror or exc}") from exc
+    head = raw.peek(2)[:2] if hasattr(raw, "peek") else b""
+    if head == _GZIP_MAGIC:
+        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
+    return raw
+
+
+def _wrap_binary(stream: IO[bytes]) -> IO[str]:
+    return io.TextIOWrapper(stream, encoding="utf-8", errors="replace", newline=None)
+
+
+def iter_lines(source: TextSource, status: ReadStatus | None = None) -> Iterator[str]:
+    """Yield the lines of *source* one by one (bounded memory), newline included.
+
+    *source* may be a path (``str``/``PathLike``; gzip detected by magic bytes), a
+    ``str`` holding the text itself (anything with a newline, or not an existing path),
+    ``bytes``, an open text or binary file, or any iterable of lines. A truncated gzip
+    stream or an I/O error mid-way stops the iteration and is recorded in *status*
+    (never raised), so callers can report a best-effort result.
+    """
+    status = status if status is not None else ReadStatus()
+    close: IO | None = None
+    if isinstance(source, (str, os.PathLike)) and not isinstance(source, str) or (
+            isinstance(source, str) and _looks_like_path(source)):
+        path = os.fspath(source)
+        status.name = path
+        close = _wrap_binary(_open_binary_path(path))
+        lines: Iterable[str] = close
+    elif isinstance(source, str):
+        status.name = "<string>"
+        lines = io.StringIO(source)
+    elif isinstance(source, (bytes, bytearray)):
+        status.name = "<bytes>"
+        data = bytes(source)
+        if data[:2] == _GZIP_MAGIC:
+            close = _wrap_binary(gzip.GzipFile(fileobj=io.BytesIO(data), mode="rb"))  # type: ignore[arg-type]
+            lines = close
+        else:
+            lines = io.StringIO(data.decode("utf-8", errors="replace"))
+    elif hasattr(source, "read"):
+        status.name = getattr(source, "name", "<file>")
+        if isinstance(source, io.TextIOBase):
+            lines = source  # type: ignore[assignment]
+        else:
+            binary = source  # type: ignore[assignment]
+            peek = getattr(binary, "peek", None)
+            if peek is not None and peek(2)[:2] == _GZIP_MAGIC:
+                binary = gzip.GzipFile(fileobj=binary, mode="rb")  # type: ignore[assignment]
+            lines = _wrap_binary(binary)  # type: ignore[arg-type]
+    else:
+        status.name = "<lines>"
+        lines = source  # type: ignore[assignment]
+    try:
+        yield from lines
+    except (EOFError, gzip.BadGzipFile) as exc:
+        status.truncated = True
+        status.error = f"{status.name}: compressed input is truncated or corrupt ({exc})"
+    except OSError as exc:
+        status.truncated = True
+        status.error = f"{status.name}: read error: {exc}"
+    finally:
+        if close is not None:
+            close.close()
+
+
+def read_text(source: TextSource) -> tuple[str, ReadStatus]:
+    """The whole text of a small input (a /proc file), plus what went wrong reading it."""
+    status = ReadStatus()
+    text = "".join(iter_lines(source, status))
+    return text, status
