@@ -86,7 +86,7 @@ class ParseReport:
         """Count an unparsable line and keep the first few as examples."""
         self.unparsable += 1
         if len(self.examples) < _MAX_EXAMPLES:
-            self.examples.append((lineno, reason, line.rstrip("\n")[:200]))
+            self.examples.append((lineno, reason, ascii(line.rstrip("\n")[:80])[1:-1]))
 
     def warnings(self) -> list[str]:
         """Human-readable messages about skipped input (empty when the input was clean)."""
@@ -94,7 +94,7 @@ class ParseReport:
         if self.error:
             out.append(self.error)
         if self.unparsable:
-            first = "; ".join(f"line {n}: {why}: {text!r}" for n, why, text in self.examples[:3])
+            first = "; ".join(f"line {n}: {why}: '{text}'" for n, why, text in self.examples[:2])
             out.append(f"skipped {self.unparsable} unparsable line(s) ({first})")
         if self.unknown_events:
             names = ", ".join(f"{k} x{v}" for k, v in self.unknown_events.most_common(5))

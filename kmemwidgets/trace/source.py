@@ -30,8 +30,11 @@ class ReadStatus:
 
 
 def _looks_like_path(text: str) -> bool:
-    # A string is content when it has a newline; otherwise it is a path if one exists.
-    return "\n" not in text and len(text) < 4096 and os.path.exists(text)
+    # A string with a newline is content. Without one it is a path if such a file exists,
+    # or if it has no blank (so a mistyped path gives "no such file", not "no events").
+    if "\n" in text or len(text) >= 4096:
+        return False
+    return os.path.exists(text) or not any(c.isspace() for c in text)
 
 
 def _open_binary_path(path: str) -> IO[bytes]:
@@ -45,8 +48,12 @@ def _open_binary_path(path: str) -> IO[bytes]:
         raise SourceError(f"{path}: no such file") from exc
     except OSError as exc:
         raise SourceError(f"{path}: cannot open: {exc.strerror or exc}") from exc
-    head = raw.peek(2)[:2] if hasattr(raw, "peek") else b""
-    if head == _GZIP_MAGIC:
+    head = raw.peek(8)[:8] if hasattr(raw, "peek") else b""
+    if head == b"PERFILE2":
+        raw.close()
+        raise SourceError(f"{path}: this is a binary perf.data file; convert it first with "
+                          f"'perf script -i {path} > trace.txt'")
+    if head[:2] == _GZIP_MAGIC:
         return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
     return raw
 
@@ -59,15 +66,17 @@ def iter_lines(source: TextSource, status: ReadStatus | None = None) -> Iterator
     """Yield the lines of *source* one by one (bounded memory), newline included.
 
     *source* may be a path (``str``/``PathLike``; gzip detected by magic bytes), a
-    ``str`` holding the text itself (anything with a newline, or not an existing path),
+    ``str`` holding the text itself (anything with a newline, or with blanks and not an
+    existing path),
     ``bytes``, an open text or binary file, or any iterable of lines. A truncated gzip
     stream or an I/O error mid-way stops the iteration and is recorded in *status*
     (never raised), so callers can report a best-effort result.
     """
     status = status if status is not None else ReadStatus()
     close: IO | None = None
-    if isinstance(source, (str, os.PathLike)) and not isinstance(source, str) or (
-            isinstance(source, str) and _looks_like_path(source)):
+    is_path = (_looks_like_path(source) if isinstance(source, str)
+               else isinstance(source, os.PathLike))
+    if is_path:
         path = os.fspath(source)
         status.name = path
         close = _wrap_binary(_open_binary_path(path))

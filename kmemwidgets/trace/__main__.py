@@ -1,0 +1,106 @@
+"""Command line: ``python -m kmemwidgets.trace {stat,classes,replay} FILE``."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import report as rep
+from .classes import check_size_classes
+from .source import SourceError
+from .stat import alloc_rows, stat
+
+
+def _fail(msg: str, code: int) -> int:
+    print(f"kmemwidgets.trace: {msg}", file=sys.stderr)
+    return code
+
+
+def _warn(warnings: list[str]) -> None:
+    for w in warnings:
+        print(f"kmemwidgets.trace: warning: {w}", file=sys.stderr)
+
+
+def cmd_stat(args: argparse.Namespace) -> int:
+    """Print perf kmem stat's SUMMARY blocks (and optional tables) for a trace."""
+    st = stat(args.file, page_size=args.page_size)
+    if st.report.total_events == 0:
+        _warn(st.report.warnings())
+        return _fail(f"{args.file}: no kmem events found (expected ftrace or 'perf script' "
+                     f"text of kmem:kmalloc, kfree, kmem_cache_alloc/free, mm_page_alloc/free)", 2)
+    slab = args.slab or not args.page
+    page = args.page or not args.slab
+    out = []
+    if args.caller and slab:
+        out.append(rep.site_table(rep.caller_rows(st), "Callsite", args.lines))
+    if args.alloc and slab:
+        out.append(rep.site_table(alloc_rows(st), "Alloc Ptr", args.lines))
+    if args.caches and slab:
+        out.append(rep.cache_table(st, args.lines))
+    out.append(rep.summary(st, slab=slab, page=page))
+    if args.extras:
+        out.append(rep.extras(st))
+    sys.stdout.write("".join(out))
+    _warn(st.report.warnings())
+    return 0
+
+
+def cmd_classes(args: argparse.Namespace) -> int:
+    """Print ``matched N of M`` for the model's kmalloc size classes."""
+    res = check_size_classes(args.file)
+    _warn(res.report.warnings())
+    if res.report.total_events == 0:
+        return _fail(f"{args.file}: no kmem events found", 2)
+    print(res.summary())
+    return 0 if res.total and res.matched == res.total else 1
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    """Replay a trace through the model and print what happened."""
+    from .progress import TerminalProgress
+    from .replay import replay
+    progress = None if args.quiet else TerminalProgress(sys.stderr)
+    res = replay(args.file, ram=args.ram, cpus=args.cpus, arch=args.arch, progress=progress)
+    _warn(res.report.warnings())
+    if res.report.total_events == 0:
+        return _fail(f"{args.file}: no kmem events found", 2)
+    print(res.summary())
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit status."""
+    p = argparse.ArgumentParser(prog="python -m kmemwidgets.trace",
+                                description="Summarise kmem trace events like 'perf kmem stat'.")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("stat", help="perf kmem stat --slab --page figures")
+    s.add_argument("file")
+    s.add_argument("--slab", action="store_true", help="slab summary only")
+    s.add_argument("--page", action="store_true", help="page summary only")
+    s.add_argument("--caller", action="store_true", help="per-call-site table")
+    s.add_argument("--alloc", action="store_true", help="per-pointer table")
+    s.add_argument("--caches", action="store_true", help="per-cache table (not in perf)")
+    s.add_argument("-l", "--lines", type=int, default=-1, help="rows per table")
+    s.add_argument("--extras", action="store_true", help="live objects, leaks, skipped input")
+    s.add_argument("--page-size", type=int, default=4096)
+    s.set_defaults(func=cmd_stat)
+    c = sub.add_parser("classes", help="check kmalloc size classes against the trace")
+    c.add_argument("file")
+    c.set_defaults(func=cmd_classes)
+    r = sub.add_parser("replay", help="replay the trace through the model")
+    r.add_argument("file")
+    r.add_argument("--ram", default=None, help="model RAM (default: enough for the highest pfn)")
+    r.add_argument("--cpus", type=int, default=2)
+    r.add_argument("--arch", default="x86_64")
+    r.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    r.set_defaults(func=cmd_replay)
+    args = p.parse_args(argv)
+    try:
+        return args.func(args)
+    except SourceError as exc:
+        return _fail(str(exc), 1)
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
