@@ -1,0 +1,69 @@
+"""Proves the browser harness end to end on plain bqplot + ipywidgets.
+
+The notebook draws four bars with heights y = [1, 2, 4, 8] on a fixed 0..10 scale
+and a "Rotate" button whose Python callback does ``bars.y = np.roll(bars.y, 1)``.
+A click therefore travels browser → kernel → Python → browser and must come back
+as rotated rect heights.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from .harness import CLICK_TO_REPAINT_BUDGET_MS, LabPage
+
+pytestmark = pytest.mark.e2e
+
+CLICKS = 5
+
+
+def test_rotate_button_rotates_bar_heights(lab: LabPage) -> None:
+    lab.open("bars_button.ipynb")
+    lab.run_all()
+    fig = lab.widget(".bqplot")
+    lab.page.locator(".bqplot rect.bar").first.wait_for()
+    assert lab.svg_count(fig, "rect.bar") == 4
+
+    heights = np.array(lab.svg_attributes(fig, "rect.bar", "height"))
+    # Same scale for all bars, so heights are proportional to y = [1, 2, 4, 8].
+    np.testing.assert_allclose(heights / heights[0], [1, 2, 4, 8], rtol=0.02)
+    lab.screenshot("before", fig)
+
+    for _ in range(CLICKS):
+        lab.measure_click_to_repaint("Rotate", fig)
+        new_heights = np.array(lab.svg_attributes(fig, "rect.bar", "height"))
+        np.testing.assert_allclose(new_heights, np.roll(heights, 1), rtol=0.02, atol=0.5)
+        heights = new_heights
+
+    lab.screenshot("after", fig)
+    median = lab.median_click_to_repaint()
+    lab.metrics["click_to_repaint_median_ms"] = round(median, 1)
+    assert median < CLICK_TO_REPAINT_BUDGET_MS, lab.metrics["click_to_repaint_ms"]
+
+
+def test_harness_reports_failed_cells(lab: LabPage) -> None:
+    """run_all must fail a test when a cell raises (else broken notebooks pass)."""
+    lab.open("bars_button.ipynb")
+    # Insert a failing cell through the app, as a user would type it.
+    lab.page.evaluate(
+        """() => {
+          const nb = window.jupyterapp.shell.currentWidget.content;
+          nb.model.sharedModel.insertCell(nb.model.cells.length,
+            {cell_type: 'code', source: 'raise RuntimeError("deliberate")'});
+        }"""
+    )
+    with pytest.raises(AssertionError, match="RuntimeError: deliberate"):
+        lab.run_all()
+
+
+def test_console_errors_are_caught(lab: LabPage) -> None:
+    """A console.error or an uncaught exception in the page must fail a test."""
+    lab.open("bars_button.ipynb")
+    lab.page.evaluate("() => console.error('kmem deliberate console error')")
+    lab.page.evaluate("() => setTimeout(() => { throw new Error('kmem deliberate throw'); }, 0)")
+    lab.page.wait_for_timeout(200)  # let the timer fire; the check itself is not timed
+    with pytest.raises(AssertionError) as caught:
+        lab.check_console()
+    assert "kmem deliberate console error" in str(caught.value)
+    assert "kmem deliberate throw" in str(caught.value)
