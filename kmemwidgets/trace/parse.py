@@ -47,7 +47,10 @@ EVENTS: dict[str, tuple[int, bool, bool]] = {
     "mm_page_free": (PAGE_FREE, False, False),
     "mm_page_free_direct": (PAGE_FREE, False, False),
 }
-_EVENTS = EVENTS
+# Lookup table of the hot path: both spellings, with the canonical name last.
+_EVENTS: dict[str, tuple[int, bool, bool, str]] = {}
+for _n, _v in EVENTS.items():
+    _EVENTS[_n] = _EVENTS["kmem:" + _n] = (*_v, _n)
 
 # Line classes returned by parse_line when the line is not a kmem event.
 SKIP_BLANK = "blank"
@@ -172,8 +175,8 @@ def parse_payload(name: str, cpu: int, ts: str, body: str):
     ``key`` identifies a page: the pfn text when the event has ``pfn=``, else ``page=``,
     which is what ``perf kmem`` keys its page table on (``use_pfn`` in builtin-kmem.c).
     """
-    kind, is_cache, legacy = _EVENTS[name]
-    tok = body.split(" ")
+    kind, is_cache, legacy, _ = _EVENTS[name]
+    tok = body.split()
     try:
         if kind == ALLOC:
             # Fast path: the 6.x layout, fields in their fixed order.
@@ -248,13 +251,41 @@ def parse_line(line: str):
             if line[0] in " \t" and _is_frame(s):
                 return (SKIP_CALLCHAIN, "")
             return _other(line)
+    # Fast header walk, right to left from the payload: "... [cpu] ... ts: name: payload".
+    if line[k - 1] == ":":
+        s0 = line.rfind(" ", 0, k - 1)
+        name = line[s0 + 1:k - 1]
+        e = s0 - 1
+        if line[e] == ":":
+            t0 = line.rfind(" ", 0, e)
+            ts = line[t0 + 1:e]
+            b = line.rfind("[", 0, t0)
+            c = line.find("]", b, t0)
+            if b >= 0 and c > b:
+                spec = _EVENTS.get(name)
+                if spec is None:
+                    if name[:5] == "kmem:":
+                        name = name[5:]
+                    spec = _EVENTS.get(name)
+                    if spec is None:
+                        return (SKIP_UNKNOWN_EVENT, name)
+                else:
+                    name = spec[3]
+                try:
+                    cpu = int(line[b + 1:c])
+                except ValueError:
+                    return (SKIP_BAD, "CPU number is not a number")
+                rec = parse_payload(name, cpu, ts, line[k + 1:])
+                if rec.__class__ is str:
+                    return (SKIP_BAD, rec)
+                return rec
     hdr = _header(line[:k + 1])
     if hdr is None:
         return (SKIP_BAD, "no task/cpu/timestamp header before the payload")
     name, cpu, ts, _fmt = hdr
     if name not in _EVENTS:
         return (SKIP_UNKNOWN_EVENT, name)
-    rec = parse_payload(name, cpu, ts, line[k + 1:].rstrip("\r\n"))
+    rec = parse_payload(name, cpu, ts, line[k + 1:])
     if isinstance(rec, str):
         return (SKIP_BAD, rec)
     return rec

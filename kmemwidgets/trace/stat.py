@@ -160,7 +160,7 @@ class KmemStat:
     @property
     def has_slab(self) -> bool:
         """Whether the trace holds any slab events."""
-        return self.nr_allocs > 0 or bool(self.report.events.get("free"))
+        return self.nr_allocs > 0 or bool(self.report.events.get("slab_free"))
 
     @property
     def has_page(self) -> bool:

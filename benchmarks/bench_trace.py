@@ -1,0 +1,118 @@
+"""Throughput of the kmem trace reader, statistics and model replay.
+
+Builds a synthetic ftrace text trace of about 600,000 events (~100 MB) by repeating the
+real fixture ``tests/fixtures/trace/ftrace-find-cat.txt.gz`` with perturbed pointers and
+shifted timestamps, then times:
+
+* parse only (``iter_records``),
+* parse + ``perf kmem stat`` figures (``kmemwidgets.trace.stat``),
+* parse + replay through the model (``kmemwidgets.trace.replay``), on a prefix,
+
+and prints events per second and the peak memory of each phase (tracemalloc is not used
+because it slows Python down several times; peak RSS growth is read from ``resource``).
+
+Run: ``python benchmarks/bench_trace.py [--events 600000] [--replay-events 100000]``.
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import os
+import re
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from kmemwidgets.trace.parse import ParseReport  # noqa: E402
+from kmemwidgets.trace.reader import iter_records  # noqa: E402
+from kmemwidgets.trace.stat import stat  # noqa: E402
+
+FIXTURE = ROOT / "tests" / "fixtures" / "trace" / "ftrace-find-cat.txt.gz"
+_TS = re.compile(r"(\] \S+ +)(\d+)\.(\d{6}):")
+
+
+def build_trace(path: Path, target_events: int) -> tuple[int, int]:
+    """Write a synthetic trace of about *target_events* events; returns (events, bytes)."""
+    text = gzip.open(FIXTURE, "rt").read()
+    body = [ln for ln in text.splitlines(True) if not ln.startswith("#")]
+    header = "".join(ln for ln in text.splitlines(True)[:12] if ln.startswith("#"))
+    chunk = "".join(body)
+    per = len(body)
+    events = 0
+    rep = 0
+    with open(path, "w") as out:
+        out.write(header)
+        while events < target_events:
+            shift = rep * 10
+            c = chunk.replace("ptr=00000000", f"ptr={rep:08x}") if rep else chunk
+            c = _TS.sub(lambda m: f"{m.group(1)}{int(m.group(2)) + shift}.{m.group(3)}:", c)
+            if events + per > target_events:
+                c = "".join(c.splitlines(True)[: target_events - events])
+            out.write(c)
+            events += min(per, target_events - events)
+            rep += 1
+    return events, path.stat().st_size
+
+
+def maxrss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--events", type=int, default=600_000)
+    ap.add_argument("--replay-events", type=int, default=100_000)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "synthetic-ftrace.txt"
+        t = time.perf_counter()
+        n, size = build_trace(path, args.events)
+        print(f"built {n} events, {size / 1e6:.1f} MB in {time.perf_counter() - t:.1f} s")
+        rss0 = maxrss_mib()
+
+        t = time.perf_counter()
+        rep = ParseReport()
+        count = sum(1 for _ in iter_records(path, rep))
+        dt = time.perf_counter() - t
+        print(f"parse only:        {count / dt:>10,.0f} events/s  ({dt:.2f} s, {count} events, "
+              f"{rep.unparsable} unparsable)")
+
+        t = time.perf_counter()
+        st = stat(path)
+        dt = time.perf_counter() - t
+        rate = st.report.total_events / dt
+        print(f"parse + stat:      {rate:>10,.0f} events/s  ({dt:.2f} s)  "
+              f"{'OK' if rate >= 300_000 else 'BELOW'} the 300,000/s target")
+        print(f"peak RSS {maxrss_mib():.0f} MiB (before parsing {rss0:.0f} MiB; "
+              f"trace file {size / 2**20:.0f} MiB); live objects at end {st.live_objects}, "
+              f"distinct pointers {len(st.alloc_table)}")
+
+        try:
+            from kmemwidgets.trace.replay import replay
+        except ImportError as exc:
+            print(f"replay: not available ({exc})")
+            return
+        small = Path(tmp) / "replay.txt"
+        with open(path) as src, open(small, "w") as dst:
+            for i, line in enumerate(src):
+                if i >= args.replay_events:
+                    break
+                dst.write(line)
+        t = time.perf_counter()
+        try:
+            res = replay(small)
+        except Exception as exc:  # report, do not hide, a replay that cannot run yet
+            print(f"replay: failed: {type(exc).__name__}: {exc}")
+            return
+        dt = time.perf_counter() - t
+        print(f"parse + replay:    {res.events / dt:>10,.0f} events/s  ({dt:.2f} s, "
+              f"{res.events} events through the model)")
+
+
+if __name__ == "__main__":
+    main()
