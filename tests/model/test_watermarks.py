@@ -1,0 +1,96 @@
+"""Watermarks, reserves and reclaim, as computed in mm/page_alloc.c and mm/vmscan.c."""
+import pytest
+
+import kmemwidgets as kw
+from kmemwidgets.model.watermarks import calculate_min_free_kbytes, effective_min
+
+
+@pytest.mark.parametrize("lowmem_mb,kbytes", [(16, 512), (64, 1024), (1024, 4096), (4096, 8192)])
+def test_min_free_kbytes_matches_the_kernels_table(lowmem_mb, kbytes):
+    # The comment above calculate_min_free_kbytes(): 16MB: 512k, 64MB: 1024k, 1024MB: 4096k ...
+    assert calculate_min_free_kbytes(lowmem_mb << 8) == kbytes
+
+
+def test_zone_watermarks_share_min_free_kbytes(k1g):
+    dma, normal, high = k1g.zones
+    lowmem = dma.managed_pages + normal.managed_pages
+    pages_min = k1g.min_free_kbytes >> 2
+    assert dma.watermark[0] == pages_min * dma.managed_pages // lowmem
+    assert normal.watermark[0] == pages_min * normal.managed_pages // lowmem
+    # HighMem: clamp(managed / 1024, SWAP_CLUSTER_MAX, 128)
+    assert high.watermark[0] == max(32, min(high.managed_pages // 1024, 128))
+    step = max(normal.watermark[0] >> 2, normal.managed_pages * 10 // 10000)
+    assert normal.watermark[1:] == [normal.watermark[0] + step, normal.watermark[0] + 2 * step]
+
+
+def test_lowmem_reserve_protects_lower_zones(k1g):
+    dma, normal, high = k1g.zones
+    # zone[i].lowmem_reserve[j] = managed pages of zones i+1..j / ratio[i]
+    assert dma.lowmem_reserve[2] == normal.managed_pages // 256
+    assert dma.lowmem_reserve[3] == (normal.managed_pages + high.managed_pages) // 256
+    assert normal.lowmem_reserve[3] == high.managed_pages // 32
+    assert high.lowmem_reserve == [0] * 5
+
+
+def test_effective_min_fractions():
+    assert effective_min(800, kw.GFP_KERNEL) == 800
+    assert effective_min(800, kw.GFP_NOWAIT) == 800           # no __GFP_HIGH: no reserve
+    assert effective_min(800, kw.GFP_KERNEL | kw.__GFP_HIGH) == 400
+    assert effective_min(800, kw.GFP_ATOMIC) == 300           # 3/8 of min
+
+
+def drain(k, gfp):
+    n = 0
+    while k.alloc_pages(gfp | kw.__GFP_NOWARN, 0) is not None:
+        n += 1
+    return n
+
+
+def test_gfp_atomic_dips_below_min_and_gfp_kernel_does_not(k64):
+    normal, dma = k64.zone("Normal"), k64.zone("DMA")
+    drain(k64, kw.GFP_KERNEL)
+    assert normal.nr_free_pages == normal.watermark[0]
+    assert drain(k64, kw.GFP_NOWAIT) == 0
+    atomic = drain(k64, kw.GFP_ATOMIC)
+    assert normal.nr_free_pages == effective_min(normal.watermark[0], kw.GFP_ATOMIC)
+    assert dma.nr_free_pages == (effective_min(dma.watermark[0], kw.GFP_ATOMIC)
+                                 + dma.lowmem_reserve[2])
+    assert atomic > 0
+    k64.check()
+
+
+def test_failure_is_logged_unless_nowarn(k64):
+    drain(k64, kw.GFP_KERNEL)
+    before = len(k64.reports)
+    assert k64.alloc_pages(kw.GFP_KERNEL, 0) is None
+    report = k64.reports[-1]
+    assert len(k64.reports) == before + 1 and report.kind == "page_alloc_failure"
+    assert report.title == ("insmod: page allocation failure: order:0, mode:0xcc0(GFP_KERNEL), "
+                            "nodemask=(null),cpuset=/,mems_allowed=0")
+    assert "Node 0 Normal: " in report.text
+    assert k64.alloc_pages(kw.GFP_KERNEL | kw.__GFP_NOWARN, 0) is None
+    assert len(k64.reports) == before + 1
+
+
+def test_blocking_allocation_reclaims_page_cache():
+    k = kw.Kernel(ram="64M", page_cache="40M")
+    cached = len(k.page_cache_lru)
+    assert cached == (40 << 20) >> 12
+    drain(k, kw.GFP_KERNEL)
+    assert k.vm_stat["pgsteal_direct"] > 0 and k.vm_stat["allocstall"] > 0
+    assert len(k.page_cache_lru) < cached
+    k.check()
+
+
+def test_atomic_allocation_does_not_reclaim_but_wakes_kswapd():
+    k = kw.Kernel(ram="64M", page_cache="48M")
+    normal = k.zone("Normal")
+    drain(k, kw.__GFP_HIGH)                  # like GFP_ATOMIC, but without waking kswapd
+    assert k.vm_stat["pgsteal_kswapd"] == 0 and normal.nr_free_pages < normal.watermark[0]
+    # GFP_ATOMIC fails at once (no direct reclaim) but wakes kswapd, which reclaims
+    # page cache afterwards until the zones are above "high"; the next try succeeds.
+    assert k.alloc_pages(kw.GFP_ATOMIC | kw.__GFP_NOWARN, 0) is None
+    assert k.vm_stat["pgsteal_direct"] == 0 and k.vm_stat["pgsteal_kswapd"] > 0
+    assert normal.nr_free_pages > normal.watermark[2]
+    assert k.alloc_pages(kw.GFP_ATOMIC, 0) is not None
+    k.check()
