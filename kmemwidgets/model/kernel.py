@@ -304,8 +304,8 @@ class Kernel(PageReclaim, PageAllocator, KernelMemory, Subsystem):
 
 
 # Each public operation delivers its events as one batch.
-for _name in ("alloc_pages", "_free_pages_page", "get_free_pages", "free_pages", "alloc_pages_at",
-              "free_pages_at", "read_file", "kswapd"):
+# (alloc_pages and the frees batch inside _alloc/_free, which keeps their hot path unwrapped.)
+for _name in ("alloc_pages_at", "read_file", "kswapd"):
     setattr(Kernel, _name, operation(getattr(Kernel, _name)))
 
 # Python mangles ``__name`` inside a class body, so the kernel's double-underscore
