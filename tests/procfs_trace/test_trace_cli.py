@@ -1,0 +1,107 @@
+"""``python -m kmemwidgets.trace`` and the size-class check."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from kmemwidgets.trace.__main__ import main
+from kmemwidgets.trace.classes import check_size_classes, model_size_class
+from kmemwidgets.trace.slab_h import kmalloc_index, kmalloc_size_roundup
+
+from procfs_trace_paths import PERF_RECORDINGS, TRACES
+
+
+@pytest.mark.parametrize("name", PERF_RECORDINGS)
+def test_stat_prints_perfs_summary(name, capsys):
+    assert main(["stat", str(TRACES / f"{name}.txt.gz")]) == 0
+    out = capsys.readouterr().out
+    assert out == (TRACES / f"{name}.perf-kmem-stat.txt").read_text()
+
+
+def test_stat_as_a_subprocess():
+    name = PERF_RECORDINGS[1]
+    r = subprocess.run([sys.executable, "-m", "kmemwidgets.trace", "stat", "--slab",
+                        str(TRACES / f"{name}.txt.gz")], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    expected = (TRACES / f"{name}.perf-kmem-stat.txt").read_text()
+    assert r.stdout == expected[: expected.index("\nSUMMARY (page allocator)")]
+
+
+def test_stat_tables_and_extras(capsys):
+    assert main(["stat", "--caller", "--alloc", "--caches", "-l", "5", "--extras",
+                 str(TRACES / "ftrace-find-cat.txt.gz")]) == 0
+    out = capsys.readouterr().out
+    assert " Callsite " in out and " Alloc Ptr " in out and " Cache " in out
+    assert "BEYOND PERF" in out and "Objects live at end of trace" in out
+
+
+def test_unreadable_input_exits_nonzero_with_a_message(tmp_path, capsys):
+    assert main(["stat", str(tmp_path / "nope.txt")]) == 1
+    assert "no such file" in capsys.readouterr().err
+    junk = tmp_path / "junk"
+    junk.write_bytes(bytes(range(256)) * 40)
+    assert main(["stat", str(junk)]) == 2
+    err = capsys.readouterr().err
+    assert "no kmem events found" in err and "unparsable" in err
+
+
+def test_warnings_go_to_stderr_and_figures_stay_exact(tmp_path, capsys):
+    name = PERF_RECORDINGS[1]
+    text = (TRACES / f"{name}.txt.gz")
+    import gzip
+    noisy = tmp_path / "noisy.txt"
+    noisy.write_text("this is not a trace line\n" + gzip.open(text, "rt").read())
+    assert main(["stat", str(noisy)]) == 0
+    cap = capsys.readouterr()
+    assert cap.out == (TRACES / f"{name}.perf-kmem-stat.txt").read_text()
+    assert "skipped 1 unparsable line" in cap.err
+
+
+def test_classes_command(capsys):
+    rc = main(["classes", str(TRACES / "ftrace-find-cat.txt.gz")])
+    out = capsys.readouterr().out
+    assert out.startswith("matched ")
+    n, m = out.split()[1], out.split()[3]
+    assert (rc == 0) == (n == m)
+
+
+def test_every_recorded_kmalloc_matches_slab_h():
+    for name in ["ftrace-find-cat", *PERF_RECORDINGS]:
+        res = check_size_classes(TRACES / f"{name}.txt.gz", kmalloc_size_roundup)
+        assert res.total > 100 and res.matched == res.total, res.summary()
+
+
+def test_a_wrong_size_class_function_is_caught():
+    res = check_size_classes(TRACES / "perf-script-sleep.txt.gz", lambda n: 1 << max(3, (n - 1).bit_length()))
+    assert 0 < res.matched < res.total          # no kmalloc-96/192 in that rule
+    (req, got, want), _count = res.mismatches.most_common(1)[0]
+    assert got in (96, 192) and want != got
+    assert "bytes_req=" in res.summary()
+
+
+def test_a_raising_size_class_function_is_reported():
+    def broken(n: int) -> int:
+        raise RuntimeError("no caches yet")
+    res = check_size_classes(TRACES / "perf-script-sleep.txt.gz", broken)
+    assert res.matched == 0 and res.total > 0
+    assert any("no caches yet" in k for k in res.errors)
+
+
+def test_model_size_class_is_resolved_lazily():
+    fn, where = model_size_class()
+    assert callable(fn) and "kmalloc_size_roundup" in where
+    assert fn(100) == 128 and fn(96) == 96
+
+
+@pytest.mark.parametrize("size,index", [(1, 3), (8, 3), (9, 4), (64, 6), (65, 1), (96, 1), (97, 7),
+                                        (128, 7), (129, 2), (192, 2), (193, 8), (4096, 12), (8192, 13)])
+def test_kmalloc_index_follows_slab_h(size, index):
+    assert kmalloc_index(size) == index
+
+
+def test_kmalloc_large_rounds_to_page_orders():
+    assert kmalloc_size_roundup(8193) == 16384
+    assert kmalloc_size_roundup(20000) == 32768
+    assert kmalloc_size_roundup(0) == 0
