@@ -14,6 +14,10 @@ Fixtures
     * ``lab.open(path)`` – open a notebook (``"bars_button.ipynb"`` or
       ``"notebooks/00_tour.ipynb"``), wait for its idle kernel; returns seconds.
     * ``lab.run_all()`` – run all cells, wait for them, fail if a cell raised.
+    * ``lab.wait_widgets_rendered()`` – wait until every widget output of the notebook
+      shows its view; fails on error views; returns the count
+      (``lab.widget_render_status()`` gives ``{"expected", "rendered", "errors"}``).
+    * ``lab.outputs()`` – locator of all rendered cell outputs.
     * ``lab.widget(css=".bqplot", nth=0)`` – locator of the nth visible output element
       matching ``css`` (waits for it).
     * ``lab.svg_count(scope, "rect.bar")`` – number of SVG elements under ``scope``.
@@ -53,12 +57,21 @@ with an "alloc order 0" button)::
     def test_buddy_view_alloc(lab):
         lab.open("buddy_view.ipynb")
         lab.run_all()
+        lab.wait_widgets_rendered()
         fig = lab.widget(".bqplot")
         before = lab.svg_count(fig, "rect")
         times = [lab.measure_click_to_repaint("alloc order 0", fig) for _ in range(5)]
         assert lab.svg_count(fig, "rect") >= before
         lab.screenshot("buddy-after", fig)
         assert lab.median_click_to_repaint() < CLICK_TO_REPAINT_BUDGET_MS, times
+
+A tour check (every view of the lecture notebook rendered)::
+
+    def test_tour_renders_every_view(lab):
+        lab.open("notebooks/00_tour.ipynb")
+        lab.run_all()
+        assert lab.wait_widgets_rendered() >= 6
+        assert lab.svg_count(lab.widget(".bqplot"), "rect") > 0
 
 Notebooks in ``tests/e2e/notebooks/`` are test data: they are not collected by
 nbval (see ``collect_ignore_glob``) and should be committed without outputs.

@@ -309,6 +309,30 @@ _RUN_ALL_JS = """async () => {
 }"""
 
 
+_WIDGET_STATUS_JS = """() => {
+  const nb = window.jupyterapp.shell.currentWidget.content;
+  const MIME = 'application/vnd.jupyter.widget-view+json';
+  let expected = 0, rendered = 0;
+  const errors = [];
+  for (const cell of nb.widgets) {
+    if (cell.model.type !== 'code') continue;
+    for (const out of cell.model.outputs.toJSON()) {
+      if (out.data && out.data[MIME]) expected++;
+    }
+    const area = cell.outputArea.node;
+    rendered += area.querySelectorAll(
+      ':scope > .jp-OutputArea-child > .jp-OutputArea-output > .jupyter-widgets'
+      + ':not(.jupyter-widgets-error-widget)').length;
+    for (const el of area.querySelectorAll('.jupyter-widgets-error-widget')) {
+      errors.push(el.textContent.trim().slice(0, 300));
+    }
+    for (const el of area.querySelectorAll('.jp-OutputArea-output')) {
+      if (el.textContent.startsWith('Error displaying widget')) errors.push(el.textContent.slice(0, 300));
+    }
+  }
+  return {expected, rendered, errors};
+}"""
+
 def _notebook_ready_js(path: str) -> str:
     """JS predicate: `path` is the focused notebook and its kernel is idle, or a dialog is up."""
     return f"""() => {{
@@ -414,6 +438,35 @@ class LabPage:
         locator = self.outputs().locator(css).nth(nth)
         locator.wait_for(state="visible", timeout=timeout_ms)
         return locator
+
+    def widget_render_status(self) -> dict[str, Any]:
+        """How the widget outputs of the focused notebook rendered.
+
+        Returns ``{"expected": n, "rendered": m, "errors": [...]}``: ``expected``
+        counts cell outputs carrying a widget view in the notebook model,
+        ``rendered`` the widget views attached at cell level in the DOM, ``errors``
+        the texts of ipywidgets' error views ("Error displaying widget: ...").
+        """
+        return dict(self.page.evaluate(_WIDGET_STATUS_JS))
+
+    def wait_widgets_rendered(self, timeout_ms: float = 60_000) -> int:
+        """Wait until every widget output of the notebook shows a view; return how many.
+
+        Fails on any ipywidgets error view. Use after `run_all` to check a whole
+        notebook (e.g. that every view of the tour rendered).
+        """
+        try:
+            self.page.wait_for_function(
+                "() => { const s = (" + _WIDGET_STATUS_JS + ")();"
+                " return s.errors.length > 0 || s.rendered >= s.expected; }",
+                timeout=timeout_ms,
+            )
+        except PlaywrightError as exc:
+            raise AssertionError(f"widgets did not render: {self.widget_render_status()}") from exc
+        status = self.widget_render_status()
+        if status["errors"] or status["rendered"] != status["expected"]:
+            raise AssertionError(f"widgets did not render cleanly: {status}")
+        return int(status["expected"])
 
     # -- SVG ----------------------------------------------------------------------
     def svg_count(self, scope: Locator, selector: str = "rect") -> int:

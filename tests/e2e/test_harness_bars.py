@@ -21,8 +21,8 @@ CLICKS = 5
 def test_rotate_button_rotates_bar_heights(lab: LabPage) -> None:
     lab.open("bars_button.ipynb")
     lab.run_all()
+    assert lab.wait_widgets_rendered() == 1  # the VBox holding figure and button
     fig = lab.widget(".bqplot")
-    lab.page.locator(".bqplot rect.bar").first.wait_for()
     assert lab.svg_count(fig, "rect.bar") == 4
 
     heights = np.array(lab.svg_attributes(fig, "rect.bar", "height"))
@@ -67,3 +67,24 @@ def test_console_errors_are_caught(lab: LabPage) -> None:
         lab.check_console()
     assert "kmem deliberate console error" in str(caught.value)
     assert "kmem deliberate throw" in str(caught.value)
+
+
+def test_widget_render_check_catches_broken_views(lab: LabPage) -> None:
+    """wait_widgets_rendered must fail when a widget output cannot be displayed."""
+    lab.open("bars_button.ipynb")
+    lab.page.evaluate(
+        """() => {
+          const nb = window.jupyterapp.shell.currentWidget.content;
+          nb.model.sharedModel.insertCell(nb.model.cells.length, {cell_type: 'code',
+            source: 'from IPython.display import display\\nslider = widgets.IntSlider()\\n'
+                    + 'display(slider)\\nslider.close()'});
+        }"""
+    )
+    lab.run_all()
+    # The closed model's view never appears (and no error view either): the wait
+    # must time out and say so.
+    with pytest.raises(AssertionError, match="did not render"):
+        lab.wait_widgets_rendered(timeout_ms=5_000)
+    # The failed view also logs a TypeError in the console; expected here only.
+    assert lab.console_errors
+    lab.console_errors.clear()
