@@ -119,11 +119,18 @@ def read_zoneinfo(source: TextSource) -> ZoneInfo:
         if key == "pages free":
             key = "free"
             block = "zone"
+        indent = len(line) - len(line.lstrip())
+        if block == "pageset" and indent <= 2 and key != "vm stats threshold":
+            block = "zone"          # zone-level lines after the per-CPU groups
         if key in ("node_unreclaimable", "start_pfn"):
             setattr(zone, key, value)
             block = "zone"
         elif key == "vm stats threshold":
-            zone.stats[key] = value
+            # printed once per CPU group since 2.6.x; kept with that CPU's pageset
+            if block == "pageset" and cpu in zone.pagesets:
+                zone.pagesets[cpu][key] = value
+            else:
+                zone.stats[key] = value
         elif block == "pageset" and cpu is not None and cpu in zone.pagesets:
             zone.pagesets[cpu][key] = value
         elif block == "node":

@@ -32,7 +32,7 @@ class ReadStatus:
 def _looks_like_path(text: str) -> bool:
     # A string with a newline is content. Without one it is a path if such a file exists,
     # or if it has no blank (so a mistyped path gives "no such file", not "no events").
-    if "\n" in text or len(text) >= 4096:
+    if not text or "\n" in text or len(text) >= 4096:
         return False
     return os.path.exists(text) or not any(c.isspace() for c in text)
 
