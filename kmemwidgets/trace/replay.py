@@ -1,0 +1,219 @@
+"""Replay a recorded kmem trace through the kmemwidgets model.
+
+* ``mm_page_alloc``/``mm_page_free`` take and give back the very blocks the real kernel
+  used (``Kernel.alloc_pages_at``/``free_pages_at``), in a model machine large enough
+  for the highest traced pfn;
+* ``kmalloc``/``kfree`` go through the model's kmalloc caches, and named
+  ``kmem_cache_alloc``/``kmem_cache_free`` through caches created on first sight
+  (``kmem_cache_create(name, bytes_req, 0, 0)``), trace pointers mapped to model objects.
+
+The model is not the traced machine: blocks the model already uses (its own kernel
+image, memmap, slab pages), pages freed that were allocated before the trace started,
+frees at another order than the alloc (``split_page``), pfns beyond the model and slab
+events while the model has no slab allocator are all skipped and counted by reason in
+:attr:`ReplayResult.skipped`, never silently dropped.
+"""
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .parse import ALLOC, FREE, PAGE_ALLOC, PAGE_FREE, ParseReport
+from .progress import Progress
+from .reader import iter_records
+from .source import TextSource
+
+PAGE_SHIFT = 12
+_GIB = 1 << 30
+
+
+@dataclass
+class ReplayResult:
+    """What a replay did to the model, and what it could not do (by reason)."""
+    kernel: Any = None
+    events: int = 0
+    replayed: Counter = field(default_factory=Counter)       # event kind -> applied
+    skipped: Counter = field(default_factory=Counter)        # reason -> count
+    caches: dict[str, Any] = field(default_factory=dict)     # cache name -> model cache
+    max_pfn_seen: int = -1
+    report: ParseReport = field(default_factory=ParseReport)
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """A text account of the replay."""
+        k = self.kernel
+        lines = [f"replayed {sum(self.replayed.values())} of {self.events} kmem events through "
+                 f"the model ({getattr(getattr(k, 'arch', None), 'name', '?')}, "
+                 f"{getattr(k, 'max_pfn', 0) << PAGE_SHIFT >> 20} MiB)"]
+        for kind, n in sorted(self.replayed.items()):
+            lines.append(f"  {kind:<24} {n:>10}")
+        if self.skipped:
+            lines.append("skipped:")
+            for why, n in self.skipped.most_common():
+                lines.append(f"  {why:<60} {n:>10}")
+        lines.extend(self.notes)
+        return "\n".join(lines)
+
+
+def _scan(source: TextSource) -> tuple[int, int]:
+    """(events, highest pfn) of a trace: the first of the two passes of a file replay."""
+    n = 0
+    top = -1
+    for rec in iter_records(source):
+        n += 1
+        if rec[0] >= PAGE_ALLOC and rec[4] is not None:
+            end = rec[4] + (1 << rec[5]) if 0 <= rec[5] < 64 else rec[4]
+            if end > top:
+                top = end
+    return n, top
+
+
+def machine_size(max_pfn: int, page_shift: int = PAGE_SHIFT) -> int:
+    """RAM in bytes for a model holding pfns below *max_pfn*: rounded up to 1 GiB, at
+    least 1 GiB."""
+    need = max(max_pfn, 1) << page_shift
+    return max(_GIB, -(-need // _GIB) * _GIB)
+
+
+def _gfp_parser() -> Callable[[str], int]:
+    from kmemwidgets.model.gfp import parse_gfp
+    cache: dict[str, int] = {}
+    fallback = parse_gfp("GFP_KERNEL")
+
+    def parse(text: str) -> int:
+        v = cache.get(text)
+        if v is None:
+            try:
+                v = parse_gfp(text) if text and text != "none" else 0
+            except (ValueError, KeyError, TypeError):
+                v = fallback        # a flag this model does not know: allocate as GFP_KERNEL
+            cache[text] = v
+        return v
+    return parse
+
+
+def replay(source: TextSource, *, kernel: Any = None, ram: int | str | None = None,
+           cpus: int = 2, arch: str = "x86_64", seed: int = 0,
+           progress: Progress | None = None, progress_every: int = 4096) -> ReplayResult:
+    """Drive a model kernel with a trace and return what happened.
+
+    Without *kernel*, one is booted with ``kmemwidgets.Kernel(arch, ram, cpus, seed)``;
+    *ram* defaults to the smallest whole GiB holding the highest traced pfn (a file path
+    is read twice: once to size the machine and count events for *progress*, once to
+    replay). *progress* is called as ``progress(done, total)`` every *progress_every*
+    events and at the end; total is 0 when unknown (a stream read once).
+    """
+    total = 0
+    top = -1
+    rewindable = isinstance(source, (str, bytes, os.PathLike))
+    if rewindable:
+        total, top = _scan(source)
+    if kernel is None:
+        from kmemwidgets import Kernel
+        size = ram if ram is not None else (machine_size(top) if top >= 0 else "4G")
+        kernel = Kernel(arch=arch, ram=size, cpus=cpus, seed=seed)
+    res = ReplayResult(kernel=kernel, max_pfn_seen=top - 1 if top >= 0 else -1)
+    k = kernel
+    max_pfn = k.max_pfn
+    alloc_at = k.alloc_pages_at
+    free_at = getattr(k, "free_pages_at", None)
+    has_slab = all(hasattr(k, n) for n in ("kmalloc", "kfree", "kmem_cache_create",
+                                            "kmem_cache_alloc", "kmem_cache_free"))
+    if not has_slab:
+        res.notes.append("note: the model has no slab allocator yet (Kernel.kmalloc, "
+                         "kmem_cache_*); slab events were counted, not replayed")
+    gfp = _gfp_parser()
+    live_blocks: dict[int, int] = {}       # pfn -> order, blocks this replay allocated
+    objs: dict[str, tuple[int, Any]] = {}  # trace ptr -> (model address/object, cache or None)
+    skipped = res.skipped
+    done = res.replayed
+    n = 0
+    for rec in iter_records(source, res.report):
+        n += 1
+        kind = rec[0]
+        if kind == PAGE_ALLOC:
+            _, _cpu, _ts, _key, pfn, order, _mt, g, failed = rec
+            if failed:
+                skipped["mm_page_alloc: allocation failed in the trace"] += 1
+            elif pfn is None:
+                skipped["mm_page_alloc: no pfn (kernel before 3.x)"] += 1
+            elif pfn + (1 << min(order, 62)) > max_pfn or order > 10:
+                skipped["mm_page_alloc: pfn/order outside the modelled memory"] += 1
+            elif alloc_at(pfn, order, gfp(g)) is None:
+                skipped["mm_page_alloc: block not free in the model"] += 1
+            else:
+                live_blocks[pfn] = order
+                done["mm_page_alloc"] += 1
+        elif kind == PAGE_FREE:
+            _, _cpu, _ts, _key, pfn, order = rec
+            o = live_blocks.get(pfn) if pfn is not None else None
+            if pfn is None:
+                skipped["mm_page_free: no pfn (kernel before 3.x)"] += 1
+            elif o is None:
+                if pfn >= max_pfn:
+                    skipped["mm_page_free: pfn outside the modelled memory"] += 1
+                else:
+                    skipped["mm_page_free: allocated before the trace started"] += 1
+            elif o != order:
+                skipped["mm_page_free: order differs from the alloc (split/compound page)"] += 1
+            else:
+                del live_blocks[pfn]
+                free_at(pfn, order)
+                done["mm_page_free"] += 1
+        elif not has_slab:
+            skipped["slab event: model has no slab allocator yet"] += 1
+        elif kind == ALLOC:
+            _, _cpu, _ts, _cs, ptr, req, _alloc, _node, cname, g, _legacy, _acc = rec
+            _replay_alloc(k, res, objs, ptr, req, cname, gfp(g))
+        elif kind == FREE:
+            _, _cpu, _ts, _cs, ptr, _cname = rec
+            _replay_free(k, res, objs, ptr)
+        if n % progress_every == 0 and progress is not None:
+            progress(n, total)
+    res.events = n
+    if progress is not None:
+        progress(n, total if total else n)
+    return res
+
+
+def _replay_alloc(k: Any, res: ReplayResult, objs: dict, ptr: str, req: int,
+                  cname: str | None, g: int) -> None:
+    if ptr in objs:
+        # the real kernel reused an address we still hold: its free was not traced
+        res.skipped["slab alloc: pointer still live (free event lost), old object dropped"] += 1
+        _replay_free(k, res, objs, ptr, count=False)
+    try:
+        if cname is None:
+            obj = k.kmalloc(req, g)
+            cache = None
+        else:
+            cache = res.caches.get(cname)
+            if cache is None:
+                cache = k.kmem_cache_create(cname, max(req, 1), 0, 0)
+                res.caches[cname] = cache
+            obj = k.kmem_cache_alloc(cache, g)
+    except (ValueError, TypeError) as exc:
+        res.skipped[f"slab alloc: model refused ({type(exc).__name__})"] += 1
+        return
+    if obj is None or obj == 0:
+        res.skipped["slab alloc: model returned NULL"] += 1
+        return
+    objs[ptr] = (obj, cache)
+    res.replayed["kmalloc" if cache is None else "kmem_cache_alloc"] += 1
+
+
+def _replay_free(k: Any, res: ReplayResult, objs: dict, ptr: str, count: bool = True) -> None:
+    entry = objs.pop(ptr, None)
+    if entry is None:
+        if count:
+            res.skipped["slab free: allocated before the trace started"] += 1
+        return
+    obj, cache = entry
+    if cache is None:
+        k.kfree(obj)
+    else:
+        k.kmem_cache_free(cache, obj)
+    if count:
+        res.replayed["kfree" if cache is None else "kmem_cache_free"] += 1

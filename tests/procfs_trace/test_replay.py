@@ -1,0 +1,117 @@
+"""Replaying traces through the model: every event applied or skipped with a reason."""
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from kmemwidgets.trace import stat
+from kmemwidgets.trace.progress import TerminalProgress
+from kmemwidgets.trace.replay import machine_size, replay
+
+from procfs_trace_paths import TRACES
+
+FTRACE = TRACES / "ftrace-find-cat.txt.gz"
+
+
+@pytest.fixture(scope="module")
+def replayed():
+    return replay(FTRACE)
+
+
+def test_every_page_event_is_applied_or_skipped_with_a_reason(replayed):
+    st = stat(FTRACE)
+    r = replayed
+    alloc_skips = sum(n for why, n in r.skipped.items() if why.startswith("mm_page_alloc"))
+    free_skips = sum(n for why, n in r.skipped.items() if why.startswith("mm_page_free"))
+    assert r.replayed["mm_page_alloc"] + alloc_skips == st.nr_page_allocs
+    assert r.replayed["mm_page_free"] + free_skips == st.nr_page_frees
+    # frees of pages allocated before the trace are exactly perf's "free-only"
+    assert r.skipped["mm_page_free: allocated before the trace started"] >= st.nr_page_nomatch - alloc_skips
+    assert r.events == st.report.total_events
+
+
+def test_model_holds_the_blocks_still_live_at_the_end(replayed):
+    k = replayed.kernel
+    st = stat(FTRACE)
+    held = k.allocated_blocks()
+    live = replayed.replayed["mm_page_alloc"] - replayed.replayed["mm_page_free"]
+    assert live >= 0 and sum(1 for _ in held) >= live
+    k.check()                      # the model's own invariants survive the replay
+    assert st.live_pages >= live
+
+
+def test_machine_is_sized_from_the_trace(replayed):
+    assert replayed.kernel.max_pfn > replayed.max_pfn_seen
+    assert machine_size(0) == 1 << 30 and machine_size((1 << 18) + 1) == 2 << 30
+
+
+def test_pfns_outside_the_modelled_memory_are_counted():
+    r = replay(FTRACE, ram="1G")
+    assert r.skipped["mm_page_alloc: pfn/order outside the modelled memory"] > 0
+    assert "1024 MiB" in r.summary()
+
+
+def test_progress_callback_and_terminal_bar():
+    calls = []
+    replay(FTRACE, progress=lambda done, total: calls.append((done, total)), progress_every=10000)
+    assert calls[-1][0] == calls[-1][1] > 0
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+    buf = io.StringIO()
+    bar = TerminalProgress(buf, width=10, interval=0)
+    bar(5, 10)
+    bar(10, 10)
+    out = buf.getvalue()
+    assert "50%" in out and "100%" in out and out.endswith("\n")
+
+
+class SlabModel:
+    """A test double with the slab half of the Kernel API, recording calls."""
+
+    def __init__(self, kernel):
+        self.k = kernel
+        self.next = 0x1000
+        self.live = {}
+        self.caches = {}
+
+    def __getattr__(self, name):
+        return getattr(self.k, name)
+
+    def kmalloc(self, size, gfp):
+        self.next += 64
+        self.live[self.next] = size
+        return self.next
+
+    def kfree(self, addr):
+        assert addr in self.live, "replay freed an object it never allocated"
+        del self.live[addr]
+
+    def kmem_cache_create(self, name, size, align, flags):
+        assert name not in self.caches, "cache created twice"
+        self.caches[name] = size
+        return name
+
+    def kmem_cache_alloc(self, cache, gfp):
+        return self.kmalloc(self.caches[cache], gfp)
+
+    def kmem_cache_free(self, cache, obj):
+        self.kfree(obj)
+
+
+def test_slab_events_map_trace_pointers_to_model_objects():
+    from kmemwidgets import Kernel
+    model = SlabModel(Kernel(arch="x86_64", ram="8G", cpus=2, seed=0))
+    r = replay(TRACES / "perf-script-sleep.txt.gz", kernel=model)
+    st = stat(TRACES / "perf-script-sleep.txt.gz")
+    allocs = r.replayed["kmalloc"] + r.replayed["kmem_cache_alloc"]
+    assert allocs == st.nr_allocs
+    frees = r.replayed["kfree"] + r.replayed["kmem_cache_free"]
+    assert frees + r.skipped["slab free: allocated before the trace started"] == st.report.events["slab_free"]
+    assert len(model.live) == st.live_objects
+    assert set(model.caches) == {c for c in st.caches if not c.startswith(("kmalloc-", "kmalloc_large"))}
+
+
+def test_replay_without_slab_model_says_so():
+    r = replay(TRACES / "perf-script-sleep.txt.gz", ram="8G")
+    assert r.skipped["slab event: model has no slab allocator yet"] > 0 or hasattr(r.kernel, "kmalloc")
+    assert "replayed" in r.summary()
