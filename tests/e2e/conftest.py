@@ -23,11 +23,13 @@ Fixtures
     * ``lab.svg_count(scope, "rect.bar")`` – number of SVG elements under ``scope``.
     * ``lab.svg_attributes(scope, "rect.bar", "height")`` – numeric attribute list.
     * ``lab.svg_signature(scope)`` / ``lab.wait_svg_changed(scope, before)`` – detect
-      that a drawing changed.
+      that a drawing changed; ``lab.signature(scope, "dom")`` /
+      ``lab.wait_changed(scope, before, "dom")`` do the same for any HTML.
     * ``lab.button(desc)`` / ``lab.click_button(desc, within=None)`` – the ipywidgets
       Button with exactly that description (scoped to outputs, never toolbar/source).
-    * ``lab.measure_click_to_repaint(desc, scope)`` – click and return ms from the
-      click event to the painted final SVG; samples go to
+    * ``lab.measure_click_to_repaint(desc, scope, kind="svg")`` – click and return ms
+      from the click event to the painted final SVG (or HTML, ``kind="dom"``),
+      measured in the browser with ``performance.now()``; samples go to
       ``lab.metrics["click_to_repaint_ms"]``; ``lab.median_click_to_repaint()``.
     * ``lab.screenshot(name, locator=None)`` – PNG in the test's tmp dir.
     * ``lab.metrics`` – dict of measured numbers, printed in the pytest summary.

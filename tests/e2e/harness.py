@@ -21,7 +21,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from playwright.sync_api import ConsoleMessage, Error as PlaywrightError, Locator, Page
 
@@ -52,6 +52,9 @@ CHROMIUM_ARGS = (
 #: the harness notebook. (Disabling the jupyter_lsp server extension, for example,
 #: makes the page log a 404 for /lsp/status: fix such causes rather than list them.)
 BENIGN_CONSOLE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = ()
+
+#: What a signature covers: the SVG markup under an element, or all its HTML.
+SignatureKind = Literal["svg", "dom"]
 
 _CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser")
 
@@ -242,43 +245,50 @@ def start_lab_server(workdir: Path, timeout_s: float = 120.0) -> LabServer:
 
 # --------------------------------------------------------------------------- page
 
-# FNV-1a over the markup of every <svg> inside (or being) the element: a compact
-# fingerprint that changes whenever any SVG attribute, child or text changes.
-_SVG_SIGNATURE_JS = """
-function kmemSvgSignature(el) {
-  const svgs = el.matches('svg') ? [el] : Array.from(el.querySelectorAll('svg'));
-  const text = svgs.map((s) => s.innerHTML).join('\\u0000');
+# FNV-1a over markup under `el`: with kind 'svg', of every <svg> inside (or being)
+# the element; with kind 'dom', of the element's whole innerHTML (for views whose
+# click changes HTML, e.g. a log or a table). A compact fingerprint that changes
+# whenever an attribute, child or text changes.
+_SIGNATURE_JS = """
+function kmemSignature(el, kind) {
+  let text;
+  if (kind === 'dom') {
+    text = el.innerHTML;
+  } else {
+    const svgs = el.matches('svg') ? [el] : Array.from(el.querySelectorAll('svg'));
+    text = svgs.length + ':' + svgs.map((s) => s.innerHTML).join('\\u0000');
+  }
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
     h = Math.imul(h, 0x01000193) >>> 0;
   }
-  return svgs.length + ':' + text.length + ':' + h.toString(16);
+  return text.length + ':' + h.toString(16);
 }
 """
 
 # Arms a probe on `el`: the first click anywhere in the document stamps t0 (capture
-# phase, so before any widget handler runs); every DOM change under `el` that leaves
-# the SVG different from before stamps the time and schedules a double
-# requestAnimationFrame, whose callback runs after the frame with that change was
-# painted. The last such stamp is the repaint time of the final state.
+# phase, so before any widget handler runs). Each batch of DOM changes under `el`
+# stamps its time and schedules a double requestAnimationFrame, whose callback runs
+# once the frame containing that change has been painted; the last stamp wins. The
+# observer does no other work, so it does not delay the paint it measures.
 _ARM_REPAINT_PROBE_JS = (
-    "(el) => {"
-    + _SVG_SIGNATURE_JS
+    "(el, kind) => {"
+    + _SIGNATURE_JS
     + """
-  const st = {before: kmemSvgSignature(el), t0: null, tChange: null, tPaint: null,
-              lastMutation: null};
+  const st = {el, kind, before: kmemSignature(el, kind), t0: null, tPaint: null,
+              lastMutation: null, sign: kmemSignature};
   if (window.__kmemRepaint && window.__kmemRepaint.observer) {
     window.__kmemRepaint.observer.disconnect();
   }
   window.__kmemRepaint = st;
   st.observer = new MutationObserver(() => {
     if (st.t0 === null) return;  // changes before the click are not ours
-    const now = performance.now();
-    st.lastMutation = now;
-    if (kmemSvgSignature(el) === st.before) return;
-    if (st.tChange === null) st.tChange = now;
-    requestAnimationFrame(() => requestAnimationFrame(() => { st.tPaint = performance.now(); }));
+    const mark = performance.now();
+    st.lastMutation = mark;
+    requestAnimationFrame(() => requestAnimationFrame(() => {
+      if (st.lastMutation === mark) st.tPaint = performance.now();
+    }));
   });
   st.observer.observe(el, {subtree: true, childList: true, attributes: true,
                            characterData: true});
@@ -287,11 +297,14 @@ _ARM_REPAINT_PROBE_JS = (
 }"""
 )
 
+# Settled: the frame after the last change was painted, nothing changed for
+# `quietMs` since, and the drawing differs from before the click (mutations that
+# left it as it was, such as hover styling, do not count as the repaint).
 _REPAINT_SETTLED_JS = """(quietMs) => {
   const st = window.__kmemRepaint;
-  if (!st || st.tPaint === null) return false;
-  const now = performance.now();
-  return now - st.lastMutation >= quietMs && st.tPaint >= st.lastMutation;
+  if (!st || st.tPaint === null || st.tPaint < st.lastMutation) return false;
+  if (performance.now() - st.lastMutation < quietMs) return false;
+  return st.sign(st.el, st.kind) !== st.before;
 }"""
 
 _RUN_ALL_JS = """async () => {
@@ -481,26 +494,34 @@ class LabPage:
         )
         return [float(v) for v in values]
 
+    def signature(self, scope: Locator, kind: SignatureKind = "svg") -> str:
+        """Fingerprint of the SVG markup (``kind="svg"``) or all HTML (``"dom"``) under ``scope``."""
+        return str(
+            scope.evaluate("(el, kind) => {" + _SIGNATURE_JS + "return kmemSignature(el, kind); }", kind)
+        )
+
     def svg_signature(self, scope: Locator) -> str:
-        """A fingerprint of all SVG markup under ``scope``; differs when the drawing differs."""
-        return str(scope.evaluate("(el) => {" + _SVG_SIGNATURE_JS + "return kmemSvgSignature(el); }"))
+        """Fingerprint of all SVG markup under ``scope``; differs when the drawing differs."""
+        return self.signature(scope, "svg")
+
+    def wait_changed(
+        self, scope: Locator, before: str, kind: SignatureKind = "svg", timeout_ms: float = 10_000
+    ) -> str:
+        """Wait until `signature(scope, kind)` differs from ``before``; return the new one."""
+        try:
+            self.page.wait_for_function(
+                "(a) => {" + _SIGNATURE_JS + "return kmemSignature(a.el, a.kind) !== a.before; }",
+                arg={"el": scope.element_handle(), "kind": kind, "before": before},
+                polling=50,
+                timeout=timeout_ms,
+            )
+        except PlaywrightError as exc:
+            raise AssertionError(f"the {kind} under {scope} did not change in {timeout_ms} ms") from exc
+        return self.signature(scope, kind)
 
     def wait_svg_changed(self, scope: Locator, before: str, timeout_ms: float = 10_000) -> str:
         """Wait until `svg_signature(scope)` differs from ``before``; return the new one."""
-        scope.evaluate(
-            "(el, a) => new Promise((resolve, reject) => {"
-            + _SVG_SIGNATURE_JS
-            + """
-              const t = setTimeout(() => reject(new Error('SVG did not change')), a.timeout);
-              const tick = () => {
-                if (kmemSvgSignature(el) !== a.before) { clearTimeout(t); resolve(true); }
-                else requestAnimationFrame(tick);
-              };
-              tick();
-            })""",
-            {"before": before, "timeout": timeout_ms},
-        )
-        return self.svg_signature(scope)
+        return self.wait_changed(scope, before, "svg", timeout_ms)
 
     # -- buttons and timing -------------------------------------------------------
     def button(self, description: str, within: Locator | None = None) -> Locator:
@@ -518,24 +539,27 @@ class LabPage:
         description: str,
         scope: Locator,
         within: Locator | None = None,
+        kind: SignatureKind = "svg",
         quiet_ms: float = 250.0,
         timeout_ms: float = 15_000,
     ) -> float:
-        """Click a Button and return ms from the click event to the painted new SVG.
+        """Click a Button and return ms from the click event to the painted new drawing.
 
         The time runs in the browser (``performance.now()``) from the DOM click
-        event to the frame painted after the last change under ``scope``; the
-        drawing counts as final once no DOM change happened for ``quiet_ms``. Raises
-        if the SVG under ``scope`` did not change. Each value is appended to
-        ``metrics["click_to_repaint_ms"]``.
+        event to the frame painted after the last DOM change under ``scope``; the
+        drawing counts as final once nothing changed for ``quiet_ms``. Raises if the
+        SVG (``kind="svg"``) or HTML (``kind="dom"``) under ``scope`` did not
+        change. Each value is appended to ``metrics["click_to_repaint_ms"]``.
         """
-        scope.evaluate(_ARM_REPAINT_PROBE_JS)
+        scope.evaluate(_ARM_REPAINT_PROBE_JS, kind)
         self.button(description, within).click()
         try:
-            self.page.wait_for_function(_REPAINT_SETTLED_JS, arg=quiet_ms, timeout=timeout_ms)
+            self.page.wait_for_function(
+                _REPAINT_SETTLED_JS, arg=quiet_ms, polling=50, timeout=timeout_ms
+            )
         except PlaywrightError as exc:
             raise AssertionError(
-                f"clicking {description!r} did not change the SVG within {timeout_ms} ms"
+                f"clicking {description!r} did not change the {kind} under {scope} within {timeout_ms} ms"
             ) from exc
         stamps = self.page.evaluate(
             "() => { const s = window.__kmemRepaint; s.observer.disconnect();"

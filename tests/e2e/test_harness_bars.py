@@ -36,6 +36,14 @@ def test_rotate_button_rotates_bar_heights(lab: LabPage) -> None:
         np.testing.assert_allclose(new_heights, np.roll(heights, 1), rtol=0.02, atol=0.5)
         heights = new_heights
 
+    # The plain click + wait path that tests without timing use.
+    before = lab.svg_signature(fig)
+    lab.click_button("Rotate")
+    assert lab.wait_svg_changed(fig, before) != before
+    np.testing.assert_allclose(
+        lab.svg_attributes(fig, "rect.bar", "height"), np.roll(heights, 1), rtol=0.02, atol=0.5
+    )
+
     lab.screenshot("after", fig)
     median = lab.median_click_to_repaint()
     lab.metrics["click_to_repaint_median_ms"] = round(median, 1)
@@ -88,3 +96,20 @@ def test_widget_render_check_catches_broken_views(lab: LabPage) -> None:
     # The failed view also logs a TypeError in the console; expected here only.
     assert lab.console_errors
     lab.console_errors.clear()
+
+
+def test_click_to_repaint_includes_python_callback_time(lab: LabPage) -> None:
+    """The measurement must cover the kernel round trip: a slow callback shows up."""
+    lab.open("bars_button.ipynb")
+    lab.page.evaluate(
+        """() => {
+          const nb = window.jupyterapp.shell.currentWidget.content;
+          nb.model.sharedModel.insertCell(nb.model.cells.length, {cell_type: 'code',
+            source: 'import time\\nrotate._click_handlers.callbacks.clear()\\n'
+                    + 'rotate.on_click(lambda b: (time.sleep(0.3), on_rotate(b)))'});
+        }"""
+    )
+    lab.run_all()
+    fig = lab.widget(".bqplot")
+    elapsed = lab.measure_click_to_repaint("Rotate", fig)
+    assert elapsed >= 300.0, elapsed  # the callback alone sleeps 300 ms
