@@ -1,0 +1,15 @@
+"""The widget views: ipywidgets + bqplot, bound by traitlets to a :class:`Kernel`.
+
+``from kmemwidgets.widgets import BuddyView, Dashboard``; every view takes
+``kernel=`` (or makes a small i386 machine) and is an ``ipywidgets`` VBox. Shared
+pieces for building more views: :mod:`.base` (``KernelView``), :mod:`.controls`,
+:mod:`.log`, :mod:`.palette`, :mod:`.memmap`, :mod:`.charts`. See ``docs/widgets.md``.
+"""
+from .base import KernelView, iter_widgets, lecture_kernel
+from .buddy import BuddyInfoView, BuddyView
+from .controls import GfpPicker, OrderPicker, context_dropdown
+from .log import MessageLog
+from .memmap import MemoryMap
+
+__all__ = ["KernelView", "iter_widgets", "lecture_kernel", "BuddyView", "BuddyInfoView",
+           "GfpPicker", "OrderPicker", "context_dropdown", "MessageLog", "MemoryMap"]

@@ -1,0 +1,242 @@
+"""What every view shares: :class:`KernelView`, the base class of the kernel's views.
+
+A view is an ``ipywidgets.VBox`` bound to one :class:`~kmemwidgets.model.kernel.Kernel`:
+
+* ``kernel`` is a trait. Setting it (``Reset`` does, and the Dashboard links the
+  ``kernel`` traits of all its views) unsubscribes from the old kernel's event stream,
+  subscribes to the new one's, calls the subclass's :meth:`KernelView._bind` and
+  redraws. Without ``kernel=`` a view makes a lecture-sized
+  ``Kernel(arch="i386", ram="64M")``.
+* Events arrive in batches, one per kernel operation
+  (:mod:`kmemwidgets.model.events`); the view redraws once per batch inside
+  ``hold_sync()`` of its marks (:meth:`KernelView._redraw`), so one click is one
+  message per changed widget. A view never keeps allocator state of its own: it reads
+  the model and calls model methods.
+* User actions go through :meth:`KernelView._act`, which makes the whole action one
+  event batch (context enter/exit included) and turns ``KernelBug``, ``ValueError`` and
+  ``TypeError`` into a ``refused`` line in the log, so no click shows a traceback.
+* Every view has ``messages`` (a :class:`~kmemwidgets.widgets.log.MessageLog`, shared when
+  passed in as ``log=``), ``legend`` and ``caption`` (HTML: the text summary for screen readers
+  and static exports) and ``_repr_markdown_``.
+* :func:`iter_widgets` walks a widget tree including bqplot figures, marks, axes,
+  scales and tooltips: tests find marks with it, ``close()`` closes what the view made.
+
+A subclass implements ``_build() -> list of children``, ``_bind(kernel)``,
+``_redraw(batch)`` (batch is None for a full redraw) and ``summary_lines()``.
+"""
+from __future__ import annotations
+
+from contextlib import ExitStack
+from html import escape
+from typing import Any, Callable, Iterator
+
+import ipywidgets as widgets
+import traitlets
+
+from kmemwidgets.model.errors import KernelBug
+from kmemwidgets.model.kernel import Kernel
+
+from .log import MessageLog
+
+#: Exceptions from model calls that a view reports instead of raising.
+REFUSALS = (KernelBug, ValueError, TypeError)
+
+
+def lecture_kernel() -> Kernel:
+    """The small machine a view makes when given none: i386 with 64 MiB."""
+    return Kernel(arch="i386", ram="64M")
+
+
+def same_machine(kernel: Kernel) -> Callable[[], Kernel]:
+    """A factory for fresh kernels with *kernel*'s architecture, RAM, seed and sysctls.
+
+    Subsystem options given to the original constructor are not recorded by the model;
+    pass ``kernel_factory=`` to a view when they matter.
+    """
+    arch = kernel.arch
+    params: dict[str, Any] = dict(arch=arch.name, ram=arch.ram, cpus=kernel.cpus, seed=kernel.seed,
+                                  min_free_kbytes=kernel.min_free_kbytes,
+                                  watermark_scale_factor=kernel.watermark_scale_factor)
+    if arch.name == "i386" and len(arch.pgtable_levels) == 4:
+        params["pae"] = True
+    return lambda: Kernel(**params)
+
+
+def iter_widgets(root: widgets.Widget) -> Iterator[widgets.Widget]:
+    """Every widget reachable from *root*: box children, figure marks/axes/scales,
+    mark tooltips and layouts are skipped (they belong to their widget)."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        w = stack.pop()
+        if w is None or id(w) in seen or not isinstance(w, widgets.Widget):
+            continue
+        seen.add(id(w))
+        yield w
+        for name in ("children", "marks", "axes", "interaction"):
+            value = getattr(w, name, None)
+            if isinstance(value, (list, tuple)):
+                stack.extend(value)
+            elif isinstance(value, widgets.Widget):
+                stack.append(value)
+        scales = getattr(w, "scales", None)
+        if isinstance(scales, dict):
+            stack.extend(scales.values())
+        for name in ("scale", "scale_x", "scale_y", "tooltip"):
+            value = getattr(w, name, None)
+            if isinstance(value, widgets.Widget):
+                stack.append(value)
+
+
+class KernelView(widgets.VBox):
+    """Base class of the views: kernel binding, batched redraw, refusals, summary."""
+    kernel = traitlets.Instance(Kernel)
+    #: The last message this view produced (a result or a refusal), as plain text.
+    message = traitlets.Unicode("")
+    #: True for a view drawing a snapshot of a real kernel: controls are disabled.
+    read_only = traitlets.Bool(False)
+
+    #: The view's name in the Dashboard's tab bar and in its summary.
+    title = "kernel view"
+
+    def __init__(self, kernel: Kernel | None = None, log: MessageLog | None = None,
+                 kernel_factory: Callable[[], Kernel] | None = None, **kwargs: Any) -> None:
+        if kernel is not None and not isinstance(kernel, Kernel):
+            raise TypeError(f"kernel must be a kmemwidgets Kernel, not {type(kernel).__name__}")
+        if log is not None and not isinstance(log, MessageLog):
+            raise TypeError(f"log must be a MessageLog, not {type(log).__name__}")
+        kernel = kernel if kernel is not None else lecture_kernel()
+        self._kernel_factory = kernel_factory or same_machine(kernel)
+        self._unsubscribe: Callable[[], None] | None = None
+        self._owns_log = log is None
+        self.messages = log if log is not None else MessageLog()
+        self.legend = widgets.HTML()
+        self.caption = widgets.HTML()
+        self._sync_widgets: list[widgets.Widget] = []
+        super().__init__(**kwargs)
+        self.set_trait("kernel", kernel)
+        self.children = self._build()
+        self._sync_widgets = [w for w in iter_widgets(self) if w is not self
+                              and not self._is_log_widget(w)]
+        self._rebind(kernel)
+
+    # --- kernel binding ------------------------------------------------------------------
+
+    @traitlets.observe("kernel")
+    def _kernel_changed(self, change) -> None:
+        if self.children:               # fully built; else __init__ binds
+            self._rebind(change["new"])
+
+    def _rebind(self, kernel: Kernel) -> None:
+        if self._unsubscribe:
+            self._unsubscribe()
+        self._unsubscribe = kernel.events.subscribe(self._on_events)
+        self.messages.kernel = kernel
+        self._bind(kernel)
+        self.redraw()
+
+    def _on_events(self, batch: list) -> None:
+        # Runs inside the kernel's operation: a failing view must never break the model.
+        try:
+            with self._hold():
+                self._redraw(batch)
+                self._update_caption()
+        except Exception as exc:       # noqa: BLE001 - reported in the log, not raised
+            self.messages.post(f"{type(exc).__name__}: {exc}", "refused",
+                          title=f"{self.title}: redraw failed")
+
+    def redraw(self) -> None:
+        """Redraw everything from the model."""
+        with self._hold():
+            self._redraw(None)
+            self._update_caption()
+
+    def _hold(self) -> ExitStack:
+        stack = ExitStack()
+        for w in self._sync_widgets:
+            stack.enter_context(w.hold_sync())
+        return stack
+
+    def _is_log_widget(self, w: widgets.Widget) -> bool:
+        return w is self.messages or w in (self.messages.html, self.messages.clear_button)
+
+    # --- actions ---------------------------------------------------------------------------
+
+    def _act(self, what: str, fn: Callable[[], Any]) -> Any:
+        """Run *fn* (model calls) as one event batch; refusals go to the log, not up."""
+        if self.read_only:
+            self._refuse(what, "this view shows a snapshot of a real kernel: it is read-only")
+            return None
+        events = self.kernel.events
+        events.begin()
+        try:
+            return fn()
+        except KernelBug as exc:
+            self._refuse(what, f"the kernel refused it: {exc.report.title}")
+        except (ValueError, TypeError) as exc:
+            self._refuse(what, str(exc))
+        finally:
+            events.end()
+        return None
+
+    def _refuse(self, what: str, why: str) -> None:
+        self.message = f"{what} refused: {why}"
+        self.messages.post(self.message, "refused")
+
+    def _say(self, text: str) -> None:
+        self.message = text
+        self.messages.post(text, "info")
+
+    def reset(self) -> None:
+        """Replace the kernel by a fresh one of the same machine (every linked view follows)."""
+        if self.read_only:
+            self._refuse("reset", "this view shows a snapshot of a real kernel: it is read-only")
+            return
+        self.kernel = self._kernel_factory()
+        self._say(f"reset: a fresh {self.kernel!r}")
+
+    # --- text summary --------------------------------------------------------------------
+
+    def summary_lines(self) -> list[str]:
+        """The facts the view shows, as sentences (subclasses extend)."""
+        return [repr(self.kernel)]
+
+    def summary(self) -> str:
+        """The view's state as Markdown (for screen readers and static exports)."""
+        return f"**{self.title}**\n\n" + "\n".join(f"- {line}" for line in self.summary_lines())
+
+    def _repr_markdown_(self) -> str:
+        return self.summary()
+
+    def _update_caption(self) -> None:
+        items = "".join(f"<li>{escape(line)}</li>" for line in self.summary_lines())
+        self.caption.value = (f'<div class="kmem-summary" role="status" aria-label="{escape(self.title)} '
+                              f'summary"><ul style="margin:0">{items}</ul></div>')
+
+    # --- subclass hooks ----------------------------------------------------------------
+
+    def _build(self) -> list[widgets.Widget]:
+        return [self.caption, self.legend, self.messages]
+
+    def _bind(self, kernel: Kernel) -> None:
+        """Forget state tied to the previous kernel (called before the first redraw)."""
+
+    def _redraw(self, batch: list | None) -> None:
+        """Update marks and widgets from the model; *batch* None means everything."""
+
+    # --- life cycle ------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Unsubscribe from the kernel and close every widget this view made."""
+        if "messages" not in self.__dict__:        # construction failed half-way
+            return super().close()
+        if self._unsubscribe:
+            self._unsubscribe()
+            self._unsubscribe = None
+        for w in list(iter_widgets(self)):
+            if w is self or self._is_log_widget(w):
+                continue
+            w.close()
+        if self._owns_log:
+            self.messages.close()
+        super().close()

@@ -1,0 +1,475 @@
+"""BuddyView: the page allocator's free lists, memory map, watermarks and fragmentation.
+
+Controls (each ``link``ed to a trait of the view, so code drives it as well)::
+
+    w = BuddyView(kernel=k)
+    w.order = 3; w.gfp = GFP_KERNEL; w.context = "process"; w.alloc(); w.free()
+
+* traits ``order``, ``gfp``, ``context``, ``zone`` (the zone drawn), ``selected_pfn``
+  (the clicked frame, None), ``last_pfn`` (head of the newest block this view
+  allocated), ``map_start``/``map_end`` (the zoomed pfn range), ``click_action``
+  (``"select"`` or ``"free"``), ``step_mode`` and ``steps_pending``.
+* methods ``alloc()`` (``alloc_pages(gfp, order)`` inside ``kernel.context(context)``;
+  returns the Page or None), ``free()`` (``__free_pages`` of the selected block, else of
+  the newest block still allocated by ``alloc_pages``), ``reset()``, ``step()``,
+  ``select(pfn)``, ``zoom(start, end)``.
+
+**Step mode** replays the split and merge events of each operation one at a time. The
+view keeps a *shown* copy of the owner array and ``nr_free`` lists, taken when step
+mode starts, and applies each event to it: ``split`` of an order-*o* block takes one
+block off list *o* and puts two on list *o−1*; ``merge`` does the reverse; ``alloc``
+takes one block of its order and stamps the owner; ``free`` puts one back. After the
+last step the shown state equals the model again. The Step button or the Play widget
+advance it (no threads or sleeps: it runs under Pyodide too).
+
+``BuddyView.from_snapshot(buddyinfo)`` draws a real kernel's ``/proc/buddyinfo``
+read-only (:class:`BuddyInfoView`).
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import ipywidgets as widgets
+import traitlets
+
+from kmemwidgets.model.context import CONTEXTS
+from kmemwidgets.model.gfp import GFP_KERNEL, check_gfp, gfp_name
+from kmemwidgets.model.kernel import Kernel
+from kmemwidgets.model.owners import OWNER_NAMES, PG_FREE, PG_PAGEALLOC
+from kmemwidgets.model.page import Page
+from kmemwidgets.model.units import MAX_PAGE_ORDER, NR_PAGE_ORDERS, PAGE_SHIFT
+from kmemwidgets.model.zone import WMARK_HIGH, WMARK_LOW, WMARK_MIN
+
+from .base import KernelView
+from .charts import FragmentationChart, FreeListBars, WatermarkChart
+from .controls import GfpPicker, OrderPicker, context_dropdown
+from .memmap import MemoryMap
+from .palette import OWNER_COLORS, ZONE_COLORS, legend_html
+
+#: Event kinds that the step mode replays.
+STEP_KINDS = ("split", "merge", "alloc", "free")
+
+
+class BuddyView(KernelView):
+    """The buddy allocator of one kernel: controls, free lists, map, watermarks, log."""
+    title = "Buddy allocator"
+
+    order = traitlets.Int(0, min=0, max=MAX_PAGE_ORDER)
+    gfp = traitlets.Int(GFP_KERNEL)
+    context = traitlets.Unicode("process")
+    zone = traitlets.Unicode("")
+    selected_pfn = traitlets.Int(None, allow_none=True)
+    last_pfn = traitlets.Int(None, allow_none=True, read_only=True)
+    map_start = traitlets.Int(0)
+    map_end = traitlets.Int(1)
+    click_action = traitlets.Enum(("select", "free"), default_value="select")
+    step_mode = traitlets.Bool(False)
+    steps_pending = traitlets.Int(0, read_only=True)
+
+    # --- construction --------------------------------------------------------------------
+
+    def _build(self) -> list[widgets.Widget]:
+        self.zone_picker = widgets.Dropdown(description="zone", layout=widgets.Layout(width="200px"))
+        self.order_picker = OrderPicker()
+        self.gfp_picker = GfpPicker()
+        self.context_picker = context_dropdown()
+        self.alloc_button = widgets.Button(description="Alloc", button_style="primary",
+                                           tooltip="alloc_pages(gfp, order)")
+        self.free_button = widgets.Button(description="Free", tooltip="__free_pages() the selected block")
+        self.reset_button = widgets.Button(description="Reset", button_style="warning",
+                                           tooltip="a fresh kernel of the same machine")
+        self.click_picker = widgets.ToggleButtons(options=[("click selects", "select"),
+                                                           ("click frees", "free")],
+                                                  style={"button_width": "90px"})
+        self.step_toggle = widgets.Checkbox(description="step mode (replay splits and merges)",
+                                            indent=False)
+        self.step_button = widgets.Button(description="Step", disabled=True,
+                                          tooltip="apply the next split/merge step")
+        self.play = widgets.Play(interval=600, min=0, max=0, value=0, disabled=True,
+                                 description="play the steps")
+        self.step_label = widgets.HTML()
+        self.status = widgets.HTML()
+        self.bars = FreeListBars()
+        self.map = MemoryMap(title="zone memory map (click a cell)")
+        self.watermarks = WatermarkChart()
+        self.frag = FragmentationChart()
+
+        self.alloc_button.on_click(lambda _: self.alloc())
+        self.free_button.on_click(lambda _: self.free())
+        self.reset_button.on_click(lambda _: self.reset())
+        self.step_button.on_click(lambda _: self.step())
+        self.play.observe(self._play_changed, "value")
+        self.map.on_select(self._cell_clicked)
+        for (widget, name), trait in (((self.order_picker, "order"), "order"),
+                                      ((self.gfp_picker, "gfp"), "gfp"),
+                                      ((self.context_picker, "value"), "context"),
+                                      ((self.click_picker, "value"), "click_action"),
+                                      ((self.step_toggle, "value"), "step_mode"),
+                                      ((self.map, "selected_pfn"), "selected_pfn"),
+                                      ((self.map, "map_start"), "map_start"),
+                                      ((self.map, "map_end"), "map_end")):
+            traitlets.link((widget, name), (self, trait))
+        self.zone_picker.observe(self._zone_picked, "value")
+        self.legend.value = legend_html(ZONE_COLORS.items(), "zones") + legend_html(
+            zip(OWNER_NAMES, OWNER_COLORS), "frame owners")
+        self._allocated: list[int] = []        # heads this view allocated, oldest first
+        self._steps: list[Any] = []            # events waiting to be replayed
+        self._steps_done = 0
+        self._shown_owner: np.ndarray | None = None
+        self._shown_nr: dict[str, list[int]] = {}
+        return [
+            widgets.HBox([self.zone_picker, self.order_picker, self.context_picker]),
+            self.gfp_picker,
+            widgets.HBox([self.alloc_button, self.free_button, self.reset_button, self.click_picker]),
+            self.status,
+            widgets.HBox([self.step_toggle, self.step_button, self.play, self.step_label]),
+            self.bars.figure,
+            widgets.HBox([self.watermarks.figure, self.frag.figure]),
+            self.map,
+            self.caption, self.legend, self.messages,
+        ]
+
+    # --- trait validation ------------------------------------------------------------
+
+    @traitlets.validate("gfp")
+    def _valid_gfp(self, proposal):
+        try:
+            return check_gfp(proposal["value"])
+        except (TypeError, ValueError) as exc:
+            raise traitlets.TraitError(str(exc)) from None
+
+    @traitlets.validate("context")
+    def _valid_context(self, proposal):
+        if proposal["value"] not in CONTEXTS:
+            raise traitlets.TraitError(f"unknown context {proposal['value']!r}; "
+                                       f"choose one of {', '.join(CONTEXTS)}")
+        return proposal["value"]
+
+    @traitlets.validate("zone")
+    def _valid_zone(self, proposal):
+        names = [z.name for z in self.kernel.zones]
+        if proposal["value"] not in names:
+            raise traitlets.TraitError(f"no zone {proposal['value']!r}; this machine has {', '.join(names)}")
+        return proposal["value"]
+
+    # --- binding and drawing ---------------------------------------------------------
+
+    def _bind(self, kernel: Kernel) -> None:
+        self._allocated = []
+        self.set_trait("last_pfn", None)
+        self.selected_pfn = None
+        self._steps, self._steps_done = [], 0
+        self._sync_step_widgets()
+        self._take_shown_state()
+        names = [z.name for z in kernel.zones]
+        current = self.zone if self.zone in names else \
+            next((z.name for z in kernel.zones if z.name == "Normal"), names[0])
+        self.zone_picker.options = names
+        self.zone_picker.value = current
+        self.zone = current
+        self._zone_changed({"new": current})
+
+    def _zone_picked(self, change) -> None:
+        if change["new"] and change["new"] != self.zone:
+            self.zone = change["new"]
+
+    @traitlets.observe("zone")
+    def _zone_changed(self, change) -> None:
+        if not self.children:
+            return
+        self.zone_picker.value = change["new"]
+        z = self.kernel.zone(change["new"])
+        self.map.set_bounds(z.start_pfn, z.end_pfn)
+        self.redraw()
+
+    def _take_shown_state(self) -> None:
+        self._shown_owner = self.kernel.owner.copy() if self.step_mode else None
+        self._shown_nr = {z.name: z.nr_free() for z in self.kernel.zones}
+
+    def _redraw(self, batch: list | None) -> None:
+        if batch is not None and self.step_mode:
+            steps = [ev for ev in batch if ev.kind in STEP_KINDS]
+            if steps:
+                self._steps.extend(steps)
+                self._sync_step_widgets()
+                return self._draw_shown()
+        if not self._steps:
+            self._shown_nr = {z.name: z.nr_free() for z in self.kernel.zones}
+        self._draw_shown()
+
+    def _draw_shown(self) -> None:
+        k = self.kernel
+        names = [z.name for z in k.zones]
+        self.bars.update(names, [self._shown_nr[n] for n in names])
+        z = k.zone(self.zone)
+        nr = self._shown_nr[z.name]
+        free = sum(n << o for o, n in enumerate(nr))
+        self.watermarks.update(z.name, free, (z.watermark[WMARK_MIN], z.watermark[WMARK_LOW],
+                                              z.watermark[WMARK_HIGH]), z.managed_pages)
+        self.frag.update(z.name, nr)
+        self.map.update(k, self._shown_owner if self._steps else None)
+
+    # --- actions ---------------------------------------------------------------------
+
+    def alloc(self) -> Page | None:
+        """``alloc_pages(gfp, order)`` in the chosen context; the Page, or None."""
+        gfp, order, ctx = self.gfp, self.order, self.context
+        what = f"alloc_pages({gfp_name(gfp)}, {order}) in {ctx} context"
+
+        def run() -> Page | None:
+            with self.kernel.context(ctx):
+                return self.kernel.alloc_pages(gfp, order)
+        self.message = ""
+        page = self._act(what, run)
+        if page is None:
+            if not self.message:          # not refused: the allocator returned NULL
+                self._say(f"{what} returned NULL")
+            return None
+        self._allocated.append(page.pfn)
+        self.set_trait("last_pfn", page.pfn)
+        self.selected_pfn = page.pfn
+        zone = self.kernel.pfn_zone(page.pfn)
+        virt = self.kernel.kernel_address(page.pfn)
+        self.message = (f"{what} = pfn {page.pfn:#x} in zone {zone.name} (phys {page.pfn << PAGE_SHIFT:#x}, "
+                        + (f"virt {virt:#x})" if virt is not None else "highmem: no kernel address)"))
+        self._show_status()
+        return page
+
+    def free(self) -> bool:
+        """``__free_pages()`` the selected block (or this view's newest); True if freed."""
+        k = self.kernel
+        pfn = self.selected_pfn
+        if pfn is None:
+            alive = [p for p in self._allocated if k.block_order(p) is not None and k.owner[p] == PG_PAGEALLOC]
+            if not alive:
+                self._refuse("free", "nothing is selected and this view holds no block")
+                self._show_status()
+                return False
+            pfn = alive[-1]
+        reason = self._why_not_free(pfn)
+        if reason:
+            self._refuse(f"free pfn {pfn:#x}", reason)
+            self._show_status()
+            return False
+        head, order, _ = k.block_of(pfn)
+        what = f"__free_pages(pfn {head:#x}, {order}) in {self.context} context"
+
+        def run():
+            with k.context(self.context):
+                # getattr: a literal k.__free_pages would be name-mangled in this class body
+                return getattr(k, "__free_pages")(k.pfn_to_page(head), order)
+        report = self._act(what, run)
+        if report is not None:
+            self._refuse(what, report.title)
+            self._show_status()
+            return False
+        if head in self._allocated:
+            self._allocated.remove(head)
+        if self.last_pfn == head:
+            self.set_trait("last_pfn", self._allocated[-1] if self._allocated else None)
+        self.selected_pfn = None
+        self.message = f"{what}: freed {1 << order} page{'s' if order else ''}"
+        self._show_status()
+        return True
+
+    def _why_not_free(self, pfn: int) -> str | None:
+        """Why the view will not hand *pfn*'s block to ``__free_pages`` (None: it will)."""
+        k = self.kernel
+        if not 0 <= pfn < k.max_pfn:
+            return f"pfn {pfn:#x} is outside memory"
+        block = k.block_of(pfn)
+        if block is None:
+            return f"pfn {pfn:#x} was reserved at boot (memblock); it was never allocated"
+        head, order, is_free = block
+        if is_free:
+            return f"pfn {pfn:#x} is in a free order-{order} block at {head:#x}: nothing to free"
+        owner = int(k.owner[head])
+        if owner != PG_PAGEALLOC:
+            return (f"the block at {head:#x} belongs to {OWNER_NAMES[owner]}, not to alloc_pages(); "
+                    f"only its own allocator may free it")
+        return None
+
+    def select(self, pfn: int | None) -> None:
+        """Select frame *pfn* (as a click on its cell does); None clears the selection."""
+        self.selected_pfn = pfn
+
+    def zoom(self, start: int, end: int) -> None:
+        """Draw frames ``[start, end)`` of the current zone (down to one cell per frame)."""
+        self.map.show_range(start, end)
+
+    def _cell_clicked(self, pfn: int) -> None:
+        if self.click_action == "free":
+            self.free()
+        else:
+            block = self.kernel.block_of(pfn)
+            self.message = (f"selected pfn {pfn:#x}" + ("" if block is None else
+                            f": {'free' if block[2] else OWNER_NAMES[self.kernel.owner[block[0]]]} "
+                            f"block {block[0]:#x} order {block[1]}"))
+            self._show_status()
+
+    @traitlets.observe("message")
+    def _show_status(self, change=None) -> None:
+        if self.children:
+            self.status.value = f"<code>{self.message}</code>" if self.message else ""
+
+    # --- step mode -------------------------------------------------------------------
+
+    @traitlets.observe("step_mode")
+    def _step_mode_changed(self, change) -> None:
+        if not self.children:
+            return
+        self._steps, self._steps_done = [], 0
+        self._take_shown_state()
+        self._sync_step_widgets()
+        self.redraw()
+
+    def step(self) -> str | None:
+        """Apply the next replayed event to the shown state; its description, or None."""
+        if not self._steps:
+            return None
+        ev = self._steps.pop(0)
+        self._steps_done += 1
+        d = ev.data
+        nr = self._shown_nr[d["zone"]]
+        pfn, order = d["pfn"], d["order"]
+        if ev.kind == "split":
+            nr[order] -= 1
+            nr[order - 1] += 2
+            text = f"split an order-{order} block at pfn {pfn:#x} into two order-{order - 1} buddies"
+        elif ev.kind == "merge":
+            nr[order - 1] -= 2
+            nr[order] += 1
+            text = f"merge two order-{order - 1} buddies into an order-{order} block at pfn {pfn:#x}"
+        elif ev.kind == "alloc":
+            nr[order] -= 1
+            self._shown_owner[pfn:pfn + (1 << order)] = d["owner"]
+            text = f"allocate the order-{order} block at pfn {pfn:#x} for {OWNER_NAMES[d['owner']]}"
+        else:
+            nr[order] += 1
+            self._shown_owner[pfn:pfn + (1 << order)] = PG_FREE
+            text = f"free the order-{order} block at pfn {pfn:#x} onto the free list"
+        total = self._steps_done + len(self._steps)
+        self.step_label.value = f"<small>step {self._steps_done}/{total}: {text}</small>"
+        with self._hold():
+            if not self._steps:           # caught up: the model is the truth again
+                self._steps_done = 0
+                self._take_shown_state()
+            self._draw_shown()
+            if d["zone"] == self.zone:
+                self.map.highlight(self.map.cells_of(pfn, 1 << order))
+        self._sync_step_widgets()
+        return text
+
+    def _play_changed(self, change) -> None:
+        while self._steps and self._steps_done < change["new"]:
+            self.step()
+
+    def _sync_step_widgets(self) -> None:
+        pending = len(self._steps)
+        self.set_trait("steps_pending", pending)
+        self.step_button.disabled = not pending
+        self.play.disabled = not pending
+        with self.play.hold_trait_notifications():
+            self.play.max = self._steps_done + pending
+            self.play.value = min(self.play.value, self.play.max) if pending else 0
+        if not self.step_mode:
+            self.step_label.value = ""
+        elif pending and self._steps_done == 0:
+            self.step_label.value = f"<small>{pending} steps to replay: press Step or play</small>"
+
+    # --- text summary ----------------------------------------------------------------
+
+    def summary_lines(self) -> list[str]:
+        k = self.kernel
+        lines = [repr(k)]
+        for z in k.zones:
+            nr = self._shown_nr.get(z.name, z.nr_free())
+            lines.append(f"zone {z.name} (pfn {z.start_pfn:#x}-{z.end_pfn:#x}): "
+                         f"{sum(n << o for o, n in enumerate(nr))} free pages, nr_free per order "
+                         f"{' '.join(map(str, nr))}; watermarks min {z.watermark[WMARK_MIN]} "
+                         f"low {z.watermark[WMARK_LOW]} high {z.watermark[WMARK_HIGH]}")
+        lines.append(f"map: pfn {self.map_start:#x}-{self.map_end:#x}, "
+                     f"{self.map.frames_per_cell} frame(s) per cell")
+        counts = {n: c for n, c in k.owner_counts().items() if c}
+        lines.append("frames by owner: " + ", ".join(f"{c} {n}" for n, c in counts.items()))
+        if self.message:
+            lines.append(f"last action: {self.message}")
+        return lines
+
+    # --- snapshots -------------------------------------------------------------------
+
+    @classmethod
+    def from_snapshot(cls, buddyinfo: Any) -> "BuddyInfoView":
+        """A read-only view of a real machine's ``/proc/buddyinfo`` (see :class:`BuddyInfoView`)."""
+        return BuddyInfoView(buddyinfo)
+
+
+def snapshot_zones(buddyinfo: Any) -> dict[str, list[int]]:
+    """``{zone label: nr_free per order}`` from a buddyinfo snapshot.
+
+    Accepts a mapping ``{zone: counts}``, or an object whose ``zones`` is such a mapping
+    or a sequence of items with ``zone``/``name`` (+ ``node``) and ``nr_free``/``free``.
+    Zones of node *n* > 0 are labelled ``"Normal (node n)"``.
+    """
+    zones = getattr(buddyinfo, "zones", buddyinfo)
+    out: dict[str, list[int]] = {}
+    if isinstance(zones, Mapping):
+        items = [(str(name), counts) for name, counts in zones.items()]
+    else:
+        items = []
+        for z in zones:
+            name = getattr(z, "zone", None) or getattr(z, "name", None)
+            counts = getattr(z, "nr_free", None)
+            if counts is None:
+                counts = getattr(z, "free", None)
+            if name is None or counts is None:
+                raise TypeError(f"cannot read a zone name and nr_free from {z!r}")
+            node = getattr(z, "node", 0) or 0
+            items.append((f"{name} (node {node})" if node else str(name), counts))
+    for name, counts in items:
+        counts = [int(c) for c in counts]
+        if len(counts) > NR_PAGE_ORDERS:
+            raise ValueError(f"zone {name}: {len(counts)} orders; the model draws up to {NR_PAGE_ORDERS}")
+        out[name] = counts + [0] * (NR_PAGE_ORDERS - len(counts))
+    if not out:
+        raise ValueError("the snapshot has no zones")
+    return out
+
+
+class BuddyInfoView(widgets.VBox):
+    """Read-only free lists and fragmentation of a real kernel's ``/proc/buddyinfo``."""
+    zone = traitlets.Unicode("")
+    read_only = traitlets.Bool(True, read_only=True)
+
+    def __init__(self, buddyinfo: Any, **kwargs) -> None:
+        self.zones = snapshot_zones(buddyinfo)
+        self.bars = FreeListBars(title="free blocks per order (/proc/buddyinfo)")
+        self.frag = FragmentationChart()
+        self.zone_picker = widgets.Dropdown(options=list(self.zones), description="zone")
+        self.caption = widgets.HTML()
+        self.legend = widgets.HTML()
+        super().__init__(children=[self.zone_picker, self.bars.figure, self.frag.figure,
+                                   self.caption, self.legend], **kwargs)
+        traitlets.link((self.zone_picker, "value"), (self, "zone"))
+        # Colours follow the zone type; labels keep the node ("Normal (node 1)").
+        self.bars.update([n.split(" ")[0] for n in self.zones], list(self.zones.values()),
+                         labels=list(self.zones))
+        self.legend.value = legend_html(((n, c) for n, c in ZONE_COLORS.items()), "zones")
+        self.zone = next(iter(self.zones))
+        self._zone_changed({"new": self.zone})
+
+    @traitlets.observe("zone")
+    def _zone_changed(self, change) -> None:
+        self.frag.update(change["new"], self.zones[change["new"]])
+        items = "".join(f"<li>{n}: nr_free {' '.join(map(str, c))} "
+                        f"({sum(x << o for o, x in enumerate(c))} free pages)</li>"
+                        for n, c in self.zones.items())
+        self.caption.value = f'<div role="status"><ul>{items}</ul></div>'
+
+    def summary(self) -> str:
+        return "**/proc/buddyinfo snapshot**\n\n" + "\n".join(
+            f"- {n}: nr_free per order {' '.join(map(str, c))}" for n, c in self.zones.items())
+
+    def _repr_markdown_(self) -> str:
+        return self.summary()

@@ -1,0 +1,152 @@
+"""Reusable controls: the GFP picker, the calling-context dropdown and the order slider.
+
+Every control exposes one traitlet that a view ``link``s to its own trait, so code and
+mouse drive the same state::
+
+    picker = GfpPicker()
+    traitlets.link((picker, "gfp"), (view, "gfp"))
+    view.gfp = GFP_ATOMIC | __GFP_NOWARN      # the dropdown shows GFP_ATOMIC, NOWARN ticked
+
+* :class:`GfpPicker` – a dropdown of :data:`kmemwidgets.model.gfp.COMMON_GFP` plus
+  toggle buttons for extra bits (:data:`EXTRA_FLAGS`); its int trait ``gfp`` is the
+  composed mask, and a label prints it the way ``%pGg`` does.
+* :func:`context_dropdown` – the contexts of :data:`kmemwidgets.model.context.CONTEXTS`
+  (value = the context name), with each context's description as a tooltip.
+* :class:`OrderPicker` – an ``IntSlider`` over 0..MAX_PAGE_ORDER (trait ``order``) with
+  the block size shown beside it.
+"""
+from __future__ import annotations
+
+import ipywidgets as widgets
+import traitlets
+
+from kmemwidgets.model.context import CONTEXTS
+from kmemwidgets.model.gfp import COMMON_GFP, GFP_BIT_NAMES, GFP_KERNEL, check_gfp, gfp_name
+from kmemwidgets.model.gfp import __GFP_DMA as DMA, __GFP_HIGH as HIGH, __GFP_HIGHMEM as HIGHMEM
+from kmemwidgets.model.gfp import __GFP_NOFAIL as NOFAIL, __GFP_NORETRY as NORETRY
+from kmemwidgets.model.gfp import __GFP_NOWARN as NOWARN, __GFP_ZERO as ZERO
+from kmemwidgets.model.units import MAX_PAGE_ORDER, PAGE_SIZE
+
+#: The single bits offered as toggles on top of a common mask, in display order.
+EXTRA_FLAGS: tuple[int, ...] = (ZERO, NOWARN, HIGH, NORETRY, NOFAIL, HIGHMEM, DMA)
+
+
+def _short(bit: int) -> str:
+    return GFP_BIT_NAMES[bit].removeprefix("__GFP_")
+
+
+NO_MASK = "0 (no mask)"
+
+
+def split_gfp(gfp: int) -> tuple[str, int]:
+    """Split *gfp* into ``(common mask name, remaining bits)``.
+
+    The common mask is the entry of ``COMMON_GFP`` with the most bits that are all set
+    in *gfp*; :data:`NO_MASK` (value 0) when no entry fits.
+    """
+    best, best_bits = NO_MASK, 0
+    for name, value in COMMON_GFP.items():
+        bits = bin(value).count("1")
+        if gfp & value == value and bits > best_bits:
+            best, best_bits = name, bits
+    return best, gfp & ~_MASKS[best]
+
+
+_MASKS: dict[str, int] = {NO_MASK: 0, **COMMON_GFP}
+
+
+class GfpPicker(widgets.VBox):
+    """Pick a GFP mask: a common mask from a dropdown plus extra-bit toggles.
+
+    Trait ``gfp`` (int) is the composed mask; setting it from code updates the dropdown
+    and toggles. Bits that are neither in the chosen mask nor a toggle are kept.
+    """
+    gfp = traitlets.Int(GFP_KERNEL)
+
+    def __init__(self, gfp: int = GFP_KERNEL, **kwargs) -> None:
+        self.base = widgets.Dropdown(options=list(_MASKS), value="GFP_KERNEL",
+                                     description="gfp", layout=widgets.Layout(width="260px"))
+        self.toggles = {bit: widgets.ToggleButton(value=False, description=_short(bit),
+                                                  tooltip=GFP_BIT_NAMES[bit],
+                                                  layout=widgets.Layout(width="auto"))
+                        for bit in EXTRA_FLAGS}
+        self.label = widgets.HTML()
+        self._syncing = False
+        self._other = 0          # bits neither in the dropdown's mask nor a toggle
+        super().__init__(children=[widgets.HBox([self.base, self.label]),
+                                   widgets.HBox(list(self.toggles.values()))], **kwargs)
+        self.base.observe(self._from_controls, "value")
+        for t in self.toggles.values():
+            t.observe(self._from_controls, "value")
+        self.gfp = gfp
+        self._show(self.gfp)
+
+    @traitlets.validate("gfp")
+    def _valid_gfp(self, proposal):
+        try:
+            return check_gfp(proposal["value"])
+        except (TypeError, ValueError) as exc:
+            raise traitlets.TraitError(str(exc)) from None
+
+    @traitlets.observe("gfp")
+    def _to_controls(self, change) -> None:
+        self._show(change["new"])
+        if self._syncing:
+            return
+        self._syncing = True
+        try:
+            name, rest = split_gfp(change["new"])
+            self.base.value = name
+            for bit, toggle in self.toggles.items():
+                toggle.value = bool(rest & bit)
+            self._other = rest & ~sum(self.toggles)
+        finally:
+            self._syncing = False
+
+    def _from_controls(self, change) -> None:
+        if self._syncing:
+            return
+        value = _MASKS[self.base.value] | self._other
+        for bit, toggle in self.toggles.items():
+            if toggle.value:
+                value |= bit
+        self._syncing = True
+        try:
+            self.gfp = value
+        finally:
+            self._syncing = False
+
+    def _show(self, gfp: int) -> None:
+        self.label.value = f"<code>{gfp_name(gfp)}</code> <small>({gfp:#x})</small>"
+
+
+def context_dropdown(value: str = "process") -> widgets.Dropdown:
+    """A dropdown of calling contexts; its ``value`` is the context name."""
+    return widgets.Dropdown(options=[(f"{name}", name) for name in CONTEXTS], value=value,
+                            description="context",
+                            tooltip="; ".join(c.description for c in CONTEXTS.values()),
+                            layout=widgets.Layout(width="220px"))
+
+
+class OrderPicker(widgets.HBox):
+    """An order slider 0..MAX_PAGE_ORDER with the block size beside it; trait ``order``."""
+    order = traitlets.Int(0, min=0, max=MAX_PAGE_ORDER)
+
+    def __init__(self, order: int = 0, **kwargs) -> None:
+        self.slider = widgets.IntSlider(value=order, min=0, max=MAX_PAGE_ORDER,
+                                        description="order", continuous_update=False)
+        self.size = widgets.Label(block_size_text(order))
+        super().__init__(children=[self.slider, self.size], **kwargs)
+        traitlets.link((self.slider, "value"), (self, "order"))
+        self.order = order
+
+    @traitlets.observe("order")
+    def _show(self, change) -> None:
+        self.size.value = block_size_text(change["new"])
+
+
+def block_size_text(order: int) -> str:
+    """``"8 pages = 32 KiB"`` for order 3."""
+    nbytes = PAGE_SIZE << order
+    text = f"{nbytes >> 20} MiB" if nbytes >= 1 << 20 else f"{nbytes >> 10} KiB"
+    return f"{1 << order} page{'s' if order else ''} = {text}"

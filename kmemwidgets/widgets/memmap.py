@@ -1,0 +1,293 @@
+"""The physical memory map: page frames as a grid of cells coloured by owner.
+
+A bqplot ``GridHeatMap`` draws one SVG ``rect`` per cell, so the map never draws more
+than ``max_cells`` (4096) cells: a range of ``n`` frames is shown with
+``frames_per_cell = 2**k``, the smallest power of two with ``n / 2**k <= max_cells``.
+Powers of two keep every cell aligned with the buddy blocks of that size. Zooming in
+(``map_start``/``map_end``, or the range slider) lowers it down to one cell per frame.
+
+**Aggregation** (:func:`aggregate_owners`, NumPy ``bincount`` over ``kernel.owner``):
+a cell shows the most common owner among its *in-use* frames and shows *free* only
+when all its frames are free, so one allocated page is visible at any zoom. At one
+frame per cell, alternate blocks (allocated or free buddy blocks) are drawn in a
+lighter tint of their colour, which outlines the blocks without extra marks.
+
+Reusable parts: :func:`aggregate_owners` and :func:`frames_per_cell_for` (pure NumPy),
+and :class:`MemoryMap` (a ``VBox`` with the figure, the zoom slider and a caption),
+which any view can feed with ``update(kernel, owner=None)``; ``owner`` lets a caller
+draw another owner array than the kernel's (the Buddy view's step replay does).
+Traits: ``map_start``, ``map_end`` (pfn range drawn, end exclusive),
+``frames_per_cell`` (read-only), ``selected_pfn`` (first pfn of the clicked cell or
+None), ``max_cells``, ``columns``.
+"""
+from __future__ import annotations
+
+from html import escape
+from typing import Callable
+
+import numpy as np
+import ipywidgets as widgets
+import traitlets
+from bqplot import Figure, GridHeatMap
+
+from kmemwidgets.model.kernel import Kernel
+from kmemwidgets.model.owners import NR_OWNERS, OWNER_NAMES, PG_FREE, PG_RESERVED
+from kmemwidgets.model.units import PAGE_SHIFT, PAGE_SIZE
+
+from .palette import OUTSIDE_WHITE, OWNER_COLORS, code_scale, legend_html, tint
+
+#: Code of a cell beyond the end of the range (the padding of the last row).
+OUTSIDE = 2 * NR_OWNERS
+#: Colour of code ``c``: owners 0..7, their tints 8..15 (alternate blocks), outside.
+MAP_COLORS: tuple[str, ...] = OWNER_COLORS + tuple(tint(c) for c in OWNER_COLORS) + (OUTSIDE_WHITE,)
+DEFAULT_MAX_CELLS = 4096
+DEFAULT_COLUMNS = 64
+
+
+def frames_per_cell_for(nframes: int, max_cells: int = DEFAULT_MAX_CELLS) -> int:
+    """The smallest power of two ``f`` with ``ceil(nframes / f) <= max_cells``."""
+    if nframes <= 0 or max_cells <= 0:
+        raise ValueError(f"need nframes > 0 and max_cells > 0, not {nframes}, {max_cells}")
+    f = 1
+    while -(-nframes // f) > max_cells:
+        f <<= 1
+    return f
+
+
+def aggregate_owners(owner: np.ndarray, fpc: int) -> np.ndarray:
+    """One owner code per cell of *fpc* frames (the last cell may be partial).
+
+    The code is the most common owner among the cell's non-free frames, or ``PG_FREE``
+    when every frame is free (ties go to the lower owner code).
+    """
+    n = len(owner)
+    if fpc == 1:
+        return np.asarray(owner, dtype=np.uint8).copy()
+    cells = -(-n // fpc)
+    idx = np.arange(n, dtype=np.int64) // fpc
+    counts = np.bincount(idx * NR_OWNERS + owner, minlength=cells * NR_OWNERS).reshape(cells, NR_OWNERS)
+    counts[:, PG_FREE] = 0
+    codes = counts.argmax(axis=1).astype(np.uint8)
+    codes[counts.sum(axis=1) == 0] = PG_FREE
+    return codes
+
+
+def grid_shape(ncells: int, columns: int) -> tuple[int, int]:
+    """(rows, columns) of the grid for *ncells*: at most *columns* wide, at least 2×2
+    (bqplot squeezes a one-row colour array to 1-D, which GridHeatMap then misreads)."""
+    cols = max(2, min(columns, -(-ncells // 2)))
+    return max(2, -(-ncells // cols)), cols
+
+
+class MemoryMap(widgets.VBox):
+    """A zoomable map of page frames ``[map_start, map_end)`` coloured by owner."""
+    map_start = traitlets.Int(0, min=0)
+    map_end = traitlets.Int(1, min=1)
+    frames_per_cell = traitlets.Int(1, read_only=True)
+    selected_pfn = traitlets.Int(None, allow_none=True)
+    max_cells = traitlets.Int(DEFAULT_MAX_CELLS, min=1)
+    columns = traitlets.Int(DEFAULT_COLUMNS, min=1)
+
+    def __init__(self, max_cells: int = DEFAULT_MAX_CELLS, columns: int = DEFAULT_COLUMNS,
+                 title: str = "physical memory", **kwargs) -> None:
+        self._kernel: Kernel | None = None
+        self._owner_override: np.ndarray | None = None
+        self._index_cache: tuple[int, int, np.ndarray] | None = None
+        self._cols = 2
+        self.heatmap = GridHeatMap(color=np.full((2, 2), OUTSIDE, dtype=np.uint8),
+                                   scales={"color": code_scale(MAP_COLORS)},
+                                   stroke="white", interactions={"hover": "tooltip", "click": "select"},
+                                   selected_style={"stroke": "black", "stroke-width": "3"},
+                                   anchor_style={"stroke": "black", "stroke-width": "3"})
+        self.hover_info = widgets.HTML()
+        self.heatmap.tooltip = self.hover_info
+        self.heatmap.on_hover(self._on_hover)
+        self.heatmap.on_element_click(self._on_click)
+        self.figure = Figure(marks=[self.heatmap], axes=[], title=title, padding_x=0, padding_y=0,
+                             fig_margin={"top": 30, "bottom": 5, "left": 5, "right": 5},
+                             layout=widgets.Layout(width="660px", height="360px"))
+        self.zoom = widgets.IntRangeSlider(value=(0, 1), min=0, max=1, description="pfn range",
+                                           continuous_update=False, readout_format="x",
+                                           layout=widgets.Layout(width="640px"))
+        self.whole = widgets.Button(description="Whole range", layout=widgets.Layout(width="auto"),
+                                    tooltip="zoom out to the whole range")
+        self.whole.on_click(lambda _: self.show_all())
+        self.info = widgets.HTML()
+        self.legend = widgets.HTML(legend_html(zip(OWNER_NAMES, OWNER_COLORS), "owner"))
+        self._select_callbacks: list[Callable[[int], None]] = []
+        super().__init__(children=[self.info, self.figure, widgets.HBox([self.zoom, self.whole]),
+                                   self.legend], max_cells=max_cells, columns=columns, **kwargs)
+        self.zoom.observe(self._zoom_changed, "value")
+
+    # --- range -------------------------------------------------------------------------
+
+    def set_bounds(self, lo: int, hi: int) -> None:
+        """The pfn range the zoom slider can cover (e.g. one zone); shows all of it."""
+        if not 0 <= lo < hi:
+            raise ValueError(f"bad pfn bounds {lo:#x}..{hi:#x}")
+        with self.zoom.hold_sync():
+            self.zoom.min, self.zoom.max = 0, max(hi, self.zoom.max)
+            self.zoom.value = (lo, hi)
+            self.zoom.min, self.zoom.max = lo, hi
+        self.show_range(lo, hi)
+
+    def show_all(self) -> None:
+        self.show_range(self.zoom.min, self.zoom.max)
+
+    def show_range(self, start: int, end: int) -> None:
+        """Zoom to frames ``[start, end)`` (clipped to the bounds)."""
+        start, end = max(int(start), self.zoom.min), min(int(end), self.zoom.max)
+        if start >= end:
+            raise ValueError(f"empty pfn range {start:#x}..{end:#x}")
+        with self.hold_trait_notifications():       # one redraw for both ends
+            self.map_start, self.map_end = start, end
+        self.zoom.value = (start, end)
+
+    def _zoom_changed(self, change) -> None:
+        lo, hi = change["new"]
+        if hi <= lo:
+            hi = lo + 1
+        if (lo, hi) != (self.map_start, self.map_end):
+            self.show_range(lo, hi)
+
+    @traitlets.observe("map_start", "map_end", "max_cells", "columns")
+    def _range_changed(self, change) -> None:
+        if self.map_end > self.map_start and self._kernel is not None:
+            self.update(self._kernel, self._owner_override)
+
+    # --- drawing -----------------------------------------------------------------------
+
+    def update(self, kernel: Kernel, owner: np.ndarray | None = None) -> None:
+        """Redraw the cells from *kernel* (or from *owner*, an array like ``kernel.owner``)."""
+        self._kernel, self._owner_override = kernel, owner
+        src = kernel.owner if owner is None else owner
+        start, end = self.map_start, min(self.map_end, len(src))
+        n = end - start
+        if n <= 0:
+            return
+        fpc = frames_per_cell_for(n, self.max_cells)
+        self.set_trait("frames_per_cell", fpc)
+        codes = aggregate_owners(src[start:end], fpc)
+        if fpc == 1:
+            codes = codes + NR_OWNERS * self._alternate_blocks(kernel, src, start, end)
+        rows, cols = grid_shape(len(codes), self.columns)
+        self._cols = cols
+        grid = np.full(rows * cols, OUTSIDE, dtype=np.uint8)
+        grid[:len(codes)] = codes
+        grid = grid.reshape(rows, cols)
+        with self.heatmap.hold_sync():
+            self.heatmap.color = grid
+            self._show_selected()
+        height = min(max(rows * 11, 40), 520) + 40
+        if self.figure.layout.height != f"{height}px":
+            self.figure.layout.height = f"{height}px"
+        self.info.value = (f"<small>pfn {start:#x}–{end - 1:#x} ({n} frames); one cell = {fpc} "
+                           f"frame{'s' if fpc > 1 else ''} ({fpc * PAGE_SIZE >> 10} KiB); "
+                           f"{cols} cells per row"
+                           + ("; alternate blocks are lighter" if fpc == 1 else
+                              "; a cell shows its most common owner, free only if all frames are")
+                           + "</small>")
+
+    @staticmethod
+    def _alternate_blocks(kernel: Kernel, owner: np.ndarray, start: int, end: int) -> np.ndarray:
+        """1 for frames of every second block in ``[start, end)``, else 0."""
+        parity = np.zeros(end - start, dtype=np.uint8)
+        pfn, flip = start, 0
+        while pfn < end:
+            if owner[pfn] == PG_RESERVED:     # a reserved run counts as one block
+                run = np.flatnonzero(owner[pfn:end] != PG_RESERVED)
+                nxt = pfn + int(run[0]) if len(run) else end
+            else:
+                found = kernel.block_of(pfn)
+                nxt = found[0] + (1 << found[1]) if found else pfn + 1
+            parity[pfn - start:min(nxt, end) - start] = flip
+            flip ^= 1
+            pfn = nxt
+        return parity
+
+    # --- cells <-> frames ------------------------------------------------------------------
+
+    def cell_pfn(self, row: int, column: int) -> int | None:
+        """First pfn of the cell at (*row*, *column*), or None outside the range."""
+        cols = self._cols
+        pfn = self.map_start + (row * cols + column) * self.frames_per_cell
+        return pfn if self.map_start <= pfn < self.map_end else None
+
+    def pfn_cell(self, pfn: int) -> tuple[int, int] | None:
+        """(row, column) of the cell holding *pfn*, or None when it is not drawn."""
+        if not self.map_start <= pfn < self.map_end:
+            return None
+        cols = self._cols
+        return divmod((pfn - self.map_start) // self.frames_per_cell, cols)
+
+    def cells_of(self, pfn: int, nframes: int) -> list[tuple[int, int]]:
+        """Every drawn cell covering frames ``[pfn, pfn + nframes)``."""
+        lo, hi = max(pfn, self.map_start), min(pfn + nframes, self.map_end)
+        if lo >= hi:
+            return []
+        cols = self._cols
+        first = (lo - self.map_start) // self.frames_per_cell
+        last = (hi - 1 - self.map_start) // self.frames_per_cell
+        return [divmod(c, cols) for c in range(first, last + 1)]
+
+    def highlight(self, cells: list[tuple[int, int]] | None) -> None:
+        """Draw the selection outline around *cells* (None clears it)."""
+        self.heatmap.selected = None if not cells else np.array(cells, dtype=np.int32)
+
+    @traitlets.observe("selected_pfn")
+    def _selected_changed(self, change) -> None:
+        self._show_selected()
+
+    def _show_selected(self) -> None:
+        cell = None if self.selected_pfn is None else self.pfn_cell(self.selected_pfn)
+        self.highlight([cell] if cell else None)
+
+    def on_select(self, callback: Callable[[int], None]) -> None:
+        """Call *callback(pfn)* after a click selects a cell."""
+        self._select_callbacks.append(callback)
+
+    def _on_click(self, mark, content) -> None:
+        data = content.get("data", {})
+        pfn = self.cell_pfn(int(data.get("rowNum", data.get("row", 0))),
+                            int(data.get("columnNum", data.get("column", 0))))
+        if pfn is None:
+            return
+        self.selected_pfn = pfn
+        for cb in self._select_callbacks:
+            cb(pfn)
+
+    def _on_hover(self, mark, content) -> None:
+        data = content.get("point", content.get("data", {})) or {}
+        try:
+            pfn = self.cell_pfn(int(data["rowNum"]), int(data["columnNum"]))
+        except (KeyError, TypeError, ValueError):
+            return
+        if pfn is not None and self._kernel is not None:
+            self.hover_info.value = describe_cell(self._kernel, pfn, self.frames_per_cell)
+
+    def close(self) -> None:
+        if "whole" not in self.__dict__:       # construction failed half-way
+            return super().close()
+        for w in (self.heatmap, self.hover_info, self.figure, self.zoom, self.whole, self.info, self.legend):
+            w.close()
+        super().close()
+
+
+def describe_cell(kernel: Kernel, pfn: int, fpc: int) -> str:
+    """Tooltip HTML for the cell starting at *pfn*: addresses, block, owners."""
+    zone = kernel.pfn_zone(pfn)
+    virt = kernel.kernel_address(pfn)
+    lines = [f"<b>pfn {pfn:#x}</b>" + (f"–{pfn + fpc - 1:#x}" if fpc > 1 else "") + f" ({zone.name})",
+             f"phys {pfn << PAGE_SHIFT:#x}",
+             f"virt {virt:#x}" if virt is not None else "virt: none (highmem: kmap it)"]
+    block = kernel.block_of(pfn)
+    if block is None:
+        lines.append("reserved at boot (memblock)")
+    else:
+        head, order, is_free = block
+        who = "free" if is_free else OWNER_NAMES[kernel.owner[head]]
+        lines.append(f"block pfn {head:#x} order {order} ({1 << order} pages): {escape(who)}")
+    if fpc > 1:
+        counts = np.bincount(kernel.owner[pfn:pfn + fpc], minlength=NR_OWNERS)
+        lines.append("frames: " + ", ".join(f"{int(c)} {OWNER_NAMES[o]}" for o, c in enumerate(counts) if c))
+    return '<div style="font-size:11px;padding:4px;background:white">' + "<br>".join(lines) + "</div>"
