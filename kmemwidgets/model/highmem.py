@@ -1,0 +1,215 @@
+"""Temporary kernel mappings of highmem pages: ``kmap`` (pkmap) and ``kmap_local_page``.
+
+Highmem frames have no direct-map address, so the kernel maps them on demand
+(``mm/highmem.c``, ``include/linux/highmem.h``):
+
+* ``kmap(page)`` uses one of ``LAST_PKMAP`` slots (1024; 512 with PAE) at ``PKMAP_BASE``,
+  in a pte table built at boot and shared by every process. ``pkmap_count[nr]`` is 0 for
+  a free slot, 1 for a slot still mapped but unused (it is only reclaimed, with one TLB
+  flush for all, by ``flush_all_zero_pkmaps()`` when the search wraps), and n + 1 for n
+  users. Slots are searched round-robin from ``last_pkmap_nr``. ``kmap`` may sleep when
+  every slot is busy, so it is for process context only; ``page_address()`` returns the
+  pkmap address of a kmapped highmem page.
+* ``kmap_local_page(page)`` uses a per-CPU stack of ``KM_MAX_IDX`` (16) fixmap slots at
+  ``__fix_to_virt(FIX_KMAP_BEGIN + idx)``; it never sleeps, mappings must be undone in
+  reverse order (``kunmap_local``), and ``page_address()`` does not know them.
+
+Lowmem pages are never mapped: both return the direct-map address.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .errors import InvariantError
+from .page import Page
+from .printk import BUG_SEPARATOR, KERN_WARNING, Report
+from .units import PAGE_SHIFT, PAGE_SIZE
+
+if TYPE_CHECKING:
+    from .kernel import Kernel
+
+KM_MAX_IDX = 16                 # include/linux/highmem-internal.h (without DEBUG_KMAP_LOCAL)
+FIX_KMAP_BEGIN = 1              # the first fixmap index after FIX_HOLE / the permanent slots
+KMAP_SITE = "mm/highmem.c:571"   # might_sleep() in kmap()
+
+
+class Kmap:
+    """Mixin of :class:`Kernel`: kmap/kunmap and kmap_local_page/kunmap_local."""
+
+    def _init_subsystems(self: "Kernel", options: dict) -> None:
+        try:
+            r = self.arch.region("pkmap")
+            self.PKMAP_BASE = r.start
+            self.LAST_PKMAP = (r.end - r.start) >> PAGE_SHIFT
+        except KeyError:                           # x86_64: no highmem, no pkmap
+            self.PKMAP_BASE, self.LAST_PKMAP = 0, 0
+        self.pkmap_count = np.zeros(self.LAST_PKMAP, dtype=np.int32)
+        self.pkmap_page = np.full(self.LAST_PKMAP, -1, dtype=np.int64)   # pfn per slot
+        self.last_pkmap_nr = 0
+        self._page_address_map: dict[int, int] = {}
+        self.kmap_local_stack: list[tuple[int, int]] = []    # (pfn, vaddr), this CPU's slots
+        fixmap = self.arch.region("fixmap")
+        self.FIXADDR_TOP = fixmap.end - PAGE_SIZE
+        super()._init_subsystems(options)
+
+    def _is_highmem_pfn(self: "Kernel", pfn: int) -> bool:
+        return pfn >= self.arch.max_low_pfn
+
+    def _page_arg(self: "Kernel", page: object, fn: str) -> int:
+        if not isinstance(page, Page) or page._kernel is not self:
+            raise TypeError(f"{fn}() needs a struct page (Page) of this kernel, not {type(page).__name__}")
+        return page.pfn
+
+    def kmap_address(self: "Kernel", pfn: int) -> int | None:
+        """The pkmap address of a kmapped highmem frame (``page_address_map``), else None."""
+        return self._page_address_map.get(pfn)
+
+    # --- kmap / kunmap ----------------------------------------------------------------
+
+    def kmap(self: "Kernel", page: Page) -> int | None:
+        """``kmap(page)``: a kernel address for *page*; highmem pages get a pkmap slot.
+        None (with a report) when all slots are in use: the kernel would sleep in
+        ``map_new_virtual()`` until somebody calls ``kunmap()``."""
+        pfn = self._page_arg(page, "kmap")
+        if self._atomic:
+            self._might_sleep(KMAP_SITE)
+        if not self._is_highmem_pfn(pfn):
+            return self.page_offset + (pfn << PAGE_SHIFT)
+        self._pgtables()
+        vaddr = self._page_address_map.get(pfn)
+        if vaddr is None:
+            vaddr = self._map_new_virtual(pfn)
+            if vaddr is None:
+                self._report("kmap_wait", KERN_WARNING,
+                             f"kmap: all {self.LAST_PKMAP} pkmap slots are in use; map_new_virtual() "
+                             f"would sleep on pkmap_map_wait until a kunmap() (in "
+                             f"{self.context_stack.current.name} context the model returns NULL)",
+                             pfn=pfn)
+                return None
+        nr = (vaddr - self.PKMAP_BASE) >> PAGE_SHIFT
+        self.pkmap_count[nr] += 1
+        if self.events.active:
+            self.events.emit("kmap", pfn=pfn, vaddr=vaddr, slot=nr, count=int(self.pkmap_count[nr]))
+        return vaddr
+
+    def _map_new_virtual(self: "Kernel", pfn: int) -> int | None:
+        count = self.pkmap_count
+        mask = self.LAST_PKMAP - 1
+        for _ in range(self.LAST_PKMAP):
+            self.last_pkmap_nr = nr = (self.last_pkmap_nr + 1) & mask
+            if nr == 0:
+                self._flush_all_zero_pkmaps()
+            if count[nr] == 0:
+                vaddr = self.PKMAP_BASE + (nr << PAGE_SHIFT)
+                self._set_kernel_ptes(vaddr, [pfn], caller="map_new_virtual")
+                count[nr] = 1
+                self.pkmap_page[nr] = pfn
+                self._page_address_map[pfn] = vaddr
+                return vaddr
+        return None
+
+    def _flush_all_zero_pkmaps(self: "Kernel") -> None:
+        """Unmap every slot left at count 1 (mapped, no users), then one TLB flush."""
+        idle = np.flatnonzero(self.pkmap_count == 1)
+        for nr in idle.tolist():
+            self.pkmap_count[nr] = 0
+            self._clear_kernel_ptes(self.PKMAP_BASE + (nr << PAGE_SHIFT), 1)
+            del self._page_address_map[int(self.pkmap_page[nr])]
+            self.pkmap_page[nr] = -1
+        if self.events.active and len(idle):
+            self.events.emit("flush_all_zero_pkmaps", slots=idle.tolist())
+
+    def kunmap(self: "Kernel", page: Page) -> Report | None:
+        """``kunmap(page)``: drop one user of the page's pkmap slot (the mapping itself
+        lingers until the next ``flush_all_zero_pkmaps``). Lowmem pages: nothing to do."""
+        pfn = self._page_arg(page, "kunmap")
+        if not self._is_highmem_pfn(pfn):
+            return None
+        vaddr = self._page_address_map.get(pfn)
+        nr = None if vaddr is None else (vaddr - self.PKMAP_BASE) >> PAGE_SHIFT
+        if nr is None or self.pkmap_count[nr] < 2:
+            return self._report("kunmap_bad", KERN_WARNING,
+                                f"{BUG_SEPARATOR}\nkernel BUG at mm/highmem.c:"
+                                f"{'616' if nr is None else '631'}!\n"
+                                f"kunmap_high: page pfn {pfn:#x} is not kmapped "
+                                f"({'no pkmap address' if nr is None else 'pkmap_count would drop to 0'});"
+                                " refused", pfn=pfn)
+        self.pkmap_count[nr] -= 1
+        if self.events.active:
+            self.events.emit("kunmap", pfn=pfn, vaddr=vaddr, slot=nr, count=int(self.pkmap_count[nr]))
+        return None
+
+    # --- kmap_local -------------------------------------------------------------------
+
+    def _fix_to_virt(self: "Kernel", idx: int) -> int:
+        return self.FIXADDR_TOP - (idx << PAGE_SHIFT)
+
+    def kmap_local_page(self: "Kernel", page: Page) -> int:
+        """``kmap_local_page(page)``: a short-lived mapping on this CPU's fixmap stack."""
+        pfn = self._page_arg(page, "kmap_local_page")
+        if not self._is_highmem_pfn(pfn):
+            return self.page_offset + (pfn << PAGE_SHIFT)
+        idx = len(self.kmap_local_stack)
+        if idx >= KM_MAX_IDX:
+            raise self._bug("kmap_local_overflow",
+                            f"{BUG_SEPARATOR}\nkernel BUG at mm/highmem.c:526!\n"
+                            f"kmap_local_idx_push: more than KM_MAX_IDX ({KM_MAX_IDX}) nested "
+                            "kmap_local mappings on this CPU", pfn=pfn)
+        self._pgtables()
+        vaddr = self._fix_to_virt(FIX_KMAP_BEGIN + idx)
+        self._set_kernel_ptes(vaddr, [pfn], caller="__kmap_local_pfn_prot")
+        self.kmap_local_stack.append((pfn, vaddr))
+        if self.events.active:
+            self.events.emit("kmap_local", pfn=pfn, vaddr=vaddr, idx=idx)
+        return vaddr
+
+    def kmap_atomic(self: "Kernel", page: Page) -> int:
+        """``kmap_atomic(page)`` (deprecated): kmap_local_page with page faults disabled."""
+        return self.kmap_local_page(page)
+
+    def kunmap_local(self: "Kernel", vaddr: int) -> Report | None:
+        """``kunmap_local(vaddr)``: undo the most recent kmap_local_page (LIFO)."""
+        if isinstance(vaddr, bool) or not isinstance(vaddr, int):
+            raise TypeError(f"vaddr must be an int address, not {type(vaddr).__name__}")
+        low = self._fix_to_virt(FIX_KMAP_BEGIN + KM_MAX_IDX - 1)
+        high = self._fix_to_virt(FIX_KMAP_BEGIN)
+        if not low <= (vaddr & ~(PAGE_SIZE - 1)) <= high:
+            return None          # a lowmem page: kmap_local gave its direct-map address
+        top = self.kmap_local_stack[-1][1] if self.kmap_local_stack else None
+        if top != vaddr & ~(PAGE_SIZE - 1):
+            return self._report("kunmap_local_order", KERN_WARNING,
+                                f"{BUG_SEPARATOR}\nWARNING: CPU: 0 PID: {self.current.pid} at "
+                                f"mm/highmem.c:597 kunmap_local_indexed\n"
+                                f"kunmap_local({vaddr:#x}): not the most recent kmap_local mapping "
+                                f"({'none is active' if top is None else f'that is {top:#x}'}); "
+                                "mappings must be released in reverse order; refused", addr=vaddr)
+        pfn, va = self.kmap_local_stack.pop()
+        self._clear_kernel_ptes(va, 1)
+        if self.events.active:
+            self.events.emit("kunmap_local", pfn=pfn, vaddr=va)
+        return None
+
+    def kunmap_atomic(self: "Kernel", vaddr: int) -> Report | None:
+        """``kunmap_atomic(vaddr)`` (deprecated)."""
+        return self.kunmap_local(vaddr)
+
+    # --- invariants --------------------------------------------------------------------
+
+    def _check_subsystems(self: "Kernel") -> None:
+        super()._check_subsystems()
+        if self._pt is None:
+            return
+        used = np.flatnonzero(self.pkmap_count > 0)
+        if len(used) != len(self._page_address_map):
+            raise InvariantError(f"{len(used)} pkmap slots in use but {len(self._page_address_map)} "
+                                 "pages have a pkmap address")
+        for nr in used.tolist():
+            pfn = int(self.pkmap_page[nr])
+            vaddr = self.PKMAP_BASE + (nr << PAGE_SHIFT)
+            if self._page_address_map.get(pfn) != vaddr or self.translate(None, vaddr).pfn != pfn:
+                raise InvariantError(f"pkmap slot {nr} is not mapped to the page it records")
+        for pfn, vaddr in self.kmap_local_stack:
+            if self.translate(None, vaddr).pfn != pfn:
+                raise InvariantError(f"kmap_local slot {vaddr:#x} is not mapped to pfn {pfn:#x}")

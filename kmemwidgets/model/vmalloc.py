@@ -1,0 +1,364 @@
+"""vmalloc: virtually contiguous kernel memory from scattered order-0 frames (``mm/vmalloc.c``).
+
+``_vmalloc_node_range()`` reserves a range of ``[VMALLOC_START, VMALLOC_END)`` first fit
+from the bottom (``alloc_vmap_area`` → ``find_vmap_lowest_match``), one guard page longer
+unless ``VM_NO_GUARD``; backs every page with an order-0 frame
+(``vm_area_alloc_pages``: ``GFP_KERNEL`` plus ``__GFP_HIGHMEM`` unless the caller asked for
+DMA/DMA32, so on i386 the frames prefer HighMem and fall back to Normal); and maps them in
+``init_mm`` (``vmap_pages_range``). Processes see the mapping through their shared
+kernel half, or on i386/ARM through a ``vmalloc_fault`` on their first touch.
+
+``vfree()`` in interrupt context is deferred as ``vfree_atomic()`` does (a per-CPU llist
+drained by ``delayed_vfree_work``); ``vmalloc()`` there is a BUG (``BUG_ON(in_interrupt())``
+in ``__get_vm_area_node``), and both only warn (``might_sleep``) under a spinlock.
+"""
+from __future__ import annotations
+
+from bisect import bisect_left, insort
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .errors import InvariantError
+from .gfp import GFP_DMA, GFP_DMA32, GFP_KERNEL, check_gfp, gfp_name
+from .gfp import __GFP_DIRECT_RECLAIM as DIRECT_RECLAIM, __GFP_HIGHMEM as HIGHMEM
+from .gfp import __GFP_NOWARN as NOWARN, __GFP_ZERO as ZERO
+from .owners import OWNER_NAMES, PG_FREE, PG_RESERVED, PG_VMALLOC
+from .page import Page
+from .printk import KERN_WARNING, BUG_SEPARATOR, Report
+from .units import PAGE_SHIFT, PAGE_SIZE
+
+if TYPE_CHECKING:
+    from .kernel import Kernel
+
+# include/linux/vmalloc.h
+VM_IOREMAP = 0x00000001
+VM_ALLOC = 0x00000002
+VM_MAP = 0x00000004
+VM_USERMAP = 0x00000008
+VM_NO_GUARD = 0x00000040
+
+VMALLOC_SITE = "mm/vmalloc.c:3249"          # might_sleep() in alloc_vmap_area / vfree
+VFREE_SITE = "mm/vmalloc.c:3340"
+
+
+@dataclass
+class VmStruct:
+    """``struct vm_struct``: one area. *size* includes the guard page, as in the kernel."""
+    addr: int
+    size: int
+    flags: int
+    pages: np.ndarray = field(repr=False)       # pfns, one per page (order 0)
+    caller: str = ""
+
+    @property
+    def nr_pages(self) -> int:
+        return len(self.pages)
+
+    @property
+    def end(self) -> int:
+        return self.addr + self.size
+
+    @property
+    def guard(self) -> int:
+        """Bytes of guard after the mapped pages (``get_vm_area_size`` subtracts it)."""
+        return 0 if self.flags & VM_NO_GUARD else PAGE_SIZE
+
+
+class Vmalloc:
+    """Mixin of :class:`Kernel`: vmalloc, vzalloc, vmalloc_32, vfree, vmap, vunmap."""
+
+    def _init_subsystems(self: "Kernel", options: dict) -> None:
+        self._vm_areas: dict[int, VmStruct] = {}
+        self._vm_starts: list[int] = []
+        #: Addresses queued by ``vfree()`` from interrupt context (``vfree_deferred.list``).
+        self.vfree_deferred: list[int] = []
+        r = self.arch.region("vmalloc")
+        self.VMALLOC_START, self.VMALLOC_END = r.start, r.end
+        super()._init_subsystems(options)
+
+    # --- address-space reservation ---------------------------------------------------
+
+    def _vm_find_gap(self: "Kernel", size: int) -> int | None:
+        """Lowest address in the vmalloc area with *size* free bytes (first fit)."""
+        prev = self.VMALLOC_START
+        areas = self._vm_areas
+        for start in self._vm_starts:
+            if start - prev >= size:
+                return prev
+            prev = areas[start].end
+        return prev if self.VMALLOC_END - prev >= size else None
+
+    def _warn_vmalloc(self: "Kernel", gfp: int, text: str, size: int, extra: str = "") -> None:
+        """``warn_alloc(gfp, NULL, "vmalloc error: size %lu, ...")`` unless ``__GFP_NOWARN``."""
+        if gfp & NOWARN:
+            return
+        lines = ([extra] if extra else []) + [
+            f"{self.current.comm}: vmalloc error: size {size}, {text}, mode:{gfp:#x}({gfp_name(gfp)}), "
+            "nodemask=(null),cpuset=/,mems_allowed=0"]
+        self._report("vmalloc_failure", KERN_WARNING, "\n".join(lines), size=size, gfp=gfp)
+
+    def delayed_vfree_work(self: "Kernel") -> int:
+        """Run the deferred frees queued by ``vfree()`` in interrupt context; returns how many."""
+        done = 0
+        while self.vfree_deferred:
+            addr = self.vfree_deferred.pop(0)
+            self._vfree(addr, "delayed_vfree_work")
+            done += 1
+        return done
+
+    # --- allocation --------------------------------------------------------------------
+
+    def _vmalloc_node_range(self: "Kernel", size: object, gfp: int, caller: str | None,
+                             vm_flags: int, fn: str) -> int | None:
+        if isinstance(size, bool) or not isinstance(size, int):
+            raise TypeError(f"size must be an int number of bytes, not {type(size).__name__}")
+        check_gfp(gfp)
+        if caller is not None and not isinstance(caller, str):
+            raise TypeError(f"caller must be a str label, not {type(caller).__name__}")
+        caller = caller or fn
+        stack = self.context_stack
+        if stack.in_interrupt:
+            self._report("vmalloc_in_interrupt", KERN_WARNING,
+                         f"{BUG_SEPARATOR}\nkernel BUG at mm/vmalloc.c:3089!\n"
+                         f"{fn}({size}) in {stack.current.name} context: BUG_ON(in_interrupt()) in "
+                         "__get_vm_area_node(); vmalloc may sleep and cannot be used from "
+                         "interrupts (refused)", size=size)
+            return None
+        if not self._atomic:
+            self.delayed_vfree_work()
+        if size <= 0:
+            self._report("vmalloc_zero", KERN_WARNING,
+                         f"{BUG_SEPARATOR}\nWARNING: CPU: 0 PID: {self.current.pid} at "
+                         f"mm/vmalloc.c:3782 __vmalloc_node_range_noprof\n"
+                         f"{fn}({size}): WARN_ON_ONCE(!size); returns NULL", size=size)
+            return None
+        real_size = size
+        size = (size + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)
+        nr_pages = size >> PAGE_SHIFT
+        totalram = sum(z.managed_pages for z in self.zones)
+        if nr_pages > totalram:
+            self._warn_vmalloc(gfp, "exceeds total pages", real_size)
+            return None
+        if self._atomic:
+            self._might_sleep(VMALLOC_SITE)
+            gfp &= ~DIRECT_RECLAIM       # reported once; the model does not sleep after it
+        self._pgtables()
+        area_size = size + (0 if vm_flags & VM_NO_GUARD else PAGE_SIZE)
+        addr = self._vm_find_gap(area_size)
+        if addr is None:
+            extra = "" if gfp & NOWARN else (f"vmap allocation for size {area_size} failed: "
+                                             "use vmalloc=<size> to increase size")
+            self._warn_vmalloc(gfp, "vm_struct allocation failed", real_size, extra)
+            return None
+        if not gfp & (GFP_DMA | GFP_DMA32):
+            gfp |= HIGHMEM
+        pfns = []
+        alloc = self._alloc
+        page_gfp = gfp | NOWARN
+        for _ in range(nr_pages):
+            pfn = alloc(page_gfp, 0, PG_VMALLOC, "__vmalloc_area_node")
+            if pfn is None:
+                break
+            pfns.append(pfn)
+        if len(pfns) < nr_pages or not self._set_kernel_ptes(addr, pfns):
+            for pfn in pfns:
+                self._free(pfn, 0, PG_VMALLOC, "__vmalloc_area_node")
+            self._warn_vmalloc(gfp, "failed to allocate pages" if len(pfns) < nr_pages
+                               else "failed to map pages", real_size)
+            return None
+        if self._kswapd_wanted:
+            self.kswapd()
+        self._vm_insert(VmStruct(addr, area_size, VM_ALLOC | vm_flags,
+                                 np.asarray(pfns, dtype=np.int64), caller))
+        return addr
+
+    def _vm_insert(self: "Kernel", area: VmStruct) -> None:
+        self._vm_areas[area.addr] = area
+        insort(self._vm_starts, area.addr)
+        if self.events.active:
+            self.events.emit("vmalloc", addr=area.addr, size=area.size, pfns=area.pages.tolist(),
+                             flags=area.flags, caller=area.caller)
+
+    def vmalloc(self: "Kernel", size: int, caller: str | None = None) -> int | None:
+        """``vmalloc(size)``: virtually contiguous memory, or None (NULL)."""
+        return self._vmalloc_node_range(size, GFP_KERNEL, caller, 0, "vmalloc")
+
+    def vzalloc(self: "Kernel", size: int, caller: str | None = None) -> int | None:
+        """``vzalloc(size)``: vmalloc'ed and zero-filled."""
+        return self._vmalloc_node_range(size, GFP_KERNEL | ZERO, caller, 0, "vzalloc")
+
+    def vmalloc_32(self: "Kernel", size: int, caller: str | None = None) -> int | None:
+        """``vmalloc_32(size)``: frames below 4 GiB (``GFP_VMALLOC32`` = GFP_KERNEL|GFP_DMA32;
+        lowmem on i386 and ARM, ZONE_DMA32 on x86_64)."""
+        return self._vmalloc_node_range(size, GFP_KERNEL | GFP_DMA32, caller, 0, "vmalloc_32")
+
+    def _vmalloc_gfp(self: "Kernel", size: int, gfp: int, caller: str | None = None,
+                  vm_flags: int = 0) -> int | None:
+        """``__vmalloc(size, gfp)``; *vm_flags* may add ``VM_NO_GUARD``."""
+        if vm_flags & ~VM_NO_GUARD:
+            raise ValueError("vm_flags accepts only VM_NO_GUARD")
+        return self._vmalloc_node_range(size, gfp, caller, vm_flags, "__vmalloc")
+
+    # --- free --------------------------------------------------------------------------
+
+    def vfree(self: "Kernel", addr: int) -> Report | None:
+        """``vfree(addr)``: unmap and free a vmalloc area; ``vfree(0)`` does nothing.
+        From interrupt context the free is queued (``vfree_atomic``) for
+        :meth:`delayed_vfree_work`, which the next process-context vmalloc/vfree runs."""
+        if isinstance(addr, bool) or not isinstance(addr, int):
+            raise TypeError(f"addr must be an int kernel address, not {type(addr).__name__}")
+        if self.context_stack.in_interrupt:
+            if addr:
+                self.vfree_deferred.append(addr)
+                if self.events.active:
+                    self.events.emit("vfree_deferred", addr=addr, pending=len(self.vfree_deferred))
+            return None
+        if self._atomic:
+            self._might_sleep(VFREE_SITE)
+        else:
+            self.delayed_vfree_work()
+        if not addr:
+            return None
+        return self._vfree(addr, "vfree")
+
+    def _vfree(self: "Kernel", addr: int, caller: str) -> Report | None:
+        area = self._vm_areas.get(addr)
+        if area is None or not area.flags & VM_ALLOC:
+            return self._bad_vfree(addr, "vfree")
+        self._vm_remove(area)
+        free = self._free
+        for pfn in area.pages.tolist():
+            free(pfn, 0, PG_VMALLOC, caller)
+        return None
+
+    def _bad_vfree(self: "Kernel", addr: int, fn: str) -> Report:
+        w = 16 if self.arch.bits == 64 else 8
+        if self.is_lowmem_address(addr):
+            hint = "a direct-mapped (lowmem) address: kmalloc/__get_free_pages memory is freed with kfree/free_pages"
+        elif self.VMALLOC_START <= addr < self.VMALLOC_END:
+            hint = ("inside the vmalloc area but not the start of a live area "
+                    "(already freed, or a pointer into the middle of one)")
+        else:
+            hint = self._describe_vaddr(addr)
+        return self._report("vfree_bad", KERN_WARNING,
+                            f"{BUG_SEPARATOR}\nTrying to {fn}() nonexistent vm area ({addr:0{w}x})\n"
+                            f"WARNING: CPU: 0 PID: {self.current.pid} at mm/vmalloc.c:3356 {fn}\n"
+                            f"({hint}; nothing was freed)", addr=addr)
+
+    def _vm_remove(self: "Kernel", area: VmStruct) -> None:
+        self._clear_kernel_ptes(area.addr, area.nr_pages)
+        del self._vm_areas[area.addr]
+        del self._vm_starts[bisect_left(self._vm_starts, area.addr)]
+        if self.events.active:
+            self.events.emit("vfree", addr=area.addr, size=area.size, pfns=area.pages.tolist(),
+                             flags=area.flags)
+
+    # --- vmap ----------------------------------------------------------------------------
+
+    def vmap(self: "Kernel", pages: list[Page], count: int | None = None, flags: int = VM_MAP,
+             caller: str | None = None) -> int | None:
+        """``vmap(pages, count, flags, PAGE_KERNEL)``: map existing pages contiguously."""
+        pages = list(pages)
+        count = len(pages) if count is None else count
+        if not all(isinstance(p, Page) and p._kernel is self for p in pages) or not 0 < count <= len(pages):
+            raise TypeError("vmap needs a list of this kernel's pages and 0 < count <= len(pages)")
+        pfns = [p.pfn for p in pages[:count]]
+        if any(self.mem_map[p] in (PG_FREE, PG_RESERVED) for p in pfns):
+            raise ValueError("vmap: every page must be an allocated page")
+        if self.context_stack.in_interrupt or self._atomic:
+            self._might_sleep(VMALLOC_SITE)
+        self._pgtables()
+        size = count << PAGE_SHIFT
+        area_size = size + (0 if flags & VM_NO_GUARD else PAGE_SIZE)
+        addr = self._vm_find_gap(area_size)
+        if addr is None or not self._set_kernel_ptes(addr, pfns):
+            return None
+        self._vm_insert(VmStruct(addr, area_size, VM_MAP | (flags & VM_NO_GUARD),
+                                 np.asarray(pfns, dtype=np.int64), caller or "vmap"))
+        return addr
+
+    def vunmap(self: "Kernel", addr: int) -> Report | None:
+        """``vunmap(addr)``: remove a vmap() mapping; the pages stay allocated."""
+        area = self._vm_areas.get(addr)
+        if area is None or not area.flags & VM_MAP:
+            return self._bad_vfree(addr, "vunmap")
+        self._vm_remove(area)
+        return None
+
+    # --- queries ----------------------------------------------------------------------
+
+    def is_vmalloc_addr(self: "Kernel", addr: int) -> bool:
+        """``is_vmalloc_addr``: inside ``[VMALLOC_START, VMALLOC_END)``."""
+        return self.VMALLOC_START <= addr < self.VMALLOC_END
+
+    def find_vm_area(self: "Kernel", addr: int) -> VmStruct | None:
+        """The area containing *addr* (guard page included), or None."""
+        i = bisect_left(self._vm_starts, addr + 1) - 1
+        if i >= 0:
+            area = self._vm_areas[self._vm_starts[i]]
+            if addr < area.end:
+                return area
+        return None
+
+    def vmalloc_to_pfn(self: "Kernel", addr: int) -> int | None:
+        """``vmalloc_to_pfn``: the frame behind a vmalloc address (None if unmapped)."""
+        walk = self.translate(None, addr)
+        return walk.pfn
+
+    def vmalloc_to_page(self: "Kernel", addr: int) -> Page | None:
+        """``vmalloc_to_page``."""
+        pfn = self.vmalloc_to_pfn(addr)
+        return None if pfn is None else Page(pfn, self)
+
+    def vm_areas(self: "Kernel") -> list[VmStruct]:
+        """The live areas, lowest address first."""
+        return [self._vm_areas[a] for a in self._vm_starts]
+
+    def vmallocinfo(self: "Kernel") -> str:
+        """``/proc/vmallocinfo`` (``vmalloc_info_show``): range, size with the guard page,
+        caller, ``pages=N``, then the type words."""
+        w = 16 if self.arch.bits == 64 else 8
+        ptr = self.arch.bits // 8
+        lines = []
+        for area in self.vm_areas():
+            line = f"0x{area.addr:0{w}x}-0x{area.end:0{w}x} {area.size:7d} {area.caller}"
+            if area.nr_pages:
+                line += f" pages={area.nr_pages}"
+            if area.flags & VM_ALLOC:
+                line += " vmalloc"
+            if area.flags & VM_MAP:
+                line += " vmap"
+            if area.flags & VM_ALLOC and area.nr_pages * ptr > PAGE_SIZE:
+                line += " vpages"       # the page-pointer array was itself vmalloc'ed
+            lines.append(line + "\n")
+        return "".join(lines)
+
+    # --- invariants --------------------------------------------------------------------
+
+    def _check_subsystems(self: "Kernel") -> None:
+        super()._check_subsystems()
+        prev_end = self.VMALLOC_START
+        for start in self._vm_starts:
+            area = self._vm_areas[start]
+            if start < prev_end:
+                raise InvariantError(f"vmalloc areas overlap at {start:#x} (previous ends at {prev_end:#x})")
+            if area.end > self.VMALLOC_END:
+                raise InvariantError(f"vmalloc area {start:#x} runs past VMALLOC_END")
+            if area.size != (area.nr_pages << PAGE_SHIFT) + area.guard:
+                raise InvariantError(f"vmalloc area {start:#x}: size {area.size} is not its "
+                                     f"{area.nr_pages} pages plus the guard page")
+            if area.flags & VM_ALLOC:
+                bad = area.pages[self.owner[area.pages] != PG_VMALLOC]
+                if len(bad):
+                    raise InvariantError(f"vmalloc area {start:#x} holds pfn {int(bad[0]):#x} owned by "
+                                         f"{OWNER_NAMES[self.owner[bad[0]]]}")
+            for i in (0, area.nr_pages - 1):
+                walk = self.translate(None, start + (i << PAGE_SHIFT))
+                if walk.pfn != int(area.pages[i]):
+                    raise InvariantError(f"vmalloc area {start:#x} page {i} is not mapped to its frame")
+            if area.guard and self.translate(None, start + (area.nr_pages << PAGE_SHIFT)).ok:
+                raise InvariantError(f"the guard page of vmalloc area {start:#x} is mapped")
+            prev_end = area.end
+
