@@ -1,0 +1,368 @@
+"""kmalloc: power-of-two (and 96/192) slab caches, large requests from the page allocator.
+
+Size classes follow ``include/linux/slab.h`` ``__kmalloc_index()`` and the runtime
+table ``kmalloc_size_index[]`` of ``mm/slab_common.c``; requests above
+``KMALLOC_MAX_CACHE_SIZE`` (8 KiB, two pages) go to the page allocator at
+``get_order(size)`` with ``__GFP_COMP`` (``__kmalloc_large_node``), and above
+``KMALLOC_MAX_SIZE`` (4 MiB) they fail with the page allocator's order warning.
+``kmalloc(0)`` is ``ZERO_SIZE_PTR`` (16).
+
+The module-level :func:`kmalloc_index` and :func:`kmalloc_size_roundup` need no
+Kernel (the trace package checks real ``bytes_req -> bytes_alloc`` pairs with them).
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .errors import InvariantError
+from .gfp import check_gfp
+from .gfp import __GFP_ACCOUNT as ACCOUNT, __GFP_COMP as COMP, __GFP_DIRECT_RECLAIM as DIRECT_RECLAIM
+from .gfp import __GFP_DMA as DMA, __GFP_RECLAIMABLE as RECLAIMABLE, __GFP_ZERO as ZERO
+from .owners import OWNER_NAMES, PG_PAGEALLOC, PG_SLAB
+from .page_alloc import MIGHT_ALLOC_SITE
+from .printk import KERN_WARNING, Report
+from .slab_layout import KMALLOC_MAX_SIZE, SLAB_CACHE_DMA, SLAB_KMALLOC, SLAB_POISON, SLAB_RECLAIM_ACCOUNT
+from .slab_layout import SLAB_RED_ZONE, SLAB_STORE_USER, SLAB_TYPESAFE_BY_RCU
+from .slub import KmemCache, SlubAllocator
+from .units import PAGE_SHIFT, PAGE_SIZE, get_order
+
+if TYPE_CHECKING:
+    from .kernel import Kernel
+
+ZERO_SIZE_PTR = 16
+KMALLOC_MIN_SIZE = 8                       # x86: no ARCH_DMA_MINALIGN above 8
+KMALLOC_SHIFT_HIGH = PAGE_SHIFT + 1
+KMALLOC_MAX_CACHE_SIZE = 1 << KMALLOC_SHIFT_HIGH
+ARCH_KMALLOC_MINALIGN = 8                  # __alignof__(unsigned long long)
+#: ARM (32-bit) has ARCH_DMA_MINALIGN = L1_CACHE_BYTES = 64, so kmalloc starts at 64.
+ARCH_KMALLOC_MIN_SIZE = {"arm32": 64}
+KMALLOC_NOT_NORMAL_BITS = DMA | RECLAIMABLE | ACCOUNT
+
+#: Name prefix/infix per kmalloc type (``kmalloc_cache_name()``), and the cache flag it adds.
+KMALLOC_TYPES = {"normal": ("kmalloc-", 0), "dma": ("dma-kmalloc-", SLAB_CACHE_DMA),
+                 "rcl": ("kmalloc-rcl-", SLAB_RECLAIM_ACCOUNT), "cg": ("kmalloc-cg-", 0)}
+
+
+def kmalloc_index(size: int, min_size: int = KMALLOC_MIN_SIZE) -> int:
+    """``kmalloc_index()``: the kmalloc cache index for *size* bytes.
+
+    0 for size 0, 1 for kmalloc-96, 2 for kmalloc-192, else *n* for kmalloc-2^n;
+    -1 above 32 MiB (the kernel's table ends there).
+    """
+    if isinstance(size, bool) or not isinstance(size, int):
+        raise TypeError(f"size must be an int, not {type(size).__name__}")
+    if size < 0:
+        raise ValueError(f"size must be >= 0, not {size}")
+    if not size:
+        return 0
+    if size <= min_size:
+        return min_size.bit_length() - 1
+    if min_size <= 32 and 64 < size <= 96:
+        return 1
+    if min_size <= 64 and 128 < size <= 192:
+        return 2
+    if size > 1 << 25:
+        return -1
+    return (size - 1).bit_length()
+
+
+def kmalloc_class_size(index: int) -> int:
+    """Object size of kmalloc cache *index* (``kmalloc_info[index].size``)."""
+    return {1: 96, 2: 192}.get(index, 1 << index)
+
+
+def kmalloc_cache_name(index: int, prefix: str = "kmalloc-") -> str:
+    """``kmalloc_info[]`` names: ``kmalloc-96``, ``kmalloc-512``, ``kmalloc-1k`` ..."""
+    size = kmalloc_class_size(index)
+    return f"{prefix}{size >> 10}k" if size >= 1024 else f"{prefix}{size}"
+
+
+def kmalloc_size_roundup(size: int) -> int:
+    """``kmalloc_size_roundup()`` (mm/slab_common.c) on x86: the bytes kmalloc would
+    really give for *size*; 0 stays 0, above 8 KiB whole pages, above 4 MiB unchanged."""
+    return _roundup(size, KMALLOC_MIN_SIZE)
+
+
+def _roundup(size: int, min_size: int) -> int:
+    if isinstance(size, bool) or not isinstance(size, int):
+        raise TypeError(f"size must be an int, not {type(size).__name__}")
+    if size < 0:
+        raise ValueError(f"size must be >= 0, not {size}")
+    if size and size <= KMALLOC_MAX_CACHE_SIZE:
+        return kmalloc_class_size(kmalloc_index(size, min_size))
+    if size and size <= KMALLOC_MAX_SIZE:
+        return PAGE_SIZE << get_order(size)
+    return size
+
+
+def kmalloc_type(gfp: int) -> str:
+    """``kmalloc_type()``: which family of kmalloc caches serves *gfp*."""
+    if not gfp & KMALLOC_NOT_NORMAL_BITS:
+        return "normal"
+    if gfp & DMA:
+        return "dma"
+    if gfp & RECLAIMABLE:
+        return "rcl"
+    return "cg"
+
+
+class Kmalloc(SlubAllocator):
+    """Mixin of :class:`Kernel`: the kmalloc family over the kmalloc caches."""
+
+    def _init_subsystems(self: "Kernel", options: dict) -> None:
+        super()._init_subsystems(options)
+        self.kmalloc_min_size = ARCH_KMALLOC_MIN_SIZE.get(self.arch.name, KMALLOC_MIN_SIZE)
+        self.kmalloc_caches: dict[str, dict[int, KmemCache]] = {t: {} for t in KMALLOC_TYPES}
+        self._kmalloc_large: dict[int, int] = {}          # head pfn -> order
+        # create_kmalloc_caches(): the normal caches exist from boot (descriptors only;
+        # slabs come with the first allocation); the other types are made on first use.
+        for index in sorted(set(kmalloc_index(s, self.kmalloc_min_size)
+                                for s in range(1, KMALLOC_MAX_CACHE_SIZE + 1)),
+                            key=kmalloc_class_size):
+            self._kmalloc_cache("normal", index)
+        table = [None] * (KMALLOC_MAX_CACHE_SIZE + 1)
+        sizes = [kmalloc_class_size(i) for i in sorted(self.kmalloc_caches["normal"], key=kmalloc_class_size)]
+        caches = self.kmalloc_caches["normal"]
+        by_size = {kmalloc_class_size(i): c for i, c in caches.items()}
+        s = 1
+        for cls in sizes:
+            while s <= cls:
+                table[s] = by_size[cls]
+                s += 1
+        self._kmalloc_table = table
+
+    def _kmalloc_cache(self: "Kernel", kind: str, index: int) -> KmemCache:
+        """``new_kmalloc_cache()``: align = the largest power of two dividing the size."""
+        cache = self.kmalloc_caches[kind].get(index)
+        if cache is None:
+            prefix, flag = KMALLOC_TYPES[kind]
+            size = kmalloc_class_size(index)
+            align = max(ARCH_KMALLOC_MINALIGN, self.kmalloc_min_size, size & -size)
+            cache = self._create_cache(kmalloc_cache_name(index, prefix), size, align,
+                                       SLAB_KMALLOC | flag, None)
+            assert cache is not None, "kmalloc caches always fit"
+            self.kmalloc_caches[kind][index] = cache
+        return cache
+
+    def kmalloc_slab(self: "Kernel", size: int, gfp: int = 0) -> KmemCache | None:
+        """``kmalloc_slab()``: the cache *size* bytes come from (None above 8 KiB)."""
+        if not 0 < size <= KMALLOC_MAX_CACHE_SIZE:
+            return None
+        kind = kmalloc_type(gfp)
+        if kind == "normal":
+            return self._kmalloc_table[size]
+        return self._kmalloc_cache(kind, kmalloc_index(size, self.kmalloc_min_size))
+
+    # --- allocation ------------------------------------------------------------------
+
+    def kmalloc(self: "Kernel", size: int, gfp: int, caller: str | None = None) -> int | None:
+        """``kmalloc(size, gfp)``: a kernel (direct-map) address, ``ZERO_SIZE_PTR`` for
+        0 bytes, or None. *caller* labels the call site for SLAB_STORE_USER."""
+        if size.__class__ is not int or gfp.__class__ is not int or gfp < 0 or gfp & ~0xFFFFFF:
+            _check_size(size)
+            check_gfp(gfp)
+        if 0 < size <= KMALLOC_MAX_CACHE_SIZE and not gfp & KMALLOC_NOT_NORMAL_BITS:
+            cache = self._kmalloc_table[size]
+            slab = cache.cpu_slab
+            if slab is not None and slab.free and not cache.debug and not gfp & ZERO and \
+                    not self.events.active and not (gfp & DIRECT_RECLAIM and self._atomic):
+                # The fast path: pop the CPU slab's freelist.
+                addr = slab.free.pop()
+                slab.inuse += 1
+                self._slab_live[addr] = slab
+                return addr
+        return self._kmalloc_slow(size, gfp, caller or "kmalloc")
+
+    def _kmalloc_slow(self: "Kernel", size: int, gfp: int, caller: str) -> int | None:
+        if size < 0:
+            raise ValueError(f"size must be >= 0, not {size}")
+        if size == 0:
+            return ZERO_SIZE_PTR
+        if size > KMALLOC_MAX_CACHE_SIZE:
+            return self._kmalloc_large_node(size, gfp, caller)
+        cache = self.kmalloc_slab(size, gfp)
+        addr = self._slab_alloc(cache, gfp, size, caller)
+        if addr is not None and self.events.active:
+            self._emit_kmalloc(addr, size, cache.size, gfp, caller)
+        return addr
+
+    def _emit_kmalloc(self: "Kernel", addr: int, size: int, alloc: int, gfp: int, caller: str | None) -> None:
+        self.events.emit("kmalloc", ptr=addr, bytes_req=size, bytes_alloc=alloc, gfp=gfp,
+                         call_site=caller or "kmalloc")
+
+    def _kmalloc_large_node(self: "Kernel", size: int, gfp: int, caller: str) -> int | None:
+        """``__kmalloc_large_node()``: whole pages with ``__GFP_COMP``; over 4 MiB the
+        page allocator refuses the order with its warning."""
+        if gfp & DIRECT_RECLAIM and self._atomic:
+            self._might_sleep(MIGHT_ALLOC_SITE)
+        gfp = self._fix_slab_gfp(gfp, "__kmalloc_large_node")
+        order = get_order(size)
+        pfn = self._alloc(gfp | COMP, order, PG_PAGEALLOC, "__kmalloc_large_node")
+        if self._kswapd_wanted:
+            self.kswapd()
+        if pfn is None:
+            return None
+        self._kmalloc_large[pfn] = order
+        addr = self.page_offset + (pfn << PAGE_SHIFT)
+        if self.events.active:
+            self._emit_kmalloc(addr, size, PAGE_SIZE << order, gfp, caller)
+        return addr
+
+    def kzalloc(self: "Kernel", size: int, gfp: int, caller: str | None = None) -> int | None:
+        """``kzalloc(size, gfp)``: ``kmalloc(size, gfp | __GFP_ZERO)``."""
+        return self.kmalloc(size, check_gfp(gfp) | ZERO, caller or "kzalloc")
+
+    def kcalloc(self: "Kernel", n: int, size: int, gfp: int, caller: str | None = None) -> int | None:
+        """``kcalloc(n, size, gfp)``: a zeroed array; NULL if ``n * size`` overflows size_t."""
+        _check_size(n, "n")
+        _check_size(size)
+        if n * size > (1 << self.arch.bits) - 1:
+            return None                              # check_mul_overflow() in kmalloc_array
+        return self.kmalloc(n * size, check_gfp(gfp) | ZERO, caller or "kcalloc")
+
+    def ksize(self: "Kernel", addr: int) -> int:
+        """``ksize(addr)``: usable bytes of a kmalloc'd object (0 for NULL/ZERO_SIZE_PTR)."""
+        _check_size(addr, "addr")
+        if addr <= ZERO_SIZE_PTR:
+            return 0
+        slab = self._slab_live.get(addr)
+        if slab is None and self.is_lowmem_address(addr):
+            slab = self._slab_pfns.get((addr - self.page_offset) >> PAGE_SHIFT)
+        if slab is not None:
+            return slab_ksize(slab.cache)
+        pfn = (addr - self.page_offset) >> PAGE_SHIFT if self.is_lowmem_address(addr) else None
+        if pfn is not None and pfn in self._kmalloc_large and not addr & (PAGE_SIZE - 1):
+            return PAGE_SIZE << self._kmalloc_large[pfn]
+        self._warn("ksize_bad", f"ksize: {self._ptr(addr)} is not a kmalloc'd object", "mm/slab_common.c __ksize",
+                   object=addr)
+        return 0
+
+    def kmalloc_size_roundup(self: "Kernel", size: int) -> int:
+        """``kmalloc_size_roundup(size)`` for this machine's kmalloc caches."""
+        return _roundup(size, self.kmalloc_min_size)
+
+    def krealloc(self: "Kernel", addr: int | None, new_size: int, gfp: int, caller: str | None = None) -> int | None:
+        """``krealloc(p, new_size, gfp)``: resize in place if ``ksize`` allows, else
+        allocate, copy ``ksize(p)`` bytes and free the old object. ``new_size == 0``
+        frees *p* and returns ``ZERO_SIZE_PTR``."""
+        if addr is None:
+            addr = 0
+        _check_size(addr, "addr")
+        _check_size(new_size, "new_size")
+        check_gfp(gfp)
+        caller = caller or "krealloc"
+        if new_size == 0:
+            self.kfree(addr, caller)
+            return ZERO_SIZE_PTR
+        ks = 0
+        if addr > ZERO_SIZE_PTR:
+            slab = self._slab_live.get(addr)
+            if slab is None and not (self.is_lowmem_address(addr)
+                                     and (addr - self.page_offset) >> PAGE_SHIFT in self._kmalloc_large):
+                raise self._bug("krealloc_bad", f"krealloc: {self._ptr(addr)} is not a live kmalloc'd "
+                                "object (freed, or never returned by kmalloc)", object=addr)
+            ks = self.ksize(addr)
+            if ks >= new_size:
+                if slab is not None and slab.cache.layout.orig_size_tracked:
+                    self._krealloc_in_place(slab, addr, new_size)
+                elif gfp & ZERO:
+                    self.memset(addr + new_size, 0, ks - new_size)   # want_init_on_alloc()
+                return addr
+        new = self.kmalloc(new_size, gfp, caller)
+        if new is not None and ks:
+            self.write(new, self.read(addr, ks))
+            self.kfree(addr, caller)
+        return new
+
+    def _krealloc_in_place(self: "Kernel", slab, addr: int, new_size: int) -> None:
+        """Shrinking or growing inside the object: the kmalloc red zone follows the new
+        size (as in Linux 6.14+, which updates orig_size in krealloc)."""
+        cache = slab.cache
+        o = addr - slab.base
+        old = cache.get_orig_size(slab.buf, o)
+        cache.set_orig_size(slab.buf, o, new_size)
+        if cache.flags & SLAB_RED_ZONE and new_size < old:
+            slab.buf[o + new_size:o + old] = bytes((0xcc,)) * (old - new_size)
+
+    # --- free ------------------------------------------------------------------------
+
+    def kfree(self: "Kernel", addr: int | None, caller: str | None = None) -> Report | None:
+        """``kfree(p)``: free a kmalloc'd (or any slab) object or a large kmalloc block.
+
+        NULL (0 or None) and ``ZERO_SIZE_PTR`` do nothing; an address kmalloc never
+        returned is refused with a report (returned)."""
+        if addr.__class__ is not int:
+            if addr is None:
+                return None
+            _check_size(addr, "addr")
+        if not self.events.active:
+            slab = self._slab_live.get(addr)
+            if slab is not None and not slab.cache.debug:
+                # The fast path: push the object on its slab's freelist (and write the
+                # free pointer into the object, where the kernel keeps it).
+                cache = slab.cache
+                del self._slab_live[addr]
+                free = slab.free
+                cache._fp.pack_into(slab.buf, addr - slab.base + cache.offset, free[-1] if free else 0)
+                free.append(addr)
+                slab.inuse -= 1
+                if slab is not cache.cpu_slab:
+                    if slab.inuse == 0 and len(cache.partial) >= cache.min_partial:
+                        self._discard_slab(cache, slab)
+                    elif len(free) == 1:
+                        cache.partial[slab] = None
+                return None
+        return self._kfree_slow(addr, caller)
+
+    def _kfree_slow(self: "Kernel", addr: int, caller: str | None) -> Report | None:
+        if addr <= ZERO_SIZE_PTR:
+            if addr < 0:
+                raise ValueError(f"addr must be a kernel address, not {addr}")
+            return None
+        caller = caller or "kfree"
+        if self.is_lowmem_address(addr):
+            pfn = (addr - self.page_offset) >> PAGE_SHIFT
+            order = self._kmalloc_large.get(pfn)
+            if order is not None and not addr & (PAGE_SIZE - 1):
+                report = self._free(pfn, order, PG_PAGEALLOC, "free_large_kmalloc")
+                if report is None:
+                    del self._kmalloc_large[pfn]
+                    if self.events.active:
+                        self.events.emit("kfree", ptr=addr, call_site=caller)
+                return report
+            if self.owner[pfn] != PG_SLAB:
+                return self._warn("kfree_bad", f"object pointer: {self._ptr(addr)}\nkfree: not an "
+                                  f"object kmalloc returned (the page belongs to "
+                                  f"{OWNER_NAMES[self.owner[pfn]]}); refused",
+                                  "mm/slub.c free_large_kmalloc", object=addr, pfn=pfn)
+        report = self._slab_free(addr, caller, None)
+        if report is None and self.events.active:
+            self.events.emit("kfree", ptr=addr, call_site=caller)
+        return report
+
+    # --- invariants ------------------------------------------------------------------
+
+    def _check_subsystems(self: "Kernel") -> None:
+        super()._check_subsystems()
+        for pfn, order in self._kmalloc_large.items():
+            if self._blocks.get(pfn) != order or self.owner[pfn] != PG_PAGEALLOC:
+                raise InvariantError(f"large kmalloc block {pfn:#x} order {order} is not an "
+                                     "allocated page-allocator block")
+
+
+def slab_ksize(cache: KmemCache) -> int:
+    """``slab_ksize()`` (mm/slab.h): object_size under red zone/poison debugging, inuse
+    with metadata after the object, else the whole slot."""
+    if cache.flags & (SLAB_RED_ZONE | SLAB_POISON):
+        return cache.object_size
+    if cache.flags & (SLAB_TYPESAFE_BY_RCU | SLAB_STORE_USER):
+        return cache.layout.inuse
+    return cache.size
+
+
+def _check_size(value: object, argname: str = "size") -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{argname} must be an int, not {type(value).__name__}")
+    if value < 0:
+        raise ValueError(f"{argname} must be >= 0, not {value}")
+    return value

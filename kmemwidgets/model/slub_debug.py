@@ -1,0 +1,296 @@
+"""SLUB debugging: poison and red-zone bytes, the checks, and the kernel's reports.
+
+Follows ``mm/slub.c`` (Linux 6.12): ``setup_slab_debug``/``init_object`` lay down the
+bytes, ``check_object``/``check_bytes_and_report``/``on_freelist`` find damage,
+``slab_bug``/``slab_fix``/``print_trailer`` print it, and the damaged bytes are
+restored (the ``FIX ...: Restoring`` line). Each BUG and each FIX adds one to
+``Kernel.slab_errors`` the way ``lib/slub_kunit.c`` counts them.
+"""
+from __future__ import annotations
+
+import struct
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .printk import BUG_SEPARATOR, KERN_ERR, KERN_WARNING, Report
+from .slab_layout import (POISON_END, POISON_FREE, POISON_INUSE, SLAB_POISON, SLAB_RED_ZONE,
+                          SLAB_STORE_USER, SLUB_RED_ACTIVE, SLUB_RED_INACTIVE, track_size)
+from .units import PAGE_SHIFT, PAGE_SIZE
+
+if TYPE_CHECKING:
+    from .kernel import Kernel
+    from .slub import KmemCache, Slab
+
+# kernel/panic.c taint_flags[]: (char when set, char when clear), in bit order.
+TAINT_FLAGS = ("PG", "F ", "S ", "R ", "M ", "B ", "U ", "D ", "A ", "W ", "C ", "I ", "O ",
+               "E ", "L ", "K ", "X ", "T ", "N ")
+TAINT_BAD_PAGE = 5
+TAINT_WARN = 9
+SEP_EQ = "=" * 77
+SEP_DASH = "-" * 77
+
+
+_PATTERNS: dict[tuple[int, int], bytes] = {}
+
+
+def pattern(value: int, n: int) -> bytes:
+    """*n* bytes of *value* (memoised: the same few fills and checks recur)."""
+    pat = _PATTERNS.get((value, n))
+    if pat is None:
+        pat = _PATTERNS[(value, n)] = bytes((value,)) * n
+    return pat
+
+
+def hex_dump(prefix: str, addr: int, data: bytes, width: int) -> list[str]:
+    """``print_hex_dump(KERN_ERR, prefix, DUMP_PREFIX_ADDRESS, 16, 1, ..., true)``."""
+    lines = []
+    for i in range(0, len(data), 16):
+        row = data[i:i + 16]
+        hexpart = " ".join(f"{b:02x}" for b in row)
+        text = "".join(chr(b) if 32 <= b < 127 else "." for b in row)
+        lines.append(f"{prefix}{addr + i:0{width}x}: {hexpart:<48} {text}")
+    return lines
+
+
+class SlubDebug:
+    """Mixin of :class:`Kernel`: SLUB's debug bytes, checks and reports."""
+
+    # --- taint (kernel/panic.c) ------------------------------------------------------
+
+    def add_taint(self: "Kernel", flag: int) -> None:
+        """``add_taint(flag)``: e.g. :data:`TAINT_BAD_PAGE` after a slab BUG."""
+        self.taint_mask |= 1 << flag
+
+    def print_tainted(self: "Kernel") -> str:
+        """``print_tainted()``: ``"Not tainted"`` or ``"Tainted: G    B  ..."``."""
+        if not self.taint_mask:
+            return "Not tainted"
+        return "Tainted: " + "".join(c[0] if self.taint_mask >> i & 1 else c[1]
+                                     for i, c in enumerate(TAINT_FLAGS))
+
+    # --- pieces of the report text ---------------------------------------------------
+
+    def _ptr(self: "Kernel", addr: int) -> str:
+        return f"0x{addr:0{self.arch.bits // 4}x}"
+
+    def _slab_bug(self: "Kernel", cache: "KmemCache", reason: str) -> list[str]:
+        """``slab_bug()``: the header every SLUB report starts with."""
+        return [SEP_EQ, f"BUG {cache.name} ({self.print_tainted()}): {reason}", SEP_DASH, ""]
+
+    def _struct_page_address(self: "Kernel", pfn: int) -> int:
+        """Where ``struct page`` of *pfn* lives: vmemmap on x86_64, mem_map otherwise."""
+        a = self.arch
+        if a.name == "x86_64":
+            return a.region("vmemmap").start + pfn * a.struct_page_size
+        mem_map_start = next(s for s, _, what in self.reserved if what.startswith("mem_map"))
+        return self.page_offset + (mem_map_start << PAGE_SHIFT) + pfn * a.struct_page_size
+
+    def _slab_info(self: "Kernel", slab: "Slab") -> str:
+        """``print_slab_info()``."""
+        zone = self.pfn_zone(slab.pfn)
+        names = ("head|" if slab.order else "") + f"node=0|zone={zone.type}"
+        flags = (1 << 6 if slab.order else 0) | zone.type << (self.arch.bits - 2)
+        head = slab.free[-1] if slab.free else 0
+        return (f"Slab {self._ptr(self._struct_page_address(slab.pfn))} objects={slab.objects} "
+                f"used={slab.inuse} fp={self._ptr(head)} flags={flags:#x}({names})")
+
+    def _tracking(self: "Kernel", cache: "KmemCache", obj: int) -> list[str]:
+        """``print_tracking()``: the Allocated/Freed lines of SLAB_STORE_USER."""
+        if not cache.flags & SLAB_STORE_USER:
+            return []
+        lines = []
+        for what, track in zip(("Allocated", "Freed"), cache.tracks.get(obj, (None, None))):
+            if track is not None:
+                caller, cpu, pid, when = track
+                lines.append(f"{what} in {caller} age={self.jiffies - when} cpu={cpu} pid={pid}")
+        return lines
+
+    def _trailer(self: "Kernel", cache: "KmemCache", slab: "Slab", o: int) -> list[str]:
+        """``print_trailer()``: tracking, slab info, the object line and hex dumps."""
+        L = cache.layout
+        buf = slab.buf
+        obj = slab.base + o
+        width = self.arch.bits // 4
+        lines = self._tracking(cache, obj) + [self._slab_info(slab)]
+        lines += [f"Object {self._ptr(obj)} @offset={o} fp={self._ptr(cache.get_freepointer(slab, o))}", ""]
+        if L.flags & SLAB_RED_ZONE:
+            lines += hex_dump("Redzone  ", obj - L.red_left_pad,
+                              bytes(buf[o - L.red_left_pad:o]), width)
+        elif o >= 16:
+            lines += hex_dump("Bytes b4 ", obj - 16, bytes(buf[o - 16:o]), width)
+        lines += hex_dump("Object   ", obj, bytes(buf[o:o + min(L.object_size, PAGE_SIZE)]), width)
+        if L.flags & SLAB_RED_ZONE:
+            lines += hex_dump("Redzone  ", obj + L.object_size,
+                              bytes(buf[o + L.object_size:o + L.inuse]), width)
+        off = L.meta_end
+        if off != L.size_from_object:
+            lines += hex_dump("Padding  ", obj + off, bytes(buf[o + off:o + L.size_from_object]), width)
+        return lines
+
+    def _slub_report(self: "Kernel", kind: str, lines: list[str], cache: "KmemCache",
+                     slab: "Slab | None", **fields: object) -> Report:
+        return self._report(kind, KERN_ERR, "\n".join(lines), cache=cache.name,
+                            slab=slab.pfn if slab is not None else None, **fields)
+
+    def _object_err(self: "Kernel", cache: "KmemCache", slab: "Slab", o: int, reason: str,
+                    kind: str, extra: list[str] = ()) -> Report:
+        """``object_err()``: BUG, trailer, taint."""
+        self.slab_errors += 1
+        lines = self._slab_bug(cache, reason) + list(extra) + self._trailer(cache, slab, o)
+        self.add_taint(TAINT_BAD_PAGE)
+        return self._slub_report(kind, lines, cache, slab, object=slab.base + o, what=reason)
+
+    def _slab_err(self: "Kernel", cache: "KmemCache", slab: "Slab | None", reason: str, kind: str,
+                  extra: list[str] = (), fix: str | None = None, **fields: object) -> Report:
+        """``slab_err()``: BUG, slab info, taint; plus an optional ``slab_fix()`` line."""
+        self.slab_errors += 1
+        lines = self._slab_bug(cache, reason)
+        if slab is not None:
+            lines.append(self._slab_info(slab))
+        lines += list(extra)
+        if fix is not None:
+            self.slab_errors += 1
+            lines.append(f"FIX {cache.name}: {fix}")
+        self.add_taint(TAINT_BAD_PAGE)
+        return self._slub_report(kind, lines, cache, slab, what=reason, **fields)
+
+    def _warn(self: "Kernel", kind: str, message: str, where: str, **fields: object) -> Report:
+        """``WARN()``: the cut-here block; taints W."""
+        self.add_taint(TAINT_WARN)
+        text = "\n".join((BUG_SEPARATOR, message,
+                          f"WARNING: CPU: 0 PID: {self.current.pid} at {where}"))
+        return self._report(kind, KERN_WARNING, text, **fields)
+
+    # --- laying down the debug bytes -------------------------------------------------
+
+    def _init_object(self: "Kernel", cache: "KmemCache", buf: bytearray, o: int, active: bool,
+                     orig_size: int | None = None) -> None:
+        """``init_object()``: red zones 0xbb (free) / 0xcc (allocated), the object
+        0x6b..0xa5 under POISON; a kmalloc object's tail past *orig_size* joins the
+        red zone (the "kmalloc Redzone")."""
+        L = cache.layout
+        val = SLUB_RED_ACTIVE if active else SLUB_RED_INACTIVE
+        size = L.object_size
+        if L.flags & SLAB_RED_ZONE:
+            buf[o - L.red_left_pad:o] = pattern(val, L.red_left_pad)
+            if orig_size is not None and active and L.orig_size_tracked:
+                size = orig_size
+        if L.poison:
+            buf[o:o + size - 1] = pattern(POISON_FREE, size - 1)
+            buf[o + size - 1] = POISON_END
+        if L.flags & SLAB_RED_ZONE:
+            buf[o + size:o + L.inuse] = pattern(val, L.inuse - size)
+
+    def _write_track(self: "Kernel", cache: "KmemCache", slab: "Slab", o: int, which: int,
+                     caller: str) -> None:
+        """``set_track()``: remember who allocated (0) or freed (1) the object; the
+        track bytes hold the caller's id, cpu, pid and jiffies."""
+        L = cache.layout
+        obj = slab.base + o
+        track = (caller, 0, self.current.pid, self.jiffies)
+        old = cache.tracks.get(obj)
+        cache.tracks[obj] = (track, None) if which == 0 else ((old[0] if old else None), track)
+        at = o + L.track_offset + which * track_size(L.ptr_size)
+        fmt = "<QIii4xQ" if L.ptr_size == 8 else "<IIiiI"
+        struct.pack_into(fmt, slab.buf, at, cache.caller_id(caller), 0, 0, self.current.pid,
+                         self.jiffies & ((1 << (8 * L.ptr_size)) - 1))
+
+    # --- checks ----------------------------------------------------------------------
+
+    def _check_bytes(self: "Kernel", cache: "KmemCache", slab: "Slab", o: int, what: str,
+                     start: int, value: int, n: int, found: list[Report]) -> bool:
+        """``check_bytes_and_report()``: report and restore the first..last bad byte."""
+        if n <= 0:
+            return True
+        buf = slab.buf
+        if buf[start:start + n] == pattern(value, n):
+            return True
+        arr = np.frombuffer(buf, np.uint8, count=n, offset=start)
+        bad = np.flatnonzero(arr != value)
+        first, last = start + int(bad[0]), start + int(bad[-1])
+        base = slab.base
+        lines = self._slab_bug(cache, f"{what} overwritten")
+        lines.append(f"{self._ptr(base + first)}-{self._ptr(base + last)} @offset={first}. "
+                     f"First byte {buf[first]:#x} instead of {value:#x}")
+        lines.append(f"FIX {cache.name}: Restoring {what} {self._ptr(base + first)}-"
+                     f"{self._ptr(base + last)}={value:#x}")
+        buf[first:last + 1] = pattern(value, last + 1 - first)
+        self.slab_errors += 2
+        found.append(self._slub_report("slub_corruption", lines, cache, slab, object=base + o,
+                                       start=base + first, end=base + last + 1, what=what))
+        return False
+
+    def _check_object(self: "Kernel", cache: "KmemCache", slab: "Slab", o: int, active: bool) -> bool:
+        """``check_object()``: red zones, kmalloc red zone, poison, padding and the free
+        pointer of the object at slab offset *o*; every problem is reported and fixed,
+        then one trailer is printed. True if all was intact."""
+        L = cache.layout
+        buf = slab.buf
+        val = SLUB_RED_ACTIVE if active else SLUB_RED_INACTIVE
+        found: list[Report] = []
+        if L.flags & SLAB_RED_ZONE:
+            self._check_bytes(cache, slab, o, "Left Redzone", o - L.red_left_pad, val, L.red_left_pad, found)
+            self._check_bytes(cache, slab, o, "Right Redzone", o + L.object_size, val,
+                              L.inuse - L.object_size, found)
+            if L.orig_size_tracked and active:
+                orig = cache.get_orig_size(buf, o)
+                if L.object_size > orig:
+                    self._check_bytes(cache, slab, o, "kmalloc Redzone", o + orig, val,
+                                      L.object_size - orig, found)
+        elif L.flags & SLAB_POISON and L.object_size < L.inuse:
+            self._check_bytes(cache, slab, o, "Alignment padding", o + L.object_size, POISON_INUSE,
+                              L.inuse - L.object_size, found)
+        if L.flags & SLAB_POISON:
+            if not active and L.poison:
+                self._check_bytes(cache, slab, o, "Poison", o, POISON_FREE, L.object_size - 1, found)
+                self._check_bytes(cache, slab, o, "End Poison", o + L.object_size - 1, POISON_END, 1, found)
+            if L.meta_end != L.size_from_object:
+                self._check_bytes(cache, slab, o, "Object padding", o + L.meta_end, POISON_INUSE,
+                                  L.size_from_object - L.meta_end, found)
+        if not self._fp_ok(cache, slab, o, active):
+            self.slab_errors += 1
+            lines = self._slab_bug(cache, "Freepointer corrupt")
+            found.append(self._slub_report("slub_freepointer", lines, cache, slab,
+                                           object=slab.base + o, what="Freepointer corrupt",
+                                           start=slab.base + o + L.offset,
+                                           end=slab.base + o + L.offset + L.ptr_size))
+            cache.set_freepointer(slab, o, 0)
+        if not found:
+            return True
+        # One trailer after all the BUG/FIX blocks, appended to the last report.
+        last = found[-1]
+        trailer = "\n".join(self._trailer(cache, slab, o))
+        last.text += "\n" + trailer
+        self.log.printk(trailer)
+        self.add_taint(TAINT_BAD_PAGE)
+        return False
+
+    def _fp_ok(self: "Kernel", cache: "KmemCache", slab: "Slab", o: int, active: bool) -> bool:
+        """The free pointer check of ``check_object()`` (skipped for a live object whose
+        free pointer overlaps its data)."""
+        if active and not cache.layout.fp_outside:
+            return True
+        return cache.valid_pointer(slab, cache.get_freepointer(slab, o))
+
+    def _slab_pad_check(self: "Kernel", cache: "KmemCache", slab: "Slab") -> None:
+        """``slab_pad_check()``: the tail of a POISON slab after the last object."""
+        L = cache.layout
+        if not L.flags & SLAB_POISON:
+            return
+        start = slab.objects * L.size
+        n = len(slab.buf) - start
+        if n <= 0 or slab.buf[start:] == pattern(POISON_INUSE, n):
+            return
+        arr = np.frombuffer(slab.buf, np.uint8, offset=start)
+        bad = np.flatnonzero(arr != POISON_INUSE)
+        first, last = start + int(bad[0]), start + int(bad[-1])
+        base = slab.base
+        self._slab_err(cache, slab, f"Padding overwritten. {self._ptr(base + first)}-"
+                       f"{self._ptr(base + last)} @offset={first}", "slub_corruption",
+                       extra=hex_dump("Padding  ", base + first, bytes(slab.buf[first:last + 1]),
+                                      self.arch.bits // 4),
+                       fix=f"Restoring Padding {self._ptr(base + first)}-{self._ptr(base + last)}"
+                           f"={POISON_INUSE:#x}",
+                       start=base + first, end=base + last + 1)
+        slab.buf[first:last + 1] = pattern(POISON_INUSE, last + 1 - first)
