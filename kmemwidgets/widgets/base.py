@@ -100,7 +100,8 @@ class KernelView(widgets.VBox):
     title = "kernel view"
 
     def __init__(self, kernel: Kernel | None = None, log: MessageLog | None = None,
-                 kernel_factory: Callable[[], Kernel] | None = None, **kwargs: Any) -> None:
+                 kernel_factory: Callable[[], Kernel] | None = None, show_log: bool = True,
+                 **kwargs: Any) -> None:
         if kernel is not None and not isinstance(kernel, Kernel):
             raise TypeError(f"kernel must be a kmemwidgets Kernel, not {type(kernel).__name__}")
         if log is not None and not isinstance(log, MessageLog):
@@ -115,7 +116,8 @@ class KernelView(widgets.VBox):
         self._sync_widgets: list[widgets.Widget] = []
         super().__init__(**kwargs)
         self.set_trait("kernel", kernel)
-        self.children = self._build()
+        # show_log=False: the log lives elsewhere (the Dashboard shows its shared one once).
+        self.children = [c for c in self._build() if show_log or c is not self.messages]
         self._sync_widgets = [w for w in iter_widgets(self) if w is not self
                               and not self._is_log_widget(w)]
         self._rebind(kernel)

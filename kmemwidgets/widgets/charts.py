@@ -40,7 +40,7 @@ class FreeListBars:
                          padding=0.15)
         self.figure = Figure(marks=[self.bars], title=title, fig_margin=_MARGIN,
                              axes=[Axis(scale=self.x_scale, label="order"),
-                                   Axis(scale=self.y_scale, orientation="vertical", label="nr_free",
+                                   Axis(scale=self.y_scale, side="left", label="nr_free",
                                         tick_format="d")],
                              legend_location="top-right", animation_duration=0,
                              layout=widgets.Layout(width="660px", height="280px"))
@@ -103,7 +103,7 @@ class FragmentationChart:
                              colors=[OKABE_ITO["vermillion"]], labels=["extfrag"], display_legend=True)
         self.figure = Figure(marks=[self.unusable, self.extfrag], fig_margin=_MARGIN, animation_duration=0,
                              axes=[Axis(scale=self.x_scale, label="order"),
-                                   Axis(scale=self.y_scale, orientation="vertical", tick_format=".1f")],
+                                   Axis(scale=self.y_scale, side="left", tick_format=".1f")],
                              legend_location="bottom-left",
                              layout=widgets.Layout(width="330px", height="200px"))
 

@@ -1,0 +1,91 @@
+"""Dashboard: every view as a tab on one shared Kernel, with one shared message log.
+
+The views' ``kernel`` traits are ``link``ed to the Dashboard's, so a Reset in any tab
+(or ``dashboard.kernel = Kernel(...)``) rebinds every view; all views write to one
+:class:`~kmemwidgets.widgets.log.MessageLog`, shown once under the tabs, so each kernel
+report appears once.
+
+Views are found through :data:`VIEW_CLASSES` and imported lazily: a view whose module
+does not exist yet is skipped, so adding a new view is one line in that table (or
+none, when its module and class already have the listed names).
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Sequence
+
+import ipywidgets as widgets
+import traitlets
+
+from kmemwidgets.model.kernel import Kernel
+
+from .base import KernelView, lecture_kernel
+from .log import MessageLog
+
+#: The tabs, in order: (module, class name). Missing modules are skipped.
+VIEW_CLASSES: tuple[tuple[str, str], ...] = (
+    ("kmemwidgets.widgets.buddy", "BuddyView"),
+    ("kmemwidgets.widgets.kmalloc", "KmallocView"),
+    ("kmemwidgets.widgets.slab", "SlabView"),
+    ("kmemwidgets.widgets.vmalloc", "VmallocView"),
+    ("kmemwidgets.widgets.address_space", "AddressSpaceView"),
+    ("kmemwidgets.widgets.mempool", "MempoolView"),
+)
+
+
+def available_views() -> list[type[KernelView]]:
+    """The view classes of :data:`VIEW_CLASSES` whose modules exist, in tab order."""
+    found = []
+    for module_name, class_name in VIEW_CLASSES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:        # not written yet; any other import error is a bug
+                continue
+            raise
+        found.append(getattr(module, class_name))
+    return found
+
+
+class Dashboard(widgets.VBox):
+    """All views as tabs on one kernel; ``views`` lists them, ``messages`` is the shared log."""
+    kernel = traitlets.Instance(Kernel)
+
+    def __init__(self, kernel: Kernel | None = None, views: Sequence[type[KernelView]] | None = None,
+                 **kwargs) -> None:
+        if kernel is not None and not isinstance(kernel, Kernel):
+            raise TypeError(f"kernel must be a kmemwidgets Kernel, not {type(kernel).__name__}")
+        kernel = kernel if kernel is not None else lecture_kernel()
+        self.messages = MessageLog(kernel=kernel)
+        classes = list(views) if views is not None else available_views()
+        self.views: list[KernelView] = [cls(kernel=kernel, log=self.messages, show_log=False)
+                                        for cls in classes]
+        self.tabs = widgets.Tab(children=self.views, titles=[v.title for v in self.views])
+        super().__init__(children=[self.tabs, widgets.HTML("<b>Kernel messages</b> (newest on top)"),
+                                   self.messages], **kwargs)
+        self.kernel = kernel
+        self._links = [traitlets.link((self, "kernel"), (v, "kernel")) for v in self.views]
+
+    def view(self, cls_or_name: type[KernelView] | str) -> KernelView:
+        """The tab showing view class *cls_or_name* (a class or its name)."""
+        for v in self.views:
+            if v.__class__ is cls_or_name or v.__class__.__name__ == cls_or_name:
+                return v
+        raise KeyError(f"no {cls_or_name} tab; tabs: {', '.join(v.__class__.__name__ for v in self.views)}")
+
+    def summary(self) -> str:
+        return "\n\n".join(v.summary() for v in self.views)
+
+    def _repr_markdown_(self) -> str:
+        return self.summary()
+
+    def close(self) -> None:
+        for link in getattr(self, "_links", ()):
+            link.unlink()
+        self._links = []                 # close() runs again from __del__
+        for v in getattr(self, "views", ()):
+            v.close()
+        if "messages" in self.__dict__:
+            self.messages.close()
+            self.tabs.close()
+        super().close()

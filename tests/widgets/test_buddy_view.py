@@ -1,0 +1,293 @@
+"""BuddyView driven from Python: controls, model, and the bqplot marks agree."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import traitlets
+from bqplot import Bars, Figure, GridHeatMap
+
+import kmemwidgets as kw
+from kmemwidgets.model.owners import PG_FREE, PG_PAGEALLOC, PG_RESERVED
+from kmemwidgets.widgets import BuddyView, iter_widgets
+from kmemwidgets.widgets.memmap import OUTSIDE, aggregate_owners, frames_per_cell_for, grid_shape
+
+
+def nr_free_rows(k):
+    return np.array([z.nr_free() for z in k.zones], dtype=float)
+
+
+def expected_grid(view):
+    """The map's colour codes as the model says they should be (fpc > 1: no tints)."""
+    m = view.map
+    owner = view.kernel.owner[m.map_start:m.map_end]
+    codes = aggregate_owners(owner, m.frames_per_cell)
+    rows, cols = grid_shape(len(codes), m.columns)
+    grid = np.full(rows * cols, OUTSIDE, dtype=np.uint8)
+    grid[:len(codes)] = codes
+    return grid.reshape(rows, cols)
+
+
+@pytest.fixture
+def view():
+    return BuddyView(kernel=kw.Kernel(arch="i386", ram="64M"))
+
+
+def test_figures_are_children_of_the_tree(view):
+    found = list(iter_widgets(view))
+    assert sum(isinstance(w, Figure) for w in found) >= 4
+    assert any(isinstance(w, GridHeatMap) for w in found)
+    assert any(isinstance(w, Bars) for w in found)
+
+
+def test_alloc_order_3_changes_the_order_3_bar_and_the_map_as_the_model_says(view):
+    k = view.kernel
+    before_bars = view.bars.bars.y.copy()
+    before_map = view.map.heatmap.color.copy()
+    view.order_picker.slider.value = 3          # drive the control, not the trait
+    assert view.order == 3
+    view.alloc_button.click()
+    assert view.last_pfn is not None and k.block_order(view.last_pfn) == 3
+    np.testing.assert_array_equal(view.bars.bars.y, nr_free_rows(k))
+    zi = [z.name for z in k.zones].index(k.pfn_zone(view.last_pfn).name)
+    assert not np.array_equal(view.bars.bars.y, before_bars)
+    assert view.bars.bars.y[zi][3] == k.zones[zi].nr_free()[3]
+    np.testing.assert_array_equal(view.map.heatmap.color, expected_grid(view))
+    changed = np.argwhere(view.map.heatmap.color != before_map)
+    cells = view.map.cells_of(view.last_pfn, 8)
+    assert {tuple(c) for c in changed} == set(cells)
+    assert all(view.map.heatmap.color[r, c] == PG_PAGEALLOC for r, c in cells)
+    k.check()
+
+
+def test_free_button_frees_the_selected_block_and_restores_the_bars(view):
+    k = view.kernel
+    start = nr_free_rows(k)
+    view.order = 2
+    view.alloc()
+    view.free_button.click()
+    np.testing.assert_array_equal(view.bars.bars.y, start)
+    assert view.selected_pfn is None and view.last_pfn is None
+    assert "freed 4 pages" in view.message
+    k.check()
+
+
+def test_free_without_selection_frees_the_newest_block(view):
+    k = view.kernel
+    a = view.alloc().pfn
+    b = view.alloc().pfn
+    view.select(None)
+    assert view.free()
+    assert k.block_order(b) is None and k.block_order(a) == 0
+
+
+def test_click_on_a_cell_selects_and_click_frees_mode_frees(view):
+    k = view.kernel
+    view.order = 0
+    pfn = view.alloc().pfn
+    view.zoom(pfn, pfn + 16)
+    assert view.map.frames_per_cell == 1
+    r, c = view.map.pfn_cell(pfn)
+    view.click_picker.value = "free"
+    view.map.heatmap._handle_custom_msgs(None, {"event": "element_click",
+                                                "data": {"rowNum": int(r), "columnNum": int(c)}})
+    assert k.owner[pfn] == PG_FREE
+    assert view.map.heatmap.color[r, c] % 8 == PG_FREE
+
+
+def test_refusals_go_to_the_log_without_exceptions(view):
+    k = view.kernel
+    assert not view.free()
+    assert "nothing is selected" in view.messages.text
+    reserved = int(np.flatnonzero(k.owner == PG_RESERVED)[0])
+    view.select(reserved)
+    view.free_button.click()
+    assert "reserved at boot" in view.message and view.messages.entries[0].kind == "refused"
+    free_pfn = int(np.flatnonzero(k.owner == PG_FREE)[0])
+    view.select(free_pfn)
+    view.free()
+    assert "free order-" in view.message
+    # Contradictory zone modifiers: the kernel refuses with a report; no exception.
+    view.gfp = kw.GFP_KERNEL | kw.__GFP_DMA | kw.__GFP_HIGHMEM
+    assert view.alloc() is None
+    assert "returned NULL" in view.message
+    assert "gfp_zone" in view.messages.text
+    k.check()
+
+
+def test_bad_values_from_code_are_trait_errors_and_change_nothing(view):
+    with pytest.raises(traitlets.TraitError):
+        view.order = 11
+    with pytest.raises(traitlets.TraitError):
+        view.context = "nmi"
+    with pytest.raises(traitlets.TraitError):
+        view.gfp = 1 << 30
+    with pytest.raises(traitlets.TraitError):
+        view.zone = "HighMem"                   # 64 MiB has none
+    assert (view.order, view.context, view.zone) == (0, "process", "Normal")
+
+
+def test_sleeping_allocation_in_hardirq_logs_the_kernel_bug(view):
+    view.context_picker.value = "hardirq"
+    assert view.context == "hardirq"
+    view.alloc()
+    assert "BUG: sleeping function called from invalid context" in view.messages.text
+    assert view.messages.entries[0].kind == "report"
+
+
+def test_exhausting_memory_logs_allocation_failure(view):
+    view.order = 10
+    view.gfp = kw.GFP_ATOMIC
+    for _ in range(20):
+        if view.alloc() is None:
+            break
+    assert "returned NULL" in view.message
+    assert "page allocation failure: order:10" in view.messages.text
+    view.kernel.check()
+
+
+def test_gfp_picker_composes_the_mask(view):
+    view.gfp_picker.base.value = "GFP_ATOMIC"
+    view.gfp_picker.toggles[kw.__GFP_ZERO].value = True
+    assert view.gfp == kw.GFP_ATOMIC | kw.__GFP_ZERO
+    view.gfp = kw.GFP_USER | kw.__GFP_NOWARN
+    assert view.gfp_picker.base.value == "GFP_USER"
+    assert view.gfp_picker.toggles[kw.__GFP_NOWARN].value
+
+
+def test_two_views_on_one_kernel_stay_in_sync():
+    k = kw.Kernel(arch="i386", ram="64M")
+    a, b = BuddyView(kernel=k), BuddyView(kernel=k)
+    a.order = 4
+    a.alloc()
+    np.testing.assert_array_equal(b.bars.bars.y, nr_free_rows(k))
+    np.testing.assert_array_equal(b.map.heatmap.color, a.map.heatmap.color)
+    b.select(a.last_pfn)
+    assert b.free()                              # any view may free alloc_pages blocks
+    np.testing.assert_array_equal(a.bars.bars.y, nr_free_rows(k))
+
+
+def test_step_mode_replays_splits_one_at_a_time(view):
+    k = view.kernel
+    view.step_toggle.value = True
+    shown = view.bars.bars.y.copy()
+    view.order = 0
+    view.alloc()
+    n = view.steps_pending
+    assert n >= 2 and view.play.max == n
+    np.testing.assert_array_equal(view.bars.bars.y, shown)      # nothing moved yet
+    texts = []
+    while view.steps_pending:
+        view.step_button.click()
+        texts.append(view.step_label.value)
+        assert len(texts) <= n
+    assert any("split an order-" in t for t in texts) and "allocate" in texts[-1]
+    np.testing.assert_array_equal(view.bars.bars.y, nr_free_rows(k))
+    np.testing.assert_array_equal(view.map.heatmap.color, expected_grid(view))
+    view.select(None)
+    view.free()
+    view.play.value = view.play.max           # the Play widget drives the same steps
+    assert view.steps_pending == 0
+    np.testing.assert_array_equal(view.bars.bars.y, nr_free_rows(k))
+
+
+def test_hover_tooltip_names_pfn_addresses_order_and_owner(view):
+    view.order = 1
+    pfn = view.alloc().pfn
+    view.zoom(pfn, pfn + 64)
+    r, c = view.map.pfn_cell(pfn)
+    view.map.heatmap._handle_custom_msgs(None, {"event": "hover",
+                                                "point": {"rowNum": int(r), "columnNum": int(c)}})
+    tip = view.map.hover_info.value
+    assert f"pfn {pfn:#x}" in tip and f"phys {pfn << 12:#x}" in tip
+    assert f"virt {view.kernel.kernel_address(pfn):#x}" in tip
+    assert "order 1" in tip and "page allocator" in tip
+
+
+def test_zoomed_map_shades_alternate_blocks(view):
+    k = view.kernel
+    view.order = 0
+    p = [view.alloc().pfn for _ in range(3)]
+    lo = min(p)
+    view.zoom(lo, lo + 8)
+    colors = [int(view.map.heatmap.color.flat[i]) for i in range(8)]
+    owners = [c % 8 for c in colors]
+    np.testing.assert_array_equal(owners, k.owner[lo:lo + 8])
+    # neighbouring blocks never share a shade
+    for pfn in range(lo, lo + 7):
+        if k.block_of(pfn)[0] != k.block_of(pfn + 1)[0]:
+            assert colors[pfn - lo] // 8 != colors[pfn + 1 - lo] // 8
+
+
+def test_map_never_draws_more_than_max_cells():
+    k = kw.Kernel(arch="i386", ram="1G")
+    view = BuddyView(kernel=k)
+    assert view.map.heatmap.color.size <= view.map.max_cells + view.map.columns
+    n = view.map_end - view.map_start
+    assert view.map.frames_per_cell == frames_per_cell_for(n)
+    view.zone_picker.value = "HighMem"
+    z = k.zone("HighMem")
+    assert (view.map_start, view.map_end) == (z.start_pfn, z.end_pfn)
+    view.gfp = kw.GFP_HIGHUSER
+    pfn = view.alloc().pfn
+    assert k.pfn_zone(pfn).name == "HighMem" and "highmem" in view.message
+
+
+def test_watermark_and_fragmentation_charts_follow_the_zone(view):
+    k = view.kernel
+    z = k.zone(view.zone)
+    assert view.watermarks.free.x[0] == z.nr_free_pages
+    np.testing.assert_array_equal(view.watermarks.marks.x[:, 0], z.watermark)
+    view.order = 5
+    view.alloc()
+    assert view.watermarks.free.x[0] == z.nr_free_pages
+    for order in range(11):
+        unusable, extfrag = k.fragmentation(z, order)
+        assert view.frag.unusable.y[order] == pytest.approx(unusable / 1000)
+        assert view.frag.extfrag.y[order] == pytest.approx(extfrag / 1000)
+
+
+def test_reset_rebinds_to_a_fresh_kernel(view):
+    old = view.kernel
+    view.order = 3
+    view.alloc()
+    view.reset_button.click()
+    assert view.kernel is not old
+    assert old.events.active is False            # nobody listens to the old kernel
+    assert view.last_pfn is None
+    np.testing.assert_array_equal(view.bars.bars.y, nr_free_rows(view.kernel))
+    assert repr(view.kernel) == repr(kw.Kernel(arch="i386", ram="64M"))
+
+
+def test_summary_and_caption_state_the_facts(view):
+    view.alloc()
+    md = view._repr_markdown_()
+    z = view.kernel.zone("Normal")
+    assert " ".join(map(str, z.nr_free())) in md
+    assert "1 page allocator" in md
+    assert "nr_free per order" in view.caption.value
+
+
+def test_close_unsubscribes(view):
+    k = view.kernel
+    view.close()
+    assert not k.events.active
+    k.alloc_pages(kw.GFP_KERNEL, 0)              # no listener left to fail
+
+
+def test_a_failing_redraw_is_logged_not_raised(view, monkeypatch):
+    def broken(batch):
+        raise RuntimeError("deliberate")
+    monkeypatch.setattr(view, "_redraw", broken)
+    assert view.kernel.alloc_pages(kw.GFP_KERNEL, 0) is not None
+    assert "deliberate" in view.messages.text
+
+
+def test_from_snapshot_draws_buddyinfo_read_only():
+    snap = {"DMA": [1, 1, 1, 0, 2, 1, 1, 0, 1, 1, 3], "Normal": [7, 3, 0, 1, 0, 0, 0, 0, 0, 0, 0]}
+    v = BuddyView.from_snapshot(snap)
+    assert v.read_only
+    np.testing.assert_array_equal(v.bars.bars.y, np.array(list(snap.values()), dtype=float))
+    v.zone_picker.value = "Normal"
+    # order 3 needs a block of 8; Normal has one: the kernel's fragmentation_index is -1000
+    assert v.frag.extfrag.y[3] == -1.0
+    assert "Normal: nr_free per order 7 3 0 1" in v._repr_markdown_()

@@ -1,0 +1,61 @@
+"""Dashboard: views as tabs on one kernel, one shared log, one reset for all."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import kmemwidgets as kw
+from kmemwidgets.widgets import BuddyView
+from kmemwidgets.widgets import dashboard as dash
+from kmemwidgets.widgets.dashboard import Dashboard, available_views
+
+
+def test_tabs_share_one_kernel_and_one_log():
+    k = kw.Kernel(arch="i386", ram="64M")
+    d = Dashboard(kernel=k)
+    assert d.views and all(v.kernel is k for v in d.views)
+    assert list(d.tabs.titles) == [v.title for v in d.views]
+    assert all(v.messages is d.messages for v in d.views)
+    # the shared log is shown once, under the tabs, not inside each tab
+    assert all(d.messages not in v.children for v in d.views)
+    buddy = d.view(BuddyView)
+    with k.context("hardirq"):
+        k.alloc_pages(kw.GFP_KERNEL, 0)
+    assert d.messages.text.count("BUG: sleeping function called from invalid context") == 1
+    assert buddy.bars.bars.y.sum() == sum(sum(z.nr_free()) for z in k.zones)
+
+
+def test_reset_in_one_tab_rebinds_every_view():
+    d = Dashboard(views=[BuddyView, BuddyView])
+    a, b = d.views
+    old = d.kernel
+    a.order = 6
+    a.alloc()
+    a.reset_button.click()
+    assert d.kernel is not old and a.kernel is d.kernel and b.kernel is d.kernel
+    assert d.messages.kernel is d.kernel
+    assert not old.events.active
+    np.testing.assert_array_equal(b.bars.bars.y, [z.nr_free() for z in d.kernel.zones])
+
+
+def test_missing_view_modules_are_skipped(monkeypatch):
+    monkeypatch.setattr(dash, "VIEW_CLASSES", (("kmemwidgets.widgets.buddy", "BuddyView"),
+                                               ("kmemwidgets.widgets.not_written_yet", "LaterView")))
+    assert available_views() == [BuddyView]
+
+
+def test_a_broken_view_module_is_not_hidden(monkeypatch, tmp_path):
+    (tmp_path / "kmem_broken_view.py").write_text("import kmem_no_such_dependency\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(dash, "VIEW_CLASSES", (("kmem_broken_view", "View"),))
+    with pytest.raises(ModuleNotFoundError, match="kmem_no_such_dependency"):
+        available_views()
+
+
+def test_summary_and_bad_kernel():
+    d = Dashboard(views=[BuddyView])
+    assert "**Buddy allocator**" in d._repr_markdown_()
+    with pytest.raises(TypeError):
+        Dashboard(kernel="64M")
+    with pytest.raises(KeyError):
+        d.view("NoSuchView")
