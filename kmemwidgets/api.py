@@ -27,6 +27,8 @@ KERNEL_FUNCTIONS: tuple[str, ...] = (
     "page_address", "virt_to_page", "virt_to_phys", "page_to_pfn", "pfn_to_page", "__pa", "__va",
     # memory access and text views
     "read", "write", "memset", "buddyinfo", "zoneinfo", "dmesg", "context",
+    # slab caches and kmalloc (mm/slub.c, mm/slab_common.c)
+    "kmem_cache_create", "kmem_cache_alloc", "kmem_cache_zalloc", "kmem_cache_free", "kmem_cache_destroy", "validate", "kmalloc", "kzalloc", "kcalloc", "krealloc", "kfree", "ksize", "kmalloc_size_roundup", "slabinfo", "slabtop",
 )
 
 
