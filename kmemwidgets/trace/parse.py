@@ -275,7 +275,39 @@ def parse_line(line: str):
                     cpu = int(line[b + 1:c])
                 except ValueError:
                     return (SKIP_BAD, "CPU number is not a number")
-                rec = parse_payload(name, cpu, ts, line[k + 1:])
+                # Inline fast path for the current (6.x) layouts; anything else, or a
+                # malformed number, goes through the general parse_payload().
+                tok = line[k + 1:].split()
+                n = len(tok)
+                kind = spec[0]
+                try:
+                    if kind == ALLOC:
+                        if spec[1]:
+                            if n == 8 and tok[2][:5] == "name=" and tok[6][:5] == "node=":
+                                return (ALLOC, cpu, ts, tok[0][10:], tok[1][4:], int(tok[3][10:]),
+                                        int(tok[4][12:]), int(tok[6][5:]), tok[2][5:],
+                                        tok[5][10:], False, tok[7][10:])
+                        elif n == 7 and tok[2][:10] == "bytes_req=" and tok[5][:5] == "node=":
+                            return (ALLOC, cpu, ts, tok[0][10:], tok[1][4:], int(tok[2][10:]),
+                                    int(tok[3][12:]), int(tok[5][5:]), None, tok[4][10:], False,
+                                    tok[6][10:])
+                    elif kind == FREE:
+                        if n == 2 and tok[1][:4] == "ptr=":
+                            return (FREE, cpu, ts, tok[0][10:], tok[1][4:], None)
+                        if n == 3 and tok[2][:5] == "name=" and tok[1][:4] == "ptr=":
+                            return (FREE, cpu, ts, tok[0][10:], tok[1][4:], tok[2][5:])
+                    elif kind == PAGE_ALLOC:
+                        if n == 5 and tok[1][:6] == "pfn=0x" and tok[3][:12] == "migratetype=":
+                            page, pfn_s = tok[0][5:], tok[1][4:]
+                            pfn = int(pfn_s, 16)
+                            return (PAGE_ALLOC, cpu, ts, pfn_s, pfn, int(tok[2][6:]),
+                                    int(tok[3][12:]), tok[4][10:], page in _NULLS or pfn == -1)
+                    elif n == 3 and tok[1][:6] == "pfn=0x" and tok[2][:6] == "order=":
+                        pfn_s = tok[1][4:]
+                        return (PAGE_FREE, cpu, ts, pfn_s, int(pfn_s, 16), int(tok[2][6:]))
+                except ValueError:
+                    pass
+                rec = parse_payload(spec[3], cpu, ts, line[k + 1:])
                 if rec.__class__ is str:
                     return (SKIP_BAD, rec)
                 return rec

@@ -24,10 +24,11 @@ never freed within the trace), frees that precede their alloc, and per-cache tab
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Mapping
+from itertools import islice
+from typing import Callable, Iterable, Iterator, Mapping
 
 from .parse import ALLOC, FREE, PAGE_ALLOC, ParseReport
-from .reader import iter_records
+from .reader import iter_batches
 from .source import TextSource
 
 MAX_MIGRATE_TYPES = 6   # builtin-kmem.c
@@ -118,7 +119,8 @@ class KmemStat:
     first_timestamp: float | None = None
     last_timestamp: float | None = None
     report: ParseReport = field(default_factory=ParseReport)
-    # ptr -> [call_site, last_alloc, alloc_cpu, hits, bytes_req, bytes_alloc, pingpong]
+    # ptr -> [call_site, last_alloc, alloc_cpu, hits, bytes_req, bytes_alloc, pingpong,
+    #         cache, timestamp of last alloc, live]
     alloc_table: dict[str, list] = field(default_factory=dict, repr=False)
 
     # Derived figures, named after print_slab_summary()/print_page_summary().
@@ -210,129 +212,158 @@ def _float(ts: str) -> float:
         return float("nan")
 
 
-def stat_records(records: Iterable[tuple], *, report: ParseReport | None = None,
+# Fields of a per-pointer entry (perf's struct alloc_stat, plus our live flag).
+_CS, _LAST, _CPU, _HIT, _REQ, _ALLOC, _PP, _CACHE, _TS, _LIVE = range(10)
+
+
+def _batched(records: Iterable[tuple], size: int = 4096) -> Iterator[list[tuple]]:
+    it = iter(records)
+    while True:
+        batch = list(islice(it, size))
+        if not batch:
+            return
+        yield batch
+
+
+def stat_records(records: Iterable, *, report: ParseReport | None = None,
                  page_size: int = 4096, cpu_node: Mapping[int, int] | None = None,
-                 series_points: int = 1000, max_leaks: int = 10000) -> KmemStat:
-    """Compute :class:`KmemStat` from record tuples (see :mod:`kmemwidgets.trace.parse`).
+                 series_points: int = 1000, max_leaks: int = 10000,
+                 batches: bool = False) -> KmemStat:
+    """Compute :class:`KmemStat` from record tuples (see :mod:`kmemwidgets.trace.parse`),
+    or from lists of them when *batches* is true (as :func:`iter_batches` yields).
 
     *cpu_node* maps CPU -> NUMA node for "Cross CPU allocations" (perf reads it from the
     recording machine; a text trace does not carry it, so every CPU is node 0 unless
     given). *series_points* bounds the live-objects-over-time series: when it fills, every
-    other point is dropped and the sampling interval doubles.
+    other point is dropped and the sampling interval doubles. Memory is per pointer,
+    call site and cache, never per event.
     """
     st = KmemStat(page_size=page_size)
     if report is not None:
         st.report = report
     cpu_node = cpu_node or {}
-    alloc_stat = st.alloc_table
-    callers = st.callers
-    caches = st.caches
-    live: dict[str, tuple] = {}        # ptr -> (bytes_alloc, call_site, cache, ts)
-    live_pages: dict[str, tuple] = {}  # page key -> (order, migratetype, gfp)
+    # Hot-loop tables hold plain lists (cheaper than attribute updates); they become
+    # SiteStat rows at the end.
+    ptrs: dict[str, list] = {}
+    sites: dict[str, list] = {}      # call site -> [hits, req, alloc, pingpong]
+    kcaches: dict[str, list] = {}    # cache -> [hits, req, alloc, frees, bytes_freed]
+    knames: dict[tuple, str] = {}
+    live_pages: dict[str, int] = {}  # page key -> order
     order_stats = st.order_stats
     total_req = total_alloc = total_freed = nr_allocs = nr_cross = 0
     nr_pa = pa_bytes = nr_pf = pf_bytes = nomatch = nomatch_bytes = fails = fail_bytes = 0
     frees_wo_alloc = over_live = out_of_range = 0
-    live_bytes = 0
+    live_objs = live_bytes = 0
     n = 0
     every = 64
     next_sample = every
     series = st.series
-    first_ts = last_ts = None
-    SiteStat_ = SiteStat
-    kname = kmalloc_cache_name
-    for rec in records:
-        n += 1
-        kind = rec[0]
-        if first_ts is None:
-            first_ts = rec[2]
-        if kind == ALLOC:
-            _, cpu, ts, cs, ptr, req, alloc, node, cache, gfp, legacy, acc = rec
-            total_req += req
-            total_alloc += alloc
-            nr_allocs += 1
-            if node is not None and node != NUMA_NO_NODE and node != cpu_node.get(cpu, 0):
-                nr_cross += 1
-            a = alloc_stat.get(ptr)
-            if a is None:
-                alloc_stat[ptr] = [cs, alloc, cpu, 1, req, alloc, 0]
-            else:
-                a[0] = cs
-                a[1] = alloc
-                a[2] = cpu
-                a[3] += 1
-                a[4] += req
-                a[5] += alloc
-            c = callers.get(cs)
-            if c is None:
-                callers[cs] = c = SiteStat_(cs)
-            c.hits += 1
-            c.bytes_req += req
-            c.bytes_alloc += alloc
-            if cache is None:
-                cache = kname(alloc, gfp, acc, page_size)
-            k = caches.get(cache)
-            if k is None:
-                caches[cache] = k = SiteStat_(cache)
-            k.hits += 1
-            k.bytes_req += req
-            k.bytes_alloc += alloc
-            old = live.get(ptr)
-            if old is not None:
-                over_live += 1
-                live_bytes -= old[0]
-            live[ptr] = (alloc, cs, cache, ts)
-            live_bytes += alloc
-        elif kind == FREE:
-            _, cpu, ts, cs, ptr, cache = rec
-            a = alloc_stat.get(ptr)
-            if a is not None:
-                total_freed += a[1]
-                if cpu != a[2]:
-                    a[6] += 1
-                    callers[a[0]].pingpong += 1
-                a[2] = -1
-            old = live.pop(ptr, None)
-            if old is None:
-                frees_wo_alloc += 1
-            else:
-                live_bytes -= old[0]
-                k = caches[old[2]]
-                k.frees += 1
-                k.bytes_freed += old[0]
-        elif kind == PAGE_ALLOC:
-            _, cpu, ts, key, pfn, order, mt, gfp, failed = rec
-            nbytes = page_size << order
-            nr_pa += 1
-            pa_bytes += nbytes
-            if failed:
-                fails += 1
-                fail_bytes += nbytes
-            else:
-                if key not in live_pages:
-                    live_pages[key] = (order, mt, gfp)
-                if 0 <= order < MAX_PAGE_ORDER and 0 <= mt < MAX_MIGRATE_TYPES:
-                    order_stats[order][mt] += 1
+    ts = first_ts = None
+    for batch in (records if batches else _batched(records)):
+        if first_ts is None and batch:
+            first_ts = batch[0][2]
+        for rec in batch:
+            n += 1
+            kind = rec[0]
+            if kind == ALLOC:
+                _, cpu, ts, cs, ptr, req, alloc, node, cache, gfp, legacy, acc = rec
+                total_req += req
+                total_alloc += alloc
+                nr_allocs += 1
+                if node is not None and node != NUMA_NO_NODE and node != cpu_node.get(cpu, 0):
+                    nr_cross += 1
+                if cache is None:
+                    key = (alloc, gfp, acc)
+                    cache = knames.get(key)
+                    if cache is None:
+                        cache = knames[key] = kmalloc_cache_name(alloc, gfp, acc, page_size)
+                a = ptrs.get(ptr)
+                if a is None:
+                    ptrs[ptr] = [cs, alloc, cpu, 1, req, alloc, 0, cache, ts, True]
+                    live_objs += 1
                 else:
-                    out_of_range += 1
-        else:  # PAGE_FREE
-            _, cpu, ts, key, pfn, order = rec
-            nbytes = page_size << order
-            nr_pf += 1
-            pf_bytes += nbytes
-            if live_pages.pop(key, None) is None:
-                nomatch += 1
-                nomatch_bytes += nbytes
-        if n >= next_sample:
-            last_ts = ts
-            series.append(LivePoint(_float(ts), n, len(live), live_bytes, len(live_pages)))
-            if len(series) >= series_points:
-                del series[1::2]
-                every *= 2
-            next_sample = n + every
+                    if a[_LIVE]:
+                        over_live += 1
+                        live_bytes -= a[_LAST]
+                    else:
+                        live_objs += 1
+                        a[_LIVE] = True
+                    a[_CS] = cs
+                    a[_LAST] = alloc
+                    a[_CPU] = cpu
+                    a[_HIT] += 1
+                    a[_REQ] += req
+                    a[_ALLOC] += alloc
+                    a[_CACHE] = cache
+                    a[_TS] = ts
+                live_bytes += alloc
+                c = sites.get(cs)
+                if c is None:
+                    sites[cs] = [1, req, alloc, 0]
+                else:
+                    c[0] += 1
+                    c[1] += req
+                    c[2] += alloc
+                k = kcaches.get(cache)
+                if k is None:
+                    kcaches[cache] = [1, req, alloc, 0, 0]
+                else:
+                    k[0] += 1
+                    k[1] += req
+                    k[2] += alloc
+            elif kind == FREE:
+                cpu = rec[1]
+                ts = rec[2]
+                a = ptrs.get(rec[4])
+                if a is None:
+                    frees_wo_alloc += 1
+                else:
+                    last = a[_LAST]
+                    total_freed += last
+                    if cpu != a[_CPU]:
+                        a[_PP] += 1
+                        sites[a[_CS]][3] += 1
+                    a[_CPU] = -1
+                    if a[_LIVE]:
+                        a[_LIVE] = False
+                        live_objs -= 1
+                        live_bytes -= last
+                        k = kcaches[a[_CACHE]]
+                        k[3] += 1
+                        k[4] += last
+                    else:
+                        frees_wo_alloc += 1
+            elif kind == PAGE_ALLOC:
+                _, cpu, ts, key, pfn, order, mt, gfp, failed = rec
+                nbytes = page_size << order
+                nr_pa += 1
+                pa_bytes += nbytes
+                if failed:
+                    fails += 1
+                    fail_bytes += nbytes
+                else:
+                    if key not in live_pages:
+                        live_pages[key] = order
+                    if 0 <= order < MAX_PAGE_ORDER and 0 <= mt < MAX_MIGRATE_TYPES:
+                        order_stats[order][mt] += 1
+                    else:
+                        out_of_range += 1
+            else:  # PAGE_FREE
+                ts = rec[2]
+                nbytes = page_size << rec[5]
+                nr_pf += 1
+                pf_bytes += nbytes
+                if live_pages.pop(rec[3], None) is None:
+                    nomatch += 1
+                    nomatch_bytes += nbytes
+            if n >= next_sample:
+                series.append(LivePoint(_float(ts), n, live_objs, live_bytes, len(live_pages)))
+                if len(series) >= series_points:
+                    del series[1::2]
+                    every *= 2
+                next_sample = n + every
     if n:
-        last_ts = rec[2]
-        series.append(LivePoint(_float(last_ts), n, len(live), live_bytes, len(live_pages)))
+        series.append(LivePoint(_float(ts), n, live_objs, live_bytes, len(live_pages)))
     st.total_requested, st.total_allocated, st.total_freed = total_req, total_alloc, total_freed
     st.nr_allocs, st.nr_cross_allocs = nr_allocs, nr_cross
     st.nr_page_allocs, st.total_page_alloc_bytes = nr_pa, pa_bytes
@@ -341,14 +372,20 @@ def stat_records(records: Iterable[tuple], *, report: ParseReport | None = None,
     st.nr_page_fails, st.total_page_fail_bytes = fails, fail_bytes
     st.frees_without_alloc, st.allocs_over_live = frees_wo_alloc, over_live
     st.out_of_range_pages = out_of_range
-    st.live_objects, st.live_object_bytes, st.live_pages = len(live), live_bytes, len(live_pages)
+    st.live_objects, st.live_object_bytes, st.live_pages = live_objs, live_bytes, len(live_pages)
     st.first_timestamp = None if first_ts is None else _float(first_ts)
-    st.last_timestamp = None if last_ts is None else _float(last_ts)
-    for ptr, (nbytes, cs, cache, ts) in live.items():
+    st.last_timestamp = None if ts is None else _float(ts)
+    st.callers = {cs: SiteStat(cs, h, rq, al, pp) for cs, (h, rq, al, pp) in sites.items()}
+    st.caches = {name: SiteStat(name, h, rq, al, 0, fr, fb)
+                 for name, (h, rq, al, fr, fb) in kcaches.items()}
+    st.alloc_table = ptrs
+    for ptr, a in ptrs.items():
+        if not a[_LIVE]:
+            continue
         if len(st.leaks) >= max_leaks:
-            st.leaks_truncated = len(live) - max_leaks
+            st.leaks_truncated = live_objs - max_leaks
             break
-        st.leaks.append(Leak(ptr, nbytes, cs, cache, _float(ts)))
+        st.leaks.append(Leak(ptr, a[_LAST], a[_CS], a[_CACHE], _float(a[_TS])))
     return st
 
 
@@ -362,13 +399,14 @@ def stat(source: TextSource, *, page_size: int = 4096, cpu_node: Mapping[int, in
     input cannot be opened.
     """
     report = ParseReport()
-    return stat_records(iter_records(source, report), report=report, page_size=page_size,
+    return stat_records(iter_batches(source, report), batches=True, report=report,
+                        page_size=page_size,
                         cpu_node=cpu_node, series_points=series_points, max_leaks=max_leaks)
 
 
 def alloc_rows(st: KmemStat) -> list[SiteStat]:
     """Per-pointer rows (perf ``--alloc``): hits and bytes of every pointer seen allocated."""
     rows = []
-    for ptr, (cs, _last, _cpu, hit, req, alloc, pp) in st.alloc_table.items():
-        rows.append(SiteStat(ptr, hit, req, alloc, pp))
+    for ptr, a in st.alloc_table.items():
+        rows.append(SiteStat(ptr, a[_HIT], a[_REQ], a[_ALLOC], a[_PP]))
     return rows
