@@ -1,0 +1,209 @@
+"""KmallocView: which cache a kmalloc size lands in, what it wastes, and where big ones go.
+
+Traits (each linked to a control): ``size`` (bytes requested), ``gfp``, ``context``,
+``selected_ptr`` (the object Free frees; None = this view's newest). Read-only traits
+``cache_name`` (``"kmalloc-128"``, or ``""`` for page-allocator sizes), ``ksize``
+(bytes really reserved: ``kmalloc_size_roundup(size)``), ``wasted`` (``ksize - size``)
+and ``large`` (True above ``KMALLOC_MAX_CACHE_SIZE``: ``__kmalloc_large_node`` takes
+whole pages from the buddy allocator).
+
+Methods: ``kmalloc()`` (in ``kernel.context(context)``; returns the address or None),
+``kfree()``, ``reset()``.
+
+The figure draws the internal-fragmentation curve ``(ksize - size) / ksize`` over
+sizes (log scale), the page-allocator region shaded by colour, and the current size
+as a dot. The curve comes from the model's ``kmalloc_size_roundup`` (no sizes are
+hard-coded here).
+"""
+from __future__ import annotations
+
+import numpy as np
+import ipywidgets as widgets
+import traitlets
+from bqplot import Axis, Figure, Lines, LinearScale, LogScale, Scatter
+
+from kmemwidgets.model.context import CONTEXTS
+from kmemwidgets.model.gfp import GFP_KERNEL, check_gfp, gfp_name
+from kmemwidgets.model.kernel import Kernel
+from kmemwidgets.model.kmalloc import KMALLOC_MAX_CACHE_SIZE
+from kmemwidgets.model.slab_layout import KMALLOC_MAX_SIZE
+from kmemwidgets.model.units import PAGE_SIZE, get_order
+
+from .base import KernelView
+from .controls import GfpPicker, context_dropdown
+from .palette import OKABE_ITO, legend_html
+
+#: Largest size the slider offers: a few pages past the last kmalloc cache.
+SLIDER_MAX = 8 * KMALLOC_MAX_CACHE_SIZE
+
+
+class KmallocView(KernelView):
+    """kmalloc size classes, ksize and waste; large sizes visibly go to the page allocator."""
+    title = "kmalloc"
+
+    size = traitlets.Int(100, min=0, max=KMALLOC_MAX_SIZE + PAGE_SIZE)
+    gfp = traitlets.Int(GFP_KERNEL)
+    context = traitlets.Unicode("process")
+    selected_ptr = traitlets.Int(None, allow_none=True)
+    cache_name = traitlets.Unicode("", read_only=True)
+    ksize = traitlets.Int(0, read_only=True)
+    wasted = traitlets.Int(0, read_only=True)
+    large = traitlets.Bool(False, read_only=True)
+
+    def _build(self) -> list[widgets.Widget]:
+        self.size_slider = widgets.IntSlider(value=self.size, min=0, max=SLIDER_MAX, description="size (bytes)",
+                                             continuous_update=False, layout=widgets.Layout(width="480px"))
+        self.size_text = widgets.BoundedIntText(value=self.size, min=0, max=KMALLOC_MAX_SIZE + PAGE_SIZE,
+                                                layout=widgets.Layout(width="110px"))
+        self.gfp_picker = GfpPicker()
+        self.context_picker = context_dropdown()
+        self.alloc_button = widgets.Button(description="kmalloc", button_style="primary")
+        self.free_button = widgets.Button(description="kfree")
+        self.reset_button = widgets.Button(description="Reset", button_style="warning")
+        self.result = widgets.HTML()
+        self.objects = widgets.Select(description="objects", rows=6, layout=widgets.Layout(width="480px"))
+        self.status = widgets.HTML()
+        for (w, name), trait in (((self.size_slider, "value"), "size"), ((self.size_text, "value"), "size"),
+                                 ((self.gfp_picker, "gfp"), "gfp"), ((self.context_picker, "value"), "context")):
+            traitlets.link((self, trait), (w, name))     # the view's value wins at start
+        # One way only: code may select any address (a bad kfree is a lesson too).
+        traitlets.dlink((self.objects, "value"), (self, "selected_ptr"))
+        self.alloc_button.on_click(lambda _: self.kmalloc())
+        self.free_button.on_click(lambda _: self.kfree())
+        self.reset_button.on_click(lambda _: self.reset())
+
+        sizes = np.unique(np.geomspace(1, SLIDER_MAX, 700).astype(np.int64))
+        self._curve_sizes = sizes
+        self.x_scale, self.y_scale = LogScale(min=1.0, max=float(SLIDER_MAX)), LinearScale(min=0, max=1)
+        scales = {"x": self.x_scale, "y": self.y_scale}
+        self.curve = Lines(x=sizes.astype(float), y=np.zeros(len(sizes)), scales=scales,
+                           colors=[OKABE_ITO["blue"], OKABE_ITO["vermillion"]],
+                           labels=["slab caches", "page allocator"], display_legend=True)
+        self.point = Scatter(x=np.ones(1), y=np.zeros(1), scales=scales, colors=[OKABE_ITO["black"]],
+                             default_size=100, labels=["this size"], display_legend=True)
+        self.figure = Figure(marks=[self.curve, self.point], title="internal fragmentation: wasted / ksize",
+                             axes=[Axis(scale=self.x_scale, label="requested bytes (log scale)"),
+                                   Axis(scale=self.y_scale, side="left", tick_format=".0%")],
+                             fig_margin={"top": 40, "bottom": 45, "left": 55, "right": 15},
+                             legend_location="top-left", animation_duration=0,
+                             layout=widgets.Layout(width="660px", height="300px"))
+        self.legend.value = legend_html((("slab (kmalloc caches)", OKABE_ITO["blue"]),
+                                         ("page allocator (__kmalloc_large_node)", OKABE_ITO["vermillion"])),
+                                        "where the bytes come from")
+        self._allocated: list[int] = []
+        return [widgets.HBox([self.size_slider, self.size_text]), self.gfp_picker,
+                widgets.HBox([self.context_picker, self.alloc_button, self.free_button, self.reset_button]),
+                self.result, self.status, self.figure, self.objects, self.caption, self.legend,
+                self.messages]
+
+    @traitlets.validate("gfp")
+    def _valid_gfp(self, proposal):
+        try:
+            return check_gfp(proposal["value"])
+        except (TypeError, ValueError) as exc:
+            raise traitlets.TraitError(str(exc)) from None
+
+    @traitlets.validate("context")
+    def _valid_context(self, proposal):
+        if proposal["value"] not in CONTEXTS:
+            raise traitlets.TraitError(f"unknown context {proposal['value']!r}")
+        return proposal["value"]
+
+    def _bind(self, kernel: Kernel) -> None:
+        self._allocated = []
+        roundup = np.array([kernel.kmalloc_size_roundup(int(s)) for s in self._curve_sizes], dtype=np.float64)
+        waste = (roundup - self._curve_sizes) / roundup
+        large = self._curve_sizes > KMALLOC_MAX_CACHE_SIZE
+        # two lines: NaN hides each line where the other one draws
+        self.curve.y = np.vstack([np.where(large, np.nan, waste), np.where(large, waste, np.nan)])
+        self.curve.x = np.vstack([self._curve_sizes.astype(float)] * 2)
+        self._size_changed(None)
+
+    @traitlets.observe("size", "gfp")
+    def _size_changed(self, change) -> None:
+        if not self.children:
+            return
+        k, size = self.kernel, self.size
+        roundup = k.kmalloc_size_roundup(size)
+        cache = k.kmalloc_slab(size, self.gfp) if size else None
+        self.set_trait("cache_name", cache.name if cache is not None else "")
+        self.set_trait("ksize", roundup)
+        self.set_trait("wasted", roundup - size)
+        self.set_trait("large", size > KMALLOC_MAX_CACHE_SIZE)
+        with self.point.hold_sync():
+            self.point.x = np.array([max(size, 1)], dtype=np.float64)
+            self.point.y = np.array([(roundup - size) / roundup if roundup else 0.0])
+        if size == 0:
+            where = "kmalloc(0) returns ZERO_SIZE_PTR (16): no memory at all"
+        elif self.large:
+            order = get_order(size)
+            where = (f"above KMALLOC_MAX_CACHE_SIZE ({KMALLOC_MAX_CACHE_SIZE}): the page allocator gives "
+                     f"an order-{order} block ({1 << order} pages)")
+        else:
+            where = f"cache <b>{self.cache_name}</b>"
+        self.result.value = (f"kmalloc({size}, {gfp_name(self.gfp)}) → {where}; ksize {roundup} bytes, "
+                             f"wasted {roundup - size} bytes ({100 * (roundup - size) / roundup if roundup else 0:.1f}%)")
+        self._update_caption()
+
+    def _redraw(self, batch: list | None) -> None:
+        k = self.kernel
+        alive = [p for p in self._allocated if self._is_live(p)]   # ksize() of a freed one would warn
+        self._allocated = alive
+        self.objects.options = [(f"{p:#x}: ksize {k.ksize(p)}", p) for p in alive]
+
+    def _is_live(self, ptr: int) -> bool:
+        """True while *ptr* is a live kmalloc object (slab object or large block)."""
+        k = self.kernel
+        return ptr in k._slab_live or (k.is_lowmem_address(ptr) and
+                                       (ptr - k.page_offset) >> 12 in k._kmalloc_large)
+
+    def kmalloc(self) -> int | None:
+        """``kmalloc(size, gfp)`` in the chosen context; the address or None."""
+        size, gfp, ctx = self.size, self.gfp, self.context
+        what = f"kmalloc({size}, {gfp_name(gfp)}) in {ctx} context"
+
+        def run():
+            with self.kernel.context(ctx):
+                return self.kernel.kmalloc(size, gfp)
+        self.message = ""
+        ptr = self._act(what, run)
+        if ptr is None:
+            if not self.message:
+                self._say(f"{what} returned NULL")
+            return None
+        if size:
+            self._allocated.append(ptr)
+            self._redraw(None)
+            self.objects.value = ptr
+        self.message = f"{what} = {ptr:#x}"
+        self.status.value = f"<code>{self.message}</code>"
+        return ptr
+
+    def kfree(self) -> bool:
+        """``kfree()`` the selected object (or this view's newest); True if freed."""
+        ptr = self.selected_ptr if self.selected_ptr is not None else (
+            self._allocated[-1] if self._allocated else None)
+        if ptr is None:
+            self._refuse("kfree", "nothing selected and this view holds no object")
+            return False
+        what = f"kfree({ptr:#x})"
+        report = self._act(what, lambda: self.kernel.kfree(ptr))
+        if report is not None:
+            self._refuse(what, report.title)
+            return False
+        if ptr in self._allocated:
+            self._allocated.remove(ptr)
+        self._redraw(None)
+        self.selected_ptr = None
+        self.message = f"{what}: done"
+        self.status.value = f"<code>{self.message}</code>"
+        return True
+
+    def summary_lines(self) -> list[str]:
+        lines = [f"kmalloc({self.size}) uses " + (f"cache {self.cache_name}" if self.cache_name else
+                 "the page allocator" if self.large else "no memory")
+                 + f"; ksize {self.ksize} bytes, wasted {self.wasted} bytes",
+                 f"this view holds {len(self._allocated)} object(s)"]
+        if self.message:
+            lines.append(f"last action: {self.message}")
+        return lines
