@@ -11,6 +11,7 @@ where every byte of an object slot lives::
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from .units import MAX_PAGE_ORDER, PAGE_ALLOC_COSTLY_ORDER, PAGE_SIZE, get_order
 
@@ -126,30 +127,30 @@ class Layout:
     poison: bool           # __OBJECT_POISON: POISON without ctor/RCU
     ptr_size: int
 
-    @property
+    @cached_property
     def fp_outside(self) -> bool:
         """``freeptr_outside_object()``: the free pointer sits after the object."""
         return self.offset >= self.inuse
 
-    @property
+    @cached_property
     def info_end(self) -> int:
         """``get_info_end()``: end of the free pointer, start of the tracks."""
         return self.inuse + self.ptr_size if self.fp_outside else self.inuse
 
-    @property
+    @cached_property
     def orig_size_tracked(self) -> bool:
         """``slub_debug_orig_size()``: kmalloc caches with SLAB_STORE_USER keep orig_size."""
         return bool(self.flags & SLAB_STORE_USER) and bool(self.flags & SLAB_KMALLOC)
 
-    @property
+    @cached_property
     def track_offset(self) -> int:
         return self.info_end
 
-    @property
+    @cached_property
     def orig_size_offset(self) -> int:
         return self.info_end + 2 * track_size(self.ptr_size)
 
-    @property
+    @cached_property
     def meta_end(self) -> int:
         """End of tracking data; ``Padding`` (0x5a) runs from here to :attr:`size_from_object`."""
         off = self.info_end
@@ -159,7 +160,7 @@ class Layout:
                 off += 4
         return off
 
-    @property
+    @cached_property
     def size_from_object(self) -> int:
         return self.size - self.red_left_pad if self.flags & SLAB_RED_ZONE else self.size
 
