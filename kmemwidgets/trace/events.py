@@ -103,16 +103,17 @@ def to_event(rec: tuple) -> KmemEvent:
     kind = rec[0]
     if kind == ALLOC:
         _, cpu, ts, cs, ptr, req, alloc, node, cache, gfp, _legacy, acc = rec
-        return SlabAlloc(_ts(ts), cpu, cs, ptr, req, alloc, gfp, node, cache,
+        return SlabAlloc(_ts(ts), int(cpu), cs, ptr, req, alloc, gfp,
+                         None if node is None else int(node), cache,
                          None if acc is None else acc == "true")
     if kind == FREE:
         _, cpu, ts, cs, ptr, cache = rec
-        return SlabFree(_ts(ts), cpu, cs, ptr, cache)
+        return SlabFree(_ts(ts), int(cpu), cs, ptr, cache)
     if kind == PAGE_ALLOC:
         _, cpu, ts, key, pfn, order, mt, gfp, failed = rec
-        return PageAlloc(_ts(ts), cpu, pfn, order, mt, gfp, failed, key)
+        return PageAlloc(_ts(ts), int(cpu), pfn, order, mt, gfp, failed, key)
     _, cpu, ts, key, pfn, order = rec
-    return PageFree(_ts(ts), cpu, pfn, order, key)
+    return PageFree(_ts(ts), int(cpu), pfn, order, key)
 
 
 def read(source: TextSource, report: ParseReport | None = None) -> Iterator[KmemEvent]:

@@ -132,7 +132,7 @@ def _fields(body: str) -> dict[str, str]:
     return out
 
 
-def _header(head: str) -> tuple[str, int, str, str] | None:
+def _header(head: str) -> tuple[str, str, str, str] | None:
     """(event name, cpu, timestamp, format) from the text before the payload."""
     h = head.rstrip()
     if not h.endswith(":"):
@@ -152,25 +152,24 @@ def _header(head: str) -> tuple[str, int, str, str] | None:
     e = rest.find("]", b)
     if b < 0 or e < 0:
         return None
-    try:
-        cpu = int(rest[b + 1:e])
-    except ValueError:
+    cpu = rest[b + 1:e].strip()
+    if not cpu.isdigit():
         return None
     return name, cpu, ts, fmt
 
 
-def parse_payload(name: str, cpu: int, ts: str, body: str):
+def parse_payload(name: str, cpu: str, ts: str, body: str):
     """Parse the payload of kmem event *name*; returns a record tuple or a reason string.
 
-    Record tuples (all strings except where noted; pointers stay as text because they
-    are only identities)::
+    Record tuples (strings except where noted; pointers, CPU and node stay as text
+    because the hot path only compares them)::
 
-        (ALLOC, cpu:int, ts, call_site, ptr, bytes_req:int, bytes_alloc:int,
-         node:int|None, cache:str|None, gfp_flags, legacy_node:bool, accounted:str|None)
-        (FREE, cpu:int, ts, call_site, ptr, cache:str|None)
-        (PAGE_ALLOC, cpu:int, ts, key, pfn:int|None, order:int, migratetype:int,
+        (ALLOC, cpu, ts, call_site, ptr, bytes_req:int, bytes_alloc:int,
+         node:str|None, cache:str|None, gfp_flags, legacy_node:bool, accounted:str|None)
+        (FREE, cpu, ts, call_site, ptr, cache:str|None)
+        (PAGE_ALLOC, cpu, ts, key, pfn:int|None, order:int, migratetype:int,
          gfp_flags, failed:bool)
-        (PAGE_FREE, cpu:int, ts, key, pfn:int|None, order:int)
+        (PAGE_FREE, cpu, ts, key, pfn:int|None, order:int)
 
     ``key`` identifies a page: the pfn text when the event has ``pfn=``, else ``page=``,
     which is what ``perf kmem`` keys its page table on (``use_pfn`` in builtin-kmem.c).
@@ -185,17 +184,19 @@ def parse_payload(name: str, cpu: int, ts: str, body: str):
                         and tok[3][:10] == "bytes_req=" and tok[4][:12] == "bytes_alloc="
                         and tok[6][:5] == "node="):
                     return (ALLOC, cpu, ts, tok[0][10:], tok[1][4:], int(tok[3][10:]),
-                            int(tok[4][12:]), int(tok[6][5:]), tok[2][5:], tok[5][10:],
+                            int(tok[4][12:]), tok[6][5:], tok[2][5:], tok[5][10:],
                             False, tok[7][10:])
             elif (len(tok) == 7 and tok[1][:4] == "ptr=" and tok[2][:10] == "bytes_req="
                     and tok[3][:12] == "bytes_alloc=" and tok[5][:5] == "node="):
                 return (ALLOC, cpu, ts, tok[0][10:], tok[1][4:], int(tok[2][10:]),
-                        int(tok[3][12:]), int(tok[5][5:]), None, tok[4][10:], False,
+                        int(tok[3][12:]), tok[5][5:], None, tok[4][10:], False,
                         tok[6][10:])
             f = _fields(body)
             node = f.get("node")
+            if node is not None:
+                int(node)       # validate; kept as text like the other fields
             return (ALLOC, cpu, ts, f["call_site"], f["ptr"], _int(f["bytes_req"]),
-                    _int(f["bytes_alloc"]), None if node is None else int(node),
+                    _int(f["bytes_alloc"]), node,
                     f.get("name"), f.get("gfp_flags", ""), legacy, f.get("accounted"))
         if kind == FREE:
             if len(tok) == 2 and tok[1][:4] == "ptr=":
@@ -271,9 +272,8 @@ def parse_line(line: str):
                         return (SKIP_UNKNOWN_EVENT, name)
                 else:
                     name = spec[3]
-                try:
-                    cpu = int(line[b + 1:c])
-                except ValueError:
+                cpu = line[b + 1:c]
+                if not cpu.isdigit():
                     return (SKIP_BAD, "CPU number is not a number")
                 # Inline fast path for the current (6.x) layouts; anything else, or a
                 # malformed number, goes through the general parse_payload().
@@ -285,11 +285,11 @@ def parse_line(line: str):
                         if spec[1]:
                             if n == 8 and tok[2][:5] == "name=" and tok[6][:5] == "node=":
                                 return (ALLOC, cpu, ts, tok[0][10:], tok[1][4:], int(tok[3][10:]),
-                                        int(tok[4][12:]), int(tok[6][5:]), tok[2][5:],
+                                        int(tok[4][12:]), tok[6][5:], tok[2][5:],
                                         tok[5][10:], False, tok[7][10:])
                         elif n == 7 and tok[2][:10] == "bytes_req=" and tok[5][:5] == "node=":
                             return (ALLOC, cpu, ts, tok[0][10:], tok[1][4:], int(tok[2][10:]),
-                                    int(tok[3][12:]), int(tok[5][5:]), None, tok[4][10:], False,
+                                    int(tok[3][12:]), tok[5][5:], None, tok[4][10:], False,
                                     tok[6][10:])
                     elif kind == FREE:
                         if n == 2 and tok[1][:4] == "ptr=":

@@ -41,13 +41,15 @@ def iter_batches(source: TextSource, report: ParseReport | None = None,
             if not chunk:
                 break
             recs = [parse_line(ln) for ln in chunk]
-            good = [r for r in recs if r[0].__class__ is int]
-            if len(good) != len(recs):
+            kinds = [r[0] for r in recs]
+            per_kind = [kinds.count(kind) for kind in range(4)]
+            good = recs
+            if sum(per_kind) != len(recs):
                 _account_skips(report, recs, chunk, lineno)
+                good = [r for r in recs if r[0].__class__ is int]
             if good:
-                kinds = [r[0] for r in good]
                 for kind in range(4):
-                    counts[kind] += kinds.count(kind)
+                    counts[kind] += per_kind[kind]
                 # perf script spells event names "kmem:<event>"; ftrace does not.
                 n_perf = "".join(chunk).count(" kmem:")
                 if n_perf:

@@ -270,7 +270,7 @@ def stat_records(records: Iterable, *, report: ParseReport | None = None,
                 total_req += req
                 total_alloc += alloc
                 nr_allocs += 1
-                if node is not None and node != NUMA_NO_NODE and node != cpu_node.get(cpu, 0):
+                if node is not None and node != "-1" and int(node) != cpu_node.get(int(cpu), 0):
                     nr_cross += 1
                 if cache is None:
                     key = (alloc, gfp, acc)

@@ -23,9 +23,9 @@ PERF_CACHE_ALLOC = ("            perf  6100 [001]   345.000054: kmem:kmem_cache_
 def test_ftrace_kmalloc_with_hashed_pointer():
     rec = parse_line(FTRACE_KMALLOC)
     assert rec[0] == ALLOC
-    assert rec[1] == 1 and rec[2] == "403.602150"
+    assert rec[1] == "001" and rec[2] == "403.602150"
     assert rec[3] == "__alloc_skb+0x8d/0x1f0" and rec[4] == "00000000856231c6"
-    assert rec[5:8] == (640, 1024, -1)
+    assert rec[5:8] == (640, 1024, "-1")
     assert rec[8] is None and rec[9] == "GFP_ATOMIC|__GFP_NOWARN" and rec[11] == "false"
 
 
@@ -55,7 +55,7 @@ def test_every_spelling_of_the_six_events():
 @pytest.mark.parametrize("line,check", [
     # 2.6.3x/3.x: kmalloc_node, bare hex call site, no node/accounted
     ("bash-1 [000] 1.5: kmalloc_node: call_site=ffffffff8119b3a4 ptr=ffff880037d20000 bytes_req=4096 bytes_alloc=4096 gfp_flags=GFP_KERNEL node=0",
-     lambda r: r[0] == ALLOC and r[7] == 0 and r[10] is True),
+     lambda r: r[0] == ALLOC and r[7] == "0" and r[10] is True),
     # kmem_cache_alloc before 6.0: no name=
     ("bash-1 [000] 1.5: kmem_cache_alloc: call_site=ffffffff8119b3a4 ptr=ffff880037d20000 bytes_req=192 bytes_alloc=192 gfp_flags=GFP_KERNEL",
      lambda r: r[0] == ALLOC and r[8] is None and r[7] is None),
@@ -78,7 +78,7 @@ def test_every_spelling_of_the_six_events():
      lambda r: r[0] == FREE and r[5] == "filp"),
     # task names with blanks (perf script prints comm as is)
     ("  Web Content  4242 [001]   12.000001: kmem:kfree: call_site=kfree_skb+0x1 ptr=0xffff888104310500",
-     lambda r: r[0] == FREE and r[1] == 1),
+     lambda r: r[0] == FREE and r[1] == "001"),
 ])
 def test_older_and_odd_spellings(line, check):
     assert check(parse_line(line + "\n"))
