@@ -14,6 +14,8 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from .model import gfp as _gfp
+from .model import slab_layout as _slab
+from .model.kmalloc import ZERO_SIZE_PTR
 from .model.kernel import Kernel
 
 _current: Kernel | None = None
@@ -58,8 +60,9 @@ def _forward(name: str) -> Callable[..., Any]:
 
 
 globals().update({name: _forward(name) for name in KERNEL_FUNCTIONS})
-globals().update({name: value for name, value in vars(_gfp).items()
-                  if name.startswith(("GFP_", "__GFP_"))})
+# The flag vocabulary a C caller has in scope: GFP masks and the SLAB_* cache flags.
+_CONSTANTS = {name: value for module in (_gfp, _slab) for name, value in vars(module).items()
+              if name.startswith(("GFP_", "__GFP_", "SLAB_"))}
+globals().update(_CONSTANTS)
 
-__all__ = ["use_kernel", "current_kernel", "Kernel", *KERNEL_FUNCTIONS,
-           *(name for name in vars(_gfp) if name.startswith(("GFP_", "__GFP_")))]
+__all__ = ["use_kernel", "current_kernel", "Kernel", "ZERO_SIZE_PTR", *KERNEL_FUNCTIONS, *_CONSTANTS]
