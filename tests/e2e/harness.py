@@ -140,6 +140,11 @@ c.LabApp.check_for_updates_class = "jupyterlab.NeverCheckForUpdate"
 """
 
 
+# Talks to the test server directly: a proxy from the environment must not see
+# (or break) loopback traffic.
+_LOOPBACK_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
 @dataclass
 class LabServer:
     """A running JupyterLab server started by `start_lab_server`."""
@@ -153,7 +158,7 @@ class LabServer:
     def api(self, method: str, path: str) -> Any:
         """Call the server's REST API and return the decoded JSON (or None)."""
         request = urllib.request.Request(self.url + path, method=method)
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with _LOOPBACK_OPENER.open(request, timeout=10) as response:
             body = response.read()
         return json.loads(body) if body else None
 
@@ -307,9 +312,12 @@ _REPAINT_SETTLED_JS = """(quietMs) => {
   return st.sign(st.el, st.kind) !== st.before;
 }"""
 
-_RUN_ALL_JS = """async () => {
+# page.evaluate has no timeout of its own, so the JS races the run against one.
+_RUN_ALL_JS = """async (timeoutMs) => {
   const app = window.jupyterapp;
-  const ok = await app.commands.execute('notebook:run-all-cells');
+  const timeout = new Promise((_, reject) => setTimeout(
+    () => reject(new Error(`run-all-cells did not finish in ${timeoutMs} ms`)), timeoutMs));
+  const ok = await Promise.race([app.commands.execute('notebook:run-all-cells'), timeout]);
   const nb = app.shell.currentWidget;
   const errors = [];
   nb.content.widgets.forEach((cell, index) => {
@@ -427,11 +435,7 @@ class LabPage:
         asynchronously after this returns; wait on their locators. Returns seconds.
         """
         start = time.perf_counter()
-        self.page.set_default_timeout(timeout_ms)
-        try:
-            result = self.page.evaluate(_RUN_ALL_JS)
-        finally:
-            self.page.set_default_timeout(30_000)
+        result = self.page.evaluate(_RUN_ALL_JS, timeout_ms)
         elapsed = time.perf_counter() - start
         self.metrics["run_all_s"] = round(elapsed, 2)
         if not allow_errors and (result["errors"] or not result["ok"]):
