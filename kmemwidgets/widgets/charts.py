@@ -58,6 +58,10 @@ class FreeListBars:
             if list(self.bars.colors) != colors:
                 self.bars.colors = colors
             self.bars.y = y
+        # An explicit top: bqplot leaves a 2-D grouped y's auto domain at [0, 0].
+        top = float(max(1.0, y.max()) * 1.1)
+        if self.y_scale.max != top:
+            self.y_scale.max = top
 
 
 class WatermarkChart:
@@ -86,7 +90,7 @@ class WatermarkChart:
             self.x_scale.min, self.x_scale.max = float(lo), float(hi)
             self.marks.x = np.array([[max(m, 1)] * 2 for m in marks], dtype=np.float64)
             self.free.x = np.array([max(free, 1)], dtype=np.float64)
-        self.figure.title = f"{zone}: {free} free pages; min {marks[0]} low {marks[1]} high {marks[2]}"
+        self.figure.title = f"{zone}: {free} free pages"
 
 
 class FragmentationChart:

@@ -76,12 +76,13 @@ class KmallocView(KernelView):
         self._curve_sizes = sizes
         self.x_scale, self.y_scale = LogScale(min=1.0, max=float(SLIDER_MAX)), LinearScale(min=0, max=1)
         scales = {"x": self.x_scale, "y": self.y_scale}
-        self.curve = Lines(x=sizes.astype(float), y=np.zeros(len(sizes)), scales=scales,
-                           colors=[OKABE_ITO["blue"], OKABE_ITO["vermillion"]],
-                           labels=["slab caches", "page allocator"], display_legend=True)
+        self.curve = Lines(x=np.ones(2), y=np.zeros(2), scales=scales, colors=[OKABE_ITO["blue"]],
+                           labels=["slab caches"], display_legend=True)
+        self.large_curve = Lines(x=np.ones(2), y=np.zeros(2), scales=scales, colors=[OKABE_ITO["vermillion"]],
+                                 labels=["page allocator"], display_legend=True)
         self.point = Scatter(x=np.ones(1), y=np.zeros(1), scales=scales, colors=[OKABE_ITO["black"]],
                              default_size=100, labels=["this size"], display_legend=True)
-        self.figure = Figure(marks=[self.curve, self.point], title="internal fragmentation: wasted / ksize",
+        self.figure = Figure(marks=[self.curve, self.large_curve, self.point], title="internal fragmentation: wasted / ksize",
                              axes=[Axis(scale=self.x_scale, label="requested bytes (log scale)"),
                                    Axis(scale=self.y_scale, side="left", tick_format=".0%")],
                              fig_margin={"top": 40, "bottom": 45, "left": 55, "right": 15},
@@ -114,9 +115,10 @@ class KmallocView(KernelView):
         roundup = np.array([kernel.kmalloc_size_roundup(int(s)) for s in self._curve_sizes], dtype=np.float64)
         waste = (roundup - self._curve_sizes) / roundup
         large = self._curve_sizes > KMALLOC_MAX_CACHE_SIZE
-        # two lines: NaN hides each line where the other one draws
-        self.curve.y = np.vstack([np.where(large, np.nan, waste), np.where(large, waste, np.nan)])
-        self.curve.x = np.vstack([self._curve_sizes.astype(float)] * 2)
+        x = self._curve_sizes.astype(np.float64)
+        with self.curve.hold_sync(), self.large_curve.hold_sync():
+            self.curve.x, self.curve.y = x[~large], waste[~large]
+            self.large_curve.x, self.large_curve.y = x[large], waste[large]
         self._size_changed(None)
 
     @traitlets.observe("size", "gfp")

@@ -51,11 +51,11 @@ def test_kmalloc_then_kfree_uses_a_slab(view):
 
 
 def test_curve_is_the_models_roundup(view):
-    sizes = view._curve_sizes
-    waste = np.nan_to_num(view.curve.y[0]) + np.nan_to_num(view.curve.y[1])
+    sizes = np.concatenate([view.curve.x, view.large_curve.x])
+    waste = np.concatenate([view.curve.y, view.large_curve.y])
     expected = [(kmalloc_size_roundup(int(s)) - s) / kmalloc_size_roundup(int(s)) for s in sizes]
     np.testing.assert_allclose(waste, expected)
-    assert np.isnan(view.curve.y[0][sizes > KMALLOC_MAX_CACHE_SIZE]).all()
+    assert (view.curve.x <= KMALLOC_MAX_CACHE_SIZE).all() and (view.large_curve.x > KMALLOC_MAX_CACHE_SIZE).all()
 
 
 def test_bad_input_is_refused_not_raised(view):
