@@ -25,7 +25,7 @@ import numpy as np
 
 from .errors import InvariantError
 from .gfp import GFP_KERNEL
-from .gfp import __GFP_ACCOUNT as ACCOUNT, __GFP_ZERO as ZERO
+from .gfp import __GFP_ACCOUNT as ACCOUNT, __GFP_DIRECT_RECLAIM as DIRECT_RECLAIM, __GFP_ZERO as ZERO
 from .owners import OWNER_NAMES, PG_FREE, PG_PAGETABLE, PG_RESERVED
 from .pgtable_format import KERNEL_RW, PgtableFormat, make_format
 from .printk import KERN_ALERT
@@ -54,12 +54,13 @@ class Step(NamedTuple):
 
 class Walk:
     """The result of :meth:`Paging.translate`: the steps, then a physical address or a fault."""
-    __slots__ = ("vaddr", "mm", "steps", "paddr", "fault", "page_size", "user", "writable",
-                 "region", "synced")
+    __slots__ = ("_kernel", "vaddr", "mm", "steps", "paddr", "fault", "page_size", "user",
+                 "writable", "synced")
 
-    def __init__(self, vaddr: int, mm: str, steps: tuple[Step, ...], paddr: int | None,
-                 fault: str | None, page_size: int, user: bool, writable: bool,
-                 region: str | None, synced: bool = False) -> None:
+    def __init__(self, kernel: "Kernel", vaddr: int, mm: str, steps: tuple[Step, ...],
+                 paddr: int | None, fault: str | None, page_size: int, user: bool, writable: bool,
+                 synced: bool = False) -> None:
+        self._kernel = kernel
         self.vaddr = vaddr
         self.mm = mm
         self.steps = steps
@@ -68,8 +69,13 @@ class Walk:
         self.page_size = page_size          # bytes mapped by the leaf (4 KiB, 2/4 MiB, 1 GiB)
         self.user = user                    # a user-mode access would be allowed (U/S)
         self.writable = writable            # R/W along the walk
-        self.region = region                # the kernel layout's name for the address
         self.synced = synced                # the top entry exists in init_mm but not here yet
+
+    @property
+    def region(self) -> str | None:
+        """The kernel layout's name for the address (``user``, ``lowmem``, ``vmalloc``...)."""
+        r = self._kernel.arch.region_of(self.vaddr)
+        return r.name if r else None
 
     @property
     def ok(self) -> bool:
@@ -98,6 +104,9 @@ class Paging:
         self._pt: dict[int, np.ndarray] | None = None       # None until first use
         self._pt_level: dict[int, int] = {}
         self._pt_owner: dict[int, int] = {}
+        self._vaddr_limit = 1 << self.arch.bits
+        self._x86_64 = self.arch.name == "x86_64"
+        self._user_end = self.arch.region("user").end
         super()._init_subsystems(options)
 
     # --- layout constants derived from the arch profile ------------------------------
@@ -194,6 +203,10 @@ class Paging:
             pfn = self._boot_table_frame()
         else:
             gfp = GFP_PGTABLE_KERNEL if owner == INIT_MM else GFP_PGTABLE_USER
+            if self._atomic:
+                # The caller already printed might_sleep's report, which the kernel
+                # rate-limits (__might_resched prints once per second).
+                gfp &= ~DIRECT_RECLAIM
             pfn = self._alloc(gfp, self._fmt.pgd_order if level == 0 else 0, PG_PAGETABLE, caller)
             if pfn is None:
                 return None
@@ -330,21 +343,8 @@ class Paging:
 
     def _walk(self: "Kernel", pgd: int, vaddr: int) -> tuple[list[Step], int, int | None]:
         """Walk from *pgd*: ``(steps, last level reached, leaf entry or None)``."""
-        fmt = self._fmt
-        pt = self._pt
-        steps = []
-        pfn, base = pgd, 0
-        eb = fmt.entry_bytes
-        for lv, (name, shift, nr) in enumerate(fmt.levels):
-            idx = (vaddr >> shift) & (nr - 1)
-            e = pt[pfn].item(base + idx)
-            steps.append(Step(name, idx, e, pfn, (pfn << PAGE_SHIFT) + (base + idx) * eb))
-            if not fmt.present(lv, e):
-                return steps, lv, None
-            if fmt.is_leaf(lv, e):
-                return steps, lv, e
-            pfn, base = fmt.child(e)
-        raise AssertionError("unreachable: the last level is always a leaf")
+        steps, lv, leaf, _, _ = self._fmt.walk(self._pt, pgd, vaddr, Step)
+        return steps, lv, leaf
 
     def translate(self: "Kernel", proc: object, vaddr: int) -> Walk:
         """Walk *proc*'s page tables for *vaddr* as the MMU does (``proc=None``: init_mm).
@@ -353,40 +353,39 @@ class Paging:
         physical address or the fault. A non-canonical x86_64 address never reaches the
         tables: the CPU raises #GP, and the model logs the kernel's report.
         """
-        vaddr = self._check_vaddr(vaddr)
-        self._pgtables()
-        mm = self._mm_of(proc)
-        region = self._region_name(vaddr)
-        if not self.is_canonical(vaddr):
+        if vaddr.__class__ is not int or not 0 <= vaddr < self._vaddr_limit:
+            self._check_vaddr(vaddr)
+        if self._pt is None:
+            self._paging_init()
+        if proc is None:
+            mm = self._init_mm
+        else:
+            mm = getattr(proc, "mm", proc)
+            if getattr(mm, "kernel", None) is not self:
+                self._mm_of(proc)
+        if self._x86_64 and not self.is_canonical(vaddr):
             report = self._report(
                 "non_canonical", KERN_ALERT,
                 f"general protection fault, probably for non-canonical address {vaddr:#x}: 0000 [#1] PREEMPT SMP\n"
                 f"(bits 63..47 of a 4-level x86_64 address must all be equal; {vaddr:#x} lies in the "
                 "hole between user and kernel space and is refused before any table is read)",
                 addr=vaddr)
-            return Walk(vaddr, mm.name, (), None, report.title, PAGE_SIZE, False, False, None)
-        steps, lv, leaf = self._walk(mm.pgd, vaddr)
+            return Walk(self, vaddr, mm.name, (), None, report.title, PAGE_SIZE, False, False)
         fmt = self._fmt
-        synced = False
+        steps, lv, leaf, user, writable = fmt.walk(self._pt, mm.pgd, vaddr, Step)
         if leaf is None:
-            if lv == 0 and mm.owner_id != INIT_MM and vaddr >= self.arch.region("user").end:
-                k_e = self._pt[self._init_mm.pgd].item(fmt.index(0, vaddr))
-                synced = fmt.present(0, k_e)
+            synced = False
+            if lv == 0 and mm.owner_id != INIT_MM and vaddr >= self._user_end:
+                synced = fmt.present(0, self._pt[self._init_mm.pgd].item(fmt.index(0, vaddr)))
             fault = f"not present at {fmt.levels[lv].name} level"
             if synced:
                 fault += (f" in {mm.name} (init_mm has it: the first kernel access from this "
                           "process takes a vmalloc_fault that copies the entry)")
-            return Walk(vaddr, mm.name, tuple(steps), None, fault, fmt.level_size(lv), False, False,
-                        region, synced)
-        size = fmt.level_size(lv)
-        user = all(fmt.user_ok(i, s.entry) for i, s in enumerate(steps))
-        writable = all(fmt.write_ok(i, s.entry) for i, s in enumerate(steps))
+            return Walk(self, vaddr, mm.name, tuple(steps), None, fault, fmt.level_size(lv), False,
+                        False, synced)
+        size = 1 << fmt.levels[lv].shift
         paddr = fmt.leaf_paddr(lv, leaf) | (vaddr & (size - 1))
-        return Walk(vaddr, mm.name, tuple(steps), paddr, None, size, user, writable, region)
-
-    def _region_name(self: "Kernel", vaddr: int) -> str | None:
-        r = self.arch.region_of(vaddr)
-        return r.name if r else None
+        return Walk(self, vaddr, mm.name, tuple(steps), paddr, None, size, user, writable)
 
     def _mm_of(self: "Kernel", proc: object) -> "MMStruct":
         if proc is None:

@@ -116,6 +116,31 @@ class X86Format(PgtableFormat):
         self.huge_sizes = {lv: self.level_size(lv) for lv in huge_levels}
         self.last = len(self.levels) - 1
 
+    def walk(self, pt: dict, pgd: int, vaddr: int, step: type) -> tuple[list, int, int | None, bool, bool]:
+        """The hardware walk: ``(steps, level reached, leaf entry or None, user, writable)``."""
+        steps = []
+        pfn = pgd
+        mask = self.addr_mask
+        eb = self.entry_bytes
+        last = self.last
+        user = writable = True
+        skip = 0 if self.pae else -1            # PAE's PDPT entries carry no U/S or R/W bit
+        for lv, (name, shift, nr) in enumerate(self.levels):
+            idx = (vaddr >> shift) & (nr - 1)
+            e = pt[pfn].item(idx)
+            steps.append(step(name, idx, e, pfn, (pfn << 12) + idx * eb))
+            if not e & 1:
+                return steps, lv, None, False, False
+            if lv != skip:
+                if not e & 4:
+                    user = False
+                if not e & 2:
+                    writable = False
+            if lv == last or e & 0x80:
+                return steps, lv, e, user, writable
+            pfn = (e & mask) >> 12
+        raise AssertionError("unreachable")
+
     def table_entry(self, level: int, pfn: int, base: int, user: bool) -> int:
         """Entry at *level* pointing to the next table (``pgd_populate``/``pmd_populate``)."""
         if self.pae and level == 0:
@@ -188,6 +213,26 @@ class ArmFormat(PgtableFormat):
         self.table_words = 1024
         self.huge_sizes = {0: 1 << 20}
         self.last = 1
+
+    def walk(self, pt: dict, pgd: int, vaddr: int, step: type) -> tuple[list, int, int | None, bool, bool]:
+        """The hardware walk: ``(steps, level reached, leaf entry or None, user, writable)``."""
+        idx = vaddr >> 20
+        e = pt[pgd].item(idx)
+        steps = [step("pgd", idx, e, pgd, (pgd << 12) + idx * 4)]
+        kind = e & 3
+        if kind == PMD_TYPE_SECT:
+            return steps, 0, e, bool(e & PMD_SECT_AP_READ), bool(e & PMD_SECT_AP_WRITE)
+        if kind != PMD_TYPE_TABLE:
+            return steps, 0, None, False, False
+        addr = e & 0xFFFFFC00
+        pfn = addr >> 12
+        i2 = (vaddr >> 12) & 0xFF
+        word = ((addr & 0xFFF) >> 2) + i2
+        e2 = pt[pfn].item(word)
+        steps.append(step("pte", i2, e2, pfn, (pfn << 12) + word * 4))
+        if not e2 & PTE_TYPE_SMALL:
+            return steps, 1, None, False, False
+        return steps, 1, e2, bool(e2 & PTE_EXT_AP1), not e2 & PTE_EXT_APX
 
     def table_entry(self, level: int, pfn: int, base: int, user: bool) -> int:
         domain = DOMAIN_USER if user else DOMAIN_KERNEL

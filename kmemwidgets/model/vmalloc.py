@@ -21,13 +21,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .errors import InvariantError
-from .gfp import GFP_DMA, GFP_DMA32, GFP_KERNEL, check_gfp, gfp_name
+from .gfp import GFP_DMA, GFP_DMA32, GFP_KERNEL, GFP_ZONEMASK, check_gfp, gfp_name
 from .gfp import __GFP_DIRECT_RECLAIM as DIRECT_RECLAIM, __GFP_HIGHMEM as HIGHMEM
 from .gfp import __GFP_NOWARN as NOWARN, __GFP_ZERO as ZERO
 from .owners import OWNER_NAMES, PG_FREE, PG_RESERVED, PG_VMALLOC
 from .page import Page
 from .printk import KERN_WARNING, BUG_SEPARATOR, Report
 from .units import PAGE_SHIFT, PAGE_SIZE
+from .zone import WMARK_LOW
 
 if TYPE_CHECKING:
     from .kernel import Kernel
@@ -39,6 +40,7 @@ VM_MAP = 0x00000004
 VM_USERMAP = 0x00000008
 VM_NO_GUARD = 0x00000040
 
+_OWNER_BYTE = PG_VMALLOC
 VMALLOC_SITE = "mm/vmalloc.c:3249"          # might_sleep() in alloc_vmap_area / vfree
 VFREE_SITE = "mm/vmalloc.c:3340"
 
@@ -76,6 +78,7 @@ class Vmalloc:
         self.vfree_deferred: list[int] = []
         r = self.arch.region("vmalloc")
         self.VMALLOC_START, self.VMALLOC_END = r.start, r.end
+        self._totalram_pages = sum(z.managed_pages for z in self.zones)
         super()._init_subsystems(options)
 
     # --- address-space reservation ---------------------------------------------------
@@ -126,7 +129,7 @@ class Vmalloc:
                          "__get_vm_area_node(); vmalloc may sleep and cannot be used from "
                          "interrupts (refused)", size=size)
             return None
-        if not self._atomic:
+        if not self._atomic and self.vfree_deferred:
             self.delayed_vfree_work()
         if size <= 0:
             self._report("vmalloc_zero", KERN_WARNING,
@@ -137,8 +140,7 @@ class Vmalloc:
         real_size = size
         size = (size + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)
         nr_pages = size >> PAGE_SHIFT
-        totalram = sum(z.managed_pages for z in self.zones)
-        if nr_pages > totalram:
+        if nr_pages > self._totalram_pages:
             self._warn_vmalloc(gfp, "exceeds total pages", real_size)
             return None
         if self._atomic:
@@ -154,17 +156,9 @@ class Vmalloc:
             return None
         if not gfp & (GFP_DMA | GFP_DMA32):
             gfp |= HIGHMEM
-        pfns = []
-        alloc = self._alloc
-        page_gfp = gfp | NOWARN
-        for _ in range(nr_pages):
-            pfn = alloc(page_gfp, 0, PG_VMALLOC, "__vmalloc_area_node")
-            if pfn is None:
-                break
-            pfns.append(pfn)
+        pfns = self._vm_area_alloc_pages(gfp | NOWARN, nr_pages)
         if len(pfns) < nr_pages or not self._set_kernel_ptes(addr, pfns):
-            for pfn in pfns:
-                self._free(pfn, 0, PG_VMALLOC, "__vmalloc_area_node")
+            self._vm_free_pages(pfns, "__vmalloc_area_node")
             self._warn_vmalloc(gfp, "failed to allocate pages" if len(pfns) < nr_pages
                                else "failed to map pages", real_size)
             return None
@@ -217,7 +211,7 @@ class Vmalloc:
             return None
         if self._atomic:
             self._might_sleep(VFREE_SITE)
-        else:
+        elif self.vfree_deferred:
             self.delayed_vfree_work()
         if not addr:
             return None
@@ -228,10 +222,75 @@ class Vmalloc:
         if area is None or not area.flags & VM_ALLOC:
             return self._bad_vfree(addr, "vfree")
         self._vm_remove(area)
-        free = self._free
-        for pfn in area.pages.tolist():
-            free(pfn, 0, PG_VMALLOC, caller)
+        self._vm_free_pages(area.pages.tolist(), caller)
         return None
+
+    # --- the frames: the bulk page allocator ------------------------------------------
+
+    def _vm_area_alloc_pages(self: "Kernel", gfp: int, nr_pages: int) -> list[int]:
+        """``vm_area_alloc_pages()``: order-0 frames, in batches of up to 100 from
+        ``alloc_pages_bulk`` (one zone per batch, the first of the zonelist whose free pages
+        exceed its low watermark plus the batch), falling back to ``alloc_pages`` one page
+        at a time (full slow path) when a batch comes back short."""
+        pfns: list[int] = []
+        zonelist = self._zonelists[gfp & GFP_ZONEMASK]
+        if zonelist is None:
+            return pfns
+        high, zones = zonelist
+        ev = self.events
+        trace = [] if ev.active else None
+        fill = _OWNER_BYTE
+        mem_map = self.mem_map
+        blocks = self._blocks
+        while len(pfns) < nr_pages:
+            want = min(100, nr_pages - len(pfns))
+            zone = next((z for z in zones if z.nr_free_pages > z.watermark[WMARK_LOW] + want
+                         + z.lowmem_reserve[high]), None)
+            if zone is None:
+                break
+            got = 0
+            while got < want:
+                pfn = zone.rmqueue(0, trace)
+                if pfn is None:
+                    break
+                mem_map[pfn] = fill
+                blocks[pfn] = 0
+                pfns.append(pfn)
+                got += 1
+                if trace is not None:
+                    self._emit_steps(trace, zone)
+                    trace.clear()
+                    ev.emit("alloc", pfn=pfn, order=0, zone=zone.name, owner=PG_VMALLOC, gfp=gfp,
+                            caller="alloc_pages_bulk")
+            if got < want:
+                break
+        if gfp & ZERO:
+            clear = self.physmem.clear
+            for pfn in pfns:
+                clear(pfn, 1)
+        while len(pfns) < nr_pages:
+            pfn = self._alloc(gfp, 0, PG_VMALLOC, "__vmalloc_area_node")
+            if pfn is None:
+                break
+            pfns.append(pfn)
+        return pfns
+
+    def _vm_free_pages(self: "Kernel", pfns: list[int], caller: str) -> None:
+        """Give an area's frames back (``vfree`` → ``__free_page`` for each); the area
+        owned them, which ``check()`` verifies, so the per-page ownership test is skipped."""
+        ev = self.events
+        trace = [] if ev.active else None
+        mem_map = self.mem_map
+        blocks = self._blocks
+        for pfn in pfns:
+            del blocks[pfn]
+            mem_map[pfn] = PG_FREE
+            zone = self.pfn_zone(pfn)
+            zone.free_one_page(pfn, 0, trace)
+            if trace is not None:
+                ev.emit("free", pfn=pfn, order=0, zone=zone.name, owner=PG_VMALLOC, caller=caller)
+                self._emit_steps(trace, zone)
+                trace.clear()
 
     def _bad_vfree(self: "Kernel", addr: int, fn: str) -> Report:
         w = 16 if self.arch.bits == 64 else 8
