@@ -9,10 +9,14 @@ Pure Python (no widget imports) so it runs under Pyodide. Entry points:
 
 ``python -m kmemwidgets.trace stat FILE`` prints perf's summary layout.
 """
+from .classes import ClassCheck, check_size_classes
 from .events import KmemEvent, PageAlloc, PageFree, SlabAlloc, SlabFree, read
 from .parse import ParseReport
+from .progress import TerminalProgress
+from .replay import ReplayResult, replay
 from .source import SourceError
 from .stat import KmemStat, Leak, LivePoint, SiteStat, stat
 
-__all__ = ["read", "stat", "KmemStat", "SiteStat", "Leak", "LivePoint", "ParseReport",
+__all__ = ["read", "stat", "check_size_classes", "replay", "KmemStat", "SiteStat", "Leak",
+           "LivePoint", "ParseReport", "ClassCheck", "ReplayResult", "TerminalProgress",
            "SourceError", "KmemEvent", "SlabAlloc", "SlabFree", "PageAlloc", "PageFree"]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 
@@ -158,3 +159,31 @@ def test_per_cache_table_accounts_every_alloc(ftrace_text):
 def test_leaks_are_what_stays_live(ftrace_text):
     st = stat(ftrace_text, max_leaks=10)
     assert len(st.leaks) == 10 and st.leaks_truncated == st.live_objects - 10
+
+
+def _as_ftrace(perf_line: str, hashes: dict) -> str:
+    """Rewrite a perf script line the way ftrace prints the same event: task-pid,
+    zero-padded CPU, flags column, bare event name, hashed pointers, sym+off/size."""
+    head, rest = re.split(r":\s+kmem:", perf_line.rstrip("\n"), maxsplit=1)
+    name, _, payload = rest.partition(": ")
+    words = head.split()
+    ts, cpu, pid, comm = words[-1].rstrip(":"), words[-2], words[-3], " ".join(words[:-3])
+    out = []
+    for w in payload.split():
+        key, eq, val = w.partition("=")
+        if key in ("ptr", "page"):
+            val = hashes.setdefault(val, f"{len(hashes) * 2654435761 % (1 << 32):016x}")
+        elif key == "call_site" and "+" in val:
+            val += "/0x400"
+        out.append(f"{key}{eq}{val}")
+    return f"{comm}-{pid} {cpu} d..1. {ts}: {name}: {' '.join(out)}\n"
+
+
+@pytest.mark.parametrize("name", PERF_RECORDINGS)
+def test_ftrace_spelling_of_a_perf_recording_gives_perfs_figures(name):
+    hashes: dict = {}
+    lines = read_gz_text(TRACES / f"{name}.txt.gz").splitlines(True)
+    ftrace = "# tracer: nop\n#\n" + "".join(_as_ftrace(ln, hashes) for ln in lines)
+    st = stat(ftrace)
+    assert st.report.formats == {"ftrace"} and st.report.unparsable == 0
+    assert rep.summary(st) == (TRACES / f"{name}.perf-kmem-stat.txt").read_text()
