@@ -8,8 +8,11 @@ pieces for building more views: :mod:`.base` (``KernelView``), :mod:`.controls`,
 from .base import KernelView, iter_widgets, lecture_kernel
 from .buddy import BuddyInfoView, BuddyView
 from .controls import GfpPicker, OrderPicker, context_dropdown
+from .dashboard import Dashboard
+from .kmalloc import KmallocView
 from .log import MessageLog
 from .memmap import MemoryMap
 
-__all__ = ["KernelView", "iter_widgets", "lecture_kernel", "BuddyView", "BuddyInfoView",
+__all__ = ["KernelView", "iter_widgets", "lecture_kernel", "BuddyView", "BuddyInfoView", "Dashboard",
+           "KmallocView",
            "GfpPicker", "OrderPicker", "context_dropdown", "MessageLog", "MemoryMap"]
