@@ -274,9 +274,11 @@ function kmemSignature(el, kind) {
 
 # Arms a probe on `el`: the first click anywhere in the document stamps t0 (capture
 # phase, so before any widget handler runs). Each batch of DOM changes under `el`
-# stamps its time and schedules a double requestAnimationFrame, whose callback runs
-# once the frame containing that change has been painted; the last stamp wins. The
-# observer does no other work, so it does not delay the paint it measures.
+# stamps its time and schedules requestAnimationFrame + setTimeout(0): the rAF
+# callback runs just before the next frame is painted, the timeout just after it,
+# so the stamp is the end of the paint that shows the change (the usual "next
+# paint" idiom; a double rAF would add up to one more frame). The last stamp wins.
+# The observer does no other work, so it does not delay the paint it measures.
 _ARM_REPAINT_PROBE_JS = (
     "(el, kind) => {"
     + _SIGNATURE_JS
@@ -291,9 +293,9 @@ _ARM_REPAINT_PROBE_JS = (
     if (st.t0 === null) return;  // changes before the click are not ours
     const mark = performance.now();
     st.lastMutation = mark;
-    requestAnimationFrame(() => requestAnimationFrame(() => {
+    requestAnimationFrame(() => setTimeout(() => {
       if (st.lastMutation === mark) st.tPaint = performance.now();
-    }));
+    }, 0));
   });
   st.observer.observe(el, {subtree: true, childList: true, attributes: true,
                            characterData: true});
