@@ -14,8 +14,8 @@ from .harness import LabPage
 
 pytestmark = pytest.mark.e2e
 
-TAB_BAR = ".widget-tab .lm-TabBar-tab"
-VISIBLE_PANEL = ".widget-tab > .widget-tab-contents > :not(.lm-mod-hidden)"
+# Only the selected tab's panel is displayed, so its figures are the visible ones.
+VISIBLE_FIGURE = ".bqplot >> visible=true"
 
 
 def test_tour_renders_every_view(lab: LabPage) -> None:
@@ -29,8 +29,8 @@ def test_tour_renders_every_view(lab: LabPage) -> None:
     for i in range(count):
         title = tabs.nth(i).inner_text().strip()
         tabs.nth(i).click()
-        panel = dashboard.locator(VISIBLE_PANEL).first
-        panel.locator("svg").first.wait_for(state="visible", timeout=15_000)
-        marks = lab.svg_count(panel, "rect, path, line")
+        figure = dashboard.locator(VISIBLE_FIGURE).first
+        figure.wait_for(state="visible", timeout=15_000)
+        marks = lab.svg_count(figure, "rect, path, line")
         assert marks > 0, f"tab {title!r} drew an empty figure"
-        lab.screenshot(f"tour-tab-{i}", panel)
+        lab.screenshot(f"tour-tab-{i}", figure)
