@@ -31,6 +31,8 @@ KERNEL_FUNCTIONS: tuple[str, ...] = (
     "read", "write", "memset", "buddyinfo", "zoneinfo", "dmesg", "context",
     # slab caches and kmalloc (mm/slub.c, mm/slab_common.c)
     "kmem_cache_create", "kmem_cache_alloc", "kmem_cache_zalloc", "kmem_cache_free", "kmem_cache_destroy", "validate", "kmalloc", "kzalloc", "kcalloc", "krealloc", "kfree", "ksize", "kmalloc_size_roundup", "slabinfo", "slabtop",
+    # address spaces, vmalloc, kmap, mempool (mm/memory.c, mm/vmalloc.c, mm/highmem.c, mm/mempool.c)
+    "spawn", "fork", "exit", "mmap", "munmap", "brk", "translate", "switch_mm", "vmalloc", "vzalloc", "vmalloc_32", "__vmalloc", "vfree", "vmap", "vunmap", "vmalloc_to_page", "vmallocinfo", "kmap", "kunmap", "kmap_local_page", "kunmap_local", "mempool_create", "mempool_create_page_pool", "mempool_create_kmalloc_pool", "mempool_create_slab_pool", "mempool_alloc", "mempool_free", "mempool_resize", "mempool_destroy",
 )
 
 

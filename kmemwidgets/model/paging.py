@@ -54,22 +54,27 @@ class Step(NamedTuple):
 
 class Walk:
     """The result of :meth:`Paging.translate`: the steps, then a physical address or a fault."""
-    __slots__ = ("_kernel", "vaddr", "mm", "steps", "paddr", "fault", "page_size", "user",
+    __slots__ = ("_kernel", "vaddr", "mm", "_raw", "paddr", "fault", "page_size", "user",
                  "writable", "synced")
 
-    def __init__(self, kernel: "Kernel", vaddr: int, mm: str, steps: tuple[Step, ...],
+    def __init__(self, kernel: "Kernel", vaddr: int, mm: str, steps: list | tuple,
                  paddr: int | None, fault: str | None, page_size: int, user: bool, writable: bool,
                  synced: bool = False) -> None:
         self._kernel = kernel
         self.vaddr = vaddr
         self.mm = mm
-        self.steps = steps
+        self._raw = steps                   # plain tuples: Step objects are built on demand
         self.paddr = paddr
         self.fault = fault
         self.page_size = page_size          # bytes mapped by the leaf (4 KiB, 2/4 MiB, 1 GiB)
         self.user = user                    # a user-mode access would be allowed (U/S)
         self.writable = writable            # R/W along the walk
         self.synced = synced                # the top entry exists in init_mm but not here yet
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        """One :class:`Step` per level visited, top level first."""
+        return tuple(Step(*s) for s in self._raw)
 
     @property
     def region(self) -> str | None:
@@ -343,7 +348,7 @@ class Paging:
 
     def _walk(self: "Kernel", pgd: int, vaddr: int) -> tuple[list[Step], int, int | None]:
         """Walk from *pgd*: ``(steps, last level reached, leaf entry or None)``."""
-        steps, lv, leaf, _, _ = self._fmt.walk(self._pt, pgd, vaddr, Step)
+        steps, lv, leaf, _, _ = self._fmt.walk(self._pt, pgd, vaddr)
         return steps, lv, leaf
 
     def translate(self: "Kernel", proc: object, vaddr: int) -> Walk:
@@ -372,7 +377,7 @@ class Paging:
                 addr=vaddr)
             return Walk(self, vaddr, mm.name, (), None, report.title, PAGE_SIZE, False, False)
         fmt = self._fmt
-        steps, lv, leaf, user, writable = fmt.walk(self._pt, mm.pgd, vaddr, Step)
+        steps, lv, leaf, user, writable = fmt.walk(self._pt, mm.pgd, vaddr)
         if leaf is None:
             synced = False
             if lv == 0 and mm.owner_id != INIT_MM and vaddr >= self._user_end:
@@ -381,11 +386,11 @@ class Paging:
             if synced:
                 fault += (f" in {mm.name} (init_mm has it: the first kernel access from this "
                           "process takes a vmalloc_fault that copies the entry)")
-            return Walk(self, vaddr, mm.name, tuple(steps), None, fault, fmt.level_size(lv), False,
+            return Walk(self, vaddr, mm.name, steps, None, fault, fmt.level_size(lv), False,
                         False, synced)
         size = 1 << fmt.levels[lv].shift
         paddr = fmt.leaf_paddr(lv, leaf) | (vaddr & (size - 1))
-        return Walk(self, vaddr, mm.name, tuple(steps), paddr, None, size, user, writable)
+        return Walk(self, vaddr, mm.name, steps, paddr, None, size, user, writable)
 
     def _mm_of(self: "Kernel", proc: object) -> "MMStruct":
         if proc is None:

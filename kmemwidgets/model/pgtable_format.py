@@ -116,8 +116,9 @@ class X86Format(PgtableFormat):
         self.huge_sizes = {lv: self.level_size(lv) for lv in huge_levels}
         self.last = len(self.levels) - 1
 
-    def walk(self, pt: dict, pgd: int, vaddr: int, step: type) -> tuple[list, int, int | None, bool, bool]:
-        """The hardware walk: ``(steps, level reached, leaf entry or None, user, writable)``."""
+    def walk(self, pt: dict, pgd: int, vaddr: int) -> tuple[list, int, int | None, bool, bool]:
+        """The hardware walk: ``(steps, level reached, leaf entry or None, user, writable)``;
+        each step is ``(level name, index, entry, table pfn, entry paddr)``."""
         steps = []
         pfn = pgd
         mask = self.addr_mask
@@ -128,7 +129,7 @@ class X86Format(PgtableFormat):
         for lv, (name, shift, nr) in enumerate(self.levels):
             idx = (vaddr >> shift) & (nr - 1)
             e = pt[pfn].item(idx)
-            steps.append(step(name, idx, e, pfn, (pfn << 12) + idx * eb))
+            steps.append((name, idx, e, pfn, (pfn << 12) + idx * eb))
             if not e & 1:
                 return steps, lv, None, False, False
             if lv != skip:
@@ -214,11 +215,12 @@ class ArmFormat(PgtableFormat):
         self.huge_sizes = {0: 1 << 20}
         self.last = 1
 
-    def walk(self, pt: dict, pgd: int, vaddr: int, step: type) -> tuple[list, int, int | None, bool, bool]:
-        """The hardware walk: ``(steps, level reached, leaf entry or None, user, writable)``."""
+    def walk(self, pt: dict, pgd: int, vaddr: int) -> tuple[list, int, int | None, bool, bool]:
+        """The hardware walk: ``(steps, level reached, leaf entry or None, user, writable)``;
+        each step is ``(level name, index, entry, table pfn, entry paddr)``."""
         idx = vaddr >> 20
         e = pt[pgd].item(idx)
-        steps = [step("pgd", idx, e, pgd, (pgd << 12) + idx * 4)]
+        steps = [("pgd", idx, e, pgd, (pgd << 12) + idx * 4)]
         kind = e & 3
         if kind == PMD_TYPE_SECT:
             return steps, 0, e, bool(e & PMD_SECT_AP_READ), bool(e & PMD_SECT_AP_WRITE)
@@ -229,7 +231,7 @@ class ArmFormat(PgtableFormat):
         i2 = (vaddr >> 12) & 0xFF
         word = ((addr & 0xFFF) >> 2) + i2
         e2 = pt[pfn].item(word)
-        steps.append(step("pte", i2, e2, pfn, (pfn << 12) + word * 4))
+        steps.append(("pte", i2, e2, pfn, (pfn << 12) + word * 4))
         if not e2 & PTE_TYPE_SMALL:
             return steps, 1, None, False, False
         return steps, 1, e2, bool(e2 & PTE_EXT_AP1), not e2 & PTE_EXT_APX
