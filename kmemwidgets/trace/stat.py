@@ -287,15 +287,9 @@ def stat_records(records: Iterable, *, report: ParseReport | None = None,
                         live_bytes -= a[_LAST]
                     else:
                         live_objs += 1
-                        a[_LIVE] = True
-                    a[_CS] = cs
-                    a[_LAST] = alloc
-                    a[_CPU] = cpu
-                    a[_HIT] += 1
-                    a[_REQ] += req
-                    a[_ALLOC] += alloc
-                    a[_CACHE] = cache
-                    a[_TS] = ts
+                    # one new list is cheaper than eight item stores
+                    ptrs[ptr] = [cs, alloc, cpu, a[_HIT] + 1, a[_REQ] + req, a[_ALLOC] + alloc,
+                                 a[_PP], cache, ts, True]
                 live_bytes += alloc
                 c = sites.get(cs)
                 if c is None:
