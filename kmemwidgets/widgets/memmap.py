@@ -1,7 +1,7 @@
 """The physical memory map: page frames as a grid of cells coloured by owner.
 
 A bqplot ``GridHeatMap`` draws one SVG ``rect`` per cell, so the map never draws more
-than ``max_cells`` (4096) cells: a range of ``n`` frames is shown with
+than ``max_cells`` (2048) cells: a range of ``n`` frames is shown with
 ``frames_per_cell = 2**k``, the smallest power of two with ``n / 2**k <= max_cells``.
 Powers of two keep every cell aligned with the buddy blocks of that size. Zooming in
 (``map_start``/``map_end``, or the range slider) lowers it down to one cell per frame.
@@ -40,7 +40,7 @@ from .palette import OUTSIDE_WHITE, OWNER_COLORS, code_scale, legend_html, tint
 OUTSIDE = 2 * NR_OWNERS
 #: Colour of code ``c``: owners 0..7, their tints 8..15 (alternate blocks), outside.
 MAP_COLORS: tuple[str, ...] = OWNER_COLORS + tuple(tint(c) for c in OWNER_COLORS) + (OUTSIDE_WHITE,)
-DEFAULT_MAX_CELLS = 4096
+DEFAULT_MAX_CELLS = 2048
 DEFAULT_COLUMNS = 64
 
 

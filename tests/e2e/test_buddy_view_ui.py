@@ -19,7 +19,7 @@ def test_alloc_and_free_redraw_bars_and_map(lab: LabPage) -> None:
     lab.page.locator(".bqplot rect.bar").first.wait_for(state="attached")
     assert lab.svg_count(bars, "rect.bar") == ZONES * ORDERS
     cells = lab.svg_count(heatmap, "rect.heatmapcell")
-    assert 0 < cells <= 4096 + 64
+    assert 0 < cells <= 2048 + 64
     heights = lab.svg_attributes(bars, "rect.bar", "height")
     map_before = lab.svg_signature(heatmap)
     lab.screenshot("buddy-before", bars)
