@@ -237,6 +237,12 @@ class Kmalloc(SlubAllocator):
                    object=addr)
         return 0
 
+    def kmalloc_live(self: "Kernel", addr: int) -> bool:
+        """True while *addr* is a live kmalloc'd object: a slab object or the head of a
+        large (page allocator) kmalloc block."""
+        return addr in self._slab_live or (self.is_lowmem_address(addr)
+                                           and (addr - self.page_offset) >> PAGE_SHIFT in self._kmalloc_large)
+
     def kmalloc_size_roundup(self: "Kernel", size: int) -> int:
         """``kmalloc_size_roundup(size)`` for this machine's kmalloc caches."""
         return _roundup(size, self.kmalloc_min_size)
@@ -257,8 +263,7 @@ class Kmalloc(SlubAllocator):
         ks = 0
         if addr > ZERO_SIZE_PTR:
             slab = self._slab_live.get(addr)
-            if slab is None and not (self.is_lowmem_address(addr)
-                                     and (addr - self.page_offset) >> PAGE_SHIFT in self._kmalloc_large):
+            if not self.kmalloc_live(addr):
                 raise self._bug("krealloc_bad", f"krealloc: {self._ptr(addr)} is not a live kmalloc'd "
                                 "object (freed, or never returned by kmalloc)", object=addr)
             ks = self.ksize(addr)

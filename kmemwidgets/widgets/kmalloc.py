@@ -149,15 +149,9 @@ class KmallocView(KernelView):
 
     def _redraw(self, batch: list | None) -> None:
         k = self.kernel
-        alive = [p for p in self._allocated if self._is_live(p)]   # ksize() of a freed one would warn
+        alive = [p for p in self._allocated if k.kmalloc_live(p)]   # ksize() of a freed one would warn
         self._allocated = alive
         self.objects.options = [(f"{p:#x}: ksize {k.ksize(p)}", p) for p in alive]
-
-    def _is_live(self, ptr: int) -> bool:
-        """True while *ptr* is a live kmalloc object (slab object or large block)."""
-        k = self.kernel
-        return ptr in k._slab_live or (k.is_lowmem_address(ptr) and
-                                       (ptr - k.page_offset) >> 12 in k._kmalloc_large)
 
     def kmalloc(self) -> int | None:
         """``kmalloc(size, gfp)`` in the chosen context; the address or None."""
