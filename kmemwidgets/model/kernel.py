@@ -107,7 +107,13 @@ class Kernel(Kmalloc, Mempools, Kmap, Vmalloc, Processes, Paging, PageReclaim, P
         if a.name != "arm32":
             ranges.insert(0, (0, SZ_1M >> PAGE_SHIFT, "first 1 MiB (BIOS, real mode)"))
         # memblock allocates top-down, so mem_map lands at the top of lowmem.
-        ranges.append((a.max_low_pfn - mem_map_pages, a.max_low_pfn, "mem_map (struct page array)"))
+        mem_map_start = a.max_low_pfn - mem_map_pages
+        # The kernel needs room for itself and some memory to run: 4 MiB free lowmem.
+        if image_end + (4 * SZ_1M >> PAGE_SHIFT) > mem_map_start:
+            need = ((image_end + mem_map_pages) << PAGE_SHIFT) + 4 * SZ_1M
+            raise ValueError(f"ram={a.ram >> 20}M is too small for {a.name}: the kernel image ends at "
+                             f"{image_end << PAGE_SHIFT >> 20} MiB; use at least {-(-need >> 20)}M")
+        ranges.append((mem_map_start, a.max_low_pfn, "mem_map (struct page array)"))
         return ranges
 
     def _memblock_reserve(self) -> None:

@@ -51,3 +51,11 @@ def test_unknown_arch_and_tiny_ram_are_refused():
         kw.Kernel(ram="1M")
     with pytest.raises(ValueError, match="size"):
         kw.Kernel(ram="lots")
+
+
+def test_ram_smaller_than_the_kernel_image_is_refused():
+    # x86_64 loads its 32 MiB image at 16 MiB (LOAD_PHYSICAL_ADDR): 24 MiB cannot boot.
+    with pytest.raises(ValueError, match="too small for x86_64: the kernel image ends at 48 MiB"):
+        kw.Kernel(arch="x86_64", ram="24M")
+    with pytest.raises(ValueError, match="too small for i386"):
+        kw.Kernel(arch="i386", ram="8M")
