@@ -12,7 +12,8 @@ from .dashboard import Dashboard
 from .kmalloc import KmallocView
 from .log import MessageLog
 from .memmap import MemoryMap
+from .vmalloc import VmallocView
 
 __all__ = ["KernelView", "iter_widgets", "lecture_kernel", "BuddyView", "BuddyInfoView", "Dashboard",
-           "KmallocView",
+           "KmallocView", "VmallocView",
            "GfpPicker", "OrderPicker", "context_dropdown", "MessageLog", "MemoryMap"]

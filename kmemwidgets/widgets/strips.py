@@ -1,0 +1,115 @@
+"""Strips: address ranges drawn as rows or columns of cells, and lines between them.
+
+Used by the vmalloc and address-space views, which draw *virtual* pages and *physical*
+frames as strips in one bqplot figure on shared ``LinearScale`` axes (0..1 on both) and
+connect a page to its frame with a line.
+
+* :func:`cell_bounds` / :func:`aggregate_codes` – one category code per cell of
+  ``per_cell`` consecutive items (a NumPy ``bincount``, as
+  :func:`~kmemwidgets.widgets.memmap.aggregate_owners` does for owners): the most common
+  code among the cell's items that are not *background*, background only when all are.
+* :func:`strip_heatmap` – a ``GridHeatMap`` whose cells are placed by *boundaries*
+  (``len(column) == ncolumns + 1``) on the figure's linear scales, so a strip can sit
+  anywhere in the figure and a cell's position is the address fraction it stands for.
+  Each strip has two rows (or columns): bqplot squeezes a single-row colour array.
+* :func:`segments` – the ``(n, 2)`` x/y arrays of a ``Lines`` mark that draws *n*
+  separate straight lines.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+from bqplot import GridHeatMap
+
+#: At most this many cells per strip (one SVG rect each; two rows per strip).
+DEFAULT_STRIP_CELLS = 1024
+
+
+def per_cell_for(n: int, max_cells: int = DEFAULT_STRIP_CELLS) -> int:
+    """The smallest power of two ``f`` with ``ceil(n / f) <= max_cells``."""
+    if n <= 0 or max_cells <= 0:
+        raise ValueError(f"need n > 0 and max_cells > 0, not {n}, {max_cells}")
+    f = 1
+    while -(-n // f) > max_cells:
+        f <<= 1
+    return f
+
+
+def cell_bounds(n: int, per_cell: int) -> np.ndarray:
+    """Cell boundaries as fractions 0..1 of *n* items (the last cell may be shorter)."""
+    cells = -(-n // per_cell)
+    return np.minimum(np.arange(cells + 1, dtype=np.float64) * per_cell, n) / n
+
+
+def aggregate_codes(codes: np.ndarray, per_cell: int, ncodes: int, background: int = 0) -> np.ndarray:
+    """One code per cell of *per_cell* items: the most common non-background code
+    (ties go to the lower code), or *background* when every item is background."""
+    codes = np.asarray(codes, dtype=np.int64)
+    if per_cell == 1:
+        return codes.astype(np.uint8)
+    n = len(codes)
+    cells = -(-n // per_cell)
+    idx = np.arange(n, dtype=np.int64) // per_cell
+    counts = np.bincount(idx * ncodes + codes, minlength=cells * ncodes).reshape(cells, ncodes)
+    counts[:, background] = 0
+    out = counts.argmax(axis=1).astype(np.uint8)
+    out[counts.sum(axis=1) == 0] = background
+    return out
+
+
+def strip_heatmap(scales: dict, color_scale, horizontal: bool, band: tuple[float, float],
+                  ncells: int = 2, **kwargs) -> GridHeatMap:
+    """A two-row (horizontal) or two-column (vertical) strip of *ncells* cells inside
+    *band* (the figure-fraction range across the strip), on the ``"x"``/``"y"`` scales
+    of *scales*. Cells are placed by boundaries: set them with :func:`set_strip`."""
+    lo, hi = band
+    across = np.array([lo, (lo + hi) / 2, hi])
+    along = np.linspace(0, 1, ncells + 1)
+    if horizontal:
+        row, column, color = across, along, np.zeros((2, ncells), dtype=np.uint8)
+    else:
+        row, column, color = along, across, np.zeros((ncells, 2), dtype=np.uint8)
+    return GridHeatMap(row=row, column=column, color=color,
+                       scales={"row": scales["y"], "column": scales["x"], "color": color_scale},
+                       stroke=None, **kwargs)
+
+
+def set_strip(heatmap: GridHeatMap, horizontal: bool, bounds: np.ndarray, first: np.ndarray,
+              second: np.ndarray) -> None:
+    """Give *heatmap* cells at *bounds* (fractions) with codes *first* (row/column 0)
+    and *second*; arrays are only sent when they changed."""
+    color = np.vstack([first, second]).astype(np.uint8)
+    if not horizontal:
+        color = np.ascontiguousarray(color.T)
+    # hold_trait_notifications defers GridHeatMap's shape cross-validation to the end
+    with heatmap.hold_sync(), heatmap.hold_trait_notifications():
+        key = "column" if horizontal else "row"
+        old = getattr(heatmap, key)
+        if old is None or old.shape != bounds.shape or not np.array_equal(old, bounds):
+            setattr(heatmap, key, bounds)      # the cell count changes with them
+        if heatmap.color is None or heatmap.color.shape != color.shape or not np.array_equal(heatmap.color, color):
+            heatmap.color = color
+
+
+def segments(x0: Sequence[float], y0: Sequence[float], x1: Sequence[float],
+             y1: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+    """``(x, y)`` arrays of shape (n, 2) for *n* lines from (x0, y0) to (x1, y1)."""
+    x = np.column_stack([np.asarray(x0, dtype=np.float64), np.asarray(x1, dtype=np.float64)])
+    y = np.column_stack([np.asarray(y0, dtype=np.float64), np.asarray(y1, dtype=np.float64)])
+    return x, y
+
+
+def set_lines(lines, x: np.ndarray, y: np.ndarray, colors: list[str], empty_color: str = "white") -> None:
+    """Draw *x*/*y* (from :func:`segments`) with one colour per line; no lines draws one
+    invisible point (bqplot needs some data). Sends only what changed."""
+    if len(x) == 0:
+        x = y = np.zeros((1, 2))
+        colors = [empty_color]
+    with lines.hold_sync():
+        if lines.x is None or lines.x.shape != x.shape or not np.array_equal(lines.x, x):
+            lines.x = x
+        if lines.y is None or lines.y.shape != y.shape or not np.array_equal(lines.y, y):
+            lines.y = y
+        if list(lines.colors) != colors:
+            lines.colors = colors

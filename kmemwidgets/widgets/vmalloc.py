@@ -1,0 +1,454 @@
+"""VmallocView: the vmalloc area as a virtual strip, physical memory below it, and a line
+from every virtual page to the frame behind it (``mm/vmalloc.c``).
+
+Controls (each ``link``ed to a trait, so code drives the view as a mouse does)::
+
+    w = VmallocView(kernel=k)
+    w.size = 65536; w.context = "process"; w.vmalloc(); w.vfree()
+
+* traits ``size`` (bytes), ``context`` (calling context), ``selected_area`` (start
+  address of the area ``vfree()`` frees; None = the newest vmalloc area),
+  ``view_start``/``view_end`` (the virtual range drawn, page aligned, inside
+  ``[VMALLOC_START, VMALLOC_END)``), read-only ``pages_per_cell`` (of the virtual strip)
+  and ``nr_lines`` (lines drawn), ``max_cells`` and ``max_lines``.
+* methods ``vmalloc()``, ``vmalloc_32()``, ``vzalloc()`` (each returns the address or
+  None), ``vfree()`` (True if freed or queued), ``select(addr)``, ``zoom(start, end)``,
+  ``zoom_to_area()``, ``show_all()``, ``reset()``.
+
+**Drawing.** One figure with shared linear scales. The virtual strip (top) has two
+rows: the area state of each address (unused, vmalloc area, vmap area, guard page,
+the selected area) and the zone of the frame behind it. The area is 120 MiB (30,720
+pages) on a 1 GiB i386 machine, so a cell stands for ``pages_per_cell`` pages (a power
+of two, at most ``max_cells`` cells) and shows its most common state; zoom in down to
+one cell per page. Physical memory (bottom) is drawn whole: one row by zone, one by
+owner (:func:`~kmemwidgets.widgets.memmap.aggregate_owners`). Lines run from each
+mapped page in the virtual range drawn to its frame, coloured by the frame's zone
+(lowmem zones vs HighMem); when more than ``max_lines`` pages are mapped in the range,
+the view draws one line per (virtual cell, physical cell) pair instead and says so.
+Calling ``vmalloc`` in atomic context shows the kernel's ``might_sleep`` report in the
+log; in a hard interrupt, the ``BUG_ON(in_interrupt())`` report.
+"""
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import ipywidgets as widgets
+import traitlets
+from bqplot import Figure, Label, Lines, LinearScale
+
+from kmemwidgets.model.context import CONTEXTS
+from kmemwidgets.model.kernel import Kernel
+from kmemwidgets.model.owners import OWNER_NAMES
+from kmemwidgets.model.units import PAGE_SHIFT, PAGE_SIZE
+from kmemwidgets.model.vmalloc import VM_ALLOC, VM_MAP
+
+from .base import KernelView
+from .controls import context_dropdown
+from .memmap import aggregate_owners
+from .palette import (FREE_GREY, HIGHLIGHT, OKABE_ITO, OUTSIDE_WHITE, OWNER_COLORS, ZONE_COLORS,
+                      code_scale, legend_html, zone_color)
+from .strips import aggregate_codes, cell_bounds, per_cell_for, segments, set_lines, set_strip, strip_heatmap
+
+#: Area states of a virtual page (codes of the top row), then the backing-zone codes
+#: and the owner codes: one colour table for the whole figure.
+STATE_NAMES = ("unused", "vmalloc area", "guard page", "vmap area", "selected area")
+STATE_COLORS = (FREE_GREY, OWNER_COLORS[OWNER_NAMES.index("vmalloc")], OKABE_ITO["black"],
+                OKABE_ITO["sky blue"], HIGHLIGHT)
+UNUSED, AREA, GUARD, VMAP, SELECTED = range(5)
+NOT_MAPPED = len(STATE_NAMES)                      # backing row: no frame
+ZONE_NAMES = tuple(ZONE_COLORS)
+ZONE_BASE = NOT_MAPPED + 1
+OWNER_BASE = ZONE_BASE + len(ZONE_NAMES)
+CODE_COLORS = STATE_COLORS + (OUTSIDE_WHITE,) + tuple(ZONE_COLORS.values()) + OWNER_COLORS
+#: Which state wins a cell: the selection, then areas, then guard pages, then nothing.
+_PRIORITY = np.array([0, 2, 1, 2, 3], dtype=np.uint8)
+_BY_PRIORITY = {0: UNUSED, 1: GUARD, 3: SELECTED}
+
+SLIDER_MAX = 8 << 20
+V_BAND, P_BAND = (0.76, 0.98), (0.02, 0.24)       # figure fractions of the two strips
+
+
+class VmallocView(KernelView):
+    """vmalloc areas, guard pages and the scattered frames behind them."""
+    title = "vmalloc"
+
+    size = traitlets.Int(64 << 10, min=0)
+    context = traitlets.Unicode("process")
+    selected_area = traitlets.Int(None, allow_none=True)
+    view_start = traitlets.Int(0)
+    view_end = traitlets.Int(0)
+    pages_per_cell = traitlets.Int(1, read_only=True)
+    nr_lines = traitlets.Int(0, read_only=True)
+    max_cells = traitlets.Int(1024, min=16)
+    max_lines = traitlets.Int(512, min=1)
+
+    _in_action = False
+
+    # --- construction --------------------------------------------------------------------
+
+    def _build(self) -> list[widgets.Widget]:
+        self.size_slider = widgets.IntSlider(value=self.size, min=0, max=SLIDER_MAX, step=PAGE_SIZE,
+                                             description="size (bytes)", continuous_update=False,
+                                             layout=widgets.Layout(width="420px"))
+        self.size_text = widgets.BoundedIntText(value=self.size, min=0, max=1 << 40,
+                                                layout=widgets.Layout(width="120px"))
+        self.context_picker = context_dropdown()
+        self.vmalloc_button = widgets.Button(description="vmalloc", button_style="primary",
+                                             tooltip="vmalloc(size): frames prefer HighMem")
+        self.vmalloc_32_button = widgets.Button(description="vmalloc_32",
+                                                tooltip="vmalloc_32(size): frames below 4 GiB (lowmem on i386)")
+        self.vzalloc_button = widgets.Button(description="vzalloc", tooltip="vzalloc(size): zero-filled")
+        self.vfree_button = widgets.Button(description="vfree", tooltip="vfree() the selected area")
+        self.reset_button = widgets.Button(description="Reset", button_style="warning",
+                                           tooltip="a fresh kernel of the same machine")
+        self.areas = widgets.Dropdown(description="area", options=[], value=None,
+                                      layout=widgets.Layout(width="420px"))
+        self.zoom_slider = widgets.IntRangeSlider(value=(0, 1), min=0, max=1, description="pages",
+                                                  continuous_update=False,
+                                                  layout=widgets.Layout(width="520px"))
+        self.whole_button = widgets.Button(description="Whole area", layout=widgets.Layout(width="auto"))
+        self.area_zoom_button = widgets.Button(description="Zoom to area", layout=widgets.Layout(width="auto"))
+        self.status = widgets.HTML()
+        self.info = widgets.HTML()
+        self.vmallocinfo = widgets.HTML()
+
+        for (w, name), trait in (((self.size_slider, "value"), "size"), ((self.size_text, "value"), "size"),
+                                 ((self.context_picker, "value"), "context")):
+            traitlets.link((self, trait), (w, name))
+        # One way: code may pick any address (a bad vfree is a lesson too).
+        traitlets.dlink((self.areas, "value"), (self, "selected_area"))
+        self.vmalloc_button.on_click(lambda _: self.vmalloc())
+        self.vmalloc_32_button.on_click(lambda _: self.vmalloc_32())
+        self.vzalloc_button.on_click(lambda _: self.vzalloc())
+        self.vfree_button.on_click(lambda _: self.vfree())
+        self.reset_button.on_click(lambda _: self.reset())
+        self.whole_button.on_click(lambda _: self.show_all())
+        self.area_zoom_button.on_click(lambda _: self.zoom_to_area())
+        self.zoom_slider.observe(self._slider_zoomed, "value")
+
+        self.x_scale, self.y_scale = LinearScale(min=0.0, max=1.0), LinearScale(min=0.0, max=1.0)
+        scales = {"x": self.x_scale, "y": self.y_scale}
+        colors = code_scale(CODE_COLORS)
+        self.virtual = strip_heatmap(scales, colors, True, V_BAND)
+        self.physical = strip_heatmap(scales, colors, True, P_BAND)
+        self.virtual.on_element_click(self._strip_clicked)
+        self.lines = Lines(x=np.zeros((1, 2)), y=np.zeros((1, 2)), scales=scales, colors=["white"],
+                           stroke_width=1, opacities=[0.8])
+        self.labels = Label(x=[0.0, 1.0, 0.0, 1.0], y=[0.99, 0.99, 0.25, 0.25], scales=scales,
+                            text=["", "", "", ""], align="start", default_size=11, colors=["black"])
+        self.figure = Figure(marks=[self.lines, self.virtual, self.physical, self.labels],
+                             title="vmalloc area (virtual, top) → physical frames (bottom)",
+                             padding_x=0, padding_y=0, animation_duration=0,
+                             fig_margin={"top": 35, "bottom": 10, "left": 10, "right": 10},
+                             layout=widgets.Layout(width="700px", height="340px"))
+        self.legend.value = (
+            legend_html(zip(STATE_NAMES, STATE_COLORS), "virtual: area state (top row)")
+            + legend_html(((f"{z} frame", c) for z, c in ZONE_COLORS.items()),
+                          "virtual: zone of the frame (2nd row) and line colour")
+            + legend_html(zip(OWNER_NAMES, OWNER_COLORS), "physical: owner (bottom row; zone above it)"))
+        return [
+            widgets.HBox([self.size_slider, self.size_text, self.context_picker]),
+            widgets.HBox([self.vmalloc_button, self.vmalloc_32_button, self.vzalloc_button,
+                          self.vfree_button, self.reset_button]),
+            self.areas, self.status, self.info, self.figure,
+            widgets.HBox([self.zoom_slider, self.whole_button, self.area_zoom_button]),
+            self.vmallocinfo, self.caption, self.legend, self.messages,
+        ]
+
+    # --- validation ------------------------------------------------------------------
+
+    @traitlets.validate("context")
+    def _valid_context(self, proposal):
+        if proposal["value"] not in CONTEXTS:
+            raise traitlets.TraitError(f"unknown context {proposal['value']!r}; "
+                                       f"choose one of {', '.join(CONTEXTS)}")
+        return proposal["value"]
+
+    # --- binding ---------------------------------------------------------------------------
+
+    def _bind(self, kernel: Kernel) -> None:
+        self.selected_area = None
+        k = kernel
+        self._npages = (k.VMALLOC_END - k.VMALLOC_START) >> PAGE_SHIFT
+        # The zone of every frame, as a code (zones are contiguous pfn ranges).
+        zone_code = np.empty(k.max_pfn, dtype=np.uint8)
+        for z in k.zones:
+            zone_code[z.start_pfn:z.end_pfn] = ZONE_BASE + ZONE_NAMES.index(z.name)
+        self._zone_code = zone_code
+        self._phys_fpc = per_cell_for(k.max_pfn, self.max_cells)
+        self._phys_bounds = cell_bounds(k.max_pfn, self._phys_fpc)
+        self._phys_zone_row = zone_code[::self._phys_fpc].copy()
+        with self.zoom_slider.hold_trait_notifications():
+            self.zoom_slider.max = max(self._npages, 1)
+            self.zoom_slider.value = (0, self._npages)
+        with self.hold_trait_notifications():
+            self.view_start, self.view_end = k.VMALLOC_START, k.VMALLOC_END
+        self.labels.text = [f"VMALLOC_START {k.VMALLOC_START:#x}", "", "pfn 0", ""]
+
+    # --- zoom ------------------------------------------------------------------------------
+
+    @traitlets.validate("view_start", "view_end")
+    def _valid_view(self, proposal):
+        k = self.kernel
+        v = int(proposal["value"]) & ~(PAGE_SIZE - 1)
+        return min(max(v, k.VMALLOC_START), k.VMALLOC_END)
+
+    @traitlets.observe("view_start", "view_end", "selected_area", "max_cells", "max_lines")
+    def _view_changed(self, change) -> None:
+        # Inside an action the operation's event batch redraws once, at its end.
+        if self.children and self.view_end > self.view_start and not self._in_action:
+            lo, hi = ((self.view_start - self.kernel.VMALLOC_START) >> PAGE_SHIFT,
+                      (self.view_end - self.kernel.VMALLOC_START) >> PAGE_SHIFT)
+            if tuple(self.zoom_slider.value) != (lo, hi):
+                self.zoom_slider.value = (lo, hi)
+            if change["name"] == "selected_area" and change["new"] in dict(self._area_options()).values():
+                self.areas.value = change["new"]
+            self.redraw()
+
+    def _slider_zoomed(self, change) -> None:
+        lo, hi = change["new"]
+        base = self.kernel.VMALLOC_START
+        if hi > lo:
+            self.zoom(base + (lo << PAGE_SHIFT), base + (hi << PAGE_SHIFT))
+
+    def zoom(self, start: int, end: int) -> None:
+        """Draw the virtual range ``[start, end)`` (clipped to the vmalloc area)."""
+        with self.hold_trait_notifications():
+            self.view_start, self.view_end = start, end
+        if self.view_end <= self.view_start:
+            self._refuse("zoom", f"empty range {start:#x}..{end:#x} inside the vmalloc area")
+            self.show_all()
+
+    def show_all(self) -> None:
+        """Draw the whole vmalloc area."""
+        self.zoom(self.kernel.VMALLOC_START, self.kernel.VMALLOC_END)
+
+    def zoom_to_area(self) -> None:
+        """Draw the selected area (guard page included) with a page of context each side."""
+        area = self._target_area()
+        if area is None:
+            self._refuse("zoom to area", "no area is selected")
+            return
+        self.zoom(area.addr - 2 * PAGE_SIZE, area.end + 2 * PAGE_SIZE)
+
+    def select(self, addr: int | None) -> None:
+        """Select the area starting at *addr* (what ``vfree()`` frees); None clears it."""
+        self.selected_area = addr
+
+    def _strip_clicked(self, mark, content) -> None:
+        data = content.get("data", {})
+        try:
+            cell = int(data.get("columnNum", data.get("column")))
+        except (TypeError, ValueError):
+            return
+        base = self.view_start + cell * self.pages_per_cell * PAGE_SIZE
+        for area in self.kernel.vm_areas():
+            if area.addr < base + self.pages_per_cell * PAGE_SIZE and area.end > base:
+                self.selected_area = area.addr
+                self.message = f"selected the area at {area.addr:#x} ({area.nr_pages} pages, {area.caller})"
+                return
+
+    # --- drawing -------------------------------------------------------------------------
+
+    def _area_options(self) -> list[tuple[str, int]]:
+        return [(f"{a.addr:#x}: {a.nr_pages} pages + {'guard' if a.guard else 'no guard'} "
+                 f"({'vmalloc' if a.flags & VM_ALLOC else 'vmap'}, {a.caller})", a.addr)
+                for a in self.kernel.vm_areas()]
+
+    def _redraw(self, batch: list | None) -> None:
+        k = self.kernel
+        if self.view_end <= self.view_start:
+            return
+        options = self._area_options()
+        if list(self.areas.options) != options:
+            keep = self.areas.value if self.areas.value in dict(options).values() else None
+            with self.areas.hold_trait_notifications():
+                self.areas.options = options
+                self.areas.value = keep
+        base = k.VMALLOC_START
+        p0, p1 = (self.view_start - base) >> PAGE_SHIFT, (self.view_end - base) >> PAGE_SHIFT
+        n = p1 - p0
+        state = np.zeros(n, dtype=np.uint8)
+        frames = np.full(n, -1, dtype=np.int64)
+        for area in k.vm_areas():
+            a0 = (area.addr - base) >> PAGE_SHIFT
+            lo, hi = max(a0, p0), min(a0 + area.nr_pages, p1)
+            if lo < hi:
+                state[lo - p0:hi - p0] = (SELECTED if area.addr == self.selected_area else
+                                          AREA if area.flags & VM_ALLOC else VMAP)
+                frames[lo - p0:hi - p0] = area.pages[lo - a0:hi - a0]
+            g = a0 + area.nr_pages
+            if area.guard and p0 <= g < p1:
+                state[g - p0] = GUARD
+        ppc = per_cell_for(n, self.max_cells)
+        self.set_trait("pages_per_cell", ppc)
+        mapped = frames >= 0
+        backing = np.full(n, NOT_MAPPED, dtype=np.uint8)
+        backing[mapped] = self._zone_code[frames[mapped]]
+        if ppc == 1:
+            top = state
+        else:
+            prio = np.zeros(-(-n // ppc) * ppc, dtype=np.uint8)
+            prio[:n] = _PRIORITY[state]
+            best = prio.reshape(-1, ppc).max(axis=1)
+            top = np.where(best == 2, AREA, best).astype(np.uint8)
+            for p, code in _BY_PRIORITY.items():
+                top[best == p] = code
+            # a cell whose area pages are all vmap pages shows vmap
+            is_vmap = aggregate_codes(np.where(state == VMAP, 1, np.where(state == AREA, 2, 0)), ppc, 3)
+            top[(best == 2) & (is_vmap == 1)] = VMAP
+        row2 = aggregate_codes(backing, ppc, len(CODE_COLORS), background=NOT_MAPPED)
+        bounds = cell_bounds(n, ppc)
+        owner_row = aggregate_owners(k.owner, self._phys_fpc) + OWNER_BASE
+        with self.figure.hold_sync():
+            set_strip(self.virtual, True, bounds, row2, top)
+            set_strip(self.physical, True, self._phys_bounds, owner_row, self._phys_zone_row)
+            self._draw_lines(np.flatnonzero(mapped), frames[mapped], n, ppc)
+            self.labels.text = [f"{self.view_start:#x}", f"{self.view_end:#x}", "pfn 0", f"pfn {k.max_pfn:#x}"]
+        self.info.value = (f"<small>virtual {self.view_start:#x}–{self.view_end:#x} ({n} pages, one cell = "
+                           f"{ppc} page{'s' if ppc > 1 else ''}); physical: {k.max_pfn} frames, one cell = "
+                           f"{self._phys_fpc} frames; {self._lines_text}</small>")
+        self.vmallocinfo.value = ("<b>/proc/vmallocinfo</b><pre style='font-size:11px;margin:0'>"
+                                  + (k.vmallocinfo() or "(no areas)") + "</pre>")
+
+    def _draw_lines(self, pages: np.ndarray, pfns: np.ndarray, n: int, ppc: int) -> None:
+        k = self.kernel
+        m = len(pages)
+        if m <= self.max_lines:
+            xv, xp = (pages + 0.5) / n, (pfns + 0.5) / k.max_pfn
+            zone_of = pfns
+            self._lines_text = f"{m} lines, one per mapped page"
+        else:
+            pairs = np.unique((pages // ppc) * (k.max_pfn // self._phys_fpc + 1) + pfns // self._phys_fpc)
+            vc, pc = np.divmod(pairs, k.max_pfn // self._phys_fpc + 1)
+            if len(pairs) > self.max_lines:
+                keep = np.linspace(0, len(pairs) - 1, self.max_lines).astype(np.int64)
+                vc, pc = vc[keep], pc[keep]
+            xv = np.minimum((vc + 0.5) * ppc, n) / n
+            xp = np.minimum((pc + 0.5) * self._phys_fpc, k.max_pfn) / k.max_pfn
+            zone_of = pc * self._phys_fpc
+            self._lines_text = (f"{len(vc)} lines stand for {m} mapped pages "
+                                "(one per virtual cell → physical cell pair)")
+        x, y = segments(xv, np.full(len(xv), V_BAND[0]), xp, np.full(len(xp), P_BAND[1]))
+        codes = self._zone_code[zone_of] - ZONE_BASE
+        colors = [zone_color(ZONE_NAMES[c]) for c in codes.tolist()]
+        set_lines(self.lines, x, y, colors)
+        self.set_trait("nr_lines", len(xv))
+
+    # --- actions -------------------------------------------------------------------------
+
+    def _allocate(self, fn: str) -> int | None:
+        k, size, ctx = self.kernel, self.size, self.context
+        what = f"{fn}({size}) in {ctx} context"
+
+        def run():
+            with k.context(ctx):
+                addr = getattr(k, fn)(size)
+            if addr is not None:
+                self.selected_area = addr
+            return addr
+        self.message = ""
+        addr = self._quiet_act(what, run)
+        if addr is None:
+            if not self.message:
+                self._say(f"{what} returned NULL (see the kernel's message)")
+            return None
+        area = k.find_vm_area(addr)
+        zones = Counter(k.pfn_zone(int(p)).name for p in area.pages.tolist())
+        self.message = (f"{what} = {addr:#x}: {area.nr_pages} pages + {'a guard page' if area.guard else 'no guard'}"
+                        f"; frames from " + ", ".join(f"{c} {z}" for z, c in zones.items()))
+        return addr
+
+    def _quiet_act(self, what: str, fn):
+        """``_act`` with trait observers' redraws left to the operation's event batch."""
+        self._in_action = True
+        try:
+            return self._act(what, fn)
+        finally:
+            self._in_action = False
+
+    def vmalloc(self) -> int | None:
+        """``vmalloc(size)`` in the chosen context; the address or None."""
+        return self._allocate("vmalloc")
+
+    def vmalloc_32(self) -> int | None:
+        """``vmalloc_32(size)``: frames below 4 GiB (lowmem on i386)."""
+        return self._allocate("vmalloc_32")
+
+    def vzalloc(self) -> int | None:
+        """``vzalloc(size)``: zero-filled."""
+        return self._allocate("vzalloc")
+
+    def _target_area(self):
+        k = self.kernel
+        if self.selected_area is not None:
+            return k._vm_areas.get(self.selected_area)
+        alloc = [a for a in k.vm_areas() if a.flags & VM_ALLOC and a.addr not in k.vfree_deferred]
+        return max(alloc, key=lambda a: a.addr) if alloc else None
+
+    def vfree(self) -> bool:
+        """``vfree()`` the selected area (or the highest vmalloc area); True if freed or queued."""
+        k = self.kernel
+        addr = self.selected_area
+        if addr is None:
+            area = self._target_area()
+            if area is None:
+                self._refuse("vfree", "nothing is selected and there is no vmalloc area")
+                return False
+            addr = area.addr
+        ctx = self.context
+        what = f"vfree({addr:#x}) in {ctx} context"
+        pending = len(k.vfree_deferred)
+
+        def run():
+            with k.context(ctx):
+                report = k.vfree(addr)
+            if report is None and addr == self.selected_area:
+                self.selected_area = None
+            return report
+        self.message = ""
+        report = self._quiet_act(what, run)
+        if report is not None:
+            self._refuse(what, report.title)
+            return False
+        if self.message:                  # refused before the kernel (bad input)
+            return False
+        if len(k.vfree_deferred) > pending:
+            self.message = (f"{what}: queued (vfree_atomic); the next vmalloc/vfree in process "
+                            f"context frees it ({len(k.vfree_deferred)} pending)")
+        else:
+            self.message = f"{what}: unmapped and freed"
+        return True
+
+    @traitlets.observe("message")
+    def _show_status(self, change=None) -> None:
+        if self.children:
+            self.status.value = f"<code>{self.message}</code>" if self.message else ""
+
+    # --- text summary --------------------------------------------------------------------
+
+    def summary_lines(self) -> list[str]:
+        k = self.kernel
+        areas = k.vm_areas()
+        pages = [p for a in areas for p in a.pages.tolist()]
+        zones = Counter(k.pfn_zone(p).name for p in pages)
+        lines = [repr(k),
+                 f"vmalloc area {k.VMALLOC_START:#x}-{k.VMALLOC_END:#x} "
+                 f"({(k.VMALLOC_END - k.VMALLOC_START) >> 20} MiB, {self._npages} pages)",
+                 f"{len(areas)} area(s), {len(pages)} mapped page(s); frames by zone: "
+                 + (", ".join(f"{c} {z}" for z, c in zones.items()) or "none"),
+                 f"drawn: {self.view_start:#x}-{self.view_end:#x}, {self.pages_per_cell} page(s) per cell, "
+                 f"{self.nr_lines} line(s)"]
+        for a in areas[:8]:
+            lines.append(f"area {a.addr:#x}-{a.end:#x}: {a.nr_pages} pages"
+                         + (" + guard page" if a.guard else "") + f", {a.caller}")
+        if len(areas) > 8:
+            lines.append(f"... and {len(areas) - 8} more areas")
+        if k.vfree_deferred:
+            lines.append(f"{len(k.vfree_deferred)} vfree(s) deferred from interrupt context")
+        if self.selected_area is not None:
+            lines.append(f"selected area: {self.selected_area:#x}")
+        if self.message:
+            lines.append(f"last action: {self.message}")
+        return lines

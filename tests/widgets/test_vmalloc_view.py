@@ -1,0 +1,178 @@
+"""VmallocView driven from Python: controls, model and the bqplot marks agree."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from bqplot import Figure, GridHeatMap, Lines
+
+import kmemwidgets as kw
+from kmemwidgets.model.owners import PG_VMALLOC
+from kmemwidgets.model.units import PAGE_SIZE
+from kmemwidgets.widgets import iter_widgets
+from kmemwidgets.widgets.vmalloc import (AREA, GUARD, P_BAND, SELECTED, UNUSED, V_BAND, ZONE_BASE, ZONE_NAMES,
+                                         VmallocView)
+from kmemwidgets.widgets.palette import zone_color
+
+
+@pytest.fixture
+def view():
+    return VmallocView(kernel=kw.Kernel(arch="i386", ram="1G"))
+
+
+def line_frames(view):
+    """The pfn each drawn line ends at (lines end at frame centres when one per page)."""
+    x = view.lines.x[:, 1]
+    return np.rint(x * view.kernel.max_pfn - 0.5).astype(np.int64)
+
+
+def line_pages(view):
+    n = (view.view_end - view.view_start) // PAGE_SIZE
+    return np.rint(view.lines.x[:, 0] * n - 0.5).astype(np.int64)
+
+
+def test_figure_and_strips_are_children_of_the_tree(view):
+    found = list(iter_widgets(view))
+    assert any(isinstance(w, Figure) for w in found)
+    assert sum(isinstance(w, GridHeatMap) for w in found) == 2
+    assert any(isinstance(w, Lines) for w in found)
+
+
+def test_whole_area_is_downsampled_to_at_most_max_cells(view):
+    k = view.kernel
+    npages = (k.VMALLOC_END - k.VMALLOC_START) // PAGE_SIZE
+    assert npages == 30720                               # 120 MiB on a 1 GiB i386 machine
+    assert view.pages_per_cell == 32
+    assert view.virtual.color.shape == (2, npages // 32)
+    assert len(view.virtual.column) == npages // 32 + 1
+    assert view.physical.color.shape[1] <= view.max_cells
+
+
+def test_vmalloc_64k_adds_16_pages_and_a_guard_and_16_lines_to_the_backing_frames(view):
+    k = view.kernel
+    view.size_text.value = 65536                         # drive the control
+    assert view.size == 65536
+    view.vmalloc_button.click()
+    addr = view.selected_area
+    area = k.find_vm_area(addr)
+    assert area.nr_pages == 16 and area.size == 17 * PAGE_SIZE
+    assert view.nr_lines == 16 and view.lines.x.shape == (16, 2)
+    np.testing.assert_array_equal(np.sort(line_frames(view)), np.sort(area.pages))
+    # each line goes from its page to the frame the model says backs that page
+    pages = line_pages(view) - (addr - view.view_start) // PAGE_SIZE
+    for page, pfn in zip(pages.tolist(), line_frames(view).tolist()):
+        assert k.translate(None, addr + page * PAGE_SIZE).pfn == pfn
+    assert np.allclose(view.lines.y[:, 0], V_BAND[0]) and np.allclose(view.lines.y[:, 1], P_BAND[1])
+    assert view.lines.colors == [zone_color(k.pfn_zone(int(p)).name) for p in line_frames(view)]
+    # zoomed to one cell per page: 16 selected pages, then the guard page
+    view.zoom_to_area()
+    assert view.pages_per_cell == 1
+    top = view.virtual.color[1]
+    first = (addr - view.view_start) // PAGE_SIZE
+    assert (top[first:first + 16] == SELECTED).all() and top[first + 16] == GUARD
+    assert top[first - 1] == UNUSED
+    zones = view.virtual.color[0][first:first + 16] - ZONE_BASE
+    assert [ZONE_NAMES[z] for z in zones] == [k.pfn_zone(int(p)).name for p in area.pages]
+    assert "pages=16 vmalloc" in view.vmallocinfo.value
+    k.check()
+
+
+def test_vmalloc_frames_prefer_highmem_vmalloc_32_takes_lowmem(view):
+    k = view.kernel
+    view.size = 8 * PAGE_SIZE
+    a = view.vmalloc()
+    b = view.vmalloc_32()
+    assert {k.pfn_zone(int(p)).name for p in k.find_vm_area(a).pages} == {"HighMem"}
+    assert {k.pfn_zone(int(p)).name for p in k.find_vm_area(b).pages} <= {"Normal", "DMA"}
+    assert view.nr_lines == 16
+    assert set(view.lines.colors) == {zone_color("HighMem"), zone_color("Normal")}
+    assert "8 Normal" in view.message or "Normal" in view.message
+
+
+def test_vfree_button_frees_the_selected_area_and_removes_its_lines(view):
+    k = view.kernel
+    a = view.vmalloc()
+    b = view.vzalloc()
+    view.areas.value = a                                 # pick in the dropdown
+    assert view.selected_area == a
+    view.vfree_button.click()
+    assert k.find_vm_area(a) is None and k.find_vm_area(b) is not None
+    assert view.nr_lines == 16
+    assert set(line_frames(view).tolist()) == set(k.find_vm_area(b).pages.tolist())
+    view.vfree()                                         # nothing selected: the newest area
+    assert k.vm_areas() == []
+    assert not (k.owner == PG_VMALLOC).any()           # every frame went back (pte tables stay)
+    assert view.virtual.color[1].max() == UNUSED
+    assert not view.vfree() and "no vmalloc area" in view.message
+    k.check()
+
+
+def test_atomic_context_logs_might_sleep_and_hardirq_is_refused_without_traceback(view):
+    k = view.kernel
+    view.context_picker.value = "spinlock"
+    assert view.context == "spinlock"
+    assert view.vmalloc() is not None
+    assert any("sleeping function called from invalid context" in e.text for e in view.messages.entries)
+    view.context = "hardirq"
+    assert view.vmalloc() is None
+    assert "returned NULL" in view.message
+    assert any("BUG_ON(in_interrupt())" in e.text for e in view.messages.entries)
+    # vfree from an interrupt is deferred; the next process-context call frees it
+    assert view.vfree() and "queued" in view.message
+    assert k.vfree_deferred and view.selected_area is None
+    view.context = "process"
+    view.vmalloc()
+    assert len(k.vm_areas()) == 1
+    k.check()
+
+
+def test_bad_input_goes_to_the_log_not_up(view):
+    view.select(view.kernel.VMALLOC_START + 5 * PAGE_SIZE)
+    assert view.vfree() is False
+    assert "nonexistent vm area" in view.message
+    view.size = 0
+    assert view.vmalloc() is None
+    assert any("WARN_ON_ONCE(!size)" in e.text for e in view.messages.entries)
+    view.size = 1 << 40                                   # more than all RAM
+    assert view.vmalloc() is None
+    assert any("exceeds total pages" in e.text for e in view.messages.entries)
+    view.zoom(view.kernel.VMALLOC_END, view.kernel.VMALLOC_END + PAGE_SIZE)
+    assert "empty range" in view.message and view.view_start == view.kernel.VMALLOC_START
+    with pytest.raises(Exception):
+        view.context = "nmi"
+
+
+def test_many_mapped_pages_are_drawn_as_cell_pairs_capped(view):
+    k = view.kernel
+    view.max_lines = 64
+    view.size = 4 << 20                                   # 1024 pages
+    view.vmalloc()
+    assert view.nr_lines <= 64
+    assert "stand for 1024 mapped pages" in view.info.value
+    assert view.lines.x.shape == (view.nr_lines, 2)
+
+
+def test_clicking_the_strip_selects_the_area_under_it(view):
+    a = view.vmalloc()
+    view.select(None)
+    view.virtual._handle_custom_msgs(view.virtual, {"event": "element_click",
+                                                    "data": {"rowNum": 1, "columnNum": 0}})
+    assert view.selected_area == a
+
+
+def test_views_on_one_kernel_stay_in_sync():
+    k = kw.Kernel(arch="i386", ram="64M")
+    v1, v2 = VmallocView(kernel=k), VmallocView(kernel=k)
+    v1.vmalloc()
+    assert v2.nr_lines == 16
+    k.vfree(v1.selected_area)
+    assert v1.nr_lines == 0 and v2.nr_lines == 0
+    assert "16 mapped" not in v2.caption.value
+
+
+def test_summary_and_reset(view):
+    view.vmalloc()
+    text = view._repr_markdown_()
+    assert "1 area(s), 16 mapped page(s)" in text and "HighMem" in text
+    view.reset_button.click()
+    assert view.kernel.vm_areas() == [] and view.selected_area is None
+    assert view.nr_lines == 0
