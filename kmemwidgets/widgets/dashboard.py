@@ -85,7 +85,8 @@ class Dashboard(widgets.VBox):
         self._links = []                 # close() runs again from __del__
         for v in getattr(self, "views", ()):
             v.close()
-        if "messages" in self.__dict__:
-            self.messages.close()
-            self.tabs.close()
+        # A view that failed in __init__ leaves only some of these behind.
+        for part in ("messages", "tabs"):
+            if part in self.__dict__:
+                self.__dict__[part].close()
         super().close()
