@@ -18,14 +18,14 @@ SizeClassFn = Callable[[int], int]
 
 
 def model_size_class() -> tuple[SizeClassFn, str]:
-    """The model's ``kmalloc_size_roundup`` if it exists, else the ``slab.h`` transcription
-    in this package; returns the function and where it came from."""
+    """The model's ``kmemwidgets.model.kmalloc.kmalloc_size_roundup`` and its name,
+    imported on first use so the trace package loads without the model's slab code."""
     try:
-        from kmemwidgets.model.kmalloc import kmalloc_size_roundup  # type: ignore
-        return kmalloc_size_roundup, "kmemwidgets.model.kmalloc.kmalloc_size_roundup"
-    except ImportError:
-        from .slab_h import kmalloc_size_roundup as fallback
-        return fallback, "kmemwidgets.trace.slab_h.kmalloc_size_roundup (model has none)"
+        from kmemwidgets.model.kmalloc import kmalloc_size_roundup
+    except ImportError as exc:
+        raise ImportError("the model has no kmalloc size classes "
+                          "(kmemwidgets.model.kmalloc.kmalloc_size_roundup); pass size_class=") from exc
+    return kmalloc_size_roundup, "kmemwidgets.model.kmalloc.kmalloc_size_roundup"
 
 
 @dataclass

@@ -35,7 +35,8 @@ class ReplayResult:
     kernel: Any = None
     events: int = 0
     replayed: Counter = field(default_factory=Counter)       # event kind -> applied
-    skipped: Counter = field(default_factory=Counter)        # reason -> count
+    skipped: Counter = field(default_factory=Counter)        # reason -> events not applied
+    anomalies: Counter = field(default_factory=Counter)      # applied, but worth a note
     caches: dict[str, Any] = field(default_factory=dict)     # cache name -> model cache
     max_pfn_seen: int = -1
     report: ParseReport = field(default_factory=ParseReport)
@@ -52,7 +53,11 @@ class ReplayResult:
         if self.skipped:
             lines.append("skipped:")
             for why, n in self.skipped.most_common():
-                lines.append(f"  {why:<60} {n:>10}")
+                lines.append(f"  {why:<66} {n:>10}")
+        if self.anomalies:
+            lines.append("noted:")
+            for why, n in self.anomalies.most_common():
+                lines.append(f"  {why:<66} {n:>10}")
         lines.extend(self.notes)
         return "\n".join(lines)
 
@@ -126,6 +131,7 @@ def replay(source: TextSource, *, kernel: Any = None, ram: int | str | None = No
                          "kmem_cache_*); slab events were counted, not replayed")
     gfp = _gfp_parser()
     live_blocks: dict[int, int] = {}       # pfn -> order, blocks this replay allocated
+    not_taken: set[int] = set()            # pfns whose alloc the model could not follow
     objs: dict[str, tuple[int, Any]] = {}  # trace ptr -> (model address/object, cache or None)
     skipped = res.skipped
     done = res.replayed
@@ -143,6 +149,7 @@ def replay(source: TextSource, *, kernel: Any = None, ram: int | str | None = No
                 skipped["mm_page_alloc: pfn/order outside the modelled memory"] += 1
             elif alloc_at(pfn, order, gfp(g)) is None:
                 skipped["mm_page_alloc: block not free in the model"] += 1
+                not_taken.add(pfn)
             else:
                 live_blocks[pfn] = order
                 done["mm_page_alloc"] += 1
@@ -152,7 +159,10 @@ def replay(source: TextSource, *, kernel: Any = None, ram: int | str | None = No
             if pfn is None:
                 skipped["mm_page_free: no pfn (kernel before 3.x)"] += 1
             elif o is None:
-                if pfn >= max_pfn:
+                if pfn in not_taken:
+                    not_taken.discard(pfn)
+                    skipped["mm_page_free: its alloc could not be replayed"] += 1
+                elif pfn >= max_pfn:
                     skipped["mm_page_free: pfn outside the modelled memory"] += 1
                 else:
                     skipped["mm_page_free: allocated before the trace started"] += 1
@@ -182,7 +192,8 @@ def _replay_alloc(k: Any, res: ReplayResult, objs: dict, ptr: str, req: int,
                   cname: str | None, g: int) -> None:
     if ptr in objs:
         # the real kernel reused an address we still hold: its free was not traced
-        res.skipped["slab alloc: pointer still live (free event lost), old object dropped"] += 1
+        res.anomalies["slab alloc of a pointer still live (its free was not traced): "
+                      "old model object freed first"] += 1
         _replay_free(k, res, objs, ptr, count=False)
     try:
         if cname is None:
