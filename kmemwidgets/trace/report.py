@@ -82,9 +82,9 @@ def site_table(rows: list[SiteStat], title: str = "Callsite", n_lines: int = -1,
         out.append(f" {r.key:<34} | {r.bytes_alloc:>9}/{r.bytes_alloc // r.hits:<5} | "
                    f"{r.bytes_req:>9}/{r.bytes_req // r.hits:<5} | {r.hits:>8} | "
                    f"{r.pingpong:>9} | {r.fragmentation:6.3f}%")
-    if n_lines < 0 or len(rows) <= n_lines:
-        pass
-    else:
+    # perf's "while (next && n_lines--)" leaves n_lines == -1 when the limit cut the
+    # table short, or when an unlimited table was empty; then it prints a "..." row.
+    if (n_lines >= 0 and len(rows) > n_lines) or (n_lines < 0 and not rows):
         out.append(" ...                                | ...             | ...             "
                    "| ...      | ...       | ...   ")
     out.append(_DOTS)

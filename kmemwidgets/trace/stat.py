@@ -34,6 +34,7 @@ from .source import TextSource
 MAX_MIGRATE_TYPES = 6   # builtin-kmem.c
 MAX_PAGE_ORDER = 11     # builtin-kmem.c (orders 0..10)
 NUMA_NO_NODE = -1
+_NO_NODE = str(NUMA_NO_NODE)  # records keep node as text
 
 ProgressFn = Callable[[int, int], None]
 
@@ -270,7 +271,7 @@ def stat_records(records: Iterable, *, report: ParseReport | None = None,
                 total_req += req
                 total_alloc += alloc
                 nr_allocs += 1
-                if node is not None and node != "-1" and int(node) != cpu_node.get(int(cpu), 0):
+                if node is not None and node != _NO_NODE and int(node) != cpu_node.get(int(cpu), 0):
                     nr_cross += 1
                 if cache is None:
                     key = (alloc, gfp, acc)

@@ -187,3 +187,11 @@ def test_ftrace_spelling_of_a_perf_recording_gives_perfs_figures(name):
     st = stat(ftrace)
     assert st.report.formats == {"ftrace"} and st.report.unparsable == 0
     assert rep.summary(st) == (TRACES / f"{name}.perf-kmem-stat.txt").read_text()
+
+
+def test_table_limit_rows_like_perf(perf_text):
+    rows = rep.caller_rows(stat(perf_text))
+    limited = rep.site_table(rows, n_lines=5)
+    assert len(_rows(limited)) == 6 and _rows(limited)[-1].startswith(" ...")
+    assert not _rows(rep.site_table(rows[:5], n_lines=5))[-1].startswith(" ...")
+    assert _rows(rep.site_table([], n_lines=-1))[-1].startswith(" ...")
