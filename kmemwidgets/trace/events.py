@@ -91,6 +91,11 @@ class PageFree:
 KmemEvent = SlabAlloc | SlabFree | PageAlloc | PageFree
 
 
+def _cpu(text: str) -> int:
+    # -1 when the trace has no CPU column (perf script of a per-task recording)
+    return int(text) if text else -1
+
+
 def _ts(text: str) -> float:
     try:
         return float(text)
@@ -103,17 +108,17 @@ def to_event(rec: tuple) -> KmemEvent:
     kind = rec[0]
     if kind == ALLOC:
         _, cpu, ts, cs, ptr, req, alloc, node, cache, gfp, _legacy, acc = rec
-        return SlabAlloc(_ts(ts), int(cpu), cs, ptr, req, alloc, gfp,
+        return SlabAlloc(_ts(ts), _cpu(cpu), cs, ptr, req, alloc, gfp,
                          None if node is None else int(node), cache,
                          None if acc is None else acc == "true")
     if kind == FREE:
         _, cpu, ts, cs, ptr, cache = rec
-        return SlabFree(_ts(ts), int(cpu), cs, ptr, cache)
+        return SlabFree(_ts(ts), _cpu(cpu), cs, ptr, cache)
     if kind == PAGE_ALLOC:
         _, cpu, ts, key, pfn, order, mt, gfp, failed = rec
-        return PageAlloc(_ts(ts), int(cpu), pfn, order, mt, gfp, failed, key)
+        return PageAlloc(_ts(ts), _cpu(cpu), pfn, order, mt, gfp, failed, key)
     _, cpu, ts, key, pfn, order = rec
-    return PageFree(_ts(ts), int(cpu), pfn, order, key)
+    return PageFree(_ts(ts), _cpu(cpu), pfn, order, key)
 
 
 def read(source: TextSource, report: ParseReport | None = None) -> Iterator[KmemEvent]:

@@ -151,7 +151,8 @@ def _header(head: str) -> tuple[str, str, str, str] | None:
     b = rest.rfind("[", 0, sp2 + 1)
     e = rest.find("]", b)
     if b < 0 or e < 0:
-        return None
+        # perf script of a per-task recording (no -a) prints no CPU column: CPU unknown
+        return name, "", ts, fmt
     cpu = rest[b + 1:e].strip()
     if not cpu.isdigit():
         return None
@@ -162,7 +163,7 @@ def parse_payload(name: str, cpu: str, ts: str, body: str):
     """Parse the payload of kmem event *name*; returns a record tuple or a reason string.
 
     Record tuples (strings except where noted; pointers, CPU and node stay as text
-    because the hot path only compares them)::
+    because the hot path only compares them; CPU is "" when the text has no CPU column)::
 
         (ALLOC, cpu, ts, call_site, ptr, bytes_req:int, bytes_alloc:int,
          node:str|None, cache:str|None, gfp_flags, legacy_node:bool, accounted:str|None)

@@ -271,7 +271,8 @@ def stat_records(records: Iterable, *, report: ParseReport | None = None,
                 total_req += req
                 total_alloc += alloc
                 nr_allocs += 1
-                if node is not None and node != _NO_NODE and int(node) != cpu_node.get(int(cpu), 0):
+                if node is not None and node != _NO_NODE and int(node) != cpu_node.get(
+                        int(cpu) if cpu else 0, 0):
                     nr_cross += 1
                 if cache is None:
                     key = (alloc, gfp, acc)

@@ -227,3 +227,12 @@ def test_perf_script_callchains_are_skipped(perf_text):
     rep = ParseReport()
     assert len(list(iter_records(text, rep))) == 3
     assert rep.callchain_lines == 6 and rep.unparsable == 0
+
+
+def test_perf_script_without_cpu_column():
+    """perf record without -a: perf script prints no [cpu]; events still count."""
+    line = "              ls  4242  345.000054: kmem:kfree: call_site=do_exit+0x1 ptr=0xffff888105a62840\n"
+    rec = parse_line(line)
+    assert rec[0] == FREE and rec[1] == "" and rec[2] == "345.000054"
+    (ev,) = list(read(line))
+    assert ev.cpu == -1
