@@ -3,11 +3,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from . import report as rep
 from .classes import check_size_classes
 from .source import SourceError
 from .stat import alloc_rows, stat
+
+
+def _source(name: str):
+    """The input named on the command line: a path, or "-" for standard input."""
+    return sys.stdin if name == "-" else Path(name)
 
 
 def _fail(msg: str, code: int) -> int:
@@ -22,7 +28,7 @@ def _warn(warnings: list[str]) -> None:
 
 def cmd_stat(args: argparse.Namespace) -> int:
     """Print perf kmem stat's SUMMARY blocks (and optional tables) for a trace."""
-    st = stat(args.file, page_size=args.page_size)
+    st = stat(_source(args.file), page_size=args.page_size)
     if st.report.total_events == 0:
         _warn(st.report.warnings())
         return _fail(f"{args.file}: no kmem events found (expected ftrace or 'perf script' "
@@ -46,7 +52,7 @@ def cmd_stat(args: argparse.Namespace) -> int:
 
 def cmd_classes(args: argparse.Namespace) -> int:
     """Print ``matched N of M`` for the model's kmalloc size classes."""
-    res = check_size_classes(args.file)
+    res = check_size_classes(_source(args.file))
     _warn(res.report.warnings())
     if res.report.total_events == 0:
         return _fail(f"{args.file}: no kmem events found", 2)
@@ -59,7 +65,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from .progress import TerminalProgress
     from .replay import replay
     progress = None if args.quiet else TerminalProgress(sys.stderr)
-    res = replay(args.file, ram=args.ram, cpus=args.cpus, arch=args.arch, progress=progress)
+    res = replay(_source(args.file), ram=args.ram, cpus=args.cpus, arch=args.arch, progress=progress)
     _warn(res.report.warnings())
     if res.report.total_events == 0:
         return _fail(f"{args.file}: no kmem events found", 2)
@@ -73,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
                                 description="Summarise kmem trace events like 'perf kmem stat'.")
     sub = p.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("stat", help="perf kmem stat --slab --page figures")
-    s.add_argument("file")
+    s.add_argument("file", help="ftrace or perf script text, .gz accepted, - for stdin")
     s.add_argument("--slab", action="store_true", help="slab summary only")
     s.add_argument("--page", action="store_true", help="page summary only")
     s.add_argument("--caller", action="store_true", help="per-call-site table")

@@ -93,3 +93,19 @@ def test_a_raising_size_class_function_is_reported():
 def test_model_size_class_is_resolved_lazily():
     fn, where = model_size_class()
     assert callable(fn) and where.endswith("kmalloc_size_roundup")
+
+
+def test_stat_reads_standard_input():
+    import gzip
+    name = PERF_RECORDINGS[1]
+    data = gzip.open(TRACES / f"{name}.txt.gz", "rb").read()
+    r = subprocess.run([sys.executable, "-m", "kmemwidgets.trace", "stat", "-"], input=data,
+                       capture_output=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.decode() == (TRACES / f"{name}.perf-kmem-stat.txt").read_text()
+
+
+def test_replay_command(capsys):
+    assert main(["replay", "-q", "--ram", "8G", str(TRACES / "perf-script-sleep.txt.gz")]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("replayed ") and "mm_page_alloc" in out
