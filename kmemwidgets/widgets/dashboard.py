@@ -47,6 +47,11 @@ def available_views() -> list[type[KernelView]]:
     return found
 
 
+def _placeholder(view: KernelView) -> widgets.HTML:
+    """What an unselected tab holds until it is first shown: the view's facts as text."""
+    return widgets.HTML(f"<p><i>{view.title}: select this tab to draw it.</i></p>")
+
+
 class Dashboard(widgets.VBox):
     """All views as tabs on one kernel; ``views`` lists them, ``messages`` is the shared log."""
     kernel = traitlets.Instance(Kernel)
@@ -60,11 +65,23 @@ class Dashboard(widgets.VBox):
         classes = list(views) if views is not None else available_views()
         self.views: list[KernelView] = [cls(kernel=kernel, log=self.messages, show_log=False)
                                         for cls in classes]
-        self.tabs = widgets.Tab(children=self.views, titles=[v.title for v in self.views])
+        # Only the first tab is mounted; the others are mounted when first selected. A
+        # bqplot figure inside a hidden tab is laid out at zero size (negative plot
+        # widths, console errors), and fewer SVGs make the first render faster.
+        self.tabs = widgets.Tab(children=[self.views[0], *map(_placeholder, self.views[1:])]
+                                if self.views else [], titles=[v.title for v in self.views])
+        self.tabs.observe(self._mount_selected, "selected_index")
         super().__init__(children=[self.tabs, widgets.HTML("<b>Kernel messages</b> (newest on top)"),
                                    self.messages], **kwargs)
         self.kernel = kernel
         self._links = [traitlets.link((self, "kernel"), (v, "kernel")) for v in self.views]
+
+    def _mount_selected(self, change: dict) -> None:
+        index = change["new"]
+        if index is not None and self.tabs.children[index] is not self.views[index]:
+            children = list(self.tabs.children)
+            children[index] = self.views[index]
+            self.tabs.children = children
 
     def view(self, cls_or_name: type[KernelView] | str) -> KernelView:
         """The tab showing view class *cls_or_name* (a class or its name)."""

@@ -59,3 +59,13 @@ def test_summary_and_bad_kernel():
         Dashboard(kernel="64M")
     with pytest.raises(KeyError):
         d.view("NoSuchView")
+
+
+def test_tabs_are_mounted_when_first_selected():
+    d = Dashboard()
+    assert d.tabs.children[0] is d.views[0]
+    assert all(c is not v for c, v in zip(d.tabs.children[1:], d.views[1:]))
+    d.tabs.selected_index = len(d.views) - 1
+    assert d.tabs.children[-1] is d.views[-1]
+    d.tabs.selected_index = 0
+    assert d.tabs.children[-1] is d.views[-1]       # stays mounted
