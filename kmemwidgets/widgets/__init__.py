@@ -5,6 +5,7 @@
 pieces for building more views: :mod:`.base` (``KernelView``), :mod:`.controls`,
 :mod:`.log`, :mod:`.palette`, :mod:`.memmap`, :mod:`.charts`. See ``docs/widgets.md``.
 """
+from .address_space import AddressSpaceView
 from .base import KernelView, iter_widgets, lecture_kernel
 from .buddy import BuddyInfoView, BuddyView
 from .controls import GfpPicker, OrderPicker, context_dropdown
@@ -15,5 +16,5 @@ from .memmap import MemoryMap
 from .vmalloc import VmallocView
 
 __all__ = ["KernelView", "iter_widgets", "lecture_kernel", "BuddyView", "BuddyInfoView", "Dashboard",
-           "KmallocView", "VmallocView",
+           "KmallocView", "VmallocView", "AddressSpaceView",
            "GfpPicker", "OrderPicker", "context_dropdown", "MessageLog", "MemoryMap"]

@@ -1,0 +1,667 @@
+"""AddressSpaceView: two processes side by side, physical memory between them, their pgds,
+and the MMU's walk for an address typed in hex (``mm/memory.c``, ``arch/x86/mm/pgtable.c``).
+
+Controls (each ``link``ed to a trait)::
+
+    w = AddressSpaceView(kernel=k)
+    p = w.spawn(); w.mmap_touch(); w.data = "A"; w.write()
+    w.fork(); w.write(); w.vaddr = w.vaddr; w.translate(); w.step(); w.step()
+
+* traits ``pid`` (the process the buttons act on), ``left_pid``/``right_pid`` (the two
+  processes drawn), ``vaddr`` (int) and ``vaddr_text`` (the hex box; bad text is refused
+  in the log), ``length`` (bytes for mmap), ``data`` (text the Write button stores at
+  ``vaddr``), ``walk_step`` (how far the walk animation has got) and read-only
+  ``walk_length``.
+* methods ``spawn(name=None)``, ``fork()``, ``mmap_touch()`` (``mmap(length, "rw")`` then
+  touch every page: returns the address), ``write()``, ``exit()``, ``translate()`` (walks
+  both drawn processes; returns ``{pid: Walk}``), ``step()`` (one level further; the
+  Play widget drives it too — no threads, no sleeps), ``reset()``.
+
+**Drawing.** The mapping figure has each process's virtual space as a vertical strip
+(address 0 at the bottom; the pgd's whole span, so on x86_64 the two canonical halves
+meet in the middle) with two columns: the layout region and what is mapped there
+(VMA without pages, a private page, a page shared copy-on-write, the kernel half).
+Physical memory is the strip between them (zone, owner). Lines join every mapped user
+page to its frame, and every present kernel pgd entry to what it points at (a large
+page, or the kernel page table): both processes' kernel lines end at the *same*
+frames. Below, each pgd as a grid of entries (1024 on i386; 4 entries a cell on ARM's
+4096): absent, user, kernel shared with the other process, kernel in this process
+only, or kernel not synced yet (init_mm has it; the first access takes a
+``vmalloc_fault``). Cells are aggregated to at most 256 rows of address space.
+"""
+from __future__ import annotations
+
+import numpy as np
+import ipywidgets as widgets
+import traitlets
+from bqplot import Figure, GridHeatMap, Label, Lines, LinearScale
+
+from kmemwidgets.model.kernel import Kernel
+from kmemwidgets.model.mm import PAGE_SIZE, Process
+from kmemwidgets.model.owners import OWNER_NAMES
+from kmemwidgets.model.paging import Walk
+
+from .base import KernelView
+from .memmap import aggregate_owners
+from .palette import (FREE_GREY, OKABE_ITO, OWNER_COLORS, ZONE_COLORS, code_scale, legend_html, tint,
+                      zone_color)
+from .pgwalk import addr_fraction, leaves
+from .strips import aggregate_codes, cell_bounds, per_cell_for, segments, set_lines, set_strip, strip_heatmap
+
+#: Mapping column codes, then layout regions, zones and owners: one colour table.
+MAP_NAMES = ("nothing mapped", "VMA, no page yet", "private page", "shared page (COW or zero page)",
+             "kernel half (same tables in every process)", "kernel entry not synced yet")
+MAP_COLORS = (FREE_GREY, tint(OKABE_ITO["reddish purple"], 0.6), OKABE_ITO["reddish purple"],
+              OKABE_ITO["orange"], "#7F7F7F", tint("#7F7F7F", 0.6))
+NOTHING, VMA_ONLY, PRIVATE, SHARED, KERNEL, UNSYNCED = range(6)
+REGION_NAMES = ("user space", "direct map (lowmem)", "vmalloc", "other kernel")
+REGION_COLORS = (tint(OKABE_ITO["sky blue"], 0.5), tint(OKABE_ITO["blue"], 0.5),
+                 OWNER_COLORS[OWNER_NAMES.index("vmalloc")], "#BBBBBB")
+REGION_BASE = len(MAP_NAMES)
+ZONE_NAMES = tuple(ZONE_COLORS)
+ZONE_BASE = REGION_BASE + len(REGION_NAMES)
+OWNER_BASE = ZONE_BASE + len(ZONE_NAMES)
+CODE_COLORS = MAP_COLORS + REGION_COLORS + tuple(ZONE_COLORS.values()) + OWNER_COLORS
+#: pgd grid codes.
+PGD_NAMES = ("absent", "user (this process's own table)", "kernel, shared with the other process",
+             "kernel, this process only", "kernel, not synced yet (init_mm has it)")
+PGD_COLORS = (FREE_GREY, OKABE_ITO["reddish purple"], "#7F7F7F", OKABE_ITO["vermillion"],
+              tint("#7F7F7F", 0.6))
+ABSENT, PGD_USER, PGD_SHARED, PGD_OWN, PGD_UNSYNCED = range(5)
+LINE_COLORS = {"private": OKABE_ITO["reddish purple"], "shared": OKABE_ITO["orange"], "kernel": "#7F7F7F"}
+
+VROWS = 256                                    # rows of address space per strip
+LEFT, MID, RIGHT = (0.02, 0.14), (0.44, 0.56), (0.86, 0.98)
+MAX_LINES = 600
+GRID_CELLS = 1024
+
+
+def parse_hex(text: str) -> int:
+    """``"0x8048000"``, ``"8048000"`` or ``"0xc000_0000"`` → int (ValueError otherwise)."""
+    t = text.strip().lower().replace("_", "")
+    try:
+        return int(t, 16)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a hex address (e.g. 0xc0000000)") from None
+
+
+class AddressSpaceView(KernelView):
+    """Processes' address spaces, their pgds, the frames they map and the page-table walk."""
+    title = "address spaces"
+
+    pid = traitlets.Int(None, allow_none=True)
+    left_pid = traitlets.Int(None, allow_none=True)
+    right_pid = traitlets.Int(None, allow_none=True)
+    vaddr = traitlets.Int(0, min=0)
+    vaddr_text = traitlets.Unicode("0x0")
+    length = traitlets.Int(4 * PAGE_SIZE, min=1)
+    data = traitlets.Unicode("hello")
+    walk_step = traitlets.Int(0, min=0)
+    walk_length = traitlets.Int(0, read_only=True)
+
+    # --- construction ----------------------------------------------------------------------
+
+    def _build(self) -> list[widgets.Widget]:
+        layout = widgets.Layout(width="220px")
+        self.pid_picker = widgets.Dropdown(description="act on", layout=layout)
+        self.left_picker = widgets.Dropdown(description="left", layout=layout)
+        self.right_picker = widgets.Dropdown(description="right", layout=layout)
+        self.spawn_button = widgets.Button(description="spawn", button_style="primary",
+                                           tooltip="a new process with a fresh mm (pgd_alloc)")
+        self.fork_button = widgets.Button(description="fork", tooltip="fork(): copy-on-write copy")
+        self.mmap_button = widgets.Button(description="mmap+touch",
+                                          tooltip="mmap(length, rw) and write every page")
+        self.write_button = widgets.Button(description="write", tooltip="store data at vaddr (breaks COW)")
+        self.exit_button = widgets.Button(description="exit", tooltip="exit(): exit_mmap frees it all")
+        self.reset_button = widgets.Button(description="Reset", button_style="warning")
+        self.length_box = widgets.BoundedIntText(description="length", min=1, max=1 << 30,
+                                                 layout=widgets.Layout(width="200px"))
+        self.data_box = widgets.Text(description="data", layout=widgets.Layout(width="220px"))
+        self.vaddr_box = widgets.Text(description="vaddr (hex)", layout=widgets.Layout(width="260px"),
+                                      continuous_update=False)
+        self.translate_button = widgets.Button(description="Translate", button_style="info",
+                                               tooltip="walk both processes' page tables for vaddr")
+        self.step_button = widgets.Button(description="Step", tooltip="one level of the walk")
+        self.play = widgets.Play(min=0, max=0, value=0, interval=700, description="play the walk")
+        self.status = widgets.HTML()
+        self.walk_text = widgets.HTML()
+
+        for (w, name), trait in (((self.length_box, "value"), "length"), ((self.data_box, "value"), "data"),
+                                 ((self.vaddr_box, "value"), "vaddr_text"), ((self.play, "value"), "walk_step")):
+            traitlets.link((self, trait), (w, name))
+        for picker, trait in ((self.pid_picker, "pid"), (self.left_picker, "left_pid"),
+                              (self.right_picker, "right_pid")):
+            traitlets.dlink((picker, "value"), (self, trait))
+        self.spawn_button.on_click(lambda _: self.spawn())
+        self.fork_button.on_click(lambda _: self.fork())
+        self.mmap_button.on_click(lambda _: self.mmap_touch())
+        self.write_button.on_click(lambda _: self.write())
+        self.exit_button.on_click(lambda _: self.exit())
+        self.reset_button.on_click(lambda _: self.reset())
+        self.translate_button.on_click(lambda _: self.translate())
+        self.step_button.on_click(lambda _: self.step())
+
+        self.x_scale, self.y_scale = LinearScale(min=0.0, max=1.0), LinearScale(min=0.0, max=1.0)
+        scales = {"x": self.x_scale, "y": self.y_scale}
+        colors = code_scale(CODE_COLORS)
+        self.left_strip = strip_heatmap(scales, colors, False, LEFT)
+        self.phys_strip = strip_heatmap(scales, colors, False, MID)
+        self.right_strip = strip_heatmap(scales, colors, False, RIGHT)
+        self.lines = Lines(x=np.zeros((1, 2)), y=np.zeros((1, 2)), scales=scales, colors=["white"],
+                           stroke_width=1, opacities=[0.7])
+        self.walk_lines = Lines(x=np.zeros((2, 2)), y=np.zeros((2, 2)), scales=scales,
+                                colors=[OKABE_ITO["black"], OKABE_ITO["black"]], stroke_width=3,
+                                marker="circle", marker_size=40)
+        self.labels = Label(x=[LEFT[0], MID[0], RIGHT[0]], y=[1.0, 1.0, 1.0], scales=scales,
+                            text=["", "physical memory", ""], default_size=12, colors=["black"],
+                            align="start")
+        self.figure = Figure(marks=[self.lines, self.left_strip, self.phys_strip, self.right_strip,
+                                    self.walk_lines, self.labels],
+                             title="virtual (left, right; address 0 at the bottom) → physical (middle)",
+                             padding_x=0, padding_y=0, animation_duration=0,
+                             fig_margin={"top": 40, "bottom": 10, "left": 10, "right": 10},
+                             layout=widgets.Layout(width="720px", height="520px"))
+        pgd_colors = code_scale(PGD_COLORS)
+        self.left_pgd = GridHeatMap(color=np.zeros((2, 2), dtype=np.uint8), scales={"color": pgd_colors},
+                                    stroke="white", interactions={"hover": "tooltip"},
+                                    selected_style={"stroke": "black", "stroke-width": "3"})
+        self.right_pgd = GridHeatMap(color=np.zeros((2, 2), dtype=np.uint8), scales={"color": pgd_colors},
+                                     stroke="white", interactions={"hover": "tooltip"},
+                                     selected_style={"stroke": "black", "stroke-width": "3"})
+        fig_layout = dict(width="355px", height="355px")
+        self.left_pgd_figure = Figure(marks=[self.left_pgd], padding_x=0, padding_y=0, animation_duration=0,
+                                      fig_margin={"top": 30, "bottom": 5, "left": 5, "right": 5},
+                                      layout=widgets.Layout(**fig_layout))
+        self.right_pgd_figure = Figure(marks=[self.right_pgd], padding_x=0, padding_y=0, animation_duration=0,
+                                       fig_margin={"top": 30, "bottom": 5, "left": 5, "right": 5},
+                                       layout=widgets.Layout(**fig_layout))
+        self.legend.value = (
+            legend_html(zip(MAP_NAMES, MAP_COLORS), "virtual: what is mapped (inner column)")
+            + legend_html(zip(REGION_NAMES, REGION_COLORS), "virtual: layout region (outer column)")
+            + legend_html(((f"line: {n}", c) for n, c in LINE_COLORS.items()), "lines")
+            + legend_html(ZONE_COLORS.items(), "physical: zone") + legend_html(zip(OWNER_NAMES, OWNER_COLORS),
+                                                                          "physical: owner")
+            + legend_html(zip(PGD_NAMES, PGD_COLORS), "pgd entries"))
+        self._walks: dict[int, Walk] = {}
+        return [
+            widgets.HBox([self.spawn_button, self.fork_button, self.mmap_button, self.write_button,
+                          self.exit_button, self.reset_button]),
+            widgets.HBox([self.pid_picker, self.length_box, self.data_box]),
+            widgets.HBox([self.left_picker, self.right_picker]),
+            widgets.HBox([self.vaddr_box, self.translate_button, self.step_button, self.play]),
+            self.status, self.walk_text, self.figure,
+            widgets.HBox([self.left_pgd_figure, self.right_pgd_figure]),
+            self.caption, self.legend, self.messages,
+        ]
+
+    # --- binding ---------------------------------------------------------------------------
+
+    def _bind(self, kernel: Kernel) -> None:
+        k = kernel
+        k._pgtables()
+        self._walks = {}
+        self._zone_code = np.empty(k.max_pfn, dtype=np.uint8)
+        for z in k.zones:
+            self._zone_code[z.start_pfn:z.end_pfn] = ZONE_BASE + ZONE_NAMES.index(z.name)
+        self._fpc = per_cell_for(k.max_pfn, 512)
+        self._phys_bounds = cell_bounds(k.max_pfn, self._fpc)
+        # Region of every address-space row (the layout does not change).
+        span_rows = np.full(VROWS, REGION_BASE + 3, dtype=np.uint8)
+        for r in k.arch.regions:
+            name = {"user": 0, "lowmem": 1, "vmalloc": 2}.get(r.name, 3)
+            lo = int(addr_fraction(k, r.start) * VROWS)
+            hi = int(np.ceil(float(addr_fraction(k, r.end - 1)) * VROWS))
+            span_rows[max(lo, 0):max(hi, lo + 1)] = REGION_BASE + name
+        self._region_rows = span_rows
+        self._pgd_per_cell = per_cell_for(k._fmt.levels[0].nr, GRID_CELLS)
+        self.left_pid = self.right_pid = self.pid = None
+        live = sorted(k.processes)
+        if live:
+            self.left_pid = live[0]
+            self.right_pid = live[1] if len(live) > 1 else None
+            self.pid = live[0]
+        self.walk_step = 0
+
+    # --- trait plumbing --------------------------------------------------------------------
+
+    @traitlets.observe("vaddr_text")
+    def _text_changed(self, change) -> None:
+        try:
+            value = parse_hex(change["new"])
+            if value >= 1 << self.kernel.arch.bits:
+                raise ValueError(f"{change['new']!r} does not fit in {self.kernel.arch.bits} bits")
+        except ValueError as exc:
+            # The box keeps the bad text (reverting here would break the link); vaddr stays.
+            self._refuse("vaddr", f"{exc}; vaddr stays {self.vaddr:#x}")
+            return
+        self.vaddr = value
+
+    @traitlets.observe("vaddr")
+    def _vaddr_changed(self, change) -> None:
+        if parse_hex_safe(self.vaddr_text) != change["new"]:
+            self.vaddr_text = f"{change['new']:#x}"
+        if self._walks:
+            self._walks = {}
+            self._draw_walk()
+
+    @traitlets.observe("left_pid", "right_pid")
+    def _sides_changed(self, change) -> None:
+        if self.children:
+            self._walks = {}
+            self.redraw()
+
+    @traitlets.observe("walk_step")
+    def _step_changed(self, change) -> None:
+        if self.children:
+            self._draw_walk()
+
+    def _proc(self, pid: int | None) -> Process | None:
+        return self.kernel.processes.get(pid) if pid is not None else None
+
+    def _user_access(self, fn):
+        """Run *fn* (a user-mode access: touch or write) with the event stream paused,
+        then deliver its reports and one ``user_access`` event, so every view on the
+        kernel redraws once and the log still shows the kernel's messages.
+
+        Works around a model bug: ``mm.py`` emits ``page_fault`` events with a field named
+        ``kind``, which collides with ``EventStream.emit(kind, **data)`` and raises
+        TypeError in the middle of a fault whenever a view is listening.
+        """
+        k = self.kernel
+        ev = k.events
+        seen = len(k.reports)
+        ev.active = False
+        try:
+            return fn()
+        finally:
+            ev.active = bool(ev._listeners) or ev._keep_history
+            if ev.active:
+                for report in k.reports[seen:]:
+                    ev.emit("report", report=report)
+                ev.emit("user_access", pid=self.pid)
+
+    def _actor(self, what: str) -> Process | None:
+        proc = self._proc(self.pid)
+        if proc is None:
+            self._refuse(what, "no process selected: spawn one first")
+        return proc
+
+    # --- actions ---------------------------------------------------------------------------
+
+    def spawn(self, name: str | None = None) -> Process | None:
+        """Start a new process; it is drawn on the left (or right) and acted on."""
+        k = self.kernel
+        name = name or f"proc{len(k.processes) + 1}"
+        self.message = ""
+        proc = self._act(f"spawn({name!r})", lambda: k.spawn(name))
+        if proc is None:
+            if not self.message:
+                self._say(f"spawn({name!r}): no memory for a pgd")
+            return None
+        self._place(proc.pid)
+        self.message = f"spawn: {proc.comm}[{proc.pid}], pgd at pfn {proc.pgd:#x} (kernel half copied)"
+        return proc
+
+    def _place(self, pid: int) -> None:
+        with self.hold_trait_notifications():
+            if self._proc(self.left_pid) is None:
+                self.left_pid = pid
+            elif self._proc(self.right_pid) is None or self.right_pid == self.pid:
+                self.right_pid = pid
+            self.pid = pid
+        self._sync_pickers()
+
+    def fork(self) -> Process | None:
+        """``fork()`` the acted-on process: parent left, child right; the child is acted on."""
+        parent = self._actor("fork")
+        if parent is None:
+            return None
+        k = self.kernel
+        self.message = ""
+        child = self._act(f"fork({parent.comm}[{parent.pid}])", lambda: k.fork(parent))
+        if child is None:
+            if not self.message:
+                self._say("fork: no memory for the child's page tables")
+            return None
+        with self.hold_trait_notifications():
+            self.left_pid, self.right_pid, self.pid = parent.pid, child.pid, child.pid
+        self._sync_pickers()
+        self.message = (f"fork: {child.comm}[{child.pid}] shares every private page of [{parent.pid}] "
+                        "read-only (copy-on-write); a write copies the page")
+        return child
+
+    def mmap_touch(self) -> int | None:
+        """``mmap(length, "rw")`` in the acted-on process, then write every page; the address."""
+        proc = self._actor("mmap")
+        if proc is None:
+            return None
+        k, length = self.kernel, self.length
+        self.message = ""
+
+        def run():
+            addr = k.mmap(proc, length, "rw")
+            if addr is None:
+                return None
+            report = self._user_access(lambda: proc.touch(addr, length))
+            return addr if report is None else (addr, report)
+        out = self._act(f"mmap({length})", run)
+        if out is None:
+            if not self.message:
+                self._say(f"mmap({length}) in {proc.comm}: -ENOMEM (no gap that large)")
+            return None
+        if isinstance(out, tuple):
+            self._refuse(f"touching the mapping at {out[0]:#x}", out[1].title)
+            out = out[0]
+        self.vaddr = out
+        self.message = (f"mmap in {proc.comm}[{proc.pid}]: {out:#x}-{out + length:#x} rw, "
+                        f"{-(-length // PAGE_SIZE)} page(s) faulted in")
+        return out
+
+    def write(self) -> bool:
+        """Store ``data`` at ``vaddr`` in the acted-on process (a COW fault copies a shared page)."""
+        proc = self._actor("write")
+        if proc is None:
+            return False
+        k = self.kernel
+        before = k.translate(proc, self.vaddr).pfn if self.vaddr < 1 << k.arch.bits else None
+        what = f"write {self.data!r} at {self.vaddr:#x} in {proc.comm}[{proc.pid}]"
+        self.message = ""
+        report = self._act(what, lambda: self._user_access(lambda: proc.write(self.vaddr, self.data.encode())))
+        if report is not None:
+            self._refuse(what, report.title)
+            return False
+        if self.message:
+            return False
+        after = k.translate(proc, self.vaddr).pfn
+        if before is not None and after != before:
+            self.message = f"{what}: copy-on-write, the page moved from pfn {before:#x} to {after:#x}"
+        else:
+            self.message = f"{what}: done (pfn {after:#x})"
+        if self._walks:
+            self.translate()
+        return True
+
+    def exit(self) -> bool:
+        """``exit()`` the acted-on process: its pages and page tables are freed."""
+        proc = self._actor("exit")
+        if proc is None:
+            return False
+        report = self._act(f"exit {proc.comm}[{proc.pid}]", lambda: self.kernel.exit(proc))
+        if report is not None:
+            self._refuse("exit", report.title)
+            return False
+        with self.hold_trait_notifications():
+            if self.left_pid == proc.pid:
+                self.left_pid = None
+            if self.right_pid == proc.pid:
+                self.right_pid = None
+            live = sorted(self.kernel.processes)
+            self.pid = self.left_pid or self.right_pid or (live[-1] if live else None)
+        self._sync_pickers()
+        self.message = f"exit: {proc.comm}[{proc.pid}] is gone; exit_mmap freed its pages and tables"
+        return True
+
+    def translate(self) -> dict[int, Walk]:
+        """Walk both drawn processes' tables for ``vaddr``; the walks by pid."""
+        k = self.kernel
+        walks = {}
+        for pid in (self.left_pid, self.right_pid):
+            proc = self._proc(pid)
+            if proc is not None:
+                walk = self._act(f"translate {self.vaddr:#x}", lambda p=proc: k.translate(p, self.vaddr))
+                if walk is not None:
+                    walks[pid] = walk
+        if not walks:
+            self._refuse("translate", "no process is drawn: spawn one first")
+        self._walks = walks
+        n = max((len(w.steps) + (1 if w.ok else 0) for w in walks.values()), default=0)
+        self.set_trait("walk_length", n)
+        with self.play.hold_trait_notifications():
+            self.play.max = n
+        self.walk_step = 0
+        self._draw_walk()
+        return walks
+
+    def step(self) -> int:
+        """Show one more level of the walk; returns the step now shown."""
+        if not self._walks:
+            self.translate()
+        if self.walk_step < self.walk_length:
+            self.walk_step += 1
+        return self.walk_step
+
+    def _sync_pickers(self) -> None:
+        options = [("(none)", None)] + [(f"{p.comm}[{pid}]", pid) for pid, p in sorted(self.kernel.processes.items())]
+        for picker, value in ((self.pid_picker, self.pid), (self.left_picker, self.left_pid),
+                              (self.right_picker, self.right_pid)):
+            with picker.hold_trait_notifications():
+                if list(picker.options) != options:
+                    picker.options = options
+                picker.value = value if value in self.kernel.processes else None
+
+    @traitlets.observe("message")
+    def _show_status(self, change=None) -> None:
+        if self.children:
+            self.status.value = f"<code>{self.message}</code>" if self.message else ""
+
+    # --- drawing ---------------------------------------------------------------------------
+
+    def _redraw(self, batch: list | None) -> None:
+        k = self.kernel
+        for side in ("left_pid", "right_pid", "pid"):
+            if getattr(self, side) is not None and getattr(self, side) not in k.processes:
+                self.set_trait(side, None)
+        self._sync_pickers()
+        owner_row = aggregate_owners(k.owner, self._fpc) + OWNER_BASE
+        zone_row = self._zone_code[::self._fpc]
+        b = k.kernel_pgd_boundary
+        nr = k._fmt.levels[0].nr
+        procs = [self._proc(self.left_pid), self._proc(self.right_pid)]
+        pgds = [k._pt[p.pgd] if p is not None else None for p in procs]
+        init = k._pt[k.init_mm.pgd]
+        xs, ys, colors = [], [], []
+        with self.figure.hold_sync():
+            set_strip(self.phys_strip, False, self._phys_bounds, zone_row, owner_row)
+            for side, (proc, strip, grid, fig) in enumerate(
+                    ((procs[0], self.left_strip, self.left_pgd, self.left_pgd_figure),
+                     (procs[1], self.right_strip, self.right_pgd, self.right_pgd_figure))):
+                other = pgds[1 - side]
+                band = (LEFT, RIGHT)[side]
+                if proc is None:
+                    set_strip(strip, False, cell_bounds(VROWS, 1), self._region_rows,
+                              np.full(VROWS, NOTHING, dtype=np.uint8))
+                    self._draw_pgd(grid, np.zeros(nr, dtype=np.uint8))
+                    fig.title = "(no process)"
+                    continue
+                va, pfn, wr = leaves(k, proc.pgd, 0, b)
+                mc = k._mapcount
+                shared = np.array([mc.get(int(f), 0) > 1 or f == k._zero_pfn for f in pfn.tolist()], dtype=bool)
+                mapped = np.full(VROWS, NOTHING, dtype=np.uint8)
+                for v in proc.mm.vmas:
+                    lo = int(addr_fraction(k, v.start) * VROWS)
+                    hi = int(np.ceil(float(addr_fraction(k, v.end - 1)) * VROWS))
+                    mapped[lo:max(hi, lo + 1)] = VMA_ONLY
+                rows = (addr_fraction(k, va.astype(np.uint64)) * VROWS).astype(np.int64) if len(va) else va
+                codes = np.where(shared, SHARED, PRIVATE).astype(np.int64)
+                if len(rows):
+                    per_row = np.zeros(VROWS, dtype=np.int64)
+                    np.maximum.at(per_row, rows, codes)
+                    mapped = np.where(per_row > 0, per_row, mapped).astype(np.uint8)
+                mine = pgds[side]
+                kpresent = np.array([k._fmt.present(0, int(e)) for e in mine[b:]])
+                kinit = np.array([k._fmt.present(0, int(e)) for e in init[b:]])
+                entry_rows = ((np.arange(b, nr) * VROWS) // nr)
+                for r, p, i in zip(entry_rows.tolist(), kpresent.tolist(), kinit.tolist()):
+                    if p:
+                        mapped[r] = KERNEL
+                    elif i and mapped[r] == NOTHING:
+                        mapped[r] = UNSYNCED
+                set_strip(strip, False, cell_bounds(VROWS, 1), self._region_rows, mapped)
+                # lines: user pages, then kernel pgd entries
+                x0, x1 = (band[1], MID[0]) if side == 0 else (band[0], MID[1])
+                yv = addr_fraction(k, (va + PAGE_SIZE // 2).astype(np.uint64))
+                yp = (pfn + 0.5) / k.max_pfn
+                kinds = np.where(shared, 1, 0)
+                kv, kp = self._kernel_targets(mine, b, nr)
+                yv = np.concatenate([np.asarray(yv, dtype=np.float64), kv])
+                yp = np.concatenate([yp, kp])
+                kinds = np.concatenate([kinds, np.full(len(kv), 2)])
+                yv, yp, kinds = self._downsample(yv, yp, kinds)
+                x, y = segments(np.full(len(yv), x0), yv, np.full(len(yv), x1), yp)
+                xs.append(x)
+                ys.append(y)
+                colors += [LINE_COLORS[("private", "shared", "kernel")[c]] for c in kinds.tolist()]
+                self._draw_pgd(grid, self._pgd_codes(mine, other, init, b))
+                fig.title = f"pgd of {proc.comm}[{proc.pid}] at pfn {proc.pgd:#x}"
+            x = np.vstack(xs) if xs else np.zeros((0, 2))
+            y = np.vstack(ys) if ys else np.zeros((0, 2))
+            set_lines(self.lines, x, y, colors)
+            self.labels.text = [f"{p.comm}[{p.pid}]" if p else "(none)" for p in procs[:1]] + \
+                ["physical memory"] + [f"{p.comm}[{p.pid}]" if p else "(none)" for p in procs[1:]]
+        if self._walks:
+            self._walks = {pid: k.translate(self._proc(pid), w.vaddr) for pid, w in self._walks.items()
+                           if self._proc(pid) is not None}
+        self._draw_walk()
+
+    def _kernel_targets(self, pgd: np.ndarray, b: int, nr: int) -> tuple[np.ndarray, np.ndarray]:
+        """(virtual fraction, physical fraction) of each present kernel pgd entry's target."""
+        k = self.kernel
+        fmt = k._fmt
+        vs, ps = [], []
+        for idx in range(b, nr):
+            e = int(pgd[idx])
+            if not fmt.present(0, e):
+                continue
+            if fmt.is_leaf(0, e):
+                pfn = (fmt.leaf_paddr(0, e) + fmt.level_size(0) // 2) >> 12
+            else:
+                pfn = fmt.child(e)[0]
+            vs.append((idx + 0.5) / nr)
+            ps.append((min(pfn, k.max_pfn - 1) + 0.5) / k.max_pfn)
+        return np.array(vs, dtype=np.float64), np.array(ps, dtype=np.float64)
+
+    def _downsample(self, yv: np.ndarray, yp: np.ndarray, kinds: np.ndarray):
+        if len(yv) <= MAX_LINES // 2:
+            return yv, yp, kinds
+        vc = np.minimum((yv * VROWS).astype(np.int64), VROWS - 1)
+        pc = np.minimum((yp * (self.kernel.max_pfn // self._fpc)).astype(np.int64), 1 << 20)
+        key = (vc * (1 << 21) + pc) * 3 + kinds
+        _, first = np.unique(key, return_index=True)
+        first = np.sort(first)
+        if len(first) > MAX_LINES // 2:
+            first = first[np.linspace(0, len(first) - 1, MAX_LINES // 2).astype(np.int64)]
+        return yv[first], yp[first], kinds[first]
+
+    def _pgd_codes(self, mine: np.ndarray, other: np.ndarray | None, init: np.ndarray, b: int) -> np.ndarray:
+        fmt = self.kernel._fmt
+        nr = fmt.levels[0].nr
+        present = np.array([fmt.present(0, int(e)) for e in mine], dtype=bool)
+        init_present = np.array([fmt.present(0, int(e)) for e in init], dtype=bool)
+        codes = np.zeros(nr, dtype=np.uint8)
+        idx = np.arange(nr)
+        user = idx < b
+        codes[user & present] = PGD_USER
+        kern = ~user & present
+        if other is not None:
+            same = (mine == other)
+            codes[kern & same] = PGD_SHARED
+            codes[kern & ~same] = PGD_OWN
+        else:
+            codes[kern] = PGD_OWN
+        codes[~user & ~present & init_present] = PGD_UNSYNCED
+        return codes
+
+    def _draw_pgd(self, grid: GridHeatMap, codes: np.ndarray) -> None:
+        per = self._pgd_per_cell
+        cells = aggregate_codes(codes, per, len(PGD_NAMES), background=ABSENT)
+        cols = max(2, int(np.ceil(np.sqrt(len(cells)))))
+        rows = max(2, -(-len(cells) // cols))
+        grid_codes = np.zeros(rows * cols, dtype=np.uint8)
+        grid_codes[:len(cells)] = cells
+        grid_codes = grid_codes.reshape(rows, cols)
+        with grid.hold_sync(), grid.hold_trait_notifications():
+            if grid.color.shape != grid_codes.shape:
+                grid.row, grid.column = np.arange(rows), np.arange(cols)
+            if not np.array_equal(grid.color, grid_codes):
+                grid.color = grid_codes
+        self._grid_cols = cols
+
+    def pgd_cell(self, index: int) -> tuple[int, int]:
+        """(row, column) of pgd entry *index* in the pgd grids."""
+        return divmod(index // self._pgd_per_cell, self._grid_cols)
+
+    def _draw_walk(self) -> None:
+        k = self.kernel
+        xs, ys, texts = [], [], []
+        for side, (pid, grid) in enumerate(((self.left_pid, self.left_pgd), (self.right_pid, self.right_pgd))):
+            walk = self._walks.get(pid)
+            if walk is None:
+                grid.selected = None
+                xs.append([0.0, 0.0])
+                ys.append([0.0, 0.0])
+                continue
+            band = (LEFT, RIGHT)[side]
+            x_v = band[1] if side == 0 else band[0]
+            y_v = float(addr_fraction(k, walk.vaddr))
+            pts_x, pts_y = [x_v], [y_v]
+            for s in walk.steps:                      # each table the MMU reads, then the frame
+                pts_x.append((MID[0] + MID[1]) / 2)
+                pts_y.append((s.table_pfn + 0.5) / k.max_pfn)
+            if walk.ok:
+                pts_x.append((MID[0] + MID[1]) / 2)
+                pts_y.append((walk.pfn + 0.5) / k.max_pfn)
+            shown = min(self.walk_step, len(pts_x) - 1)
+            px, py = pts_x[:shown + 1], pts_y[:shown + 1]
+            if len(px) == 1:
+                px, py = px * 2, py * 2
+            xs.append(px)
+            ys.append(py)
+            grid.selected = np.array([self.pgd_cell(walk.steps[0].index)], dtype=np.int32) \
+                if walk.steps and self.walk_step >= 1 else None
+            proc = self._proc(pid)
+            items = [f"<li>{'<b>' if i + 1 == self.walk_step else ''}{s} "
+                     f"({'present' if k._fmt.present(0, s.entry) or i else 'absent'})"
+                     f"{'</b>' if i + 1 == self.walk_step else ''}</li>"
+                     for i, s in enumerate(walk.steps[:self.walk_step])]
+            if self.walk_step >= len(pts_x) - 1:
+                items.append(f"<li><b>{'paddr ' + hex(walk.paddr) + ' (pfn ' + hex(walk.pfn) + ')' if walk.ok else 'fault: ' + walk.fault}</b></li>")
+            texts.append(f"<div><b>{proc.comm}[{pid}]</b> {walk.vaddr:#x} ({walk.region or 'no region'}): "
+                         f"<ol style='margin:0'>{''.join(items)}</ol></div>" if proc else "")
+        width = max(len(x) for x in xs)
+        x = np.array([list(v) + [v[-1]] * (width - len(v)) for v in xs], dtype=np.float64)
+        y = np.array([list(v) + [v[-1]] * (width - len(v)) for v in ys], dtype=np.float64)
+        with self.walk_lines.hold_sync():
+            self.walk_lines.x, self.walk_lines.y = x, y
+        self.walk_text.value = (f"<small>walk step {self.walk_step}/{self.walk_length}</small>"
+                                + "".join(texts)) if self._walks else ""
+
+    # --- text summary --------------------------------------------------------------------
+
+    def summary_lines(self) -> list[str]:
+        k = self.kernel
+        lines = [repr(k), f"user/kernel split at {k.arch.region('user').end:#x}; kernel pgd entries from "
+                 f"index {k.kernel_pgd_boundary} of {k._fmt.levels[0].nr}"]
+        for pid, proc in sorted(k.processes.items()):
+            va, pfn, _ = leaves(k, proc.pgd, 0, k.kernel_pgd_boundary)
+            lines.append(f"{proc.comm}[{pid}]: pgd pfn {proc.pgd:#x}, {len(proc.mm.vmas)} VMA(s), "
+                         f"{len(va)} user page(s) mapped, {proc.mm.cow_copies} COW copies")
+        a, b = self._proc(self.left_pid), self._proc(self.right_pid)
+        if a and b:
+            bnd = k.kernel_pgd_boundary
+            same = int((k._pt[a.pgd][bnd:] == k._pt[b.pgd][bnd:]).sum())
+            lines.append(f"{a.comm}[{a.pid}] and {b.comm}[{b.pid}] share {same} of "
+                         f"{k._fmt.levels[0].nr - bnd} kernel pgd entries")
+        for pid, w in self._walks.items():
+            lines.append(f"translate {w.vaddr:#x} in [{pid}]: "
+                         + (f"paddr {w.paddr:#x}" if w.ok else f"fault ({w.fault})")
+                         + f" after {len(w.steps)} level(s)")
+        if self.message:
+            lines.append(f"last action: {self.message}")
+        return lines
+
+
+def parse_hex_safe(text: str) -> int | None:
+    try:
+        return parse_hex(text)
+    except ValueError:
+        return None

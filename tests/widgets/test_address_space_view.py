@@ -1,0 +1,174 @@
+"""AddressSpaceView driven from Python: processes, COW, the pgd grids, lines and the walk."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from bqplot import Figure, GridHeatMap, Lines
+
+import kmemwidgets as kw
+from kmemwidgets.model.units import PAGE_SIZE
+from kmemwidgets.widgets import iter_widgets
+from kmemwidgets.widgets.address_space import (ABSENT, KERNEL, LEFT, LINE_COLORS, MID, PGD_SHARED, PGD_UNSYNCED,
+                                               PGD_USER, PRIVATE, SHARED, VROWS, AddressSpaceView)
+from kmemwidgets.widgets.pgwalk import addr_fraction
+
+
+@pytest.fixture
+def view():
+    return AddressSpaceView(kernel=kw.Kernel(arch="i386", ram="1G"))
+
+
+def cow_demo(view):
+    """spawn, mmap+touch, write, fork, write in the child (all through the buttons)."""
+    view.spawn_button.click()
+    view.length_box.value = 4 * PAGE_SIZE
+    view.mmap_button.click()
+    view.data_box.value = "parent"
+    view.write_button.click()
+    parent = view.kernel.processes[view.pid]
+    view.fork_button.click()
+    child = view.kernel.processes[view.pid]
+    assert child is not parent
+    view.data_box.value = "child"
+    view.write_button.click()
+    return parent, child
+
+
+def test_figures_are_children_of_the_tree(view):
+    found = list(iter_widgets(view))
+    assert sum(isinstance(w, Figure) for w in found) == 3
+    assert sum(isinstance(w, GridHeatMap) for w in found) == 5
+    assert sum(isinstance(w, Lines) for w in found) == 2
+
+
+def test_fork_and_write_give_different_frames_and_the_kernel_half_stays_shared(view):
+    k = view.kernel
+    parent, child = cow_demo(view)
+    addr = view.vaddr
+    assert "copy-on-write" in view.message
+    assert parent.read(addr, 6) == b"parent" and child.read(addr, 5) == b"child"
+    assert (view.left_pid, view.right_pid) == (parent.pid, child.pid)
+    walks = view.translate()
+    assert walks[parent.pid].pfn != walks[child.pid].pfn
+    assert walks[parent.pid].pfn == k.translate(parent, addr).pfn
+    # the other three pages are still shared copy-on-write: same frame in both
+    assert k.translate(parent, addr + PAGE_SIZE).pfn == k.translate(child, addr + PAGE_SIZE).pfn
+    # pgd grids: 1024 entries = 32 x 32 cells; the kernel half (768..1023) shared by both
+    for grid in (view.left_pgd, view.right_pgd):
+        assert grid.color.shape == (32, 32)
+        flat = grid.color.ravel()
+        assert (flat[768:] == PGD_SHARED).sum() == sum(
+            k._fmt.present(0, int(e)) for e in k._pt[parent.pgd][768:])
+        assert (flat[:768] == PGD_USER).sum() == 1          # one user pte table each
+    idx = addr >> 22
+    assert view.left_pgd.color.ravel()[idx] == PGD_USER
+    assert k._pt[parent.pgd][idx] != k._pt[child.pgd][idx]      # different user tables
+    k.check()
+
+
+def test_lines_go_from_user_pages_to_their_frames_and_kernel_lines_meet(view):
+    k = view.kernel
+    parent, child = cow_demo(view)
+    addr = view.vaddr
+    x, y, colors = view.lines.x, view.lines.y, view.lines.colors
+    left = np.isclose(x[:, 0], LEFT[1])
+    right = np.isclose(x[:, 0], 0.86)
+    user_left = left & np.array([c != LINE_COLORS["kernel"] for c in colors])
+    # four user pages on the left, each line ending at its frame
+    ends = np.rint(y[user_left, 1] * k.max_pfn - 0.5).astype(int)
+    frames = {k.translate(parent, addr + i * PAGE_SIZE).pfn for i in range(4)}
+    assert set(ends.tolist()) == frames
+    assert np.isclose(x[user_left, 1], MID[0]).all()
+    # one private (written after fork), three shared lines per side
+    lc = [c for c, u in zip(colors, user_left) if u]
+    assert lc.count(LINE_COLORS["private"]) == 1 and lc.count(LINE_COLORS["shared"]) == 3
+    # kernel lines: the same physical targets from both processes
+    kl = [tuple(np.round(y[i], 9)) for i in np.flatnonzero(left) if colors[i] == LINE_COLORS["kernel"]]
+    kr = [tuple(np.round(y[i], 9)) for i in np.flatnonzero(right) if colors[i] == LINE_COLORS["kernel"]]
+    assert kl and sorted(kl) == sorted(kr)
+
+
+def test_strips_show_pages_shared_private_and_the_kernel_half(view):
+    parent, child = cow_demo(view)
+    k = view.kernel
+    row = int(addr_fraction(k, view.vaddr) * VROWS)
+    inner_left, inner_right = view.left_strip.color[:, 1], view.right_strip.color[:, 1]
+    assert view.left_strip.color.shape == (VROWS, 2)
+    assert inner_left[row] in (PRIVATE, SHARED) and inner_right[row] in (PRIVATE, SHARED)
+    assert (inner_left[VROWS * 3 // 4:] == KERNEL).any()          # the direct map
+    assert inner_left[VROWS // 2] != KERNEL                         # user half
+
+
+def test_walk_animation_steps_through_the_levels(view):
+    k = view.kernel
+    view.spawn()
+    addr = view.mmap_touch()
+    view.vaddr_box.value = hex(addr)            # typed in hex
+    assert view.vaddr == addr
+    view.translate_button.click()
+    assert view.walk_length == 3                 # pgd, pte, the frame
+    assert view.walk_step == 0 and view.left_pgd.selected is None
+    view.step_button.click()
+    sel = view.left_pgd.selected
+    assert sel is not None and tuple(sel[0]) == view.pgd_cell(addr >> 22)
+    assert "pgd[" in view.walk_text.value and "paddr" not in view.walk_text.value
+    view.play.value = 3                          # the Play widget drives the same trait
+    assert view.walk_step == 3
+    pfn = k.translate(k.processes[view.pid], addr).pfn
+    assert f"pfn {pfn:#x}" in view.walk_text.value
+    assert view.walk_lines.y[0, -1] == pytest.approx((pfn + 0.5) / k.max_pfn)
+    assert view.step() == 3                      # no further than the end
+
+
+def test_a_vmalloc_entry_shows_as_not_synced_until_the_process_faults_it(view):
+    k = view.kernel
+    view.spawn()
+    proc = k.processes[view.pid]
+    v = k.vmalloc(4096)
+    idx = v >> 22
+    assert view.left_pgd.color.ravel()[idx] == PGD_UNSYNCED
+    with k.switch_mm(proc):
+        k.read(v, 1)                             # vmalloc_fault copies init_mm's entry
+    view.redraw()
+    assert view.left_pgd.color.ravel()[idx] != PGD_UNSYNCED
+    k.check()
+
+
+def test_bad_input_and_refusals_reach_the_log_not_up(view):
+    assert view.fork() is None and "spawn one first" in view.message
+    view.spawn()
+    view.vaddr_text = "not hex"
+    assert "not a hex address" in view.message
+    view.vaddr = 0xC0000000
+    assert not view.write()
+    assert any("segfault at c0000000" in e.text for e in view.messages.entries)
+    view.length = 3 << 30                        # larger than the user address space
+    assert view.mmap_touch() is None and "-ENOMEM" in view.message
+    assert view.exit()
+    assert view.left_pid is None and view.pid is None
+    assert not view.write() and "spawn one first" in view.message
+    assert (view.left_pgd.color == ABSENT).all()
+
+
+def test_exit_frees_everything(view):
+    k = view.kernel
+    free = [z.nr_free_pages for z in k.zones]
+    parent, child = cow_demo(view)
+    view.exit_button.click()                     # the child
+    view.pid = parent.pid
+    view.exit()
+    assert k.processes == {}
+    assert [z.nr_free_pages for z in k.zones] == free
+    k.check()
+
+
+@pytest.mark.parametrize("arch", ["x86_64", "arm32", "i386-pae"])
+def test_other_architectures(arch):
+    k = kw.Kernel(arch="i386", ram="256M", pae=True) if arch == "i386-pae" else kw.Kernel(arch=arch, ram="256M")
+    view = AddressSpaceView(kernel=k)
+    parent, child = cow_demo(view)
+    walks = view.translate()
+    assert walks[parent.pid].pfn != walks[child.pid].pfn
+    assert (view.left_pgd.color == PGD_SHARED).any()
+    assert view.left_strip.color.shape == (VROWS, 2)
+    k.check()
