@@ -14,6 +14,7 @@ from typing import IO, Iterable, Iterator, Union
 TextSource = Union[str, bytes, "os.PathLike[str]", IO[str], IO[bytes], Iterable[str]]
 
 _GZIP_MAGIC = b"\x1f\x8b"
+MAX_LINE = 1 << 16   # characters; trace and /proc lines are a few hundred at most
 
 
 class SourceError(OSError):
@@ -105,8 +106,14 @@ def iter_lines(source: TextSource, status: ReadStatus | None = None) -> Iterator
     else:
         status.name = "<lines>"
         lines = source  # type: ignore[assignment]
+    readline = getattr(lines, "readline", None)
     try:
-        yield from lines
+        if readline is not None:
+            # readline(limit) keeps memory bounded on input without newlines (binary
+            # garbage): an overlong line comes out in pieces, each counted as junk.
+            yield from iter(lambda: readline(MAX_LINE), "")
+        else:
+            yield from lines
     except (EOFError, gzip.BadGzipFile) as exc:
         status.truncated = True
         status.error = f"{status.name}: compressed input is truncated or corrupt ({exc})"

@@ -236,3 +236,12 @@ def test_perf_script_without_cpu_column():
     assert rec[0] == FREE and rec[1] == "" and rec[2] == "345.000054"
     (ev,) = list(read(line))
     assert ev.cpu == -1
+
+
+def test_input_without_newlines_is_read_in_bounded_pieces(tmp_path):
+    from kmemwidgets.trace.source import MAX_LINE
+    p = tmp_path / "blob"
+    p.write_bytes(b"x" * (MAX_LINE * 5 + 7) + b"\n" + FTRACE_KMALLOC.encode())
+    rep = ParseReport()
+    assert len(list(iter_records(p, rep))) == 1
+    assert rep.unparsable == 6 and rep.lines == 7
