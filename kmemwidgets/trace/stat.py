@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Callable, Iterable, Iterator, Mapping
+from typing import Iterable, Iterator, Mapping
 
 from .parse import ALLOC, FREE, PAGE_ALLOC, ParseReport
 from .reader import iter_batches
@@ -36,7 +36,6 @@ MAX_PAGE_ORDER = 11     # builtin-kmem.c (orders 0..10)
 NUMA_NO_NODE = -1
 _NO_NODE = str(NUMA_NO_NODE)  # records keep node as text
 
-ProgressFn = Callable[[int, int], None]
 
 
 def fragmentation(n_req: int, n_alloc: int) -> float:
