@@ -13,8 +13,9 @@ from .dashboard import Dashboard
 from .kmalloc import KmallocView
 from .log import MessageLog
 from .memmap import MemoryMap
+from .slab import SlabView
 from .vmalloc import VmallocView
 
 __all__ = ["KernelView", "iter_widgets", "lecture_kernel", "BuddyView", "BuddyInfoView", "Dashboard",
-           "KmallocView", "VmallocView", "AddressSpaceView",
+           "KmallocView", "SlabView", "VmallocView", "AddressSpaceView",
            "GfpPicker", "OrderPicker", "context_dropdown", "MessageLog", "MemoryMap"]

@@ -1,0 +1,856 @@
+"""SlabView: a SLUB cache, its slabs, and one slab page byte by byte — and the classic bugs.
+
+Controls (each ``link``ed to a trait, so code drives the view as a mouse does)::
+
+    w = SlabView(kernel=k)
+    w.cache_name = "my_cache"; w.size = 50; w.flags = SLAB_POISON | SLAB_RED_ZONE
+    w.create_cache(); p = w.alloc(); w.overrun(); w.free()   # the Right Redzone report
+
+* traits ``cache_name`` (the cache shown; typing a new name and Create makes it),
+  ``size``, ``align``, ``flags`` (SLAB_* bits; one checkbox per flag of
+  :data:`FLAG_BOXES`), ``gfp``, ``context``, ``selected_object`` (the object Free and the
+  bug buttons act on; None = this view's newest live object), ``selected_slab`` (pfn of
+  the slab drawn), ``page_index`` (the 4 KiB page of a slab of order > 0),
+  ``window_bytes`` and ``window_index`` (the part of the page drawn), ``bug_bytes`` (how
+  many bytes the bug buttons write). Read-only: ``report_ranges`` (the byte ranges the
+  last report of this cache names) and ``report_title``.
+* methods ``create_cache()``, ``alloc()`` (creates the cache first if it does not exist
+  yet), ``free()``, ``validate()``, ``overrun()`` (write past the end of the object),
+  ``use_after_free()`` (free it, then write into it), ``double_free()``,
+  ``leak_and_destroy()``, ``select(addr)``, ``reset()``.
+
+**The byte map** is a bqplot ``GridHeatMap`` of ``window_bytes`` cells, 64 per row, one
+cell per byte, coloured by the byte's role (:func:`kmemwidgets.model.slab_inspect.slab_byte_map`).
+A checked byte (red zone, poison, padding) that does not hold the value SLUB's checks
+expect is drawn black ("overwritten") — the damage is visible before the kernel notices
+it. The bytes the kernel's last report names are drawn in the highlight colour and the
+report text is shown beside the map; the selected object (or the bytes a bug button
+just wrote) is outlined. Hovering a cell shows its address, byte value and role. The
+default window is half a page (32×64 = 2048 cells) with a half selector: measured in
+Chromium, a 4096-cell map repaints too slowly for the 150 ms click budget (see
+``docs/widgets.md``); ``window_bytes=4096`` shows a whole page.
+
+The bugs are committed with the model's ``k.write`` (nothing stops a kernel write into
+mapped memory) and found by the model's SLUB checks, when the kernel would find them:
+an overrun when the object is freed or the cache validated, a write after free when
+the object is handed out again (free objects are reused last-in first-out) or
+validated, a double free at once ("Object already free"), a leak at
+``kmem_cache_destroy`` ("Objects remaining ... on __kmem_cache_shutdown()").
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from html import escape
+from typing import Any, Callable, Iterator
+
+import numpy as np
+import ipywidgets as widgets
+import traitlets
+from bqplot import Figure, GridHeatMap
+
+from kmemwidgets.model.context import CONTEXTS
+from kmemwidgets.model.gfp import GFP_KERNEL, check_gfp, gfp_name
+from kmemwidgets.model.kernel import Kernel
+from kmemwidgets.model.slab_inspect import (BYTE_ROLES, ROLE_OUTSIDE, SLAB_LIST_NAMES, is_live_object,
+                                            layout_ranges, live_objects, object_of, overwritten,
+                                            slab_byte_map, slab_bytes, slab_list_name, slab_lists,
+                                            slab_of_pfn)
+from kmemwidgets.model.slab_layout import (KMALLOC_MAX_SIZE, SLAB_CACHE_DMA, SLAB_FLAG_NAMES,
+                                           SLAB_FLAGS_PERMITTED, SLAB_HWCACHE_ALIGN, SLAB_PANIC,
+                                           SLAB_POISON, SLAB_RED_ZONE, SLAB_STORE_USER)
+from kmemwidgets.model.slub import ALIVE, RELEASED
+from kmemwidgets.model.units import PAGE_SHIFT, PAGE_SIZE
+
+from .base import KernelView
+from .controls import GfpPicker, context_dropdown
+from .palette import HIGHLIGHT, OKABE_ITO, SLAB_ROLE_COLORS, code_scale, legend_html
+
+#: The flag checkboxes, in display order.
+FLAG_BOXES: tuple[int, ...] = (SLAB_POISON, SLAB_RED_ZONE, SLAB_HWCACHE_ALIGN, SLAB_CACHE_DMA,
+                               SLAB_STORE_USER, SLAB_PANIC)
+#: Colour codes of the byte map: the byte roles, then two states drawn over them.
+CODE_OVERWRITTEN = len(BYTE_ROLES)
+CODE_NAMED = CODE_OVERWRITTEN + 1
+BYTE_COLORS: tuple[str, ...] = tuple(SLAB_ROLE_COLORS[r] for r in BYTE_ROLES) + (OKABE_ITO["black"], HIGHLIGHT)
+COLUMNS = 64
+#: Event kinds after which the view redraws (anything else cannot change a slab).
+SLAB_EVENTS = frozenset(("kmem_cache_alloc", "kmem_cache_free", "kmalloc", "kfree", "slab_new",
+                         "slab_discard", "write", "report"))
+#: The value the bug buttons write (ASCII 'A', easy to spot in a hex dump).
+BUG_BYTE = 0x41
+
+
+class SlabView(KernelView):
+    """A SLUB cache: create/pick it, alloc/free objects, its slabs, a slab page byte by byte."""
+    title = "SLUB caches"
+
+    cache_name = traitlets.Unicode("demo_cache")
+    size = traitlets.Int(64, min=1, max=KMALLOC_MAX_SIZE)
+    align = traitlets.Int(0, min=0)
+    flags = traitlets.Int(SLAB_POISON | SLAB_RED_ZONE | SLAB_STORE_USER, min=0)
+    gfp = traitlets.Int(GFP_KERNEL)
+    context = traitlets.Unicode("process")
+    selected_object = traitlets.Int(None, allow_none=True)
+    selected_slab = traitlets.Int(None, allow_none=True)
+    page_index = traitlets.Int(0, min=0)
+    window_bytes = traitlets.Enum((4096, 2048, 1024), default_value=2048)
+    window_index = traitlets.Int(0, min=0)
+    bug_bytes = traitlets.Int(4, min=1, max=64)
+    report_ranges = traitlets.List(read_only=True)
+    report_title = traitlets.Unicode("", read_only=True)
+
+    # --- construction --------------------------------------------------------------------
+
+    def _build(self) -> list[widgets.Widget]:
+        self._suspended = 0
+        self._dirty = False
+        self._cache = None
+        self._allocated: list[int] = []       # objects this view allocated, oldest first
+        self._written: tuple[int, int] | None = None
+        self._shown: dict[str, Any] = {}
+        self._pending_reports: list = []
+        narrow = widgets.Layout(width="170px")
+        self.cache_box = widgets.Combobox(description="cache", ensure_option=False, continuous_update=False,
+                                          placeholder="name, or pick one", layout=widgets.Layout(width="260px"))
+        self.size_box = widgets.BoundedIntText(description="size", min=1, max=KMALLOC_MAX_SIZE, layout=narrow)
+        self.align_box = widgets.BoundedIntText(description="align", min=0, max=KMALLOC_MAX_SIZE, layout=narrow)
+        self.flag_boxes = {bit: widgets.Checkbox(description=SLAB_FLAG_NAMES[bit], indent=False,
+                                                 layout=widgets.Layout(width="auto"))
+                           for bit in FLAG_BOXES}
+        self.gfp_picker = GfpPicker()
+        self.context_picker = context_dropdown()
+        b = widgets.Button
+        self.create_button = b(description="Create", tooltip="kmem_cache_create(name, size, align, flags)")
+        self.alloc_button = b(description="Alloc", button_style="primary", tooltip="kmem_cache_alloc(cache, gfp)")
+        self.free_button = b(description="Free", tooltip="kmem_cache_free() the selected object")
+        self.validate_button = b(description="Validate", tooltip="echo 1 > /sys/kernel/slab/<cache>/validate")
+        self.reset_button = b(description="Reset", button_style="warning", tooltip="a fresh kernel of the same machine")
+        self.overrun_button = b(description="write past the end", button_style="danger",
+                                tooltip="write bug_bytes bytes just after the selected object")
+        self.uaf_button = b(description="write after free", button_style="danger",
+                            tooltip="free the selected object, then write into it")
+        self.double_free_button = b(description="free twice", button_style="danger",
+                                    tooltip="kmem_cache_free() the selected object twice")
+        self.leak_button = b(description="leak and destroy", button_style="danger",
+                             tooltip="kmem_cache_destroy() with objects still allocated")
+        for button, fn in ((self.create_button, self.create_cache), (self.alloc_button, self.alloc),
+                           (self.free_button, self.free), (self.validate_button, self.validate),
+                           (self.reset_button, self.reset), (self.overrun_button, self.overrun),
+                           (self.uaf_button, self.use_after_free),
+                           (self.double_free_button, self.double_free),
+                           (self.leak_button, self.leak_and_destroy)):
+            button.on_click(lambda _, fn=fn: fn())
+        self.slab_list = widgets.Select(description="slabs", rows=6, layout=widgets.Layout(width="430px"))
+        self.object_list = widgets.Select(description="objects", rows=6, layout=widgets.Layout(width="330px"))
+        self.slab_counts = widgets.HTML()
+        self.page_slider = widgets.IntSlider(description="page", min=0, max=0, continuous_update=False,
+                                             layout=widgets.Layout(width="300px"))
+        self.window_picker = widgets.ToggleButtons(style={"button_width": "120px"})
+        self.status = widgets.HTML()
+        self.map_info = widgets.HTML()
+        self.report_panel = widgets.HTML(layout=widgets.Layout(width="420px", max_height="520px",
+                                                               overflow="auto"))
+        self.heatmap = GridHeatMap(color=np.full((2, 2), ROLE_OUTSIDE, dtype=np.uint8),
+                                   scales={"color": code_scale(BYTE_COLORS)}, stroke="white",
+                                   interactions={"hover": "tooltip", "click": "select"},
+                                   selected_style={"stroke": "black", "stroke-width": "2"},
+                                   anchor_style={"stroke": "black", "stroke-width": "2"})
+        self.hover_info = widgets.HTML()
+        self.heatmap.tooltip = self.hover_info
+        self.heatmap.on_hover(self._on_hover)
+        self.heatmap.on_element_click(self._on_click)
+        self.figure = Figure(marks=[self.heatmap], axes=[], title="slab page bytes", padding_x=0,
+                             padding_y=0, animation_duration=0,
+                             fig_margin={"top": 30, "bottom": 5, "left": 5, "right": 5},
+                             layout=widgets.Layout(width="660px", height="380px"))
+
+        for (w, name), trait in (((self.cache_box, "value"), "cache_name"), ((self.size_box, "value"), "size"),
+                                 ((self.align_box, "value"), "align"), ((self.gfp_picker, "gfp"), "gfp"),
+                                 ((self.context_picker, "value"), "context"),
+                                 ((self.page_slider, "value"), "page_index")):
+            traitlets.link((self, trait), (w, name))     # the view's value wins at start
+        for box in self.flag_boxes.values():
+            box.observe(self._flag_box_changed, "value")
+        self._show_flags()
+        self.slab_list.observe(self._slab_picked, "value")
+        self.object_list.observe(self._object_picked, "value")
+        self.window_picker.observe(self._window_picked, "value")
+        self._sync_window_picker()
+        self.legend.value = legend_html(
+            [(r, SLAB_ROLE_COLORS[r]) for r in BYTE_ROLES if r != "outside"]
+            + [("overwritten (not what SLUB expects)", BYTE_COLORS[CODE_OVERWRITTEN]),
+               ("named by the kernel's report", HIGHLIGHT)], "byte roles")
+        return [
+            widgets.HBox([self.cache_box, self.size_box, self.align_box, self.create_button]),
+            widgets.HBox(list(self.flag_boxes.values())),
+            self.gfp_picker,
+            widgets.HBox([self.context_picker, self.alloc_button, self.free_button, self.validate_button,
+                          self.reset_button]),
+            widgets.HBox([self.overrun_button, self.uaf_button, self.double_free_button, self.leak_button]),
+            self.status,
+            widgets.HBox([self.slab_list, self.object_list]),
+            self.slab_counts,
+            widgets.HBox([self.page_slider, self.window_picker]),
+            self.map_info,
+            widgets.HBox([self.figure, self.report_panel]),
+            self.caption, self.legend, self.messages,
+        ]
+
+    # --- trait validation ------------------------------------------------------------------
+
+    @traitlets.validate("gfp")
+    def _valid_gfp(self, proposal):
+        try:
+            return check_gfp(proposal["value"])
+        except (TypeError, ValueError) as exc:
+            raise traitlets.TraitError(str(exc)) from None
+
+    @traitlets.validate("context")
+    def _valid_context(self, proposal):
+        if proposal["value"] not in CONTEXTS:
+            raise traitlets.TraitError(f"unknown context {proposal['value']!r}; choose one of {', '.join(CONTEXTS)}")
+        return proposal["value"]
+
+    @traitlets.validate("page_index")
+    def _valid_page(self, proposal):
+        slab = self._slab()
+        pages = 1 << slab.order if slab is not None else 1
+        if proposal["value"] >= pages:
+            raise traitlets.TraitError(f"page_index {proposal['value']}: the slab has {pages} page(s)")
+        return proposal["value"]
+
+    @traitlets.validate("window_index")
+    def _valid_window(self, proposal):
+        if proposal["value"] >= PAGE_SIZE // self.window_bytes:
+            raise traitlets.TraitError(f"window_index {proposal['value']}: a page has "
+                                       f"{PAGE_SIZE // self.window_bytes} windows of {self.window_bytes} bytes")
+        return proposal["value"]
+
+    # --- flags <-> checkboxes ------------------------------------------------------------
+
+    def _flag_box_changed(self, change) -> None:
+        if self._syncing_flags:
+            return
+        value = self.flags & ~sum(FLAG_BOXES)
+        for bit, box in self.flag_boxes.items():
+            if box.value:
+                value |= bit
+        self.flags = value
+
+    _syncing_flags = False
+
+    @traitlets.observe("flags")
+    def _show_flags(self, change=None) -> None:
+        if "flag_boxes" not in self.__dict__:
+            return
+        self._syncing_flags = True
+        try:
+            for bit, box in self.flag_boxes.items():
+                box.value = bool(self.flags & bit)
+        finally:
+            self._syncing_flags = False
+
+    # --- which cache, slab, object ---------------------------------------------------------
+
+    @property
+    def cache(self):
+        """The ``kmem_cache`` shown (None until one called ``cache_name`` exists)."""
+        return self._cache
+
+    def _bind(self, kernel: Kernel) -> None:
+        self._cache = None
+        self._allocated = []
+        self._written = None
+        self._pending_reports = []
+        self.set_trait("report_ranges", [])
+        self.set_trait("report_title", "")
+        self.report_panel.value = ""
+        with self._deferred(redraw=False):      # KernelView._rebind redraws next
+            self._resolve_cache()
+
+    @traitlets.observe("cache_name")
+    def _cache_name_changed(self, change) -> None:
+        if not self.children:
+            return
+        with self._deferred():
+            self._clear_report()
+            self._resolve_cache()
+
+    def _resolve_cache(self) -> None:
+        """Show the live cache called ``cache_name`` (a destroyed-but-leaked cache stays
+        shown until another name is picked); the size/align/flag boxes follow it."""
+        name = self.cache_name
+        found = next((c for c in self.kernel.slab_caches if c.name == name), None)
+        if found is None and self._cache is not None and self._cache.name == name and self._cache.slabs:
+            found = self._cache
+        if found is not self._cache:
+            self._cache = found
+            self.selected_object = None
+            self.selected_slab = None
+        if found is not None:
+            with self.hold_trait_notifications():
+                self.size = found.object_size
+                self.align = found.align
+                self.flags = found.flags & SLAB_FLAGS_PERMITTED
+        self._dirty = True
+
+    def _slab(self):
+        if self._cache is None or self.selected_slab is None:
+            return None
+        slab = self._cache.slabs.get(self.selected_slab)
+        return slab
+
+    def _default_slab(self) -> int | None:
+        cache = self._cache
+        if cache is None or not cache.slabs:
+            return None
+        if self.selected_object is not None:
+            found = object_of(self.kernel, self.selected_object)
+            if found is not None and found[0].cache is cache:
+                return found[0].pfn
+        lists = slab_lists(cache)
+        for name in SLAB_LIST_NAMES:
+            if lists[name]:
+                return lists[name][0].pfn
+        return None
+
+    def _slab_picked(self, change) -> None:
+        if change["new"] is not None and change["new"] != self.selected_slab:
+            self.selected_slab = change["new"]
+
+    def _object_picked(self, change) -> None:
+        if change["new"] is not None and change["new"] != self.selected_object:
+            self.selected_object = change["new"]
+
+    def _window_picked(self, change) -> None:
+        if change["new"] is not None and change["new"] != self.window_index:
+            self.window_index = change["new"]
+
+    @traitlets.observe("window_bytes")
+    def _window_bytes_changed(self, change) -> None:
+        if not self.children:
+            return
+        with self._deferred():
+            self.window_index = min(self.window_index, PAGE_SIZE // change["new"] - 1)
+            self._sync_window_picker()
+
+    def _sync_window_picker(self) -> None:
+        w = self.window_bytes
+        options = [(f"bytes {i * w:#x}–{(i + 1) * w - 1:#x}", i) for i in range(PAGE_SIZE // w)]
+        if list(self.window_picker.options) != options:
+            self.window_picker.options = options
+        self.window_picker.value = self.window_index
+        self.window_picker.layout.display = "none" if w == PAGE_SIZE else None
+
+    @traitlets.observe("selected_slab", "page_index", "window_index", "selected_object")
+    def _view_changed(self, change) -> None:
+        if not self.children:
+            return
+        if change["name"] == "selected_slab":
+            with self.hold_trait_notifications():
+                self.page_index = 0
+        if change["name"] == "selected_object" and change["new"] is not None:
+            self._show_address(change["new"])
+        if change["name"] == "window_index":
+            self.window_picker.value = change["new"]
+        self._schedule()
+
+    def select(self, addr: int | None) -> None:
+        """Select the object whose slot holds byte *addr* (None clears the selection)."""
+        if addr is None:
+            self.selected_object = None
+            return
+        found = object_of(self.kernel, addr)
+        if found is None:
+            self._refuse(f"select {addr:#x}", "no slab object holds this address")
+            return
+        self.selected_object = found[1]
+
+    def _show_address(self, addr: int) -> None:
+        """Move slab/page/window so that byte *addr* is drawn."""
+        found = object_of(self.kernel, addr)
+        slab = found[0] if found else slab_of_pfn(self.kernel, (addr - self.kernel.page_offset) >> PAGE_SHIFT) \
+            if self.kernel.is_lowmem_address(addr) else None
+        if slab is None or slab.cache is not self._cache:
+            return
+        off = addr - slab.base
+        with self._deferred():
+            if self.selected_slab != slab.pfn:
+                self.selected_slab = slab.pfn
+            self.page_index = off // PAGE_SIZE
+            self.window_index = off % PAGE_SIZE // self.window_bytes
+
+    # --- redraw scheduling --------------------------------------------------------------
+
+    @contextmanager
+    def _deferred(self, redraw: bool = True) -> Iterator[None]:
+        """Trait changes inside draw once, at the end of the outermost block."""
+        self._suspended += 1
+        try:
+            yield
+        finally:
+            self._suspended -= 1
+        if redraw and not self._suspended and self._dirty:
+            self.redraw()
+
+    def _schedule(self) -> None:
+        if self._suspended:
+            self._dirty = True
+        else:
+            self.redraw()
+
+    def _redraw(self, batch: list | None) -> None:
+        if batch is not None:
+            kinds = {ev.kind for ev in batch}
+            if not kinds & SLAB_EVENTS:
+                return
+            self._pending_reports += [ev.data["report"] for ev in batch if ev.kind == "report"]
+            if self._suspended:
+                self._dirty = True
+                return
+        self._suspended += 1          # trait changes made while drawing are drawn now
+        try:
+            self._take_reports()
+            self._draw()
+        finally:
+            self._suspended -= 1
+            self._dirty = False
+
+    def _draw(self) -> None:
+        k = self.kernel
+        names = [c.name for c in k.slab_caches]
+        if list(self.cache_box.options) != names:
+            self.cache_box.options = names
+        cache = self._cache
+        if cache is not None and cache.state == RELEASED:
+            self._cache = cache = None
+        if self.selected_slab is not None and (cache is None or self.selected_slab not in cache.slabs):
+            self.set_trait("selected_slab", None)
+        if self.selected_slab is None:
+            self.set_trait("selected_slab", self._default_slab())
+            self.set_trait("page_index", 0)
+        self._draw_lists()
+        self._draw_bytes()
+
+    def _draw_lists(self) -> None:
+        cache = self._cache
+        if cache is None:
+            self.slab_list.options, self.object_list.options = [], []
+            self.slab_counts.value = (f"<small>no cache called <b>{escape(self.cache_name)}</b> yet: "
+                                      "Create (or Alloc) makes it</small>")
+            return
+        lists = slab_lists(cache)
+        slab_opts = [(f"{name}: pfn {s.pfn:#x} order {s.order}, {s.inuse}/{s.objects} in use", s.pfn)
+                     for name in SLAB_LIST_NAMES for s in lists[name]]
+        if list(self.slab_list.options) != slab_opts:
+            self.slab_list.options = slab_opts
+        self.slab_list.value = self.selected_slab
+        slab = self._slab()
+        objs = live_objects(self.kernel, slab) if slab is not None else []
+        obj_opts = [(f"{a:#x} (#{(a - slab.base) // cache.size})", a) for a in objs]
+        if list(self.object_list.options) != obj_opts:
+            self.object_list.options = obj_opts
+        self.object_list.value = self.selected_object if self.selected_object in objs else None
+        state = "" if cache.state == ALIVE else f" — {cache.state} by kmem_cache_destroy"
+        self.slab_counts.value = (
+            f"<small><b>{escape(cache.name)}</b>{state}: object_size {cache.object_size}, size {cache.size}, "
+            f"align {cache.align}, {cache.objects_per_slab} objects per order-{cache.layout.order} slab; "
+            + ", ".join(f"{name} {len(lists[name])}" for name in SLAB_LIST_NAMES)
+            + f" slab(s); {cache.inuse_objs} object(s) in use</small>")
+
+    def _draw_bytes(self) -> None:
+        slab = self._slab()
+        w = self.window_bytes
+        rows = w // COLUMNS
+        pages = 1 << slab.order if slab is not None else 1
+        with self.page_slider.hold_trait_notifications():
+            self.page_slider.max = pages - 1
+            self.page_slider.disabled = pages == 1
+        if slab is None:
+            self._shown = {}
+            self.heatmap.color = np.full((rows, COLUMNS), ROLE_OUTSIDE, dtype=np.uint8)
+            self.heatmap.selected = None
+            self.map_info.value = "<small>no slab to draw: Alloc an object</small>"
+            self._set_height(rows)
+            return
+        start = self.page_index * PAGE_SIZE + self.window_index * w
+        bmap = slab_byte_map(slab)
+        data = slab_bytes(slab, start, w)
+        codes = bmap.roles[start:start + w].copy()
+        expected = bmap.expected[start:start + w]
+        codes[overwritten(data, expected)] = CODE_OVERWRITTEN
+        addr0 = slab.base + start
+        for a, b in self.report_ranges:
+            lo, hi = max(a - addr0, 0), min(b - addr0, w)
+            if lo < hi:
+                codes[lo:hi] = CODE_NAMED
+        self._shown = {"slab": slab, "addr": addr0, "data": data, "roles": bmap.roles[start:start + w],
+                       "expected": expected}
+        outline = self._written
+        if outline is None and self.selected_object is not None:
+            outline = (self.selected_object, self.selected_object + slab.cache.object_size)
+        cells = None
+        if outline is not None:
+            lo, hi = max(outline[0] - addr0, 0), min(outline[1] - addr0, w)
+            if lo < hi:
+                idx = np.arange(lo, hi)
+                cells = np.stack([idx // COLUMNS, idx % COLUMNS], axis=1).astype(np.int32)
+        with self.heatmap.hold_sync():
+            self.heatmap.color = codes.reshape(rows, COLUMNS)
+            self.heatmap.selected = cells
+        self._set_height(rows)
+        bad = int((codes == CODE_OVERWRITTEN).sum())
+        self.map_info.value = (
+            f"<small>slab pfn {slab.pfn:#x}, page {self.page_index + 1} of {pages}, bytes "
+            f"{start:#x}–{start + w - 1:#x} (addresses {addr0:#x}–{addr0 + w - 1:#x}); one cell per byte, "
+            f"{COLUMNS} per row" + (f"; <b>{bad} overwritten byte(s)</b>" if bad else "") + "</small>")
+
+    def _set_height(self, rows: int) -> None:
+        height = f"{rows * 10 + 40}px"
+        if self.figure.layout.height != height:
+            self.figure.layout.height = height
+
+    # --- reports --------------------------------------------------------------------
+
+    def _take_reports(self) -> None:
+        reports, self._pending_reports = self._pending_reports, []
+        cache = self._cache
+        mine = [r for r in reports if cache is not None and r.fields.get("cache") == cache.name]
+        if not mine:
+            return
+        ranges: list[tuple[int, int]] = []
+        for r in mine:
+            ranges += self._ranges_of(r)
+        named = next((r for r in mine if r.fields.get("what")), mine[0])
+        self.set_trait("report_ranges", ranges)
+        self.set_trait("report_title", named.title)
+        where = ", ".join(f"{a:#x}–{b - 1:#x}" for a, b in ranges) or "no bytes named"
+        self.report_panel.value = (
+            f'<div class="kmem-slab-report" role="alert" style="border-left:4px solid {HIGHLIGHT};'
+            f'padding-left:6px"><b>kernel report</b> — bytes highlighted: {escape(where)}'
+            + "".join(f'<pre style="font-size:10px;margin:2px 0;white-space:pre-wrap">{escape(r.text)}</pre>'
+                      for r in mine) + "</div>")
+        if ranges:
+            self._show_address(ranges[0][0])
+
+    def _ranges_of(self, report) -> list[tuple[int, int]]:
+        """The byte ranges a SLUB report names: its start/end, else its object, else (a
+        leak) the objects still allocated in its slab."""
+        f = report.fields
+        cache = self._cache
+        if f.get("start") is not None and f.get("end") is not None:
+            return [(f["start"], f["end"])]
+        if f.get("object") is not None:
+            return [(f["object"], f["object"] + cache.object_size)]
+        slab = cache.slabs.get(f.get("slab")) if f.get("slab") is not None else None
+        if report.kind == "slub_leak" and slab is not None:
+            return [(a, a + cache.object_size) for a in live_objects(self.kernel, slab)]
+        return []
+
+    def _clear_report(self) -> None:
+        self._written = None
+        if self.report_ranges or self.report_title:
+            self.set_trait("report_ranges", [])
+            self.set_trait("report_title", "")
+            self.report_panel.value = ""
+            self._dirty = True
+
+    # --- actions -------------------------------------------------------------------
+
+    def _action(self, fn: Callable[[], Any]) -> Any:
+        """Run an action with one redraw at the end; the last report is cleared first."""
+        with self._deferred():
+            self._clear_report()
+            self.message = ""
+            result = fn()
+            self._dirty = True
+        self.status.value = f"<code>{escape(self.message)}</code>" if self.message else ""
+        return result
+
+    def _usable_cache(self, what: str, create: bool = False):
+        if self._cache is None:
+            self._resolve_cache()          # made from code since the name was set?
+        cache = self._cache
+        if cache is None and create:
+            cache = self._create()
+        if cache is None:
+            if not self.message:
+                self._refuse(what, f"no cache called {self.cache_name!r}: press Create")
+            return None
+        if cache.state != ALIVE:
+            self._refuse(what, f"cache {cache.name} was {cache.state} by kmem_cache_destroy; pick or create another")
+            return None
+        return cache
+
+    def _target(self, what: str, live: bool = True) -> int | None:
+        """The selected object, else this view's newest live one (for Free and the bugs)."""
+        if self.selected_object is not None:
+            return self.selected_object
+        alive = [a for a in self._allocated if is_live_object(self.kernel, a)] if live else []
+        if alive:
+            return alive[-1]
+        self._refuse(what, "select an object first (or Alloc one)")
+        return None
+
+    def create_cache(self):
+        """``kmem_cache_create(cache_name, size, align, flags)``; the cache or None."""
+        return self._action(self._create)
+
+    def _create(self):
+        name, size, align, flags = self.cache_name, self.size, self.align, self.flags
+        what = f"kmem_cache_create({name!r}, {size}, {align}, {flag_names(flags)})"
+        if any(c.name == name for c in self.kernel.slab_caches):
+            self._refuse(what, f"a cache called {name!r} exists; pick another name")
+            return None
+
+        def run():
+            with self.kernel.context(self.context):
+                return self.kernel.kmem_cache_create(name, size, align, flags)
+        cache = self._act(what, run)
+        if cache is None:
+            if not self.message:
+                self._say(f"{what} returned NULL")
+            return None
+        self._cache = cache
+        self.selected_object = None
+        self.set_trait("selected_slab", None)
+        L = cache.layout
+        self._say(f"{what}: object_size {cache.object_size}, size {cache.size}, align {cache.align}, "
+                  f"{L.objects} objects per order-{L.order} slab")
+        return cache
+
+    def alloc(self) -> int | None:
+        """``kmem_cache_alloc(cache, gfp)`` in the chosen context (creating the cache first
+        if it does not exist); the object address or None."""
+        return self._action(self._alloc)
+
+    def _alloc(self) -> int | None:
+        cache = self._usable_cache("alloc", create=True)
+        if cache is None:
+            return None
+        gfp, ctx = self.gfp, self.context
+        what = f"kmem_cache_alloc({cache.name}, {gfp_name(gfp)}) in {ctx} context"
+
+        def run():
+            with self.kernel.context(ctx):
+                return self.kernel.kmem_cache_alloc(cache, gfp, caller="slab_view_alloc+0x1c/0x40")
+        self.message = ""
+        addr = self._act(what, run)
+        if addr is None:
+            if not self.message:
+                self._say(f"{what} returned NULL")
+            return None
+        self._allocated.append(addr)
+        self.selected_object = addr
+        self.message = f"{what} = {addr:#x}"
+        return addr
+
+    def free(self) -> bool:
+        """``kmem_cache_free()`` the selected object (or this view's newest); True if freed."""
+        return self._action(self._free)
+
+    def _free(self, addr: int | None = None) -> bool:
+        cache = self._usable_cache("free")
+        if cache is None:
+            return False
+        addr = addr if addr is not None else self._target("free")
+        if addr is None:
+            return False
+        what = f"kmem_cache_free({cache.name}, {addr:#x})"
+
+        def run():
+            with self.kernel.context(self.context):
+                return self.kernel.kmem_cache_free(cache, addr, caller="slab_view_free+0x10/0x30")
+        self.message = ""
+        report = self._act(what, run)
+        if self.message:               # refused before the kernel
+            return False
+        if report is not None:
+            self.message = f"{what}: the kernel reported {report.title}"
+            return False
+        self.message = f"{what}: freed"
+        return True
+
+    def validate(self) -> int | None:
+        """Validate the cache (every slab's free chain and every object); the error count."""
+        def run():
+            cache = self._usable_cache("validate")
+            if cache is None:
+                return None
+            errors = self._act(f"validate {cache.name}", lambda: self.kernel.validate(cache))
+            if errors is not None:
+                self.message = (f"validate {cache.name}: {errors} error(s) (BUG and FIX lines)" if errors
+                                else f"validate {cache.name}: every slab and object is intact")
+            return errors
+        return self._action(run)
+
+    def overrun(self) -> int | None:
+        """Write ``bug_bytes`` bytes of 0x41 just past the end of the selected object
+        (allocating one if there is none). SLUB notices on free or validate; returns the
+        address written."""
+        def run():
+            cache = self._usable_cache("write past the end", create=True)
+            if cache is None:
+                return None
+            obj = self._target("write past the end") if self._live_target_exists() else self._alloc()
+            if obj is None:
+                return None
+            at, n = obj + cache.object_size, self.bug_bytes
+            return self._write(at, n, f"wrote {n} byte(s) of {BUG_BYTE:#x} past the end of {obj:#x} "
+                               f"(object_size {cache.object_size}) at {at:#x}: nothing noticed yet — "
+                               "SLUB checks the red zone when the object is freed (Free) or validated")
+        return self._action(run)
+
+    def use_after_free(self) -> int | None:
+        """Free the selected object (if live), then write ``bug_bytes`` bytes of 0x41 into
+        it. SLUB notices when it hands the object out again or validates; returns the
+        address written."""
+        def run():
+            cache = self._usable_cache("write after free", create=True)
+            if cache is None:
+                return None
+            obj = self._target("write after free") if self._live_target_exists() else self._alloc()
+            if obj is None:
+                return None
+            if is_live_object(self.kernel, obj) and not self._free(obj):
+                return None
+            n = min(self.bug_bytes, cache.object_size)
+            return self._write(obj, n, f"freed {obj:#x}, then wrote {n} byte(s) of {BUG_BYTE:#x} into it: "
+                               "nothing noticed yet — SLUB checks the poison when the object is handed "
+                               "out again (Alloc: free objects are reused last-in first-out) or validated")
+        return self._action(run)
+
+    def double_free(self):
+        """Free the selected object (if live), then free it again: "Object already free".
+        Returns the kernel's report (None if the second free was accepted)."""
+        def run():
+            cache = self._usable_cache("free twice", create=True)
+            if cache is None:
+                return None
+            obj = self._target("free twice") if self._live_target_exists() else self._alloc()
+            if obj is None:
+                return None
+            if is_live_object(self.kernel, obj) and not self._free(obj):
+                return None
+            before = len(self.kernel.reports)
+            self._free(obj)
+            new = self.kernel.reports[before:]
+            return new[-1] if new else None
+        return self._action(run)
+
+    def leak_and_destroy(self):
+        """``kmem_cache_destroy()`` with objects still allocated (allocating one if none
+        is): the kernel lists them and leaks the cache. Returns the WARN report."""
+        def run():
+            cache = self._usable_cache("leak and destroy", create=True)
+            if cache is None:
+                return None
+            if not cache.inuse_objs and self._alloc() is None:
+                return None
+            what = f"kmem_cache_destroy({cache.name}) with {cache.inuse_objs} object(s) in use"
+            report = self._act(what, lambda: self.kernel.kmem_cache_destroy(cache, "slab_view_exit+0x8/0x20"))
+            if report is not None:
+                self.message = f"{what}: {report.title}"
+            return report
+        return self._action(run)
+
+    def _live_target_exists(self) -> bool:
+        if self.selected_object is not None:
+            return True
+        return any(is_live_object(self.kernel, a) for a in self._allocated)
+
+    def _write(self, at: int, n: int, text: str) -> int | None:
+        what = f"write {n} byte(s) at {at:#x}"
+        self.message = ""
+        self._act(what, lambda: self.kernel.write(at, bytes([BUG_BYTE]) * n))
+        if self.message:
+            return None
+        self._written = (at, at + n)
+        self._show_address(at)
+        self.message = text
+        return at
+
+    # --- hover and click --------------------------------------------------------------
+
+    def _cell_addr(self, content: dict) -> int | None:
+        data = content.get("point", content.get("data", {})) or {}
+        try:
+            off = int(data["rowNum"]) * COLUMNS + int(data["columnNum"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        if not self._shown or not 0 <= off < len(self._shown["data"]):
+            return None
+        return self._shown["addr"] + off
+
+    def _on_hover(self, mark, content) -> None:
+        addr = self._cell_addr(content)
+        if addr is not None:
+            self.hover_info.value = self.describe_byte(addr)
+
+    def _on_click(self, mark, content) -> None:
+        addr = self._cell_addr(content)
+        if addr is not None:
+            found = object_of(self.kernel, addr)
+            if found is not None:
+                self.selected_object = found[1]
+
+    def describe_byte(self, addr: int) -> str:
+        """Tooltip HTML for the drawn byte at *addr*: address, value, role, object."""
+        s = self._shown
+        off = addr - s["addr"]
+        slab = s["slab"]
+        value = int(s["data"][off])
+        lines = [f"<b>{addr:#x}</b> (slab offset {addr - slab.base:#x})",
+                 f"byte <b>{value:#04x}</b>", f"role: {BYTE_ROLES[s['roles'][off]]}"]
+        expected = int(s["expected"][off])
+        if expected >= 0:
+            lines.append(f"SLUB expects {expected:#04x}" + (" — <b>overwritten</b>" if value != expected else ""))
+        found = object_of(self.kernel, addr)
+        if found is not None:
+            obj = found[1]
+            state = "allocated" if is_live_object(self.kernel, obj) else "free"
+            lines.append(f"object {obj:#x} (#{(obj - slab.base) // slab.cache.size}, {state})")
+        return '<div style="font-size:11px;padding:4px;background:white">' + "<br>".join(lines) + "</div>"
+
+    # --- text summary ----------------------------------------------------------------
+
+    def summary_lines(self) -> list[str]:
+        lines = [repr(self.kernel)]
+        cache = self._cache
+        if cache is None:
+            lines.append(f"cache {self.cache_name}: not created yet (size {self.size}, align {self.align}, "
+                         f"flags {flag_names(self.flags)})")
+        else:
+            L = cache.layout
+            lines.append(f"cache {cache.name} ({cache.state}): object_size {cache.object_size}, size "
+                         f"{cache.size}, align {cache.align}, flags {flag_names(cache.flags)}; "
+                         f"{L.objects} objects per order-{L.order} slab")
+            lines.append("object slot: " + ", ".join(f"{role} {a}..{b}" for role, a, b in layout_ranges(L)))
+            lists = slab_lists(cache)
+            lines.append("slabs: " + ", ".join(f"{n} {len(lists[n])}" for n in SLAB_LIST_NAMES)
+                         + f"; {cache.inuse_objs} object(s) in use")
+            slab = self._slab()
+            if slab is not None and self._shown:
+                roles = self._shown["roles"]
+                counts = np.bincount(roles, minlength=len(BYTE_ROLES))
+                lines.append(f"byte map: slab pfn {slab.pfn:#x} ({slab_list_name(cache, slab)}), page "
+                             f"{self.page_index + 1} of {1 << slab.order}, {self.window_bytes} bytes from "
+                             f"{self._shown['addr']:#x}: " + ", ".join(
+                                 f"{int(c)} {BYTE_ROLES[i]}" for i, c in enumerate(counts) if c)
+                             + f"; {int(overwritten(self._shown['data'], self._shown['expected']).sum())} "
+                               "overwritten")
+        if self.selected_object is not None:
+            lines.append(f"selected object {self.selected_object:#x}")
+        if self.report_title:
+            lines.append(f"last report: {self.report_title} (bytes "
+                         + ", ".join(f"{a:#x}-{b - 1:#x}" for a, b in self.report_ranges) + ")")
+        if self.message:
+            lines.append(f"last action: {self.message}")
+        return lines
+
+
+def flag_names(flags: int) -> str:
+    """``SLAB_POISON|SLAB_RED_ZONE`` for a flags word (``0`` for none)."""
+    names = [n for bit, n in SLAB_FLAG_NAMES.items() if flags & bit]
+    rest = flags & ~sum(SLAB_FLAG_NAMES)
+    return "|".join(names + ([f"{rest:#x}"] if rest else [])) or "0"
