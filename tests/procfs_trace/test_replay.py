@@ -127,3 +127,15 @@ def test_replay_through_the_models_slab_allocator():
 
 def test_every_event_is_accounted_for(replayed):
     assert sum(replayed.replayed.values()) + sum(replayed.skipped.values()) == replayed.events
+
+
+def test_the_models_proc_text_reads_back_after_a_replay(replayed):
+    """The model prints /proc/buddyinfo and /proc/zoneinfo; our readers take them, and
+    the two agree with each other after the replayed trace changed the free lists."""
+    from kmemwidgets.procfs import read_buddyinfo, read_zoneinfo
+    k = replayed.kernel
+    bi, zi = read_buddyinfo(k.buddyinfo()), read_zoneinfo(k.zoneinfo())
+    assert bi.skipped == 0 and zi.skipped == 0 and bi.warnings == []
+    for z in bi.zones:
+        assert zi.zone(z.name, z.node).free == z.free_pages
+    assert sum(z.free_pages for z in bi.zones) < k.max_pfn
