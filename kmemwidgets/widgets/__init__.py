@@ -13,6 +13,7 @@ from .dashboard import Dashboard
 from .kmalloc import KmallocView
 from .log import MessageLog
 from .memmap import MemoryMap
+from .mempool import MempoolView
 from .slab import SlabView
 from .vmalloc import VmallocView
 

@@ -1,0 +1,414 @@
+"""MempoolView: a mempool's reserve against ``min_nr``, memory pressure, and the path each
+``mempool_alloc`` took (``mm/mempool.c``).
+
+Controls (each ``link``ed to a trait)::
+
+    w = MempoolView(kernel=k)
+    w.pool_min_nr = 4; w.pressure = True; w.alloc(); w.alloc(); w.free()
+
+* traits ``pool_kind`` (``"page"``: ``mempool_create_page_pool(min_nr, 0)``, or
+  ``"kmalloc"``: ``mempool_create_kmalloc_pool(min_nr, element_size)``), ``element_size``,
+  ``pool_min_nr`` (changing it calls ``mempool_resize``), ``gfp``, ``context``,
+  ``pressure`` (True fills memory with page allocations, False releases them),
+  read-only ``pressure_pages`` and ``held`` (elements this view holds).
+* methods ``alloc()`` (``mempool_alloc(pool, gfp)`` in ``context``; the element or None),
+  ``free()`` (``mempool_free`` of the newest held element; a waiting request is served
+  first, then the reserve refilled, then the allocator), ``fill()``, ``release()``,
+  ``recreate()``, ``reset()``.
+
+**Drawing.** Bars of the reserve (``curr_nr``), the elements handed out and the requests
+waiting, with a line at ``min_nr``; bars counting the paths of the pool's allocations
+(allocator, reserve, allocator retry with the caller's full gfp, waited, waiting, failed);
+a stacked timeline of the last allocations coloured by path; and the zone's free pages
+against its watermarks, where the pressure shows. The model records a sleeping
+caller's wait as a pending request instead of blocking (see
+:mod:`kmemwidgets.model.mempool`).
+"""
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import ipywidgets as widgets
+import traitlets
+from bqplot import Axis, Bars, Figure, Lines, LinearScale, OrdinalScale, Tooltip
+
+from kmemwidgets.model.context import CONTEXTS
+from kmemwidgets.model.gfp import GFP_ATOMIC, GFP_KERNEL, check_gfp, gfp_name
+from kmemwidgets.model.gfp import __GFP_NOWARN as NOWARN
+from kmemwidgets.model.kernel import Kernel
+from kmemwidgets.model.mempool import Mempool
+from kmemwidgets.model.page import Page
+from kmemwidgets.model.units import MAX_PAGE_ORDER
+from kmemwidgets.model.zone import WMARK_HIGH, WMARK_LOW, WMARK_MIN
+
+from .base import KernelView
+from .charts import WatermarkChart
+from .controls import GfpPicker, context_dropdown
+from .palette import OKABE_ITO, legend_html
+
+#: The paths of ``MempoolAllocRecord.path``, in the order ``mempool_alloc`` tries them.
+PATHS = ("allocator", "reserve", "allocator-retry", "waited", "waiting", "failed")
+PATH_COLORS = (OKABE_ITO["blue"], OKABE_ITO["orange"], OKABE_ITO["sky blue"], OKABE_ITO["reddish purple"],
+               OKABE_ITO["vermillion"], OKABE_ITO["black"])
+LEVELS = ("reserve (curr_nr)", "handed out", "waiting")
+TIMELINE = 32
+#: The pressure control takes frames as GFP_ATOMIC does, which digs deepest.
+PRESSURE_GFP = GFP_ATOMIC | NOWARN
+_MARGIN = {"top": 40, "bottom": 40, "left": 50, "right": 15}
+
+
+class MempoolView(KernelView):
+    """One mempool: reserve vs min_nr, memory pressure, and where each allocation came from."""
+    title = "mempool"
+
+    pool_kind = traitlets.Enum(("page", "kmalloc"), default_value="page")
+    element_size = traitlets.Int(256, min=1)
+    pool_min_nr = traitlets.Int(4, min=1)
+    gfp = traitlets.Int(GFP_KERNEL)
+    context = traitlets.Unicode("process")
+    pressure = traitlets.Bool(False)
+    pressure_pages = traitlets.Int(0, read_only=True)
+    held = traitlets.Int(0, read_only=True)
+
+    # --- construction --------------------------------------------------------------------
+
+    def _build(self) -> list[widgets.Widget]:
+        self.kind_picker = widgets.Dropdown(options=[("page pool (order 0)", "page"),
+                                                     ("kmalloc pool", "kmalloc")],
+                                            description="pool", layout=widgets.Layout(width="250px"))
+        self.size_box = widgets.BoundedIntText(description="size", min=1, max=1 << 22,
+                                               layout=widgets.Layout(width="180px"))
+        self.min_nr_slider = widgets.IntSlider(description="min_nr", min=1, max=32, continuous_update=False)
+        self.gfp_picker = GfpPicker()
+        self.context_picker = context_dropdown()
+        self.pressure_toggle = widgets.ToggleButton(description="memory pressure", icon="compress",
+                                                    tooltip="fill memory with page allocations / release them")
+        self.alloc_button = widgets.Button(description="mempool_alloc", button_style="primary")
+        self.free_button = widgets.Button(description="mempool_free")
+        self.recreate_button = widgets.Button(description="Recreate pool",
+                                              tooltip="mempool_destroy + create with the kind and size above")
+        self.reset_button = widgets.Button(description="Reset", button_style="warning")
+        self.status = widgets.HTML()
+        for (w, name), trait in (((self.kind_picker, "value"), "pool_kind"), ((self.size_box, "value"), "element_size"),
+                                 ((self.gfp_picker, "gfp"), "gfp"),
+                                 ((self.context_picker, "value"), "context"),
+                                 ((self.pressure_toggle, "value"), "pressure")):
+            traitlets.link((self, trait), (w, name))
+        # pool_min_nr and its slider are kept equal by hand, not by link(): a refused
+        # resize puts both back to the pool's min_nr, which a link reports as broken.
+        self.min_nr_slider.value = self.pool_min_nr
+        self.min_nr_slider.observe(self._slider_min_nr, "value")
+        self.alloc_button.on_click(lambda _: self.alloc())
+        self.free_button.on_click(lambda _: self.free())
+        self.recreate_button.on_click(lambda _: self.recreate())
+        self.reset_button.on_click(lambda _: self.reset())
+
+        xs, ys = OrdinalScale(domain=list(LEVELS)), LinearScale(min=0)
+        self.levels = Bars(x=list(LEVELS), y=np.zeros(3), scales={"x": xs, "y": ys},
+                           colors=[OKABE_ITO["bluish green"], OKABE_ITO["blue"], OKABE_ITO["vermillion"]],
+                           tooltip=Tooltip(fields=["x", "y"], labels=["", "elements"]))
+        self.min_line = Lines(x=[LEVELS[0], LEVELS[-1]], y=np.zeros(2), scales={"x": xs, "y": ys},
+                              colors=[OKABE_ITO["black"]], line_style="dashed", labels=["min_nr"],
+                              display_legend=True, stroke_width=2)
+        self.level_figure = Figure(marks=[self.levels, self.min_line], title="reserve vs min_nr",
+                                   axes=[Axis(scale=xs), Axis(scale=ys, side="left", tick_format="d")],
+                                   fig_margin=_MARGIN, animation_duration=0, legend_location="top-right",
+                                   layout=widgets.Layout(width="340px", height="260px"))
+        px, py = OrdinalScale(domain=list(PATHS)), LinearScale(min=0)
+        self.paths = Bars(x=list(PATHS), y=np.zeros(len(PATHS)), scales={"x": px, "y": py},
+                          colors=list(PATH_COLORS), tooltip=Tooltip(fields=["x", "y"], labels=["path", "allocations"]))
+        self.path_figure = Figure(marks=[self.paths], title="path of each mempool_alloc (all so far)",
+                                  axes=[Axis(scale=px), Axis(scale=py, side="left", tick_format="d")],
+                                  fig_margin=_MARGIN, animation_duration=0,
+                                  layout=widgets.Layout(width="400px", height="260px"))
+        tx, ty = OrdinalScale(), LinearScale(min=0, max=1)
+        self.timeline = Bars(x=np.arange(1), y=np.zeros((len(PATHS), 1)), type="stacked",
+                             scales={"x": tx, "y": ty}, colors=list(PATH_COLORS), labels=list(PATHS),
+                             tooltip=Tooltip(fields=["x"], labels=["allocation #"]), padding=0.1)
+        self.timeline_figure = Figure(marks=[self.timeline],
+                                      title=f"the last {TIMELINE} allocations, coloured by path",
+                                      axes=[Axis(scale=tx, label="allocation #")],
+                                      fig_margin={"top": 40, "bottom": 40, "left": 15, "right": 15},
+                                      animation_duration=0, layout=widgets.Layout(width="740px", height="170px"))
+        self.watermarks = WatermarkChart()
+        self.legend.value = (legend_html(zip(PATHS, PATH_COLORS), "path of an allocation")
+                             + legend_html(zip(LEVELS, (OKABE_ITO["bluish green"], OKABE_ITO["blue"],
+                                                        OKABE_ITO["vermillion"])), "pool"))
+        self.pool: Mempool | None = None
+        self._held: list = []
+        self._pressure_blocks: list[tuple[Page, int]] = []
+        return [
+            widgets.HBox([self.kind_picker, self.size_box, self.min_nr_slider, self.recreate_button]),
+            self.gfp_picker,
+            widgets.HBox([self.context_picker, self.alloc_button, self.free_button, self.pressure_toggle,
+                          self.reset_button]),
+            self.status,
+            widgets.HBox([self.level_figure, self.path_figure]),
+            self.timeline_figure, self.watermarks.figure,
+            self.caption, self.legend, self.messages,
+        ]
+
+    # --- validation ------------------------------------------------------------------
+
+    @traitlets.validate("gfp")
+    def _valid_gfp(self, proposal):
+        try:
+            return check_gfp(proposal["value"])
+        except (TypeError, ValueError) as exc:
+            raise traitlets.TraitError(str(exc)) from None
+
+    @traitlets.validate("context")
+    def _valid_context(self, proposal):
+        if proposal["value"] not in CONTEXTS:
+            raise traitlets.TraitError(f"unknown context {proposal['value']!r}; "
+                                       f"choose one of {', '.join(CONTEXTS)}")
+        return proposal["value"]
+
+    # --- binding -----------------------------------------------------------------------
+
+    def _bind(self, kernel: Kernel) -> None:
+        self._held = []
+        self._pressure_blocks = []
+        self.set_trait("pressure_pages", 0)
+        self.set_trait("held", 0)
+        with self.hold_trait_notifications():
+            self._syncing = True
+            self.pressure = False
+            self._syncing = False
+        self.pool = None
+        self._create()
+
+    _syncing = False
+
+    def _create(self) -> bool:
+        k = self.kernel
+        what = (f"mempool_create_page_pool({self.pool_min_nr}, 0)" if self.pool_kind == "page" else
+                f"mempool_create_kmalloc_pool({self.pool_min_nr}, {self.element_size})")
+        if self.pool_kind == "page":
+            pool = self._act(what, lambda: k.mempool_create_page_pool(self.pool_min_nr, 0))
+        else:
+            pool = self._act(what, lambda: k.mempool_create_kmalloc_pool(self.pool_min_nr, self.element_size))
+        if pool is None:
+            self._refuse(what, "the reserve could not be filled (no memory)")
+            return False
+        self.pool = pool
+        self.message = f"{what}: reserve of {pool.curr_nr} filled"
+        self.redraw()
+        return True
+
+    def recreate(self) -> bool:
+        """``mempool_destroy`` the pool and create one of ``pool_kind``/``element_size``/``pool_min_nr``."""
+        k = self.kernel
+        if self.pool is not None:
+            self.message = ""
+            report = self._act(f"mempool_destroy({self.pool.name})", lambda: k.mempool_destroy(self.pool))
+            if report is not None:
+                self._refuse("recreate", report.title)
+                return False
+            if self.message:              # refused before the kernel
+                return False
+        self.pool = None
+        self._held = []
+        return self._create()
+
+    @traitlets.observe("pool_kind", "element_size")
+    def _kind_changed(self, change) -> None:
+        if self.children and self.pool is not None and not self._syncing:
+            self.recreate()
+
+    def _slider_min_nr(self, change) -> None:
+        if not self._syncing:
+            self.pool_min_nr = change["new"]
+
+    @traitlets.observe("pool_min_nr")
+    def _min_nr_changed(self, change) -> None:
+        if not self.children or self._syncing:
+            return
+        if self.pool is not None and change["new"] != self.pool.min_nr:
+            k, n = self.kernel, change["new"]
+            what = f"mempool_resize({self.pool.name}, {n})"
+            self.message = ""
+            err = self._act(what, lambda: k.mempool_resize(self.pool, n))
+            if err == 0:
+                self.message = f"{what}: reserve now {self.pool.curr_nr}/{self.pool.min_nr}"
+            elif err is not None:
+                self._refuse(what, f"-ENOMEM: the reserve could not grow; min_nr stays {self.pool.min_nr}")
+            self.redraw()
+        value = self.pool.min_nr if self.pool is not None else change["new"]
+        self._syncing = True
+        try:
+            self.pool_min_nr = value
+            self.min_nr_slider.value = min(value, self.min_nr_slider.max)
+        finally:
+            self._syncing = False
+
+    @traitlets.observe("pressure")
+    def _pressure_changed(self, change) -> None:
+        if self.children and not self._syncing:
+            self.fill() if change["new"] else self.release()
+
+    # --- actions -------------------------------------------------------------------------
+
+    def fill(self) -> int:
+        """Take every frame ``GFP_ATOMIC`` can get (largest blocks first); returns pages held."""
+        k = self.kernel
+
+        def run() -> int:
+            got = 0
+            alloc = k.alloc_pages
+            for order in range(MAX_PAGE_ORDER, -1, -1):
+                while (page := alloc(PRESSURE_GFP, order)) is not None:
+                    self._pressure_blocks.append((page, order))
+                    got += 1 << order
+            return got
+        got = self._act("memory pressure", run) or 0
+        self.set_trait("pressure_pages", sum(1 << o for _, o in self._pressure_blocks))
+        self.message = (f"memory pressure: took {got} more pages with {gfp_name(PRESSURE_GFP)} "
+                        f"(holding {self.pressure_pages}); the allocator now fails")
+        self._draw_text()
+        return self.pressure_pages
+
+    def release(self) -> int:
+        """Give back every frame the pressure control holds; returns pages released."""
+        k = self.kernel
+        blocks, self._pressure_blocks = self._pressure_blocks, []
+
+        def run() -> int:
+            free = getattr(k, "__free_pages")
+            for page, order in blocks:
+                free(page, order)
+            return sum(1 << o for _, o in blocks)
+        n = self._act("release memory pressure", run) or 0
+        self.set_trait("pressure_pages", 0)
+        self.message = f"memory pressure released: {n} pages back to the buddy allocator"
+        self._draw_text()
+        return n
+
+    def alloc(self):
+        """``mempool_alloc(pool, gfp)`` in the chosen context; the element, or None."""
+        if self.pool is None:
+            self._refuse("mempool_alloc", "there is no pool (Recreate pool)")
+            return None
+        k, gfp, ctx, pool = self.kernel, self.gfp, self.context, self.pool
+        what = f"mempool_alloc({pool.name}, {gfp_name(gfp)}) in {ctx} context"
+
+        def run():
+            with k.context(ctx):
+                return k.mempool_alloc(pool, gfp)
+        self.message = ""
+        seq = pool._seq
+        elem = self._act(what, run)
+        if self.message:                      # refused
+            return None
+        rec = pool.history[-1] if pool._seq != seq and pool.history else None
+        path = rec.path if rec else "?"
+        if elem is not None:
+            self._held.append(elem)
+            self.set_trait("held", len(self._held))
+        self.message = f"{what} = {_describe(elem)} via {path}" + (
+            " (would sleep: the request waits for a mempool_free)" if path == "waiting" else "")
+        self._draw_text()
+        return elem
+
+    def free(self) -> bool:
+        """``mempool_free`` the newest element this view holds; True if done."""
+        if self.pool is None or not self._held:
+            self._refuse("mempool_free", "this view holds no element")
+            return False
+        k, pool = self.kernel, self.pool
+        elem = self._held[-1]
+        waiting = len(pool.waiting)
+        before = pool.curr_nr
+        what = f"mempool_free({_describe(elem)}, {pool.name})"
+        self.message = ""
+        report = self._act(what, lambda: k.mempool_free(elem, pool))
+        if report is not None or self.message:
+            if report is not None:
+                self._refuse(what, report.title)
+            return False
+        self._held.pop()
+        if len(pool.waiting) < waiting:
+            served = [r for r in pool.history if r.path == "waited"][-1]
+            self._held.append(served.element)
+            where = f"handed to the waiting request #{served.seq}"
+        elif pool.curr_nr > before:
+            where = f"back into the reserve ({pool.curr_nr}/{pool.min_nr})"
+        else:
+            where = "the reserve is full: freed to the allocator"
+        self.set_trait("held", len(self._held))
+        self.message = f"{what}: {where}"
+        self._draw_text()
+        return True
+
+    @traitlets.observe("message")
+    def _show_status(self, change=None) -> None:
+        if self.children:
+            self.status.value = f"<code>{self.message}</code>" if self.message else ""
+
+    # --- drawing -------------------------------------------------------------------------
+
+    def path_counts(self) -> list[int]:
+        """How many of the pool's recorded allocations took each path of :data:`PATHS`."""
+        if self.pool is None:
+            return [0] * len(PATHS)
+        counts = Counter(r.path for r in self.pool.history)
+        return [counts.get(p, 0) for p in PATHS]
+
+    def _redraw(self, batch: list | None) -> None:
+        k = self.kernel
+        pool = self.pool if self.pool is not None and not self.pool.destroyed else None
+        curr, out, waiting, min_nr = ((pool.curr_nr, sum(pool.out.values()), len(pool.waiting), pool.min_nr)
+                                      if pool else (0, 0, 0, 0))
+        with self.levels.hold_sync(), self.min_line.hold_sync():
+            self.levels.y = np.array([curr, out, waiting], dtype=np.float64)
+            self.min_line.y = np.array([min_nr, min_nr], dtype=np.float64)
+        self.paths.y = np.array(self.path_counts(), dtype=np.float64)
+        recent = list(pool.history)[-TIMELINE:] if pool else []
+        if recent:
+            onehot = np.zeros((len(PATHS), len(recent)))
+            for i, r in enumerate(recent):
+                onehot[PATHS.index(r.path), i] = 1
+            seqs = np.array([r.seq for r in recent])
+        else:
+            onehot, seqs = np.zeros((len(PATHS), 1)), np.zeros(1, dtype=np.int64)
+        with self.timeline.hold_sync():
+            self.timeline.x = seqs
+            self.timeline.y = onehot
+        z = max(k.zones, key=lambda z: z.managed_pages)
+        self.watermarks.update(z.name, z.nr_free_pages, (z.watermark[WMARK_MIN], z.watermark[WMARK_LOW],
+                                                          z.watermark[WMARK_HIGH]), z.managed_pages)
+        self._draw_text()
+
+    def _draw_text(self) -> None:
+        pool = self.pool
+        self.level_figure.title = (f"{pool.name}: reserve {pool.curr_nr}/{pool.min_nr}" if pool and not pool.destroyed
+                                   else "no pool")
+        self._update_caption()
+
+    def summary_lines(self) -> list[str]:
+        k = self.kernel
+        pool = self.pool
+        lines = [repr(k)]
+        if pool is None or pool.destroyed:
+            lines.append("no mempool")
+        else:
+            lines.append(f"mempool {pool.name}: {pool.curr_nr} of min_nr {pool.min_nr} in reserve, "
+                         f"{sum(pool.out.values())} handed out, {len(pool.waiting)} waiting")
+            lines.append("paths so far: " + ", ".join(f"{p} {c}" for p, c in zip(PATHS, self.path_counts()) if c)
+                         if pool.history else "no allocation yet")
+        lines.append(f"memory pressure: {'on' if self.pressure_pages else 'off'}, holding {self.pressure_pages} pages")
+        lines.append(f"this view holds {len(self._held)} element(s)")
+        if self.message:
+            lines.append(f"last action: {self.message}")
+        return lines
+
+
+def _describe(elem) -> str:
+    if elem is None:
+        return "NULL"
+    if isinstance(elem, Page):
+        return f"page pfn {elem.pfn:#x}"
+    if isinstance(elem, int):
+        return f"{elem:#x}"
+    return repr(elem)
