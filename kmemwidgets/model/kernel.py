@@ -20,27 +20,28 @@ from .arch import Arch, make_arch
 from .context import ContextStack, Task, get_context
 from .errors import InvariantError
 from .events import EventStream, operation
-from .memory import KernelMemory
-from .kmalloc import Kmalloc
-from .mempool import Mempools
 from .highmem import Kmap
+from .kmalloc import Kmalloc
+from .memory import KernelMemory
+from .mempool import Mempools
 from .mm import Processes
-from .paging import Paging
-from .vmalloc import Vmalloc
 from .owners import NR_OWNERS, OWNER_NAMES, PG_FREE, PG_PAGECACHE, PG_RESERVED
 from .page_alloc import PageAllocator
 from .physmem import PhysMem
 from .printk import KernelLog, Report
 from .reclaim import PageReclaim
 from .subsystem import Subsystem
+from .paging import Paging
 from .units import MAX_PAGE_ORDER, NR_PAGE_ORDERS, PAGE_SHIFT, SZ_1M, parse_size
+from .vmalloc import Vmalloc
 from .vmstat import (buddyinfo, extfrag_index_text, fragmentation_index, show_free_areas_line,
                      unusable_free_index, unusable_index_text, zoneinfo)
 from .watermarks import calculate_min_free_kbytes, setup_per_zone_lowmem_reserve, setup_per_zone_wmarks
 from .zone import Zone
 
 
-class Kernel(Kmalloc, Mempools, Kmap, Vmalloc, Processes, Paging, PageReclaim, PageAllocator, KernelMemory, Subsystem):
+class Kernel(Kmalloc, Mempools, Kmap, Vmalloc, Processes, Paging, PageReclaim, PageAllocator,
+             KernelMemory, Subsystem):
     """A Linux machine's memory allocators in miniature.
 
     ``Kernel(arch="i386", ram="1G", cpus=2, seed=0)``; *ram* is bytes or ``"64M"``,
@@ -317,8 +318,17 @@ class Kernel(Kmalloc, Mempools, Kmap, Vmalloc, Processes, Paging, PageReclaim, P
 
 # Each public operation delivers its events as one batch.
 # (alloc_pages and the frees batch inside _alloc/_free, which keeps their hot path unwrapped.)
-for _name in ("alloc_pages_at", "read_file", "kswapd",
-              "spawn", "fork", "exit", "mmap", "munmap", "brk", "_user_write", "_user_read", "_user_touch", "vmalloc", "vzalloc", "vmalloc_32", "_vmalloc_gfp", "vfree", "vmap", "vunmap", "delayed_vfree_work", "kmap", "kunmap", "kmap_local_page", "kunmap_local", "mempool_create", "mempool_create_page_pool", "mempool_create_kmalloc_pool", "mempool_create_slab_pool", "mempool_alloc", "mempool_free", "mempool_resize", "mempool_destroy", "kmem_cache_create", "kmem_cache_alloc", "kmem_cache_zalloc", "kmem_cache_free", "kmem_cache_destroy", "validate", "_kmalloc_slow", "_kfree_slow", "kzalloc", "kcalloc", "krealloc"):
+_OPERATIONS = (
+    "alloc_pages_at", "read_file", "kswapd", "spawn", "fork", "exit", "mmap", "munmap", "brk",
+    "_user_write", "_user_read", "_user_touch", "vmalloc", "vzalloc", "vmalloc_32",
+    "_vmalloc_gfp", "vfree", "vmap", "vunmap", "delayed_vfree_work", "kmap", "kunmap",
+    "kmap_local_page", "kunmap_local", "mempool_create", "mempool_create_page_pool",
+    "mempool_create_kmalloc_pool", "mempool_create_slab_pool", "mempool_alloc", "mempool_free",
+    "mempool_resize", "mempool_destroy", "kmem_cache_create", "kmem_cache_alloc",
+    "kmem_cache_zalloc", "kmem_cache_free", "kmem_cache_destroy", "validate", "_kmalloc_slow",
+    "_kfree_slow", "kzalloc", "kcalloc", "krealloc",
+)
+for _name in _OPERATIONS:
     setattr(Kernel, _name, operation(getattr(Kernel, _name)))
 
 # Python mangles ``__name`` inside a class body, so the kernel's double-underscore
