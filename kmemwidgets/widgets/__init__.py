@@ -18,5 +18,5 @@ from .slab import SlabView
 from .vmalloc import VmallocView
 
 __all__ = ["KernelView", "iter_widgets", "lecture_kernel", "BuddyView", "BuddyInfoView", "Dashboard",
-           "KmallocView", "SlabView", "VmallocView", "AddressSpaceView",
+           "KmallocView", "SlabView", "VmallocView", "AddressSpaceView", "MempoolView",
            "GfpPicker", "OrderPicker", "context_dropdown", "MessageLog", "MemoryMap"]

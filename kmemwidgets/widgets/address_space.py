@@ -99,6 +99,8 @@ class AddressSpaceView(KernelView):
     walk_step = traitlets.Int(0, min=0)
     walk_length = traitlets.Int(0, read_only=True)
 
+    _binding = False
+
     # --- construction ----------------------------------------------------------------------
 
     def _build(self) -> list[widgets.Widget]:
@@ -198,7 +200,7 @@ class AddressSpaceView(KernelView):
 
     def _bind(self, kernel: Kernel) -> None:
         k = kernel
-        k._pgtables()
+        self._binding = True          # trait changes below must not redraw a half-bound view
         self._walks = {}
         self._zone_code = np.empty(k.max_pfn, dtype=np.uint8)
         for z in k.zones:
@@ -221,6 +223,8 @@ class AddressSpaceView(KernelView):
             self.right_pid = live[1] if len(live) > 1 else None
             self.pid = live[0]
         self.walk_step = 0
+        self._binding = False
+        k._pgtables()        # built on first use; its events redraw this view, now bound
 
     # --- trait plumbing --------------------------------------------------------------------
 
@@ -246,13 +250,13 @@ class AddressSpaceView(KernelView):
 
     @traitlets.observe("left_pid", "right_pid")
     def _sides_changed(self, change) -> None:
-        if self.children:
+        if self.children and not self._binding:
             self._walks = {}
             self.redraw()
 
     @traitlets.observe("walk_step")
     def _step_changed(self, change) -> None:
-        if self.children:
+        if self.children and not self._binding:
             self._draw_walk()
 
     def _proc(self, pid: int | None) -> Process | None:
@@ -458,7 +462,8 @@ class AddressSpaceView(KernelView):
         nr = k._fmt.levels[0].nr
         procs = [self._proc(self.left_pid), self._proc(self.right_pid)]
         pgds = [k._pt[p.pgd] if p is not None else None for p in procs]
-        init = k._pt[k.init_mm.pgd]
+        init_pgd = k.init_mm.pgd
+        init = k._pt[init_pgd]
         xs, ys, colors = [], [], []
         with self.figure.hold_sync():
             set_strip(self.phys_strip, False, self._phys_bounds, zone_row, owner_row)

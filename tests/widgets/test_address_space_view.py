@@ -172,3 +172,16 @@ def test_other_architectures(arch):
     assert (view.left_pgd.color == PGD_SHARED).any()
     assert view.left_strip.color.shape == (VROWS, 2)
     k.check()
+
+
+def test_in_the_dashboard_a_reset_elsewhere_rebinds_without_redraw_failures():
+    from kmemwidgets.widgets import Dashboard
+    d = Dashboard(kernel=kw.Kernel(arch="i386", ram="64M"))
+    view = d.view("AddressSpaceView")
+    view.spawn()
+    view.mmap_touch()
+    d.view("BuddyView").reset()
+    assert view.kernel is d.kernel and view.left_pid is None
+    view.spawn()
+    assert view.left_pid in d.kernel.processes
+    assert not [e for e in d.messages.entries if "redraw failed" in e.title]
