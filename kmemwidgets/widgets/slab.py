@@ -161,7 +161,7 @@ class SlabView(KernelView):
         self.heatmap.on_element_click(self._on_click)
         self.figure = Figure(marks=[self.heatmap], axes=[], title="slab page bytes", padding_x=0,
                              padding_y=0, animation_duration=0,
-                             fig_margin={"top": 30, "bottom": 5, "left": 5, "right": 5},
+                             fig_margin={"top": 40, "bottom": 5, "left": 5, "right": 5},
                              layout=widgets.Layout(width="660px", height="380px"))
 
         for (w, name), trait in (((self.cache_box, "value"), "cache_name"), ((self.size_box, "value"), "size"),
@@ -506,7 +506,7 @@ class SlabView(KernelView):
             f"{COLUMNS} per row" + (f"; <b>{bad} overwritten byte(s)</b>" if bad else "") + "</small>")
 
     def _set_height(self, rows: int) -> None:
-        height = f"{rows * 10 + 40}px"
+        height = f"{rows * 10 + 50}px"
         if self.figure.layout.height != height:
             self.figure.layout.height = height
 
