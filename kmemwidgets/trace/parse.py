@@ -148,15 +148,15 @@ def _header(head: str) -> tuple[str, str, str, str] | None:
     ts = rest[sp2 + 1:].rstrip(":")
     if not ts.replace(".", "", 1).isdigit():
         return None
+    # The CPU is the last "[digits]" group before the timestamp.
     b = rest.rfind("[", 0, sp2 + 1)
-    e = rest.find("]", b)
-    if b < 0 or e < 0:
-        # perf script of a per-task recording (no -a) prints no CPU column: CPU unknown
-        return name, "", ts, fmt
-    cpu = rest[b + 1:e].strip()
-    if not cpu.isdigit():
-        return None
-    return name, cpu, ts, fmt
+    while b >= 0:
+        e = rest.find("]", b)
+        if e > b and rest[b + 1:e].strip().isdigit():
+            return name, rest[b + 1:e].strip(), ts, fmt
+        b = rest.rfind("[", 0, b)
+    # perf script of a per-task recording (no -a) prints no CPU column: CPU unknown
+    return name, "", ts, fmt
 
 
 def parse_payload(name: str, cpu: str, ts: str, body: str):
@@ -241,6 +241,59 @@ def parse_payload(name: str, cpu: str, ts: str, body: str):
 def parse_line(line: str):
     """Classify and parse one line: a record tuple (see :func:`parse_payload`), or a
     ``(skip class, detail)`` pair for headers, callchain frames, other events and junk."""
+    # Fastest path: one split() for the common layouts, where the event name is the
+    # fifth word ("task-pid [cpu] flags ts: name:" or "comm pid [cpu] ts: kmem:name:").
+    parts = line.split()
+    if len(parts) > 6:
+        p4 = parts[4]
+        spec = _EVENTS.get(p4[:-1]) if p4[-1] == ":" and parts[3][-1] == ":" else None
+        if spec is not None:
+            c = parts[1]
+            if c[0] != "[":
+                c = parts[2]
+            cpu = c[1:-1]
+            ts = parts[3][:-1]
+            if c[0] == "[" and c[-1] == "]" and cpu.isdigit() and ts.replace(".", "", 1).isdigit():
+                n = len(parts)
+                kind = spec[0]
+                try:
+                    if kind == ALLOC:
+                        if spec[1]:
+                            if n == 13 and parts[7][:5] == "name=" and parts[11][:5] == "node=" \
+                                    and parts[5][:10] == "call_site=" and parts[6][:4] == "ptr=":
+                                return (ALLOC, cpu, ts, parts[5][10:], parts[6][4:],
+                                        int(parts[8][10:]), int(parts[9][12:]), parts[11][5:],
+                                        parts[7][5:], parts[10][10:], False, parts[12][10:])
+                        elif n == 12 and parts[7][:10] == "bytes_req=" and parts[10][:5] == "node=" \
+                                and parts[5][:10] == "call_site=" and parts[6][:4] == "ptr=":
+                            return (ALLOC, cpu, ts, parts[5][10:], parts[6][4:], int(parts[7][10:]),
+                                    int(parts[8][12:]), parts[10][5:], None, parts[9][10:], False,
+                                    parts[11][10:])
+                    elif kind == FREE:
+                        if parts[5][:10] == "call_site=" and parts[6][:4] == "ptr=":
+                            if n == 7:
+                                return (FREE, cpu, ts, parts[5][10:], parts[6][4:], None)
+                            if n == 8 and parts[7][:5] == "name=":
+                                return (FREE, cpu, ts, parts[5][10:], parts[6][4:], parts[7][5:])
+                    elif kind == PAGE_ALLOC:
+                        if n == 10 and parts[6][:6] == "pfn=0x" and parts[8][:12] == "migratetype=" \
+                                and parts[5][:5] == "page=":
+                            page, pfn_s = parts[5][5:], parts[6][4:]
+                            pfn = int(pfn_s, 16)
+                            return (PAGE_ALLOC, cpu, ts, pfn_s, pfn, int(parts[7][6:]),
+                                    int(parts[8][12:]), parts[9][10:], page in _NULLS or pfn == -1)
+                    elif n == 8 and parts[6][:6] == "pfn=0x" and parts[7][:6] == "order=" \
+                            and parts[5][:5] == "page=":
+                        pfn_s = parts[6][4:]
+                        return (PAGE_FREE, cpu, ts, pfn_s, int(pfn_s, 16), int(parts[7][6:]))
+                except ValueError:
+                    pass
+    return _parse_line_general(line)
+
+
+def _parse_line_general(line: str):
+    """:func:`parse_line` for every layout: payload found by its first field, header
+    walked right to left, any field order."""
     k = line.find(" call_site=")
     if k < 0:
         k = line.find(" page=")
@@ -263,7 +316,7 @@ def parse_line(line: str):
             ts = line[t0 + 1:e]
             b = line.rfind("[", 0, t0)
             c = line.find("]", b, t0)
-            if b >= 0 and c > b:
+            if b >= 0 and c > b and line[b + 1:c].isdigit():
                 spec = _EVENTS.get(name)
                 if spec is None:
                     if name[:5] == "kmem:":
@@ -274,8 +327,6 @@ def parse_line(line: str):
                 else:
                     name = spec[3]
                 cpu = line[b + 1:c]
-                if not cpu.isdigit():
-                    return (SKIP_BAD, "CPU number is not a number")
                 # Inline fast path for the current (6.x) layouts; anything else, or a
                 # malformed number, goes through the general parse_payload().
                 tok = line[k + 1:].split()
