@@ -71,6 +71,7 @@ ABSENT, PGD_USER, PGD_SHARED, PGD_OWN, PGD_UNSYNCED = range(5)
 LINE_COLORS = {"private": OKABE_ITO["reddish purple"], "shared": OKABE_ITO["orange"], "kernel": "#7F7F7F"}
 
 VROWS = 256                                    # rows of address space per strip
+PROWS = 256                                    # at most this many rows of physical memory
 LEFT, MID, RIGHT = (0.02, 0.14), (0.44, 0.56), (0.86, 0.98)
 MAX_LINES = 600
 GRID_CELLS = 1024
@@ -205,7 +206,7 @@ class AddressSpaceView(KernelView):
         self._zone_code = np.empty(k.max_pfn, dtype=np.uint8)
         for z in k.zones:
             self._zone_code[z.start_pfn:z.end_pfn] = ZONE_BASE + ZONE_NAMES.index(z.name)
-        self._fpc = per_cell_for(k.max_pfn, 512)
+        self._fpc = per_cell_for(k.max_pfn, PROWS)
         self._phys_bounds = cell_bounds(k.max_pfn, self._fpc)
         # Region of every address-space row (the layout does not change).
         span_rows = np.full(VROWS, REGION_BASE + 3, dtype=np.uint8)

@@ -19,7 +19,7 @@ Controls (each ``link``ed to a trait, so code drives the view as a mouse does)::
 rows: the area state of each address (unused, vmalloc area, vmap area, guard page,
 the selected area) and the zone of the frame behind it. The area is 120 MiB (30,720
 pages) on a 1 GiB i386 machine, so a cell stands for ``pages_per_cell`` pages (a power
-of two, at most ``max_cells`` cells) and shows its most common state; zoom in down to
+of two, at most ``max_cells`` cells, 256 by default) and shows its most common state; zoom in down to
 one cell per page. Physical memory (bottom) is drawn whole: one row by zone, one by
 owner (:func:`~kmemwidgets.widgets.memmap.aggregate_owners`). Lines run from each
 mapped page in the virtual range drawn to its frame, coloured by the frame's zone
@@ -80,7 +80,9 @@ class VmallocView(KernelView):
     view_end = traitlets.Int(0)
     pages_per_cell = traitlets.Int(1, read_only=True)
     nr_lines = traitlets.Int(0, read_only=True)
-    max_cells = traitlets.Int(1024, min=16)
+    #: 256 cells a strip keeps a click's repaint in the browser well under 150 ms
+    #: (each cell is an SVG rect that bqplot redraws when the strip changes).
+    max_cells = traitlets.Int(256, min=16)
     max_lines = traitlets.Int(512, min=1)
 
     _in_action = False

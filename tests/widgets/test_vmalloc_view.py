@@ -41,9 +41,9 @@ def test_whole_area_is_downsampled_to_at_most_max_cells(view):
     k = view.kernel
     npages = (k.VMALLOC_END - k.VMALLOC_START) // PAGE_SIZE
     assert npages == 30720                               # 120 MiB on a 1 GiB i386 machine
-    assert view.pages_per_cell == 32
-    assert view.virtual.color.shape == (2, npages // 32)
-    assert len(view.virtual.column) == npages // 32 + 1
+    assert view.pages_per_cell == 128                     # max_cells 256
+    assert view.virtual.color.shape == (2, npages // 128)
+    assert len(view.virtual.column) == npages // 128 + 1
     assert view.physical.color.shape[1] <= view.max_cells
 
 
