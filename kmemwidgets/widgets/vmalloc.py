@@ -137,9 +137,11 @@ class VmallocView(KernelView):
         self.virtual.on_element_click(self._strip_clicked)
         self.lines = Lines(x=np.zeros((1, 2)), y=np.zeros((1, 2)), scales=scales, colors=["white"],
                            stroke_width=1, opacities=[0.8])
-        self.labels = Label(x=[0.0, 1.0, 0.0, 1.0], y=[0.99, 0.99, 0.25, 0.25], scales=scales,
-                            text=["", "", "", ""], align="start", default_size=11, colors=["black"])
-        self.figure = Figure(marks=[self.lines, self.virtual, self.physical, self.labels],
+        self.labels = Label(x=[0.0, 0.0], y=[0.99, 0.25], scales=scales, text=["", ""], align="start",
+                            default_size=11, colors=["black"])
+        self.end_labels = Label(x=[1.0, 1.0], y=[0.99, 0.25], scales=scales, text=["", ""], align="end",
+                                default_size=11, colors=["black"])
+        self.figure = Figure(marks=[self.lines, self.virtual, self.physical, self.labels, self.end_labels],
                              title="vmalloc area (virtual, top) → physical frames (bottom)",
                              padding_x=0, padding_y=0, animation_duration=0,
                              fig_margin={"top": 35, "bottom": 10, "left": 10, "right": 10},
@@ -186,7 +188,6 @@ class VmallocView(KernelView):
             self.zoom_slider.value = (0, self._npages)
         with self.hold_trait_notifications():
             self.view_start, self.view_end = k.VMALLOC_START, k.VMALLOC_END
-        self.labels.text = [f"VMALLOC_START {k.VMALLOC_START:#x}", "", "pfn 0", ""]
 
     # --- zoom ------------------------------------------------------------------------------
 
@@ -307,7 +308,10 @@ class VmallocView(KernelView):
             set_strip(self.virtual, True, bounds, row2, top)
             set_strip(self.physical, True, self._phys_bounds, owner_row, self._phys_zone_row)
             self._draw_lines(np.flatnonzero(mapped), frames[mapped], n, ppc)
-            self.labels.text = [f"{self.view_start:#x}", f"{self.view_end:#x}", "pfn 0", f"pfn {k.max_pfn:#x}"]
+            texts = ([f"{self.view_start:#x}", "pfn 0"], [f"{self.view_end:#x}", f"pfn {k.max_pfn:#x}"])
+            for mark, text in zip((self.labels, self.end_labels), texts):
+                if list(mark.text) != text:
+                    mark.text = text
         self.info.value = (f"<small>virtual {self.view_start:#x}–{self.view_end:#x} ({n} pages, one cell = "
                            f"{ppc} page{'s' if ppc > 1 else ''}); physical: {k.max_pfn} frames, one cell = "
                            f"{self._phys_fpc} frames; {self._lines_text}</small>")
