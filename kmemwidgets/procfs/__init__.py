@@ -7,6 +7,7 @@ for lines it could not use; :func:`snapshot_host` reads the running machine.
 from ._text import ProcfsError
 from .buddyinfo import BuddyInfo, ZoneFree, read_buddyinfo
 from .layout import LayoutError, check_layout, free_blocks_layout, migratetype_layout
+from .seed import SeedResult, kernel_for_zoneinfo, seed_free_lists
 from .pagetypeinfo import PageTypeInfo, ZoneTypeFree, read_pagetypeinfo
 from .slabinfo import SlabCache, SlabInfo, read_slabinfo
 from .snapshot import HostSnapshot, snapshot_host
@@ -15,7 +16,7 @@ from .zoneinfo import ZoneInfo, ZoneStats, read_zoneinfo
 
 __all__ = [
     "read_buddyinfo", "read_pagetypeinfo", "read_zoneinfo", "read_slabinfo", "read_vmallocinfo",
-    "snapshot_host", "free_blocks_layout", "check_layout", "migratetype_layout",
+    "snapshot_host", "seed_free_lists", "kernel_for_zoneinfo", "SeedResult", "free_blocks_layout", "check_layout", "migratetype_layout",
     "BuddyInfo", "ZoneFree", "PageTypeInfo", "ZoneTypeFree", "ZoneInfo", "ZoneStats",
     "SlabInfo", "SlabCache", "VmallocInfo", "VmallocArea", "HostSnapshot",
     "ProcfsError", "LayoutError",
