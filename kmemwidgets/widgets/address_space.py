@@ -466,6 +466,11 @@ class AddressSpaceView(KernelView):
         init_pgd = k.init_mm.pgd
         init = k._pt[init_pgd]
         xs, ys, colors = [], [], []
+        # ptes mapping each user frame (k._mapcount, as an array for vectorised lookups)
+        mapcount = np.zeros(k.max_pfn, dtype=np.int64)
+        if k._mapcount:
+            mapcount[np.fromiter(k._mapcount.keys(), np.int64)] = np.fromiter(k._mapcount.values(), np.int64)
+        zero = -1 if k._zero_pfn is None else k._zero_pfn
         with self.figure.hold_sync():
             set_strip(self.phys_strip, False, self._phys_bounds, zone_row, owner_row)
             for side, (proc, strip, grid, fig) in enumerate(
@@ -480,8 +485,7 @@ class AddressSpaceView(KernelView):
                     fig.title = "(no process)"
                     continue
                 va, pfn, wr = leaves(k, proc.pgd, 0, b)
-                mc = k._mapcount
-                shared = np.array([mc.get(int(f), 0) > 1 or f == k._zero_pfn for f in pfn.tolist()], dtype=bool)
+                shared = (mapcount[pfn] > 1) | (pfn == zero)
                 mapped = np.full(VROWS, NOTHING, dtype=np.uint8)
                 for v in proc.mm.vmas:
                     lo = int(addr_fraction(k, v.start) * VROWS)
