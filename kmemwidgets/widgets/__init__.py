@@ -15,8 +15,9 @@ from .log import MessageLog
 from .memmap import MemoryMap
 from .mempool import MempoolView
 from .slab import SlabView
+from .slabinfo import SlabInfoView
 from .vmalloc import VmallocView
 
 __all__ = ["KernelView", "iter_widgets", "lecture_kernel", "BuddyView", "BuddyInfoView", "Dashboard",
-           "KmallocView", "SlabView", "VmallocView", "AddressSpaceView", "MempoolView",
+           "KmallocView", "SlabView", "SlabInfoView", "VmallocView", "AddressSpaceView", "MempoolView",
            "GfpPicker", "OrderPicker", "context_dropdown", "MessageLog", "MemoryMap"]

@@ -63,6 +63,7 @@ from kmemwidgets.model.units import PAGE_SHIFT, PAGE_SIZE
 
 from .base import KernelView
 from .controls import GfpPicker, context_dropdown
+from .slabinfo import SlabInfoView
 from .palette import HIGHLIGHT, OKABE_ITO, SLAB_ROLE_COLORS, code_scale, legend_html
 
 #: The flag checkboxes, in display order.
@@ -811,6 +812,13 @@ class SlabView(KernelView):
             state = "allocated" if is_live_object(self.kernel, obj) else "free"
             lines.append(f"object {obj:#x} (#{(obj - slab.base) // slab.cache.size}, {state})")
         return '<div style="font-size:11px;padding:4px;background:white">' + "<br>".join(lines) + "</div>"
+
+    # --- snapshots -------------------------------------------------------------------
+
+    @classmethod
+    def from_snapshot(cls, slabinfo: Any) -> "SlabInfoView":
+        """A read-only view of a ``/proc/slabinfo`` snapshot (see :class:`SlabInfoView`)."""
+        return SlabInfoView(slabinfo)
 
     # --- text summary ----------------------------------------------------------------
 
