@@ -225,7 +225,6 @@ class AddressSpaceView(KernelView):
             self.pid = live[0]
         self.walk_step = 0
         self._binding = False
-        k._pgtables()        # built on first use; its events redraw this view, now bound
 
     # --- trait plumbing --------------------------------------------------------------------
 
@@ -461,10 +460,16 @@ class AddressSpaceView(KernelView):
         zone_row = self._zone_code[::self._fpc]
         b = k.kernel_pgd_boundary
         nr = k._fmt.levels[0].nr
-        procs = [self._proc(self.left_pid), self._proc(self.right_pid)]
-        pgds = [k._pt[p.pgd] if p is not None else None for p in procs]
-        init_pgd = k.init_mm.pgd
-        init = k._pt[init_pgd]
+        if k._pt is None:
+            # No page table exists yet (nothing has used paging): draw empty strips rather
+            # than build swapper_pg_dir, so opening the view changes nothing in the kernel.
+            procs = [None, None]
+            pgds = [None, None]
+            init = None
+        else:
+            init = k._pt[k.init_mm.pgd]
+            procs = [self._proc(self.left_pid), self._proc(self.right_pid)]
+            pgds = [k._pt[p.pgd] if p is not None else None for p in procs]
         xs, ys, colors = [], [], []
         # ptes mapping each user frame (k._mapcount, as an array for vectorised lookups)
         mapcount = np.zeros(k.max_pfn, dtype=np.int64)

@@ -10,11 +10,13 @@ Controls (each ``link``ed to a trait)::
   ``"kmalloc"``: ``mempool_create_kmalloc_pool(min_nr, element_size)``), ``element_size``,
   ``pool_min_nr`` (changing it calls ``mempool_resize``), ``gfp``, ``context``,
   ``pressure`` (True fills memory with page allocations, False releases them),
-  read-only ``pressure_pages`` and ``held`` (elements this view holds).
+  read-only ``pressure_pages`` and ``held`` (elements this view holds). The view shows the
+  kernel's newest mempool; when there is none, the first ``alloc()`` (or Create pool)
+  makes one, so opening the view changes nothing in the kernel.
 * methods ``alloc()`` (``mempool_alloc(pool, gfp)`` in ``context``; the element or None),
   ``free()`` (``mempool_free`` of the newest held element; a waiting request is served
   first, then the reserve refilled, then the allocator), ``fill()``, ``release()``,
-  ``recreate()``, ``reset()``.
+  ``create_pool()``, ``reset()``.
 
 **Drawing.** Bars of the reserve (``curr_nr``), the elements handed out and the requests
 waiting, with a line at ``min_nr``; bars counting the paths of the pool's allocations
@@ -86,8 +88,9 @@ class MempoolView(KernelView):
                                                     tooltip="fill memory with page allocations / release them")
         self.alloc_button = widgets.Button(description="mempool_alloc", button_style="primary")
         self.free_button = widgets.Button(description="mempool_free")
-        self.recreate_button = widgets.Button(description="Recreate pool",
-                                              tooltip="mempool_destroy + create with the kind and size above")
+        self.create_button = widgets.Button(description="Create pool",
+                                            tooltip="mempool_create with the kind, size and min_nr above "
+                                                    "(destroys the pool this view made before)")
         self.reset_button = widgets.Button(description="Reset", button_style="warning")
         self.status = widgets.HTML()
         for (w, name), trait in (((self.kind_picker, "value"), "pool_kind"), ((self.size_box, "value"), "element_size"),
@@ -101,7 +104,7 @@ class MempoolView(KernelView):
         self.min_nr_slider.observe(self._slider_min_nr, "value")
         self.alloc_button.on_click(lambda _: self.alloc())
         self.free_button.on_click(lambda _: self.free())
-        self.recreate_button.on_click(lambda _: self.recreate())
+        self.create_button.on_click(lambda _: self.create_pool())
         self.reset_button.on_click(lambda _: self.reset())
 
         xs, ys = OrdinalScale(domain=list(LEVELS)), LinearScale(min=0)
@@ -139,7 +142,7 @@ class MempoolView(KernelView):
         self._held: list = []
         self._pressure_blocks: list[tuple[Page, int]] = []
         return [
-            widgets.HBox([self.kind_picker, self.size_box, self.min_nr_slider, self.recreate_button]),
+            widgets.HBox([self.kind_picker, self.size_box, self.min_nr_slider, self.create_button]),
             self.gfp_picker,
             widgets.HBox([self.context_picker, self.alloc_button, self.free_button, self.pressure_toggle,
                           self.reset_button]),
@@ -176,10 +179,19 @@ class MempoolView(KernelView):
             self._syncing = True
             self.pressure = False
             self._syncing = False
-        self.pool = None
-        self._create()
+        # Show the kernel's newest pool; make none here: opening a view must not change memory.
+        self.pool = next((p for p in reversed(kernel.mempools) if not p.destroyed), None)
+        self._own_pool = False
+        if self.pool is not None:
+            self._syncing = True
+            try:
+                self.pool_min_nr = self.pool.min_nr
+                self.min_nr_slider.value = min(self.pool.min_nr, self.min_nr_slider.max)
+            finally:
+                self._syncing = False
 
     _syncing = False
+    _own_pool = False
 
     def _create(self) -> bool:
         k = self.kernel
@@ -193,18 +205,20 @@ class MempoolView(KernelView):
             self._refuse(what, "the reserve could not be filled (no memory)")
             return False
         self.pool = pool
+        self._own_pool = True
         self.message = f"{what}: reserve of {pool.curr_nr} filled"
         self.redraw()
         return True
 
-    def recreate(self) -> bool:
-        """``mempool_destroy`` the pool and create one of ``pool_kind``/``element_size``/``pool_min_nr``."""
+    def create_pool(self) -> bool:
+        """Create a pool of ``pool_kind``/``element_size``/``pool_min_nr`` (``mempool_destroy``
+        first for a pool this view made; a pool made elsewhere is left alone)."""
         k = self.kernel
-        if self.pool is not None:
+        if self.pool is not None and self._own_pool:
             self.message = ""
             report = self._act(f"mempool_destroy({self.pool.name})", lambda: k.mempool_destroy(self.pool))
             if report is not None:
-                self._refuse("recreate", report.title)
+                self._refuse("create pool", report.title)
                 return False
             if self.message:              # refused before the kernel
                 return False
@@ -214,8 +228,8 @@ class MempoolView(KernelView):
 
     @traitlets.observe("pool_kind", "element_size")
     def _kind_changed(self, change) -> None:
-        if self.children and self.pool is not None and not self._syncing:
-            self.recreate()
+        if self.children and self.pool is not None and self._own_pool and not self._syncing:
+            self.create_pool()
 
     def _slider_min_nr(self, change) -> None:
         if not self._syncing:
@@ -287,8 +301,7 @@ class MempoolView(KernelView):
 
     def alloc(self):
         """``mempool_alloc(pool, gfp)`` in the chosen context; the element, or None."""
-        if self.pool is None:
-            self._refuse("mempool_alloc", "there is no pool (Recreate pool)")
+        if self.pool is None and not self._create():
             return None
         k, gfp, ctx, pool = self.kernel, self.gfp, self.context, self.pool
         what = f"mempool_alloc({pool.name}, {gfp_name(gfp)}) in {ctx} context"
@@ -383,7 +396,7 @@ class MempoolView(KernelView):
     def _draw_text(self) -> None:
         pool = self.pool
         self.level_figure.title = (f"{pool.name}: reserve {pool.curr_nr}/{pool.min_nr}" if pool and not pool.destroyed
-                                   else "no pool")
+                                   else "no pool yet: mempool_alloc or Create pool makes one")
         self._update_caption()
 
     def summary_lines(self) -> list[str]:
@@ -391,7 +404,7 @@ class MempoolView(KernelView):
         pool = self.pool
         lines = [repr(k)]
         if pool is None or pool.destroyed:
-            lines.append("no mempool")
+            lines.append("no mempool yet (mempool_alloc or Create pool makes one)")
         else:
             lines.append(f"mempool {pool.name}: {pool.curr_nr} of min_nr {pool.min_nr} in reserve, "
                          f"{sum(pool.out.values())} handed out, {len(pool.waiting)} waiting")

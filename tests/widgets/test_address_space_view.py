@@ -185,3 +185,13 @@ def test_in_the_dashboard_a_reset_elsewhere_rebinds_without_redraw_failures():
     view.spawn()
     assert view.left_pid in d.kernel.processes
     assert not [e for e in d.messages.entries if "redraw failed" in e.title]
+
+
+def test_opening_the_view_builds_no_page_tables():
+    k = kw.Kernel(arch="x86_64", ram="64M")          # x86_64 would take pud pages from the buddy
+    free = [z.nr_free() for z in k.zones]
+    view = AddressSpaceView(kernel=k)
+    assert k._pt is None and [z.nr_free() for z in k.zones] == free
+    assert (view.left_pgd.color == ABSENT).all()
+    view.spawn()
+    assert k._pt is not None and view.left_pid in k.processes

@@ -12,11 +12,29 @@ from kmemwidgets.widgets.mempool import PATHS, MempoolView
 
 @pytest.fixture
 def view():
-    return MempoolView(kernel=kw.Kernel(arch="i386", ram="64M"))
+    v = MempoolView(kernel=kw.Kernel(arch="i386", ram="64M"))
+    v.create_button.click()
+    return v
 
 
 def model_paths(pool):
     return [sum(r.path == p for r in pool.history) for p in PATHS]
+
+
+def test_opening_the_view_changes_nothing_and_the_first_alloc_makes_a_pool():
+    k = kw.Kernel(arch="i386", ram="64M")
+    free = [z.nr_free() for z in k.zones]
+    view = MempoolView(kernel=k)
+    assert view.pool is None and k.mempools == [] and [z.nr_free() for z in k.zones] == free
+    assert "no mempool yet" in view._repr_markdown_()
+    assert view.alloc() is not None
+    assert view.pool is k.mempools[0] and view.pool.curr_nr == 4
+    # a pool made elsewhere is shown, and never destroyed by the view
+    other = k.mempool_create_page_pool(2, 1)
+    second = MempoolView(kernel=k)
+    assert second.pool is other and second.pool_min_nr == 2
+    second.create_pool()
+    assert not other.destroyed and second.pool is not other
 
 
 def test_figures_are_children_and_the_pool_starts_full(view):
@@ -98,7 +116,7 @@ def test_kmalloc_pool_and_recreate_refused_while_elements_are_out(view):
     view.kind_picker.value = "kmalloc"
     assert "still has 1 element" in view.message and view.pool.name.startswith("page pool")
     view.free()
-    view.recreate()
+    view.create_pool()
     assert view.pool.name == "kmalloc pool 256"
     elem = view.alloc()
     assert isinstance(elem, int) and view.kernel.ksize(elem) >= 256
@@ -123,4 +141,5 @@ def test_summary_and_watermarks(view):
     z = max(view.kernel.zones, key=lambda z: z.managed_pages)
     assert view.watermarks.free.x[0] == max(z.nr_free_pages, 1)
     view.reset()
-    assert view.pool.curr_nr == 4 and view.pressure_pages == 0 and not view.pressure
+    assert view.pool is None and view.pressure_pages == 0 and not view.pressure
+    assert view.kernel.mempools == []
