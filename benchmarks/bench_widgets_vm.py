@@ -80,6 +80,7 @@ def bench_address_space(kind: str, rounds: int) -> dict[str, float]:
 
 def bench_mempool(pressure: bool, rounds: int) -> dict[str, float]:
     view = MempoolView(kernel=kw.Kernel(arch="i386", ram="1G"))
+    view.create_pool()                           # before the pressure, as a driver does at probe time
     view.pressure = pressure
     out = run([view.alloc_button.click, view.free_button.click], rounds)
     assert not failures(view), failures(view)
