@@ -558,7 +558,7 @@ class Processes:
                         mm.faults += len(missing)
                     if self.events.active:
                         self.events.emit("page_fault", pid=proc.pid, addr=va, nr=len(missing),
-                                         kind="anon" if write else "zero_page")
+                                         fault="anon" if write else "zero_page")
                 if write:
                     ro = np.flatnonzero(present & ~self._writable_mask(entries))
                     for i in ro.tolist():
@@ -597,7 +597,7 @@ class Processes:
             kind = "cow_copy" if old != self._zero_pfn else "zero_page_copy"
         mm.faults += 1
         if self.events.active:
-            self.events.emit("page_fault", pid=proc.pid, addr=va, nr=1, kind=kind)
+            self.events.emit("page_fault", pid=proc.pid, addr=va, nr=1, fault=kind)
         return True
 
     def _oom(self: "Kernel", proc: Process) -> Report:

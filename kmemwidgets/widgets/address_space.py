@@ -262,28 +262,6 @@ class AddressSpaceView(KernelView):
     def _proc(self, pid: int | None) -> Process | None:
         return self.kernel.processes.get(pid) if pid is not None else None
 
-    def _user_access(self, fn):
-        """Run *fn* (a user-mode access: touch or write) with the event stream paused,
-        then deliver its reports and one ``user_access`` event, so every view on the
-        kernel redraws once and the log still shows the kernel's messages.
-
-        Works around a model bug: ``mm.py`` emits ``page_fault`` events with a field named
-        ``kind``, which collides with ``EventStream.emit(kind, **data)`` and raises
-        TypeError in the middle of a fault whenever a view is listening.
-        """
-        k = self.kernel
-        ev = k.events
-        seen = len(k.reports)
-        ev.active = False
-        try:
-            return fn()
-        finally:
-            ev.active = bool(ev._listeners) or ev._keep_history
-            if ev.active:
-                for report in k.reports[seen:]:
-                    ev.emit("report", report=report)
-                ev.emit("user_access", pid=self.pid)
-
     def _actor(self, what: str) -> Process | None:
         proc = self._proc(self.pid)
         if proc is None:
@@ -346,7 +324,7 @@ class AddressSpaceView(KernelView):
             addr = k.mmap(proc, length, "rw")
             if addr is None:
                 return None
-            report = self._user_access(lambda: proc.touch(addr, length))
+            report = proc.touch(addr, length)
             return addr if report is None else (addr, report)
         out = self._act(f"mmap({length})", run)
         if out is None:
@@ -370,7 +348,7 @@ class AddressSpaceView(KernelView):
         before = k.translate(proc, self.vaddr).pfn if self.vaddr < 1 << k.arch.bits else None
         what = f"write {self.data!r} at {self.vaddr:#x} in {proc.comm}[{proc.pid}]"
         self.message = ""
-        report = self._act(what, lambda: self._user_access(lambda: proc.write(self.vaddr, self.data.encode())))
+        report = self._act(what, lambda: proc.write(self.vaddr, self.data.encode()))
         if report is not None:
             self._refuse(what, report.title)
             return False

@@ -217,3 +217,16 @@ def test_switch_mm_sets_current_and_check_rejects_bad_mapcount():
     k._mapcount[k.translate(p, a).pfn] = 2
     with pytest.raises(kw.InvariantError, match="mapcount"):
         k.check()
+
+
+def test_faults_are_events_while_someone_listens():
+    # A listener must not change what a user access does (the event's fields are data).
+    k = kw.Kernel(arch="i386", ram="256M")
+    seen = []
+    k.events.subscribe(seen.extend)
+    p = k.spawn("bash")
+    a = k.mmap(p, 8192, "rw")
+    assert p.write(a, b"hi") is None and p.read(a, 2) == b"hi"
+    faults = [e.data for e in seen if e.kind == "page_fault"]
+    assert faults and faults[0]["fault"] == "anon" and faults[0]["addr"] == a
+    k.check()
