@@ -84,6 +84,11 @@ def read_vmallocinfo(source: TextSource) -> VmallocInfo:
                                           unpurged=True))
             continue
         caller = None
+        # The caller (%pS) comes first. It can spell like a flag word (a function
+        # called "vmalloc"), but flags never come before pages=/phys=.
+        if rest and "=" not in rest[0] and (rest[0] not in FLAG_WORDS or any(
+                w.startswith(("pages=", "phys=")) for w in rest[1:])):
+            caller, rest = rest[0], rest[1:]
         pages = 0
         phys = None
         flags: list[str] = []
@@ -99,8 +104,6 @@ def read_vmallocinfo(source: TextSource) -> VmallocInfo:
                     numa.append((int(key[1:]), int(val)))
                 elif w in FLAG_WORDS:
                     flags.append(w)
-                elif caller is None and not flags and not eq:
-                    caller = w
                 elif caller is not None and w.startswith("[") and not flags:
                     caller = f"{caller} {w}"        # module symbol: "fn+0x1/0x2 [mod]"
                 else:

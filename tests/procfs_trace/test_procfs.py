@@ -229,3 +229,13 @@ def test_permission_error_is_a_message(monkeypatch, tmp_path):
     monkeypatch.setattr(builtins, "open", deny)
     snap = snapshot_host(str(tmp_path))
     assert "permission denied" in snap.errors["slabinfo"] and len(snap.errors) == 1
+
+
+def test_vmallocinfo_caller_named_like_a_flag():
+    # The model's default caller label is the API name; flags never precede pages=.
+    from kmemwidgets.procfs import read_vmallocinfo
+    info = read_vmallocinfo("0xf7ffe000-0xf800f000   69632 vmalloc pages=16 vmalloc\n"
+                            "0xf8010000-0xf8015000   20480 vmap\n")
+    first, second = info.areas
+    assert (first.caller, first.pages, first.flags) == ("vmalloc", 16, ("vmalloc",))
+    assert (second.caller, second.flags) == (None, ("vmap",))
