@@ -17,7 +17,8 @@ from .mempool import MempoolView
 from .slab import SlabView
 from .slabinfo import SlabInfoView
 from .vmalloc import VmallocView
+from .vmallocinfo import VmallocInfoView
 
 __all__ = ["KernelView", "iter_widgets", "lecture_kernel", "BuddyView", "BuddyInfoView", "Dashboard",
-           "KmallocView", "SlabView", "SlabInfoView", "VmallocView", "AddressSpaceView", "MempoolView",
+           "KmallocView", "SlabView", "SlabInfoView", "VmallocView", "VmallocInfoView", "AddressSpaceView", "MempoolView",
            "GfpPicker", "OrderPicker", "context_dropdown", "MessageLog", "MemoryMap"]

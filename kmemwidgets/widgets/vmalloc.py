@@ -44,6 +44,7 @@ from kmemwidgets.model.units import PAGE_SHIFT, PAGE_SIZE
 from kmemwidgets.model.vmalloc import VM_ALLOC, VM_MAP
 
 from .base import KernelView
+from .vmallocinfo import VmallocInfoView
 from .controls import context_dropdown
 from .memmap import aggregate_owners
 from .palette import (FREE_GREY, HIGHLIGHT, OKABE_ITO, OUTSIDE_WHITE, OWNER_COLORS, ZONE_COLORS,
@@ -433,6 +434,11 @@ class VmallocView(KernelView):
             self.status.value = f"<code>{self.message}</code>" if self.message else ""
 
     # --- text summary --------------------------------------------------------------------
+
+    @classmethod
+    def from_snapshot(cls, vmallocinfo) -> VmallocInfoView:
+        """A read-only view of a ``/proc/vmallocinfo`` snapshot (see :class:`VmallocInfoView`)."""
+        return VmallocInfoView(vmallocinfo)
 
     def summary_lines(self) -> list[str]:
         k = self.kernel

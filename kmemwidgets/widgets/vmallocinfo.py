@@ -1,0 +1,57 @@
+"""VmallocInfoView: who holds the vmalloc space in a ``/proc/vmallocinfo`` snapshot.
+
+Real kernels hash the addresses in this file (``%pK``) unless ``kptr_restrict`` allows
+otherwise, so the view does not draw an address strip: it groups the areas by caller
+and ranks the callers by pages (memory actually backing vmalloc areas) or by address
+space (area sizes, guard pages included), split into vmalloc pages and the rest
+(vmap, ioremap). The model's ``Kernel.vmallocinfo()`` text reads into the same view.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .palette import OKABE_ITO
+from .ranked import RankedBars
+
+PAGE_KIB = 4
+
+
+@dataclass(frozen=True)
+class CallerUse:
+    """The vmalloc areas of one caller, summed."""
+    caller: str
+    areas: int
+    size: int              # bytes of address space, guard pages included
+    pages: int             # pages backing them (pages=N)
+    kinds: str             # the flag words seen, e.g. "vmalloc" or "ioremap"
+
+
+def callers(vmallocinfo) -> list[CallerUse]:
+    """Areas of a :class:`~kmemwidgets.procfs.VmallocInfo` grouped by caller."""
+    kinds: dict[str, set[str]] = {}
+    for a in vmallocinfo.areas:
+        if not a.unpurged:
+            kinds.setdefault(a.caller or "?", set()).update(a.flags)
+    return [CallerUse(name, n, size, pages, " ".join(sorted(kinds[name])))
+            for name, (n, size, pages) in vmallocinfo.by_caller().items()]
+
+
+class VmallocInfoView(RankedBars):
+    """The callers holding the most vmalloc space; ``sort`` and ``top`` pick which."""
+    sort_keys = {"pages": lambda c: c.pages, "address space": lambda c: c.size,
+                 "areas": lambda c: c.areas}
+    stacks = (("backed by pages", OKABE_ITO["bluish green"], lambda c: c.pages * PAGE_KIB),
+              ("address space without pages (vmap, ioremap, guards)", OKABE_ITO["orange"],
+               lambda c: max(0, c.size // 1024 - c.pages * PAGE_KIB)))
+    columns = (("caller", lambda c: c.caller), ("areas", lambda c: c.areas),
+               ("KiB", lambda c: c.size // 1024), ("pages", lambda c: c.pages),
+               ("kinds", lambda c: c.kinds))
+
+    def __init__(self, vmallocinfo, title: str = "/proc/vmallocinfo snapshot", **kwargs) -> None:
+        self.vmallocinfo = vmallocinfo
+        super().__init__(callers(vmallocinfo), title, lambda c: c.caller, **kwargs)
+
+    def summary_head(self) -> str:
+        info = self.vmallocinfo
+        return (f"**{self.title}**: {len(info.areas)} areas, {info.total_size // 1024} KiB of address "
+                f"space, {info.total_pages} pages, {len(self.rows)} callers")
