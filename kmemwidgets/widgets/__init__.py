@@ -13,6 +13,7 @@ from .dashboard import Dashboard
 from .kmalloc import KmallocView
 from .log import MessageLog
 from .memmap import MemoryMap
+from .progress import ProgressBar
 from .mempool import MempoolView
 from .slab import SlabView
 from .slabinfo import SlabInfoView
@@ -21,4 +22,4 @@ from .vmallocinfo import VmallocInfoView
 
 __all__ = ["KernelView", "iter_widgets", "lecture_kernel", "BuddyView", "BuddyInfoView", "Dashboard",
            "KmallocView", "SlabView", "SlabInfoView", "VmallocView", "VmallocInfoView", "AddressSpaceView", "MempoolView",
-           "GfpPicker", "OrderPicker", "context_dropdown", "MessageLog", "MemoryMap"]
+           "GfpPicker", "OrderPicker", "context_dropdown", "MessageLog", "MemoryMap", "ProgressBar"]
