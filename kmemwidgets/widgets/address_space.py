@@ -416,10 +416,11 @@ class AddressSpaceView(KernelView):
         options = [("(none)", None)] + [(f"{p.comm}[{pid}]", pid) for pid, p in sorted(self.kernel.processes.items())]
         for picker, value in ((self.pid_picker, self.pid), (self.left_picker, self.left_pid),
                               (self.right_picker, self.right_pid)):
-            with picker.hold_trait_notifications():
-                if list(picker.options) != options:
-                    picker.options = options
-                picker.value = value if value in self.kernel.processes else None
+            # Options first, then the value: a held (batched) change would validate the
+            # new value against the old options.
+            if list(picker.options) != options:
+                picker.options = options
+            picker.value = value if value in self.kernel.processes else None
 
     @traitlets.observe("message")
     def _show_status(self, change=None) -> None:

@@ -114,6 +114,9 @@ class KernelView(widgets.VBox):
         self.legend = widgets.HTML()
         self.caption = widgets.HTML()
         self._sync_widgets: list[widgets.Widget] = []
+        # A view's own traits (vaddr=, order=, ...) may need the kernel: set them once bound.
+        own = {name: kwargs.pop(name) for name in list(kwargs)
+               if self.has_trait(name) and not widgets.VBox.class_traits().get(name)}
         super().__init__(**kwargs)
         self.set_trait("kernel", kernel)
         # show_log=False: the log lives elsewhere (the Dashboard shows its shared one once).
@@ -121,6 +124,8 @@ class KernelView(widgets.VBox):
         self._sync_widgets = [w for w in iter_widgets(self) if w is not self
                               and not self._is_log_widget(w)]
         self._rebind(kernel)
+        for name, value in own.items():
+            setattr(self, name, value)
 
     # --- kernel binding ------------------------------------------------------------------
 

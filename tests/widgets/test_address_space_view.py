@@ -195,3 +195,11 @@ def test_opening_the_view_builds_no_page_tables():
     assert (view.left_pgd.color == ABSENT).all()
     view.spawn()
     assert k._pt is not None and view.left_pid in k.processes
+
+
+def test_view_opens_on_existing_processes_with_constructor_traits():
+    k = kw.Kernel(arch="i386", ram="256M")
+    bash, cat = k.spawn("bash"), k.spawn("cat")
+    w = AddressSpaceView(kernel=k, left_pid=bash.pid, right_pid=cat.pid, vaddr=0x8048000)
+    assert (w.left_pid, w.right_pid, w.vaddr) == (bash.pid, cat.pid, 0x8048000)
+    assert w.left_picker.value == bash.pid and w.right_picker.value == cat.pid
