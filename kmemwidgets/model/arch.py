@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .units import PAGE_SHIFT, PAGE_SIZE, SZ_1M
-from .zone_types import ZONE_DMA, ZONE_DMA32, ZONE_HIGHMEM, ZONE_NORMAL
+from .zone_types import ZONE_DEVICE, ZONE_DMA, ZONE_DMA32, ZONE_HIGHMEM, ZONE_MOVABLE, ZONE_NORMAL
 
 VMALLOC_OFFSET = 8 * SZ_1M          # the hole between lowmem and vmalloc that catches overruns
 
@@ -51,6 +51,13 @@ class Arch:
     notes: tuple[str, ...] = field(default=())
     text_offset: int = 0
     swapper_pg_dir: int = 0           # kernel virtual address of the kernel's page directory
+    #: The zone types this kernel is configured with, in ``enum zone_type`` order, populated
+    #: or not: what the kernel's zone indices (``zone_idx``) and zoneinfo's protection count.
+    zone_types: tuple[int, ...] = ()
+
+    def zone_idx(self, zone_type: int) -> int:
+        """The kernel's index of a zone type on this architecture (``zone_idx()``)."""
+        return self.zone_types.index(zone_type)
 
     @property
     def has_highmem(self) -> bool:
@@ -129,7 +136,9 @@ def i386(ram: int, pae: bool = False) -> Arch:
     return Arch("i386", 32, ram, page_offset, page_offset, max_pfn, max_low_pfn, tuple(zones),
                 regions, kernel_phys, 8 * SZ_1M, 32,
                 (2, 9, 9, 12) if pae else (10, 10, 12), tuple(notes),
-                swapper_pg_dir=page_offset + kernel_phys + 6 * SZ_1M)
+                swapper_pg_dir=page_offset + kernel_phys + 6 * SZ_1M,
+                # No ZONE_DMA32 on 32-bit (mm/Kconfig); ZONE_DEVICE needs 64BIT.
+                zone_types=(ZONE_DMA, ZONE_NORMAL, ZONE_HIGHMEM, ZONE_MOVABLE))
 
 
 def x86_64(ram: int) -> Arch:
@@ -154,7 +163,8 @@ def x86_64(ram: int) -> Arch:
     )
     return Arch("x86_64", 64, ram, page_offset, 0x00007FFFFFFFF000, max_pfn, max_pfn, tuple(zones),
                 regions, 16 * SZ_1M, 32 * SZ_1M, 64, (9, 9, 9, 9, 12), (),
-                swapper_pg_dir=page_offset + 16 * SZ_1M + 24 * SZ_1M)
+                swapper_pg_dir=page_offset + 16 * SZ_1M + 24 * SZ_1M,
+                zone_types=(ZONE_DMA, ZONE_DMA32, ZONE_NORMAL, ZONE_MOVABLE, ZONE_DEVICE))
 
 
 def arm32(ram: int) -> Arch:
@@ -183,7 +193,8 @@ def arm32(ram: int) -> Arch:
     )
     return Arch("arm32", 32, max_pfn << PAGE_SHIFT, page_offset, page_offset - 16 * SZ_1M, max_pfn,
                 max_low_pfn, tuple(zones), regions, text_offset, 8 * SZ_1M, 32, (12, 8, 12), (),
-                text_offset=text_offset, swapper_pg_dir=page_offset + text_offset - 0x4000)
+                text_offset=text_offset, swapper_pg_dir=page_offset + text_offset - 0x4000,
+                zone_types=(ZONE_NORMAL, ZONE_HIGHMEM, ZONE_MOVABLE))
 
 
 ARCHES = {"i386": i386, "x86_64": x86_64, "arm32": arm32}

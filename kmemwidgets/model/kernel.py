@@ -234,7 +234,7 @@ class Kernel(Kmalloc, Mempools, Kmap, Vmalloc, Processes, Paging, PageReclaim, P
 
     def zoneinfo(self) -> str:
         """The page-allocator part of ``/proc/zoneinfo``."""
-        return zoneinfo(self.zones)
+        return zoneinfo(self.zones, self.arch.zone_types)
 
     def show_free_areas_line(self, zone: Zone) -> str:
         return show_free_areas_line(zone)

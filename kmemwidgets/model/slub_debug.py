@@ -89,8 +89,9 @@ class SlubDebug:
     def _slab_info(self: "Kernel", slab: "Slab") -> str:
         """``print_slab_info()``."""
         zone = self.pfn_zone(slab.pfn)
-        names = ("head|" if slab.order else "") + f"node=0|zone={zone.type}"
-        flags = (1 << 6 if slab.order else 0) | zone.type << (self.arch.bits - 2)
+        idx = self.arch.zone_idx(zone.type)
+        names = ("head|" if slab.order else "") + f"node=0|zone={idx}"
+        flags = (1 << 6 if slab.order else 0) | idx << (self.arch.bits - 2)
         head = slab.free[-1] if slab.free else 0
         return (f"Slab {self._ptr(self._struct_page_address(slab.pfn))} objects={slab.objects} "
                 f"used={slab.inuse} fp={self._ptr(head)} flags={flags:#x}({names})")

@@ -7,7 +7,7 @@ fragmentation indices of ``/sys/kernel/debug/extfrag/{unusable_index,extfrag_ind
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from .units import MAX_PAGE_ORDER, NR_PAGE_ORDERS, PAGE_SIZE
 from .zone import WMARK_HIGH, WMARK_LOW, WMARK_MIN, Zone
@@ -29,8 +29,9 @@ def show_free_areas_line(z: Zone, node: int = 0) -> str:
     return f"Node {node} {z.name}: " + " ".join(parts) + f" = {total}kB"
 
 
-def zoneinfo(zones: Iterable[Zone], node: int = 0) -> str:
-    """The page-allocator part of ``/proc/zoneinfo`` for each zone."""
+def zoneinfo(zones: Iterable[Zone], zone_types: Sequence[int], node: int = 0) -> str:
+    """The page-allocator part of ``/proc/zoneinfo`` for each zone; ``protection`` lists
+    ``lowmem_reserve`` for every configured zone type (*zone_types*)."""
     out = []
     for z in zones:
         out.append(f"Node {node}, zone {z.name:>8}\n"
@@ -43,7 +44,7 @@ def zoneinfo(zones: Iterable[Zone], node: int = 0) -> str:
                    f"        present  {z.present_pages}\n"
                    f"        managed  {z.managed_pages}\n"
                    f"        cma      0\n"
-                   f"        protection: ({', '.join(str(r) for r in z.lowmem_reserve)})\n"
+                   f"        protection: ({', '.join(str(z.lowmem_reserve[t]) for t in zone_types)})\n"
                    f"  start_pfn:           {z.start_pfn}\n")
     return "".join(out)
 

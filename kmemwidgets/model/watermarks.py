@@ -18,13 +18,13 @@ from typing import Sequence
 from .gfp import __GFP_DIRECT_RECLAIM, __GFP_HIGH
 from .units import PAGE_SHIFT
 from .zone import WMARK_HIGH, WMARK_LOW, WMARK_MIN, Zone
-from .zone_types import ZONE_DMA, ZONE_DMA32, ZONE_HIGHMEM, ZONE_MOVABLE, ZONE_NORMAL
+from .zone_types import ZONE_DEVICE, ZONE_DMA, ZONE_DMA32, ZONE_HIGHMEM, ZONE_MOVABLE, ZONE_NORMAL
 
 SWAP_CLUSTER_MAX = 32
 #: sysctl_lowmem_reserve_ratio, indexed by zone type.
 LOWMEM_RESERVE_RATIO = {ZONE_DMA: 256, ZONE_DMA32: 256, ZONE_NORMAL: 32, ZONE_HIGHMEM: 0,
-                        ZONE_MOVABLE: 0}
-MAX_NR_ZONES = 5
+                        ZONE_MOVABLE: 0, ZONE_DEVICE: 0}
+MAX_NR_ZONES = 6          # every zone type the model knows; each arch configures a subset
 
 
 def calculate_min_free_kbytes(lowmem_pages: int) -> int:
