@@ -16,6 +16,7 @@ events while the model has no slab allocator are all skipped and counted by reas
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -23,7 +24,7 @@ from typing import Any, Callable
 from .parse import ALLOC, FREE, PAGE_ALLOC, PAGE_FREE, ParseReport
 from .progress import Progress
 from .reader import iter_records
-from .source import TextSource
+from .source import TextSource, iter_lines
 
 PAGE_SHIFT = 12
 _GIB = 1 << 30
@@ -62,16 +63,26 @@ class ReplayResult:
         return "\n".join(lines)
 
 
+_PFN = re.compile(r"pfn=(0x[0-9a-fA-F]+|\d+) order=(\d+)")
+_EVENT_WORDS = ("kmalloc", "kfree", "kmem_cache_", "mm_page_")
+
+
 def _scan(source: TextSource) -> tuple[int, int]:
-    """(events, highest pfn) of a trace: the first of the two passes of a file replay."""
+    """(lines that look like kmem events, highest pfn) of a trace: the cheap first pass
+    of a file replay. It sizes the model and gives progress a total, so it only looks
+    for words and ``pfn=... order=...``; the full parse happens once, in the replay."""
     n = 0
     top = -1
-    for rec in iter_records(source):
-        n += 1
-        if rec[0] >= PAGE_ALLOC and rec[4] is not None:
-            end = rec[4] + (1 << rec[5]) if 0 <= rec[5] < 64 else rec[4]
-            if end > top:
-                top = end
+    for line in iter_lines(source):
+        if "mm_page_" in line:
+            n += 1
+            m = _PFN.search(line)
+            if m:
+                order = int(m.group(2))
+                end = int(m.group(1), 0) + (1 << order if order < 64 else 0)
+                top = max(top, end)
+        elif any(word in line for word in _EVENT_WORDS):
+            n += 1
     return n, top
 
 
@@ -105,15 +116,17 @@ def replay(source: TextSource, *, kernel: Any = None, ram: int | str | None = No
     """Drive a model kernel with a trace and return what happened.
 
     Without *kernel*, one is booted with ``kmemwidgets.Kernel(arch, ram, cpus, seed)``;
-    *ram* defaults to the smallest whole GiB holding the highest traced pfn (a file path
-    is read twice: once to size the machine and count events for *progress*, once to
-    replay). *progress* is called as ``progress(done, total)`` every *progress_every*
+    *ram* defaults to the smallest whole GiB holding the highest traced pfn. A file
+    path is first scanned cheaply (words and ``pfn=`` only) when the machine must be
+    sized or *progress* wants a total, then parsed once while replaying. *progress* is called as ``progress(done, total)`` every *progress_every*
     events and at the end; total is 0 when unknown (a stream read once).
     """
     total = 0
     top = -1
     rewindable = isinstance(source, (str, bytes, os.PathLike))
-    if rewindable:
+    # The first pass sizes the machine and gives progress a total; skip it when neither
+    # is needed.
+    if rewindable and ((kernel is None and ram is None) or progress is not None):
         total, top = _scan(source)
     if kernel is None:
         from kmemwidgets import Kernel
@@ -184,7 +197,7 @@ def replay(source: TextSource, *, kernel: Any = None, ram: int | str | None = No
             progress(n, total)
     res.events = n
     if progress is not None:
-        progress(n, total if total else n)
+        progress(n, n)             # the scan's total is an estimate; the end is exact
     return res
 
 
