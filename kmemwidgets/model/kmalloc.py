@@ -20,7 +20,7 @@ from .gfp import __GFP_ACCOUNT as ACCOUNT, __GFP_COMP as COMP, __GFP_DIRECT_RECL
 from .gfp import __GFP_DMA as DMA, __GFP_RECLAIMABLE as RECLAIMABLE, __GFP_ZERO as ZERO
 from .owners import OWNER_NAMES, PG_PAGEALLOC, PG_SLAB
 from .page_alloc import MIGHT_ALLOC_SITE
-from .printk import KERN_WARNING, Report
+from .printk import Report
 from .slab_layout import KMALLOC_MAX_SIZE, SLAB_CACHE_DMA, SLAB_KMALLOC, SLAB_POISON, SLAB_RECLAIM_ACCOUNT
 from .slab_layout import SLAB_RED_ZONE, SLAB_STORE_USER, SLAB_TYPESAFE_BY_RCU
 from .slub import KmemCache, SlubAllocator

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from .errors import KernelBug
 from .page import Page
-from .printk import KERN_ALERT, Report
+from .printk import KERN_ALERT
 from .units import PAGE_SHIFT, PAGE_SIZE
 
 if TYPE_CHECKING:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .errors import KernelBug
 from .gfp import BadGfpZone, GFP_ZONEMASK, check_gfp, gfp_name, gfp_zone
 # Inside a class body Python mangles ``__GFP_*``, so the bits get plain aliases here.
 from .gfp import __GFP_DIRECT_RECLAIM as DIRECT_RECLAIM, __GFP_HIGHMEM as HIGHMEM
@@ -22,7 +21,7 @@ from .page import Page
 from .printk import KERN_WARNING, Report
 from .units import MAX_PAGE_ORDER, PAGE_ALLOC_COSTLY_ORDER, PAGE_SHIFT, check_order
 from .watermarks import SWAP_CLUSTER_MAX, effective_min, zone_watermark_ok
-from .zone import WMARK_HIGH, WMARK_LOW, WMARK_MIN, Zone
+from .zone import WMARK_LOW, WMARK_MIN, Zone
 
 if TYPE_CHECKING:
     from .kernel import Kernel

@@ -479,7 +479,6 @@ class Paging:
         self._check_kernel_leaves()
 
     def _check_kernel_half(self: "Kernel") -> None:
-        fmt = self._fmt
         ref = self._pt[self._init_mm.pgd]
         b = self.kernel_pgd_boundary
         kref = ref[b:]

@@ -43,8 +43,7 @@ from kmemwidgets.model.paging import Walk
 
 from .base import KernelView
 from .memmap import aggregate_owners
-from .palette import (FREE_GREY, OKABE_ITO, OWNER_COLORS, ZONE_COLORS, code_scale, legend_html, tint,
-                      zone_color)
+from .palette import (FREE_GREY, OKABE_ITO, OWNER_COLORS, ZONE_COLORS, code_scale, legend_html, tint)
 from .pgwalk import addr_fraction, leaves
 from .strips import aggregate_codes, cell_bounds, per_cell_for, segments, set_lines, set_strip, strip_heatmap
 

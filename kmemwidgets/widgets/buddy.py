@@ -27,14 +27,13 @@ read-only (:class:`BuddyInfoView`).
 """
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping
 
 import numpy as np
 import ipywidgets as widgets
 import traitlets
 
-from kmemwidgets.model.context import CONTEXTS
-from kmemwidgets.model.gfp import GFP_KERNEL, check_gfp, gfp_name
+from kmemwidgets.model.gfp import GFP_KERNEL, gfp_name
 from kmemwidgets.model.kernel import Kernel
 from kmemwidgets.model.owners import OWNER_NAMES, PG_FREE, PG_PAGEALLOC
 from kmemwidgets.model.page import Page
@@ -43,7 +42,7 @@ from kmemwidgets.model.zone import WMARK_HIGH, WMARK_LOW, WMARK_MIN
 
 from .base import KernelView
 from .charts import FragmentationChart, FreeListBars, WatermarkChart
-from .controls import GfpPicker, OrderPicker, context_dropdown
+from .controls import GfpPicker, OrderPicker, context_dropdown, GfpTrait, ContextTrait
 from .memmap import MemoryMap
 from .palette import OWNER_COLORS, ZONE_COLORS, legend_html
 
@@ -56,8 +55,8 @@ class BuddyView(KernelView):
     title = "Buddy allocator"
 
     order = traitlets.Int(0, min=0, max=MAX_PAGE_ORDER)
-    gfp = traitlets.Int(GFP_KERNEL)
-    context = traitlets.Unicode("process")
+    gfp = GfpTrait(GFP_KERNEL)
+    context = ContextTrait("process")
     zone = traitlets.Unicode("")
     selected_pfn = traitlets.Int(None, allow_none=True)
     last_pfn = traitlets.Int(None, allow_none=True, read_only=True)
@@ -131,20 +130,6 @@ class BuddyView(KernelView):
         ]
 
     # --- trait validation ------------------------------------------------------------
-
-    @traitlets.validate("gfp")
-    def _valid_gfp(self, proposal):
-        try:
-            return check_gfp(proposal["value"])
-        except (TypeError, ValueError) as exc:
-            raise traitlets.TraitError(str(exc)) from None
-
-    @traitlets.validate("context")
-    def _valid_context(self, proposal):
-        if proposal["value"] not in CONTEXTS:
-            raise traitlets.TraitError(f"unknown context {proposal['value']!r}; "
-                                       f"choose one of {', '.join(CONTEXTS)}")
-        return proposal["value"]
 
     @traitlets.validate("zone")
     def _valid_zone(self, proposal):

@@ -14,6 +14,9 @@ mouse drive the same state::
   (value = the context name), with each context's description as a tooltip.
 * :class:`OrderPicker` – an ``IntSlider`` over 0..MAX_PAGE_ORDER (trait ``order``) with
   the block size shown beside it.
+* :class:`GfpTrait` and :class:`ContextTrait` – the trait types views declare for their
+  ``gfp`` and ``context`` state; they refuse a bad mask or an unknown context with the
+  model's own message.
 """
 from __future__ import annotations
 
@@ -26,6 +29,26 @@ from kmemwidgets.model.gfp import __GFP_DMA as DMA, __GFP_HIGH as HIGH, __GFP_HI
 from kmemwidgets.model.gfp import __GFP_NOFAIL as NOFAIL, __GFP_NORETRY as NORETRY
 from kmemwidgets.model.gfp import __GFP_NOWARN as NOWARN, __GFP_ZERO as ZERO
 from kmemwidgets.model.units import MAX_PAGE_ORDER, PAGE_SIZE
+
+class GfpTrait(traitlets.Int):
+    """An int ``gfp_t`` mask, checked by :func:`kmemwidgets.model.gfp.check_gfp`."""
+
+    def validate(self, obj, value):
+        try:
+            return check_gfp(value)
+        except (TypeError, ValueError) as exc:
+            raise traitlets.TraitError(str(exc)) from None
+
+
+class ContextTrait(traitlets.Unicode):
+    """The name of a calling context (``process``, ``softirq``, ..., ``spinlock``)."""
+
+    def validate(self, obj, value):
+        value = super().validate(obj, value)
+        if value not in CONTEXTS:
+            raise traitlets.TraitError(f"unknown context {value!r}; choose one of {', '.join(CONTEXTS)}")
+        return value
+
 
 #: The single bits offered as toggles on top of a common mask, in display order.
 EXTRA_FLAGS: tuple[int, ...] = (ZERO, NOWARN, HIGH, NORETRY, NOFAIL, HIGHMEM, DMA)
@@ -61,7 +84,7 @@ class GfpPicker(widgets.VBox):
     Trait ``gfp`` (int) is the composed mask; setting it from code updates the dropdown
     and toggles. Bits that are neither in the chosen mask nor a toggle are kept.
     """
-    gfp = traitlets.Int(GFP_KERNEL)
+    gfp = GfpTrait(GFP_KERNEL)
 
     def __init__(self, gfp: int = GFP_KERNEL, **kwargs) -> None:
         self.base = widgets.Dropdown(options=list(_MASKS), value="GFP_KERNEL",
@@ -80,13 +103,6 @@ class GfpPicker(widgets.VBox):
             t.observe(self._from_controls, "value")
         self.gfp = gfp
         self._show(self.gfp)
-
-    @traitlets.validate("gfp")
-    def _valid_gfp(self, proposal):
-        try:
-            return check_gfp(proposal["value"])
-        except (TypeError, ValueError) as exc:
-            raise traitlets.TraitError(str(exc)) from None
 
     @traitlets.observe("gfp")
     def _to_controls(self, change) -> None:

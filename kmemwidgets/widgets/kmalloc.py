@@ -22,15 +22,14 @@ import ipywidgets as widgets
 import traitlets
 from bqplot import Axis, Figure, Lines, LinearScale, LogScale, Scatter
 
-from kmemwidgets.model.context import CONTEXTS
-from kmemwidgets.model.gfp import GFP_KERNEL, check_gfp, gfp_name
+from kmemwidgets.model.gfp import GFP_KERNEL, gfp_name
 from kmemwidgets.model.kernel import Kernel
 from kmemwidgets.model.kmalloc import KMALLOC_MAX_CACHE_SIZE
 from kmemwidgets.model.slab_layout import KMALLOC_MAX_SIZE
 from kmemwidgets.model.units import PAGE_SIZE, get_order
 
 from .base import KernelView
-from .controls import GfpPicker, context_dropdown
+from .controls import GfpPicker, context_dropdown, GfpTrait, ContextTrait
 from .palette import OKABE_ITO, legend_html
 
 #: Largest size the slider offers: a few pages past the last kmalloc cache.
@@ -42,8 +41,8 @@ class KmallocView(KernelView):
     title = "kmalloc"
 
     size = traitlets.Int(100, min=0, max=KMALLOC_MAX_SIZE + PAGE_SIZE)
-    gfp = traitlets.Int(GFP_KERNEL)
-    context = traitlets.Unicode("process")
+    gfp = GfpTrait(GFP_KERNEL)
+    context = ContextTrait("process")
     selected_ptr = traitlets.Int(None, allow_none=True)
     cache_name = traitlets.Unicode("", read_only=True)
     ksize = traitlets.Int(0, read_only=True)
@@ -96,19 +95,6 @@ class KmallocView(KernelView):
                 widgets.HBox([self.context_picker, self.alloc_button, self.free_button, self.reset_button]),
                 self.result, self.status, self.figure, self.objects, self.caption, self.legend,
                 self.messages]
-
-    @traitlets.validate("gfp")
-    def _valid_gfp(self, proposal):
-        try:
-            return check_gfp(proposal["value"])
-        except (TypeError, ValueError) as exc:
-            raise traitlets.TraitError(str(exc)) from None
-
-    @traitlets.validate("context")
-    def _valid_context(self, proposal):
-        if proposal["value"] not in CONTEXTS:
-            raise traitlets.TraitError(f"unknown context {proposal['value']!r}")
-        return proposal["value"]
 
     def _bind(self, kernel: Kernel) -> None:
         self._allocated = []

@@ -35,8 +35,7 @@ import ipywidgets as widgets
 import traitlets
 from bqplot import Axis, Bars, Figure, Lines, LinearScale, OrdinalScale, Tooltip
 
-from kmemwidgets.model.context import CONTEXTS
-from kmemwidgets.model.gfp import GFP_ATOMIC, GFP_KERNEL, check_gfp, gfp_name
+from kmemwidgets.model.gfp import GFP_ATOMIC, GFP_KERNEL, gfp_name
 from kmemwidgets.model.gfp import __GFP_NOWARN as NOWARN
 from kmemwidgets.model.kernel import Kernel
 from kmemwidgets.model.mempool import Mempool
@@ -46,7 +45,7 @@ from kmemwidgets.model.zone import WMARK_HIGH, WMARK_LOW, WMARK_MIN
 
 from .base import KernelView
 from .charts import WatermarkChart
-from .controls import GfpPicker, context_dropdown
+from .controls import GfpPicker, context_dropdown, GfpTrait, ContextTrait
 from .palette import OKABE_ITO, legend_html
 
 #: The paths of ``MempoolAllocRecord.path``, in the order ``mempool_alloc`` tries them.
@@ -67,8 +66,8 @@ class MempoolView(KernelView):
     pool_kind = traitlets.Enum(("page", "kmalloc"), default_value="page")
     element_size = traitlets.Int(256, min=1)
     pool_min_nr = traitlets.Int(4, min=1)
-    gfp = traitlets.Int(GFP_KERNEL)
-    context = traitlets.Unicode("process")
+    gfp = GfpTrait(GFP_KERNEL)
+    context = ContextTrait("process")
     pressure = traitlets.Bool(False)
     pressure_pages = traitlets.Int(0, read_only=True)
     held = traitlets.Int(0, read_only=True)
@@ -153,20 +152,6 @@ class MempoolView(KernelView):
         ]
 
     # --- validation ------------------------------------------------------------------
-
-    @traitlets.validate("gfp")
-    def _valid_gfp(self, proposal):
-        try:
-            return check_gfp(proposal["value"])
-        except (TypeError, ValueError) as exc:
-            raise traitlets.TraitError(str(exc)) from None
-
-    @traitlets.validate("context")
-    def _valid_context(self, proposal):
-        if proposal["value"] not in CONTEXTS:
-            raise traitlets.TraitError(f"unknown context {proposal['value']!r}; "
-                                       f"choose one of {', '.join(CONTEXTS)}")
-        return proposal["value"]
 
     # --- binding -----------------------------------------------------------------------
 

@@ -48,8 +48,7 @@ import ipywidgets as widgets
 import traitlets
 from bqplot import Figure, GridHeatMap
 
-from kmemwidgets.model.context import CONTEXTS
-from kmemwidgets.model.gfp import GFP_KERNEL, check_gfp, gfp_name
+from kmemwidgets.model.gfp import GFP_KERNEL, gfp_name
 from kmemwidgets.model.kernel import Kernel
 from kmemwidgets.model.slab_inspect import (BYTE_ROLES, ROLE_OUTSIDE, SLAB_LIST_NAMES, is_live_object,
                                             layout_ranges, live_objects, object_of, overwritten,
@@ -62,7 +61,7 @@ from kmemwidgets.model.slub import ALIVE, RELEASED
 from kmemwidgets.model.units import PAGE_SHIFT, PAGE_SIZE
 
 from .base import KernelView
-from .controls import GfpPicker, context_dropdown
+from .controls import GfpPicker, context_dropdown, GfpTrait, ContextTrait
 from .slabinfo import SlabInfoView
 from .palette import HIGHLIGHT, OKABE_ITO, SLAB_ROLE_COLORS, code_scale, legend_html
 
@@ -89,8 +88,8 @@ class SlabView(KernelView):
     size = traitlets.Int(64, min=1, max=KMALLOC_MAX_SIZE)
     align = traitlets.Int(0, min=0)
     flags = traitlets.Int(SLAB_POISON | SLAB_RED_ZONE | SLAB_STORE_USER, min=0)
-    gfp = traitlets.Int(GFP_KERNEL)
-    context = traitlets.Unicode("process")
+    gfp = GfpTrait(GFP_KERNEL)
+    context = ContextTrait("process")
     selected_object = traitlets.Int(None, allow_none=True)
     selected_slab = traitlets.Int(None, allow_none=True)
     page_index = traitlets.Int(0, min=0)
@@ -198,19 +197,6 @@ class SlabView(KernelView):
         ]
 
     # --- trait validation ------------------------------------------------------------------
-
-    @traitlets.validate("gfp")
-    def _valid_gfp(self, proposal):
-        try:
-            return check_gfp(proposal["value"])
-        except (TypeError, ValueError) as exc:
-            raise traitlets.TraitError(str(exc)) from None
-
-    @traitlets.validate("context")
-    def _valid_context(self, proposal):
-        if proposal["value"] not in CONTEXTS:
-            raise traitlets.TraitError(f"unknown context {proposal['value']!r}; choose one of {', '.join(CONTEXTS)}")
-        return proposal["value"]
 
     @traitlets.validate("page_index")
     def _valid_page(self, proposal):

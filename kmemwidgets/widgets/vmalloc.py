@@ -37,15 +37,14 @@ import ipywidgets as widgets
 import traitlets
 from bqplot import Figure, Label, Lines, LinearScale
 
-from kmemwidgets.model.context import CONTEXTS
 from kmemwidgets.model.kernel import Kernel
 from kmemwidgets.model.owners import OWNER_NAMES
 from kmemwidgets.model.units import PAGE_SHIFT, PAGE_SIZE
-from kmemwidgets.model.vmalloc import VM_ALLOC, VM_MAP
+from kmemwidgets.model.vmalloc import VM_ALLOC
 
 from .base import KernelView
 from .vmallocinfo import VmallocInfoView
-from .controls import context_dropdown
+from .controls import context_dropdown, ContextTrait
 from .memmap import aggregate_owners
 from .palette import (FREE_GREY, HIGHLIGHT, OKABE_ITO, OUTSIDE_WHITE, OWNER_COLORS, ZONE_COLORS,
                       code_scale, legend_html, zone_color)
@@ -75,7 +74,7 @@ class VmallocView(KernelView):
     title = "vmalloc"
 
     size = traitlets.Int(64 << 10, min=0)
-    context = traitlets.Unicode("process")
+    context = ContextTrait("process")
     selected_area = traitlets.Int(None, allow_none=True)
     view_start = traitlets.Int(0)
     view_end = traitlets.Int(0)
@@ -162,13 +161,6 @@ class VmallocView(KernelView):
         ]
 
     # --- validation ------------------------------------------------------------------
-
-    @traitlets.validate("context")
-    def _valid_context(self, proposal):
-        if proposal["value"] not in CONTEXTS:
-            raise traitlets.TraitError(f"unknown context {proposal['value']!r}; "
-                                       f"choose one of {', '.join(CONTEXTS)}")
-        return proposal["value"]
 
     # --- binding ---------------------------------------------------------------------------
 

@@ -1,7 +1,6 @@
 """MempoolView driven from Python: pressure, the reserve and the path bars agree with the model."""
 from __future__ import annotations
 
-import numpy as np
 import pytest
 from bqplot import Bars, Figure
 
