@@ -303,19 +303,9 @@ class Kmalloc(SlubAllocator):
         if not self.events.active:
             slab = self._slab_live.get(addr)
             if slab is not None and not slab.cache.debug:
-                # The fast path: push the object on its slab's freelist (and write the
-                # free pointer into the object, where the kernel keeps it).
-                cache = slab.cache
+                # The fast path: a live object of a cache without debugging.
                 del self._slab_live[addr]
-                free = slab.free
-                cache._fp.pack_into(slab.buf, addr - slab.base + cache.offset, free[-1] if free else 0)
-                free.append(addr)
-                slab.inuse -= 1
-                if slab is not cache.cpu_slab:
-                    if slab.inuse == 0 and len(cache.partial) >= cache.min_partial:
-                        self._discard_slab(cache, slab)
-                    elif len(free) == 1:
-                        cache.partial[slab] = None
+                self._put_object(slab.cache, slab, addr)
                 return None
         return self._kfree_slow(addr, caller)
 

@@ -572,8 +572,14 @@ class SlubAllocator(SlubDebug):
             if refused is not None:
                 self._slab_live[addr] = slab
                 return refused
+        self._put_object(cache, slab, addr)
+        return None
+
+    def _put_object(self: "Kernel", cache: KmemCache, slab: Slab, addr: int) -> None:
+        """``do_slab_free()``: push the object on its slab's freelist (writing the free
+        pointer into the object, where SLUB keeps it) and move the slab between lists."""
         free = slab.free
-        cache._fp.pack_into(slab.buf, o + cache.offset, free[-1] if free else 0)
+        cache._fp.pack_into(slab.buf, addr - slab.base + cache.offset, free[-1] if free else 0)
         free.append(addr)
         slab.inuse -= 1
         if slab is not cache.cpu_slab:
@@ -581,7 +587,6 @@ class SlubAllocator(SlubDebug):
                 self._discard_slab(cache, slab)
             elif len(free) == 1:
                 cache.partial[slab] = None         # was full: add_partial(DEACTIVATE_TO_TAIL)
-        return None
 
     def _free_debug(self: "Kernel", cache: KmemCache, slab: Slab, o: int, caller: str) -> Report | None:
         """``free_debug_processing()``: check the live object (red zones 0xcc, kmalloc
