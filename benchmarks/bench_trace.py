@@ -6,7 +6,8 @@ shifted timestamps, then times:
 
 * parse only (``iter_records``),
 * parse + ``perf kmem stat`` figures (``kmemwidgets.trace.stat``),
-* parse + replay through the model (``kmemwidgets.trace.replay``), on a prefix,
+* parse + replay through the model (``kmemwidgets.trace.replay``), on a prefix, also
+  with the machine size given and with the statistics computed in the same pass,
 
 and prints events per second (wall clock and per CPU-second, since the machine may be
 shared) and the peak RSS of ``stat()`` alone, measured in a fresh interpreter.
@@ -118,6 +119,16 @@ def main() -> None:
         print(f"parse + replay:    {res.events / dt:>10,.0f} events/s wall, {res.events / dc:>10,.0f} "
               f"per CPU-second ({dt:.2f} s, {res.events} events, {applied} applied to the model, "
               f"{sum(res.skipped.values())} skipped)")
+        # The same trace again on a machine of the size the first run chose (no sizing
+        # scan), and with the statistics computed in the same single pass.
+        from kmemwidgets import Kernel
+        for with_stat in (False, True):
+            kernel = Kernel(arch="x86_64", ram=res.kernel.arch.ram, cpus=2)
+            t = time.perf_counter()
+            sized = replay(small, kernel=kernel, with_stat=with_stat)
+            rate = sized.events / (time.perf_counter() - t)
+            what = "parse + replay + statistics" if with_stat else "parse + replay"
+            print(f"{what + ', machine size given:':<46}{rate:>10,.0f} events/s wall (one pass)")
         print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 

@@ -19,7 +19,7 @@ import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, Iterator
 
 from .parse import ALLOC, FREE, PAGE_ALLOC, PAGE_FREE, ParseReport
 from .progress import Progress
@@ -42,6 +42,7 @@ class ReplayResult:
     max_pfn_seen: int = -1
     report: ParseReport = field(default_factory=ParseReport)
     notes: list[str] = field(default_factory=list)
+    stat: Any = None            # the KmemStat of the same pass, with replay(..., with_stat=True)
 
     def summary(self) -> str:
         """A text account of the replay."""
@@ -111,15 +112,17 @@ def _gfp_parser() -> Callable[[str], int]:
 
 
 def replay(source: TextSource, *, kernel: Any = None, ram: int | str | None = None,
-           cpus: int = 2, arch: str = "x86_64", seed: int = 0,
+           cpus: int = 2, arch: str = "x86_64", seed: int = 0, with_stat: bool = False,
            progress: Progress | None = None, progress_every: int = 4096) -> ReplayResult:
     """Drive a model kernel with a trace and return what happened.
 
     Without *kernel*, one is booted with ``kmemwidgets.Kernel(arch, ram, cpus, seed)``;
     *ram* defaults to the smallest whole GiB holding the highest traced pfn. A file
     path is first scanned cheaply (words and ``pfn=`` only) when the machine must be
-    sized or *progress* wants a total, then parsed once while replaying. *progress* is called as ``progress(done, total)`` every *progress_every*
-    events and at the end; total is 0 when unknown (a stream read once).
+    sized or *progress* wants a total, then parsed once while replaying. With
+    *with_stat*, the same pass also computes :func:`~kmemwidgets.trace.stat.stat`'s
+    figures (``result.stat``). *progress* is called as ``progress(done, total)`` every
+    *progress_every* events and at the end; total is 0 when unknown (a stream read once).
     """
     total = 0
     top = -1
@@ -133,15 +136,30 @@ def replay(source: TextSource, *, kernel: Any = None, ram: int | str | None = No
         size = ram if ram is not None else (machine_size(top) if top >= 0 else "4G")
         kernel = Kernel(arch=arch, ram=size, cpus=cpus, seed=seed)
     res = ReplayResult(kernel=kernel, max_pfn_seen=top - 1 if top >= 0 else -1)
-    k = kernel
-    max_pfn = k.max_pfn
-    alloc_at = k.alloc_pages_at
-    free_at = getattr(k, "free_pages_at", None)
-    has_slab = all(hasattr(k, n) for n in ("kmalloc", "kfree", "kmem_cache_create",
-                                            "kmem_cache_alloc", "kmem_cache_free"))
+    has_slab = all(hasattr(kernel, n) for n in ("kmalloc", "kfree", "kmem_cache_create",
+                                                 "kmem_cache_alloc", "kmem_cache_free"))
     if not has_slab:
         res.notes.append("note: the model has no slab allocator yet (Kernel.kmalloc, "
                          "kmem_cache_*); slab events were counted, not replayed")
+    records = _replaying(iter_records(source, res.report), res, has_slab, total, progress,
+                         progress_every)
+    if with_stat:
+        from .stat import stat_records
+        res.stat = stat_records(records, report=res.report)
+    else:
+        for _ in records:
+            pass
+    return res
+
+
+def _replaying(records: Iterable[tuple], res: ReplayResult, has_slab: bool, total: int,
+               progress: Progress | None, progress_every: int) -> Iterator[tuple]:
+    """Apply each record to ``res.kernel`` and pass it on (so statistics can share the
+    parse); counts what was applied and skipped, by reason, in *res*."""
+    k = res.kernel
+    max_pfn = k.max_pfn
+    alloc_at = k.alloc_pages_at
+    free_at = getattr(k, "free_pages_at", None)
     gfp = _gfp_parser()
     live_blocks: dict[int, int] = {}       # pfn -> order, blocks this replay allocated
     not_taken: set[int] = set()            # pfns whose alloc the model could not follow
@@ -149,7 +167,7 @@ def replay(source: TextSource, *, kernel: Any = None, ram: int | str | None = No
     skipped = res.skipped
     done = res.replayed
     n = 0
-    for rec in iter_records(source, res.report):
+    for rec in records:
         n += 1
         kind = rec[0]
         if kind == PAGE_ALLOC:
@@ -195,10 +213,10 @@ def replay(source: TextSource, *, kernel: Any = None, ram: int | str | None = No
             _replay_free(k, res, objs, ptr)
         if n % progress_every == 0 and progress is not None:
             progress(n, total)
+        yield rec
     res.events = n
     if progress is not None:
         progress(n, n)             # the scan's total is an estimate; the end is exact
-    return res
 
 
 def _replay_alloc(k: Any, res: ReplayResult, objs: dict, ptr: str, req: int,

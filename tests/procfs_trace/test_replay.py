@@ -139,3 +139,12 @@ def test_the_models_proc_text_reads_back_after_a_replay(replayed):
     for z in bi.zones:
         assert zi.zone(z.name, z.node).free == z.free_pages
     assert sum(z.free_pages for z in bi.zones) < k.max_pfn
+
+
+def test_replay_with_stat_gives_stats_figures_in_one_pass():
+    res = replay(FTRACE, with_stat=True)
+    alone = stat(FTRACE)
+    assert (res.stat.total_requested, res.stat.total_allocated) == (alone.total_requested,
+                                                                     alone.total_allocated)
+    assert res.stat.nr_page_allocs == alone.nr_page_allocs > 0
+    assert res.events == sum(res.replayed.values()) + sum(res.skipped.values())
