@@ -3,8 +3,11 @@
 One JupyterLab server runs per pytest session on 127.0.0.1 (free port, no token,
 temporary config/settings/workspaces, ``window.jupyterapp`` exposed). Its root holds
 a copy of ``tests/e2e/notebooks/`` at the top level and the lecture notebooks under
-``notebooks/``. Playwright drives Debian's Chromium (``/usr/bin/chromium``, or
-``$KMEM_CHROMIUM``); Playwright's own browser downloads are never used.
+``notebooks/``. The same server also serves Voilà (``/voila/render/<path>``; no
+MathJax CDN, Notebook's Lab-only UI plugin left out); Notebook 7 runs on a server of
+its own (``notebook_server``). Playwright drives Debian's Chromium
+(``/usr/bin/chromium``, or ``$KMEM_CHROMIUM``); Playwright's own browser downloads
+are never used.
 
 Fixtures
 --------
@@ -13,6 +16,9 @@ Fixtures
 
     * ``lab.open(path)`` – open a notebook (``"bars_button.ipynb"`` or
       ``"notebooks/00_tour.ipynb"``), wait for its idle kernel; returns seconds.
+      With ``lab.server = notebook_server`` first, ``lab.open(path, ui="notebook")``
+      opens it in Notebook 7 instead; every helper below works there too (see
+      ``test_frontends_ui.py``, which also drives Voilà).
     * ``lab.run_all()`` – run all cells, wait for them, fail if a cell raised.
     * ``lab.wait_widgets_rendered()`` – wait until every widget output of the notebook
       shows its view; fails on error views; returns the count
@@ -35,12 +41,17 @@ Fixtures
     * ``lab.metrics`` – dict of measured numbers, printed in the pytest summary.
     * ``lab.console_errors`` – collected JS errors. After the test body the test
       FAILS if any error is not in ``harness.BENIGN_CONSOLE_PATTERNS`` (an explicit,
-      commented allowlist); on any failure a full-page screenshot ``failure.png`` is
-      saved in the test's tmp dir.
+      commented allowlist, applied to uncaught exceptions too; its one entry is a
+      startup race inside Notebook 7's own bundle, jupyter/notebook#7862); on any
+      failure a full-page screenshot ``failure.png`` is saved in the test's tmp dir.
 
 ``lab_server`` (session)
     The `harness.LabServer`: ``url``, ``root_dir``, ``startup_seconds``, ``log_path``,
     ``api(method, path)``, ``shutdown_sessions()``.
+
+``notebook_server`` (session)
+    A `harness.LabServer` running Notebook 7 (``jupyter notebook``, same config and
+    notebooks; started on first use). Shut its sessions down in the test.
 
 ``browser_executable`` (session)
     Path of Chromium. When none is found the browser tests SKIP, unless
@@ -135,6 +146,19 @@ def lab_server(
     """One JupyterLab per session (depends on the browser so a skip starts nothing)."""
     server = start_lab_server(tmp_path_factory.mktemp("jupyterlab"))
     request.config.stash.setdefault(_METRICS_KEY, {})["jupyterlab start (s)"] = round(
+        server.startup_seconds, 2
+    )
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def notebook_server(
+    browser_executable: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[LabServer]:
+    """A Notebook 7 server (its own: see `harness.start_lab_server` for why)."""
+    server = start_lab_server(tmp_path_factory.mktemp("notebook7"), app="notebook")
+    request.config.stash.setdefault(_METRICS_KEY, {})["notebook7 start (s)"] = round(
         server.startup_seconds, 2
     )
     yield server

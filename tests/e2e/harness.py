@@ -48,10 +48,25 @@ CHROMIUM_ARGS = (
 
 #: Console messages that are known to be harmless. Every entry needs a reason; a
 #: message not matched here fails the test (see `LabPage.check_console`).
-#: Empty on purpose: JupyterLab 4.6 + ipywidgets 8.1 + bqplot 0.13 log no errors on
-#: the harness notebook. (Disabling the jupyter_lsp server extension, for example,
-#: makes the page log a 404 for /lsp/status: fix such causes rather than list them.)
-BENIGN_CONSOLE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = ()
+#: Uncaught page exceptions are matched too, as ``uncaught exception: <message>\n<stack>``.
+#: JupyterLab 4.6 + ipywidgets 8.1 + bqplot 0.13 log no errors on the harness
+#: notebook; the one entry is Notebook 7's own. (Disabling the jupyter_lsp server
+#: extension, for example, makes the page log a 404 for /lsp/status: fix such causes
+#: rather than list them.)
+BENIGN_CONSOLE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        # Notebook 7.6's keyboard-shortcuts plugin reads the settings schema of a
+        # plugin that is not loaded yet: a startup race in Notebook's own bundle,
+        # thrown on every page (the file browser too, without a notebook or a widget).
+        # Upstream: https://github.com/jupyter/notebook/issues/7862 (open). Matched
+        # only when the throwing frame is Notebook's notebook_core bundle.
+        re.compile(
+            r"^uncaught exception: Cannot read properties of undefined \(reading 'schema'\)\n"
+            r"TypeError: [^\n]*\n\s+at [^\n]*/static/notebook/notebook_core\.[0-9a-f]+\.js"
+        ),
+        "jupyter/notebook#7862: settings race in Notebook 7's shortcuts plugin",
+    ),
+)
 
 #: What a signature covers: the SVG markup under an element, or all its HTML.
 SignatureKind = Literal["svg", "dom"]
@@ -137,6 +152,19 @@ c.LabApp.user_settings_dir = {str(settings)!r}
 c.LabApp.workspaces_dir = {str(workspaces)!r}
 c.LabApp.news_url = None
 c.LabApp.check_for_updates_class = "jupyterlab.NeverCheckForUpdate"
+# Notebook 7 (`jupyter notebook`: /tree, /notebooks/<path>) has its own traits: the
+# same exposed app object and the same throwaway settings as Lab.
+c.JupyterNotebookApp.expose_app_in_browser = True
+c.JupyterNotebookApp.user_settings_dir = {str(settings)!r}
+c.JupyterNotebookApp.workspaces_dir = {str(workspaces)!r}
+# Voila (/voila/render/<path>) is the server extension on this same server.
+# Notebook 7's JupyterLab UI plugin is built against JupyterLab 4.6 modules that
+# Voila's own 4.2 core lacks: loading it there logs a module-federation error.
+c.VoilaConfiguration.extension_denylist = ["@jupyter-notebook/lab-extension"]
+# Voila would fetch MathJax 2 from cdnjs on the first widget label; the string
+# "null" for both keys is Voila's switch to load no LaTeX typesetter at all.
+# (JupyterLab and Notebook 7 bundle their own MathJax 3 and ignore these keys.)
+c.ServerApp.tornado_settings = {{"mathjax_url": "null", "mathjax_config": "null"}}
 """
 
 
@@ -190,8 +218,17 @@ class LabServer:
                 self.process.wait(timeout=10)
 
 
-def start_lab_server(workdir: Path, timeout_s: float = 120.0) -> LabServer:
+def start_lab_server(
+    workdir: Path, timeout_s: float = 120.0, app: Literal["lab", "notebook"] = "lab"
+) -> LabServer:
     """Start JupyterLab in ``workdir`` and return once ``/api/status`` answers.
+
+    ``app="notebook"`` starts ``jupyter notebook`` (Notebook 7) with the same config
+    instead. Notebook 7 needs a server of its own: jupyter_server's static file
+    handler caches found files by name for all apps at once (FileFindHandler's
+    class-level ``_static_paths``), so once JupyterLab served a bundle file that
+    Notebook's bundle has too (same content hash, e.g. a font), Notebook's request
+    for it is answered 403 ("not in root static directory") on a shared server.
 
     The server root holds a copy of ``tests/e2e/notebooks/`` at its top level and a
     copy of the lecture notebooks under ``notebooks/``, so tests open paths such as
@@ -224,7 +261,7 @@ def start_lab_server(workdir: Path, timeout_s: float = 120.0) -> LabServer:
         start = time.perf_counter()
         with open(log_path, "wb") as log:
             process = subprocess.Popen(
-                [sys.executable, "-m", "jupyter", "lab", f"--config={config}"],
+                [sys.executable, "-m", "jupyter", app, f"--config={config}"],
                 cwd=root,
                 env=env,
                 stdout=log,
@@ -245,7 +282,7 @@ def start_lab_server(workdir: Path, timeout_s: float = 120.0) -> LabServer:
         server.stop()
         if "Address already in use" not in last_error:
             break
-    raise RuntimeError(f"JupyterLab did not start; log tail:\n{last_error}")
+    raise RuntimeError(f"jupyter {app} did not start; log tail:\n{last_error}")
 
 
 # --------------------------------------------------------------------------- page
@@ -400,7 +437,9 @@ class LabPage:
             self.console_errors.append(text)
 
     def _on_page_error(self, error: PlaywrightError) -> None:
-        self.console_errors.append(f"uncaught exception: {error.message}\n{error.stack or ''}")
+        text = f"uncaught exception: {error.message}\n{error.stack or ''}"
+        if not any(pattern.search(text) for pattern, _ in BENIGN_CONSOLE_PATTERNS):
+            self.console_errors.append(text)
 
     def check_console(self) -> None:
         """Raise AssertionError listing console errors not seen by an earlier check."""
@@ -412,14 +451,19 @@ class LabPage:
             )
 
     # -- notebooks ----------------------------------------------------------------
-    def open(self, path: str, timeout_ms: float = 90_000) -> float:
+    def open(self, path: str, timeout_ms: float = 90_000, ui: Literal["lab", "notebook"] = "lab") -> float:
         """Open ``path`` (relative to the server root) and wait for an idle kernel.
 
-        ``?reset`` starts from an empty workspace, so notebooks opened by earlier
-        tests are not restored (and do not start kernels). Returns seconds taken.
+        ``ui="lab"`` opens it in JupyterLab, where ``?reset`` starts from an empty
+        workspace, so notebooks opened by earlier tests are not restored (and do not
+        start kernels). ``ui="notebook"`` opens it in Notebook 7
+        (``/notebooks/<path>``, one notebook per page, the same app object and
+        notebook panel; use a server started with ``app="notebook"``): every other
+        helper works on both. Returns seconds taken.
         """
         start = time.perf_counter()
-        self.page.goto(f"{self.server.url}/lab/tree/{path}?reset")
+        url = f"/lab/tree/{path}?reset" if ui == "lab" else f"/notebooks/{path}"
+        self.page.goto(self.server.url + url)
         state = self.page.wait_for_function(_notebook_ready_js(path), timeout=timeout_ms)
         if state.json_value() == "dialog":
             # A notebook without kernelspec asks which kernel to use: take the
