@@ -84,10 +84,6 @@ class Arch:
                 return r
         return None
 
-    @property
-    def address_bits(self) -> int:
-        return sum(self.pgtable_levels)
-
 
 def _round_down(x: int, a: int) -> int:
     return x & ~(a - 1)

@@ -174,9 +174,6 @@ class X86Format(PgtableFormat):
     def leaf_paddr(self, level: int, e: int) -> int:
         return e & self.addr_mask & ~(self.level_size(level) - 1)
 
-    def user_ok(self, level: int, e: int) -> bool:
-        return (self.pae and level == 0) or bool(e & _PAGE_USER)
-
     def write_ok(self, level: int, e: int) -> bool:
         return (self.pae and level == 0) or bool(e & _PAGE_RW)
 
@@ -261,11 +258,6 @@ class ArmFormat(PgtableFormat):
 
     def leaf_paddr(self, level: int, e: int) -> int:
         return e & (0xFFF00000 if level == 0 else 0xFFFFF000)
-
-    def user_ok(self, level: int, e: int) -> bool:
-        if level == 0:
-            return not self.is_leaf(0, e) or bool(e & PMD_SECT_AP_READ)
-        return bool(e & PTE_EXT_AP1)
 
     def write_ok(self, level: int, e: int) -> bool:
         if level == 0:
