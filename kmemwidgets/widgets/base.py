@@ -38,10 +38,6 @@ from kmemwidgets.model.kernel import Kernel
 
 from .log import MessageLog
 
-#: Exceptions from model calls that a view reports instead of raising.
-REFUSALS = (KernelBug, ValueError, TypeError)
-
-
 def lecture_kernel() -> Kernel:
     """The small machine a view makes when given none: i386 with 64 MiB."""
     return Kernel(arch="i386", ram="64M")

@@ -10,7 +10,7 @@ Tables (all keyed or indexed the way the model names things):
 * :data:`OWNER_COLORS` – one colour per :data:`kmemwidgets.model.owners.OWNER_NAMES`
   entry, indexed by the owner code (``PG_FREE`` … ``PG_RESERVED``).
 * :data:`ZONE_COLORS` – per zone name (``"DMA"``, ``"DMA32"``, ``"Normal"``, ...).
-* :data:`SLAB_ROLE_COLORS` / :data:`SLAB_ROLES` – per byte role of a slab page.
+* :data:`SLAB_ROLE_COLORS` – per byte role of a slab page.
 * :func:`tint` – a lighter shade, used to tell neighbouring blocks apart.
 * :func:`legend_html` – a small HTML legend (colour swatch + name) for any table.
 
@@ -55,11 +55,9 @@ ZONE_COLORS: dict[str, str] = {
     "HighMem": OKABE_ITO["vermillion"], "Movable": OKABE_ITO["bluish green"],
 }
 
-#: Byte roles of a slab page, as SLUB lays an object out (``mm/slub.c``
+#: Colours of the byte roles of a slab page, as SLUB lays an object out (``mm/slub.c``
 #: ``calculate_sizes``/``print_trailer``): the payload, the free pointer, red zones,
 #: poison, alignment padding and the alloc/free tracking records.
-SLAB_ROLES: tuple[str, ...] = ("object", "free object", "free pointer", "left red zone",
-                               "right red zone", "poison", "padding", "track", "outside")
 SLAB_ROLE_COLORS: dict[str, str] = {
     "object": OKABE_ITO["blue"], "free object": FREE_GREY, "free pointer": OKABE_ITO["bluish green"],
     "left red zone": OKABE_ITO["vermillion"], "right red zone": OKABE_ITO["vermillion"],

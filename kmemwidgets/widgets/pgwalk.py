@@ -7,7 +7,7 @@ mapping of a process without walking each page through ``translate()``.
 
 * :func:`leaves` – ``(vaddrs, pfns, writable)`` NumPy arrays of every present leaf under
   pgd entries ``[lo, hi)`` of a pgd (large leaves count once, at their first frame).
-* :func:`pgd_span` / :func:`addr_fraction` / :func:`fraction_addr` – the address space as
+* :func:`pgd_span` / :func:`addr_fraction` – the address space as
   0..1: the pgd covers ``nr << shift`` bytes (4 GiB on i386, ARM and PAE; 256 TiB on
   x86_64, where the upper canonical half is folded next to the lower one, as the pgd
   index does).
@@ -30,15 +30,6 @@ def addr_fraction(k: Kernel, vaddr: int | np.ndarray) -> float | np.ndarray:
     """Where *vaddr* sits in the address space, 0..1 (the pgd index order)."""
     span = pgd_span(k)
     return (np.asarray(vaddr, dtype=np.uint64) & np.uint64(span - 1)).astype(np.float64) / span
-
-
-def fraction_addr(k: Kernel, frac: float) -> int:
-    """The address at fraction *frac* (upper x86_64 half sign-extended)."""
-    span = pgd_span(k)
-    a = int(frac * span) & (span - 1)
-    if k.arch.bits == 64 and a >= span // 2:
-        a |= ((1 << 64) - 1) & ~(span - 1)
-    return a
 
 
 def leaves(k: Kernel, pgd: int, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
