@@ -448,6 +448,16 @@ class SlubAllocator(SlubDebug):
         """``kmem_cache_alloc(cache, gfp)``: an object's address, or None (NULL).
 
         *caller* labels the call site for SLAB_STORE_USER (``"my_probe+0x24"``)."""
+        if cache.__class__ is KmemCache and gfp.__class__ is int and 0 <= gfp and \
+                not gfp & (ZERO | ~0xFFFFFF) and not cache.debug and cache.state != RELEASED:
+            slab = cache.cpu_slab
+            if slab is not None and slab.free and not self.events.active and \
+                    not (gfp & DIRECT_RECLAIM and self._atomic):
+                # The fast path (as in kmalloc): pop the CPU slab's freelist.
+                addr = slab.free.pop()
+                slab.inuse += 1
+                self._slab_live[addr] = slab
+                return addr
         self._check_cache(cache, "kmem_cache_alloc")
         if cache.state == RELEASED:
             raise self._bug("slab_use_after_free", self._cache_gone(cache, "kmem_cache_alloc"),
@@ -539,6 +549,14 @@ class SlubAllocator(SlubDebug):
 
     def kmem_cache_free(self: "Kernel", cache: KmemCache, obj: int, caller: str | None = None) -> Report | None:
         """``kmem_cache_free(cache, obj)``; a refused free returns the logged report."""
+        if obj.__class__ is int and not self.events.active:
+            slab = self._slab_live.get(obj)
+            if slab is not None and slab.cache is cache and not cache.debug and \
+                    cache.state != RELEASED:
+                # The fast path (as in kfree): a live object of this cache, no debugging.
+                del self._slab_live[obj]
+                self._put_object(cache, slab, obj)
+                return None
         self._check_cache(cache, "kmem_cache_free")
         if obj.__class__ is not int:
             if isinstance(obj, bool) or not isinstance(obj, int):

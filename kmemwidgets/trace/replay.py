@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from .parse import ALLOC, FREE, PAGE_ALLOC, PAGE_FREE, ParseReport
 from .progress import Progress
-from .reader import iter_records
+from .reader import iter_batches
 from .source import TextSource, iter_lines
 
 PAGE_SHIFT = 12
@@ -94,21 +94,23 @@ def machine_size(max_pfn: int, page_shift: int = PAGE_SHIFT) -> int:
     return max(_GIB, -(-need // _GIB) * _GIB)
 
 
-def _gfp_parser() -> Callable[[str], int]:
-    from kmemwidgets.model.gfp import parse_gfp
-    cache: dict[str, int] = {}
-    fallback = parse_gfp("GFP_KERNEL")
+class _GfpFlags(dict):
+    """``gfp_flags`` text -> model gfp bits; each distinct text is parsed once, on first
+    lookup (a flag this model does not know allocates as GFP_KERNEL)."""
 
-    def parse(text: str) -> int:
-        v = cache.get(text)
-        if v is None:
-            try:
-                v = parse_gfp(text) if text and text != "none" else 0
-            except (ValueError, KeyError, TypeError):
-                v = fallback        # a flag this model does not know: allocate as GFP_KERNEL
-            cache[text] = v
+    def __init__(self) -> None:
+        super().__init__()
+        from kmemwidgets.model.gfp import parse_gfp
+        self._parse = parse_gfp
+        self._fallback = parse_gfp("GFP_KERNEL")
+
+    def __missing__(self, text: str) -> int:
+        try:
+            v = self._parse(text) if text and text != "none" else 0
+        except (ValueError, KeyError, TypeError):
+            v = self._fallback
+        self[text] = v
         return v
-    return parse
 
 
 def replay(source: TextSource, *, kernel: Any = None, ram: int | str | None = None,
@@ -141,121 +143,121 @@ def replay(source: TextSource, *, kernel: Any = None, ram: int | str | None = No
     if not has_slab:
         res.notes.append("note: the model has no slab allocator yet (Kernel.kmalloc, "
                          "kmem_cache_*); slab events were counted, not replayed")
-    records = _replaying(iter_records(source, res.report), res, has_slab, total, progress,
+    batches = _replaying(iter_batches(source, res.report), res, has_slab, total, progress,
                          progress_every)
     if with_stat:
         from .stat import stat_records
-        res.stat = stat_records(records, report=res.report)
+        res.stat = stat_records(batches, batches=True, report=res.report)
     else:
-        for _ in records:
+        for _ in batches:
             pass
     return res
 
 
-def _replaying(records: Iterable[tuple], res: ReplayResult, has_slab: bool, total: int,
-               progress: Progress | None, progress_every: int) -> Iterator[tuple]:
-    """Apply each record to ``res.kernel`` and pass it on (so statistics can share the
-    parse); counts what was applied and skipped, by reason, in *res*."""
+def _replaying(batches: Iterable[list[tuple]], res: ReplayResult, has_slab: bool, total: int,
+               progress: Progress | None, progress_every: int) -> Iterator[list[tuple]]:
+    """Apply each batch of records to ``res.kernel`` and pass the batch on (so statistics
+    can share the parse); counts what was applied and skipped, by reason, in *res*."""
     k = res.kernel
     max_pfn = k.max_pfn
     alloc_at = k.alloc_pages_at
     free_at = getattr(k, "free_pages_at", None)
-    gfp = _gfp_parser()
+    # Bound methods, looked up once: the loop runs once per event.
+    kmalloc, kfree = getattr(k, "kmalloc", None), getattr(k, "kfree", None)
+    cache_create = getattr(k, "kmem_cache_create", None)
+    cache_alloc = getattr(k, "kmem_cache_alloc", None)
+    cache_free = getattr(k, "kmem_cache_free", None)
+    gfp = _GfpFlags()
     live_blocks: dict[int, int] = {}       # pfn -> order, blocks this replay allocated
     not_taken: set[int] = set()            # pfns whose alloc the model could not follow
     objs: dict[str, tuple[int, Any]] = {}  # trace ptr -> (model address/object, cache or None)
+    caches = res.caches
     skipped = res.skipped
     done = res.replayed
     n = 0
-    for rec in records:
-        n += 1
-        kind = rec[0]
-        if kind == PAGE_ALLOC:
-            _, _cpu, _ts, _key, pfn, order, _mt, g, failed = rec
-            if failed:
-                skipped["mm_page_alloc: allocation failed in the trace"] += 1
-            elif pfn is None:
-                skipped["mm_page_alloc: no pfn (kernel before 3.x)"] += 1
-            elif pfn + (1 << min(order, 62)) > max_pfn or order > 10:
-                skipped["mm_page_alloc: pfn/order outside the modelled memory"] += 1
-            elif alloc_at(pfn, order, gfp(g)) is None:
-                skipped["mm_page_alloc: block not free in the model"] += 1
-                not_taken.add(pfn)
-            else:
-                live_blocks[pfn] = order
-                done["mm_page_alloc"] += 1
-        elif kind == PAGE_FREE:
-            _, _cpu, _ts, _key, pfn, order = rec
-            o = live_blocks.get(pfn) if pfn is not None else None
-            if pfn is None:
-                skipped["mm_page_free: no pfn (kernel before 3.x)"] += 1
-            elif o is None:
-                if pfn in not_taken:
-                    not_taken.discard(pfn)
-                    skipped["mm_page_free: its alloc could not be replayed"] += 1
-                elif pfn >= max_pfn:
-                    skipped["mm_page_free: pfn outside the modelled memory"] += 1
+    for batch in batches:
+        for rec in batch:
+            n += 1
+            kind = rec[0]
+            if kind == ALLOC and has_slab:
+                ptr = rec[4]
+                if ptr in objs:
+                    # the real kernel reused an address we still hold: its free was not traced
+                    res.anomalies["slab alloc of a pointer still live (its free was not traced): "
+                                  "old model object freed first"] += 1
+                    obj, cache = objs.pop(ptr)
+                    if cache is None:
+                        kfree(obj)
+                    else:
+                        cache_free(cache, obj)
+                cname = rec[8]
+                try:
+                    if cname is None:
+                        cache = None
+                        obj = kmalloc(rec[5], gfp[rec[9]])
+                    else:
+                        cache = caches.get(cname)
+                        if cache is None:
+                            cache = caches[cname] = cache_create(cname, max(rec[5], 1), 0, 0)
+                        obj = cache_alloc(cache, gfp[rec[9]])
+                except (ValueError, TypeError) as exc:
+                    skipped[f"slab alloc: model refused ({type(exc).__name__})"] += 1
                 else:
-                    skipped["mm_page_free: allocated before the trace started"] += 1
-            elif o != order:
-                skipped["mm_page_free: order differs from the alloc (split/compound page)"] += 1
+                    if obj is None or obj == 0:
+                        skipped["slab alloc: model returned NULL"] += 1
+                    else:
+                        objs[ptr] = (obj, cache)
+                        done["kmalloc" if cache is None else "kmem_cache_alloc"] += 1
+            elif kind == FREE and has_slab:
+                entry = objs.pop(rec[4], None)
+                if entry is None:
+                    skipped["slab free: allocated before the trace started"] += 1
+                else:
+                    obj, cache = entry
+                    if cache is None:
+                        kfree(obj)
+                        done["kfree"] += 1
+                    else:
+                        cache_free(cache, obj)
+                        done["kmem_cache_free"] += 1
+            elif kind == PAGE_ALLOC:
+                _, _cpu, _ts, _key, pfn, order, _mt, g, failed = rec
+                if failed:
+                    skipped["mm_page_alloc: allocation failed in the trace"] += 1
+                elif pfn is None:
+                    skipped["mm_page_alloc: no pfn (kernel before 3.x)"] += 1
+                elif pfn + (1 << min(order, 62)) > max_pfn or order > 10:
+                    skipped["mm_page_alloc: pfn/order outside the modelled memory"] += 1
+                elif alloc_at(pfn, order, gfp[g]) is None:
+                    skipped["mm_page_alloc: block not free in the model"] += 1
+                    not_taken.add(pfn)
+                else:
+                    live_blocks[pfn] = order
+                    done["mm_page_alloc"] += 1
+            elif kind == PAGE_FREE:
+                _, _cpu, _ts, _key, pfn, order = rec
+                o = live_blocks.get(pfn) if pfn is not None else None
+                if pfn is None:
+                    skipped["mm_page_free: no pfn (kernel before 3.x)"] += 1
+                elif o is None:
+                    if pfn in not_taken:
+                        not_taken.discard(pfn)
+                        skipped["mm_page_free: its alloc could not be replayed"] += 1
+                    elif pfn >= max_pfn:
+                        skipped["mm_page_free: pfn outside the modelled memory"] += 1
+                    else:
+                        skipped["mm_page_free: allocated before the trace started"] += 1
+                elif o != order:
+                    skipped["mm_page_free: order differs from the alloc (split/compound page)"] += 1
+                else:
+                    del live_blocks[pfn]
+                    free_at(pfn, order)
+                    done["mm_page_free"] += 1
             else:
-                del live_blocks[pfn]
-                free_at(pfn, order)
-                done["mm_page_free"] += 1
-        elif not has_slab:
-            skipped["slab event: model has no slab allocator yet"] += 1
-        elif kind == ALLOC:
-            _, _cpu, _ts, _cs, ptr, req, _alloc, _node, cname, g, _legacy, _acc = rec
-            _replay_alloc(k, res, objs, ptr, req, cname, gfp(g))
-        elif kind == FREE:
-            _, _cpu, _ts, _cs, ptr, _cname = rec
-            _replay_free(k, res, objs, ptr)
-        if n % progress_every == 0 and progress is not None:
-            progress(n, total)
-        yield rec
+                skipped["slab event: model has no slab allocator yet"] += 1
+            if progress is not None and n % progress_every == 0:
+                progress(n, total)
+        yield batch
     res.events = n
     if progress is not None:
         progress(n, n)             # the scan's total is an estimate; the end is exact
-
-
-def _replay_alloc(k: Any, res: ReplayResult, objs: dict, ptr: str, req: int,
-                  cname: str | None, g: int) -> None:
-    if ptr in objs:
-        # the real kernel reused an address we still hold: its free was not traced
-        res.anomalies["slab alloc of a pointer still live (its free was not traced): "
-                      "old model object freed first"] += 1
-        _replay_free(k, res, objs, ptr, count=False)
-    try:
-        if cname is None:
-            obj = k.kmalloc(req, g)
-            cache = None
-        else:
-            cache = res.caches.get(cname)
-            if cache is None:
-                cache = k.kmem_cache_create(cname, max(req, 1), 0, 0)
-                res.caches[cname] = cache
-            obj = k.kmem_cache_alloc(cache, g)
-    except (ValueError, TypeError) as exc:
-        res.skipped[f"slab alloc: model refused ({type(exc).__name__})"] += 1
-        return
-    if obj is None or obj == 0:
-        res.skipped["slab alloc: model returned NULL"] += 1
-        return
-    objs[ptr] = (obj, cache)
-    res.replayed["kmalloc" if cache is None else "kmem_cache_alloc"] += 1
-
-
-def _replay_free(k: Any, res: ReplayResult, objs: dict, ptr: str, count: bool = True) -> None:
-    entry = objs.pop(ptr, None)
-    if entry is None:
-        if count:
-            res.skipped["slab free: allocated before the trace started"] += 1
-        return
-    obj, cache = entry
-    if cache is None:
-        k.kfree(obj)
-    else:
-        k.kmem_cache_free(cache, obj)
-    if count:
-        res.replayed["kfree" if cache is None else "kmem_cache_free"] += 1
