@@ -9,6 +9,7 @@ import gzip
 import io
 import os
 from dataclasses import dataclass, field
+from functools import partial
 from typing import IO, Iterable, Iterator, Union
 
 TextSource = Union[str, bytes, "os.PathLike[str]", IO[str], IO[bytes], Iterable[str]]
@@ -111,7 +112,8 @@ def iter_lines(source: TextSource, status: ReadStatus | None = None) -> Iterator
         if readline is not None:
             # readline(limit) keeps memory bounded on input without newlines (binary
             # garbage): an overlong line comes out in pieces, each counted as junk.
-            yield from iter(lambda: readline(MAX_LINE), "")
+            # (partial, not a lambda: no Python frame per line.)
+            yield from iter(partial(readline, MAX_LINE), "")
         else:
             yield from lines
     except (EOFError, gzip.BadGzipFile) as exc:
