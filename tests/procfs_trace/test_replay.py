@@ -148,3 +148,30 @@ def test_replay_with_stat_gives_stats_figures_in_one_pass():
                                                                      alone.total_allocated)
     assert res.stat.nr_page_allocs == alone.nr_page_allocs > 0
     assert res.events == sum(res.replayed.values()) + sum(res.skipped.values())
+
+
+def test_replay_with_stat_equals_stat_alone_in_every_figure():
+    res = replay(FTRACE, with_stat=True)
+    assert res.stat == stat(FTRACE)
+
+
+def test_replay_leaves_the_same_model_whether_or_not_someone_listens():
+    # A listener makes every model operation take its general path (events are built);
+    # without one, kmalloc/kfree/kmem_cache_alloc/kmem_cache_free take their fast paths.
+    from kmemwidgets import Kernel
+    from kmemwidgets.model.owners import PG_SLAB
+
+    def run(listen: bool):
+        k = Kernel(arch="x86_64", ram="4G", cpus=2)
+        if listen:
+            k.events.subscribe(lambda batch: None)
+        res = replay(FTRACE, kernel=k)
+        slab_frames = {pfn: bytes(k.physmem.frame(pfn)) for pfn in range(k.max_pfn)
+                       if k.mem_map[pfn] == PG_SLAB}
+        return (res.replayed, res.skipped, res.anomalies, bytes(k.mem_map), k.dmesg(),
+                slab_frames)
+
+    quiet, heard = run(False), run(True)
+    assert quiet[0]["kmem_cache_alloc"] > 0 and quiet[0]["kfree"] > 0
+    for a, b in zip(quiet, heard):
+        assert a == b
