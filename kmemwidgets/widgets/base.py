@@ -182,6 +182,19 @@ class KernelView(widgets.VBox):
             events.end()
         return None
 
+    def _act_in_context(self, what: str, context: str, call: Callable[[], Any],
+                        act: Callable[[str, Callable[[], Any]], Any] | None = None) -> Any:
+        """:meth:`_act` on *call* run in calling context *context*; a None result that
+        was not refused is logged as the allocator returning NULL."""
+        def run() -> Any:
+            with self.kernel.context(context):
+                return call()
+        self.message = ""
+        result = (act or self._act)(what, run)
+        if result is None and not self.message:
+            self._say(f"{what} returned NULL")
+        return result
+
     def _refuse(self, what: str, why: str) -> None:
         self.message = f"{what} refused: {why}"
         self.messages.post(self.message, "refused")

@@ -201,15 +201,8 @@ class BuddyView(KernelView):
         """``alloc_pages(gfp, order)`` in the chosen context; the Page, or None."""
         gfp, order, ctx = self.gfp, self.order, self.context
         what = f"alloc_pages({gfp_name(gfp)}, {order}) in {ctx} context"
-
-        def run() -> Page | None:
-            with self.kernel.context(ctx):
-                return self.kernel.alloc_pages(gfp, order)
-        self.message = ""
-        page = self._act(what, run)
+        page = self._act_in_context(what, ctx, lambda: self.kernel.alloc_pages(gfp, order))
         if page is None:
-            if not self.message:          # not refused: the allocator returned NULL
-                self._say(f"{what} returned NULL")
             return None
         self._allocated.append(page.pfn)
         self.set_trait("last_pfn", page.pfn)

@@ -143,15 +143,8 @@ class KmallocView(KernelView):
         """``kmalloc(size, gfp)`` in the chosen context; the address or None."""
         size, gfp, ctx = self.size, self.gfp, self.context
         what = f"kmalloc({size}, {gfp_name(gfp)}) in {ctx} context"
-
-        def run():
-            with self.kernel.context(ctx):
-                return self.kernel.kmalloc(size, gfp)
-        self.message = ""
-        ptr = self._act(what, run)
+        ptr = self._act_in_context(what, ctx, lambda: self.kernel.kmalloc(size, gfp))
         if ptr is None:
-            if not self.message:
-                self._say(f"{what} returned NULL")
             return None
         if size:
             self._allocated.append(ptr)

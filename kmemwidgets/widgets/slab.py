@@ -589,14 +589,9 @@ class SlabView(KernelView):
         if any(c.name == name for c in self.kernel.slab_caches):
             self._refuse(what, f"a cache called {name!r} exists; pick another name")
             return None
-
-        def run():
-            with self.kernel.context(self.context):
-                return self.kernel.kmem_cache_create(name, size, align, flags)
-        cache = self._act(what, run)
+        cache = self._act_in_context(what, self.context,
+                                     lambda: self.kernel.kmem_cache_create(name, size, align, flags))
         if cache is None:
-            if not self.message:
-                self._say(f"{what} returned NULL")
             return None
         self._cache = cache
         self.selected_object = None
@@ -617,15 +612,9 @@ class SlabView(KernelView):
             return None
         gfp, ctx = self.gfp, self.context
         what = f"kmem_cache_alloc({cache.name}, {gfp_name(gfp)}) in {ctx} context"
-
-        def run():
-            with self.kernel.context(ctx):
-                return self.kernel.kmem_cache_alloc(cache, gfp, caller="slab_view_alloc+0x1c/0x40")
-        self.message = ""
-        addr = self._act(what, run)
+        addr = self._act_in_context(
+            what, ctx, lambda: self.kernel.kmem_cache_alloc(cache, gfp, caller="slab_view_alloc+0x1c/0x40"))
         if addr is None:
-            if not self.message:
-                self._say(f"{what} returned NULL")
             return None
         self._allocated.append(addr)
         self.selected_object = addr

@@ -340,18 +340,13 @@ class VmallocView(KernelView):
     def _allocate(self, fn: str) -> int | None:
         k, size, ctx = self.kernel, self.size, self.context
         what = f"{fn}({size}) in {ctx} context"
-
-        def run():
-            with k.context(ctx):
-                addr = getattr(k, fn)(size)
+        def call() -> int | None:
+            addr = getattr(k, fn)(size)
             if addr is not None:
                 self.selected_area = addr
             return addr
-        self.message = ""
-        addr = self._quiet_act(what, run)
+        addr = self._act_in_context(what, ctx, call, act=self._quiet_act)
         if addr is None:
-            if not self.message:
-                self._say(f"{what} returned NULL (see the kernel's message)")
             return None
         area = k.find_vm_area(addr)
         zones = Counter(k.pfn_zone(int(p)).name for p in area.pages.tolist())
