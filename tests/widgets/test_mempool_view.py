@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+import traitlets
 from bqplot import Bars, Figure
 
 import kmemwidgets as kw
@@ -128,7 +129,7 @@ def test_refusals_reach_the_log_not_up(view):
     view.context = "spinlock"
     view.alloc()                                       # GFP_KERNEL in atomic context
     assert any("sleeping function called from invalid context" in e.text for e in view.messages.entries)
-    with pytest.raises(Exception):
+    with pytest.raises(traitlets.TraitError, match="unknown context 'nowhere'"):
         view.context = "nowhere"
 
 
