@@ -9,8 +9,11 @@ shifted timestamps, then times:
 * parse + replay through the model (``kmemwidgets.trace.replay``), on a prefix, also
   with the machine size given and with the statistics computed in the same pass,
 
-and prints events per second (wall clock and per CPU-second, since the machine may be
-shared) and the peak RSS of ``stat()`` alone, measured in a fresh interpreter.
+with the file parsed in a second process (the default for a file this size on a machine
+with two or more CPUs) and, for comparison, in the same process (``parallel=False``).
+It prints events per second of wall-clock time and per CPU-second of both processes
+(the machine may be shared), and the peak RSS of ``stat()`` alone, measured in a fresh
+interpreter.
 
 Run: ``python benchmarks/bench_trace.py [--events 600000] [--replay-events 100000]``.
 """
@@ -30,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from kmemwidgets.trace.parse import ParseReport  # noqa: E402
-from kmemwidgets.trace.reader import iter_records  # noqa: E402
+from kmemwidgets.trace.reader import iter_batches  # noqa: E402
 from kmemwidgets.trace.stat import stat  # noqa: E402
 
 FIXTURE = ROOT / "tests" / "fixtures" / "trace" / "ftrace-find-cat.txt.gz"
@@ -73,29 +76,35 @@ def main() -> None:
 
         print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs "
               "(wall-clock rates drop when other work shares the CPUs; CPU-time rates less so)")
-        t, c = time.perf_counter(), time.process_time()
+        clock = _Clock()
         rep = ParseReport()
-        count = sum(1 for _ in iter_records(path, rep))
-        dt, dc = time.perf_counter() - t, time.process_time() - c
-        print(f"parse only:        {count / dt:>10,.0f} events/s wall, {count / dc:>10,.0f} per CPU-second"
-              f"  ({dt:.2f} s, {count} events, {rep.unparsable} unparsable)")
+        count = sum(len(batch) for batch in iter_batches(path, rep, parallel=False))
+        rate, crate = clock.rates(count)
+        print(f"{'parse only, one process:':<46}{rate:>10,.0f} events/s wall, {crate:>10,.0f} per "
+              f"CPU-second ({clock.wall:.2f} s, {count} events, {rep.unparsable} unparsable)")
 
-        t, c = time.perf_counter(), time.process_time()
-        st = stat(path)
-        dt, dc = time.perf_counter() - t, time.process_time() - c
-        rate, crate = st.report.total_events / dt, st.report.total_events / dc
-        print(f"parse + stat:      {rate:>10,.0f} events/s wall, {crate:>10,.0f} per CPU-second"
-              f"  ({dt:.2f} s)  {'OK' if rate >= 300_000 else 'BELOW'} the 300,000/s target (wall)")
+        for parallel in (True, False):
+            clock = _Clock()
+            st = stat(path, parallel=parallel)
+            rate, crate = clock.rates(st.report.total_events)
+            print(f"{'parse + stat, ' + _HOW[parallel] + ':':<46}{rate:>10,.0f} events/s wall, "
+                  f"{crate:>10,.0f} per CPU-second ({clock.wall:.2f} s)")
         print(f"live objects at end {st.live_objects}, distinct pointers {len(st.alloc_table)}")
         # Peak memory of stat() alone, in a fresh interpreter (this one holds the fixture).
-        code = ("import resource, sys; sys.path.insert(0, sys.argv[2]);"
-                "import kmemwidgets.trace as t; base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss;"
-                "st = t.stat(sys.argv[1]);"
-                "print(base / 1024, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
-        out = subprocess.run([sys.executable, "-c", code, str(path), str(ROOT)],
-                             capture_output=True, text=True, check=True).stdout.split()
-        print(f"stat() peak RSS {float(out[1]):.0f} MiB in a fresh interpreter "
-              f"({float(out[0]):.0f} MiB after imports) for a {size / 2**20:.0f} MiB trace")
+        # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the forking process.
+        code = ("import sys; sys.path.insert(0, sys.argv[2]);"
+                "hwm = lambda: [int(ln.split()[1]) for ln in open('/proc/self/status') "
+                "if ln.startswith('VmHWM')][0] / 1024;"
+                "import kmemwidgets.trace as t; base = hwm();"
+                "st = t.stat(sys.argv[1], parallel=sys.argv[3] == 'True');"
+                "print(base, hwm())")
+        for parallel in (False, True):
+            out = subprocess.run([sys.executable, "-c", code, str(path), str(ROOT), str(parallel)],
+                                 capture_output=True, text=True, check=True).stdout.split()
+            print(f"stat() peak RSS, {_HOW[parallel]}: {float(out[1]):.0f} MiB in a fresh "
+                  f"interpreter ({float(out[0]):.0f} MiB after imports) for a "
+                  f"{size / 2**20:.0f} MiB trace" + (" (this process; the worker holds one "
+                                                      "batch at a time)" if parallel else ""))
 
         try:
             from kmemwidgets.trace.replay import replay
@@ -108,32 +117,50 @@ def main() -> None:
                 if i >= args.replay_events:
                     break
                 dst.write(line)
-        t, c = time.perf_counter(), time.process_time()
+        clock = _Clock()
         try:
             res = replay(small)
         except Exception as exc:  # report, do not hide, a replay that cannot run yet
             print(f"replay: failed: {type(exc).__name__}: {exc}")
             return
-        dt, dc = time.perf_counter() - t, time.process_time() - c
+        rate, crate = clock.rates(res.events)
         applied = sum(res.replayed.values())
-        print(f"parse + replay:    {res.events / dt:>10,.0f} events/s wall, {res.events / dc:>10,.0f} "
-              f"per CPU-second ({dt:.2f} s, {res.events} events, {applied} applied to the model, "
-              f"{sum(res.skipped.values())} skipped)")
+        print(f"{'parse + replay, machine sized by a scan:':<46}{rate:>10,.0f} events/s wall, "
+              f"{crate:>10,.0f} per CPU-second ({clock.wall:.2f} s, {res.events} events, "
+              f"{applied} applied to the model, {sum(res.skipped.values())} skipped)")
         # The same trace again on a machine of the size the first run chose (no sizing
         # scan), and with the statistics computed in the same single pass.
         from kmemwidgets import Kernel
-        for with_stat in (False, True):
+        for with_stat, parallel in ((False, True), (True, True), (True, False)):
             kernel = Kernel(arch="x86_64", ram=res.kernel.arch.ram, cpus=2)
-            t, c = time.perf_counter(), time.process_time()
-            sized = replay(small, kernel=kernel, with_stat=with_stat)
-            rate = sized.events / (time.perf_counter() - t)
-            crate = sized.events / (time.process_time() - c)
+            clock = _Clock()
+            sized = replay(small, kernel=kernel, with_stat=with_stat, parallel=parallel)
+            rate, crate = clock.rates(sized.events)
             what = "parse + replay + statistics" if with_stat else "parse + replay"
             verdict = f"  {'OK' if rate >= 300_000 else 'BELOW'} the 300,000/s target (wall)" \
                 if with_stat else ""
-            print(f"{what + ', machine size given:':<46}{rate:>10,.0f} events/s wall, "
-                  f"{crate:>10,.0f} per CPU-second (one pass){verdict}")
+            print(f"{what + ', size given, ' + _HOW[parallel] + ':':<46}{rate:>10,.0f} events/s "
+                  f"wall, {crate:>10,.0f} per CPU-second ({clock.wall:.2f} s){verdict}")
         print(f"load average after: {os.getloadavg()[0]:.2f}")
+
+
+_HOW = {True: "parse worker", False: "one process"}
+
+
+class _Clock:
+    """Wall time and the CPU time of this process and its finished children."""
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+        t = os.times()
+        self.cpu = t.user + t.system + t.children_user + t.children_system
+
+    def rates(self, events: int) -> tuple[float, float]:
+        """(events per wall second, events per CPU-second) since construction."""
+        self.wall = time.perf_counter() - self.start
+        t = os.times()
+        cpu = t.user + t.system + t.children_user + t.children_system - self.cpu
+        return events / self.wall, events / max(cpu, 1e-9)
 
 
 if __name__ == "__main__":

@@ -64,12 +64,23 @@ class EventStream:
             listener(batch)
 
     def begin(self) -> None:
+        """Open a batch: events wait until the matching :meth:`end`."""
         self._depth += 1
 
     def end(self) -> None:
+        """Close a batch; the outermost close delivers it."""
         self._depth -= 1
         if self._depth == 0 and self._batch:
             self.flush()
+
+
+def unbatched(obj: Any, name: str) -> Callable:
+    """Method *name* of *obj* without its :func:`operation` wrapper, for a caller that
+    brackets many calls in one :meth:`EventStream.begin`/:meth:`~EventStream.end` itself
+    (a trace replay: one batch per few thousand events, not one per call)."""
+    method = getattr(obj, name)
+    inner = getattr(getattr(method, "__func__", None), "__wrapped__", None)
+    return method if inner is None else inner.__get__(method.__self__)
 
 
 def operation(method: Callable) -> Callable:

@@ -91,6 +91,20 @@ class ParseReport:
         if len(self.examples) < _MAX_EXAMPLES:
             self.examples.append((lineno, reason, ascii(line.rstrip("\n")[:80])[1:-1]))
 
+    def merge(self, other: "ParseReport") -> None:
+        """Add the counts of *other* (the report of another reader of the same input)."""
+        self.lines += other.lines
+        self.events.update(other.events)
+        self.comments += other.comments
+        self.callchain_lines += other.callchain_lines
+        self.unknown_events.update(other.unknown_events)
+        self.unparsable += other.unparsable
+        self.examples.extend(other.examples[:_MAX_EXAMPLES - len(self.examples)])
+        self.formats |= other.formats
+        self.truncated = self.truncated or other.truncated
+        self.error = self.error or other.error
+        self.lost_events += other.lost_events
+
     def warnings(self) -> list[str]:
         """Human-readable messages about skipped input (empty when the input was clean)."""
         out = []

@@ -9,9 +9,9 @@
 
 The model is not the traced machine: blocks the model already uses (its own kernel
 image, memmap, slab pages), pages freed that were allocated before the trace started,
-frees at another order than the alloc (``split_page``), pfns beyond the model and slab
-events while the model has no slab allocator are all skipped and counted by reason in
-:attr:`ReplayResult.skipped`, never silently dropped.
+frees at another order than the alloc (``split_page``) and pfns beyond the model are
+all skipped and counted by reason in :attr:`ReplayResult.skipped`, never silently
+dropped.
 """
 from __future__ import annotations
 
@@ -21,10 +21,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
+from kmemwidgets.model.events import unbatched
+
+from .gcpause import collector_paused
 from .parse import ALLOC, FREE, PAGE_ALLOC, PAGE_FREE, ParseReport
 from .progress import Progress
 from .reader import iter_batches
 from .source import TextSource, iter_lines
+from .stat import stat_records
 
 PAGE_SHIFT = 12
 _GIB = 1 << 30
@@ -115,7 +119,8 @@ class _GfpFlags(dict):
 
 def replay(source: TextSource, *, kernel: Any = None, ram: int | str | None = None,
            cpus: int = 2, arch: str = "x86_64", seed: int = 0, with_stat: bool = False,
-           progress: Progress | None = None, progress_every: int = 4096) -> ReplayResult:
+           progress: Progress | None = None, progress_every: int = 4096,
+           parallel: bool | None = None) -> ReplayResult:
     """Drive a model kernel with a trace and return what happened.
 
     Without *kernel*, one is booted with ``kmemwidgets.Kernel(arch, ram, cpus, seed)``;
@@ -123,8 +128,10 @@ def replay(source: TextSource, *, kernel: Any = None, ram: int | str | None = No
     path is first scanned cheaply (words and ``pfn=`` only) when the machine must be
     sized or *progress* wants a total, then parsed once while replaying. With
     *with_stat*, the same pass also computes :func:`~kmemwidgets.trace.stat.stat`'s
-    figures (``result.stat``). *progress* is called as ``progress(done, total)`` every
-    *progress_every* events and at the end; total is 0 when unknown (a stream read once).
+    figures (``result.stat``). *progress* is called as ``progress(done, total)`` after
+    the batch that crosses each multiple of *progress_every* events, and at the end; total is 0 when unknown (a stream read once).
+    *parallel* is :func:`~kmemwidgets.trace.reader.iter_batches`' choice of a second
+    process that parses while this one replays.
     """
     total = 0
     top = -1
@@ -138,35 +145,34 @@ def replay(source: TextSource, *, kernel: Any = None, ram: int | str | None = No
         size = ram if ram is not None else (machine_size(top) if top >= 0 else "4G")
         kernel = Kernel(arch=arch, ram=size, cpus=cpus, seed=seed)
     res = ReplayResult(kernel=kernel, max_pfn_seen=top - 1 if top >= 0 else -1)
-    has_slab = all(hasattr(kernel, n) for n in ("kmalloc", "kfree", "kmem_cache_create",
-                                                 "kmem_cache_alloc", "kmem_cache_free"))
-    if not has_slab:
-        res.notes.append("note: the model has no slab allocator yet (Kernel.kmalloc, "
-                         "kmem_cache_*); slab events were counted, not replayed")
-    batches = _replaying(iter_batches(source, res.report), res, has_slab, total, progress,
-                         progress_every)
-    if with_stat:
-        from .stat import stat_records
-        res.stat = stat_records(batches, batches=True, report=res.report)
-    else:
-        for _ in batches:
-            pass
+    batches = _replaying(iter_batches(source, res.report, parallel=parallel), res, total,
+                         progress, progress_every)
+    with collector_paused():
+        if with_stat:
+            res.stat = stat_records(batches, batches=True, report=res.report)
+        else:
+            for _ in batches:
+                pass
     return res
 
 
-def _replaying(batches: Iterable[list[tuple]], res: ReplayResult, has_slab: bool, total: int,
+def _replaying(batches: Iterable[list[tuple]], res: ReplayResult, total: int,
                progress: Progress | None, progress_every: int) -> Iterator[list[tuple]]:
     """Apply each batch of records to ``res.kernel`` and pass the batch on (so statistics
-    can share the parse); counts what was applied and skipped, by reason, in *res*."""
+    can share the parse); counts what was applied and skipped, by reason, in *res*.
+
+    Each batch is one event batch of the model (views watching it redraw once per batch),
+    so the model's methods are called without their per-call batching wrapper."""
     k = res.kernel
     max_pfn = k.max_pfn
-    alloc_at = k.alloc_pages_at
-    free_at = getattr(k, "free_pages_at", None)
+    events = k.events
     # Bound methods, looked up once: the loop runs once per event.
-    kmalloc, kfree = getattr(k, "kmalloc", None), getattr(k, "kfree", None)
-    cache_create = getattr(k, "kmem_cache_create", None)
-    cache_alloc = getattr(k, "kmem_cache_alloc", None)
-    cache_free = getattr(k, "kmem_cache_free", None)
+    alloc_at = unbatched(k, "alloc_pages_at")
+    free_at = k.free_pages_at
+    kmalloc, kfree = k.kmalloc, k.kfree
+    cache_create = unbatched(k, "kmem_cache_create")
+    cache_alloc = unbatched(k, "kmem_cache_alloc")
+    cache_free = unbatched(k, "kmem_cache_free")
     gfp = _GfpFlags()
     live_blocks: dict[int, int] = {}       # pfn -> order, blocks this replay allocated
     not_taken: set[int] = set()            # pfns whose alloc the model could not follow
@@ -176,87 +182,90 @@ def _replaying(batches: Iterable[list[tuple]], res: ReplayResult, has_slab: bool
     done = res.replayed
     n = 0
     for batch in batches:
-        for rec in batch:
-            n += 1
-            kind = rec[0]
-            if kind == ALLOC and has_slab:
-                ptr = rec[4]
-                if ptr in objs:
-                    # the real kernel reused an address we still hold: its free was not traced
-                    res.anomalies["slab alloc of a pointer still live (its free was not traced): "
-                                  "old model object freed first"] += 1
-                    obj, cache = objs.pop(ptr)
-                    if cache is None:
-                        kfree(obj)
-                    else:
-                        cache_free(cache, obj)
-                cname = rec[8]
-                try:
-                    if cname is None:
-                        cache = None
-                        obj = kmalloc(rec[5], gfp[rec[9]])
-                    else:
-                        cache = caches.get(cname)
+        events.begin()
+        try:
+            for rec in batch:
+                kind = rec[0]
+                if kind == ALLOC:
+                    ptr = rec[4]
+                    if ptr in objs:
+                        # the real kernel reused an address we still hold: its free was not traced
+                        res.anomalies["slab alloc of a pointer still live (its free was not "
+                                      "traced): old model object freed first"] += 1
+                        obj, cache = objs.pop(ptr)
                         if cache is None:
-                            cache = caches[cname] = cache_create(cname, max(rec[5], 1), 0, 0)
-                        obj = cache_alloc(cache, gfp[rec[9]])
-                except (ValueError, TypeError) as exc:
-                    skipped[f"slab alloc: model refused ({type(exc).__name__})"] += 1
-                else:
-                    if obj is None or obj == 0:
-                        skipped["slab alloc: model returned NULL"] += 1
+                            kfree(obj)
+                        else:
+                            cache_free(cache, obj)
+                    cname = rec[8]
+                    try:
+                        if cname is None:
+                            cache = None
+                            obj = kmalloc(rec[5], gfp[rec[9]])
+                        else:
+                            cache = caches.get(cname)
+                            if cache is None:
+                                cache = caches[cname] = cache_create(cname, max(rec[5], 1), 0, 0)
+                            obj = cache_alloc(cache, gfp[rec[9]])
+                    except (ValueError, TypeError) as exc:
+                        skipped[f"slab alloc: model refused ({type(exc).__name__})"] += 1
                     else:
-                        objs[ptr] = (obj, cache)
-                        done["kmalloc" if cache is None else "kmem_cache_alloc"] += 1
-            elif kind == FREE and has_slab:
-                entry = objs.pop(rec[4], None)
-                if entry is None:
-                    skipped["slab free: allocated before the trace started"] += 1
-                else:
-                    obj, cache = entry
-                    if cache is None:
-                        kfree(obj)
-                        done["kfree"] += 1
+                        if obj is None or obj == 0:
+                            skipped["slab alloc: model returned NULL"] += 1
+                        else:
+                            objs[ptr] = (obj, cache)
+                            done["kmalloc" if cache is None else "kmem_cache_alloc"] += 1
+                elif kind == FREE:
+                    entry = objs.pop(rec[4], None)
+                    if entry is None:
+                        skipped["slab free: allocated before the trace started"] += 1
                     else:
-                        cache_free(cache, obj)
-                        done["kmem_cache_free"] += 1
-            elif kind == PAGE_ALLOC:
-                _, _cpu, _ts, _key, pfn, order, _mt, g, failed = rec
-                if failed:
-                    skipped["mm_page_alloc: allocation failed in the trace"] += 1
-                elif pfn is None:
-                    skipped["mm_page_alloc: no pfn (kernel before 3.x)"] += 1
-                elif pfn + (1 << min(order, 62)) > max_pfn or order > 10:
-                    skipped["mm_page_alloc: pfn/order outside the modelled memory"] += 1
-                elif alloc_at(pfn, order, gfp[g]) is None:
-                    skipped["mm_page_alloc: block not free in the model"] += 1
-                    not_taken.add(pfn)
-                else:
-                    live_blocks[pfn] = order
-                    done["mm_page_alloc"] += 1
-            elif kind == PAGE_FREE:
-                _, _cpu, _ts, _key, pfn, order = rec
-                o = live_blocks.get(pfn) if pfn is not None else None
-                if pfn is None:
-                    skipped["mm_page_free: no pfn (kernel before 3.x)"] += 1
-                elif o is None:
-                    if pfn in not_taken:
-                        not_taken.discard(pfn)
-                        skipped["mm_page_free: its alloc could not be replayed"] += 1
-                    elif pfn >= max_pfn:
-                        skipped["mm_page_free: pfn outside the modelled memory"] += 1
+                        obj, cache = entry
+                        if cache is None:
+                            kfree(obj)
+                            done["kfree"] += 1
+                        else:
+                            cache_free(cache, obj)
+                            done["kmem_cache_free"] += 1
+                elif kind == PAGE_ALLOC:
+                    _, _cpu, _ts, _key, pfn, order, _mt, g, failed = rec
+                    if failed:
+                        skipped["mm_page_alloc: allocation failed in the trace"] += 1
+                    elif pfn is None:
+                        skipped["mm_page_alloc: no pfn (kernel before 3.x)"] += 1
+                    elif pfn + (1 << min(order, 62)) > max_pfn or order > 10:
+                        skipped["mm_page_alloc: pfn/order outside the modelled memory"] += 1
+                    elif alloc_at(pfn, order, gfp[g]) is None:
+                        skipped["mm_page_alloc: block not free in the model"] += 1
+                        not_taken.add(pfn)
                     else:
-                        skipped["mm_page_free: allocated before the trace started"] += 1
-                elif o != order:
-                    skipped["mm_page_free: order differs from the alloc (split/compound page)"] += 1
-                else:
-                    del live_blocks[pfn]
-                    free_at(pfn, order)
-                    done["mm_page_free"] += 1
-            else:
-                skipped["slab event: model has no slab allocator yet"] += 1
-            if progress is not None and n % progress_every == 0:
-                progress(n, total)
+                        live_blocks[pfn] = order
+                        done["mm_page_alloc"] += 1
+                else:  # PAGE_FREE
+                    _, _cpu, _ts, _key, pfn, order = rec
+                    o = live_blocks.get(pfn) if pfn is not None else None
+                    if pfn is None:
+                        skipped["mm_page_free: no pfn (kernel before 3.x)"] += 1
+                    elif o is None:
+                        if pfn in not_taken:
+                            not_taken.discard(pfn)
+                            skipped["mm_page_free: its alloc could not be replayed"] += 1
+                        elif pfn >= max_pfn:
+                            skipped["mm_page_free: pfn outside the modelled memory"] += 1
+                        else:
+                            skipped["mm_page_free: allocated before the trace started"] += 1
+                    elif o != order:
+                        skipped["mm_page_free: order differs from the alloc (split/compound page)"] += 1
+                    else:
+                        del live_blocks[pfn]
+                        free_at(pfn, order)
+                        done["mm_page_free"] += 1
+        finally:
+            events.end()
+        before = n
+        n += len(batch)
+        if progress is not None and n // progress_every != before // progress_every:
+            progress(n, total)
         yield batch
     res.events = n
     if progress is not None:

@@ -31,7 +31,8 @@ class ReadStatus:
     notes: list[str] = field(default_factory=list)
 
 
-def _looks_like_path(text: str) -> bool:
+def looks_like_path(text: str) -> bool:
+    """Whether a ``str`` source names a file rather than holding the text itself."""
     # A string with a newline is content. Without one it is a path if such a file exists,
     # or if it has no blank (so a mistyped path gives "no such file", not "no events").
     if not text or "\n" in text or len(text) >= 4096:
@@ -76,7 +77,7 @@ def iter_lines(source: TextSource, status: ReadStatus | None = None) -> Iterator
     """
     status = status if status is not None else ReadStatus()
     close: IO | None = None
-    is_path = (_looks_like_path(source) if isinstance(source, str)
+    is_path = (looks_like_path(source) if isinstance(source, str)
                else isinstance(source, os.PathLike))
     if is_path:
         path = os.fspath(source)

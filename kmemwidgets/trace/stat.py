@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Iterable, Iterator, Mapping
 
+from .gcpause import collector_paused
 from .parse import ALLOC, FREE, PAGE_ALLOC, ParseReport
 from .reader import iter_batches
 from .source import TextSource
@@ -385,18 +386,21 @@ def stat_records(records: Iterable, *, report: ParseReport | None = None,
 
 
 def stat(source: TextSource, *, page_size: int = 4096, cpu_node: Mapping[int, int] | None = None,
-         series_points: int = 1000, max_leaks: int = 10000) -> KmemStat:
+         series_points: int = 1000, max_leaks: int = 10000,
+         parallel: bool | None = None) -> KmemStat:
     """Read a kmem trace (ftrace or ``perf script`` text, optionally gzipped) and compute
-    what ``perf kmem stat --slab --page`` reports, plus live/leak data.
+    what ``perf kmem stat --slab --page`` reports, plus live/leak data. *parallel* is
+    :func:`~kmemwidgets.trace.reader.iter_batches`' choice of a second parsing process.
 
     Never raises on bad content: skipped lines, unknown events and truncation are in
     ``result.report``. Raises :class:`~kmemwidgets.trace.source.SourceError` only when the
     input cannot be opened.
     """
     report = ParseReport()
-    return stat_records(iter_batches(source, report), batches=True, report=report,
-                        page_size=page_size,
-                        cpu_node=cpu_node, series_points=series_points, max_leaks=max_leaks)
+    with collector_paused():
+        return stat_records(iter_batches(source, report, parallel=parallel), batches=True,
+                            report=report, page_size=page_size, cpu_node=cpu_node,
+                            series_points=series_points, max_leaks=max_leaks)
 
 
 def alloc_rows(st: KmemStat) -> list[SiteStat]:
