@@ -57,7 +57,9 @@ def _open_binary_path(path: str) -> IO[bytes]:
         raise SourceError(f"{path}: this is a binary perf.data file; convert it first with "
                           f"'perf script -i {path} > trace.txt'")
     if head[:2] == _GZIP_MAGIC:
-        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
+        # Reopened by name: a GzipFile given a file object never closes it.
+        raw.close()
+        return gzip.open(path, "rb")  # type: ignore[return-value]
     return raw
 
 

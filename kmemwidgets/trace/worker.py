@@ -15,6 +15,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import signal
 import sys
 import warnings
 from typing import Callable, Iterator
@@ -93,6 +94,9 @@ def _produce(produce: Producer, send) -> None:
     # The parser makes no reference cycles, and a collection pass would touch (and so
     # copy) every page of the parent's heap that the child shares: no collector here.
     gc.disable()
+    # Ctrl-C (or a notebook's interrupt) reaches the whole process group; the parent
+    # handles it and stops this child, which should not print a traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     report = ParseReport()
     try:
         for batch in produce(report):

@@ -14,6 +14,8 @@ from kmemwidgets.trace.parse import (ALLOC, FREE, PAGE_ALLOC, PAGE_FREE, SKIP_BA
 from kmemwidgets.trace.reader import iter_records
 from kmemwidgets.trace.source import SourceError
 
+from procfs_trace_paths import TRACES
+
 FTRACE_KMALLOC = ("          <idle>-0       [001] d.s2.   403.602150: kmalloc: call_site=__alloc_skb+0x8d/0x1f0 "
                   "ptr=00000000856231c6 bytes_req=640 bytes_alloc=1024 gfp_flags=GFP_ATOMIC|__GFP_NOWARN node=-1 accounted=false\n")
 PERF_CACHE_ALLOC = ("            perf  6100 [001]   345.000054: kmem:kmem_cache_alloc: call_site=alloc_empty_file+0x3c "
@@ -266,3 +268,12 @@ def test_fast_path_never_disagrees_with_the_general_parser(line, pos, junk):
     fast, general = parse_line(mutated), _parse_line_general(mutated)
     if fast[0].__class__ is int:
         assert fast == general
+
+
+@pytest.mark.filterwarnings("error::ResourceWarning")
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
+def test_a_gzipped_file_is_closed_after_reading():
+    import gc
+    n = sum(1 for _ in iter_records(TRACES / "ftrace-find-cat.txt.gz"))
+    gc.collect()                 # an unclosed file would warn when collected
+    assert n > 0
