@@ -52,6 +52,16 @@ _EVENTS: dict[str, tuple[int, bool, bool, str]] = {}
 for _n, _v in EVENTS.items():
     _EVENTS[_n] = _EVENTS["kmem:" + _n] = (*_v, _n)
 
+# Fast-path layouts of current kernels, by the event's name token ("kmalloc:" in ftrace,
+# "kmem:kmalloc:" in perf script): (layout, words in the whole line). Layouts are the
+# record kinds, plus two for the kmem_cache_* events, which print name=.
+_CACHE_ALLOC, _CACHE_FREE = 4, 5
+_LAYOUTS: dict[str, tuple[int, int]] = {}
+for _n, _layout, _words in (("kmalloc", ALLOC, 12), ("kmem_cache_alloc", _CACHE_ALLOC, 13),
+                            ("kfree", FREE, 7), ("kmem_cache_free", _CACHE_FREE, 8),
+                            ("mm_page_alloc", PAGE_ALLOC, 10), ("mm_page_free", PAGE_FREE, 8)):
+    _LAYOUTS[_n + ":"] = _LAYOUTS["kmem:" + _n + ":"] = (_layout, _words)
+
 # Line classes returned by parse_line when the line is not a kmem event.
 SKIP_BLANK = "blank"
 SKIP_COMMENT = "comment"
@@ -258,50 +268,50 @@ def parse_line(line: str):
     # Fastest path: one split() for the common layouts, where the event name is the
     # fifth word ("task-pid [cpu] flags ts: name:" or "comm pid [cpu] ts: kmem:name:").
     parts = line.split()
-    if len(parts) > 6:
-        p4 = parts[4]
-        spec = _EVENTS.get(p4[:-1]) if p4[-1] == ":" and parts[3][-1] == ":" else None
-        if spec is not None:
-            c = parts[1]
-            if c[0] != "[":
-                c = parts[2]
-            cpu = c[1:-1]
-            ts = parts[3][:-1]
-            if c[0] == "[" and c[-1] == "]" and cpu.isdigit() and ts.replace(".", "", 1).isdigit():
-                n = len(parts)
-                kind = spec[0]
-                try:
-                    if kind == ALLOC:
-                        if spec[1]:
-                            if n == 13 and parts[7][:5] == "name=" and parts[11][:5] == "node=" \
-                                    and parts[5][:10] == "call_site=" and parts[6][:4] == "ptr=":
-                                return (ALLOC, cpu, ts, parts[5][10:], parts[6][4:],
-                                        int(parts[8][10:]), int(parts[9][12:]), parts[11][5:],
-                                        parts[7][5:], parts[10][10:], False, parts[12][10:])
-                        elif n == 12 and parts[7][:10] == "bytes_req=" and parts[10][:5] == "node=" \
-                                and parts[5][:10] == "call_site=" and parts[6][:4] == "ptr=":
-                            return (ALLOC, cpu, ts, parts[5][10:], parts[6][4:], int(parts[7][10:]),
-                                    int(parts[8][12:]), parts[10][5:], None, parts[9][10:], False,
-                                    parts[11][10:])
-                    elif kind == FREE:
-                        if parts[5][:10] == "call_site=" and parts[6][:4] == "ptr=":
-                            if n == 7:
-                                return (FREE, cpu, ts, parts[5][10:], parts[6][4:], None)
-                            if n == 8 and parts[7][:5] == "name=":
-                                return (FREE, cpu, ts, parts[5][10:], parts[6][4:], parts[7][5:])
-                    elif kind == PAGE_ALLOC:
-                        if n == 10 and parts[6][:6] == "pfn=0x" and parts[8][:12] == "migratetype=" \
-                                and parts[5][:5] == "page=":
-                            page, pfn_s = parts[5][5:], parts[6][4:]
-                            pfn = int(pfn_s, 16)
-                            return (PAGE_ALLOC, cpu, ts, pfn_s, pfn, int(parts[7][6:]),
-                                    int(parts[8][12:]), parts[9][10:], page in _NULLS or pfn == -1)
-                    elif n == 8 and parts[6][:6] == "pfn=0x" and parts[7][:6] == "order=" \
+    n = len(parts)
+    layout = _LAYOUTS.get(parts[4]) if n > 6 else None
+    if layout is not None and layout[1] == n:
+        c = parts[1]
+        if c[0] != "[":
+            c = parts[2]
+        cpu = c[1:-1]
+        ts = parts[3][:-1]
+        if c[0] == "[" and c[-1] == "]" and parts[3][-1] == ":" and cpu.isdigit() \
+                and ts.replace(".", "", 1).isdigit():
+            code = layout[0]
+            try:
+                if code == _CACHE_ALLOC:
+                    if parts[7][:5] == "name=" and parts[11][:5] == "node=" \
+                            and parts[5][:10] == "call_site=" and parts[6][:4] == "ptr=":
+                        return (ALLOC, cpu, ts, parts[5][10:], parts[6][4:],
+                                int(parts[8][10:]), int(parts[9][12:]), parts[11][5:],
+                                parts[7][5:], parts[10][10:], False, parts[12][10:])
+                elif code == _CACHE_FREE:
+                    if parts[7][:5] == "name=" and parts[5][:10] == "call_site=" \
+                            and parts[6][:4] == "ptr=":
+                        return (FREE, cpu, ts, parts[5][10:], parts[6][4:], parts[7][5:])
+                elif code == PAGE_ALLOC:
+                    if parts[6][:6] == "pfn=0x" and parts[8][:12] == "migratetype=" \
+                            and parts[5][:5] == "page=":
+                        page, pfn_s = parts[5][5:], parts[6][4:]
+                        pfn = int(pfn_s, 16)
+                        return (PAGE_ALLOC, cpu, ts, pfn_s, pfn, int(parts[7][6:]),
+                                int(parts[8][12:]), parts[9][10:], page in _NULLS or pfn == -1)
+                elif code == PAGE_FREE:
+                    if parts[6][:6] == "pfn=0x" and parts[7][:6] == "order=" \
                             and parts[5][:5] == "page=":
                         pfn_s = parts[6][4:]
                         return (PAGE_FREE, cpu, ts, pfn_s, int(pfn_s, 16), int(parts[7][6:]))
-                except ValueError:
-                    pass
+                elif code == ALLOC:
+                    if parts[7][:10] == "bytes_req=" and parts[10][:5] == "node=" \
+                            and parts[5][:10] == "call_site=" and parts[6][:4] == "ptr=":
+                        return (ALLOC, cpu, ts, parts[5][10:], parts[6][4:], int(parts[7][10:]),
+                                int(parts[8][12:]), parts[10][5:], None, parts[9][10:], False,
+                                parts[11][10:])
+                elif parts[5][:10] == "call_site=" and parts[6][:4] == "ptr=":   # FREE
+                    return (FREE, cpu, ts, parts[5][10:], parts[6][4:], None)
+            except ValueError:
+                pass
     return _parse_line_general(line)
 
 

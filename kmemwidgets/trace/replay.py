@@ -27,7 +27,7 @@ from .gcpause import collector_paused
 from .parse import ALLOC, FREE, PAGE_ALLOC, PAGE_FREE, ParseReport
 from .progress import Progress
 from .reader import iter_batches
-from .source import TextSource, iter_lines
+from .source import TextSource, iter_chunks
 from .stat import stat_records
 
 PAGE_SHIFT = 12
@@ -69,25 +69,24 @@ class ReplayResult:
 
 
 _PFN = re.compile(r"pfn=(0x[0-9a-fA-F]+|\d+) order=(\d+)")
-_EVENT_WORDS = ("kmalloc", "kfree", "kmem_cache_", "mm_page_")
+# Every slab event has call_site=, every page event page=: their count estimates the events.
+_EVENT_MARKS = (" call_site=", " page=")
 
 
 def _scan(source: TextSource) -> tuple[int, int]:
-    """(lines that look like kmem events, highest pfn) of a trace: the cheap first pass
-    of a file replay. It sizes the model and gives progress a total, so it only looks
-    for words and ``pfn=... order=...``; the full parse happens once, in the replay."""
+    """(about how many kmem events, end pfn of the highest block) of a trace: the first pass of
+    a file replay. It sizes the model and gives progress a total, so it only searches
+    whole pieces of text for two words and ``pfn=... order=...``; the full parse happens
+    once, in the replay."""
     n = 0
     top = -1
-    for line in iter_lines(source):
-        if "mm_page_" in line:
-            n += 1
-            m = _PFN.search(line)
-            if m:
-                order = int(m.group(2))
-                end = int(m.group(1), 0) + (1 << order if order < 64 else 0)
-                top = max(top, end)
-        elif any(word in line for word in _EVENT_WORDS):
-            n += 1
+    for text in iter_chunks(source):
+        n += sum(text.count(mark) for mark in _EVENT_MARKS)
+        for m in _PFN.finditer(text):
+            order = int(m.group(2))
+            end = int(m.group(1), 0) + (1 << order if order < 64 else 0)
+            if end > top:
+                top = end
     return n, top
 
 

@@ -277,3 +277,18 @@ def test_a_gzipped_file_is_closed_after_reading():
     n = sum(1 for _ in iter_records(TRACES / "ftrace-find-cat.txt.gz"))
     gc.collect()                 # an unclosed file would warn when collected
     assert n > 0
+
+
+@pytest.mark.parametrize("kind", ["path", "gzip path", "str", "bytes", "binary file", "lines"])
+def test_chunks_end_at_line_ends_and_rebuild_the_text(tmp_path, ftrace_text, kind):
+    from kmemwidgets.trace.source import iter_chunks
+    text = ftrace_text[:ftrace_text.index("\n", 300_000) + 1]
+    plain, packed = tmp_path / "t.txt", tmp_path / "t.txt.gz"
+    plain.write_text(text)
+    packed.write_bytes(gzip.compress(text.encode()))
+    source = {"path": plain, "gzip path": packed, "str": text, "bytes": text.encode(),
+              "binary file": io.BytesIO(text.encode()),
+              "lines": text.splitlines(True)}[kind]
+    pieces = list(iter_chunks(source, size=10_000))
+    assert "".join(pieces) == text and len(pieces) > 3
+    assert all(p.endswith("\n") for p in pieces)
