@@ -3,10 +3,10 @@
 Reading a trace allocates tens of millions of short-lived tuples and strings, none in
 reference cycles. Each 700 allocations start a cycle-collection pass, and every so often
 a full pass over the whole heap -- in a notebook that already holds models and results,
-such passes cost more than the replay itself. Pausing the collector for the duration of
-:func:`~kmemwidgets.trace.stat.stat` or :func:`~kmemwidgets.trace.replay.replay` (never
-across user code) keeps throughput independent of the heap's size; the collector runs as
-usual afterwards.
+such passes cost more than the replay itself. Pausing the collector while
+:func:`~kmemwidgets.trace.stat.stat` or :func:`~kmemwidgets.trace.replay.replay` runs, and
+no longer, keeps throughput independent of the heap's size; the collector runs as usual
+afterwards.
 """
 from __future__ import annotations
 

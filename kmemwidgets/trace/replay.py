@@ -19,12 +19,12 @@ import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 from kmemwidgets.model.events import unbatched
 
 from .gcpause import collector_paused
-from .parse import ALLOC, FREE, PAGE_ALLOC, PAGE_FREE, ParseReport
+from .parse import ALLOC, FREE, PAGE_ALLOC, ParseReport
 from .progress import Progress
 from .reader import iter_batches
 from .source import TextSource, iter_chunks
@@ -45,7 +45,6 @@ class ReplayResult:
     caches: dict[str, Any] = field(default_factory=dict)     # cache name -> model cache
     max_pfn_seen: int = -1
     report: ParseReport = field(default_factory=ParseReport)
-    notes: list[str] = field(default_factory=list)
     stat: Any = None            # the KmemStat of the same pass, with replay(..., with_stat=True)
 
     def summary(self) -> str:
@@ -64,7 +63,6 @@ class ReplayResult:
             lines.append("noted:")
             for why, n in self.anomalies.most_common():
                 lines.append(f"  {why:<66} {n:>10}")
-        lines.extend(self.notes)
         return "\n".join(lines)
 
 
@@ -128,7 +126,8 @@ def replay(source: TextSource, *, kernel: Any = None, ram: int | str | None = No
     sized or *progress* wants a total, then parsed once while replaying. With
     *with_stat*, the same pass also computes :func:`~kmemwidgets.trace.stat.stat`'s
     figures (``result.stat``). *progress* is called as ``progress(done, total)`` after
-    the batch that crosses each multiple of *progress_every* events, and at the end; total is 0 when unknown (a stream read once).
+    the batch that crosses each multiple of *progress_every* events, and at the end;
+    total is 0 when unknown (a stream read once).
     *parallel* is :func:`~kmemwidgets.trace.reader.iter_batches`' choice of a second
     process that parses while this one replays.
     """

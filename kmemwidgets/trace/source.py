@@ -8,7 +8,7 @@ from __future__ import annotations
 import gzip
 import io
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from itertools import islice
 from typing import IO, Callable, Iterable, Iterator, Union
@@ -29,7 +29,6 @@ class ReadStatus:
     truncated: bool = False
     error: str | None = None
     name: str = "<input>"
-    notes: list[str] = field(default_factory=list)
 
 
 def looks_like_path(text: str) -> bool:
