@@ -177,9 +177,10 @@ def _replaying(batches: Iterable[list[tuple]], res: ReplayResult, total: int,
     objs: dict[str, tuple[int, Any]] = {}  # trace ptr -> (model address/object, cache or None)
     caches = res.caches
     skipped = res.skipped
-    done = res.replayed
     n = 0
     for batch in batches:
+        # Applied events, by kind: plain ints in the loop, added to res.replayed per batch.
+        n_kmalloc = n_cache_alloc = n_kfree = n_cache_free = n_page_alloc = n_page_free = 0
         events.begin()
         try:
             for rec in batch:
@@ -210,9 +211,12 @@ def _replaying(batches: Iterable[list[tuple]], res: ReplayResult, total: int,
                     else:
                         if obj is None or obj == 0:
                             skipped["slab alloc: model returned NULL"] += 1
+                        elif cache is None:
+                            objs[ptr] = (obj, None)
+                            n_kmalloc += 1
                         else:
                             objs[ptr] = (obj, cache)
-                            done["kmalloc" if cache is None else "kmem_cache_alloc"] += 1
+                            n_cache_alloc += 1
                 elif kind == FREE:
                     entry = objs.pop(rec[4], None)
                     if entry is None:
@@ -221,26 +225,26 @@ def _replaying(batches: Iterable[list[tuple]], res: ReplayResult, total: int,
                         obj, cache = entry
                         if cache is None:
                             kfree(obj)
-                            done["kfree"] += 1
+                            n_kfree += 1
                         else:
                             cache_free(cache, obj)
-                            done["kmem_cache_free"] += 1
+                            n_cache_free += 1
                 elif kind == PAGE_ALLOC:
-                    _, _cpu, _ts, _key, pfn, order, _mt, g, failed = rec
-                    if failed:
+                    pfn, order = rec[4], rec[5]
+                    if rec[8]:
                         skipped["mm_page_alloc: allocation failed in the trace"] += 1
                     elif pfn is None:
                         skipped["mm_page_alloc: no pfn (kernel before 3.x)"] += 1
                     elif pfn + (1 << min(order, 62)) > max_pfn or order > 10:
                         skipped["mm_page_alloc: pfn/order outside the modelled memory"] += 1
-                    elif alloc_at(pfn, order, gfp[g]) is None:
+                    elif alloc_at(pfn, order, gfp[rec[7]]) is None:
                         skipped["mm_page_alloc: block not free in the model"] += 1
                         not_taken.add(pfn)
                     else:
                         live_blocks[pfn] = order
-                        done["mm_page_alloc"] += 1
+                        n_page_alloc += 1
                 else:  # PAGE_FREE
-                    _, _cpu, _ts, _key, pfn, order = rec
+                    pfn, order = rec[4], rec[5]
                     o = live_blocks.get(pfn) if pfn is not None else None
                     if pfn is None:
                         skipped["mm_page_free: no pfn (kernel before 3.x)"] += 1
@@ -257,9 +261,14 @@ def _replaying(batches: Iterable[list[tuple]], res: ReplayResult, total: int,
                     else:
                         del live_blocks[pfn]
                         free_at(pfn, order)
-                        done["mm_page_free"] += 1
+                        n_page_free += 1
         finally:
             events.end()
+            for kind, count in (("kmalloc", n_kmalloc), ("kmem_cache_alloc", n_cache_alloc),
+                                ("kfree", n_kfree), ("kmem_cache_free", n_cache_free),
+                                ("mm_page_alloc", n_page_alloc), ("mm_page_free", n_page_free)):
+                if count:
+                    res.replayed[kind] += count
         before = n
         n += len(batch)
         if progress is not None and n // progress_every != before // progress_every:
