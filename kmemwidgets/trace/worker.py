@@ -13,7 +13,6 @@ is missing (Windows, macOS's default, Pyodide) the readers parse in-process.
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 import signal
 import sys
@@ -33,8 +32,10 @@ Producer = Callable[[ParseReport], Iterator[list]]
 
 def can_fork() -> bool:
     """Whether a parse worker can be started here (Linux with ``fork``, two or more CPUs)."""
-    return (sys.platform.startswith("linux") and (os.cpu_count() or 1) >= 2
-            and "fork" in multiprocessing.get_all_start_methods())
+    if not sys.platform.startswith("linux") or (os.cpu_count() or 1) < 2:
+        return False
+    import multiprocessing      # here, not at the top: Pyodide need never import it
+    return "fork" in multiprocessing.get_all_start_methods()
 
 
 def worth_a_worker(source: TextSource) -> bool:
@@ -56,6 +57,7 @@ def batches_in_child(produce: Producer, report: ParseReport) -> Iterator[list]:
     An exception in the child (``SourceError`` for an unreadable file) is raised here;
     closing this generator early stops the child.
     """
+    import multiprocessing
     ctx = multiprocessing.get_context("fork")
     receive, send = ctx.Pipe(duplex=False)
     child = ctx.Process(target=_produce, args=(produce, send), daemon=True,
