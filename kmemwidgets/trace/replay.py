@@ -271,7 +271,10 @@ def _replaying(batches: Iterable[list[tuple]], res: ReplayResult, total: int,
                     res.replayed[kind] += count
         before = n
         n += len(batch)
-        if progress is not None and n // progress_every != before // progress_every:
+        # Only the end call may say "done": a scan's total can equal (or undercount) the
+        # events, and a bar drawn complete mid-way would be drawn complete twice.
+        if progress is not None and n // progress_every != before // progress_every \
+                and (total == 0 or n < total):
             progress(n, total)
         yield batch
     res.events = n

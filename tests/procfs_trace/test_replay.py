@@ -57,6 +57,10 @@ def test_progress_callback_and_terminal_bar():
     replay(FTRACE, progress=lambda done, total: calls.append((done, total)), progress_every=10000)
     assert calls[-1][0] == calls[-1][1] > 0
     assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+    assert len(calls) > 2 and all(d < t for d, t in calls[:-1])    # only the end says done
+    out = io.StringIO()
+    replay(FTRACE, progress=TerminalProgress(out, interval=0))
+    assert out.getvalue().count("100%") == 1 and out.getvalue().endswith("events\n")
     buf = io.StringIO()
     bar = TerminalProgress(buf, width=10, interval=0)
     bar(5, 10)
