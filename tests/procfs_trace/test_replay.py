@@ -179,3 +179,16 @@ def test_replay_leaves_the_same_model_whether_or_not_someone_listens():
     assert quiet[0]["kmem_cache_alloc"] > 0 and quiet[0]["kfree"] > 0
     for a, b in zip(quiet, heard):
         assert a == b
+
+
+def test_a_watched_kernel_gets_one_event_batch_per_record_batch():
+    from kmemwidgets import Kernel
+    from kmemwidgets.trace.reader import BATCH_LINES
+    watched, quiet = Kernel(arch="x86_64", ram="8G", cpus=2), Kernel(arch="x86_64", ram="8G", cpus=2)
+    deliveries = []
+    watched.events.subscribe(deliveries.append)
+    a, b = replay(FTRACE, kernel=watched), replay(FTRACE, kernel=quiet)
+    assert (a.replayed, a.skipped) == (b.replayed, b.skipped)
+    assert watched.buddyinfo() == quiet.buddyinfo() and watched.slabinfo() == quiet.slabinfo()
+    assert 0 < len(deliveries) <= -(-a.report.lines // BATCH_LINES)
+    assert sum(len(batch) for batch in deliveries) > a.replayed["mm_page_alloc"]
