@@ -15,7 +15,7 @@ from typing import Iterator
 from .parse import (LOST, SKIP_BAD, SKIP_BLANK, SKIP_CALLCHAIN, SKIP_COMMENT,
                     SKIP_UNKNOWN_EVENT, ParseReport, parse_line)
 from .source import ReadStatus, TextSource, iter_lines
-from .worker import batches_in_child, can_fork, worth_a_worker
+from .worker import ChildBatches, can_fork, worth_a_worker
 
 _LOST_RE = re.compile(r"LOST (\d+) EVENTS")
 BATCH_LINES = 4096
@@ -36,11 +36,12 @@ def iter_batches(source: TextSource, report: ParseReport | None = None,
     *parallel* parses in a forked second process (True), in this one (False), or decides
     by the input (None: a file of 8 MiB or more, on Linux with two or more CPUs). The
     records and the report are the same either way; in a second process the report is
-    filled in when the last batch has been read.
+    filled in when the last batch has been read, and parsing starts at once (see
+    :class:`~kmemwidgets.trace.worker.ChildBatches`).
     """
     report = report if report is not None else ParseReport()
     if (worth_a_worker(source) if parallel is None else parallel) and can_fork():
-        return batches_in_child(partial(_parse_batches, source, batch_lines=batch_lines), report)
+        return ChildBatches(partial(_parse_batches, source, batch_lines=batch_lines), report)
     return _parse_batches(source, report, batch_lines)
 
 

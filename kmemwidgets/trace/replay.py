@@ -133,24 +133,33 @@ def replay(source: TextSource, *, kernel: Any = None, ram: int | str | None = No
     """
     total = 0
     top = -1
-    rewindable = isinstance(source, (str, bytes, os.PathLike))
-    # The first pass sizes the machine and gives progress a total; skip it when neither
-    # is needed.
-    if rewindable and ((kernel is None and ram is None) or progress is not None):
-        total, top = _scan(source)
-    if kernel is None:
-        from kmemwidgets import Kernel
-        size = ram if ram is not None else (machine_size(top) if top >= 0 else "4G")
-        kernel = Kernel(arch=arch, ram=size, cpus=cpus, seed=seed)
-    res = ReplayResult(kernel=kernel, max_pfn_seen=top - 1 if top >= 0 else -1)
-    batches = _replaying(iter_batches(source, res.report, parallel=parallel), res, total,
-                         progress, progress_every)
-    with collector_paused():
-        if with_stat:
-            res.stat = stat_records(batches, batches=True, report=res.report)
-        else:
-            for _ in batches:
-                pass
+    report = ParseReport()
+    # Created first: a parse worker starts at once and reads ahead while this process
+    # scans the file and boots the model.
+    records = iter_batches(source, report, parallel=parallel)
+    try:
+        # The first pass sizes the machine and gives progress a total; skip it when
+        # neither is needed.
+        if isinstance(source, (str, bytes, os.PathLike)) and \
+                ((kernel is None and ram is None) or progress is not None):
+            total, top = _scan(source)
+        if kernel is None:
+            from kmemwidgets import Kernel
+            size = ram if ram is not None else (machine_size(top) if top >= 0 else "4G")
+            kernel = Kernel(arch=arch, ram=size, cpus=cpus, seed=seed)
+        res = ReplayResult(kernel=kernel, max_pfn_seen=top - 1 if top >= 0 else -1,
+                           report=report)
+        batches = _replaying(records, res, total, progress, progress_every)
+        with collector_paused():
+            if with_stat:
+                res.stat = stat_records(batches, batches=True, report=report)
+            else:
+                for _ in batches:
+                    pass
+    finally:
+        close = getattr(records, "close", None)
+        if close is not None:
+            close()             # a worker whose records were not all read is stopped
     return res
 
 

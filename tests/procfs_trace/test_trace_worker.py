@@ -12,7 +12,7 @@ from kmemwidgets.trace import SourceError, stat
 from kmemwidgets.trace.parse import ParseReport
 from kmemwidgets.trace.reader import iter_batches
 from kmemwidgets.trace.replay import replay
-from kmemwidgets.trace.worker import MIN_BYTES, batches_in_child, can_fork, worth_a_worker
+from kmemwidgets.trace.worker import MIN_BYTES, ChildBatches, can_fork, worth_a_worker
 
 from procfs_trace_paths import TRACES
 
@@ -65,6 +65,14 @@ def test_closing_early_stops_the_child():
     assert next(batches)
     batches.close()
     assert multiprocessing.active_children() == []
+    assert list(batches) == []
+
+
+def test_a_worker_dropped_before_reading_is_stopped():
+    batches = iter_batches(TRACES / "ftrace-find-cat.txt.gz", parallel=True)
+    assert len(multiprocessing.active_children()) == 1      # it parses ahead at once
+    del batches
+    assert multiprocessing.active_children() == []
 
 
 def test_a_child_that_dies_is_reported():
@@ -72,7 +80,7 @@ def test_a_child_that_dies_is_reported():
         os._exit(3)
         yield []                # a generator, like the real producer
     with pytest.raises(RuntimeError, match="exit code 3"):
-        list(batches_in_child(die, ParseReport()))
+        list(ChildBatches(die, ParseReport()))
 
 
 def test_only_large_files_get_a_worker(tmp_path):
