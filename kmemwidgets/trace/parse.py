@@ -21,13 +21,16 @@ payloads without ``node``/``accounted``/``name``, ``call_site`` as a bare hex ad
 events with only ``page=``. Pointers may be raw or hashed (``ptr=00000000856231c6``);
 they are used only as identities, so hashing is harmless within one boot.
 
-The hot path (:func:`parse_line`) uses ``str.find``/``split`` only and returns plain
-tuples; :mod:`kmemwidgets.trace.events` turns them into dataclasses for the public API.
+The hot path (:func:`parse_line`) splits a line once, takes the words that repeat
+(call sites, cache names, flags, sizes) from tables filled on first sight, and returns
+plain tuples; :mod:`kmemwidgets.trace.events` turns them into dataclasses for the public
+API.
 """
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Callable
 
 # Record kinds (first element of every parsed tuple).
 ALLOC = 0       # kmalloc, kmem_cache_alloc, kmalloc_node, kmem_cache_alloc_node
@@ -61,6 +64,44 @@ for _n, _layout, _words in (("kmalloc", ALLOC, 12), ("kmem_cache_alloc", _CACHE_
                             ("kfree", FREE, 7), ("kmem_cache_free", _CACHE_FREE, 8),
                             ("mm_page_alloc", PAGE_ALLOC, 10), ("mm_page_free", PAGE_FREE, 8)):
     _LAYOUTS[_n + ":"] = _LAYOUTS["kmem:" + _n + ":"] = (_layout, _words)
+
+
+class _Words(dict):
+    """The value of each distinct ``key=value`` word of one field, parsed and checked on
+    first sight: ``_Words("order=", int)["order=3"] == 3``.
+
+    Call sites, cache names, flags, sizes and orders repeat across millions of events, so
+    the fast path looks each word up instead of checking its key and slicing it again;
+    equal values are also one object, which makes them cheap to pickle and compare. A
+    word with another key, or a value that does not convert, raises ValueError (the
+    caller falls back to the general parser). At most :data:`_MAX_WORDS` are kept.
+    """
+
+    def __init__(self, key: str, convert: Callable[[str], object] = str) -> None:
+        super().__init__()
+        self.key = key
+        self.convert = convert
+
+    def __missing__(self, word: str) -> object:
+        if not word.startswith(self.key):
+            raise ValueError(f"{word!r} is not a {self.key} word")
+        value = self.convert(word[len(self.key):])
+        if len(self) < _MAX_WORDS:
+            self[word] = value
+        return value
+
+
+def _decimal_text(text: str) -> str:
+    int(text)               # node= is a number, kept as text like the other fields
+    return text
+
+
+def _cpu_text(text: str) -> str:
+    if text[-1:] != "]" or not text[:-1].isdigit():
+        raise ValueError(f"not a [cpu] column: [{text}")
+    return text[:-1]
+
+
 
 # Line classes returned by parse_line when the line is not a kmem event.
 SKIP_BLANK = "blank"
@@ -137,6 +178,19 @@ class ParseReport:
 def _int(text: str) -> int:
     # Fields are %d/%zu (decimal) except pfn, which is 0x%lx in 4.x+ and decimal before.
     return int(text, 16) if text[:2] in ("0x", "0X") else int(text)
+
+
+_MAX_WORDS = 1 << 16
+_CPU = _Words("[", _cpu_text)
+_CALL_SITE = _Words("call_site=")
+_NAME = _Words("name=")
+_BYTES_REQ = _Words("bytes_req=", _int)
+_BYTES_ALLOC = _Words("bytes_alloc=", _int)
+_GFP_FLAGS = _Words("gfp_flags=")
+_NODE = _Words("node=", _decimal_text)
+_ACCOUNTED = _Words("accounted=")
+_ORDER = _Words("order=", int)
+_MIGRATETYPE = _Words("migratetype=", int)
 
 
 def _fields(body: str) -> dict[str, str]:
@@ -271,47 +325,43 @@ def parse_line(line: str):
     n = len(parts)
     layout = _LAYOUTS.get(parts[4]) if n > 6 else None
     if layout is not None and layout[1] == n:
-        c = parts[1]
-        if c[0] != "[":
-            c = parts[2]
-        cpu = c[1:-1]
         ts = parts[3][:-1]
-        if c[0] == "[" and c[-1] == "]" and parts[3][-1] == ":" and cpu.isdigit() \
-                and ts.replace(".", "", 1).isdigit():
-            code = layout[0]
-            try:
+        try:
+            c = parts[1]
+            cpu = _CPU[c] if c[0] == "[" else _CPU[parts[2]]
+            if parts[3][-1] == ":" and ts.replace(".", "", 1).isdigit():
+                # Repeating words come from the _Words tables (which check their key);
+                # the pointer, pfn and page words differ on every line and are checked here.
+                code = layout[0]
                 if code == _CACHE_ALLOC:
-                    if parts[7][:5] == "name=" and parts[11][:5] == "node=" \
-                            and parts[5][:10] == "call_site=" and parts[6][:4] == "ptr=":
-                        return (ALLOC, cpu, ts, parts[5][10:], parts[6][4:],
-                                int(parts[8][10:]), int(parts[9][12:]), parts[11][5:],
-                                parts[7][5:], parts[10][10:], False, parts[12][10:])
+                    if parts[6][:4] == "ptr=":
+                        return (ALLOC, cpu, ts, _CALL_SITE[parts[5]], parts[6][4:],
+                                _BYTES_REQ[parts[8]], _BYTES_ALLOC[parts[9]], _NODE[parts[11]],
+                                _NAME[parts[7]], _GFP_FLAGS[parts[10]], False,
+                                _ACCOUNTED[parts[12]])
                 elif code == _CACHE_FREE:
-                    if parts[7][:5] == "name=" and parts[5][:10] == "call_site=" \
-                            and parts[6][:4] == "ptr=":
-                        return (FREE, cpu, ts, parts[5][10:], parts[6][4:], parts[7][5:])
+                    if parts[6][:4] == "ptr=":
+                        return (FREE, cpu, ts, _CALL_SITE[parts[5]], parts[6][4:], _NAME[parts[7]])
                 elif code == PAGE_ALLOC:
-                    if parts[6][:6] == "pfn=0x" and parts[8][:12] == "migratetype=" \
-                            and parts[5][:5] == "page=":
+                    if parts[6][:6] == "pfn=0x" and parts[5][:5] == "page=":
                         page, pfn_s = parts[5][5:], parts[6][4:]
                         pfn = int(pfn_s, 16)
-                        return (PAGE_ALLOC, cpu, ts, pfn_s, pfn, int(parts[7][6:]),
-                                int(parts[8][12:]), parts[9][10:], page in _NULLS or pfn == -1)
+                        return (PAGE_ALLOC, cpu, ts, pfn_s, pfn, _ORDER[parts[7]],
+                                _MIGRATETYPE[parts[8]], _GFP_FLAGS[parts[9]],
+                                page in _NULLS or pfn == -1)
                 elif code == PAGE_FREE:
-                    if parts[6][:6] == "pfn=0x" and parts[7][:6] == "order=" \
-                            and parts[5][:5] == "page=":
+                    if parts[6][:6] == "pfn=0x" and parts[5][:5] == "page=":
                         pfn_s = parts[6][4:]
-                        return (PAGE_FREE, cpu, ts, pfn_s, int(pfn_s, 16), int(parts[7][6:]))
+                        return (PAGE_FREE, cpu, ts, pfn_s, int(pfn_s, 16), _ORDER[parts[7]])
                 elif code == ALLOC:
-                    if parts[7][:10] == "bytes_req=" and parts[10][:5] == "node=" \
-                            and parts[5][:10] == "call_site=" and parts[6][:4] == "ptr=":
-                        return (ALLOC, cpu, ts, parts[5][10:], parts[6][4:], int(parts[7][10:]),
-                                int(parts[8][12:]), parts[10][5:], None, parts[9][10:], False,
-                                parts[11][10:])
-                elif parts[5][:10] == "call_site=" and parts[6][:4] == "ptr=":   # FREE
-                    return (FREE, cpu, ts, parts[5][10:], parts[6][4:], None)
-            except ValueError:
-                pass
+                    if parts[6][:4] == "ptr=":
+                        return (ALLOC, cpu, ts, _CALL_SITE[parts[5]], parts[6][4:],
+                                _BYTES_REQ[parts[7]], _BYTES_ALLOC[parts[8]], _NODE[parts[10]],
+                                None, _GFP_FLAGS[parts[9]], False, _ACCOUNTED[parts[11]])
+                elif parts[6][:4] == "ptr=":   # FREE
+                    return (FREE, cpu, ts, _CALL_SITE[parts[5]], parts[6][4:], None)
+        except ValueError:
+            pass
     return _parse_line_general(line)
 
 
