@@ -55,15 +55,11 @@ _EVENTS: dict[str, tuple[int, bool, bool, str]] = {}
 for _n, _v in EVENTS.items():
     _EVENTS[_n] = _EVENTS["kmem:" + _n] = (*_v, _n)
 
-# Fast-path layouts of current kernels, by the event's name token ("kmalloc:" in ftrace,
-# "kmem:kmalloc:" in perf script): (layout, words in the whole line). Layouts are the
-# record kinds, plus two for the kmem_cache_* events, which print name=.
-_CACHE_ALLOC, _CACHE_FREE = 4, 5
-_LAYOUTS: dict[str, tuple[int, int]] = {}
-for _n, _layout, _words in (("kmalloc", ALLOC, 12), ("kmem_cache_alloc", _CACHE_ALLOC, 13),
-                            ("kfree", FREE, 7), ("kmem_cache_free", _CACHE_FREE, 8),
-                            ("mm_page_alloc", PAGE_ALLOC, 10), ("mm_page_free", PAGE_FREE, 8)):
-    _LAYOUTS[_n + ":"] = _LAYOUTS["kmem:" + _n + ":"] = (_layout, _words)
+# The hot path's lookup of the fifth word of a line, the event name with its colon
+# ("kmalloc:" in ftrace, "kmem:kmalloc:" in perf script).
+_FIFTH_WORD: dict[str, tuple[int, bool, bool, str]] = {}
+for _n, _v in _EVENTS.items():
+    _FIFTH_WORD[_n + ":"] = _v
 
 
 class _Words(dict):
@@ -180,7 +176,7 @@ def _int(text: str) -> int:
     return int(text, 16) if text[:2] in ("0x", "0X") else int(text)
 
 
-_MAX_WORDS = 1 << 16
+_MAX_WORDS = 1 << 14   # per field: a pathological trace costs a few MiB at most
 _CPU = _Words("[", _cpu_text)
 _CALL_SITE = _Words("call_site=")
 _NAME = _Words("name=")
@@ -237,6 +233,39 @@ def _header(head: str) -> tuple[str, str, str, str] | None:
     return name, "", ts, fmt
 
 
+def _layout_record(kind: int, is_cache: bool, legacy: bool, cpu: str, ts: str,
+                   words: list[str]) -> tuple | None:
+    """The record of a payload in the layout current kernels print (6.x), read by word
+    position; None for another layout. A misnamed or malformed word raises ValueError.
+
+    Repeating words come from the ``_Words`` tables (which check their key); the pointer,
+    pfn and page words differ on every line and are checked here."""
+    n = len(words)
+    if kind == ALLOC:
+        if n == (8 if is_cache else 7) and words[1][:4] == "ptr=":
+            if is_cache:
+                name, i = _NAME[words[2]], 3
+            else:
+                name, i = None, 2
+            return (ALLOC, cpu, ts, _CALL_SITE[words[0]], words[1][4:], _BYTES_REQ[words[i]],
+                    _BYTES_ALLOC[words[i + 1]], _NODE[words[i + 3]], name,
+                    _GFP_FLAGS[words[i + 2]], legacy, _ACCOUNTED[words[i + 4]])
+    elif kind == FREE:
+        if n == (3 if is_cache else 2) and words[1][:4] == "ptr=":
+            return (FREE, cpu, ts, _CALL_SITE[words[0]], words[1][4:],
+                    _NAME[words[2]] if is_cache else None)
+    elif n == (5 if kind == PAGE_ALLOC else 3) and words[0][:5] == "page=" \
+            and words[1][:4] == "pfn=":
+        pfn_s = words[1][4:]
+        pfn = _int(pfn_s)
+        if kind == PAGE_FREE:
+            return (PAGE_FREE, cpu, ts, pfn_s, pfn, _ORDER[words[2]])
+        # A failed allocation prints page=NULL (and pfn=0, or -1 before 4.x).
+        return (PAGE_ALLOC, cpu, ts, pfn_s, pfn, _ORDER[words[2]], _MIGRATETYPE[words[3]],
+                _GFP_FLAGS[words[4]], words[0][5:] in _NULLS or pfn == -1)
+    return None
+
+
 def parse_payload(name: str, cpu: str, ts: str, body: str):
     """Parse the payload of kmem event *name*; returns a record tuple or a reason string.
 
@@ -254,22 +283,14 @@ def parse_payload(name: str, cpu: str, ts: str, body: str):
     which is what ``perf kmem`` keys its page table on (``use_pfn`` in builtin-kmem.c).
     """
     kind, is_cache, legacy, _ = _EVENTS[name]
-    tok = body.split()
+    try:
+        rec = _layout_record(kind, is_cache, legacy, cpu, ts, body.split())
+    except ValueError:
+        rec = None          # a word out of place: the field-by-name parse decides
+    if rec is not None:
+        return rec
     try:
         if kind == ALLOC:
-            # Fast path: the 6.x layout, fields in their fixed order.
-            if is_cache:
-                if (len(tok) == 8 and tok[1][:4] == "ptr=" and tok[2][:5] == "name="
-                        and tok[3][:10] == "bytes_req=" and tok[4][:12] == "bytes_alloc="
-                        and tok[6][:5] == "node="):
-                    return (ALLOC, cpu, ts, tok[0][10:], tok[1][4:], int(tok[3][10:]),
-                            int(tok[4][12:]), tok[6][5:], tok[2][5:], tok[5][10:],
-                            False, tok[7][10:])
-            elif (len(tok) == 7 and tok[1][:4] == "ptr=" and tok[2][:10] == "bytes_req="
-                    and tok[3][:12] == "bytes_alloc=" and tok[5][:5] == "node="):
-                return (ALLOC, cpu, ts, tok[0][10:], tok[1][4:], int(tok[2][10:]),
-                        int(tok[3][12:]), tok[5][5:], None, tok[4][10:], False,
-                        tok[6][10:])
             f = _fields(body)
             node = f.get("node")
             if node is not None:
@@ -278,21 +299,12 @@ def parse_payload(name: str, cpu: str, ts: str, body: str):
                     _int(f["bytes_alloc"]), node,
                     f.get("name"), f.get("gfp_flags", ""), legacy, f.get("accounted"))
         if kind == FREE:
-            if len(tok) == 2 and tok[1][:4] == "ptr=":
-                return (FREE, cpu, ts, tok[0][10:], tok[1][4:], None)
-            if len(tok) == 3 and tok[1][:4] == "ptr=" and tok[2][:5] == "name=":
-                return (FREE, cpu, ts, tok[0][10:], tok[1][4:], tok[2][5:])
             f = _fields(body)
             return (FREE, cpu, ts, f["call_site"], f["ptr"], f.get("name"))
         if kind == PAGE_ALLOC:
-            if (len(tok) == 5 and tok[1][:4] == "pfn=" and tok[2][:6] == "order="
-                    and tok[3][:12] == "migratetype="):
-                page, pfn_s = tok[0][5:], tok[1][4:]
-                order, mt, gfp = int(tok[2][6:]), int(tok[3][12:]), tok[4][10:]
-            else:
-                f = _fields(body)
-                page, pfn_s = f.get("page", ""), f.get("pfn")
-                order, mt, gfp = int(f["order"]), int(f.get("migratetype", -1)), f.get("gfp_flags", "")
+            f = _fields(body)
+            page, pfn_s = f.get("page", ""), f.get("pfn")
+            order, mt, gfp = int(f["order"]), int(f.get("migratetype", -1)), f.get("gfp_flags", "")
             pfn = None if pfn_s is None else _int(pfn_s)
             # A failed allocation prints page=NULL (and pfn=0, or -1 before 4.x).
             failed = page in _NULLS or pfn == -1 or (pfn_s is None and not page)
@@ -301,9 +313,6 @@ def parse_payload(name: str, cpu: str, ts: str, body: str):
                 return "page event without page= or pfn="
             return (PAGE_ALLOC, cpu, ts, key, pfn, order, mt, gfp, failed)
         # PAGE_FREE
-        if len(tok) == 3 and tok[1][:4] == "pfn=" and tok[2][:6] == "order=":
-            pfn_s, order = tok[1][4:], int(tok[2][6:])
-            return (PAGE_FREE, cpu, ts, pfn_s, _int(pfn_s), order)
         f = _fields(body)
         pfn_s = f.get("pfn")
         key = pfn_s if pfn_s is not None else f.get("page")
@@ -322,44 +331,16 @@ def parse_line(line: str):
     # Fastest path: one split() for the common layouts, where the event name is the
     # fifth word ("task-pid [cpu] flags ts: name:" or "comm pid [cpu] ts: kmem:name:").
     parts = line.split()
-    n = len(parts)
-    layout = _LAYOUTS.get(parts[4]) if n > 6 else None
-    if layout is not None and layout[1] == n:
+    spec = _FIFTH_WORD.get(parts[4]) if len(parts) > 6 else None
+    if spec is not None:
         ts = parts[3][:-1]
         try:
             c = parts[1]
             cpu = _CPU[c] if c[0] == "[" else _CPU[parts[2]]
             if parts[3][-1] == ":" and ts.replace(".", "", 1).isdigit():
-                # Repeating words come from the _Words tables (which check their key);
-                # the pointer, pfn and page words differ on every line and are checked here.
-                code = layout[0]
-                if code == _CACHE_ALLOC:
-                    if parts[6][:4] == "ptr=":
-                        return (ALLOC, cpu, ts, _CALL_SITE[parts[5]], parts[6][4:],
-                                _BYTES_REQ[parts[8]], _BYTES_ALLOC[parts[9]], _NODE[parts[11]],
-                                _NAME[parts[7]], _GFP_FLAGS[parts[10]], False,
-                                _ACCOUNTED[parts[12]])
-                elif code == _CACHE_FREE:
-                    if parts[6][:4] == "ptr=":
-                        return (FREE, cpu, ts, _CALL_SITE[parts[5]], parts[6][4:], _NAME[parts[7]])
-                elif code == PAGE_ALLOC:
-                    if parts[6][:6] == "pfn=0x" and parts[5][:5] == "page=":
-                        page, pfn_s = parts[5][5:], parts[6][4:]
-                        pfn = int(pfn_s, 16)
-                        return (PAGE_ALLOC, cpu, ts, pfn_s, pfn, _ORDER[parts[7]],
-                                _MIGRATETYPE[parts[8]], _GFP_FLAGS[parts[9]],
-                                page in _NULLS or pfn == -1)
-                elif code == PAGE_FREE:
-                    if parts[6][:6] == "pfn=0x" and parts[5][:5] == "page=":
-                        pfn_s = parts[6][4:]
-                        return (PAGE_FREE, cpu, ts, pfn_s, int(pfn_s, 16), _ORDER[parts[7]])
-                elif code == ALLOC:
-                    if parts[6][:4] == "ptr=":
-                        return (ALLOC, cpu, ts, _CALL_SITE[parts[5]], parts[6][4:],
-                                _BYTES_REQ[parts[7]], _BYTES_ALLOC[parts[8]], _NODE[parts[10]],
-                                None, _GFP_FLAGS[parts[9]], False, _ACCOUNTED[parts[11]])
-                elif parts[6][:4] == "ptr=":   # FREE
-                    return (FREE, cpu, ts, _CALL_SITE[parts[5]], parts[6][4:], None)
+                rec = _layout_record(spec[0], spec[1], spec[2], cpu, ts, parts[5:])
+                if rec is not None:
+                    return rec
         except ValueError:
             pass
     return _parse_line_general(line)
@@ -401,38 +382,6 @@ def _parse_line_general(line: str):
                 else:
                     name = spec[3]
                 cpu = line[b + 1:c]
-                # Inline fast path for the current (6.x) layouts; anything else, or a
-                # malformed number, goes through the general parse_payload().
-                tok = line[k + 1:].split()
-                n = len(tok)
-                kind = spec[0]
-                try:
-                    if kind == ALLOC:
-                        if spec[1]:
-                            if n == 8 and tok[2][:5] == "name=" and tok[6][:5] == "node=":
-                                return (ALLOC, cpu, ts, tok[0][10:], tok[1][4:], int(tok[3][10:]),
-                                        int(tok[4][12:]), tok[6][5:], tok[2][5:],
-                                        tok[5][10:], False, tok[7][10:])
-                        elif n == 7 and tok[2][:10] == "bytes_req=" and tok[5][:5] == "node=":
-                            return (ALLOC, cpu, ts, tok[0][10:], tok[1][4:], int(tok[2][10:]),
-                                    int(tok[3][12:]), tok[5][5:], None, tok[4][10:], False,
-                                    tok[6][10:])
-                    elif kind == FREE:
-                        if n == 2 and tok[1][:4] == "ptr=":
-                            return (FREE, cpu, ts, tok[0][10:], tok[1][4:], None)
-                        if n == 3 and tok[2][:5] == "name=" and tok[1][:4] == "ptr=":
-                            return (FREE, cpu, ts, tok[0][10:], tok[1][4:], tok[2][5:])
-                    elif kind == PAGE_ALLOC:
-                        if n == 5 and tok[1][:6] == "pfn=0x" and tok[3][:12] == "migratetype=":
-                            page, pfn_s = tok[0][5:], tok[1][4:]
-                            pfn = int(pfn_s, 16)
-                            return (PAGE_ALLOC, cpu, ts, pfn_s, pfn, int(tok[2][6:]),
-                                    int(tok[3][12:]), tok[4][10:], page in _NULLS or pfn == -1)
-                    elif n == 3 and tok[1][:6] == "pfn=0x" and tok[2][:6] == "order=":
-                        pfn_s = tok[1][4:]
-                        return (PAGE_FREE, cpu, ts, pfn_s, int(pfn_s, 16), int(tok[2][6:]))
-                except ValueError:
-                    pass
                 rec = parse_payload(spec[3], cpu, ts, line[k + 1:])
                 if rec.__class__ is str:
                     return (SKIP_BAD, rec)

@@ -292,3 +292,36 @@ def test_chunks_end_at_line_ends_and_rebuild_the_text(tmp_path, ftrace_text, kin
     pieces = list(iter_chunks(source, size=10_000))
     assert "".join(pieces) == text and len(pieces) > 3
     assert all(p.endswith("\n") for p in pieces)
+
+
+def test_repeating_words_are_checked_and_shared():
+    from kmemwidgets.trace.parse import _MAX_WORDS, _Words
+    orders = _Words("order=", int)
+    assert orders["order=3"] == 3 and "order=3" in orders
+    with pytest.raises(ValueError):
+        orders["migratetype=3"]             # another field's word
+    with pytest.raises(ValueError):
+        orders["order=x"]
+    a, b = parse_line(FTRACE_KMALLOC), parse_line(FTRACE_KMALLOC.replace("640", "641"))
+    assert a[3] is b[3] and a[9] is b[9]    # one object per distinct call site and flags
+    for i in range(_MAX_WORDS + 10):
+        orders[f"order={i}"]
+    assert len(orders) == _MAX_WORDS        # bounded, and still answers past the bound
+    assert orders[f"order={_MAX_WORDS + 20}"] == _MAX_WORDS + 20
+
+
+@pytest.mark.parametrize("old, new, field, value", [
+    ("bytes_req=640", "bytes_xyz=640", None, None),     # a required field: the line is bad
+    ("node=-1", "node=x", None, None),                  # a malformed number: bad
+    ("gfp_flags=", "gfp_flagz=", 9, ""),                # optional fields count as missing
+    ("accounted=false", "accountd=false", 11, None),
+])
+def test_a_misnamed_field_is_not_read_by_position(old, new, field, value):
+    from kmemwidgets.trace.parse import _parse_line_general
+    line = FTRACE_KMALLOC.replace(old, new)
+    rec = parse_line(line)
+    assert rec == _parse_line_general(line)
+    if field is None:
+        assert rec[0] == SKIP_BAD
+    else:
+        assert rec[0] == ALLOC and rec[field] == value
