@@ -259,7 +259,8 @@ def test_fast_and_general_paths_agree_on_every_recorded_line(ftrace_text, perf_t
 @given(st.sampled_from([FTRACE_KMALLOC, PERF_CACHE_ALLOC,
                         "bash-1 [000] ..... 1.000003: mm_page_alloc: page=00000000d6d1ffc5 pfn=0x10563a order=2 migratetype=1 gfp_flags=GFP_KERNEL\n",
                         "bash-1 [001] ..... 1.000004: mm_page_free: page=00000000d6d1ffc5 pfn=0x10563a order=2\n",
-                        "bash-1 [001] ..... 1.000004: kmem_cache_free: call_site=a+0x1/0x2 ptr=00000000abf0a436 name=filp\n"]),
+                        "bash-1 [001] ..... 1.000004: kmem_cache_free: call_site=a+0x1/0x2 ptr=00000000abf0a436 name=filp\n",
+                        "bash-1 [001] ..... 1.000005: kfree: call_site=a+0x1/0x2 ptr=00000000abf0a436\n"]),
        st.integers(0, 200), st.text(alphabet=" x=:0-1.kmem_", max_size=4))
 def test_fast_path_never_disagrees_with_the_general_parser(line, pos, junk):
     # (brackets are left out of the junk: with two "[n]" groups the CPU is ambiguous)
