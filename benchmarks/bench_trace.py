@@ -92,19 +92,20 @@ def main() -> None:
         print(f"live objects at end {st.live_objects}, distinct pointers {len(st.alloc_table)}")
         # Peak memory of stat() alone, in a fresh interpreter (this one holds the fixture).
         # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the forking process.
-        code = ("import sys; sys.path.insert(0, sys.argv[2]);"
+        code = ("import resource, sys; sys.path.insert(0, sys.argv[2]);"
                 "hwm = lambda: [int(ln.split()[1]) for ln in open('/proc/self/status') "
                 "if ln.startswith('VmHWM')][0] / 1024;"
                 "import kmemwidgets.trace as t; base = hwm();"
                 "st = t.stat(sys.argv[1], parallel=sys.argv[3] == 'True');"
-                "print(base, hwm())")
+                "print(base, hwm(), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)")
         for parallel in (False, True):
             out = subprocess.run([sys.executable, "-c", code, str(path), str(ROOT), str(parallel)],
                                  capture_output=True, text=True, check=True).stdout.split()
+            worker = (f"; the worker's peak, counting the pages it shares with this process: "
+                      f"{float(out[2]):.0f} MiB" if parallel else "")
             print(f"stat() peak RSS, {_HOW[parallel]}: {float(out[1]):.0f} MiB in a fresh "
                   f"interpreter ({float(out[0]):.0f} MiB after imports) for a "
-                  f"{size / 2**20:.0f} MiB trace" + (" (this process; the worker holds one "
-                                                      "batch at a time)" if parallel else ""))
+                  f"{size / 2**20:.0f} MiB trace{worker}")
 
         try:
             from kmemwidgets.trace.replay import replay
