@@ -34,14 +34,18 @@ def iter_batches(source: TextSource, report: ParseReport | None = None,
     :class:`~kmemwidgets.trace.source.SourceError`; nothing else does.
 
     *parallel* parses in a forked second process (True), in this one (False), or decides
-    by the input (None: a file of 8 MiB or more, on Linux with two or more CPUs). The
+    by the input (None: a file of 8 MiB or more, on Linux with two or more CPUs); where
+    no process can be started, parsing stays in this one. The
     records and the report are the same either way; in a second process the report is
     filled in when the last batch has been read, and parsing starts at once (see
     :class:`~kmemwidgets.trace.worker.ChildBatches`).
     """
     report = report if report is not None else ParseReport()
     if (worth_a_worker(source) if parallel is None else parallel) and can_fork():
-        return ChildBatches(partial(_parse_batches, source, batch_lines=batch_lines), report)
+        try:
+            return ChildBatches(partial(_parse_batches, source, batch_lines=batch_lines), report)
+        except OSError:
+            pass                # no process to spare (a process limit): parse here
     return _parse_batches(source, report, batch_lines)
 
 

@@ -70,16 +70,24 @@ class ChildBatches:
         import multiprocessing
         ctx = multiprocessing.get_context("fork")
         self.report = report
+        self._child = None
         self._receive, send = ctx.Pipe(duplex=False)
-        self._child = ctx.Process(target=_produce, args=(produce, send), daemon=True,
-                                  name="kmemwidgets-trace-parse")
-        with warnings.catch_warnings():
-            # Python 3.12+ warns that fork() in a multi-threaded process (a Jupyter
-            # kernel) may deadlock a child that takes a lock another thread held; this
-            # child only parses and writes to its pipe, then leaves through os._exit().
-            warnings.simplefilter("ignore", DeprecationWarning)
-            self._child.start()
-        send.close()
+        child = ctx.Process(target=_produce, args=(produce, send), daemon=True,
+                            name="kmemwidgets-trace-parse")
+        try:
+            with warnings.catch_warnings():
+                # Python 3.12+ warns that fork() in a multi-threaded process (a Jupyter
+                # kernel) may deadlock a child that takes a lock another thread held;
+                # this child only parses and writes to its pipe, then leaves through
+                # os._exit().
+                warnings.simplefilter("ignore", DeprecationWarning)
+                child.start()
+        except BaseException:
+            self._receive.close()
+            raise
+        finally:
+            send.close()
+        self._child = child
 
     def __iter__(self) -> "ChildBatches":
         return self
@@ -108,7 +116,7 @@ class ChildBatches:
 
     def close(self) -> None:
         """Stop the child (if it still runs) and release the pipe."""
-        child, self._child = self._child, None
+        child, self._child = getattr(self, "_child", None), None
         if child is None:
             return
         self._receive.close()

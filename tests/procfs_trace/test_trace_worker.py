@@ -94,3 +94,16 @@ def test_only_large_files_get_a_worker(tmp_path):
     assert not worth_a_worker(tmp_path / "missing.txt")     # the reader reports it
     assert not worth_a_worker("a line\nof text\n")          # content, not a path
     assert not worth_a_worker(io.StringIO("x\n")) and not worth_a_worker(b"x\n")
+
+
+def test_a_failed_fork_falls_back_to_parsing_here(monkeypatch):
+    import multiprocessing.context as mpc
+
+    def refuse(self):
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+    monkeypatch.setattr(mpc.ForkProcess, "start", refuse, raising=False)
+    monkeypatch.setattr(mpc.Process, "start", refuse)
+    report = ParseReport()
+    batches = iter_batches(TRACES / "perf-script-sleep.txt.gz", report, parallel=True)
+    assert not isinstance(batches, ChildBatches)
+    assert sum(len(b) for b in batches) == report.total_events > 0
