@@ -332,15 +332,15 @@ def parse_line(line: str):
     # fifth word ("task-pid [cpu] flags ts: name:" or "comm pid [cpu] ts: kmem:name:").
     parts = line.split()
     spec = _FIFTH_WORD.get(parts[4]) if len(parts) > 6 else None
-    if spec is not None:
-        ts = parts[3][:-1]
+    if spec is not None and parts[3][-1] == ":":
         try:
             c = parts[1]
             cpu = _CPU[c] if c[0] == "[" else _CPU[parts[2]]
-            if parts[3][-1] == ":" and ts.replace(".", "", 1).isdigit():
-                rec = _layout_record(spec[0], spec[1], spec[2], cpu, ts, parts[5:])
-                if rec is not None:
-                    return rec
+            # The timestamp stays text, as in the general parser; a malformed one
+            # becomes NaN where it is converted.
+            rec = _layout_record(spec[0], spec[1], spec[2], cpu, parts[3][:-1], parts[5:])
+            if rec is not None:
+                return rec
         except ValueError:
             pass
     return _parse_line_general(line)

@@ -326,3 +326,12 @@ def test_a_misnamed_field_is_not_read_by_position(old, new, field, value):
         assert rec[0] == SKIP_BAD
     else:
         assert rec[0] == ALLOC and rec[field] == value
+
+
+def test_a_malformed_timestamp_keeps_the_event_with_a_nan_time():
+    import math
+    from kmemwidgets.trace.parse import _parse_line_general
+    line = FTRACE_KMALLOC.replace("403.602150:", "403.60.2150:")
+    assert parse_line(line) == _parse_line_general(line) and parse_line(line)[0] == ALLOC
+    (event,) = list(read(line))
+    assert math.isnan(event.timestamp) and event.bytes_req == 640
