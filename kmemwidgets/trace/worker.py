@@ -78,8 +78,8 @@ class ChildBatches:
             with warnings.catch_warnings():
                 # Python 3.12+ warns that fork() in a multi-threaded process (a Jupyter
                 # kernel) may deadlock a child that takes a lock another thread held;
-                # this child only parses and writes to its pipe, then leaves through
-                # os._exit().
+                # this child only parses, and writes to its pipe from a thread of its
+                # own, then leaves through os._exit().
                 warnings.simplefilter("ignore", DeprecationWarning)
                 child.start()
         except BaseException:
@@ -108,6 +108,7 @@ class ChildBatches:
             raise
         if tag == _BATCH:
             return payload
+        self._child.join(timeout=1)     # it has sent everything: let it exit by itself
         self.close()
         if tag == _END:
             self.report.merge(payload)
