@@ -50,7 +50,7 @@ EVENTS: dict[str, tuple[int, bool, bool]] = {
     "mm_page_free": (PAGE_FREE, False, False),
     "mm_page_free_direct": (PAGE_FREE, False, False),
 }
-# Lookup table of the hot path: both spellings, with the canonical name last.
+# Event names in both spellings, with the canonical name last (the general parser's lookup).
 _EVENTS: dict[str, tuple[int, bool, bool, str]] = {}
 for _n, _v in EVENTS.items():
     _EVENTS[_n] = _EVENTS["kmem:" + _n] = (*_v, _n)
