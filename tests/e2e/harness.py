@@ -488,6 +488,17 @@ class LabPage:
             raise AssertionError(f"{result['path']}: cells failed: {result['errors'] or 'run stopped'}")
         return elapsed
 
+    def append_code_cell(self, source: str) -> None:
+        """Add a code cell with *source* at the end of the focused notebook, through the
+        app's own model, as a user typing it would."""
+        self.page.evaluate(
+            """(source) => {
+              const nb = window.jupyterapp.shell.currentWidget.content;
+              nb.model.sharedModel.insertCell(nb.model.cells.length, {cell_type: 'code', source});
+            }""",
+            source,
+        )
+
     def outputs(self) -> Locator:
         """All rendered cell outputs of the focused notebook, in order."""
         return self.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output")

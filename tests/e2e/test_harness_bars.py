@@ -53,14 +53,7 @@ def test_rotate_button_rotates_bar_heights(lab: LabPage) -> None:
 def test_harness_reports_failed_cells(lab: LabPage) -> None:
     """run_all must fail a test when a cell raises (else broken notebooks pass)."""
     lab.open("bars_button.ipynb")
-    # Insert a failing cell through the app, as a user would type it.
-    lab.page.evaluate(
-        """() => {
-          const nb = window.jupyterapp.shell.currentWidget.content;
-          nb.model.sharedModel.insertCell(nb.model.cells.length,
-            {cell_type: 'code', source: 'raise RuntimeError("deliberate")'});
-        }"""
-    )
+    lab.append_code_cell('raise RuntimeError("deliberate")')
     with pytest.raises(AssertionError, match="RuntimeError: deliberate"):
         lab.run_all()
 
@@ -80,14 +73,8 @@ def test_console_errors_are_caught(lab: LabPage) -> None:
 def test_widget_render_check_catches_broken_views(lab: LabPage) -> None:
     """wait_widgets_rendered must fail when a widget output cannot be displayed."""
     lab.open("bars_button.ipynb")
-    lab.page.evaluate(
-        """() => {
-          const nb = window.jupyterapp.shell.currentWidget.content;
-          nb.model.sharedModel.insertCell(nb.model.cells.length, {cell_type: 'code',
-            source: 'from IPython.display import display\\nslider = widgets.IntSlider()\\n'
-                    + 'display(slider)\\nslider.close()'});
-        }"""
-    )
+    lab.append_code_cell("from IPython.display import display\nslider = widgets.IntSlider()\n"
+                         "display(slider)\nslider.close()")
     lab.run_all()
     # The closed model's view never appears (and no error view either): the wait
     # must time out and say so.
@@ -101,14 +88,8 @@ def test_widget_render_check_catches_broken_views(lab: LabPage) -> None:
 def test_click_to_repaint_includes_python_callback_time(lab: LabPage) -> None:
     """The measurement must cover the kernel round trip: a slow callback shows up."""
     lab.open("bars_button.ipynb")
-    lab.page.evaluate(
-        """() => {
-          const nb = window.jupyterapp.shell.currentWidget.content;
-          nb.model.sharedModel.insertCell(nb.model.cells.length, {cell_type: 'code',
-            source: 'import time\\nrotate._click_handlers.callbacks.clear()\\n'
-                    + 'rotate.on_click(lambda b: (time.sleep(0.3), on_rotate(b)))'});
-        }"""
-    )
+    lab.append_code_cell("import time\nrotate._click_handlers.callbacks.clear()\n"
+                         "rotate.on_click(lambda b: (time.sleep(0.3), on_rotate(b)))")
     lab.run_all()
     fig = lab.widget(".bqplot")
     elapsed = lab.measure_click_to_repaint("Rotate", fig)
