@@ -488,6 +488,13 @@ class LabPage:
             raise AssertionError(f"{result['path']}: cells failed: {result['errors'] or 'run stopped'}")
         return elapsed
 
+    def open_and_render(self, path: str, ui: Literal["lab", "notebook"] = "lab") -> int:
+        """Open *path*, run all its cells and wait until every widget output rendered;
+        returns how many did (see :meth:`wait_widgets_rendered`)."""
+        self.open(path, ui=ui)
+        self.run_all()
+        return self.wait_widgets_rendered()
+
     def append_code_cell(self, source: str) -> None:
         """Add a code cell with *source* at the end of the focused notebook, through the
         app's own model, as a user typing it would."""

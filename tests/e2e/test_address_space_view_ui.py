@@ -11,9 +11,7 @@ PGD_CELLS = 32 * 32            # i386: 1024 pgd entries per process
 
 
 def test_write_after_fork_and_the_walk(lab: LabPage) -> None:
-    lab.open("address_space_view.ipynb")
-    lab.run_all()
-    lab.wait_widgets_rendered()
+    lab.open_and_render("address_space_view.ipynb")
     mapping = lab.widget(".bqplot", 0)
     left_pgd = lab.widget(".bqplot", 1)
     right_pgd = lab.widget(".bqplot", 2)

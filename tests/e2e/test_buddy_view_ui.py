@@ -11,9 +11,7 @@ ZONES, ORDERS = 2, 11          # a 64 MiB i386 machine: DMA and Normal, orders 0
 
 
 def test_alloc_and_free_redraw_bars_and_map(lab: LabPage) -> None:
-    lab.open("buddy_view.ipynb")
-    lab.run_all()
-    lab.wait_widgets_rendered()
+    lab.open_and_render("buddy_view.ipynb")
     bars = lab.widget(".bqplot", 0)            # the free-list bars come first
     heatmap = lab.widget(".bqplot", 3)         # then watermarks, fragmentation, the map
     lab.page.locator(".bqplot rect.bar").first.wait_for(state="attached")

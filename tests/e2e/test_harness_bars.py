@@ -19,9 +19,7 @@ CLICKS = 5
 
 
 def test_rotate_button_rotates_bar_heights(lab: LabPage) -> None:
-    lab.open("bars_button.ipynb")
-    lab.run_all()
-    assert lab.wait_widgets_rendered() == 1  # the VBox holding figure and button
+    assert lab.open_and_render("bars_button.ipynb") == 1  # the VBox holding figure and button
     fig = lab.widget(".bqplot")
     assert lab.svg_count(fig, "rect.bar") == 4
 

@@ -9,9 +9,7 @@ pytestmark = pytest.mark.e2e
 
 
 def test_kmalloc_button_lists_the_object(lab: LabPage) -> None:
-    lab.open("kmalloc_view.ipynb")
-    lab.run_all()
-    lab.wait_widgets_rendered()
+    lab.open_and_render("kmalloc_view.ipynb")
     fig = lab.widget(".bqplot", 0)
     assert lab.svg_count(fig, "path.curve") >= 1 or lab.svg_count(fig, "path") >= 2
     objects = lab.widget(".widget-select", 0)

@@ -9,9 +9,7 @@ pytestmark = pytest.mark.e2e
 
 
 def test_alloc_from_the_reserve_and_free_back(lab: LabPage) -> None:
-    lab.open("mempool_view.ipynb")
-    lab.run_all()
-    lab.wait_widgets_rendered()
+    lab.open_and_render("mempool_view.ipynb")
     levels = lab.widget(".bqplot", 0)
     paths = lab.widget(".bqplot", 1)
     lab.page.locator(".bqplot rect.bar").first.wait_for(state="attached")

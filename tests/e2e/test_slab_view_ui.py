@@ -11,9 +11,7 @@ CELLS = 2048          # the default window: half a 4 KiB slab page, one cell per
 
 
 def test_overrun_then_free_highlights_the_report(lab: LabPage) -> None:
-    lab.open("slab_view.ipynb")
-    lab.run_all()
-    lab.wait_widgets_rendered()
+    lab.open_and_render("slab_view.ipynb")
     fig = lab.widget(".bqplot", 0)
     lab.page.locator(".bqplot rect.heatmapcell").first.wait_for(state="attached")
     assert lab.svg_count(fig, "rect.heatmapcell") == CELLS

@@ -19,9 +19,7 @@ VISIBLE_FIGURE = ".bqplot >> visible=true"
 
 
 def test_tour_renders_every_view(lab: LabPage) -> None:
-    lab.open("notebooks/00_tour.ipynb")
-    lab.run_all()
-    assert lab.wait_widgets_rendered() >= 1
+    assert lab.open_and_render("notebooks/00_tour.ipynb") >= 1
     dashboard = lab.widget(".widget-tab")
     tabs = dashboard.locator(".lm-TabBar-tab")
     count = tabs.count()

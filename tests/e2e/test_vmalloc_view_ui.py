@@ -13,9 +13,7 @@ STRIP_CELLS = 2 * 240 + 2 * 256
 
 
 def test_vmalloc_and_vfree_redraw_strips_and_lines(lab: LabPage) -> None:
-    lab.open("vmalloc_view.ipynb")
-    lab.run_all()
-    lab.wait_widgets_rendered()
+    lab.open_and_render("vmalloc_view.ipynb")
     fig = lab.widget(".bqplot", 0)
     lab.page.locator(".bqplot rect.heatmapcell").first.wait_for(state="attached")
     assert lab.svg_count(fig, "rect.heatmapcell") == STRIP_CELLS
