@@ -101,8 +101,7 @@ def test_a_failed_fork_falls_back_to_parsing_here(monkeypatch):
 
     def refuse(self):
         raise BlockingIOError(11, "Resource temporarily unavailable")
-    monkeypatch.setattr(mpc.ForkProcess, "start", refuse, raising=False)
-    monkeypatch.setattr(mpc.Process, "start", refuse)
+    monkeypatch.setattr(mpc.ForkProcess, "start", refuse)
     report = ParseReport()
     batches = iter_batches(TRACES / "perf-script-sleep.txt.gz", report, parallel=True)
     assert not isinstance(batches, ChildBatches)
