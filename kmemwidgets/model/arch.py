@@ -87,6 +87,11 @@ class Arch:
         return any(z == ZONE_HIGHMEM for z, _, _ in self.zone_ranges)
 
     @property
+    def has_dma(self) -> bool:
+        """``CONFIG_ZONE_DMA``: the kernel is configured with a DMA zone."""
+        return ZONE_DMA in self.zone_types
+
+    @property
     def has_dma32(self) -> bool:
         return any(z == ZONE_DMA32 for z, _, _ in self.zone_ranges)
 

@@ -44,7 +44,7 @@ class PageAllocator:
         self._zonelists: dict[int, tuple[int, tuple[Zone, ...]] | None] = {}
         for bits in range(GFP_ZONEMASK + 1):
             try:
-                high = gfp_zone(bits, self.arch.has_highmem, self.arch.has_dma32)
+                high = gfp_zone(bits, self.arch.has_highmem, self.arch.has_dma32, self.arch.has_dma)
             except BadGfpZone:
                 self._zonelists[bits] = None
                 continue
