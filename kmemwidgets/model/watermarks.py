@@ -8,14 +8,15 @@
 * ``setup_per_zone_lowmem_reserve()``: ``zone[i].lowmem_reserve[j]`` is the managed pages
   of zones ``i+1..j`` divided by ``sysctl_lowmem_reserve_ratio[i]``.
 * ``__zone_watermark_ok()``: ``__GFP_HIGH`` may use half of the min reserve, GFP_ATOMIC
-  (``__GFP_HIGH`` without direct reclaim) a further quarter of what remains.
+  (``__GFP_HIGH`` without direct reclaim) a further quarter of what remains, unless
+  ``__GFP_NOMEMALLOC`` withholds that boost (``gfp_to_alloc_flags``).
 """
 from __future__ import annotations
 
 from math import isqrt
 from typing import Sequence
 
-from .gfp import __GFP_DIRECT_RECLAIM, __GFP_HIGH
+from .gfp import __GFP_DIRECT_RECLAIM, __GFP_HIGH, __GFP_NOMEMALLOC
 from .units import PAGE_SHIFT
 from .zone import WMARK_HIGH, WMARK_LOW, WMARK_MIN, Zone
 from .zone_types import ZONE_DEVICE, ZONE_DMA, ZONE_DMA32, ZONE_HIGHMEM, ZONE_MOVABLE, ZONE_NORMAL
@@ -66,12 +67,14 @@ def effective_min(mark: int, gfp: int) -> int:
     """The watermark an allocation really has to stay above (``__zone_watermark_ok``).
 
     ``__GFP_HIGH`` sets ALLOC_MIN_RESERVE (min - min/2); without ``__GFP_DIRECT_RECLAIM``
-    it also sets ALLOC_NON_BLOCK, which takes another quarter (min - min/4).
+    and without ``__GFP_NOMEMALLOC`` ``gfp_to_alloc_flags()`` also sets ALLOC_NON_BLOCK,
+    which takes another quarter (min - min/4): GFP_ATOMIC reaches 3/8 of min, but
+    ``GFP_ATOMIC | __GFP_NOMEMALLOC`` (what mempool_alloc passes) only min/2.
     GFP_NOWAIT (non-blocking but no ``__GFP_HIGH``) gets no reduction at all.
     """
     if gfp & __GFP_HIGH:
         mark -= mark // 2
-        if not gfp & __GFP_DIRECT_RECLAIM:
+        if not gfp & (__GFP_DIRECT_RECLAIM | __GFP_NOMEMALLOC):
             mark -= mark // 4
     return mark
 

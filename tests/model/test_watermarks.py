@@ -43,6 +43,14 @@ def test_effective_min_fractions():
     assert effective_min(800, kw.GFP_ATOMIC) == 300           # 3/8 of min
 
 
+def test_nomemalloc_withholds_the_non_block_boost():
+    # mm/page_alloc.c gfp_to_alloc_flags(): ALLOC_NON_BLOCK only if !(gfp & __GFP_NOMEMALLOC);
+    # __zone_watermark_ok(): ALLOC_MIN_RESERVE takes min/2, ALLOC_NON_BLOCK a further min/4.
+    assert effective_min(800, kw.GFP_ATOMIC | kw.__GFP_NOMEMALLOC) == 400
+    assert effective_min(801, kw.GFP_ATOMIC | kw.__GFP_NOMEMALLOC) == 401   # min - min / 2
+    assert effective_min(800, kw.GFP_NOWAIT | kw.__GFP_NOMEMALLOC) == 800
+
+
 def drain(k, gfp):
     n = 0
     while k.alloc_pages(gfp | kw.__GFP_NOWARN, 0) is not None:
