@@ -91,3 +91,10 @@ def test_ram_smaller_than_the_kernel_image_is_refused():
         kw.Kernel(arch="x86_64", ram="24M")
     with pytest.raises(ValueError, match="too small for i386"):
         kw.Kernel(arch="i386", ram="8M")
+
+
+def test_arm32_lowmem_is_768_mib():
+    # arch/arm/mm/mmu.c adjust_lowmem_bounds(): vmalloc_limit = VMALLOC_END - vmalloc_size
+    # - VMALLOC_OFFSET - PAGE_OFFSET + PHYS_OFFSET = 0xff800000 - 240M - 8M - 0xc0000000.
+    a = make_arch("arm32", 1 << 30)
+    assert a.max_low_pfn << 12 == 768 << 20
