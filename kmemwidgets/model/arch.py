@@ -11,7 +11,9 @@
   0xffff888000000000 (``Documentation/arch/x86/x86_64/mm.rst``).
 * ``arm32``: PAGE_OFFSET 0xC0000000, the kernel at PAGE_OFFSET + TEXT_OFFSET (0x8000)
   and ``swapper_pg_dir`` 16 KiB below it (``arch/arm/kernel/head.S``); lowmem ends
-  where the 240 MiB default vmalloc area begins (``arch/arm/mm/mmu.c``).
+  where the 240 MiB default vmalloc area (and its 8 MiB offset) begins: ``VMALLOC_END``
+  0xff800000 - 240 MiB - 8 MiB - PAGE_OFFSET = 768 MiB (``arch/arm/mm/mmu.c``
+  ``adjust_lowmem_bounds``).
 """
 from __future__ import annotations
 
