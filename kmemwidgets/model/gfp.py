@@ -160,7 +160,8 @@ class BadGfpZone(ValueError):
 
 # GFP_ZONE_TABLE from include/linux/gfp.h, indexed by the four zone bits; None is BAD.
 # Symbolic zones are resolved per architecture: OPT_ZONE_HIGHMEM is NORMAL without
-# highmem, OPT_ZONE_DMA32 is NORMAL without ZONE_DMA32 (i386, arm32).
+# highmem, OPT_ZONE_DMA32 is NORMAL without ZONE_DMA32 (i386, arm32), OPT_ZONE_DMA is
+# NORMAL without CONFIG_ZONE_DMA (the model's arm32).
 _GFP_ZONE_TABLE: tuple[int | None, ...] = (
     ZONE_NORMAL, ZONE_DMA, ZONE_HIGHMEM, None,
     ZONE_DMA32, None, None, None,
@@ -169,8 +170,11 @@ _GFP_ZONE_TABLE: tuple[int | None, ...] = (
 )
 
 
-def gfp_zone(gfp: int, has_highmem: bool = True, has_dma32: bool = False) -> int:
+def gfp_zone(gfp: int, has_highmem: bool = True, has_dma32: bool = False, has_dma: bool = True) -> int:
     """The highest zone type an allocation with *gfp* may use (``gfp_zone()``).
+
+    Without a DMA zone (*has_dma* False) ``GFP_DMA`` is an ordinary ``ZONE_NORMAL``
+    allocation, as ``OPT_ZONE_DMA`` is defined in ``include/linux/gfp.h``.
 
     Raises :class:`BadGfpZone` for contradictory modifiers such as
     ``__GFP_DMA|__GFP_HIGHMEM`` (the kernel's ``VM_BUG_ON``).
@@ -183,5 +187,7 @@ def gfp_zone(gfp: int, has_highmem: bool = True, has_dma32: bool = False) -> int
     if zone == ZONE_HIGHMEM and not has_highmem:
         zone = ZONE_NORMAL
     if zone == ZONE_DMA32 and not has_dma32:
+        zone = ZONE_NORMAL
+    if zone == ZONE_DMA and not has_dma:
         zone = ZONE_NORMAL
     return zone

@@ -47,7 +47,9 @@ class Kernel(Kmalloc, Mempools, Kmap, Vmalloc, Processes, Paging, PageReclaim, P
     ``Kernel(arch="i386", ram="1G", cpus=2, seed=0)``; *ram* is bytes or ``"64M"``,
     ``"1G"``. *page_cache* pre-fills reclaimable file pages; *min_free_kbytes* and
     *watermark_scale_factor* are the sysctls of the same names; *history* keeps the
-    last N events in ``events.history``.
+    last N events in ``events.history``. *pae* (i386 only) is HIGHMEM64G: PAE page tables
+    and up to 64 GiB of RAM, as in the 6.12 reference; Linux 6.15 removed HIGHMEM64G, so a
+    current PAE kernel uses at most 4 GiB.
     """
 
     def __init__(self, arch: str = "i386", ram: int | str = "64M", cpus: int = 1, seed: int = 0,

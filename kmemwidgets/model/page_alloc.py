@@ -44,7 +44,7 @@ class PageAllocator:
         self._zonelists: dict[int, tuple[int, tuple[Zone, ...]] | None] = {}
         for bits in range(GFP_ZONEMASK + 1):
             try:
-                high = gfp_zone(bits, self.arch.has_highmem, self.arch.has_dma32)
+                high = gfp_zone(bits, self.arch.has_highmem, self.arch.has_dma32, self.arch.has_dma)
             except BadGfpZone:
                 self._zonelists[bits] = None
                 continue
@@ -118,7 +118,7 @@ class PageAllocator:
                         caller: str, trace: list | None) -> tuple[Zone | None, int | None]:
         """``__alloc_pages_slowpath()``: kswapd, the min watermark, direct reclaim, failure."""
         if gfp & KSWAPD_RECLAIM:
-            self._kswapd_wanted = True          # runs once this allocation returns
+            self.wakeup_kswapd(order, high)     # kswapd runs once this allocation returns
         found = self._try_zones(gfp, order, high, zones, trace)
         if found[1] is not None:
             return found

@@ -61,3 +61,18 @@ def test_bad_gfp_arguments_name_the_argument():
         kw.gfp_name("GFP_KERNEL")
     with pytest.raises(ValueError, match="__GFP_BITS_MASK"):
         kw.gfp_name(1 << 30)
+
+
+def test_gfp_dma_on_arm32_without_a_dma_zone_is_a_normal_allocation():
+    # include/linux/gfp.h: without CONFIG_ZONE_DMA, OPT_ZONE_DMA is ZONE_NORMAL in GFP_ZONE_TABLE;
+    # include/linux/slab.h kmalloc_type(): KMALLOC_DMA only IS_ENABLED(CONFIG_ZONE_DMA), and
+    # KMALLOC_NOT_NORMAL_BITS leaves __GFP_DMA out, so kmalloc uses the normal caches.
+    assert gfp_zone(kw.GFP_DMA, has_highmem=True, has_dma=False) == ZONE_NORMAL
+    k = kw.Kernel(arch="arm32", ram="256M")
+    page = k.alloc_pages(kw.GFP_KERNEL | kw.GFP_DMA, 0)
+    assert page is not None and page.zone.name == "Normal"
+    obj = k.kmalloc(100, kw.GFP_KERNEL | kw.GFP_DMA)
+    assert obj is not None and k.kmalloc_slab(100, kw.GFP_DMA).name == "kmalloc-128"
+    assert not k.kmalloc_caches["dma"]
+    assert not [r for r in k.reports if r.kind == "page_alloc_failure"]
+    k.check()
