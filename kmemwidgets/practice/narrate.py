@@ -1,0 +1,72 @@
+"""Shared helpers of the generators: seeds, op lists, and the model's events in words."""
+from __future__ import annotations
+
+import random
+from typing import Any, Callable
+
+from ..model.events import Event
+from ..model.gfp import GFP_KERNEL, gfp_name
+from ..model.workload import OpResult, format_ops, parse_ops
+
+
+def seeded(seed: Any) -> random.Random:
+    """``random.Random(seed)`` for an int seed: the same stream on every machine."""
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"seed must be an int, not {type(seed).__name__}")
+    return random.Random(seed)
+
+
+def op_list(ops: int | str | None, default_n: int, write: Callable[[int], str]) -> str:
+    """The op list of a problem: *ops* as given (a lecturer's list, checked by parsing it),
+    or *write(n)* ops when *ops* is a count or None (*default_n*)."""
+    if ops is None or (isinstance(ops, int) and not isinstance(ops, bool)):
+        n = default_n if ops is None else ops
+        if n < 1:
+            raise ValueError(f"ops must be at least 1, not {n}")
+        return write(n)
+    return format_ops(parse_ops(ops))
+
+
+def hexs(n: int) -> str:
+    return f"{n:#x}"
+
+
+def event_text(e: Event) -> str | None:
+    """One sentence for an event of the page allocator, vmalloc or mempool (None: skip)."""
+    d = e.data
+    if e.kind == "split":
+        o = d["order"]
+        return (f"split the free order-{o} block at pfn {hexs(d['pfn'])}: keep the lower half "
+                f"{hexs(d['pfn'])}, put the upper half {hexs(d['pfn'] + (1 << (o - 1)))} on the "
+                f"order-{o - 1} free list")
+    if e.kind == "merge":
+        o = d["order"]
+        return (f"merge buddies {hexs(d['pfn'])} and {hexs(d['pfn'] + (1 << (o - 1)))} "
+                f"(order {o - 1}) into an order-{o} block at {hexs(d['pfn'])}")
+    if e.kind == "alloc":
+        return f"allocated pfn {hexs(d['pfn'])} (order {d['order']}) from zone {d['zone']}"
+    if e.kind == "free":
+        return f"freed pfn {hexs(d['pfn'])} (order {d['order']}) to zone {d['zone']}"
+    if e.kind == "alloc_fail":
+        return f"the allocation of order {d['order']} failed"
+    if e.kind == "report":
+        return "the kernel logged: " + d["report"].text.splitlines()[0]
+    if e.kind == "reclaim":
+        return f"reclaim freed {d['pages']} page-cache pages"
+    if e.kind == "mempool_alloc":
+        return f"mempool_alloc took path {d['path']!r}; the reserve now holds {d['curr_nr']}/{d['min_nr']}"
+    if e.kind == "mempool_free":
+        return f"mempool_free gave the element to the {d['to']}; the reserve holds {d['curr_nr']}/{d['min_nr']}"
+    return None
+
+
+def op_steps(result: OpResult, index: int, kinds: tuple[str, ...] | None = None) -> list[str]:
+    """The steps of one op: the op itself, then its events in words."""
+    op = result.op
+    gfp = gfp_name(GFP_KERNEL if op.gfp is None else op.gfp)
+    what = {"a": f"alloc_pages({gfp}, {op.arg})", "k": f"kmalloc({op.arg}, {gfp})",
+            "v": f"vmalloc({op.arg})", "m": f"mempool_alloc(pool, {gfp})",
+            "f": f"free allocation #{op.arg}", "s": "squeeze: take every free page",
+            "u": "unsqueeze: give the squeezed pages back"}[op.verb]
+    events = [t for e in result.events if (kinds is None or e.kind in kinds) and (t := event_text(e))]
+    return [f"op {index} `{op}` = {what}: " + ("; ".join(events) if events else "nothing to report")]
