@@ -10,15 +10,17 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from . import buddy as _buddy
+from . import buddy as _buddy, kmalloc as _kmalloc
 from .answers import AnswerTypeError
 from .problem import Problem
 
 buddy = _buddy.generate
+kmalloc = _kmalloc.generate
 
 #: Kind name -> generator ``(seed=0, ops=None, **options) -> Problem``.
 KINDS: dict[str, Callable[..., Problem]] = {
     "buddy": buddy,
+    "kmalloc": kmalloc,
 }
 
 
@@ -33,7 +35,8 @@ def describe(kind: str) -> str:
     """The first line of a kind's module docstring: what its problems ask."""
     module = KINDS[kind].__module__
     import sys
-    return (sys.modules[module].__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
+    first = (sys.modules[module].__doc__ or "").strip().split("\n\n")[0]
+    return first.replace("\n", " ").replace("``", "")
 
 
 __all__ = ["KINDS", "Problem", "AnswerTypeError", "generate", "describe", *KINDS]

@@ -70,15 +70,17 @@ class Int(Shape):
 
 
 class Name(Shape):
-    """One of *choices* (case-insensitive); with *none_word*, None and words such as
-    "fails" mean "no answer exists" (an allocation that fails)."""
+    """One of *choices* (case-insensitive), or with *example* instead any name (compared
+    case-insensitively); with *none_word*, None and words such as "fails" mean "no
+    answer exists" (an allocation that fails)."""
     NONE_WORDS = ("none", "null", "fail", "fails", "failed", "nothing")
 
-    def __init__(self, what: str, choices: Sequence[str], none_word: str | None = None) -> None:
+    def __init__(self, what: str, choices: Sequence[str] = (), none_word: str | None = None,
+                 example: str = "") -> None:
         self.choices = tuple(choices)
         self.none_word = none_word
-        listed = ", ".join(repr(c) for c in self.choices)
-        self.describe = f"{what}: one of {listed}" + (f", or None if {none_word}" if none_word else "")
+        listed = f"a str such as {example!r}" if example else "one of " + ", ".join(map(repr, self.choices))
+        self.describe = f"{what}: {listed}" + (f", or None if {none_word}" if none_word else "")
 
     def read(self, value: Any) -> str | None:
         if value is None and self.none_word:
@@ -91,6 +93,8 @@ class Name(Shape):
         for choice in self.choices:
             if text.lower() == choice.lower():
                 return choice
+        if not self.choices:
+            return text.lower()
         raise AnswerTypeError(f"{value!r} is not {self.describe}")
 
     def compare(self, got: str | None, want: str | None) -> str:

@@ -51,6 +51,11 @@ def event_text(e: Event) -> str | None:
         return f"the allocation of order {d['order']} failed"
     if e.kind == "report":
         return "the kernel logged: " + d["report"].text.splitlines()[0]
+    if e.kind == "slab_new":
+        return (f"{d['cache']} had no free object: a new slab of order {d['order']} "
+                f"(pfn {hexs(d['pfn'])}) holding {d['objects']} objects")
+    if e.kind == "kmalloc":
+        return f"kmalloc returned {hexs(d['ptr'])}: {d['bytes_req']} bytes asked, {d['bytes_alloc']} given"
     if e.kind == "reclaim":
         return f"reclaim freed {d['pages']} page-cache pages"
     if e.kind == "mempool_alloc":

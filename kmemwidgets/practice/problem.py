@@ -28,7 +28,7 @@ class Problem:
         #: What an answer looks like (:mod:`.answers`).
         self.shape = shape
         self.options = dict(options or {})
-        self._answer = answer
+        self._answer = shape.read(answer)          # the canonical form check() compares
         self._steps = tuple(steps)
 
     @property
