@@ -10,17 +10,19 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from . import buddy as _buddy, kmalloc as _kmalloc
+from .kinds import buddy as _buddy, kmalloc as _kmalloc, slab as _slab
 from .answers import AnswerTypeError
 from .problem import Problem
 
 buddy = _buddy.generate
 kmalloc = _kmalloc.generate
+slab = _slab.generate
 
 #: Kind name -> generator ``(seed=0, ops=None, **options) -> Problem``.
 KINDS: dict[str, Callable[..., Problem]] = {
     "buddy": buddy,
     "kmalloc": kmalloc,
+    "slab": slab,
 }
 
 

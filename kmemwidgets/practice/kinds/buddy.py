@@ -7,11 +7,11 @@ seed of the problem is the seed of the machine's workload.
 """
 from __future__ import annotations
 
-from ..model import Kernel
-from ..model.units import NR_PAGE_ORDERS
-from .answers import Fields, Int, Seq
-from .narrate import op_list, op_steps, seeded
-from .problem import Problem
+from ...model import Kernel
+from ...model.units import NR_PAGE_ORDERS
+from ..answers import Fields, Int, Seq
+from ..narrate import op_list, op_steps, seeded
+from ..problem import Problem
 
 ASKS = ("buddyinfo", "pfns", "splits")
 MACHINE = dict(arch="i386", ram="16M")

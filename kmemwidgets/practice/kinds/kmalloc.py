@@ -6,13 +6,13 @@ from the seed; the answer from a kmalloc on the booted model.
 """
 from __future__ import annotations
 
-from ..model import Kernel
-from ..model.gfp import GFP_KERNEL, __GFP_DMA, __GFP_RECLAIMABLE, gfp_name
-from ..model.kmalloc import KMALLOC_MAX_CACHE_SIZE
-from ..model.units import get_order
-from .answers import Fields, Int, Name
-from .narrate import op_list, op_steps, seeded
-from .problem import Problem
+from ...model import Kernel
+from ...model.gfp import GFP_KERNEL, __GFP_DMA, __GFP_RECLAIMABLE, gfp_name
+from ...model.kmalloc import KMALLOC_MAX_CACHE_SIZE
+from ...model.units import get_order
+from ..answers import Fields, Int, Name
+from ..narrate import op_list, op_steps, seeded
+from ..problem import Problem
 
 PAGES = "page allocator"
 ARCHES = ("i386", "x86_64", "arm32")
