@@ -10,19 +10,21 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from .kinds import buddy as _buddy, kmalloc as _kmalloc, slab as _slab
+from .kinds import buddy as _buddy, kmalloc as _kmalloc, slab as _slab, zone as _zone
 from .answers import AnswerTypeError
 from .problem import Problem
 
 buddy = _buddy.generate
 kmalloc = _kmalloc.generate
 slab = _slab.generate
+zone = _zone.generate
 
 #: Kind name -> generator ``(seed=0, ops=None, **options) -> Problem``.
 KINDS: dict[str, Callable[..., Problem]] = {
     "buddy": buddy,
     "kmalloc": kmalloc,
     "slab": slab,
+    "zone": zone,
 }
 
 

@@ -47,7 +47,8 @@ def generate(seed: int = 0, ops: None = None, size: int | None = None, align: in
              + (" (SLAB_HWCACHE_ALIGN: the cache line, halved while the object fits in half)"
                 if flags & SLAB_HWCACHE_ALIGN else " (at least a word)"),
              f"the object is rounded up to a word: {-(-size // ptr) * ptr} bytes"
-             + (f"; SLAB_RED_ZONE adds a right red zone, so inuse = {L.inuse}" if flags & SLAB_RED_ZONE else "")]
+             + (f"; with SLAB_RED_ZONE a right red zone fills it up to inuse = {L.inuse} (an extra word when "
+                f"the size was already word-aligned)" if flags & SLAB_RED_ZONE else "")]
     if L.fp_outside:
         steps.append(f"the free pointer cannot live inside the object (poison, a constructor or a small "
                      f"red-zoned object), so it goes after it at offset {L.offset}: +{ptr} bytes")
