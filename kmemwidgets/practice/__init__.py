@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from .kinds import buddy as _buddy, kmalloc as _kmalloc, slab as _slab, zone as _zone
+from .kinds import watermark as _watermark
 from .answers import AnswerTypeError
 from .problem import Problem
 
@@ -18,6 +19,7 @@ buddy = _buddy.generate
 kmalloc = _kmalloc.generate
 slab = _slab.generate
 zone = _zone.generate
+watermark = _watermark.generate
 
 #: Kind name -> generator ``(seed=0, ops=None, **options) -> Problem``.
 KINDS: dict[str, Callable[..., Problem]] = {
@@ -25,6 +27,7 @@ KINDS: dict[str, Callable[..., Problem]] = {
     "kmalloc": kmalloc,
     "slab": slab,
     "zone": zone,
+    "watermark": watermark,
 }
 
 
