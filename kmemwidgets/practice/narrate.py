@@ -27,6 +27,11 @@ def op_list(ops: int | str | None, default_n: int, write: Callable[[int], str]) 
     return format_ops(parse_ops(ops))
 
 
+def plural(n: int, word: str) -> str:
+    """``plural(1, "page")`` is "1 page", ``plural(2, "page")`` "2 pages"."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def hexs(n: int) -> str:
     return f"{n:#x}"
 
