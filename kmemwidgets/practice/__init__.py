@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from .kinds import buddy as _buddy, kmalloc as _kmalloc, slab as _slab, zone as _zone
-from .kinds import pagetable as _pagetable, vmalloc as _vmalloc, watermark as _watermark
+from .kinds import mempool as _mempool, pagetable as _pagetable, vmalloc as _vmalloc, watermark as _watermark
 from .answers import AnswerTypeError
 from .problem import Problem
 
@@ -22,6 +22,7 @@ zone = _zone.generate
 watermark = _watermark.generate
 pagetable = _pagetable.generate
 vmalloc = _vmalloc.generate
+mempool = _mempool.generate
 
 #: Kind name -> generator ``(seed=0, ops=None, **options) -> Problem``.
 KINDS: dict[str, Callable[..., Problem]] = {
@@ -32,6 +33,7 @@ KINDS: dict[str, Callable[..., Problem]] = {
     "watermark": watermark,
     "pagetable": pagetable,
     "vmalloc": vmalloc,
+    "mempool": mempool,
 }
 
 

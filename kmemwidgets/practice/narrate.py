@@ -76,7 +76,8 @@ def op_steps(result: OpResult, index: int, kinds: tuple[str, ...] | None = None)
     gfp = gfp_name(GFP_KERNEL if op.gfp is None else op.gfp)
     what = {"a": f"alloc_pages({gfp}, {op.arg})", "k": f"kmalloc({op.arg}, {gfp})",
             "v": f"vmalloc({op.arg})", "m": f"mempool_alloc(pool, {gfp})",
-            "f": f"free allocation #{op.arg}", "s": "squeeze: take every free page",
-            "u": "unsqueeze: give the squeezed pages back"}[op.verb]
+            "f": f"free allocation #{op.arg}",
+            "s": f"squeeze: take every free page ({plural(result.value, 'page')})",
+            "u": f"unsqueeze: give the {plural(result.value, 'squeezed page')} back"}[op.verb]
     events = [t for e in result.events if (kinds is None or e.kind in kinds) and (t := event_text(e))]
     return [f"op {index} `{op}` = {what}: " + ("; ".join(events) if events else "nothing to report")]
