@@ -8,10 +8,12 @@ machine; ``python -m kmemwidgets.practice --list`` lists the kinds.
 """
 from __future__ import annotations
 
+import inspect
+import sys
 from typing import Any, Callable
 
-from .kinds import buddy as _buddy, kmalloc as _kmalloc, slab as _slab, zone as _zone
-from .kinds import mempool as _mempool, pagetable as _pagetable, vmalloc as _vmalloc, watermark as _watermark
+from .kinds import buddy as _buddy, kmalloc as _kmalloc, mempool as _mempool, pagetable as _pagetable
+from .kinds import slab as _slab, vmalloc as _vmalloc, watermark as _watermark, zone as _zone
 from .answers import AnswerTypeError
 from .problem import Problem
 
@@ -41,13 +43,17 @@ def generate(kind: str, seed: int = 0, **options: Any) -> Problem:
     """A problem of *kind* (see :data:`KINDS`) for *seed*."""
     if kind not in KINDS:
         raise ValueError(f"no practice kind {kind!r}; kinds: {', '.join(KINDS)}")
+    accepted = inspect.signature(KINDS[kind]).parameters
+    unknown = sorted(set(options) - set(accepted))
+    if unknown:
+        raise ValueError(f"{kind} problems take no option {', '.join(unknown)}; "
+                         f"they take {', '.join(p for p in accepted if p != 'seed')}")
     return KINDS[kind](seed=seed, **options)
 
 
 def describe(kind: str) -> str:
-    """The first line of a kind's module docstring: what its problems ask."""
+    """The first paragraph of a kind's module docstring: what its problems ask."""
     module = KINDS[kind].__module__
-    import sys
     first = (sys.modules[module].__doc__ or "").strip().split("\n\n")[0]
     return first.replace("\n", " ").replace("``", "")
 
