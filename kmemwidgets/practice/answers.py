@@ -148,7 +148,8 @@ class Seq(Shape):
 
     def compare(self, got: list, want: list) -> str:
         if len(got) != len(want):
-            return f"{len(got)} items, but the model's answer has {len(want)}"
+            return (f"you gave {len(got)} item{'s' * (len(got) != 1)}; the answer has "
+                    f"{len(want)} ({self.describe})")
         wrong = [self.label.format(i) for i, (g, w) in enumerate(zip(got, want)) if g != w]
         if not wrong:
             return ""

@@ -19,10 +19,11 @@ ARCHES = ("i386", "x86_64", "arm32")
 MASKS = (GFP_KERNEL,) * 4 + (GFP_KERNEL | __GFP_DMA, GFP_KERNEL | __GFP_RECLAIMABLE)
 
 
-def _write(rng, n: int) -> str:
+def _write(rng, arch: str) -> str:
     low, high = rng.choice(((1, 256), (1, 256), (257, 2048), (2049, KMALLOC_MAX_CACHE_SIZE),
                             (KMALLOC_MAX_CACHE_SIZE + 1, 40000)))
-    gfp = rng.choice(MASKS)
+    # The model's arm32 has no ZONE_DMA (one Normal zone and HighMem): GFP_DMA cannot be met there.
+    gfp = rng.choice(MASKS if arch != "arm32" else [m for m in MASKS if not m & __GFP_DMA])
     return f"k{rng.randint(low, high)}" + ("" if gfp == GFP_KERNEL else f"@{gfp_name(gfp)}")
 
 
@@ -30,7 +31,7 @@ def generate(seed: int = 0, ops: int | str | None = None, arch: str | None = Non
     """A kmalloc problem about the last ``k<size>`` op of *ops* (default: one random op)."""
     rng = seeded(seed)
     arch = arch or rng.choice(ARCHES)
-    ops_text = op_list(ops, 1, lambda n: _write(rng, n))
+    ops_text = op_list(ops, 1, lambda n: _write(rng, arch))
     k = Kernel(arch=arch, ram="64M", seed=seed)
     results = k.run_ops(ops_text, record=True)
     last = next((r for r in reversed(results) if r.op.verb == "k"), None)

@@ -10,12 +10,12 @@ the ops; the question shows each zone's free pages, watermarks and lowmem_reserv
 from __future__ import annotations
 
 from ...model import Kernel
-from ...model.gfp import GFP_KERNEL, gfp_name, gfp_zone
+from ...model.gfp import GFP_KERNEL, gfp_name
 from ...model.watermarks import effective_min, zone_watermark_ok
 from ...model.workload import format_ops, parse_ops
 from ...model.zone import WMARK_HIGH, WMARK_LOW, WMARK_MIN
 from ..answers import Name
-from ..narrate import op_list, op_steps, seeded
+from ..narrate import op_list, op_steps, seeded, zonelist
 from ..problem import Problem
 
 MACHINE = dict(arch="i386", ram="64M")
@@ -57,15 +57,14 @@ def generate(seed: int = 0, ops: int | str | None = None) -> Problem:
     ops_text = format_ops(parsed)
     k.run_ops(parsed[:-1])
     gfp = GFP_KERNEL if ask.gfp is None else ask.gfp
-    high = gfp_zone(gfp, k.arch.has_highmem, k.arch.has_dma32)
-    zonelist = [z for z in reversed(k.zones) if z.type <= high]
+    high, zones = zonelist(k, gfp)
     need = (1 << ask.arg) - 1
     table = [f"  {z.name:7} free {z.nr_free_pages:5}  min {z.watermark[WMARK_MIN]:4}  "
              f"low {z.watermark[WMARK_LOW]:4}  high {z.watermark[WMARK_HIGH]:4}  "
-             f"lowmem_reserve[{zonelist[0].name}] {z.lowmem_reserve[high]}" for z in k.zones]
-    steps = [f"the zonelist of {gfp_name(gfp)}: {', '.join(z.name for z in zonelist)}; "
+             f"lowmem_reserve[{zones[0].name}] {z.lowmem_reserve[high]}" for z in k.zones]
+    steps = [f"the zonelist of {gfp_name(gfp)}: {', '.join(z.name for z in zones)}; "
              f"an order-{ask.arg} request needs free - {need} above the mark"]
-    for z in zonelist:
+    for z in zones:
         mark = z.watermark[WMARK_LOW]
         ok = zone_watermark_ok(z, ask.arg, mark, high)
         steps.append(f"fast path, {z.name}: {z.nr_free_pages} - {need} > {mark} (low) + "
@@ -73,7 +72,7 @@ def generate(seed: int = 0, ops: int | str | None = None) -> Problem:
         if ok:
             break
     else:
-        for z in zonelist:
+        for z in zones:
             mark = effective_min(z.watermark[WMARK_MIN], gfp)
             ok = zone_watermark_ok(z, ask.arg, mark, high)
             steps.append(f"slow path, {z.name}: min {z.watermark[WMARK_MIN]} becomes {mark} for "

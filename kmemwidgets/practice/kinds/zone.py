@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from ...model import Kernel
 from ...model.context import CONTEXTS
-from ...model.gfp import gfp_name, gfp_zone, gfpflags_allow_blocking, parse_gfp
+from ...model.gfp import gfp_name, gfpflags_allow_blocking, parse_gfp
 from ...model.zone_types import ZONE_NAMES
 from ..answers import Bool, Fields, Name
-from ..narrate import op_list, op_steps, seeded
+from ..narrate import op_list, op_steps, seeded, zonelist
 from ..problem import Problem
 
 MACHINES = (("i386", "1G"), ("i386", "64M"), ("x86_64", "6G"), ("x86_64", "64M"), ("arm32", "1G"))
@@ -38,14 +38,13 @@ def generate(seed: int = 0, ops: int | str | None = None, machine: tuple[str, st
     gfp = last.op.gfp if last.op.gfp is not None else parse_gfp("GFP_KERNEL")
     served = next((e.data["zone"] for e in last.events if e.kind == "alloc"), None)
     bug = any(e.kind == "report" and e.data["report"].kind == "sleep_in_atomic" for e in last.events)
-    high = ZONE_NAMES[gfp_zone(gfp, k.arch.has_highmem, k.arch.has_dma32)]
+    high, zones = zonelist(k, gfp)
     blocking = gfpflags_allow_blocking(gfp)
     steps = [f"the machine's zones, lowest first: {', '.join(z.name for z in k.zones)}",
-             f"gfp_zone({gfp_name(gfp)}) = ZONE_{high.upper()}: the highest zone this mask may use"
-             + (" (no such zone here: the highest configured one below it)" if not any(
-                 z.name == high for z in k.zones) else ""),
-             "the zonelist tries that zone first and falls back to lower ones; a fresh machine "
-             "has room in the first one it tries"]
+             f"gfp_zone({gfp_name(gfp)}) = ZONE_{ZONE_NAMES[high].upper()}: the highest zone this mask may use",
+             f"the zonelist: {', '.join(z.name for z in zones)}; on a fresh machine the first has room"
+             if zones else "no zone of this machine is at or below it: the zonelist is empty and "
+             "the allocation fails"]
     steps += [s for i, r in enumerate(results) for s in op_steps(r, i, ("alloc", "report"))]
     steps.append(f"{gfp_name(gfp)} {'has' if blocking else 'lacks'} __GFP_DIRECT_RECLAIM, so it "
                  f"{'may' if blocking else 'never'} sleep{'s' if not blocking else ''}; "
