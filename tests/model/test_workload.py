@@ -59,6 +59,14 @@ def test_a_bad_op_list_is_refused_before_anything_runs(ops, words, snapshot):
     assert snapshot(k) == before
 
 
+def test_a_double_free_in_an_op_list_is_the_models_refusal():
+    k = kw.Kernel(arch="i386", ram="16M")
+    res = k.run_ops("a0 f0 f0")
+    assert res[1].value is None and res[2].value.kind == "bad_page"
+    assert "already free" in res[2].value.text
+    k.check()
+
+
 def test_m_without_a_mempool_is_refused():
     with pytest.raises(ValueError, match="needs a mempool"):
         kw.Kernel(arch="i386", ram="16M").run_ops("m")

@@ -19,7 +19,11 @@ ARCHES = ("i386", "x86_64", "arm32")
 MASKS = (GFP_KERNEL,) * 4 + (GFP_KERNEL | __GFP_DMA, GFP_KERNEL | __GFP_RECLAIMABLE)
 
 
-def _write(rng, arch: str) -> str:
+def _write(rng, arch: str, n: int) -> str:
+    return " ".join(_word(rng, arch) for _ in range(n))
+
+
+def _word(rng, arch: str) -> str:
     low, high = rng.choice(((1, 256), (1, 256), (257, 2048), (2049, KMALLOC_MAX_CACHE_SIZE),
                             (KMALLOC_MAX_CACHE_SIZE + 1, 40000)))
     # The model's arm32 has no ZONE_DMA (one Normal zone and HighMem): GFP_DMA cannot be met there.
@@ -28,10 +32,11 @@ def _write(rng, arch: str) -> str:
 
 
 def generate(seed: int = 0, ops: int | str | None = None, arch: str | None = None) -> Problem:
-    """A kmalloc problem about the last ``k<size>`` op of *ops* (default: one random op)."""
+    """A kmalloc problem about the last ``k<size>`` op of *ops* (an op list, or a number of
+    random ``k`` ops; default 1)."""
     rng = seeded(seed)
     arch = arch or rng.choice(ARCHES)
-    ops_text = op_list(ops, 1, lambda n: _write(rng, arch))
+    ops_text = op_list(ops, 1, lambda n: _write(rng, arch, n))
     k = Kernel(arch=arch, ram="64M", seed=seed)
     results = k.run_ops(ops_text, record=True)
     last = next((r for r in reversed(results) if r.op.verb == "k"), None)

@@ -32,7 +32,7 @@ def _fill(free: int, target: int, mask: str) -> list[str]:
     return words
 
 
-def _write(rng, k: Kernel) -> str:
+def _write(rng, k: Kernel, n: int) -> str:
     dma, normal = k.zones
     words = []
     if rng.random() < 0.7:
@@ -40,17 +40,18 @@ def _write(rng, k: Kernel) -> str:
     margin = rng.randint(1, 60)
     words += _fill(normal.nr_free_pages, normal.watermark[WMARK_LOW] + margin, "GFP_KERNEL")
     # An order near the margin above low: some requests pass the fast path, some do not.
-    order = min(7, margin.bit_length() - 1 + rng.choice((0, 1, 1, 2)))
-    return " ".join(words + [f"a{order}@{rng.choice(MASKS)}"])
+    for _ in range(n):
+        order = min(7, margin.bit_length() - 1 + rng.choice((0, 1, 1, 2)))
+        words.append(f"a{order}@{rng.choice(MASKS)}")
+    return " ".join(words)
 
 
 def generate(seed: int = 0, ops: int | str | None = None) -> Problem:
-    """A watermark problem about the last op of *ops* (default: fill both zones of an
-    i386 64 MiB machine to a seeded level, then one request)."""
+    """A watermark problem about the last op of *ops*: an op list, or a number of requests
+    (default 1) after ops that fill both zones of an i386 64 MiB machine to seeded levels."""
     rng = seeded(seed)
     k = Kernel(seed=seed, **MACHINE)
-    parsed = parse_ops(op_list(ops, 1, lambda n: _write(rng, k)) if ops is not None
-                       else _write(rng, k))
+    parsed = parse_ops(op_list(ops, 1, lambda n: _write(rng, k, n)))
     ask = parsed[-1]
     if ask.verb != "a":
         raise ValueError(f"the last op of a watermark problem must be a<order>, not {str(ask)!r}")

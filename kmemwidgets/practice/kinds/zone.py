@@ -23,12 +23,12 @@ MASKS = ("GFP_KERNEL", "GFP_ATOMIC", "GFP_NOWAIT", "GFP_NOIO", "GFP_NOFS", "GFP_
 
 def generate(seed: int = 0, ops: int | str | None = None, machine: tuple[str, str] | None = None,
              context: str | None = None) -> Problem:
-    """A zone problem about the last ``a`` op of *ops* (default: one ``a0@MASK``), run in
-    *context* on *machine* ``(arch, ram)``."""
+    """A zone problem about the last ``a`` op of *ops* (an op list, or a number of random
+    ``a0@MASK`` ops; default 1), run in *context* on *machine* ``(arch, ram)``."""
     rng = seeded(seed)
     arch, ram = machine or rng.choice(MACHINES)
     context = context or rng.choice(tuple(CONTEXTS))
-    ops_text = op_list(ops, 1, lambda n: f"a0@{rng.choice(MASKS)}")
+    ops_text = op_list(ops, 1, lambda n: " ".join(f"a0@{rng.choice(MASKS)}" for _ in range(n)))
     k = Kernel(arch=arch, ram=ram, seed=seed)
     with k.context(context):
         results = k.run_ops(ops_text, record=True)
