@@ -77,14 +77,27 @@ def event_text(e: Event) -> str | None:
     return None
 
 
-def op_steps(result: OpResult, index: int, kinds: tuple[str, ...] | None = None) -> list[str]:
-    """The steps of one op: the op itself, then its events in words."""
+def op_text(result: OpResult) -> str:
+    """What an op called, in the kernel's spelling."""
     op = result.op
     gfp = gfp_name(GFP_KERNEL if op.gfp is None else op.gfp)
-    what = {"a": f"alloc_pages({gfp}, {op.arg})", "k": f"kmalloc({op.arg}, {gfp})",
-            "v": f"vmalloc({op.arg})", "m": f"mempool_alloc(pool, {gfp})",
-            "f": f"free allocation #{op.arg}",
-            "s": f"squeeze: take every free page ({plural(result.value, 'page')})",
-            "u": f"unsqueeze: give the {plural(result.value, 'squeezed page')} back"}[op.verb]
+    if op.verb == "a":
+        return f"alloc_pages({gfp}, {op.arg})"
+    if op.verb == "k":
+        return f"kmalloc({op.arg}, {gfp})"
+    if op.verb == "v":
+        return f"vmalloc({op.arg})"
+    if op.verb == "m":
+        return f"mempool_alloc(pool, {gfp})"
+    if op.verb == "f":
+        return f"free allocation #{op.arg}"
+    if op.verb == "s":
+        return f"squeeze: take every free page ({plural(result.value, 'page')})"
+    return f"unsqueeze: give the {plural(result.value, 'squeezed page')} back"
+
+
+def op_steps(result: OpResult, index: int, kinds: tuple[str, ...] | None = None) -> list[str]:
+    """The step of one op: what it called, then its events (of *kinds*) in words."""
     events = [t for e in result.events if (kinds is None or e.kind in kinds) and (t := event_text(e))]
-    return [f"op {index} `{op}` = {what}: " + ("; ".join(events) if events else "nothing to report")]
+    return [f"op {index} `{result.op}` = {op_text(result)}: "
+            + ("; ".join(events) if events else "nothing to report")]
