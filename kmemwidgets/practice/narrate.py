@@ -6,6 +6,7 @@ from typing import Any, Callable
 
 from ..model.events import Event
 from ..model.gfp import GFP_KERNEL, gfp_name, gfp_zone
+from ..model.units import human
 from ..model.workload import OpResult, format_ops, parse_ops
 
 
@@ -32,6 +33,11 @@ def zonelist(k: Any, gfp: int) -> tuple[int, list[Any]]:
     ``build_zonelists()`` orders them for one node."""
     high = gfp_zone(gfp, k.arch.has_highmem, k.arch.has_dma32)
     return high, [z for z in reversed(k.zones) if z.type <= high]
+
+
+def machine_name(k: Any) -> str:
+    """``"i386 machine with 16 MiB"``: the arch and the RAM of kernel *k*."""
+    return f"{k.arch.name} machine with {human(k.arch.ram)}"
 
 
 def plural(n: int, word: str) -> str:
@@ -99,5 +105,4 @@ def op_text(result: OpResult) -> str:
 def op_steps(result: OpResult, index: int, kinds: tuple[str, ...] | None = None) -> list[str]:
     """The step of one op: what it called, then its events (of *kinds*) in words."""
     events = [t for e in result.events if (kinds is None or e.kind in kinds) and (t := event_text(e))]
-    return [f"op {index} `{result.op}` = {op_text(result)}: "
-            + ("; ".join(events) if events else "nothing to report")]
+    return [f"op {index} `{result.op}` = {op_text(result)}" + (": " + "; ".join(events) if events else "")]

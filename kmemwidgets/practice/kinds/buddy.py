@@ -10,7 +10,7 @@ from __future__ import annotations
 from ...model import Kernel
 from ...model.units import NR_PAGE_ORDERS
 from ..answers import Fields, Int, Seq
-from ..narrate import op_list, op_steps, seeded
+from ..narrate import machine_name, op_list, op_steps, seeded
 from ..problem import Problem
 
 ASKS = ("buddyinfo", "pfns", "splits")
@@ -49,7 +49,7 @@ def generate(seed: int = 0, ops: int | str | None = None, ask: str | None = None
         prompt = ("How many times does the allocator split a block in two, and how many times "
                   "does it merge two buddies? Count every step of a cascade.")
     question = "\n".join([
-        f"A fresh {MACHINE['arch']} machine with {MACHINE['ram']}iB of RAM has one zone, "
+        f"A fresh {machine_name(k)} of RAM has one zone, "
         f"{zone.name} (pfns {zone.start_pfn:#x}-{zone.end_pfn - 1:#x}); its /proc/buddyinfo line at boot:",
         f"  {boot}",
         "`aN` is alloc_pages(GFP_KERNEL, N); `fI` frees allocation number I (0 = the first `a`).",

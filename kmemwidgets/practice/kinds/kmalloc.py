@@ -11,7 +11,7 @@ from ...model.gfp import GFP_KERNEL, __GFP_DMA, __GFP_RECLAIMABLE, gfp_name
 from ...model.kmalloc import KMALLOC_MAX_CACHE_SIZE
 from ...model.units import get_order
 from ..answers import Fields, Int, Name
-from ..narrate import op_list, op_steps, seeded
+from ..narrate import machine_name, op_list, op_steps, seeded
 from ..problem import Problem
 
 PAGES = "page allocator"
@@ -56,7 +56,7 @@ def generate(seed: int = 0, ops: int | str | None = None, arch: str | None = Non
                      f"smallest size class that holds it (on {arch} the smallest class is "
                      f"{k.kmalloc_min_size}): {cache.name}, objects of {cache.object_size} bytes")
         steps.append(f"ksize() of the object is {ksize} (slab_ksize: the whole {cache.size}-byte slot "
-                     f"unless debugging adds metadata); the first object made a slab of order "
+                     f"unless debugging adds metadata); a slab of this cache has order "
                      f"{cache.layout.order} holding {cache.layout.objects} objects")
     else:
         steps.append(f"{size} bytes is above KMALLOC_MAX_CACHE_SIZE ({KMALLOC_MAX_CACHE_SIZE}): "
@@ -66,7 +66,7 @@ def generate(seed: int = 0, ops: int | str | None = None, arch: str | None = Non
     shape = Fields(cache=Name("the cache", example="kmalloc-64", none_word=None),
                    ksize=Int("ksize() in bytes"), waste=Int("wasted bytes (ksize - size)"))
     question = "\n".join([
-        f"An {arch} machine with 64 MiB runs: {ops_text}  (`kN@MASK` is kmalloc(N, MASK); "
+        f"An {machine_name(k)} runs: {ops_text}  (`kN@MASK` is kmalloc(N, MASK); "
         "the default mask is GFP_KERNEL).",
         f"For the last one, kmalloc({size}, {gfp_name(gfp)}): which cache serves it "
         f"(answer {PAGES!r} if none does), what does ksize() return, and how many bytes are wasted?",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ...model import Kernel
 from ..answers import Name, Seq
-from ..narrate import op_list, op_steps, seeded
+from ..narrate import machine_name, op_list, op_steps, seeded
 from ..problem import Problem
 
 PATHS = ("allocator", "reserve", "allocator-retry", "failed", "waiting")
@@ -55,7 +55,7 @@ def generate(seed: int = 0, ops: int | str | None = None, min_nr: int | None = N
         r, i, ("mempool_alloc", "mempool_free") if r.op.verb not in "su" else ())]
     shape = Seq("the paths", Name("a path", PATHS), label="m op #{}")
     question = "\n".join([
-        f"An {MACHINE['arch']} machine with {MACHINE['ram']}iB creates a page pool: "
+        f"An {machine_name(k)} creates a page pool: "
         f"mempool_create_page_pool({min_nr}, 0), and runs: {ops_text}",
         "(`m@MASK` is mempool_alloc(pool, MASK); `fI` is mempool_free of allocation number I; "
         "`s` takes every free page of the machine, `u` gives them back.)",

@@ -13,7 +13,7 @@ from collections import Counter
 from ...model import Kernel
 from ...model.units import PAGE_SIZE
 from ..answers import Fields, Int, Name
-from ..narrate import op_list, op_steps, plural, seeded
+from ..narrate import machine_name, op_list, op_steps, plural, seeded
 from ..problem import Problem
 
 MACHINES = (("i386", "1G"), ("i386", "64M"), ("x86_64", "64M"), ("arm32", "1G"))
@@ -60,7 +60,7 @@ def generate(seed: int = 0, ops: int | str | None = None, machine: tuple[str, st
                    size=Int("the size /proc/vmallocinfo shows, in bytes"),
                    zone=Name("the zone of its frames", [z.name for z in k.zones]))
     question = "\n".join([
-        f"A fresh {arch} machine with {ram}iB (zones {', '.join(z.name for z in k.zones)}; "
+        f"A fresh {machine_name(k)} (zones {', '.join(z.name for z in k.zones)}; "
         f"VMALLOC_START {start:#x}) runs: {ops_text}",
         "(`vN` is vmalloc(N); `fI` vfrees allocation number I). For the last vmalloc: at which address "
         "does its area start, how many pages does it map, what size does /proc/vmallocinfo show for it, "

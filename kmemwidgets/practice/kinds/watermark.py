@@ -15,7 +15,7 @@ from ...model.watermarks import effective_min, zone_watermark_ok
 from ...model.workload import format_ops, parse_ops
 from ...model.zone import WMARK_HIGH, WMARK_LOW, WMARK_MIN
 from ..answers import Name
-from ..narrate import op_list, op_steps, seeded, zonelist
+from ..narrate import machine_name, op_list, op_steps, seeded, zonelist
 from ..problem import Problem
 
 MACHINE = dict(arch="i386", ram="64M")
@@ -87,7 +87,7 @@ def generate(seed: int = 0, ops: int | str | None = None) -> Problem:
     steps += op_steps(result, len(parsed) - 1, ("alloc", "alloc_fail", "report", "reclaim"))
     served = next((e.data["zone"] for e in result.events if e.kind == "alloc"), None)
     question = "\n".join([
-        f"An {MACHINE['arch']} machine with {MACHINE['ram']}iB runs (`aN@MASK` is alloc_pages(MASK, N)):",
+        f"An {machine_name(k)} runs (`aN@MASK` is alloc_pages(MASK, N)):",
         f"  {format_ops(parsed[:-1]) or '(nothing)'}",
         "after which its zones stand at (pages):", *table,
         f"Now it calls alloc_pages({gfp_name(gfp)}, {ask.arg}). Does it succeed, and from which zone? "

@@ -13,7 +13,7 @@ from ...model.context import CONTEXTS
 from ...model.gfp import gfp_name, gfpflags_allow_blocking, parse_gfp
 from ...model.zone_types import ZONE_NAMES
 from ..answers import Bool, Fields, Name
-from ..narrate import op_list, op_steps, seeded, zonelist
+from ..narrate import machine_name, op_list, op_steps, seeded, zonelist
 from ..problem import Problem
 
 MACHINES = (("i386", "1G"), ("i386", "64M"), ("x86_64", "6G"), ("x86_64", "64M"), ("arm32", "1G"))
@@ -53,7 +53,7 @@ def generate(seed: int = 0, ops: int | str | None = None, machine: tuple[str, st
     shape = Fields(zone=Name("the zone", [z.name for z in k.zones], none_word="the allocation fails"),
                    allowed=Bool(f"whether the call is allowed in {context} context"))
     question = "\n".join([
-        f"An {arch} machine with {ram}iB of RAM has zones {', '.join(z.name for z in k.zones)}.",
+        f"An {machine_name(k)} of RAM has zones {', '.join(z.name for z in k.zones)}.",
         f"In {context} context the kernel runs: {ops_text}  (`aN@MASK` is alloc_pages(MASK, N)).",
         f"For the last one: from which zone does the page come, and is the call allowed in {context} "
         "context (False if it prints \"BUG: sleeping function called from invalid context\")?",
