@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -41,7 +42,7 @@ def _replay_buddy(p):
 def _replay_kmalloc(p):
     k = kw.Kernel(arch=p.options["arch"], ram="64M")
     last = [r for r in k.run_ops(p.ops) if r.op.verb == "k"][-1]
-    cache = k.kmalloc_slab(last.op.arg, last.op.gfp or kw.GFP_KERNEL)
+    cache = k.kmalloc_slab(last.op.arg, kw.GFP_KERNEL if last.op.gfp is None else last.op.gfp)
     ksize = k.ksize(last.value)
     return (cache.name if cache else "page allocator", ksize, ksize - last.op.arg)
 
@@ -223,3 +224,11 @@ def test_cli_list_and_answer_flags():
     bad = run_cli(["buddy", "--ops", "a3 q"])
     assert bad.returncode == 2 and "not one of" in bad.stderr and "Traceback" not in bad.stderr
     assert run_cli(["nosuchkind"]).returncode == 2
+
+
+def test_the_model_does_not_import_practice():
+    model = Path(kw.__file__).parent / "model"
+    for source in model.glob("*.py"):
+        text = source.read_text()
+        imports = [line for line in text.splitlines() if line.lstrip().startswith(("import ", "from "))]
+        assert not any("practice" in line for line in imports), source

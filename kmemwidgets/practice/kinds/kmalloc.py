@@ -42,7 +42,8 @@ def generate(seed: int = 0, ops: int | str | None = None, arch: str | None = Non
     last = next((r for r in reversed(results) if r.op.verb == "k"), None)
     if last is None:
         raise ValueError(f"a kmalloc problem needs a k<size> op; {ops_text!r} has none")
-    size, gfp, addr = last.op.arg, last.op.gfp or GFP_KERNEL, last.value
+    size, addr = last.op.arg, last.value
+    gfp = GFP_KERNEL if last.op.gfp is None else last.op.gfp
     if addr is None:
         raise ValueError(f"kmalloc({size}) failed on this machine; choose another size")
     cache = k.kmalloc_slab(size, gfp)
