@@ -45,42 +45,36 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def hexs(n: int) -> str:
-    return f"{n:#x}"
+#: One sentence per event kind of the page allocator, slab, vmalloc and mempool, filled
+#: from the event's fields (plus ``half``/``lower``: the upper half and order of a split
+#: or merge, and ``line``: a report's first line).
+EVENT_TEXT = {
+    "split": ("split the free order-{order} block at pfn {pfn:#x}: keep the lower half {pfn:#x}, "
+              "put the upper half {half:#x} on the order-{lower} free list"),
+    "merge": "merge buddies {pfn:#x} and {half:#x} (order {lower}) into an order-{order} block at {pfn:#x}",
+    "alloc": "allocated pfn {pfn:#x} (order {order}) from zone {zone}",
+    "free": "freed pfn {pfn:#x} (order {order}) to zone {zone}",
+    "alloc_fail": "the allocation of order {order} failed",
+    "report": "the kernel logged: {line}",
+    "slab_new": "{cache} had no free object: a new slab of order {order} (pfn {pfn:#x}) holding {objects} objects",
+    "kmalloc": "kmalloc returned {ptr:#x}: {bytes_req} bytes asked, {bytes_alloc} given",
+    "reclaim": "reclaim freed {pages} page-cache pages",
+    "mempool_alloc": "mempool_alloc took path {path!r}; the reserve now holds {curr_nr}/{min_nr}",
+    "mempool_free": "mempool_free gave the element to the {to}; the reserve holds {curr_nr}/{min_nr}",
+}
 
 
 def event_text(e: Event) -> str | None:
-    """One sentence for an event of the page allocator, vmalloc or mempool (None: skip)."""
-    d = e.data
-    if e.kind == "split":
-        o = d["order"]
-        return (f"split the free order-{o} block at pfn {hexs(d['pfn'])}: keep the lower half "
-                f"{hexs(d['pfn'])}, put the upper half {hexs(d['pfn'] + (1 << (o - 1)))} on the "
-                f"order-{o - 1} free list")
-    if e.kind == "merge":
-        o = d["order"]
-        return (f"merge buddies {hexs(d['pfn'])} and {hexs(d['pfn'] + (1 << (o - 1)))} "
-                f"(order {o - 1}) into an order-{o} block at {hexs(d['pfn'])}")
-    if e.kind == "alloc":
-        return f"allocated pfn {hexs(d['pfn'])} (order {d['order']}) from zone {d['zone']}"
-    if e.kind == "free":
-        return f"freed pfn {hexs(d['pfn'])} (order {d['order']}) to zone {d['zone']}"
-    if e.kind == "alloc_fail":
-        return f"the allocation of order {d['order']} failed"
+    """One sentence for an event (None for a kind :data:`EVENT_TEXT` does not tell)."""
+    template = EVENT_TEXT.get(e.kind)
+    if template is None:
+        return None
+    d = dict(e.data)
+    if e.kind in ("split", "merge"):
+        d.update(half=d["pfn"] + (1 << (d["order"] - 1)), lower=d["order"] - 1)
     if e.kind == "report":
-        return "the kernel logged: " + d["report"].text.splitlines()[0]
-    if e.kind == "slab_new":
-        return (f"{d['cache']} had no free object: a new slab of order {d['order']} "
-                f"(pfn {hexs(d['pfn'])}) holding {d['objects']} objects")
-    if e.kind == "kmalloc":
-        return f"kmalloc returned {hexs(d['ptr'])}: {d['bytes_req']} bytes asked, {d['bytes_alloc']} given"
-    if e.kind == "reclaim":
-        return f"reclaim freed {d['pages']} page-cache pages"
-    if e.kind == "mempool_alloc":
-        return f"mempool_alloc took path {d['path']!r}; the reserve now holds {d['curr_nr']}/{d['min_nr']}"
-    if e.kind == "mempool_free":
-        return f"mempool_free gave the element to the {d['to']}; the reserve holds {d['curr_nr']}/{d['min_nr']}"
-    return None
+        d["line"] = d["report"].text.splitlines()[0]
+    return template.format(**d)
 
 
 def op_text(result: OpResult) -> str:
