@@ -77,23 +77,20 @@ def event_text(e: Event) -> str | None:
     return template.format(**d)
 
 
+#: What each verb of the op syntax calls, in the kernel's spelling.
+OP_TEXT = {
+    "a": "alloc_pages({gfp}, {arg})", "k": "kmalloc({arg}, {gfp})", "v": "vmalloc({arg})",
+    "m": "mempool_alloc(pool, {gfp})", "f": "free allocation #{arg}",
+    "s": "squeeze: take every free page ({pages})", "u": "unsqueeze: give back the {pages} squeezed",
+}
+
+
 def op_text(result: OpResult) -> str:
-    """What an op called, in the kernel's spelling."""
+    """What an op called (for ``s``/``u``: how many pages it took or gave back)."""
     op = result.op
-    gfp = gfp_name(GFP_KERNEL if op.gfp is None else op.gfp)
-    if op.verb == "a":
-        return f"alloc_pages({gfp}, {op.arg})"
-    if op.verb == "k":
-        return f"kmalloc({op.arg}, {gfp})"
-    if op.verb == "v":
-        return f"vmalloc({op.arg})"
-    if op.verb == "m":
-        return f"mempool_alloc(pool, {gfp})"
-    if op.verb == "f":
-        return f"free allocation #{op.arg}"
-    if op.verb == "s":
-        return f"squeeze: take every free page ({plural(result.value, 'page')})"
-    return f"unsqueeze: give the {plural(result.value, 'squeezed page')} back"
+    pages = plural(result.value, "page") if op.verb in "su" else ""
+    return OP_TEXT[op.verb].format(gfp=gfp_name(GFP_KERNEL if op.gfp is None else op.gfp),
+                                   arg=op.arg, pages=pages)
 
 
 def op_steps(result: OpResult, index: int, kinds: tuple[str, ...] | None = None) -> list[str]:
