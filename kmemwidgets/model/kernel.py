@@ -36,11 +36,12 @@ from .units import MAX_PAGE_ORDER, NR_PAGE_ORDERS, PAGE_SHIFT, SZ_1M, parse_size
 from .vmalloc import Vmalloc
 from .vmstat import (buddyinfo, extfrag_index_text, fragmentation_index, show_free_areas_line,
                      unusable_free_index, unusable_index_text, zoneinfo)
+from .workload import Workloads
 from .watermarks import calculate_min_free_kbytes, setup_per_zone_lowmem_reserve, setup_per_zone_wmarks
 from .zone import Zone
 
 
-class Kernel(Kmalloc, Mempools, Kmap, Vmalloc, Processes, Paging, PageReclaim, PageAllocator,
+class Kernel(Workloads, Kmalloc, Mempools, Kmap, Vmalloc, Processes, Paging, PageReclaim, PageAllocator,
              KernelMemory, Subsystem):
     """A Linux machine's memory allocators in miniature.
 
@@ -49,7 +50,9 @@ class Kernel(Kmalloc, Mempools, Kmap, Vmalloc, Processes, Paging, PageReclaim, P
     *watermark_scale_factor* are the sysctls of the same names; *history* keeps the
     last N events in ``events.history``. *pae* (i386 only) is HIGHMEM64G: PAE page tables
     and up to 64 GiB of RAM, as in the 6.12 reference; Linux 6.15 removed HIGHMEM64G, so a
-    current PAE kernel uses at most 4 GiB.
+    current PAE kernel uses at most 4 GiB. *seed* seeds ``rng``, from which
+    :meth:`random_ops` writes workloads (the model's allocators themselves are
+    deterministic and draw no random numbers); ``run_ops`` runs an op list.
     """
 
     def __init__(self, arch: str = "i386", ram: int | str = "64M", cpus: int = 1, seed: int = 0,
