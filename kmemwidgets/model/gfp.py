@@ -175,6 +175,8 @@ def gfp_zone(gfp: int, has_highmem: bool = True, has_dma32: bool = False, has_dm
 
     Without a DMA zone (*has_dma* False) ``GFP_DMA`` is an ordinary ``ZONE_NORMAL``
     allocation, as ``OPT_ZONE_DMA`` is defined in ``include/linux/gfp.h``.
+    ``__GFP_MOVABLE|__GFP_HIGHMEM`` is ``ZONE_MOVABLE`` on every machine (``GFP_ZONE_TABLE``
+    has no ``OPT_`` for it); the zones at or below it are then tried.
 
     Raises :class:`BadGfpZone` for contradictory modifiers such as
     ``__GFP_DMA|__GFP_HIGHMEM`` (the kernel's ``VM_BUG_ON``).
@@ -182,8 +184,6 @@ def gfp_zone(gfp: int, has_highmem: bool = True, has_dma32: bool = False, has_dm
     zone = _GFP_ZONE_TABLE[gfp & GFP_ZONEMASK]
     if zone is None:
         raise BadGfpZone(f"contradictory zone modifiers in gfp {gfp:#x}({gfp_name(gfp)})")
-    if zone == ZONE_MOVABLE and not has_highmem:
-        zone = ZONE_NORMAL
     if zone == ZONE_HIGHMEM and not has_highmem:
         zone = ZONE_NORMAL
     if zone == ZONE_DMA32 and not has_dma32:

@@ -51,6 +51,15 @@ class PageAllocator:
             zones = tuple(z for z in reversed(self.zones) if z.type <= high)
             self._zonelists[bits] = (high, zones)
 
+    def zonelist(self: "Kernel", gfp: int) -> tuple[int, tuple[Zone, ...]]:
+        """``(gfp_zone(gfp), zones to try)`` for this machine: the populated zones at or
+        below the highest usable one, highest first, as ``build_zonelists()`` orders them
+        for one node. Raises :class:`BadGfpZone` for contradictory zone modifiers."""
+        entry = self._zonelists[gfp & GFP_ZONEMASK]
+        if entry is None:
+            raise BadGfpZone(f"contradictory zone modifiers in gfp {gfp:#x}({gfp_name(gfp)})")
+        return entry
+
     # --- allocation ------------------------------------------------------------------
 
     def _alloc(self: "Kernel", gfp: int, order: int, owner: int, caller: str) -> int | None:

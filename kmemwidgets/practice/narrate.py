@@ -5,7 +5,7 @@ import random
 from typing import Any, Callable
 
 from ..model.events import Event
-from ..model.gfp import GFP_KERNEL, gfp_name, gfp_zone
+from ..model.gfp import GFP_KERNEL, gfp_name
 from ..model.units import human
 from ..model.workload import OpResult, format_ops, parse_ops
 
@@ -26,13 +26,6 @@ def op_list(ops: int | str | None, default_n: int, write: Callable[[int], str]) 
             raise ValueError(f"ops must be at least 1, not {n}")
         return write(n)
     return format_ops(parse_ops(ops))
-
-
-def zonelist(k: Any, gfp: int) -> tuple[int, list[Any]]:
-    """``(gfp_zone(gfp), zones to try)``: the zones at or below it, highest first, as
-    ``build_zonelists()`` orders them for one node."""
-    high = gfp_zone(gfp, k.arch.has_highmem, k.arch.has_dma32)
-    return high, [z for z in reversed(k.zones) if z.type <= high]
 
 
 def machine_name(k: Any) -> str:

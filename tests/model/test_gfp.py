@@ -50,6 +50,19 @@ def test_gfp_zone_on_x86_64():
     assert gfp_zone(kw.GFP_HIGHUSER, has_highmem=False, has_dma32=True) == ZONE_NORMAL
 
 
+def test_movable_highmem_is_zone_movable_without_highmem_too():
+    """include/linux/gfp.h GFP_ZONE_TABLE: ``__GFP_MOVABLE|__GFP_HIGHMEM`` is ZONE_MOVABLE
+    unconditionally (no OPT_ZONE_ for it), so on x86_64 GFP_HIGHUSER_MOVABLE names
+    ZONE_MOVABLE and, with no movable zone configured, is served from the zones below."""
+    assert gfp_zone(kw.GFP_HIGHUSER_MOVABLE, has_highmem=False, has_dma32=True) == ZONE_MOVABLE
+    k = kw.Kernel(arch="x86_64", ram="256M")
+    high, zones = k.zonelist(kw.GFP_HIGHUSER_MOVABLE)
+    assert high == ZONE_MOVABLE and [z.name for z in zones] == ["DMA32", "DMA"]   # 256 MiB: no Normal
+    assert k.zonelist(kw.GFP_KERNEL)[0] == ZONE_NORMAL
+    with pytest.raises(BadGfpZone):
+        k.zonelist(kw.__GFP_DMA | kw.__GFP_HIGHMEM)
+
+
 @pytest.mark.parametrize("bits", [0x3, 0x5, 0x6, 0x7, 0xb, 0xd, 0xe, 0xf])
 def test_contradictory_zone_bits_are_bad(bits):
     with pytest.raises(BadGfpZone):

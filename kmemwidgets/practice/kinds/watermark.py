@@ -15,7 +15,7 @@ from ...model.watermarks import effective_min, zone_watermark_ok
 from ...model.workload import format_ops, parse_ops
 from ...model.zone import WMARK_HIGH, WMARK_LOW, WMARK_MIN
 from ..answers import Name
-from ..narrate import machine_name, op_list, op_steps, seeded, zonelist
+from ..narrate import machine_name, op_list, op_steps, seeded
 from ..problem import Problem
 
 MACHINE = dict(arch="i386", ram="64M")
@@ -58,7 +58,7 @@ def generate(seed: int = 0, ops: int | str | None = None) -> Problem:
     ops_text = format_ops(parsed)
     k.run_ops(parsed[:-1])
     gfp = GFP_KERNEL if ask.gfp is None else ask.gfp
-    high, zones = zonelist(k, gfp)
+    high, zones = k.zonelist(gfp)
     need = (1 << ask.arg) - 1
     table = [f"  {z.name:7} free {z.nr_free_pages:5}  min {z.watermark[WMARK_MIN]:4}  "
              f"low {z.watermark[WMARK_LOW]:4}  high {z.watermark[WMARK_HIGH]:4}  "

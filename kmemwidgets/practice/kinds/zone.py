@@ -13,7 +13,7 @@ from ...model.context import CONTEXTS
 from ...model.gfp import gfp_name, gfpflags_allow_blocking, parse_gfp
 from ...model.zone_types import ZONE_NAMES
 from ..answers import Bool, Fields, Name
-from ..narrate import machine_name, op_list, op_steps, seeded, zonelist
+from ..narrate import machine_name, op_list, op_steps, seeded
 from ..problem import Problem
 
 MACHINES = (("i386", "1G"), ("i386", "64M"), ("x86_64", "6G"), ("x86_64", "64M"), ("arm32", "1G"))
@@ -38,7 +38,7 @@ def generate(seed: int = 0, ops: int | str | None = None, machine: tuple[str, st
     gfp = last.op.gfp if last.op.gfp is not None else parse_gfp("GFP_KERNEL")
     served = next((e.data["zone"] for e in last.events if e.kind == "alloc"), None)
     bug = any(e.kind == "report" and e.data["report"].kind == "sleep_in_atomic" for e in last.events)
-    high, zones = zonelist(k, gfp)
+    high, zones = k.zonelist(gfp)
     blocking = gfpflags_allow_blocking(gfp)
     steps = [f"the machine's zones, lowest first: {', '.join(z.name for z in k.zones)}",
              f"gfp_zone({gfp_name(gfp)}) = ZONE_{ZONE_NAMES[high].upper()}: the highest zone this mask may use",
