@@ -99,7 +99,8 @@ class KmemCache:
         self.debug = bool(L.flags & SLAB_DEBUG_FLAGS)
         #: Metadata initialised per object (``setup_object_debug``).
         self.debug_init = bool(L.flags & (SLAB_RED_ZONE | SLAB_STORE_USER)) or L.poison
-        self.checks = False           # set by the kernel: run checks on alloc and free
+        #: SLAB_CONSISTENCY_CHECKS: check objects on alloc, free and slab discard.
+        self.checks = bool(L.flags & SLAB_CONSISTENCY_CHECKS)
         self.slabs: dict[int, Slab] = {}
         self.partial: dict[Slab, None] = {}
         self.cpu_slab: Slab | None = None
@@ -213,14 +214,10 @@ class SlubAllocator(SlubDebug):
 
     def _init_subsystems(self: "Kernel", options: dict) -> None:
         debug = options.pop("slub_debug", options.pop("slab_debug", ""))
-        strict = options.pop("slub_strict_checks", False)
         flags, names, disable_o, messages = parse_slub_debug(debug)
         self.slub_debug_flags = flags
         self.slub_debug_names = names
         self.slub_disable_higher_order_debug = disable_o
-        #: True: alloc/free checks need SLAB_CONSISTENCY_CHECKS (F), as in the kernel
-        #: since 4.6; False (default): any debug flag turns them on.
-        self.slub_strict_checks = bool(strict)
         self.slab_caches: list[KmemCache] = []      # newest first, like slab_caches
         self._leaked_caches: list[KmemCache] = []
         self._slab_pfns: dict[int, Slab] = {}       # every frame of every slab -> slab
@@ -293,8 +290,6 @@ class SlubAllocator(SlubDebug):
             return None
         cache = KmemCache(name, layout, align, flags, ctor,
                           self.page_offset + 0x100000 + 0x400 * (len(self.slab_caches) + 1))
-        cache.checks = bool(layout.flags & (SLAB_CONSISTENCY_CHECKS if self.slub_strict_checks
-                                            else SLAB_DEBUG_FLAGS))
         if layout.flags & SLAB_POISON:
             cache.slab_template = self._build_template(cache)
         self.slab_caches.insert(0, cache)
