@@ -112,7 +112,8 @@ def gfp_name(gfp: int) -> str:
     """Format *gfp* as the kernel's ``%pGg`` does, e.g. ``"GFP_KERNEL|__GFP_ZERO"``.
 
     Composite masks are matched first (largest first), then single bits; any bits left
-    over are printed in hex. A zero mask prints ``"0"`` as ``%pGg`` does for no flags.
+    over are printed in hex. A zero mask prints nothing (``format_flags()`` in
+    lib/vsprintf.c loops only while bits are left), so ``mode:0x0()``.
     """
     check_gfp(gfp)
     rest, parts = gfp, []
@@ -126,12 +127,20 @@ def gfp_name(gfp: int) -> str:
             rest &= ~value
     if rest:
         parts.append(f"{rest:#x}")
-    return "|".join(parts) if parts else "0"
+    return "|".join(parts)
+
+
+def gfp_code(gfp: int) -> str:
+    """*gfp* as C source writes it: :func:`gfp_name`, or ``"0"`` for no flags."""
+    return gfp_name(gfp) or "0"
 
 
 def parse_gfp(text: str) -> int:
-    """Parse ``"GFP_KERNEL|__GFP_ZERO"`` (or a hex number) back into a mask."""
+    """Parse ``"GFP_KERNEL|__GFP_ZERO"`` (or a hex number) back into a mask; ``""``
+    (what ``%pGg`` prints for no flags) is 0."""
     value = 0
+    if not str(text).strip():
+        return value
     for part in str(text).split("|"):
         part = part.strip()
         if part in GFP_FLAGS:

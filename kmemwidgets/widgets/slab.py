@@ -52,7 +52,7 @@ import ipywidgets as widgets
 import traitlets
 from bqplot import Figure, GridHeatMap
 
-from kmemwidgets.model.gfp import GFP_KERNEL, gfp_name
+from kmemwidgets.model.gfp import GFP_KERNEL, gfp_code
 from kmemwidgets.model.kernel import Kernel
 from kmemwidgets.model.slab_inspect import (BYTE_ROLES, ROLE_OUTSIDE, SLAB_LIST_NAMES, is_live_object,
                                             layout_ranges, live_objects, object_of, overwritten,
@@ -621,7 +621,7 @@ class SlabView(KernelView):
         if cache is None:
             return None
         gfp, ctx = self.gfp, self.context
-        what = f"kmem_cache_alloc({cache.name}, {gfp_name(gfp)}) in {ctx} context"
+        what = f"kmem_cache_alloc({cache.name}, {gfp_code(gfp)}) in {ctx} context"
         addr = self._act_in_context(
             what, ctx, lambda: self.kernel.kmem_cache_alloc(cache, gfp, caller="slab_view_alloc+0x1c/0x40"))
         if addr is None:

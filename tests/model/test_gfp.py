@@ -28,7 +28,7 @@ def test_flag_values_are_the_kernels(name, value):
     (0x100cc2, "GFP_HIGHUSER"),
     (0xcc0 | 0x01, "GFP_KERNEL|GFP_DMA"),
     (0x2800, "GFP_NOWAIT"),
-    (0, "0"),
+    (0, ""),
     (0x40cc0, "GFP_KERNEL|__GFP_COMP"),
 ])
 def test_gfp_name_formats_like_pGg(mask, text):
