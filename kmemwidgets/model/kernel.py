@@ -77,6 +77,8 @@ class Kernel(Workloads, Kmalloc, Mempools, Kmap, Vmalloc, Processes, Paging, Pag
         self.current = Task()
         self.context_stack = ContextStack()
         self._atomic = False
+        #: The ``WARN_ON_ONCE`` sites that have fired (each one's static ``__warned``).
+        self.warned_once: set[str] = set()
         self.vm_stat: Counter[str] = Counter()
         self.physmem = PhysMem(self.max_pfn)
         #: One byte per frame: who owns it (see :mod:`.owners`). ``owner`` is its NumPy view.

@@ -28,7 +28,11 @@ def test_flag_values_are_the_kernels(name, value):
     (0x100cc2, "GFP_HIGHUSER"),
     (0xcc0 | 0x01, "GFP_KERNEL|GFP_DMA"),
     (0x2800, "GFP_NOWAIT"),
-    (0, "0"),
+    (0, ""),                                      # lib/vsprintf.c format_flags()
+    # include/trace/events/mmflags.h (6.12) __def_gfpflag_names: NOWARN before ZERO,
+    # COMP before ZERO, not bit order.
+    (0xcc0 | 0x2000 | 0x100, "GFP_KERNEL|__GFP_NOWARN|__GFP_ZERO"),
+    (0x100 | 0x40000, "__GFP_COMP|__GFP_ZERO"),
     (0x40cc0, "GFP_KERNEL|__GFP_COMP"),
 ])
 def test_gfp_name_formats_like_pGg(mask, text):

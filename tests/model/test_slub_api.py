@@ -43,7 +43,7 @@ def test_wrong_cache_middle_pointer_double_free(k):
     x = k.kmem_cache_alloc(a, kw.GFP_KERNEL)
     before = snapshot(k)
     r = k.kmem_cache_free(b, x)
-    assert "kmem_cache_free: Wrong slab cache. b but object is from a" in r.text
+    assert "cache_from_obj: Wrong slab cache. b but object is from a" in r.text
     assert snapshot(k) == before
     r = k.kmem_cache_free(a, x + 8)
     assert "Invalid object pointer" in r.text and snapshot(k) == before
