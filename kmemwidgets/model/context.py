@@ -2,7 +2,8 @@
 
 ``preempt_count`` is built as in ``include/linux/preempt.h``: HARDIRQ_OFFSET for a
 hard interrupt handler, SOFTIRQ_OFFSET while a softirq, tasklet or timer callback runs,
-one per ``spin_lock``. ``might_sleep()`` complains as ``__might_resched()`` does in
+one per ``spin_lock``, one per ``preempt_disable()`` (``kmap_atomic`` holds one).
+``might_sleep()`` complains as ``__might_resched()`` does in
 ``kernel/sched/core.c`` when it is called with a non-zero count or with IRQs off.
 """
 from __future__ import annotations
@@ -55,6 +56,10 @@ class ContextStack:
 
     def __init__(self) -> None:
         self.stack: list[Context] = [CONTEXTS["process"]]
+        #: ``preempt_disable()`` calls not yet undone (PREEMPT_OFFSET each).
+        self.preempt_disabled = 0
+        #: ``current->pagefault_disabled``: ``pagefault_disable()`` depth (no preempt_count part).
+        self.pagefault_disabled = 0
 
     @property
     def current(self) -> Context:
@@ -62,7 +67,7 @@ class ContextStack:
 
     @property
     def preempt_count(self) -> int:
-        return sum(c.preempt_count for c in self.stack)
+        return sum(c.preempt_count for c in self.stack) + self.preempt_disabled * PREEMPT_OFFSET
 
     @property
     def irqs_disabled(self) -> bool:

@@ -86,9 +86,19 @@ GFP_BIT_NAMES: dict[int, str] = {
     __GFP_ZEROTAGS: "__GFP_ZEROTAGS",
 }
 
+#: What ``%pGg`` tries after the composites, in 6.12's ``__def_gfpflag_names`` order
+#: (include/trace/events/mmflags.h); a mask is named when all its bits are left.
+_PGG_SINGLES: tuple[tuple[int, str], ...] = tuple(
+    (bit, "__GFP_RECLAIM" if bit == __GFP_RECLAIM else GFP_BIT_NAMES[bit]) for bit in (
+        __GFP_HIGH, __GFP_IO, __GFP_FS, __GFP_NOWARN, __GFP_RETRY_MAYFAIL, __GFP_NOFAIL,
+        __GFP_NORETRY, __GFP_COMP, __GFP_ZERO, __GFP_NOMEMALLOC, __GFP_MEMALLOC, __GFP_HARDWALL,
+        __GFP_THISNODE, __GFP_RECLAIMABLE, __GFP_MOVABLE, __GFP_ACCOUNT, __GFP_WRITE,
+        __GFP_RECLAIM, __GFP_DIRECT_RECLAIM, __GFP_KSWAPD_RECLAIM, __GFP_ZEROTAGS))
+
 #: Every public flag name and its value, for pickers and ``parse_gfp``.
 GFP_FLAGS: dict[str, int] = {name: value for value, name in _COMPOSITES}
 GFP_FLAGS.update({name: value for value, name in GFP_BIT_NAMES.items()})
+GFP_FLAGS["__GFP_RECLAIM"] = __GFP_RECLAIM
 
 # The common masks a student picks from, in teaching order.
 COMMON_GFP: dict[str, int] = {
@@ -109,10 +119,12 @@ def check_gfp(gfp: object, argname: str = "gfp") -> int:
 
 
 def gfp_name(gfp: int) -> str:
-    """Format *gfp* as the kernel's ``%pGg`` does, e.g. ``"GFP_KERNEL|__GFP_ZERO"``.
+    """Format *gfp* as 6.12's ``%pGg`` does, e.g. ``"GFP_KERNEL|__GFP_NOWARN|__GFP_ZERO"``.
 
-    Composite masks are matched first (largest first), then single bits; any bits left
-    over are printed in hex. A zero mask prints ``"0"`` as ``%pGg`` does for no flags.
+    ``format_flags()`` (lib/vsprintf.c) walks ``__def_gfpflag_names``: the composite masks
+    first, then single bits in that table's order (later mainline lists them in bit
+    order); any bits left over are printed in hex. A zero mask prints nothing (the loop
+    runs only while bits are left), so ``mode:0x0()``.
     """
     check_gfp(gfp)
     rest, parts = gfp, []
@@ -120,18 +132,26 @@ def gfp_name(gfp: int) -> str:
         if value and rest & value == value:
             parts.append(name)
             rest &= ~value
-    for value, name in GFP_BIT_NAMES.items():
-        if rest & value:
+    for value, name in _PGG_SINGLES:
+        if rest & value == value:
             parts.append(name)
             rest &= ~value
     if rest:
         parts.append(f"{rest:#x}")
-    return "|".join(parts) if parts else "0"
+    return "|".join(parts)
+
+
+def gfp_code(gfp: int) -> str:
+    """*gfp* as C source writes it: :func:`gfp_name`, or ``"0"`` for no flags."""
+    return gfp_name(gfp) or "0"
 
 
 def parse_gfp(text: str) -> int:
-    """Parse ``"GFP_KERNEL|__GFP_ZERO"`` (or a hex number) back into a mask."""
+    """Parse ``"GFP_KERNEL|__GFP_ZERO"`` (or a hex number) back into a mask; ``""``
+    (what ``%pGg`` prints for no flags) is 0."""
     value = 0
+    if not str(text).strip():
+        return value
     for part in str(text).split("|"):
         part = part.strip()
         if part in GFP_FLAGS:
@@ -160,7 +180,8 @@ class BadGfpZone(ValueError):
 
 # GFP_ZONE_TABLE from include/linux/gfp.h, indexed by the four zone bits; None is BAD.
 # Symbolic zones are resolved per architecture: OPT_ZONE_HIGHMEM is NORMAL without
-# highmem, OPT_ZONE_DMA32 is NORMAL without ZONE_DMA32 (i386, arm32).
+# highmem, OPT_ZONE_DMA32 is NORMAL without ZONE_DMA32 (i386, arm32), OPT_ZONE_DMA is
+# NORMAL without CONFIG_ZONE_DMA (the model's arm32).
 _GFP_ZONE_TABLE: tuple[int | None, ...] = (
     ZONE_NORMAL, ZONE_DMA, ZONE_HIGHMEM, None,
     ZONE_DMA32, None, None, None,
@@ -169,8 +190,13 @@ _GFP_ZONE_TABLE: tuple[int | None, ...] = (
 )
 
 
-def gfp_zone(gfp: int, has_highmem: bool = True, has_dma32: bool = False) -> int:
+def gfp_zone(gfp: int, has_highmem: bool = True, has_dma32: bool = False, has_dma: bool = True) -> int:
     """The highest zone type an allocation with *gfp* may use (``gfp_zone()``).
+
+    Without a DMA zone (*has_dma* False) ``GFP_DMA`` is an ordinary ``ZONE_NORMAL``
+    allocation, as ``OPT_ZONE_DMA`` is defined in ``include/linux/gfp.h``.
+    ``__GFP_MOVABLE|__GFP_HIGHMEM`` is ``ZONE_MOVABLE`` on every machine (``GFP_ZONE_TABLE``
+    has no ``OPT_`` for it); the zones at or below it are then tried.
 
     Raises :class:`BadGfpZone` for contradictory modifiers such as
     ``__GFP_DMA|__GFP_HIGHMEM`` (the kernel's ``VM_BUG_ON``).
@@ -178,10 +204,10 @@ def gfp_zone(gfp: int, has_highmem: bool = True, has_dma32: bool = False) -> int
     zone = _GFP_ZONE_TABLE[gfp & GFP_ZONEMASK]
     if zone is None:
         raise BadGfpZone(f"contradictory zone modifiers in gfp {gfp:#x}({gfp_name(gfp)})")
-    if zone == ZONE_MOVABLE and not has_highmem:
-        zone = ZONE_NORMAL
     if zone == ZONE_HIGHMEM and not has_highmem:
         zone = ZONE_NORMAL
     if zone == ZONE_DMA32 and not has_dma32:
+        zone = ZONE_NORMAL
+    if zone == ZONE_DMA and not has_dma:
         zone = ZONE_NORMAL
     return zone

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .arch import KM_MAX_IDX
 from .errors import InvariantError
 from .page import Page
 from .printk import BUG_SEPARATOR, KERN_WARNING, Report
@@ -30,9 +31,12 @@ from .units import PAGE_SHIFT, PAGE_SIZE
 if TYPE_CHECKING:
     from .kernel import Kernel
 
-KM_MAX_IDX = 16                 # include/linux/highmem-internal.h (without DEBUG_KMAP_LOCAL)
-FIX_KMAP_BEGIN = 1              # the first fixmap index after FIX_HOLE / the permanent slots
 KMAP_SITE = "mm/highmem.c:571"   # might_sleep() in kmap()
+
+
+def _check_vaddr(vaddr: object) -> None:
+    if isinstance(vaddr, bool) or not isinstance(vaddr, int):
+        raise TypeError(f"vaddr must be an int address, not {type(vaddr).__name__}")
 
 
 class Kmap:
@@ -50,6 +54,7 @@ class Kmap:
         self.last_pkmap_nr = 0
         self._page_address_map: dict[int, int] = {}
         self.kmap_local_stack: list[tuple[int, int]] = []    # (pfn, vaddr), this CPU's slots
+        self._kmap_atomic_depth = 0                 # kmap_atomic mappings still held
         fixmap = self.arch.region("fixmap")
         self.FIXADDR_TOP = fixmap.end - PAGE_SIZE
         super()._init_subsystems(options)
@@ -95,20 +100,28 @@ class Kmap:
         return vaddr
 
     def _map_new_virtual(self: "Kernel", pfn: int) -> int | None:
-        count = self.pkmap_count
+        """``map_new_virtual()``: probe slots round-robin; at slot 0 flush the idle ones and
+        restart the count, so a flush that freed slots is always searched. None after
+        ``LAST_PKMAP`` busy probes in a row (where the kernel sleeps on pkmap_map_wait)."""
+        pkmap_count = self.pkmap_count
         mask = self.LAST_PKMAP - 1
-        for _ in range(self.LAST_PKMAP):
+        count = self.LAST_PKMAP
+        while True:
             self.last_pkmap_nr = nr = (self.last_pkmap_nr + 1) & mask
-            if nr == 0:
+            if nr == 0:                                  # no_more_pkmaps()
                 self._flush_all_zero_pkmaps()
-            if count[nr] == 0:
-                vaddr = self.PKMAP_BASE + (nr << PAGE_SHIFT)
-                self._set_kernel_ptes(vaddr, [pfn], caller="map_new_virtual")
-                count[nr] = 1
-                self.pkmap_page[nr] = pfn
-                self._page_address_map[pfn] = vaddr
-                return vaddr
-        return None
+                count = self.LAST_PKMAP
+            if pkmap_count[nr] == 0:
+                break
+            count -= 1
+            if not count:
+                return None
+        vaddr = self.PKMAP_BASE + (nr << PAGE_SHIFT)
+        self._set_kernel_ptes(vaddr, [pfn], caller="map_new_virtual")
+        pkmap_count[nr] = 1
+        self.pkmap_page[nr] = pfn
+        self._page_address_map[pfn] = vaddr
+        return vaddr
 
     def _flush_all_zero_pkmaps(self: "Kernel") -> None:
         """Unmap every slot left at count 1 (mapped, no users), then one TLB flush."""
@@ -158,7 +171,7 @@ class Kmap:
                             f"kmap_local_idx_push: more than KM_MAX_IDX ({KM_MAX_IDX}) nested "
                             "kmap_local mappings on this CPU", pfn=pfn)
         self._pgtables()
-        vaddr = self._fix_to_virt(FIX_KMAP_BEGIN + idx)
+        vaddr = self._fix_to_virt(self.arch.fix_kmap_begin + idx)
         self._set_kernel_ptes(vaddr, [pfn], caller="__kmap_local_pfn_prot")
         self.kmap_local_stack.append((pfn, vaddr))
         if self.events.active:
@@ -166,15 +179,23 @@ class Kmap:
         return vaddr
 
     def kmap_atomic(self: "Kernel", page: Page) -> int:
-        """``kmap_atomic(page)`` (deprecated): kmap_local_page with page faults disabled."""
-        return self.kmap_local_page(page)
+        """``kmap_atomic(page)`` (deprecated): ``preempt_disable(); pagefault_disable();``
+        then kmap_local_page (``include/linux/highmem-internal.h``, !PREEMPT_RT). Until
+        ``kunmap_atomic`` the caller is atomic: ``in_atomic()`` is true and a sleeping
+        allocation prints the sleeping-in-atomic BUG."""
+        vaddr = self.kmap_local_page(page)
+        stack = self.context_stack
+        stack.preempt_disabled += 1
+        stack.pagefault_disabled += 1
+        self._atomic = stack.atomic
+        self._kmap_atomic_depth += 1
+        return vaddr
 
     def kunmap_local(self: "Kernel", vaddr: int) -> Report | None:
         """``kunmap_local(vaddr)``: undo the most recent kmap_local_page (LIFO)."""
-        if isinstance(vaddr, bool) or not isinstance(vaddr, int):
-            raise TypeError(f"vaddr must be an int address, not {type(vaddr).__name__}")
-        low = self._fix_to_virt(FIX_KMAP_BEGIN + KM_MAX_IDX - 1)
-        high = self._fix_to_virt(FIX_KMAP_BEGIN)
+        _check_vaddr(vaddr)
+        low = self._fix_to_virt(self.arch.fix_kmap_begin + KM_MAX_IDX - 1)
+        high = self._fix_to_virt(self.arch.fix_kmap_begin)
         if not low <= (vaddr & ~(PAGE_SIZE - 1)) <= high:
             return None          # a lowmem page: kmap_local gave its direct-map address
         top = self.kmap_local_stack[-1][1] if self.kmap_local_stack else None
@@ -192,8 +213,24 @@ class Kmap:
         return None
 
     def kunmap_atomic(self: "Kernel", vaddr: int) -> Report | None:
-        """``kunmap_atomic(vaddr)`` (deprecated)."""
-        return self.kunmap_local(vaddr)
+        """``kunmap_atomic(vaddr)`` (deprecated): kunmap_local, then ``pagefault_enable();
+        preempt_enable();``. Without a kmap_atomic to undo, preempt_count would underflow:
+        refused with ``preempt_count_sub``'s CONFIG_DEBUG_PREEMPT warning."""
+        _check_vaddr(vaddr)
+        if not self._kmap_atomic_depth:
+            return self._report("preempt_underflow", KERN_WARNING,
+                                f"{BUG_SEPARATOR}\nDEBUG_LOCKS_WARN_ON(val > preempt_count())\n"
+                                f"WARNING: CPU: 0 PID: {self.current.pid} at kernel/sched/core.c:5823 "
+                                f"preempt_count_sub\nkunmap_atomic({vaddr:#x}) without a kmap_atomic: "
+                                "preempt_enable() would underflow preempt_count; refused", addr=vaddr)
+        report = self.kunmap_local(vaddr)
+        if report is None:
+            stack = self.context_stack
+            stack.pagefault_disabled -= 1
+            stack.preempt_disabled -= 1
+            self._atomic = stack.atomic
+            self._kmap_atomic_depth -= 1
+        return report
 
     # --- invariants --------------------------------------------------------------------
 

@@ -36,18 +36,23 @@ from .units import MAX_PAGE_ORDER, NR_PAGE_ORDERS, PAGE_SHIFT, SZ_1M, parse_size
 from .vmalloc import Vmalloc
 from .vmstat import (buddyinfo, extfrag_index_text, fragmentation_index, show_free_areas_line,
                      unusable_free_index, unusable_index_text, zoneinfo)
+from .workload import Workloads
 from .watermarks import calculate_min_free_kbytes, setup_per_zone_lowmem_reserve, setup_per_zone_wmarks
 from .zone import Zone
 
 
-class Kernel(Kmalloc, Mempools, Kmap, Vmalloc, Processes, Paging, PageReclaim, PageAllocator,
+class Kernel(Workloads, Kmalloc, Mempools, Kmap, Vmalloc, Processes, Paging, PageReclaim, PageAllocator,
              KernelMemory, Subsystem):
     """A Linux machine's memory allocators in miniature.
 
     ``Kernel(arch="i386", ram="1G", cpus=2, seed=0)``; *ram* is bytes or ``"64M"``,
     ``"1G"``. *page_cache* pre-fills reclaimable file pages; *min_free_kbytes* and
     *watermark_scale_factor* are the sysctls of the same names; *history* keeps the
-    last N events in ``events.history``.
+    last N events in ``events.history``. *pae* (i386 only) is HIGHMEM64G: PAE page tables
+    and up to 64 GiB of RAM, as in the 6.12 reference; Linux 6.15 removed HIGHMEM64G, so a
+    current PAE kernel uses at most 4 GiB. *seed* seeds ``rng``, from which
+    :meth:`random_ops` writes workloads (the model's allocators themselves are
+    deterministic and draw no random numbers); ``run_ops`` runs an op list.
     """
 
     def __init__(self, arch: str = "i386", ram: int | str = "64M", cpus: int = 1, seed: int = 0,
@@ -72,6 +77,8 @@ class Kernel(Kmalloc, Mempools, Kmap, Vmalloc, Processes, Paging, PageReclaim, P
         self.current = Task()
         self.context_stack = ContextStack()
         self._atomic = False
+        #: The ``WARN_ON_ONCE`` sites that have fired (each one's static ``__warned``).
+        self.warned_once: set[str] = set()
         self.vm_stat: Counter[str] = Counter()
         self.physmem = PhysMem(self.max_pfn)
         #: One byte per frame: who owns it (see :mod:`.owners`). ``owner`` is its NumPy view.

@@ -95,8 +95,11 @@ def _roundup(size: int, min_size: int) -> int:
     return size
 
 
-def kmalloc_type(gfp: int) -> str:
-    """``kmalloc_type()``: which family of kmalloc caches serves *gfp*."""
+def kmalloc_type(gfp: int, has_zone_dma: bool = True) -> str:
+    """``kmalloc_type()``: which family of kmalloc caches serves *gfp*. Without
+    CONFIG_ZONE_DMA (*has_zone_dma* False) ``__GFP_DMA`` is not a kmalloc type bit."""
+    if not has_zone_dma:
+        gfp &= ~DMA
     if not gfp & KMALLOC_NOT_NORMAL_BITS:
         return "normal"
     if gfp & DMA:
@@ -148,7 +151,7 @@ class Kmalloc(SlubAllocator):
         """``kmalloc_slab()``: the cache *size* bytes come from (None above 8 KiB)."""
         if not 0 < size <= KMALLOC_MAX_CACHE_SIZE:
             return None
-        kind = kmalloc_type(gfp)
+        kind = kmalloc_type(gfp, self.arch.has_dma)
         if kind == "normal":
             return self._kmalloc_table[size]
         return self._kmalloc_cache(kind, kmalloc_index(size, self.kmalloc_min_size))

@@ -6,7 +6,9 @@
 1. the underlying allocator with ``__GFP_NOMEMALLOC|__GFP_NORETRY|__GFP_NOWARN`` and
    without ``__GFP_DIRECT_RECLAIM|__GFP_IO`` (cheap, no reclaim);
 2. an element from the reserve (``remove_element``, LIFO);
-3. once, the underlying allocator again with the caller's full flags;
+3. once, the underlying allocator again with the caller's full flags, if step 1's mask
+   differed from them (``if (gfp_temp != gfp_mask)``: a GFP_ATOMIC caller gets two
+   tries, not three);
 4. NULL for a caller that cannot sleep; a sleeping caller waits on ``pool->wait``
    (``io_schedule_timeout(5*HZ)``) until ``mempool_free`` returns an element. The model
    records that wait as a visible pending request (``pool.waiting``) instead of
@@ -14,7 +16,8 @@
    to the oldest waiter.
 
 ``mempool_free`` refills the reserve while it holds fewer than ``min_nr`` elements and
-otherwise gives the element back to the underlying allocator. Every ``mempool_alloc``
+otherwise gives the element back to the underlying allocator (as 6.12: a ``min_nr == 0``
+pool is never refilled; current mainline keeps one element in an empty one). Every ``mempool_alloc``
 leaves a :class:`MempoolAllocRecord` (the path taken and each attempt) in
 ``pool.history``.
 """
@@ -199,11 +202,14 @@ class Mempools:
             rec.path = "reserve"
         else:
             rec.attempts.append(("reserve", gfp_temp, False))
-            elem = pool.alloc(gfp, pool.pool_data)
-            rec.attempts.append(("allocator", gfp, elem is not None))
-            if elem is not None:
-                rec.path = "allocator-retry"
-            elif gfp & DIRECT_RECLAIM:
+            if gfp_temp != gfp:
+                # The first round went without reclaim and IO: retry at once with the full
+                # mask. A mask without them (GFP_ATOMIC, GFP_NOWAIT) gets no second try.
+                elem = pool.alloc(gfp, pool.pool_data)
+                rec.attempts.append(("allocator", gfp, elem is not None))
+                if elem is not None:
+                    rec.path = "allocator-retry"
+            if elem is None and gfp & DIRECT_RECLAIM:
                 rec.path = "waiting"
                 pool.waiting.append(rec)
                 self._report("mempool_wait", KERN_INFO,

@@ -19,6 +19,7 @@ from .gfp import __GFP_NORETRY as NORETRY, __GFP_NOWARN as NOWARN, __GFP_ZERO as
 from .owners import OWNER_NAMES, PG_FREE, PG_PAGEALLOC, PG_RESERVED
 from .page import Page
 from .printk import KERN_WARNING, Report
+from .slub_debug import TAINT_WARN
 from .units import MAX_PAGE_ORDER, PAGE_ALLOC_COSTLY_ORDER, PAGE_SHIFT, check_order
 from .watermarks import SWAP_CLUSTER_MAX, effective_min, zone_watermark_ok
 from .zone import WMARK_LOW, WMARK_MIN, Zone
@@ -44,12 +45,21 @@ class PageAllocator:
         self._zonelists: dict[int, tuple[int, tuple[Zone, ...]] | None] = {}
         for bits in range(GFP_ZONEMASK + 1):
             try:
-                high = gfp_zone(bits, self.arch.has_highmem, self.arch.has_dma32)
+                high = gfp_zone(bits, self.arch.has_highmem, self.arch.has_dma32, self.arch.has_dma)
             except BadGfpZone:
                 self._zonelists[bits] = None
                 continue
             zones = tuple(z for z in reversed(self.zones) if z.type <= high)
             self._zonelists[bits] = (high, zones)
+
+    def zonelist(self: "Kernel", gfp: int) -> tuple[int, tuple[Zone, ...]]:
+        """``(gfp_zone(gfp), zones to try)`` for this machine: the populated zones at or
+        below the highest usable one, highest first, as ``build_zonelists()`` orders them
+        for one node. Raises :class:`BadGfpZone` for contradictory zone modifiers."""
+        entry = self._zonelists[gfp & GFP_ZONEMASK]
+        if entry is None:
+            raise BadGfpZone(f"contradictory zone modifiers in gfp {gfp:#x}({gfp_name(gfp)})")
+        return entry
 
     # --- allocation ------------------------------------------------------------------
 
@@ -75,11 +85,11 @@ class PageAllocator:
         if gfp.__class__ is not int or gfp & ~0xFFFFFF or gfp < 0:
             check_gfp(gfp)
         if not 0 <= order <= MAX_PAGE_ORDER:
-            self._report("page_alloc_bad_order", KERN_WARNING,
-                         f"WARNING: CPU: 0 PID: {self.current.pid} at mm/page_alloc.c:4727 "
-                         f"__alloc_pages_noprof+0x2c/0x310\n"
-                         f"{caller}: order {order} is outside 0..MAX_PAGE_ORDER ({MAX_PAGE_ORDER})",
-                         order=order)
+            # WARN_ON_ONCE_GFP(order > MAX_PAGE_ORDER, gfp): once per boot, never with NOWARN.
+            self._warn_on_once("__alloc_pages_noprof order", gfp, "page_alloc_bad_order",
+                               "mm/page_alloc.c:4727 __alloc_pages_noprof+0x2c/0x310",
+                               f"{caller}: order {order} is outside 0..MAX_PAGE_ORDER "
+                               f"({MAX_PAGE_ORDER}); returns NULL", order=order)
             return None
         zonelist = self._zonelists[gfp & GFP_ZONEMASK]
         if zonelist is None:
@@ -118,7 +128,7 @@ class PageAllocator:
                         caller: str, trace: list | None) -> tuple[Zone | None, int | None]:
         """``__alloc_pages_slowpath()``: kswapd, the min watermark, direct reclaim, failure."""
         if gfp & KSWAPD_RECLAIM:
-            self._kswapd_wanted = True          # runs once this allocation returns
+            self.wakeup_kswapd(order, high)     # kswapd runs once this allocation returns
         found = self._try_zones(gfp, order, high, zones, trace)
         if found[1] is not None:
             return found
@@ -172,10 +182,12 @@ class PageAllocator:
         return None, None
 
     def _might_sleep(self: "Kernel", where: str) -> None:
-        """``__might_resched()``: report a possibly-sleeping call made in atomic context."""
+        """``__might_resched()``: report a possibly-sleeping call made in atomic context,
+        then ``add_taint(TAINT_WARN)`` (kernel/sched/core.c)."""
         self._report("sleep_in_atomic", KERN_WARNING,
                      self.context_stack.sleep_bug_text(where, self.current),
                      context=self.context_stack.current.name)
+        self.add_taint(TAINT_WARN)
 
     def _emit_steps(self: "Kernel", trace: list, zone: Zone) -> None:
         for kind, pfn, order in trace:

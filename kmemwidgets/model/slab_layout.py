@@ -48,6 +48,10 @@ POISON_FREE = 0x6b
 POISON_END = 0xa5
 
 CACHE_LINE_SIZE = 64               # cache_line_size() on x86 and most ARMv7
+#: ``ARCH_SLAB_MINALIGN`` (include/linux/slab.h): ``__alignof__(unsigned long long)``, which
+#: GCC makes 8 even on i386 (where ``_Alignof`` is 4); ARM defines it as 8 for EABI on
+#: ARMv5+ (arch/arm/include/asm/cache.h). So 8 on all three modelled architectures.
+ARCH_SLAB_MINALIGN = 8
 SLUB_MAX_ORDER = PAGE_ALLOC_COSTLY_ORDER
 MAX_OBJS_PER_PAGE = 32767
 KMALLOC_MAX_SIZE = PAGE_SIZE << MAX_PAGE_ORDER      # 4 MiB
@@ -61,13 +65,14 @@ def fls(x: int) -> int:
 
 def calculate_alignment(flags: int, align: int, size: int, ptr_size: int) -> int:
     """``calculate_alignment()`` (mm/slab_common.c): HWCACHE_ALIGN shrinks the cache
-    line for small objects; the result is at least pointer aligned."""
+    line for small objects; the result is at least ``arch_slab_minalign()`` (8) and
+    pointer aligned, so a 12-byte cache on i386 has a 16-byte stride."""
     if flags & SLAB_HWCACHE_ALIGN:
         ralign = CACHE_LINE_SIZE
         while size <= ralign // 2:
             ralign //= 2
         align = max(align, ralign)
-    align = max(align, ptr_size)                   # arch_slab_minalign() is a word here
+    align = max(align, ARCH_SLAB_MINALIGN)         # arch_slab_minalign()
     return (align + ptr_size - 1) & -ptr_size
 
 

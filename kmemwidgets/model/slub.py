@@ -99,7 +99,8 @@ class KmemCache:
         self.debug = bool(L.flags & SLAB_DEBUG_FLAGS)
         #: Metadata initialised per object (``setup_object_debug``).
         self.debug_init = bool(L.flags & (SLAB_RED_ZONE | SLAB_STORE_USER)) or L.poison
-        self.checks = False           # set by the kernel: run checks on alloc and free
+        #: SLAB_CONSISTENCY_CHECKS: check objects on alloc, free and slab discard.
+        self.checks = bool(L.flags & SLAB_CONSISTENCY_CHECKS)
         self.slabs: dict[int, Slab] = {}
         self.partial: dict[Slab, None] = {}
         self.cpu_slab: Slab | None = None
@@ -213,14 +214,10 @@ class SlubAllocator(SlubDebug):
 
     def _init_subsystems(self: "Kernel", options: dict) -> None:
         debug = options.pop("slub_debug", options.pop("slab_debug", ""))
-        strict = options.pop("slub_strict_checks", False)
         flags, names, disable_o, messages = parse_slub_debug(debug)
         self.slub_debug_flags = flags
         self.slub_debug_names = names
         self.slub_disable_higher_order_debug = disable_o
-        #: True: alloc/free checks need SLAB_CONSISTENCY_CHECKS (F), as in the kernel
-        #: since 4.6; False (default): any debug flag turns them on.
-        self.slub_strict_checks = bool(strict)
         self.slab_caches: list[KmemCache] = []      # newest first, like slab_caches
         self._leaked_caches: list[KmemCache] = []
         self._slab_pfns: dict[int, Slab] = {}       # every frame of every slab -> slab
@@ -293,8 +290,6 @@ class SlubAllocator(SlubDebug):
             return None
         cache = KmemCache(name, layout, align, flags, ctor,
                           self.page_offset + 0x100000 + 0x400 * (len(self.slab_caches) + 1))
-        cache.checks = bool(layout.flags & (SLAB_CONSISTENCY_CHECKS if self.slub_strict_checks
-                                            else SLAB_DEBUG_FLAGS))
         if layout.flags & SLAB_POISON:
             cache.slab_template = self._build_template(cache)
         self.slab_caches.insert(0, cache)
@@ -316,12 +311,14 @@ class SlubAllocator(SlubDebug):
     # --- slab pages ------------------------------------------------------------------
 
     def _fix_slab_gfp(self: "Kernel", gfp: int, where: str) -> int:
-        """``kmalloc_fix_flags()``: strip zone bits a slab must never get."""
+        """``kmalloc_fix_flags()`` (mm/slab_common.c): strip zone bits a slab must never
+        get, with a ``pr_warn`` (and a ``dump_stack``, not modelled): no WARN, so no taint."""
         if gfp & GFP_SLAB_BUG_MASK:
             fixed = gfp & ~GFP_SLAB_BUG_MASK
-            self._warn("kmalloc_fix_flags", f"Unexpected gfp: {gfp & GFP_SLAB_BUG_MASK:#x} "
-                       f"({gfp_name(gfp & GFP_SLAB_BUG_MASK)}). Fixing up to gfp: {fixed:#x} "
-                       f"({gfp_name(fixed)}). Fix your code!", f"mm/slub.c {where}", gfp=gfp)
+            self._report("kmalloc_fix_flags", KERN_WARNING,
+                         f"Unexpected gfp: {gfp & GFP_SLAB_BUG_MASK:#x} "
+                         f"({gfp_name(gfp & GFP_SLAB_BUG_MASK)}). Fixing up to gfp: {fixed:#x} "
+                         f"({gfp_name(fixed)}). Fix your code!", gfp=gfp, where=where)
             return fixed
         return gfp
 
@@ -568,10 +565,10 @@ class SlubAllocator(SlubDebug):
         if slab is not None and slab.cache is not cache:
             # cache_from_obj(): the model refuses instead of freeing to the right cache.
             real = slab.cache
-            return self._warn("slub_wrong_cache", f"kmem_cache_free: Wrong slab cache. {cache.name} "
-                              f"but object is from {real.name}\n(the model refuses the free; "
-                              "the kernel would free it to its real cache)",
-                              "mm/slab.h cache_from_obj", cache=cache.name, object=obj, slab=slab.pfn)
+            return self._warn("slub_wrong_cache", f"cache_from_obj: Wrong slab cache. {cache.name} "
+                              f"but object is from {real.name}", "mm/slub.c cache_from_obj",
+                              "(the model refuses the free; the kernel would free it to its real cache)",
+                              cache=cache.name, object=obj, slab=slab.pfn)
         report = self._slab_free(obj, caller or "kmem_cache_free", cache)
         if report is None and self.events.active:
             self.events.emit("kmem_cache_free", cache=cache.name, ptr=obj)
@@ -640,8 +637,8 @@ class SlubAllocator(SlubDebug):
             return self._not_slab(addr, caller)
         cache = slab.cache
         if expect is not None and cache is not expect:
-            return self._warn("slub_wrong_cache", f"kmem_cache_free: Wrong slab cache. {expect.name} "
-                              f"but object is from {cache.name}", "mm/slab.h cache_from_obj",
+            return self._warn("slub_wrong_cache", f"cache_from_obj: Wrong slab cache. {expect.name} "
+                              f"but object is from {cache.name}", "mm/slub.c cache_from_obj",
                               cache=expect.name, object=addr, slab=slab.pfn)
         if not cache.valid_pointer(slab, addr):
             return self._slab_err(cache, slab, f"Invalid object pointer {self._ptr(addr)}",

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .gfp import __GFP_NOWARN as NOWARN
 from .printk import BUG_SEPARATOR, KERN_ERR, KERN_WARNING, Report
 from .slab_layout import (POISON_END, POISON_FREE, POISON_INUSE, SLAB_POISON, SLAB_RED_ZONE,
                           SLAB_STORE_USER, SLUB_RED_ACTIVE, SLUB_RED_INACTIVE, track_size)
@@ -118,7 +119,7 @@ class SlubDebug:
         if L.flags & SLAB_RED_ZONE:
             lines += hex_dump("Redzone  ", obj - L.red_left_pad,
                               bytes(buf[o - L.red_left_pad:o]), width)
-        elif o >= 16:
+        elif o > 16:                  # p > addr + 16
             lines += hex_dump("Bytes b4 ", obj - 16, bytes(buf[o - 16:o]), width)
         lines += hex_dump("Object   ", obj, bytes(buf[o:o + min(L.object_size, PAGE_SIZE)]), width)
         if L.flags & SLAB_RED_ZONE:
@@ -156,12 +157,26 @@ class SlubDebug:
         self.add_taint(TAINT_BAD_PAGE)
         return self._slub_report(kind, lines, cache, slab, what=reason, **fields)
 
-    def _warn(self: "Kernel", kind: str, message: str, where: str, **fields: object) -> Report:
-        """``WARN()``: the cut-here block; taints W."""
+    def _warn(self: "Kernel", kind: str, message: str, where: str, note: str = "",
+              **fields: object) -> Report:
+        """``WARN(cond, fmt...)`` (``WARN_ON(cond)`` when *message* is empty): the cut-here
+        block, the message, the ``WARNING:`` line; taints W. *note* is the model's own
+        explanation, printed after the kernel's lines."""
         self.add_taint(TAINT_WARN)
-        text = "\n".join((BUG_SEPARATOR, message,
-                          f"WARNING: CPU: 0 PID: {self.current.pid} at {where}"))
-        return self._report(kind, KERN_WARNING, text, **fields)
+        lines = [BUG_SEPARATOR] + ([message] if message else [])
+        lines.append(f"WARNING: CPU: 0 PID: {self.current.pid} at {where}")
+        if note:
+            lines.append(note)
+        return self._report(kind, KERN_WARNING, "\n".join(lines), **fields)
+
+    def _warn_on_once(self: "Kernel", site: str, gfp: int | None, kind: str, where: str, note: str,
+                      **fields: object) -> Report | None:
+        """``WARN_ON_ONCE(cond)`` (``WARN_ON_ONCE_GFP(cond, gfp)`` when *gfp* is given:
+        silent under ``__GFP_NOWARN``): warns the first time *site* fires in this boot."""
+        if site in self.warned_once or (gfp is not None and gfp & NOWARN):
+            return None
+        self.warned_once.add(site)
+        return self._warn(kind, "", where, note, **fields)
 
     # --- laying down the debug bytes -------------------------------------------------
 
@@ -250,12 +265,10 @@ class SlubDebug:
                 self._check_bytes(cache, slab, o, "Object padding", o + L.meta_end, POISON_INUSE,
                                   L.size_from_object - L.meta_end, found)
         if not self._fp_ok(cache, slab, o, active):
-            self.slab_errors += 1
-            lines = self._slab_bug(cache, "Freepointer corrupt")
-            found.append(self._slub_report("slub_freepointer", lines, cache, slab,
-                                           object=slab.base + o, what="Freepointer corrupt",
-                                           start=slab.base + o + L.offset,
-                                           end=slab.base + o + L.offset + L.ptr_size))
+            # object_err(): its own BUG header and trailer, before check_object's trailer.
+            report = self._object_err(cache, slab, o, "Freepointer corrupt", "slub_freepointer")
+            report.fields.update(start=slab.base + o + L.offset, end=slab.base + o + L.offset + L.ptr_size)
+            found.append(report)
             cache.set_freepointer(slab, o, 0)
         if not found:
             return True
@@ -275,7 +288,9 @@ class SlubDebug:
         return cache.valid_pointer(slab, cache.get_freepointer(slab, o))
 
     def _slab_pad_check(self: "Kernel", cache: "KmemCache", slab: "Slab") -> None:
-        """``slab_pad_check()``: the tail of a POISON slab after the last object."""
+        """``slab_pad_check()``: the tail of a POISON slab after the last object; the
+        report dumps the whole tail (``print_section("Padding ", pad, remainder)``) and
+        restores the damaged bytes as "slab padding"."""
         L = cache.layout
         if not L.flags & SLAB_POISON:
             return
@@ -289,9 +304,9 @@ class SlubDebug:
         base = slab.base
         self._slab_err(cache, slab, f"Padding overwritten. {self._ptr(base + first)}-"
                        f"{self._ptr(base + last)} @offset={first}", "slub_corruption",
-                       extra=hex_dump("Padding  ", base + first, bytes(slab.buf[first:last + 1]),
+                       extra=hex_dump("Padding ", base + start, bytes(slab.buf[start:]),
                                       self.arch.bits // 4),
-                       fix=f"Restoring Padding {self._ptr(base + first)}-{self._ptr(base + last)}"
+                       fix=f"Restoring slab padding {self._ptr(base + first)}-{self._ptr(base + last)}"
                            f"={POISON_INUSE:#x}",
                        start=base + first, end=base + last + 1)
         slab.buf[first:last + 1] = pattern(POISON_INUSE, last + 1 - first)

@@ -102,6 +102,14 @@ class Vmalloc:
             "nodemask=(null),cpuset=/,mems_allowed=0"]
         self._report("vmalloc_failure", KERN_WARNING, "\n".join(lines), size=size, gfp=gfp)
 
+    def _no_vmap_area(self: "Kernel", area_size: int) -> str:
+        """``alloc_vmap_area()``'s ``pr_warn`` when no range fits (6.11+); *area_size*
+        includes the guard page. x86_64's ``VMALLOC_END`` is the last byte, i386's and
+        ARM's the first byte past the area."""
+        end = self.VMALLOC_END - 1 if self.arch.name == "x86_64" else self.VMALLOC_END
+        return (f"vmalloc_node_range for size {area_size} failed: Address range restricted to "
+                f"{self.VMALLOC_START:#x} - {end:#x}")
+
     def delayed_vfree_work(self: "Kernel") -> int:
         """Run the deferred frees queued by ``vfree()`` in interrupt context; returns how many."""
         done = 0
@@ -150,8 +158,7 @@ class Vmalloc:
         area_size = size + (0 if vm_flags & VM_NO_GUARD else PAGE_SIZE)
         addr = self._vm_find_gap(area_size)
         if addr is None:
-            extra = "" if gfp & NOWARN else (f"vmap allocation for size {area_size} failed: "
-                                             "use vmalloc=<size> to increase size")
+            extra = "" if gfp & NOWARN else self._no_vmap_area(area_size)
             self._warn_vmalloc(gfp, "vm_struct allocation failed", real_size, extra)
             return None
         if not gfp & (GFP_DMA | GFP_DMA32):
@@ -159,8 +166,9 @@ class Vmalloc:
         pfns = self._vm_area_alloc_pages(gfp | NOWARN, nr_pages)
         if len(pfns) < nr_pages or not self._set_kernel_ptes(addr, pfns):
             self._vm_free_pages(pfns, "__vmalloc_area_node")
+            # Both messages give area->nr_pages * PAGE_SIZE: the pages actually obtained.
             self._warn_vmalloc(gfp, "failed to allocate pages" if len(pfns) < nr_pages
-                               else "failed to map pages", real_size)
+                               else "failed to map pages", len(pfns) << PAGE_SHIFT)
             return None
         if self._kswapd_wanted:
             self.kswapd()
@@ -318,7 +326,9 @@ class Vmalloc:
 
     def vmap(self: "Kernel", pages: list[Page], count: int | None = None, flags: int = VM_MAP,
              caller: str | None = None) -> int | None:
-        """``vmap(pages, count, flags, PAGE_KERNEL)``: map existing pages contiguously."""
+        """``vmap(pages, count, flags, PAGE_KERNEL)``: map existing pages contiguously.
+        ``VM_NO_GUARD`` is refused with a ``WARN_ON_ONCE`` and cleared: "Your top guard is
+        someone else's bottom guard" (mm/vmalloc.c)."""
         pages = list(pages)
         count = len(pages) if count is None else count
         if not all(isinstance(p, Page) and p._kernel is self for p in pages) or not 0 < count <= len(pages):
@@ -328,14 +338,21 @@ class Vmalloc:
             raise ValueError("vmap: every page must be an allocated page")
         if self.context_stack.in_interrupt or self._atomic:
             self._might_sleep(VMALLOC_SITE)
+        if flags & VM_NO_GUARD:
+            self._warn_on_once("vmap VM_NO_GUARD", None, "vmap_no_guard",
+                               "mm/vmalloc.c:3429 vmap+0x5d/0x140",
+                               "vmap(): VM_NO_GUARD is not allowed; the flag is cleared")
+            flags &= ~VM_NO_GUARD
         self._pgtables()
-        size = count << PAGE_SHIFT
-        area_size = size + (0 if flags & VM_NO_GUARD else PAGE_SIZE)
+        area_size = (count << PAGE_SHIFT) + PAGE_SIZE
         addr = self._vm_find_gap(area_size)
-        if addr is None or not self._set_kernel_ptes(addr, pfns):
+        if addr is None:
+            self._report("vmalloc_failure", KERN_WARNING, self._no_vmap_area(area_size), size=area_size)
             return None
-        self._vm_insert(VmStruct(addr, area_size, VM_MAP | (flags & VM_NO_GUARD),
-                                 np.asarray(pfns, dtype=np.int64), caller or "vmap"))
+        if not self._set_kernel_ptes(addr, pfns):
+            return None
+        self._vm_insert(VmStruct(addr, area_size, VM_MAP, np.asarray(pfns, dtype=np.int64),
+                                 caller or "vmap"))
         return addr
 
     def vunmap(self: "Kernel", addr: int) -> Report | None:
@@ -377,13 +394,14 @@ class Vmalloc:
 
     def vmallocinfo(self: "Kernel") -> str:
         """``/proc/vmallocinfo`` (``vmalloc_info_show``): range, size with the guard page,
-        caller, ``pages=N``, then the type words."""
+        caller, ``pages=N`` (vmalloc areas only: a vmap area's ``nr_pages`` is 0), then
+        the type words."""
         w = 16 if self.arch.bits == 64 else 8
         ptr = self.arch.bits // 8
         lines = []
         for area in self.vm_areas():
             line = f"0x{area.addr:0{w}x}-0x{area.end:0{w}x} {area.size:7d} {area.caller}"
-            if area.nr_pages:
+            if area.flags & VM_ALLOC:
                 line += f" pages={area.nr_pages}"
             if area.flags & VM_ALLOC:
                 line += " vmalloc"

@@ -1,7 +1,7 @@
 """Text views of the page allocator in the formats of ``mm/vmstat.c``.
 
 ``/proc/buddyinfo`` (``frag_show_print``), a subset of ``/proc/zoneinfo``
-(``zoneinfo_show_print``), ``show_free_areas()``'s per-zone line, and the
+(``zoneinfo_show_print``, which lists every configured zone, populated or not), ``show_free_areas()``'s per-zone line, and the
 fragmentation indices of ``/sys/kernel/debug/extfrag/{unusable_index,extfrag_index}``.
 """
 from __future__ import annotations
@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from .units import MAX_PAGE_ORDER, NR_PAGE_ORDERS, PAGE_SIZE
-from .zone import WMARK_HIGH, WMARK_LOW, WMARK_MIN, Zone
+from .watermarks import highmem_min_pages
+from .zone import WMARK_HIGH, WMARK_LOW, WMARK_MIN, WMARK_PROMO, Zone
+from .zone_types import ZONE_HIGHMEM, ZONE_MOVABLE, ZONE_NAMES
 
 
 def buddyinfo(zones: Iterable[Zone], node: int = 0) -> str:
@@ -30,22 +32,37 @@ def show_free_areas_line(z: Zone, node: int = 0) -> str:
 
 
 def zoneinfo(zones: Iterable[Zone], zone_types: Sequence[int], node: int = 0) -> str:
-    """The page-allocator part of ``/proc/zoneinfo`` for each zone; ``protection`` lists
-    ``lowmem_reserve`` for every configured zone type (*zone_types*)."""
+    """The page-allocator part of ``/proc/zoneinfo``: every configured zone type
+    (*zone_types*) in order. An unpopulated zone (such as Movable) stops after its
+    ``protection`` line; its min is 32 if it is a highmem or movable zone
+    (``__setup_per_zone_wmarks``), and its ``lowmem_reserve`` is all zero."""
+    by_type = {z.type: z for z in zones}
     out = []
-    for z in zones:
-        out.append(f"Node {node}, zone {z.name:>8}\n"
-                   f"  pages free     {z.nr_free_pages}\n"
+    for t in zone_types:
+        z = by_type.get(t)
+        if z is None:
+            mark = highmem_min_pages(0) if t in (ZONE_HIGHMEM, ZONE_MOVABLE) else 0
+            marks, sizes, reserve = [mark] * 4, (0, 0, 0), [0] * len(zone_types)
+            free = 0
+        else:
+            marks = [z.watermark[w] for w in (WMARK_MIN, WMARK_LOW, WMARK_HIGH, WMARK_PROMO)]
+            sizes = (z.spanned_pages, z.present_pages, z.managed_pages)
+            reserve = [z.lowmem_reserve[u] for u in zone_types]
+            free = z.nr_free_pages
+        out.append(f"Node {node}, zone {ZONE_NAMES[t]:>8}\n"
+                   f"  pages free     {free}\n"
                    f"        boost    0\n"
-                   f"        min      {z.watermark[WMARK_MIN]}\n"
-                   f"        low      {z.watermark[WMARK_LOW]}\n"
-                   f"        high     {z.watermark[WMARK_HIGH]}\n"
-                   f"        spanned  {z.spanned_pages}\n"
-                   f"        present  {z.present_pages}\n"
-                   f"        managed  {z.managed_pages}\n"
+                   f"        min      {marks[0]}\n"
+                   f"        low      {marks[1]}\n"
+                   f"        high     {marks[2]}\n"
+                   f"        promo    {marks[3]}\n"
+                   f"        spanned  {sizes[0]}\n"
+                   f"        present  {sizes[1]}\n"
+                   f"        managed  {sizes[2]}\n"
                    f"        cma      0\n"
-                   f"        protection: ({', '.join(str(z.lowmem_reserve[t]) for t in zone_types)})\n"
-                   f"  start_pfn:           {z.start_pfn}\n")
+                   f"        protection: ({', '.join(map(str, reserve))})\n")
+        if z is not None:
+            out.append(f"  start_pfn:           {z.start_pfn}\n")
     return "".join(out)
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from .units import MAX_PAGE_ORDER, NR_PAGE_ORDERS
 from .zone_types import ZONE_HIGHMEM, ZONE_MOVABLE, ZONE_NAMES
 
-WMARK_MIN, WMARK_LOW, WMARK_HIGH = 0, 1, 2
-WMARK_NAMES = ("min", "low", "high")
+WMARK_MIN, WMARK_LOW, WMARK_HIGH, WMARK_PROMO = 0, 1, 2, 3
+WMARK_NAMES = ("min", "low", "high", "promo")
 
 
 class FreeArea:
@@ -48,7 +48,7 @@ class Zone:
         self._lists = tuple(fa.blocks for fa in self.free_area)
         self.nr_free_pages = 0
         self.managed_pages = 0
-        self.watermark = [0, 0, 0]                  # _watermark[WMARK_MIN/LOW/HIGH]
+        self.watermark = [0, 0, 0, 0]               # _watermark[WMARK_MIN/LOW/HIGH/PROMO]
         self.lowmem_reserve: list[int] = []         # indexed by zone type, like the kernel's
 
     @property

@@ -33,7 +33,7 @@ import numpy as np
 import ipywidgets as widgets
 import traitlets
 
-from kmemwidgets.model.gfp import GFP_KERNEL, gfp_name
+from kmemwidgets.model.gfp import GFP_KERNEL, gfp_code
 from kmemwidgets.model.kernel import Kernel
 from kmemwidgets.model.owners import OWNER_NAMES, PG_FREE, PG_PAGEALLOC
 from kmemwidgets.model.page import Page
@@ -200,7 +200,7 @@ class BuddyView(KernelView):
     def alloc(self) -> Page | None:
         """``alloc_pages(gfp, order)`` in the chosen context; the Page, or None."""
         gfp, order, ctx = self.gfp, self.order, self.context
-        what = f"alloc_pages({gfp_name(gfp)}, {order}) in {ctx} context"
+        what = f"alloc_pages({gfp_code(gfp)}, {order}) in {ctx} context"
         page = self._act_in_context(what, ctx, lambda: self.kernel.alloc_pages(gfp, order))
         if page is None:
             return None

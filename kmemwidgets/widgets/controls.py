@@ -24,7 +24,7 @@ import ipywidgets as widgets
 import traitlets
 
 from kmemwidgets.model.context import CONTEXTS
-from kmemwidgets.model.gfp import COMMON_GFP, GFP_BIT_NAMES, GFP_KERNEL, check_gfp, gfp_name
+from kmemwidgets.model.gfp import COMMON_GFP, GFP_BIT_NAMES, GFP_KERNEL, check_gfp, gfp_code
 from kmemwidgets.model.gfp import __GFP_DMA as DMA, __GFP_HIGH as HIGH, __GFP_HIGHMEM as HIGHMEM
 from kmemwidgets.model.gfp import __GFP_NOFAIL as NOFAIL, __GFP_NORETRY as NORETRY
 from kmemwidgets.model.gfp import __GFP_NOWARN as NOWARN, __GFP_ZERO as ZERO
@@ -133,7 +133,7 @@ class GfpPicker(widgets.VBox):
             self._syncing = False
 
     def _show(self, gfp: int) -> None:
-        self.label.value = f"<code>{gfp_name(gfp)}</code> <small>({gfp:#x})</small>"
+        self.label.value = f"<code>{gfp_code(gfp)}</code> <small>({gfp:#x})</small>"
 
 
 def context_dropdown(value: str = "process") -> widgets.Dropdown:

@@ -22,7 +22,7 @@ import ipywidgets as widgets
 import traitlets
 from bqplot import Axis, Figure, Lines, LinearScale, LogScale, Scatter
 
-from kmemwidgets.model.gfp import GFP_KERNEL, gfp_name
+from kmemwidgets.model.gfp import GFP_KERNEL, gfp_code
 from kmemwidgets.model.kernel import Kernel
 from kmemwidgets.model.kmalloc import KMALLOC_MAX_CACHE_SIZE
 from kmemwidgets.model.slab_layout import KMALLOC_MAX_SIZE
@@ -129,7 +129,7 @@ class KmallocView(KernelView):
                      f"an order-{order} block ({1 << order} pages)")
         else:
             where = f"cache <b>{self.cache_name}</b>"
-        self.result.value = (f"kmalloc({size}, {gfp_name(self.gfp)}) → {where}; ksize {roundup} bytes, "
+        self.result.value = (f"kmalloc({size}, {gfp_code(self.gfp)}) → {where}; ksize {roundup} bytes, "
                              f"wasted {roundup - size} bytes ({100 * (roundup - size) / roundup if roundup else 0:.1f}%)")
         self._update_caption()
 
@@ -142,7 +142,7 @@ class KmallocView(KernelView):
     def kmalloc(self) -> int | None:
         """``kmalloc(size, gfp)`` in the chosen context; the address or None."""
         size, gfp, ctx = self.size, self.gfp, self.context
-        what = f"kmalloc({size}, {gfp_name(gfp)}) in {ctx} context"
+        what = f"kmalloc({size}, {gfp_code(gfp)}) in {ctx} context"
         ptr = self._act_in_context(what, ctx, lambda: self.kernel.kmalloc(size, gfp))
         if ptr is None:
             return None

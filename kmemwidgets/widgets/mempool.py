@@ -35,7 +35,7 @@ import ipywidgets as widgets
 import traitlets
 from bqplot import Axis, Bars, Figure, Lines, LinearScale, OrdinalScale, Tooltip
 
-from kmemwidgets.model.gfp import GFP_ATOMIC, GFP_KERNEL, gfp_name
+from kmemwidgets.model.gfp import GFP_ATOMIC, GFP_KERNEL, gfp_code
 from kmemwidgets.model.gfp import __GFP_NOWARN as NOWARN
 from kmemwidgets.model.kernel import Kernel
 from kmemwidgets.model.mempool import Mempool
@@ -263,7 +263,7 @@ class MempoolView(KernelView):
             return got
         got = self._act("memory pressure", run) or 0
         self.set_trait("pressure_pages", sum(1 << o for _, o in self._pressure_blocks))
-        self.message = (f"memory pressure: took {got} more pages with {gfp_name(PRESSURE_GFP)} "
+        self.message = (f"memory pressure: took {got} more pages with {gfp_code(PRESSURE_GFP)} "
                         f"(holding {self.pressure_pages}); the allocator now fails")
         self._draw_text()
         return self.pressure_pages
@@ -289,7 +289,7 @@ class MempoolView(KernelView):
         if self.pool is None and not self._create():
             return None
         k, gfp, ctx, pool = self.kernel, self.gfp, self.context, self.pool
-        what = f"mempool_alloc({pool.name}, {gfp_name(gfp)}) in {ctx} context"
+        what = f"mempool_alloc({pool.name}, {gfp_code(gfp)}) in {ctx} context"
 
         def run():
             with k.context(ctx):

@@ -3,7 +3,8 @@
 Controls (each ``link``ed to a trait, so code drives the view as a mouse does)::
 
     w = SlabView(kernel=k)
-    w.cache_name = "my_cache"; w.size = 50; w.flags = SLAB_POISON | SLAB_RED_ZONE
+    w.cache_name = "my_cache"; w.size = 50
+    w.flags = SLAB_CONSISTENCY_CHECKS | SLAB_POISON | SLAB_RED_ZONE
     w.create_cache(); p = w.alloc(); w.overrun(); w.free()   # the Right Redzone report
 
 * traits ``cache_name`` (the cache shown; typing a new name and Create makes it),
@@ -31,10 +32,13 @@ Chromium, a 4096-cell map repaints too slowly for the 150 ms click budget (see
 ``docs/widgets.md``); ``window_bytes=4096`` shows a whole page.
 
 The bugs are committed with the model's ``k.write`` (nothing stops a kernel write into
-mapped memory) and found by the model's SLUB checks, when the kernel would find them:
-an overrun when the object is freed or the cache validated, a write after free when
-the object is handed out again (free objects are reused last-in first-out) or
-validated, a double free at once ("Object already free"), a leak at
+mapped memory) and found by the model's SLUB checks, when the kernel would find them.
+With ``SLAB_CONSISTENCY_CHECKS`` (the default flags include it, like ``slub_debug``'s
+``F``): an overrun when the object is freed, a write after free when the object is
+handed out again (free objects are reused last-in first-out). Without it SLUB lays
+down the red zones and poison but checks them only when the cache is validated, and
+the next free or alloc of the object rewrites them (``init_object``), erasing the damage
+(``mm/slub.c`` ``alloc_debug_processing``/``free_debug_processing``); the messages say so. A double free is refused at once ("Object already free"), a leak is reported at
 ``kmem_cache_destroy`` ("Objects remaining ... on __kmem_cache_shutdown()").
 """
 from __future__ import annotations
@@ -48,15 +52,15 @@ import ipywidgets as widgets
 import traitlets
 from bqplot import Figure, GridHeatMap
 
-from kmemwidgets.model.gfp import GFP_KERNEL, gfp_name
+from kmemwidgets.model.gfp import GFP_KERNEL, gfp_code
 from kmemwidgets.model.kernel import Kernel
 from kmemwidgets.model.slab_inspect import (BYTE_ROLES, ROLE_OUTSIDE, SLAB_LIST_NAMES, is_live_object,
                                             layout_ranges, live_objects, object_of, overwritten,
                                             slab_byte_map, slab_bytes, slab_list_name, slab_lists,
                                             slab_of_pfn)
-from kmemwidgets.model.slab_layout import (KMALLOC_MAX_SIZE, SLAB_CACHE_DMA, SLAB_FLAG_NAMES,
-                                           SLAB_FLAGS_PERMITTED, SLAB_HWCACHE_ALIGN, SLAB_PANIC,
-                                           SLAB_POISON, SLAB_RED_ZONE, SLAB_STORE_USER)
+from kmemwidgets.model.slab_layout import (KMALLOC_MAX_SIZE, SLAB_CACHE_DMA, SLAB_CONSISTENCY_CHECKS,
+                                           SLAB_FLAG_NAMES, SLAB_FLAGS_PERMITTED, SLAB_HWCACHE_ALIGN,
+                                           SLAB_PANIC, SLAB_POISON, SLAB_RED_ZONE, SLAB_STORE_USER)
 from kmemwidgets.model.slub import ALIVE, RELEASED
 from kmemwidgets.model.units import PAGE_SHIFT, PAGE_SIZE
 
@@ -66,8 +70,8 @@ from .slabinfo import SlabInfoView
 from .palette import HIGHLIGHT, OKABE_ITO, SLAB_ROLE_COLORS, code_scale, legend_html
 
 #: The flag checkboxes, in display order.
-FLAG_BOXES: tuple[int, ...] = (SLAB_POISON, SLAB_RED_ZONE, SLAB_HWCACHE_ALIGN, SLAB_CACHE_DMA,
-                               SLAB_STORE_USER, SLAB_PANIC)
+FLAG_BOXES: tuple[int, ...] = (SLAB_CONSISTENCY_CHECKS, SLAB_POISON, SLAB_RED_ZONE, SLAB_HWCACHE_ALIGN,
+                               SLAB_CACHE_DMA, SLAB_STORE_USER, SLAB_PANIC)
 #: Colour codes of the byte map: the byte roles, then two states drawn over them.
 CODE_OVERWRITTEN = len(BYTE_ROLES)
 CODE_NAMED = CODE_OVERWRITTEN + 1
@@ -78,6 +82,10 @@ SLAB_EVENTS = frozenset(("kmem_cache_alloc", "kmem_cache_free", "kmalloc", "kfre
                          "slab_discard", "write", "report"))
 #: The value the bug buttons write (ASCII 'A', easy to spot in a hex dump).
 BUG_BYTE = 0x41
+#: When SLUB looks at the damage in a cache without SLAB_CONSISTENCY_CHECKS.
+NO_CHECKS = ("only when the cache is validated (Validate): without SLAB_CONSISTENCY_CHECKS "
+             "alloc and free do not check objects, and they re-initialise its red zones and "
+             "poison (init_object), erasing the damage")
 
 
 class SlabView(KernelView):
@@ -87,7 +95,9 @@ class SlabView(KernelView):
     cache_name = traitlets.Unicode("demo_cache")
     size = traitlets.Int(64, min=1, max=KMALLOC_MAX_SIZE)
     align = traitlets.Int(0, min=0)
-    flags = traitlets.Int(SLAB_POISON | SLAB_RED_ZONE | SLAB_STORE_USER, min=0)
+    #: slub_debug's default "FZPU": without SLAB_CONSISTENCY_CHECKS (F) the bug buttons'
+    #: damage would show only on Validate.
+    flags = traitlets.Int(SLAB_CONSISTENCY_CHECKS | SLAB_POISON | SLAB_RED_ZONE | SLAB_STORE_USER, min=0)
     gfp = GfpTrait(GFP_KERNEL)
     context = ContextTrait("process")
     selected_object = traitlets.Int(None, allow_none=True)
@@ -611,7 +621,7 @@ class SlabView(KernelView):
         if cache is None:
             return None
         gfp, ctx = self.gfp, self.context
-        what = f"kmem_cache_alloc({cache.name}, {gfp_name(gfp)}) in {ctx} context"
+        what = f"kmem_cache_alloc({cache.name}, {gfp_code(gfp)}) in {ctx} context"
         addr = self._act_in_context(
             what, ctx, lambda: self.kernel.kmem_cache_alloc(cache, gfp, caller="slab_view_alloc+0x1c/0x40"))
         if addr is None:
@@ -672,9 +682,11 @@ class SlabView(KernelView):
             if obj is None:
                 return None
             at, n = obj + cache.object_size, self.bug_bytes
+            when = ("when the object is freed (Free) or validated" if cache.flags & SLAB_CONSISTENCY_CHECKS
+                    else NO_CHECKS)
             return self._write(at, n, f"wrote {n} byte(s) of {BUG_BYTE:#x} past the end of {obj:#x} "
                                f"(object_size {cache.object_size}) at {at:#x}: nothing noticed yet — "
-                               "SLUB checks the red zone when the object is freed (Free) or validated")
+                               f"SLUB checks the red zone {when}")
         return self._action(run)
 
     def use_after_free(self) -> int | None:
@@ -691,9 +703,10 @@ class SlabView(KernelView):
             if is_live_object(self.kernel, obj) and not self._free(obj):
                 return None
             n = min(self.bug_bytes, cache.object_size)
+            when = ("when the object is handed out again (Alloc: free objects are reused last-in "
+                    "first-out) or validated" if cache.flags & SLAB_CONSISTENCY_CHECKS else NO_CHECKS)
             return self._write(obj, n, f"freed {obj:#x}, then wrote {n} byte(s) of {BUG_BYTE:#x} into it: "
-                               "nothing noticed yet — SLUB checks the poison when the object is handed "
-                               "out again (Alloc: free objects are reused last-in first-out) or validated")
+                               f"nothing noticed yet — SLUB checks the poison {when}")
         return self._action(run)
 
     def double_free(self):

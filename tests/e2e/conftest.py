@@ -57,13 +57,13 @@ Fixtures
     Path of Chromium. When none is found the browser tests SKIP, unless
     ``KMEM_REQUIRE_BROWSER`` is set (``.ci/run`` sets it), where they FAIL.
 
-Constants: ``harness.CLICK_TO_REPAINT_BUDGET_MS`` (the spec's 150 ms median).
+Constants: ``harness.CLICK_TO_REPAINT_SANITY_MS`` (a generous sanity bound; budgets live in benchmarks).
 
 Example (a notebook ``tests/e2e/notebooks/buddy_view.ipynb`` that displays a view
 with an "alloc order 0" button)::
 
     import pytest
-    from .harness import CLICK_TO_REPAINT_BUDGET_MS
+    from .harness import CLICK_TO_REPAINT_SANITY_MS
 
     pytestmark = pytest.mark.e2e
 
@@ -76,7 +76,7 @@ with an "alloc order 0" button)::
         times = [lab.measure_click_to_repaint("alloc order 0", fig) for _ in range(5)]
         assert lab.svg_count(fig, "rect") >= before
         lab.screenshot("buddy-after", fig)
-        assert lab.median_click_to_repaint() < CLICK_TO_REPAINT_BUDGET_MS, times
+        assert lab.median_click_to_repaint() < CLICK_TO_REPAINT_SANITY_MS, times
 
 A tour check (every view of the lecture notebook rendered)::
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from .harness import CLICK_TO_REPAINT_BUDGET_MS, LabPage
+from .harness import CLICK_TO_REPAINT_SANITY_MS, LabPage
 
 pytestmark = pytest.mark.e2e
 
@@ -34,4 +34,4 @@ def test_alloc_and_free_redraw_bars_and_map(lab: LabPage) -> None:
     lab.screenshot("buddy-after", heatmap)
     median = lab.median_click_to_repaint()
     lab.metrics["buddy_click_to_repaint_median_ms"] = round(median, 1)
-    assert median < CLICK_TO_REPAINT_BUDGET_MS, lab.metrics["click_to_repaint_ms"]
+    assert median < CLICK_TO_REPAINT_SANITY_MS, lab.metrics["click_to_repaint_ms"]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from .harness import CLICK_TO_REPAINT_BUDGET_MS, LabPage
+from .harness import CLICK_TO_REPAINT_SANITY_MS, LabPage
 
 pytestmark = pytest.mark.e2e
 
@@ -33,4 +33,4 @@ def test_alloc_from_the_reserve_and_free_back(lab: LabPage) -> None:
     lab.screenshot("mempool-after")
     median = lab.median_click_to_repaint()
     lab.metrics["mempool_click_to_repaint_median_ms"] = round(median, 1)
-    assert median < CLICK_TO_REPAINT_BUDGET_MS, lab.metrics["click_to_repaint_ms"]
+    assert median < CLICK_TO_REPAINT_SANITY_MS, lab.metrics["click_to_repaint_ms"]

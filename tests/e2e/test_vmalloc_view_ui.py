@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from .harness import CLICK_TO_REPAINT_BUDGET_MS, LabPage
+from .harness import CLICK_TO_REPAINT_SANITY_MS, LabPage
 
 pytestmark = pytest.mark.e2e
 
@@ -36,4 +36,4 @@ def test_vmalloc_and_vfree_redraw_strips_and_lines(lab: LabPage) -> None:
         lab.measure_click_to_repaint("vfree", fig)
     median = lab.median_click_to_repaint()
     lab.metrics["vmalloc_click_to_repaint_median_ms"] = round(median, 1)
-    assert median < CLICK_TO_REPAINT_BUDGET_MS, lab.metrics["click_to_repaint_ms"]
+    assert median < CLICK_TO_REPAINT_SANITY_MS, lab.metrics["click_to_repaint_ms"]

@@ -14,7 +14,7 @@ def k64() -> kw.Kernel:
 
 @pytest.fixture
 def k1g() -> kw.Kernel:
-    """A 1 GiB i386 machine: DMA, Normal up to ~887 MiB, and HighMem."""
+    """A 1 GiB i386 machine: DMA, Normal up to 879 MiB, and HighMem."""
     return kw.Kernel(arch="i386", ram="1G", cpus=2)
 
 

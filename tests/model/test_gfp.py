@@ -28,7 +28,11 @@ def test_flag_values_are_the_kernels(name, value):
     (0x100cc2, "GFP_HIGHUSER"),
     (0xcc0 | 0x01, "GFP_KERNEL|GFP_DMA"),
     (0x2800, "GFP_NOWAIT"),
-    (0, "0"),
+    (0, ""),                                      # lib/vsprintf.c format_flags()
+    # include/trace/events/mmflags.h (6.12) __def_gfpflag_names: NOWARN before ZERO,
+    # COMP before ZERO, not bit order.
+    (0xcc0 | 0x2000 | 0x100, "GFP_KERNEL|__GFP_NOWARN|__GFP_ZERO"),
+    (0x100 | 0x40000, "__GFP_COMP|__GFP_ZERO"),
     (0x40cc0, "GFP_KERNEL|__GFP_COMP"),
 ])
 def test_gfp_name_formats_like_pGg(mask, text):
@@ -50,6 +54,19 @@ def test_gfp_zone_on_x86_64():
     assert gfp_zone(kw.GFP_HIGHUSER, has_highmem=False, has_dma32=True) == ZONE_NORMAL
 
 
+def test_movable_highmem_is_zone_movable_without_highmem_too():
+    """include/linux/gfp.h GFP_ZONE_TABLE: ``__GFP_MOVABLE|__GFP_HIGHMEM`` is ZONE_MOVABLE
+    unconditionally (no OPT_ZONE_ for it), so on x86_64 GFP_HIGHUSER_MOVABLE names
+    ZONE_MOVABLE and, with no movable zone configured, is served from the zones below."""
+    assert gfp_zone(kw.GFP_HIGHUSER_MOVABLE, has_highmem=False, has_dma32=True) == ZONE_MOVABLE
+    k = kw.Kernel(arch="x86_64", ram="256M")
+    high, zones = k.zonelist(kw.GFP_HIGHUSER_MOVABLE)
+    assert high == ZONE_MOVABLE and [z.name for z in zones] == ["DMA32", "DMA"]   # 256 MiB: no Normal
+    assert k.zonelist(kw.GFP_KERNEL)[0] == ZONE_NORMAL
+    with pytest.raises(BadGfpZone):
+        k.zonelist(kw.__GFP_DMA | kw.__GFP_HIGHMEM)
+
+
 @pytest.mark.parametrize("bits", [0x3, 0x5, 0x6, 0x7, 0xb, 0xd, 0xe, 0xf])
 def test_contradictory_zone_bits_are_bad(bits):
     with pytest.raises(BadGfpZone):
@@ -61,3 +78,18 @@ def test_bad_gfp_arguments_name_the_argument():
         kw.gfp_name("GFP_KERNEL")
     with pytest.raises(ValueError, match="__GFP_BITS_MASK"):
         kw.gfp_name(1 << 30)
+
+
+def test_gfp_dma_on_arm32_without_a_dma_zone_is_a_normal_allocation():
+    # include/linux/gfp.h: without CONFIG_ZONE_DMA, OPT_ZONE_DMA is ZONE_NORMAL in GFP_ZONE_TABLE;
+    # include/linux/slab.h kmalloc_type(): KMALLOC_DMA only IS_ENABLED(CONFIG_ZONE_DMA), and
+    # KMALLOC_NOT_NORMAL_BITS leaves __GFP_DMA out, so kmalloc uses the normal caches.
+    assert gfp_zone(kw.GFP_DMA, has_highmem=True, has_dma=False) == ZONE_NORMAL
+    k = kw.Kernel(arch="arm32", ram="256M")
+    page = k.alloc_pages(kw.GFP_KERNEL | kw.GFP_DMA, 0)
+    assert page is not None and page.zone.name == "Normal"
+    obj = k.kmalloc(100, kw.GFP_KERNEL | kw.GFP_DMA)
+    assert obj is not None and k.kmalloc_slab(100, kw.GFP_DMA).name == "kmalloc-128"
+    assert not k.kmalloc_caches["dma"]
+    assert not [r for r in k.reports if r.kind == "page_alloc_failure"]
+    k.check()

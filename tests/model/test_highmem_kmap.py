@@ -101,7 +101,9 @@ def test_kmap_local_is_a_per_cpu_stack_in_the_fixmap(k):
     with k.context("hardirq"):                       # allowed in any context
         va = k.kmap_local_page(a)
         vb = k.kmap_local_page(b)
-    assert va == k.FIXADDR_TOP - 4096 and vb == va - 4096
+    # __fix_to_virt(FIX_KMAP_BEGIN + idx): FIX_KMAP_BEGIN is 69 on i386 (after FIX_HOLE, the
+    # debug/earlycon/OHCI1394/APIC slots and 64 IO-APIC slots, arch/x86/include/asm/fixmap.h).
+    assert va == k.FIXADDR_TOP - 69 * 4096 and vb == va - 4096
     assert k.translate(None, va).region == "fixmap"
     assert k.page_address(a) is None                 # not in page_address_map
     k.write(vb, b"local")
@@ -129,3 +131,52 @@ def test_x86_64_has_no_highmem():
     k = kw.Kernel(arch="x86_64", ram="8G")
     page = k.alloc_pages(kw.GFP_HIGHUSER, 0)
     assert k.kmap(page) == k.page_address(page) == k.kmap_local_page(page)
+
+
+def test_kmap_atomic_makes_the_caller_atomic(k):
+    # include/linux/highmem-internal.h kmap_atomic_prot(): preempt_disable(); pagefault_disable();
+    # __kunmap_atomic(): kunmap_local_indexed(); pagefault_enable(); preempt_enable().
+    page = highpage(k)
+    assert not k.in_atomic()
+    va = k.kmap_atomic(page)
+    assert k.in_atomic() and k.context_stack.preempt_count == 1
+    assert k.alloc_pages(kw.GFP_KERNEL, 0) is not None          # __might_resched() complains
+    bug = [r for r in k.reports if r.kind == "sleep_in_atomic"][-1]
+    assert "BUG: sleeping function called from invalid context" in bug.text
+    assert "in_atomic(): 1, irqs_disabled(): 0" in bug.text and "preempt_count: 1, expected: 0" in bug.text
+    assert k.kunmap_atomic(va) is None
+    assert not k.in_atomic() and k.context_stack.preempt_count == 0
+    n = len(k.reports)
+    k.alloc_pages(kw.GFP_KERNEL, 0)
+    assert len(k.reports) == n
+    # A lowmem page needs no mapping, but kmap_atomic still disables preemption.
+    low = k.alloc_pages(kw.GFP_KERNEL, 0)
+    va = k.kmap_atomic(low)
+    assert va == k.page_address(low) and k.in_atomic()
+    k.kunmap_atomic(va)
+    assert not k.in_atomic()
+    k.check()
+
+
+def test_kunmap_atomic_without_kmap_atomic_is_refused(k):
+    before = snapshot(k)
+    r = k.kunmap_atomic(0xFFF00000)
+    assert r.kind == "preempt_underflow" and "DEBUG_LOCKS_WARN_ON(val > preempt_count())" in r.text
+    assert snapshot(k) == before and k.context_stack.preempt_count == 0
+
+
+def test_kmap_after_a_flush_keeps_searching(k):
+    # mm/highmem.c map_new_virtual(): when the search reaches slot 0 it calls
+    # flush_all_zero_pkmaps() and restarts its count, so slots the flush freed are found
+    # even though LAST_PKMAP probes have already been made.
+    pages = [highpage(k) for _ in range(k.LAST_PKMAP + 1)]
+    for p in pages[:-1]:
+        assert k.kmap(p) is not None                 # slots 1..1023, then 0
+    assert k.last_pkmap_nr == 0 and k.kmap_address(pages[-2].pfn) == k.PKMAP_BASE
+    for p in pages[:-2]:
+        k.kunmap(p)                                  # count 1: idle but still mapped
+    va = k.kmap(pages[-1])                           # 1023 busy probes, flush at 0, then slot 1
+    assert va == k.PKMAP_BASE + 4096
+    assert not [r for r in k.reports if r.kind == "kmap_wait"]
+    assert int((k.pkmap_count == 0).sum()) == k.LAST_PKMAP - 2
+    k.check()

@@ -97,6 +97,34 @@ def test_retry_with_full_gfp_after_an_empty_reserve():
     k.check()
 
 
+def test_gfp_atomic_gets_two_tries_not_three():
+    """mm/mempool.c mempool_alloc_noprof(): the full-mask retry runs only
+    ``if (gfp_temp != gfp_mask)``; GFP_ATOMIC has neither __GFP_DIRECT_RECLAIM nor
+    __GFP_IO, so its first mask already is the full one."""
+    k = kw.Kernel(arch="i386", ram="16M")
+    masks = []
+    pool = k.mempool_create(0, lambda gfp, d: masks.append(gfp), lambda e, d: None)
+    assert k.mempool_alloc(pool, kw.GFP_ATOMIC) is None and pool.history[-1].path == "failed"
+    assert len(masks) == 1
+    assert [what for what, _, _ in pool.history[-1].attempts] == ["allocator", "reserve"]
+    masks.clear()
+    k.mempool_alloc(pool, kw.GFP_NOIO)                  # has __GFP_DIRECT_RECLAIM: retried
+    assert len(masks) == 2 and masks[0] != masks[1]
+    k.check()
+
+
+def test_mempool_free_does_not_refill_a_zero_minimum_pool():
+    """mm/mempool.c mempool_free() in 6.12: ``if (curr_nr < min_nr)`` add_element(),
+    else pool->free(); with min_nr == 0 the element always goes back to the allocator.
+    (Current mainline keeps one element in an empty zero-minimum pool.)"""
+    k = kw.Kernel(arch="i386", ram="16M")
+    freed = []
+    pool = k.mempool_create(0, lambda gfp, d: object(), lambda e, d: freed.append(e))
+    e = k.mempool_alloc(pool, kw.GFP_KERNEL)
+    assert k.mempool_free(e, pool) is None and freed == [e] and pool.curr_nr == 0
+    k.check()
+
+
 def test_custom_pool_functions_receive_pool_data():
     k = kw.Kernel(arch="i386", ram="16M")
     calls = []

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 import kmemwidgets as kw
 from kmemwidgets.model import slab_inspect as si
-from kmemwidgets.model.slab_layout import (SLAB_HWCACHE_ALIGN, SLAB_POISON, SLAB_RED_ZONE,
-                                           SLAB_STORE_USER)
+from kmemwidgets.model.slab_layout import (SLAB_CONSISTENCY_CHECKS, SLAB_HWCACHE_ALIGN, SLAB_POISON,
+                                           SLAB_RED_ZONE, SLAB_STORE_USER)
 
 FLAG_SETS = [sum(c) for n in range(4) for c in itertools.combinations(
     (SLAB_POISON, SLAB_RED_ZONE, SLAB_STORE_USER, SLAB_HWCACHE_ALIGN), n)]
@@ -66,7 +66,7 @@ def test_a_healthy_slab_holds_the_expected_bytes(k, flags):
 
 
 def test_overwritten_bytes_are_what_check_object_reports(k):
-    c = k.kmem_cache_create("t", 64, 0, SLAB_POISON | SLAB_RED_ZONE)
+    c = k.kmem_cache_create("t", 64, 0, SLAB_CONSISTENCY_CHECKS | SLAB_POISON | SLAB_RED_ZONE)
     p = k.kmem_cache_alloc(c, kw.GFP_KERNEL)
     slab = si.object_of(k, p)[0]
     k.write(p + 64, b"\x41\x41")

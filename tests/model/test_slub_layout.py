@@ -26,8 +26,13 @@ GEOMETRY = [
     (64, SLAB_RED_ZONE, 8, 2, 88, 46, 0, 32, 8),
     # P+Z+U, 100 bytes: 104 inuse, fp 104..112, 2 tracks 64, +8, left 8 -> 192
     (100, SLAB_POISON | SLAB_RED_ZONE | SLAB_STORE_USER, 8, 2, 192, 21, 0, 104, 8),
-    # i386 (4-byte pointers): tracks are 20 bytes
-    (100, SLAB_POISON | SLAB_RED_ZONE | SLAB_STORE_USER, 4, 2, 156, 26, 0, 104, 4),
+    # i386 (4-byte pointers): tracks are 20 bytes; s->align is ARCH_SLAB_MINALIGN = 8, so the
+    # left red zone is ALIGN(4, 8) = 8 and 104 + 4 + 40 + 4 + 8 = 160 (not 156 with 4-byte align)
+    (100, SLAB_POISON | SLAB_RED_ZONE | SLAB_STORE_USER, 4, 2, 160, 25, 0, 104, 8),
+    # i386, 12 bytes: calculate_alignment() gives max(0, arch_slab_minalign()) = 8
+    # (include/linux/slab.h ARCH_SLAB_MINALIGN = __alignof__(unsigned long long)), so
+    # calculate_sizes() ends with ALIGN(12, 8) = 16: 256 objects per slab, not 341.
+    (12, 0, 4, 2, 16, 256, 0, 4, 0),
     (8192, 0, 8, 2, 8192, 4, 3, 4096, 0),
     (100, 0, 8, 1, 104, 39, 0, 48, 0),
 ]

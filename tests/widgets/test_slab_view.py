@@ -8,7 +8,8 @@ from bqplot import GridHeatMap
 
 import kmemwidgets as kw
 from kmemwidgets.model import slab_inspect as si
-from kmemwidgets.model.slab_layout import SLAB_HWCACHE_ALIGN, SLAB_PANIC, SLAB_POISON, SLAB_RED_ZONE
+from kmemwidgets.model.slab_layout import (SLAB_CONSISTENCY_CHECKS, SLAB_HWCACHE_ALIGN, SLAB_PANIC,
+                                           SLAB_POISON, SLAB_RED_ZONE, SLAB_STORE_USER)
 from kmemwidgets.widgets import SlabView, iter_widgets
 from kmemwidgets.widgets.dashboard import Dashboard
 from kmemwidgets.widgets.slab import CODE_NAMED, CODE_OVERWRITTEN, COLUMNS
@@ -75,7 +76,7 @@ def test_create_and_alloc_draw_the_layout_the_model_computes(view):
 
 def test_overrun_then_free_logs_the_report_and_highlights_its_bytes(view):
     k = view.kernel
-    create_with_controls(view, "ovr", 64)
+    create_with_controls(view, "ovr", 64, (SLAB_CONSISTENCY_CHECKS, SLAB_POISON, SLAB_RED_ZONE))
     view.alloc_button.click()
     p = view.selected_object
     view.overrun_button.click()
@@ -94,6 +95,26 @@ def test_overrun_then_free_logs_the_report_and_highlights_its_bytes(view):
     assert list(named) == list(range(report.start - slab.base - start, report.end - slab.base - start))
     assert not (codes == CODE_OVERWRITTEN).any()          # FIX restored the red zone
     assert si.is_live_object(k, p)                          # ... and did not free the object
+    k.check()
+
+
+def test_default_flags_check_on_free_and_without_f_only_validate_finds_it(view):
+    """mm/slub.c free_debug_processing(): free_consistency_checks() (check_object) runs
+    only with SLAB_CONSISTENCY_CHECKS; validate_slab() checks regardless."""
+    assert view.flags == SLAB_CONSISTENCY_CHECKS | SLAB_POISON | SLAB_RED_ZONE | SLAB_STORE_USER
+    assert view.flag_boxes[SLAB_CONSISTENCY_CHECKS].value
+    k = view.kernel
+    create_with_controls(view, "nof", 64, (SLAB_POISON, SLAB_RED_ZONE))
+    view.alloc_button.click()
+    p = view.selected_object
+    view.overrun_button.click()
+    assert "only when the cache is validated" in view.message
+    assert view.validate() > 0 and view.report_title.endswith("Right Redzone overwritten")
+    view.overrun_button.click()
+    before = len(k.reports)
+    view.free_button.click()          # no check; init_object() rewrites the red zone
+    assert len(k.reports) == before and not si.is_live_object(k, p)
+    assert view.validate() == 0
     k.check()
 
 
