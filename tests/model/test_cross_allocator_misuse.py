@@ -159,3 +159,33 @@ def test_bad_page_names_the_field_the_kernel_finds(busy):
     busy.read_file(4096)
     report = refused(busy, lambda: busy.free_pages_at(next(iter(busy.page_cache_lru)), 0), "bad_page")
     assert "page dumped because: non-NULL mapping: the page belongs to page cache" in report.text
+
+
+def _exhaust(k: kw.Kernel) -> list:
+    hog = []
+    while (page := k.alloc_pages(kw.GFP_ATOMIC | kw.__GFP_NOWARN, 0)) is not None:
+        hog.append(page)
+    return hog
+
+
+def test_mempool_free_of_an_element_freed_behind_the_pools_back():
+    # mm/mempool.c mempool_free: with the reserve below min_nr, add_element() takes the
+    # element back without looking at it, so an element already given back with
+    # __free_pages would put a free page in the reserve (before: check() failed).
+    k = kw.Kernel(arch="i386", ram="24M")
+    pool = k.mempool_create_page_pool(2, 0)
+    _exhaust(k)
+    page = k.mempool_alloc(pool, kw.GFP_ATOMIC)
+    assert pool.curr_nr == 1                                   # it came from the reserve
+    assert getattr(k, "__free_pages")(page, 0) is None
+    report = k.mempool_free(page, pool)
+    assert report.kind == "mempool_bad_free" and "freed behind the pool's back" in report.text
+    assert pool.curr_nr == 1 and not pool.out
+    k.check()
+    # With a full reserve the element goes to pool->free: the page allocator's report.
+    k2 = kw.Kernel(arch="i386", ram="24M")
+    pool2 = k2.mempool_create_page_pool(1, 0)
+    page = k2.mempool_alloc(pool2, kw.GFP_KERNEL)
+    getattr(k2, "__free_pages")(page, 0)
+    assert k2.mempool_free(page, pool2) is None and k2.reports[-1].kind == "bad_page"
+    k2.check()
