@@ -24,7 +24,7 @@ from .printk import Report
 from .slab_layout import KMALLOC_MAX_SIZE, SLAB_CACHE_DMA, SLAB_KMALLOC, SLAB_POISON, SLAB_RECLAIM_ACCOUNT
 from .slab_layout import SLAB_RED_ZONE, SLAB_STORE_USER, SLAB_TYPESAFE_BY_RCU
 from .slub import KmemCache, SlubAllocator
-from .units import PAGE_SHIFT, PAGE_SIZE, get_order
+from .units import MAX_PAGE_ORDER, PAGE_SHIFT, PAGE_SIZE, get_order
 
 if TYPE_CHECKING:
     from .kernel import Kernel
@@ -343,10 +343,20 @@ class Kmalloc(SlubAllocator):
         state = self.owner[pfn]
         warning = self._warn("kfree_bad", f"object pointer: {self._ptr(addr)}\nkfree: not an "
                              f"object kmalloc returned (the page belongs to {OWNER_NAMES[state]}); "
-                             "refused", "mm/slub.c free_large_kmalloc", object=addr, pfn=pfn)
+                             "refused", "mm/slub.c:4689 free_large_kmalloc", object=addr, pfn=pfn)
         if state == PG_FREE:
             return self._bad_page(pfn, self._bad_free_reason(pfn, 0, PG_PAGEALLOC), "free_large_kmalloc")
         return warning
+
+    def _bad_free_reason(self: "Kernel", pfn: int, order: int, owner: int) -> str | None:
+        """A large kmalloc block is a compound page: freeing it with another order trips
+        ``VM_BUG_ON_PAGE(compound && compound_order(page) != order)`` in
+        ``free_pages_prepare()`` (mm/page_alloc.c, CONFIG_DEBUG_VM)."""
+        reason = super()._bad_free_reason(pfn, order, owner)
+        have = self._kmalloc_large.get(pfn) if reason else None
+        if have is not None and have != order and 0 <= order <= MAX_PAGE_ORDER:
+            return f"VM_BUG_ON_PAGE(compound && compound_order(page) != order): {reason}"
+        return reason
 
     def _free_pages_core(self: "Kernel", pfn: int, order: int, owner: int, caller: str) -> Report | None:
         """A free that succeeds also ends a large kmalloc block headed by *pfn*: kfree()

@@ -54,7 +54,8 @@ def test_a_reused_block_is_the_new_owners(busy):
 def test_free_pages_with_the_wrong_order_on_a_large_kmalloc_is_refused(busy):
     # mm/page_alloc.c free_pages_prepare: VM_BUG_ON_PAGE(compound && compound_order(page) != order).
     p = busy.kmalloc(LARGE, kw.GFP_KERNEL)
-    refused(busy, lambda: busy.free_pages(p, 2), "bad_page")
+    report = refused(busy, lambda: busy.free_pages(p, 2), "bad_page")
+    assert "VM_BUG_ON_PAGE(compound && compound_order(page) != order)" in report.text
     assert busy.kmalloc_live(p) and busy.kfree(p) is None
     busy.check()
 
