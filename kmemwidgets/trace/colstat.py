@@ -71,18 +71,21 @@ def _slab(ev, page_size: int):
                      how="left", nulls_equal=True, maintain_order="left")
     slab = slab.with_columns(cache=pl.when(pl.col("kind") == ALLOC)
                              .then(pl.coalesce("cache", "kname")))
-    s = slab.sort("ptr", "seq", maintain_order=True)
+    s = _by_key(slab, "ptr")
     is_alloc = pl.col("kind") == ALLOC
-    same = pl.col("ptr") == pl.col("ptr").shift(1)
-    prev_alloc = (same & (pl.col("kind").shift(1) == ALLOC)).fill_null(False)
-    prev_free = (same & (pl.col("kind").shift(1) == FREE)).fill_null(False)
-    group = (~same.fill_null(False)).cum_sum()
-    last = {c: pl.when(is_alloc).then(pl.col(c)).forward_fill().over(group)
-            for c in ("call_site", "bytes_alloc", "cache", "cpu")}
+    prev_alloc = (pl.col("same") & (pl.col("kind").shift(1) == ALLOC)).fill_null(False)
+    prev_free = (pl.col("same") & (pl.col("kind").shift(1) == FREE)).fill_null(False)
+    # allocs of this pointer before the row: a running count minus its value where the
+    # pointer's rows start (so no window per pointer is needed)
+    allocs_so_far = is_alloc.cast(pl.Int64).cum_sum()
+    before_group = pl.when(~pl.col("same")).then(allocs_so_far - is_alloc.cast(pl.Int64)).forward_fill()
+    s = s.with_columns(has_alloc=(allocs_so_far - is_alloc.cast(pl.Int64) - before_group) > 0)
+    last = {c: pl.when(pl.col("has_alloc") | is_alloc).then(
+        pl.when(is_alloc).then(pl.col(c)).forward_fill()) for c in ("call_site", "bytes_alloc", "cache")}
     s = s.with_columns(prev_alloc=prev_alloc, prev_free=prev_free,
                        prev_cpu=pl.col("cpu").shift(1), prev_bytes=pl.col("bytes_alloc").shift(1),
                        **{f"last_{c}": e for c, e in last.items()})
-    has_alloc = pl.col("last_bytes_alloc").is_not_null()
+    has_alloc = pl.col("has_alloc")
     free = pl.col("kind") == FREE
     s = s.with_columns(
         freed=pl.when(free & has_alloc).then(pl.col("last_bytes_alloc")),
@@ -94,18 +97,27 @@ def _slab(ev, page_size: int):
                                        - pl.when(pl.col("prev_alloc")).then(pl.col("prev_bytes"))
                                        .otherwise(0))
         .otherwise(pl.when(pl.col("prev_alloc")).then(-pl.col("last_bytes_alloc")).otherwise(0)),
-        ends=pl.col("ptr") != pl.col("ptr").shift(-1).fill_null(""),
+        ends=~pl.col("same").shift(-1).fill_null(False),
     )
     return s
+
+
+def _by_key(frame, key: str):
+    """*frame* (in trace order) with the rows of each *key* together, still in trace order
+    within a key, and ``same``: whether the row before has the same key. (Sorted by the
+    key's categorical code, not its text: the order of keys does not matter.)"""
+    import polars as pl
+    code = pl.col(key).cast(pl.Categorical).to_physical()
+    frame = frame.with_columns(code=code).sort("code", maintain_order=True)
+    return frame.with_columns(same=(pl.col("code") == pl.col("code").shift(1)).fill_null(False))
 
 
 def _pages(ev):
     """Page events that touch the live table (failed allocs do not), sorted by page."""
     import polars as pl
     pg = ev.filter(((pl.col("kind") == PAGE_ALLOC) & ~pl.col("failed")) | (pl.col("kind") == PAGE_FREE))
-    pg = pg.sort("page", "seq", maintain_order=True)
-    same = pl.col("page") == pl.col("page").shift(1)
-    prev_alloc = (same & (pl.col("kind").shift(1) == PAGE_ALLOC)).fill_null(False)
+    pg = _by_key(pg, "page")
+    prev_alloc = (pl.col("same") & (pl.col("kind").shift(1) == PAGE_ALLOC)).fill_null(False)
     return pg.with_columns(
         d_pages=pl.when(pl.col("kind") == PAGE_ALLOC).then(pl.when(prev_alloc).then(0).otherwise(1))
         .otherwise(pl.when(prev_alloc).then(-1).otherwise(0)),

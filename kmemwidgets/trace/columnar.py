@@ -175,10 +175,11 @@ def _event_columns(lines):
 _NWORDS = {ALLOC: (7, 8), FREE: (2, 3), PAGE_ALLOC: (5, 5), PAGE_FREE: (3, 3)}
 
 
-def parse_frame(lines, columns: tuple[str, ...] | None = None):
+def parse_frame(lines, columns: tuple[str, ...] | None = None, task: bool = False):
     """LazyFrame of ``line_no`` and ``line`` -> LazyFrame of the record fields of every
-    line (:func:`schema`; *columns* picks some), ``skip``/``detail`` for lines that are
-    not kmem events and ``text`` for unparsable ones, in file order."""
+    line (:data:`RECORD_COLUMNS`, or *columns* of them; with *task*, ``comm`` and ``pid``
+    too), ``skip``/``detail`` for lines that are not kmem events and ``text`` for
+    unparsable ones, in file order."""
     pl = polars()
     lf = _event_columns(lines)
     kind, cache_ev = pl.col("kind"), pl.col("cache_ev")
@@ -247,10 +248,14 @@ def parse_frame(lines, columns: tuple[str, ...] | None = None):
     R = pl.col("rare")
     s = schema()
     out = [pl.col("line_no").alias("line")]
-    for name in columns or tuple(fast):
+    for name in columns or RECORD_COLUMNS:
         where, value = fast[name]
         out.append(pl.when(pl.col("ok") & where).then(value.cast(s[name], strict=False))
                    .when(~pl.col("ok")).then(R.struct.field(name)).alias(name))
+    if task:
+        who = line.str.extract_groups(_TASK)
+        out += [who.struct.field("1").alias("comm"),
+                who.struct.field("2").cast(pl.Int32, strict=False).alias("pid")]
     skip = R.struct.field("skip")
     out += [skip.alias("skip"), R.struct.field("detail").alias("detail"),
             pl.when(skip == SKIP_BAD).then(line).alias("text"),
@@ -372,3 +377,76 @@ def timestamps(records, lines):
         texts = lines["line"].gather([n - 1 for n in line_nos]).to_list()
         return {r: _float(parse_line(t)[2]) for r, t in zip(rows, texts)}
     return times
+
+
+# --- frame() --------------------------------------------------------------------------------
+
+#: comm and pid from the header: "comm-pid [cpu]" (ftrace) or "comm pid [cpu]" (perf script)
+_TASK = r"^\s*(.*?)(?:-| +)([0-9]+)(?:/[0-9]+)? +(?:\([ 0-9-]+\) +)?\[[0-9]+\]"
+
+
+def _gfp_bits(texts):
+    """Polars UDF: ``gfp_flags`` text -> the model's gfp bits (``parse_gfp``, Linux 6.12
+    values); null for text it does not know (flags of another kernel version)."""
+    from kmemwidgets.model.gfp import parse_gfp
+    pl = polars()
+    uniq = texts.drop_nulls().unique().to_list()
+    bits = {}
+    for text in uniq:
+        try:
+            bits[text] = 0 if text == "none" else parse_gfp(text)
+        except (ValueError, KeyError, TypeError):
+            bits[text] = None
+    return texts.replace_strict(bits, default=None, return_dtype=pl.UInt32) if bits \
+        else pl.Series(texts.name, [None] * len(texts), dtype=pl.UInt32)
+
+
+#: The record columns of :func:`parse_frame` (comm and pid need ``task=True``).
+RECORD_COLUMNS = ("time", "cpu", "kind", "call_site", "ptr", "bytes_req", "bytes_alloc",
+                  "cache", "gfp_flags", "node", "accounted", "legacy_node", "page", "pfn",
+                  "order", "migratetype", "failed")
+#: The columns of :func:`frame`, in order.
+FRAME_COLUMNS = ("line", "time", "cpu", "pid", "comm", "event", "call_site", "ptr",
+                 "bytes_req", "bytes_alloc", "cache", "gfp_flags", "gfp", "node", "accounted",
+                 "legacy_node", "page", "pfn", "order", "migratetype", "failed", "kind")
+
+
+def frame(source: TextSource, *, lazy: bool = False):
+    """The kmem events of a trace as a Polars DataFrame, one row per event in trace order
+    (``lazy=True``: a LazyFrame that reads the file as it is consumed, for traces larger
+    than memory; a path to an uncompressed file then).
+
+    Columns: ``line`` (line number in the file), ``time`` (s), ``cpu`` (-1 when the text
+    has no CPU column), ``pid``, ``comm``, ``event`` (the current tracepoint name:
+    kmalloc, kmem_cache_alloc, kfree, kmem_cache_free, mm_page_alloc, mm_page_free),
+    ``call_site``, ``ptr`` (slab events), ``bytes_req``, ``bytes_alloc``, ``cache``
+    (``name=`` of kmem_cache_* events), ``gfp_flags`` (text) and ``gfp`` (its bits, as the
+    model's ``parse_gfp`` reads it), ``node``, ``accounted``, ``legacy_node`` (a
+    ``*_node`` event of kernels before 6.1), ``page`` (what perf keys a page by: the pfn
+    text, or ``page=`` on kernels without pfn), ``pfn``, ``order``, ``migratetype``,
+    ``failed`` (page allocs), ``kind`` (0-3: slab alloc, slab free, page alloc, page free).
+    Lines that are not kmem events are left out (:func:`kmemwidgets.trace.stat` counts
+    them). Raises :class:`~kmemwidgets.trace.source.SourceError` when the input cannot
+    be opened.
+    """
+    pl = polars()
+    if lazy:
+        path = _path_of(source)
+        if path is None:
+            raise TypeError("frame(..., lazy=True) streams a file: pass its path")
+        open_binary_path(path).close()      # SourceError: missing, a directory, perf.data
+        lines = _numbered(pl.scan_lines(path))
+    else:
+        lines = read_lines(source, ReadStatus()).lazy()
+    types = schema()
+    records = parse_frame(lines, RECORD_COLUMNS, task=True) \
+        .filter(pl.col("kind").is_not_null()).drop("skip", "detail", "text", "kmem_marks")
+    kind, named = pl.col("kind"), pl.col("cache").is_not_null()
+    event = pl.when(kind == ALLOC).then(pl.when(named).then(pl.lit("kmem_cache_alloc")).otherwise(pl.lit("kmalloc"))) \
+        .when(kind == FREE).then(pl.when(named).then(pl.lit("kmem_cache_free")).otherwise(pl.lit("kfree"))) \
+        .when(kind == PAGE_ALLOC).then(pl.lit("mm_page_alloc")).otherwise(pl.lit("mm_page_free"))
+    records = records.with_columns(
+        event=event.cast(types["event"]),
+        gfp=pl.col("gfp_flags").map_batches(_gfp_bits, return_dtype=pl.UInt32, is_elementwise=True))
+    records = records.select(FRAME_COLUMNS)
+    return records if lazy else records.collect()

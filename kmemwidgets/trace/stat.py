@@ -122,10 +122,12 @@ class KmemStat:
     report: ParseReport = field(default_factory=ParseReport)
     # ptr -> [call_site, last_alloc, alloc_cpu, hits, bytes_req, bytes_alloc, pingpong,
     #         cache, timestamp of last alloc, live] (the Python engine)
-    alloc_table: dict[str, list] = field(default_factory=dict, repr=False)
+    # (not compared: the engines keep the per-pointer rows differently; alloc_rows()
+    # reads either)
+    alloc_table: dict[str, list] = field(default_factory=dict, repr=False, compare=False)
     # the same rows as a Polars DataFrame (ptr, hits, bytes_req, bytes_alloc, pingpong)
     # in order of first allocation (the columnar engine)
-    pointer_table: Any = field(default=None, repr=False)
+    pointer_table: Any = field(default=None, repr=False, compare=False)
 
     # Derived figures, named after print_slab_summary()/print_page_summary().
     @property
