@@ -17,21 +17,18 @@ Polars is imported on first use: ``import kmemwidgets`` does not pay for it.
 from __future__ import annotations
 
 import os
-import re
 from typing import Any
 
-from .parse import (ALLOC, FREE, LOST, PAGE_ALLOC, PAGE_FREE, SKIP_BAD, SKIP_BLANK,
-                    SKIP_CALLCHAIN, SKIP_COMMENT, SKIP_UNKNOWN_EVENT, ParseReport, parse_line)
-from .reader import BATCH_LINES, KIND_NAMES
+from .parse import (_MAX_EXAMPLES, _NULLS, ALLOC, FREE, LOST, PAGE_ALLOC, PAGE_FREE, SKIP_BAD,
+                    SKIP_BLANK, SKIP_CALLCHAIN, SKIP_COMMENT, SKIP_UNKNOWN_EVENT, ParseReport,
+                    parse_line)
+from .reader import _LOST_RE, BATCH_LINES, KIND_NAMES
 from .source import MAX_LINE, ReadStatus, TextSource, iter_lines, looks_like_path, open_binary_path
+from .stat import _float
 
 #: The event column's values, in the order of their codes.
 EVENT_NAMES = ("kmalloc", "kmem_cache_alloc", "kfree", "kmem_cache_free", "mm_page_alloc",
                "mm_page_free")
-
-_LOST_RE = re.compile(r"LOST (\d+) EVENTS")
-# Values %p prints for NULL (parse._NULLS): a page allocation that failed.
-from .parse import _MAX_EXAMPLES, _NULLS  # noqa: E402  (kept next to their use)
 
 # --- the vectorised fast path -------------------------------------------------------
 # Header words: printable ASCII without '=' or brackets, so the first '[' opens the CPU
@@ -94,13 +91,6 @@ def _rare_dtype():
     types = {"skip": pl.String, "detail": pl.String, "kind": pl.UInt8, "cpu": pl.Int32,
              "time": pl.Float64}
     return pl.Struct({f: types.get(f, s.get(f)) for f in _RARE_FIELDS})
-
-
-def _float(ts: str) -> float:
-    try:
-        return float(ts)
-    except ValueError:
-        return float("nan")
 
 
 def record_fields(rec: tuple) -> dict[str, Any]:
