@@ -80,6 +80,8 @@ def parse_hex(text: str) -> int:
     """``"0x8048000"``, ``"8048000"`` or ``"0xc000_0000"`` → int (ValueError otherwise)."""
     t = text.strip().lower().replace("_", "")
     try:
+        if t.startswith(("-", "+")):        # int() takes a sign; an address has none
+            raise ValueError
         return int(t, 16)
     except ValueError:
         raise ValueError(f"{text!r} is not a hex address (e.g. 0xc0000000)") from None
@@ -344,8 +346,12 @@ class AddressSpaceView(KernelView):
         if proc is None:
             return False
         k = self.kernel
-        before = k.translate(proc, self.vaddr).pfn if self.vaddr < 1 << k.arch.bits else None
         what = f"write {self.data!r} at {self.vaddr:#x} in {proc.comm}[{proc.pid}]"
+        if not self.data:
+            # Zero bytes touch no page: no fault, no COW copy, nothing to show.
+            self._refuse(what, "the data box is empty: type the text to store at vaddr")
+            return False
+        before = k.translate(proc, self.vaddr).pfn if self.vaddr < 1 << k.arch.bits else None
         self.message = ""
         report = self._act(what, lambda: proc.write(self.vaddr, self.data.encode()))
         if report is not None:

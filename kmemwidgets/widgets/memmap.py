@@ -146,6 +146,8 @@ class MemoryMap(widgets.VBox):
     def _zoom_changed(self, change) -> None:
         lo, hi = change["new"]
         if hi <= lo:
+            # Both handles on one frame: show that frame (the last one, at the right end).
+            lo = min(lo, self.zoom.max - 1)
             hi = lo + 1
         if (lo, hi) != (self.map_start, self.map_end):
             self.show_range(lo, hi)
