@@ -261,6 +261,11 @@ class BuddyView(KernelView):
         if owner != PG_PAGEALLOC:
             return (f"the block at {head:#x} belongs to {OWNER_NAMES[owner]}, not to alloc_pages(); "
                     f"only its own allocator may free it")
+        virt = k.kernel_address(head)
+        if virt is not None and k.kmalloc_live(virt):
+            # __kmalloc_large_node took it from alloc_pages: kmalloc still counts it as its own.
+            return (f"the block at {head:#x} is a large kmalloc() block (kmalloc took it from the page "
+                    f"allocator); only kfree({virt:#x}) may free it")
         return None
 
     def select(self, pfn: int | None) -> None:

@@ -299,3 +299,15 @@ def test_both_zoom_handles_on_the_last_frame_show_that_frame(view):
     assert (view.map_start, view.map_end) == (z.end_pfn - 1, z.end_pfn)
     view.map.zoom.value = (z.start_pfn, z.start_pfn)
     assert (view.map_start, view.map_end) == (z.start_pfn, z.start_pfn + 1)
+
+
+def test_free_refuses_a_large_kmalloc_block_kfree_owns(view):
+    k = view.kernel
+    ptr = k.kmalloc(64 << 10, kw.GFP_KERNEL)          # above KMALLOC_MAX_CACHE_SIZE: alloc_pages
+    pfn = (ptr - k.page_offset) >> 12
+    view.select(pfn)
+    assert view.free() is False and f"only kfree({ptr:#x})" in view.message
+    assert k.kmalloc_live(ptr)
+    k.check()
+    assert k.kfree(ptr) is None
+    k.check()
