@@ -10,9 +10,9 @@ string goes through :func:`text_html` here, and nowhere else builds HTML from te
 * :func:`caption_html` – a view's text summary, one list item per line, as a
   ``role="status"`` region for screen readers.
 * :func:`preformatted_html` – a kernel report or a ``/proc`` file, in ``<pre>``.
-* :func:`clipped` – long text cut to its first lines, saying how much is left out: one
-  SLUB report of a 4 MiB slab hex-dumps its padding in megabytes, which would otherwise
-  be sent to the browser in full at every update of the log.
+* :func:`clipped` – long text cut to its first and last lines, saying how much is left
+  out: one SLUB report of a 4 MiB slab hex-dumps its padding in megabytes, which would
+  otherwise be sent to the browser in full at every update of the log.
 """
 from __future__ import annotations
 
@@ -22,9 +22,10 @@ from typing import Iterable
 import ipywidgets as widgets
 import traitlets
 
-#: A text is cut after this many lines or characters (whichever comes first).
-MAX_LINES = 120
-MAX_CHARS = 12_000
+#: A text longer than this many lines or characters is clipped: enough for a SLUB report
+#: that dumps a whole 4 KiB object (mm/slub.c ``print_trailer`` dumps at most PAGE_SIZE of it).
+MAX_LINES = 320
+MAX_CHARS = 32_000
 
 
 def text_html(text: str) -> str:
@@ -33,23 +34,31 @@ def text_html(text: str) -> str:
 
 
 def clipped(text: str, whole: str = "", max_lines: int = MAX_LINES, max_chars: int = MAX_CHARS) -> str:
-    """*text*, or its first lines and a note of what is left out when it is longer
-    (*whole* says where the whole text is, e.g. ``"kernel.dmesg()"``)."""
-    where = f": the whole text is in {whole}" if whole else ""
+    """*text*, or when it is longer its first and last lines with a note of how many are
+    left out in between (*whole* says where the whole text is, e.g. ``"kernel.dmesg()"``).
+
+    The tail is kept because a kernel report ends with what the kernel did about it
+    (SLUB's ``FIX ...: Restoring ...`` lines)."""
     if len(text) <= max_chars and text.count("\n") < max_lines:
         return text
-    lines = text.splitlines()
-    kept: list[str] = []
-    size = 0
-    for line in lines[:max_lines]:
-        if size + len(line) > max_chars:
-            break
-        kept.append(line)
-        size += len(line) + 1
-    if not kept:                          # one enormous line
-        kept, left = [lines[0][:max_chars]], len(lines) - 1
-        return "\n".join(kept) + f"\n[... the rest of this line and {left} more line(s) not shown{where}]"
-    return "\n".join(kept) + f"\n[... {len(lines) - len(kept)} more line(s) not shown{where}]"
+    width = max_chars // 8
+    lines = [line if len(line) <= width else line[:width] + " …" for line in text.splitlines()]
+
+    def take(seq: list[str], n_lines: int, n_chars: int) -> list[str]:
+        out, size = [], 0
+        for line in seq[:n_lines]:
+            if size + len(line) > n_chars:
+                break
+            out.append(line)
+            size += len(line) + 1
+        return out
+    head = take(lines, max_lines * 3 // 4, max_chars * 3 // 4)
+    tail = take(lines[len(head):][::-1], max_lines // 4, max_chars // 4)[::-1]
+    left = len(lines) - len(head) - len(tail)
+    if left <= 0:                         # only over-long lines were shortened
+        return "\n".join(lines)
+    where = f": the whole text is in {whole}" if whole else ""
+    return "\n".join(head + [f"[... {left} line(s) not shown{where} ...]"] + tail)
 
 
 def preformatted_html(text: str, whole: str = "",

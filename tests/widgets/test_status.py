@@ -18,17 +18,20 @@ def test_text_is_escaped_quotes_included():
     assert text_html(TYPED) in caption_html(TYPED, [TYPED]) and "<img" not in caption_html(TYPED, [TYPED])
 
 
-def test_long_text_is_clipped_with_a_note():
+def test_long_text_keeps_its_head_and_tail_with_a_note():
     short = "a\nb"
     assert clipped(short) == short
-    dump = "\n".join(f"Padding  c1bfff{i:05x}: 5a 5a 5a 5a" for i in range(100_000))
+    dump = "\n".join(f"Padding  c1bfff{i:05x}: 5a 5a 5a 5a" for i in range(100_000)) + "\nFIX demo: Restoring"
     cut = clipped(dump, "kernel.dmesg()")
-    assert cut.splitlines()[0] == dump.splitlines()[0]
-    assert len(cut) <= MAX_CHARS + 200 and len(cut.splitlines()) <= MAX_LINES + 1
-    assert cut.endswith("more line(s) not shown: the whole text is in kernel.dmesg()]")
+    lines = cut.splitlines()
+    assert lines[0] == dump.splitlines()[0] and lines[-1] == "FIX demo: Restoring"
+    assert len(cut) <= MAX_CHARS + 200 and len(lines) <= MAX_LINES + 1
+    assert "line(s) not shown: the whole text is in kernel.dmesg() ...]" in cut
     one_line = clipped("x" * (3 * MAX_CHARS))
-    assert len(one_line) < MAX_CHARS + 100 and "not shown" in one_line
+    assert len(one_line) < MAX_CHARS and one_line.endswith(" …")
     assert "not shown" in preformatted_html(dump) and len(preformatted_html(dump)) < 2 * MAX_CHARS
+    report = "BUG kmalloc-4k: Poison overwritten\n" + "Object   c0000000: 6b 6b\n" * 256 + "FIX kmalloc-4k: x"
+    assert clipped(report) == report                   # a whole-page object dump is shown whole
 
 
 def test_a_huge_report_does_not_flood_the_log():
