@@ -1,28 +1,30 @@
-"""Throughput of the kmem trace reader, statistics and model replay.
+"""Whole-process speed of ``python -m kmemwidgets.trace`` on real recordings, the memory
+of lazy-frame aggregations as the input grows, and what the trace package adds to a
+lecture's first cell.
 
-Builds a synthetic ftrace text trace of about 600,000 events (~100 MB) by repeating the
-real fixture ``tests/fixtures/trace/ftrace-find-cat.txt.gz`` with perturbed pointers and
-shifted timestamps, then times:
+* ``stat`` and ``replay --stat`` (replay into a model with the statistics of the same
+  trace) are timed as a user runs them: a fresh ``python -m kmemwidgets.trace`` process,
+  start-up and imports included, wall clock, median of ``--runs`` (5). The input is a
+  real recording (``--input``, e.g. one made with ``benchmarks/record_kmem_traces.sh``)
+  or, by default, ``--events`` (600,000) events built by ``make_trace_inputs.py`` from
+  the four real ftrace recordings in ``tests/fixtures/trace``;
+* ``--lazy-sizes 100M,1G`` builds inputs of those sizes (same generator) and runs three
+  recipes of ``docs/real-kernel.md`` (waste per call site, allocations per cache, span
+  and event count) on ``frame(path, lazy=True)`` with the streaming engine in a fresh
+  process, one after the other, printing its peak RSS (VmHWM) and peak anonymous memory
+  per size (``--no-cli`` runs only this);
+* the first cell of lecture 01 is imported in fresh processes, with the trace package as
+  shipped (Polars imported on first use) and with Polars imported eagerly, to show what a
+  lecture pays.
 
-* parse only (``iter_records``),
-* parse + ``perf kmem stat`` figures (``kmemwidgets.trace.stat``),
-* parse + replay through the model (``kmemwidgets.trace.replay``), on a prefix, also
-  with the machine size given and with the statistics computed in the same pass,
-
-with the file parsed in a second process (the default for a file this size on a machine
-with two or more CPUs) and, for comparison, in the same process (``parallel=False``).
-It prints events per second of wall-clock time and per CPU-second of both processes
-(the machine may be shared), and the peak RSS of ``stat()`` alone, measured in a fresh
-interpreter.
-
-Run: ``python benchmarks/bench_trace.py [--events 600000] [--replay-events 100000]``.
+Run: ``python benchmarks/bench_trace.py [--input FILE] [--runs 5] [--lazy-sizes 100M,1G]``.
+The machine may be shared: the load average is printed before and after.
 """
 from __future__ import annotations
 
 import argparse
-import gzip
 import os
-import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,138 +32,110 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from kmemwidgets.trace.parse import ParseReport  # noqa: E402
-from kmemwidgets.trace.reader import iter_batches  # noqa: E402
-from kmemwidgets.trace.stat import stat  # noqa: E402
+from make_trace_inputs import TRACES, RECORDINGS, build, size  # noqa: E402
 
-FIXTURE = ROOT / "tests" / "fixtures" / "trace" / "ftrace-find-cat.txt.gz"
-_TS = re.compile(r"(\] \S+ +)(\d+)\.(\d{6}):")
+ENV = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+FIRST_CELL = ("import kmemwidgets as kw\nfrom kmemwidgets.api import *\n"
+              "from kmemwidgets.exercises import check\n")
+LAZY_RECIPES = """
+import sys, threading, time
+import polars as pl
+from kmemwidgets.trace import frame
+
+peak = 0
+def watch():                    # anonymous memory (the file's page cache is not counted)
+    global peak
+    while True:
+        for line in open("/proc/self/status"):
+            if line.startswith("RssAnon"):
+                peak = max(peak, int(line.split()[1]))
+        time.sleep(0.05)
+threading.Thread(target=watch, daemon=True).start()
+ev = frame(sys.argv[1], lazy=True)
+allocs = ev.filter(pl.col("kind") == 0)
+recipes = [
+    allocs.group_by("call_site").agg(waste=(pl.col("bytes_alloc") - pl.col("bytes_req")).sum(),
+                                     hits=pl.len()).sort("waste", descending=True).head(10),
+    allocs.with_columns(cache=pl.coalesce("cache", pl.lit("kmalloc-") + pl.col("bytes_alloc").cast(pl.String)))
+    .group_by("cache").len(),
+    ev.select(span=pl.col("time").max() - pl.col("time").min(), events=pl.len()),
+]
+# one at a time: collect_all would keep the parsed frame they share in memory
+out = [q.collect(engine="streaming") for q in recipes]
+time.sleep(0.1)
+hwm = [int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")][0]
+print(out[2]["events"].item(), hwm, peak)
+"""
 
 
-def build_trace(path: Path, target_events: int) -> tuple[int, int]:
-    """Write a synthetic trace of about *target_events* events; returns (events, bytes)."""
-    text = gzip.open(FIXTURE, "rt").read()
-    body = [ln for ln in text.splitlines(True) if not ln.startswith("#")]
-    header = "".join(ln for ln in text.splitlines(True)[:12] if ln.startswith("#"))
-    chunk = "".join(body)
-    per = len(body)
-    events = 0
-    rep = 0
-    with open(path, "w") as out:
-        out.write(header)
-        while events < target_events:
-            shift = rep * 10
-            c = chunk.replace("ptr=00000000", f"ptr={rep:08x}") if rep else chunk
-            c = _TS.sub(lambda m: f"{m.group(1)}{int(m.group(2)) + shift}.{m.group(3)}:", c)
-            if events + per > target_events:
-                c = "".join(c.splitlines(True)[: target_events - events])
-            out.write(c)
-            events += min(per, target_events - events)
-            rep += 1
-    return events, path.stat().st_size
+def wall(cmd: list[str], runs: int) -> list[float]:
+    """Wall-clock seconds of *runs* runs of *cmd* (output discarded)."""
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run(cmd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        times.append(time.perf_counter() - t)
+    return times
+
+
+def line(what: str, times: list[float], events: int | None = None) -> str:
+    med = statistics.median(times)
+    rate = f", {events / med:>10,.0f} events/s" if events else ""
+    return (f"{what:<52} median {med:6.2f} s (min {min(times):.2f}, max {max(times):.2f}, "
+            f"{len(times)} runs){rate}")
+
+
+def count_events(path: Path) -> int:
+    from kmemwidgets.trace import stat
+    return stat(path).report.total_events
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--input", type=Path, help="a real recording (default: generated)")
     ap.add_argument("--events", type=int, default=600_000)
-    ap.add_argument("--replay-events", type=int, default=100_000)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--lazy-sizes", default="", help="e.g. 100M,1G,10G (disk and time!)")
+    ap.add_argument("--python-engine", action="store_true", help="also time --engine python")
+    ap.add_argument("--no-cli", action="store_true", help="skip the stat/replay/import timings")
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "synthetic-ftrace.txt"
-        t = time.perf_counter()
-        n, size = build_trace(path, args.events)
-        print(f"built {n} events, {size / 1e6:.1f} MB in {time.perf_counter() - t:.1f} s")
-
-        print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs "
-              "(wall-clock rates drop when other work shares the CPUs; CPU-time rates less so)")
-        clock = _Clock()
-        rep = ParseReport()
-        count = sum(len(batch) for batch in iter_batches(path, rep, parallel=False))
-        rate, crate = clock.rates(count)
-        print(f"{'parse only, one process:':<58}{rate:>10,.0f} events/s wall, {crate:>10,.0f} per "
-              f"CPU-second ({clock.wall:.2f} s, {count} events, {rep.unparsable} unparsable)")
-
-        for parallel in (True, False):
-            clock = _Clock()
-            st = stat(path, parallel=parallel)
-            rate, crate = clock.rates(st.report.total_events)
-            print(f"{'parse + stat, ' + _HOW[parallel] + ':':<58}{rate:>10,.0f} events/s wall, "
-                  f"{crate:>10,.0f} per CPU-second ({clock.wall:.2f} s)")
-        print(f"live objects at end {st.live_objects}, distinct pointers {len(st.alloc_table)}")
-        # Peak memory of stat() alone, in a fresh interpreter (this one holds the fixture).
-        # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the forking process.
-        code = ("import resource, sys; sys.path.insert(0, sys.argv[2]);"
-                "hwm = lambda: [int(ln.split()[1]) for ln in open('/proc/self/status') "
-                "if ln.startswith('VmHWM')][0] / 1024;"
-                "import kmemwidgets.trace as t; base = hwm();"
-                "st = t.stat(sys.argv[1], parallel=sys.argv[3] == 'True');"
-                "print(base, hwm(), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)")
-        for parallel in (False, True):
-            out = subprocess.run([sys.executable, "-c", code, str(path), str(ROOT), str(parallel)],
+    print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as tmp:
+        path = args.input
+        if path is None and not args.no_cli:
+            path = Path(tmp) / "real-mix.txt"
+            n, b = build(path, [TRACES / f"{r}.txt.gz" for r in RECORDINGS], events=args.events)
+            print(f"input: {n} events, {b / 1e6:.0f} MB built from {', '.join(RECORDINGS)}")
+        cli = [sys.executable, "-m", "kmemwidgets.trace"]
+        n = 0 if args.no_cli else count_events(path)
+        if not args.no_cli:
+            print(f"input: {path} ({path.stat().st_size / 1e6:.0f} MB, {n} kmem events)")
+        if not args.no_cli:
+            print(line("python -m kmemwidgets.trace stat FILE", wall(cli + ["stat", str(path)], args.runs), n))
+            if args.python_engine:
+                print(line("  ... stat --engine python FILE",
+                           wall(cli + ["stat", "--engine", "python", str(path)], args.runs), n))
+            print(line("python -m kmemwidgets.trace replay -q --stat FILE",
+                       wall(cli + ["replay", "-q", "--stat", str(path)], args.runs), n))
+        for text in filter(None, args.lazy_sizes.split(",")):
+            big = Path(tmp) / f"lazy-{text}.txt"
+            n_big, b_big = build(big, [TRACES / f"{r}.txt.gz" for r in RECORDINGS], nbytes=size(text))
+            t = time.perf_counter()
+            out = subprocess.run([sys.executable, "-c", LAZY_RECIPES, str(big)], env=ENV,
                                  capture_output=True, text=True, check=True).stdout.split()
-            worker = (f"; the worker's peak, counting the pages it shares with this process: "
-                      f"{float(out[2]):.0f} MiB" if parallel else "")
-            print(f"stat() peak RSS, {_HOW[parallel]}: {float(out[1]):.0f} MiB in a fresh "
-                  f"interpreter ({float(out[0]):.0f} MiB after imports) for a "
-                  f"{size / 2**20:.0f} MiB trace{worker}")
-
-        try:
-            from kmemwidgets.trace.replay import replay
-        except ImportError as exc:
-            print(f"replay: not available ({exc})")
-            return
-        small = Path(tmp) / "replay.txt"
-        with open(path) as src, open(small, "w") as dst:
-            for i, line in enumerate(src):
-                if i >= args.replay_events:
-                    break
-                dst.write(line)
-        clock = _Clock()
-        try:
-            res = replay(small)
-        except Exception as exc:  # report, do not hide, a replay that cannot run yet
-            print(f"replay: failed: {type(exc).__name__}: {exc}")
-            return
-        rate, crate = clock.rates(res.events)
-        applied = sum(res.replayed.values())
-        print(f"{'parse + replay, machine sized by a scan:':<58}{rate:>10,.0f} events/s wall, "
-              f"{crate:>10,.0f} per CPU-second ({clock.wall:.2f} s, {res.events} events, "
-              f"{applied} applied to the model, {sum(res.skipped.values())} skipped)")
-        # The issue's measure: replay(path, with_stat=True) as a user calls it -- sizing
-        # scan, parse, replay and statistics -- with and without the parse worker; then
-        # on a machine of the size the scan chose, without the scan.
-        from kmemwidgets import Kernel
-        for sized, parallel in ((False, True), (False, False), (True, True), (True, False)):
-            kernel = Kernel(arch="x86_64", ram=res.kernel.arch.ram, cpus=2) if sized else None
-            clock = _Clock()
-            done = replay(small, kernel=kernel, with_stat=True, parallel=parallel)
-            rate, crate = clock.rates(done.events)
-            what = "scan, parse, replay, statistics" if not sized else "parse, replay, statistics"
-            print(f"{what + ', ' + _HOW[parallel] + ':':<58}{rate:>10,.0f} events/s wall, "
-                  f"{crate:>10,.0f} per CPU-second ({clock.wall:.2f} s)  "
-                  f"{'OK' if rate >= 300_000 else 'BELOW'} the 300,000/s target (wall)")
-        print(f"load average after: {os.getloadavg()[0]:.2f}")
-
-
-_HOW = {True: "parse worker", False: "one process"}
-
-
-class _Clock:
-    """Wall time and the CPU time of this process and its finished children."""
-
-    def __init__(self) -> None:
-        self.start = time.perf_counter()
-        t = os.times()
-        self.cpu = t.user + t.system + t.children_user + t.children_system
-
-    def rates(self, events: int) -> tuple[float, float]:
-        """(events per wall second, events per CPU-second) since construction."""
-        self.wall = time.perf_counter() - self.start
-        t = os.times()
-        cpu = t.user + t.system + t.children_user + t.children_system - self.cpu
-        return events / self.wall, events / max(cpu, 1e-9)
+            print(f"frame(lazy=True) 3 recipes on {b_big / 2**30:6.2f} GiB ({int(out[0]):>11,} events): "
+                  f"peak RSS {int(out[1]) / 1024:5.0f} MiB (anonymous {int(out[2]) / 1024:5.0f} MiB), "
+                  f"{time.perf_counter() - t:6.1f} s")
+            big.unlink()
+    if not args.no_cli:
+        shipped = wall([sys.executable, "-c", FIRST_CELL + "import sys; assert 'polars' not in sys.modules"],
+                       args.runs)
+        eager = wall([sys.executable, "-c", "import polars\n" + FIRST_CELL], args.runs)
+        print(line("lecture 01 first cell (Polars not imported)", shipped))
+        print(line("  ... with Polars imported eagerly", eager))
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -232,6 +232,11 @@ class Kmap:
             self._kmap_atomic_depth -= 1
         return report
 
+    def _lingering_kernel_frames(self: "Kernel") -> np.ndarray:
+        """Pages of idle pkmap slots (count 1): kunmap() leaves the mapping until the next
+        ``flush_all_zero_pkmaps()``, so the page may be freed meanwhile (mm/highmem.c)."""
+        return self.pkmap_page[self.pkmap_count == 1]
+
     # --- invariants --------------------------------------------------------------------
 
     def _check_subsystems(self: "Kernel") -> None:

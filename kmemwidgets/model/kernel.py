@@ -292,7 +292,7 @@ class Kernel(Workloads, Kmalloc, Mempools, Kmap, Vmalloc, Processes, Paging, Pag
             if total != zone.nr_free_pages:
                 raise InvariantError(f"zone {zone.name}: free lists hold {total} pages but "
                                      f"nr_free_pages is {zone.nr_free_pages}")
-        free_cover = np.cumsum(cover)[:-1]
+        free_cover = np.cumsum(cover, dtype=np.int32)[:-1]
         if free_cover.max(initial=0) > 1:
             raise InvariantError(f"free blocks overlap at pfn {int(np.argmax(free_cover > 1)):#x}")
         is_free = owner == PG_FREE
@@ -304,7 +304,7 @@ class Kernel(Workloads, Kmalloc, Mempools, Kmap, Vmalloc, Processes, Paging, Pag
         for pfn, order in self._blocks.items():
             cover[pfn] += 1
             cover[pfn + (1 << order)] -= 1
-        alloc_cover = np.cumsum(cover)[:-1]
+        alloc_cover = np.cumsum(cover, dtype=np.int32)[:-1]
         if alloc_cover.max(initial=0) > 1:
             raise InvariantError(f"allocated blocks overlap at pfn {int(np.argmax(alloc_cover > 1)):#x}")
         in_use = (owner != PG_FREE) & (owner != PG_RESERVED)

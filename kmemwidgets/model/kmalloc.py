@@ -18,13 +18,13 @@ from .errors import InvariantError
 from .gfp import check_gfp
 from .gfp import __GFP_ACCOUNT as ACCOUNT, __GFP_COMP as COMP, __GFP_DIRECT_RECLAIM as DIRECT_RECLAIM
 from .gfp import __GFP_DMA as DMA, __GFP_RECLAIMABLE as RECLAIMABLE, __GFP_ZERO as ZERO
-from .owners import OWNER_NAMES, PG_PAGEALLOC, PG_SLAB
+from .owners import OWNER_NAMES, PG_FREE, PG_PAGEALLOC, PG_SLAB
 from .page_alloc import MIGHT_ALLOC_SITE
 from .printk import Report
 from .slab_layout import KMALLOC_MAX_SIZE, SLAB_CACHE_DMA, SLAB_KMALLOC, SLAB_POISON, SLAB_RECLAIM_ACCOUNT
 from .slab_layout import SLAB_RED_ZONE, SLAB_STORE_USER, SLAB_TYPESAFE_BY_RCU
 from .slub import KmemCache, SlubAllocator
-from .units import PAGE_SHIFT, PAGE_SIZE, get_order
+from .units import MAX_PAGE_ORDER, PAGE_SHIFT, PAGE_SIZE, get_order
 
 if TYPE_CHECKING:
     from .kernel import Kernel
@@ -323,19 +323,52 @@ class Kmalloc(SlubAllocator):
             order = self._kmalloc_large.get(pfn)
             if order is not None and not addr & (PAGE_SIZE - 1):
                 report = self._free(pfn, order, PG_PAGEALLOC, "free_large_kmalloc")
-                if report is None:
-                    del self._kmalloc_large[pfn]
-                    if self.events.active:
-                        self.events.emit("kfree", ptr=addr, call_site=caller)
+                if report is None and self.events.active:
+                    self.events.emit("kfree", ptr=addr, call_site=caller)
                 return report
             if self.owner[pfn] != PG_SLAB:
-                return self._warn("kfree_bad", f"object pointer: {self._ptr(addr)}\nkfree: not an "
-                                  f"object kmalloc returned (the page belongs to "
-                                  f"{OWNER_NAMES[self.owner[pfn]]}); refused",
-                                  "mm/slub.c free_large_kmalloc", object=addr, pfn=pfn)
+                return self._free_large_kmalloc_bad(addr, pfn)
         report = self._slab_free(addr, caller, None)
         if report is None and self.events.active:
             self.events.emit("kfree", ptr=addr, call_site=caller)
+        return report
+
+    def _free_large_kmalloc_bad(self: "Kernel", addr: int, pfn: int) -> Report:
+        """kfree() of a page that is not a slab page nor the head of a live large kmalloc.
+
+        ``kfree()`` (mm/slub.c) sends every non-slab folio to ``free_large_kmalloc()``,
+        whose ``WARN_ON_ONCE(order == 0)`` fires for anything but a compound head, and
+        whose ``folio_put()`` on a page already back in the buddy allocator trips
+        ``put_page_testzero()``'s ``VM_BUG_ON_PAGE(page_ref_count(page) == 0)``
+        (include/linux/mm.h). The model prints both and frees nothing: the kernel would
+        drop a reference the caller does not own.
+        """
+        state = self.owner[pfn]
+        warning = self._warn("kfree_bad", f"object pointer: {self._ptr(addr)}\nkfree: not an "
+                             f"object kmalloc returned (the page belongs to {OWNER_NAMES[state]}); "
+                             "refused", "mm/slub.c:4689 free_large_kmalloc", object=addr, pfn=pfn)
+        if state == PG_FREE:
+            return self._bad_page(pfn, self._bad_free_reason(pfn, 0, PG_PAGEALLOC), "free_large_kmalloc")
+        return warning
+
+    def _bad_free_reason(self: "Kernel", pfn: int, order: int, owner: int) -> str | None:
+        """A large kmalloc block is a compound page: freeing it with another order trips
+        ``VM_BUG_ON_PAGE(compound && compound_order(page) != order)`` in
+        ``free_pages_prepare()`` (mm/page_alloc.c, CONFIG_DEBUG_VM)."""
+        reason = super()._bad_free_reason(pfn, order, owner)
+        have = self._kmalloc_large.get(pfn) if reason else None
+        if have is not None and have != order and 0 <= order <= MAX_PAGE_ORDER:
+            return f"VM_BUG_ON_PAGE(compound && compound_order(page) != order): {reason}"
+        return reason
+
+    def _free_pages_core(self: "Kernel", pfn: int, order: int, owner: int, caller: str) -> Report | None:
+        """A free that succeeds also ends a large kmalloc block headed by *pfn*: kfree()
+        frees it so, and so does ``__free_pages()``/``free_pages()`` on it, which the
+        kernel's ``free_pages_prepare()`` cannot tell from any other compound block of the
+        right order (its misuse shows at the later kfree, :meth:`_free_large_kmalloc_bad`)."""
+        report = super()._free_pages_core(pfn, order, owner, caller)
+        if report is None and self._kmalloc_large:
+            self._kmalloc_large.pop(pfn, None)
         return report
 
     # --- invariants ------------------------------------------------------------------

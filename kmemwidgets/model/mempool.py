@@ -75,6 +75,9 @@ class Mempool:
         self.history: deque[MempoolAllocRecord] = deque(maxlen=HISTORY)
         self.destroyed = False
         self._seq = 0
+        #: For the pools of mempool.h's helpers: whether an element handed out is still
+        #: allocated (None for a pool with the caller's own functions: the model cannot tell).
+        self.live: Callable[[Any], bool] | None = None
 
     @property
     def curr_nr(self) -> int:
@@ -137,7 +140,15 @@ class Mempools:
     def mempool_create_page_pool(self: "Kernel", min_nr: int, order: int) -> Mempool | None:
         """``mempool_create_page_pool(min_nr, order)``: elements are ``alloc_pages`` blocks."""
         alloc, free = self._page_pool_fns()
-        return self.mempool_create(min_nr, alloc, free, order, name=f"page pool order-{order}")
+        pool = self.mempool_create(min_nr, alloc, free, order, name=f"page pool order-{order}")
+        return self._track_live(pool, lambda page: self.block_order(page.pfn) == order
+                                and self.mem_map[page.pfn] == PG_PAGEALLOC)
+
+    @staticmethod
+    def _track_live(pool: Mempool | None, live: Callable[[Any], bool]) -> Mempool | None:
+        if pool is not None:
+            pool.live = live
+        return pool
 
     def mempool_create_kmalloc_pool(self: "Kernel", min_nr: int, size: int) -> Mempool | None:
         """``mempool_create_kmalloc_pool(min_nr, size)``: elements are ``kmalloc(size)``."""
@@ -149,8 +160,8 @@ class Mempools:
 
         def mempool_kfree(elem: int, size: int) -> None:
             self.kfree(elem)
-        return self.mempool_create(min_nr, mempool_kmalloc, mempool_kfree, size,
-                                   name=f"kmalloc pool {size}")
+        return self._track_live(self.mempool_create(min_nr, mempool_kmalloc, mempool_kfree, size,
+                                                    name=f"kmalloc pool {size}"), self.kmalloc_live)
 
     def mempool_create_slab_pool(self: "Kernel", min_nr: int, cache: Any) -> Mempool | None:
         """``mempool_create_slab_pool(min_nr, kmem_cache)``: elements from a slab cache."""
@@ -162,8 +173,10 @@ class Mempools:
 
         def mempool_free_slab(elem: int, cache: Any) -> None:
             self.kmem_cache_free(cache, elem)
-        return self.mempool_create(min_nr, mempool_alloc_slab, mempool_free_slab, cache,
-                                   name=f"slab pool {getattr(cache, 'name', cache)}")
+        # kmalloc_live() is true for every allocated slab object, not only kmalloc's.
+        return self._track_live(self.mempool_create(min_nr, mempool_alloc_slab, mempool_free_slab, cache,
+                                                    name=f"slab pool {getattr(cache, 'name', cache)}"),
+                                self.kmalloc_live)
 
     # --- alloc / free ------------------------------------------------------------------
 
@@ -246,6 +259,17 @@ class Mempools:
             del pool.out[k]
         else:
             pool.out[k] -= 1
+        if (pool.waiting or pool.curr_nr < pool.min_nr) and pool.live is not None \
+                and not pool.live(element):
+            # Freed with the underlying allocator's own free function: mm/mempool.c
+            # mempool_free would hand freed memory to a waiter or keep it in the reserve.
+            # (With a full reserve it goes to pool->free, whose allocator reports the
+            # double free in its own words.)
+            return self._report("mempool_bad_free", KERN_WARNING,
+                                f"mempool_free: element {element!r} of mempool {pool.name} is no longer "
+                                "allocated (it was freed behind the pool's back, e.g. with kfree or "
+                                "__free_pages); refused, and the pool forgets it (the model's check: "
+                                "the kernel would put freed memory in the reserve)", pool=pool.name)
         if pool.waiting:
             rec = pool.waiting.popleft()          # wake_up(&pool->wait): the waiter retries
             rec.path, rec.element = "waited", element

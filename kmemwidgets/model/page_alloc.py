@@ -16,7 +16,7 @@ from .gfp import BadGfpZone, GFP_ZONEMASK, check_gfp, gfp_name, gfp_zone
 from .gfp import __GFP_DIRECT_RECLAIM as DIRECT_RECLAIM, __GFP_HIGHMEM as HIGHMEM
 from .gfp import __GFP_KSWAPD_RECLAIM as KSWAPD_RECLAIM, __GFP_NOFAIL as NOFAIL
 from .gfp import __GFP_NORETRY as NORETRY, __GFP_NOWARN as NOWARN, __GFP_ZERO as ZERO
-from .owners import OWNER_NAMES, PG_FREE, PG_PAGEALLOC, PG_RESERVED
+from .owners import OWNER_NAMES, PG_FREE, PG_PAGEALLOC, PG_PAGECACHE, PG_PAGETABLE, PG_RESERVED, PG_SLAB, PG_USER
 from .page import Page
 from .printk import KERN_WARNING, Report
 from .slub_debug import TAINT_WARN
@@ -33,6 +33,14 @@ MIGHT_ALLOC_SITE = "include/linux/sched/mm.h:321"
 # ready-made bytes object is the cheapest way to stamp a block's frames.
 _FILL = tuple(tuple(bytes([owner]) * (1 << o) for o in range(MAX_PAGE_ORDER + 1))
               for owner in range(len(OWNER_NAMES)))
+
+#: What ``page_bad_reason()`` (mm/page_alloc.c) finds on a page of another owner freed
+#: with the page allocator's free functions: slab and page-table pages keep their page
+#: type in ``_mapcount`` (include/linux/mm_types.h), a user page is mapped, a page-cache
+#: page has its ``mapping``. A vmalloc page has none of these: the kernel frees it and
+#: only the model refuses.
+_PAGE_BAD_REASON = {PG_SLAB: "nonzero mapcount", PG_PAGETABLE: "nonzero mapcount",
+                    PG_USER: "nonzero mapcount", PG_PAGECACHE: "non-NULL mapping"}
 
 
 class PageAllocator:
@@ -243,8 +251,9 @@ class PageAllocator:
                 return "PageReserved: the page was reserved at boot, never allocated"
             return "not the head of an allocated block (a pointer into the middle of one?)"
         if state != owner:
-            return (f"the page belongs to {OWNER_NAMES[state]}, not {OWNER_NAMES[owner]}: "
-                    f"free it with that allocator's free function")
+            because = _PAGE_BAD_REASON.get(state, "the model's check")
+            return (f"{because}: the page belongs to {OWNER_NAMES[state]}, not "
+                    f"{OWNER_NAMES[owner]}: free it with that allocator's free function")
         if have != order:
             return f"freed with order {order} but allocated with order {have}"
         return None

@@ -17,6 +17,7 @@ pointer hardening (the free pointer is stored in clear).
 from __future__ import annotations
 
 import struct
+import zlib
 from typing import TYPE_CHECKING, Callable
 
 import numpy as np
@@ -81,8 +82,6 @@ class Slab:
 class KmemCache:
     """``struct kmem_cache``: what :meth:`SlubAllocator.kmem_cache_create` returns."""
 
-    _caller_ids: dict[str, int] = {}
-
     def __init__(self, name: str, layout: Layout, align: int, flags: int,
                  ctor: Callable[[int], None] | None, kernel_ptr: int) -> None:
         L = layout
@@ -139,10 +138,12 @@ class KmemCache:
         if self.layout.orig_size_tracked:
             struct.pack_into("<I", buf, o + self.layout.orig_size_offset, size)
 
-    @classmethod
-    def caller_id(cls, label: str) -> int:
-        """A stable small number standing for a caller label in the track bytes."""
-        return cls._caller_ids.setdefault(label, len(cls._caller_ids) + 1)
+    @staticmethod
+    def caller_id(label: str) -> int:
+        """The number standing for a caller label in the track bytes (where the kernel
+        stores the caller's return address): a CRC-32 of the label, so it depends on
+        the label alone, not on which labels this or any other kernel saw first."""
+        return zlib.crc32(label.encode())
 
     # --- counts for slabinfo ---------------------------------------------------------
 

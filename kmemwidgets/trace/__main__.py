@@ -28,7 +28,7 @@ def _warn(warnings: list[str]) -> None:
 
 def cmd_stat(args: argparse.Namespace) -> int:
     """Print perf kmem stat's SUMMARY blocks (and optional tables) for a trace."""
-    st = stat(_source(args.file), page_size=args.page_size)
+    st = stat(_source(args.file), page_size=args.page_size, engine=args.engine)
     if st.report.total_events == 0:
         _warn(st.report.warnings())
         return _fail(f"{args.file}: no kmem events found (expected ftrace or 'perf script' "
@@ -65,11 +65,14 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from .progress import TerminalProgress
     from .replay import replay
     progress = None if args.quiet else TerminalProgress(sys.stderr)
-    res = replay(_source(args.file), ram=args.ram, cpus=args.cpus, arch=args.arch, progress=progress)
+    res = replay(_source(args.file), ram=args.ram, cpus=args.cpus, arch=args.arch,
+                 progress=progress, with_stat=args.stat, engine=args.engine)
     _warn(res.report.warnings())
     if res.report.total_events == 0:
         return _fail(f"{args.file}: no kmem events found", 2)
     print(res.summary())
+    if args.stat:
+        sys.stdout.write(rep.summary(res.stat))
     return 0
 
 
@@ -88,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("-l", "--lines", type=int, default=-1, help="rows per table")
     s.add_argument("--extras", action="store_true", help="live objects, leaks, skipped input")
     s.add_argument("--page-size", type=int, default=4096)
+    s.add_argument("--engine", choices=("polars", "python"), default=None,
+                   help="columnar (default where Polars is installed) or line-by-line")
     s.set_defaults(func=cmd_stat)
     c = sub.add_parser("classes", help="check kmalloc size classes against the trace")
     c.add_argument("file")
@@ -98,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--cpus", type=int, default=2)
     r.add_argument("--arch", default="x86_64")
     r.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    r.add_argument("--stat", action="store_true", help="also print the perf kmem stat summary")
+    r.add_argument("--engine", choices=("polars", "python"), default=None)
     r.set_defaults(func=cmd_replay)
     args = p.parse_args(argv)
     try:

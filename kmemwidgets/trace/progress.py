@@ -33,7 +33,9 @@ class TerminalProgress:
         if total > 0:
             frac = min(1.0, done / total)
             fill = int(frac * self.width)
-            line = f"\r[{'#' * fill}{'.' * (self.width - fill)}] {frac:4.0%} {done}/{total} events"
+            # whole percents rounded down: "100%" only when everything is done
+            line = (f"\r[{'#' * fill}{'.' * (self.width - fill)}] {int(frac * 100):3d}% "
+                    f"{done}/{total} events")
         else:
             line = f"\r{done} events"
         self.stream.write(line)

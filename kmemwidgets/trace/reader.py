@@ -2,20 +2,19 @@
 
 Lines are read and parsed in batches of a few thousand: a list comprehension over a
 batch costs far less per line than a generator step per line, and memory stays bounded
-by the batch size whatever the file size. A large trace file is parsed in a second
-process where the machine allows it (:mod:`kmemwidgets.trace.worker`).
+by the batch size whatever the file size. This is the pure-Python reader (the reference,
+and the reader where Polars is missing); :mod:`kmemwidgets.trace.columnar` reads the same
+records with column operations.
 """
 from __future__ import annotations
 
 import re
-from functools import partial
 from itertools import islice
 from typing import Iterator
 
 from .parse import (LOST, SKIP_BAD, SKIP_BLANK, SKIP_CALLCHAIN, SKIP_COMMENT,
                     SKIP_UNKNOWN_EVENT, ParseReport, parse_line)
 from .source import ReadStatus, TextSource, iter_lines
-from .worker import ChildBatches, can_fork, worth_a_worker
 
 _LOST_RE = re.compile(r"LOST (\d+) EVENTS")
 BATCH_LINES = 4096
@@ -25,33 +24,15 @@ KIND_NAMES = ("slab_alloc", "slab_free", "page_alloc", "page_free")
 
 
 def iter_batches(source: TextSource, report: ParseReport | None = None,
-                 batch_lines: int = BATCH_LINES, parallel: bool | None = None) -> Iterator[list[tuple]]:
+                 batch_lines: int = BATCH_LINES) -> Iterator[list[tuple]]:
     """Yield lists of record tuples (see :func:`~kmemwidgets.trace.parse.parse_payload`)
     in file order, *batch_lines* input lines at a time.
 
     *report* (created if omitted) receives counts per event kind, skipped lines by class
-    with line numbers, formats seen, lost events and truncation. Opening errors raise
-    :class:`~kmemwidgets.trace.source.SourceError`; nothing else does.
-
-    *parallel* parses in a forked second process (True), in this one (False), or decides
-    by the input (None: a file of 8 MiB or more, on Linux with two or more CPUs); where
-    no process can be started, parsing stays in this one. The
-    records and the report are the same either way; in a second process the report is
-    filled in when the last batch has been read, and parsing starts at once (see
-    :class:`~kmemwidgets.trace.worker.ChildBatches`).
+    with line numbers, formats seen, lost events and truncation, batch by batch. Opening
+    errors raise :class:`~kmemwidgets.trace.source.SourceError`; nothing else does.
     """
     report = report if report is not None else ParseReport()
-    if (worth_a_worker(source) if parallel is None else parallel) and can_fork():
-        try:
-            return ChildBatches(partial(_parse_batches, source, batch_lines=batch_lines), report)
-        except OSError:
-            pass                # no process to spare (a process limit): parse here
-    return _parse_batches(source, report, batch_lines)
-
-
-def _parse_batches(source: TextSource, report: ParseReport,
-                   batch_lines: int = BATCH_LINES) -> Iterator[list[tuple]]:
-    """:func:`iter_batches` in this process; *report* is updated batch by batch."""
     status = ReadStatus()
     lines_it = iter_lines(source, status)
     lineno = 0

@@ -19,16 +19,16 @@ import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from kmemwidgets.model.events import unbatched
 
 from .gcpause import collector_paused
 from .parse import ALLOC, FREE, PAGE_ALLOC, ParseReport
 from .progress import Progress
-from .reader import iter_batches
+from .reader import BATCH_LINES, iter_batches
 from .source import TextSource, iter_chunks
-from .stat import stat_records
+from .stat import Engine, choose_engine, stat_records
 
 PAGE_SHIFT = 12
 _GIB = 1 << 30
@@ -114,59 +114,101 @@ class _GfpFlags(dict):
         return v
 
 
+#: The record columns a replay reads, in the order of a replay row.
+REPLAY_COLUMNS = ("kind", "ptr", "bytes_req", "cache", "gfp_flags", "pfn", "order", "failed")
+
+
+def _rows(batch: list[tuple]) -> list[tuple]:
+    """Record tuples of the Python reader as replay rows (:data:`REPLAY_COLUMNS`)."""
+    out = []
+    for r in batch:
+        kind = r[0]
+        if kind == ALLOC:
+            out.append((kind, r[4], r[5], r[8], r[9], None, None, False))
+        elif kind == FREE:
+            out.append((kind, r[4], None, None, None, None, None, False))
+        elif kind == PAGE_ALLOC:
+            out.append((kind, None, None, None, r[7], r[4], r[5], r[8]))
+        else:
+            out.append((kind, None, None, None, None, r[4], r[5], False))
+    return out
+
+
+def _column_batches(records, size: int = BATCH_LINES) -> Iterator[list[tuple]]:
+    """Replay rows of a record frame, *size* at a time (each column read once)."""
+    cols = [records[c].to_list() for c in REPLAY_COLUMNS]
+    for start in range(0, records.height, size):
+        yield list(zip(*(c[start:start + size] for c in cols)))
+
+
+def _top_pfn(records) -> int:
+    """End pfn of the highest block the page events name (-1 when there is none)."""
+    import polars as pl
+    highest = records.filter(pl.col("pfn").is_not_null()).group_by("order").agg(pl.col("pfn").max())
+    return max((pfn + (1 << order if 0 <= order < 64 else 0) for order, pfn in highest.iter_rows()),
+               default=-1)
+
+
 def replay(source: TextSource, *, kernel: Any = None, ram: int | str | None = None,
            cpus: int = 2, arch: str = "x86_64", seed: int = 0, with_stat: bool = False,
            progress: Progress | None = None, progress_every: int = 4096,
-           parallel: bool | None = None) -> ReplayResult:
+           engine: Engine | None = None) -> ReplayResult:
     """Drive a model kernel with a trace and return what happened.
 
     Without *kernel*, one is booted with ``kmemwidgets.Kernel(arch, ram, cpus, seed)``;
-    *ram* defaults to the smallest whole GiB holding the highest traced pfn. A file
-    path is first scanned cheaply (words and ``pfn=`` only) when the machine must be
-    sized or *progress* wants a total, then parsed once while replaying. With
-    *with_stat*, the same pass also computes :func:`~kmemwidgets.trace.stat.stat`'s
-    figures (``result.stat``). *progress* is called as ``progress(done, total)`` after
-    the batch that crosses each multiple of *progress_every* events, and at the end;
-    total is 0 when unknown (a stream read once).
-    *parallel* is :func:`~kmemwidgets.trace.reader.iter_batches`' choice of a second
-    process that parses while this one replays.
+    *ram* defaults to the smallest whole GiB holding the highest traced pfn. With
+    *with_stat*, ``result.stat`` holds :func:`~kmemwidgets.trace.stat.stat`'s figures
+    for the same trace. *progress* is called as ``progress(done, total)`` after the
+    batch that crosses each multiple of *progress_every* events, and at the end.
+
+    *engine* ``"polars"`` (the default where Polars is installed) reads the whole trace
+    into columns first (:mod:`kmemwidgets.trace.columnar`), which sizes the machine and
+    gives progress its total, then feeds the model from the columns batch by batch;
+    ``"python"`` parses line by line as it replays (a stream read once has no total).
     """
-    total = 0
-    top = -1
     report = ParseReport()
-    # Created first: a parse worker starts at once and reads ahead while this process
-    # scans the file and boots the model.
-    records = iter_batches(source, report, parallel=parallel)
-    try:
-        # The first pass sizes the machine and gives progress a total; skip it when
-        # neither is needed.
-        if isinstance(source, (str, bytes, os.PathLike)) and \
-                ((kernel is None and ram is None) or progress is not None):
-            total, top = _scan(source)
-        if kernel is None:
-            from kmemwidgets import Kernel
-            size = ram if ram is not None else (machine_size(top) if top >= 0 else "4G")
-            kernel = Kernel(arch=arch, ram=size, cpus=cpus, seed=seed)
-        res = ReplayResult(kernel=kernel, max_pfn_seen=top - 1 if top >= 0 else -1,
-                           report=report)
-        batches = _replaying(records, res, total, progress, progress_every)
-        with collector_paused():
+    if choose_engine(engine) == "polars":
+        from . import colstat
+        from .columnar import parse_with_lines, timestamps
+        columns = tuple(dict.fromkeys(REPLAY_COLUMNS + (colstat.COLUMNS if with_stat else ())))
+        records, lines = parse_with_lines(source, report, columns)
+        top, total = _top_pfn(records), records.height
+    else:
+        records = None
+        raw = iter_batches(source, report)
+        top, total = -1, 0
+        if (kernel is None and ram is None) or progress is not None:
+            if isinstance(source, (str, bytes, os.PathLike)):
+                total, top = _scan(source)
+    if kernel is None:
+        from kmemwidgets import Kernel
+        size = ram if ram is not None else (machine_size(top) if top >= 0 else "4G")
+        kernel = Kernel(arch=arch, ram=size, cpus=cpus, seed=seed)
+    res = ReplayResult(kernel=kernel, max_pfn_seen=top - 1 if top >= 0 else -1, report=report)
+    with collector_paused():
+        if records is not None:
+            for _ in _replaying(_column_batches(records), res, total, progress, progress_every):
+                pass
             if with_stat:
-                res.stat = stat_records(batches, batches=True, report=report)
+                res.stat = colstat.stat_frame(records.select(colstat.COLUMNS), report=report,
+                                              times=timestamps(records, lines))
+        else:
+            applied = _replaying(raw, res, total, progress, progress_every, rows=_rows)
+            if with_stat:
+                res.stat = stat_records(applied, batches=True, report=report)
             else:
-                for _ in batches:
+                for _ in applied:
                     pass
-    finally:
-        close = getattr(records, "close", None)
-        if close is not None:
-            close()             # a worker whose records were not all read is stopped
     return res
 
 
 def _replaying(batches: Iterable[list[tuple]], res: ReplayResult, total: int,
-               progress: Progress | None, progress_every: int) -> Iterator[list[tuple]]:
-    """Apply each batch of records to ``res.kernel`` and pass the batch on (so statistics
-    can share the parse); counts what was applied and skipped, by reason, in *res*.
+               progress: Progress | None, progress_every: int,
+               rows: Callable[[list[tuple]], list[tuple]] | None = None) -> Iterator[list[tuple]]:
+    """Apply each batch of replay rows (:data:`REPLAY_COLUMNS`; ``rows(batch)`` makes
+    them from another kind of batch) to ``res.kernel`` and pass the batch on (so
+    statistics can share the parse); counts what was applied and skipped, by reason, in
+    *res*.
 
     Each batch is one event batch of the model (views watching it redraw once per batch),
     so the model's methods are called without their per-call batching wrapper."""
@@ -192,10 +234,9 @@ def _replaying(batches: Iterable[list[tuple]], res: ReplayResult, total: int,
         n_kmalloc = n_cache_alloc = n_kfree = n_cache_free = n_page_alloc = n_page_free = 0
         events.begin()
         try:
-            for rec in batch:
-                kind = rec[0]
+            for kind, ptr, size, cname, gfp_text, pfn, order, failed in \
+                    (batch if rows is None else rows(batch)):
                 if kind == ALLOC:
-                    ptr = rec[4]
                     if ptr in objs:
                         # the real kernel reused an address we still hold: its free was not traced
                         res.anomalies["slab alloc of a pointer still live (its free was not "
@@ -205,16 +246,15 @@ def _replaying(batches: Iterable[list[tuple]], res: ReplayResult, total: int,
                             kfree(obj)
                         else:
                             cache_free(cache, obj)
-                    cname = rec[8]
                     try:
                         if cname is None:
                             cache = None
-                            obj = kmalloc(rec[5], gfp[rec[9]])
+                            obj = kmalloc(size, gfp[gfp_text])
                         else:
                             cache = caches.get(cname)
                             if cache is None:
-                                cache = caches[cname] = cache_create(cname, max(rec[5], 1), 0, 0)
-                            obj = cache_alloc(cache, gfp[rec[9]])
+                                cache = caches[cname] = cache_create(cname, max(size, 1), 0, 0)
+                            obj = cache_alloc(cache, gfp[gfp_text])
                     except (ValueError, TypeError) as exc:
                         skipped[f"slab alloc: model refused ({type(exc).__name__})"] += 1
                     else:
@@ -227,7 +267,7 @@ def _replaying(batches: Iterable[list[tuple]], res: ReplayResult, total: int,
                             objs[ptr] = (obj, cache)
                             n_cache_alloc += 1
                 elif kind == FREE:
-                    entry = objs.pop(rec[4], None)
+                    entry = objs.pop(ptr, None)
                     if entry is None:
                         skipped["slab free: allocated before the trace started"] += 1
                     else:
@@ -239,21 +279,19 @@ def _replaying(batches: Iterable[list[tuple]], res: ReplayResult, total: int,
                             cache_free(cache, obj)
                             n_cache_free += 1
                 elif kind == PAGE_ALLOC:
-                    pfn, order = rec[4], rec[5]
-                    if rec[8]:
+                    if failed:
                         skipped["mm_page_alloc: allocation failed in the trace"] += 1
                     elif pfn is None:
                         skipped["mm_page_alloc: no pfn (kernel before 3.x)"] += 1
                     elif pfn + (1 << min(order, 62)) > max_pfn or order > 10:
                         skipped["mm_page_alloc: pfn/order outside the modelled memory"] += 1
-                    elif alloc_at(pfn, order, gfp[rec[7]]) is None:
+                    elif alloc_at(pfn, order, gfp[gfp_text]) is None:
                         skipped["mm_page_alloc: block not free in the model"] += 1
                         not_taken.add(pfn)
                     else:
                         live_blocks[pfn] = order
                         n_page_alloc += 1
                 else:  # PAGE_FREE
-                    pfn, order = rec[4], rec[5]
                     o = live_blocks.get(pfn) if pfn is not None else None
                     if pfn is None:
                         skipped["mm_page_free: no pfn (kernel before 3.x)"] += 1

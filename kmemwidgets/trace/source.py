@@ -40,7 +40,8 @@ def looks_like_path(text: str) -> bool:
     return os.path.exists(text) or not any(c.isspace() for c in text)
 
 
-def _open_binary_path(path: str) -> IO[bytes]:
+def open_binary_path(path: str) -> IO[bytes]:
+    """Open a trace file as bytes (gzip decoded), or raise :class:`SourceError` saying why not."""
     try:
         raw = open(path, "rb")
     except IsADirectoryError as exc:
@@ -132,7 +133,7 @@ def _open_text(source: TextSource, status: ReadStatus) -> tuple[IO[str] | Iterab
     if isinstance(source, str) and looks_like_path(source) or isinstance(source, os.PathLike):
         path = os.fspath(source)
         status.name = path
-        text = _wrap_binary(_open_binary_path(path))
+        text = _wrap_binary(open_binary_path(path))
         return text, text
     if isinstance(source, str):
         status.name = "<string>"

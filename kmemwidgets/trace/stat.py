@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Iterable, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Literal, Mapping
 
 from .gcpause import collector_paused
 from .parse import ALLOC, FREE, PAGE_ALLOC, ParseReport
@@ -121,8 +121,13 @@ class KmemStat:
     last_timestamp: float | None = None
     report: ParseReport = field(default_factory=ParseReport)
     # ptr -> [call_site, last_alloc, alloc_cpu, hits, bytes_req, bytes_alloc, pingpong,
-    #         cache, timestamp of last alloc, live]
-    alloc_table: dict[str, list] = field(default_factory=dict, repr=False)
+    #         cache, timestamp of last alloc, live] (the Python engine)
+    # (not compared: the engines keep the per-pointer rows differently; alloc_rows()
+    # reads either)
+    alloc_table: dict[str, list] = field(default_factory=dict, repr=False, compare=False)
+    # the same rows as a Polars DataFrame (ptr, hits, bytes_req, bytes_alloc, pingpong)
+    # in order of first allocation (the columnar engine)
+    pointer_table: Any = field(default=None, repr=False, compare=False)
 
     # Derived figures, named after print_slab_summary()/print_page_summary().
     @property
@@ -385,26 +390,50 @@ def stat_records(records: Iterable, *, report: ParseReport | None = None,
     return st
 
 
+Engine = Literal["polars", "python"]
+
+
+def choose_engine(engine: Engine | None) -> Engine:
+    """*engine*, or the columnar one where Polars can be imported (else pure Python)."""
+    if engine is None:
+        from .columnar import available
+        return "polars" if available() else "python"
+    if engine not in ("polars", "python"):
+        raise ValueError(f"engine must be 'polars' or 'python', not {engine!r}")
+    return engine
+
+
 def stat(source: TextSource, *, page_size: int = 4096, cpu_node: Mapping[int, int] | None = None,
          series_points: int = 1000, max_leaks: int = 10000,
-         parallel: bool | None = None) -> KmemStat:
+         engine: Engine | None = None) -> KmemStat:
     """Read a kmem trace (ftrace or ``perf script`` text, optionally gzipped) and compute
-    what ``perf kmem stat --slab --page`` reports, plus live/leak data. *parallel* is
-    :func:`~kmemwidgets.trace.reader.iter_batches`' choice of a second parsing process.
+    what ``perf kmem stat --slab --page`` reports, plus live/leak data.
+
+    *engine* ``"polars"`` (the default where Polars is installed) computes with column
+    operations (:mod:`kmemwidgets.trace.colstat`); ``"python"`` walks the records one by
+    one in pure Python (the reference, and the engine under Pyodide). Both give the same
+    result.
 
     Never raises on bad content: skipped lines, unknown events and truncation are in
     ``result.report``. Raises :class:`~kmemwidgets.trace.source.SourceError` only when the
     input cannot be opened.
     """
+    if choose_engine(engine) == "polars":
+        from . import colstat
+        return colstat.stat(source, page_size=page_size, cpu_node=cpu_node,
+                            series_points=series_points, max_leaks=max_leaks)
     report = ParseReport()
     with collector_paused():
-        return stat_records(iter_batches(source, report, parallel=parallel), batches=True,
+        return stat_records(iter_batches(source, report), batches=True,
                             report=report, page_size=page_size, cpu_node=cpu_node,
                             series_points=series_points, max_leaks=max_leaks)
 
 
 def alloc_rows(st: KmemStat) -> list[SiteStat]:
     """Per-pointer rows (perf ``--alloc``): hits and bytes of every pointer seen allocated."""
+    if st.pointer_table is not None:
+        return [SiteStat(*row) for row in st.pointer_table.select(
+            "ptr", "hits", "bytes_req", "bytes_alloc", "pingpong").iter_rows()]
     rows = []
     for ptr, a in st.alloc_table.items():
         rows.append(SiteStat(ptr, a[_HIT], a[_REQ], a[_ALLOC], a[_PP]))

@@ -3,7 +3,8 @@
 ``from kmemwidgets.widgets import BuddyView, Dashboard``; every view takes
 ``kernel=`` (or makes a small i386 machine) and is an ``ipywidgets`` VBox. Shared
 pieces for building more views: :mod:`.base` (``KernelView``), :mod:`.controls`,
-:mod:`.log`, :mod:`.palette`, :mod:`.memmap`, :mod:`.charts`. See ``docs/widgets.md``.
+:mod:`.log`, :mod:`.status`, :mod:`.palette`, :mod:`.memmap`, :mod:`.charts`.
+See ``docs/widgets.md``.
 """
 from .address_space import AddressSpaceView
 from .base import KernelView, iter_widgets, lecture_kernel
@@ -17,9 +18,11 @@ from .progress import ProgressBar
 from .mempool import MempoolView
 from .slab import SlabView
 from .slabinfo import SlabInfoView
+from .status import StatusLine
 from .vmalloc import VmallocView
 from .vmallocinfo import VmallocInfoView
 
 __all__ = ["KernelView", "iter_widgets", "lecture_kernel", "BuddyView", "BuddyInfoView", "Dashboard",
            "KmallocView", "SlabView", "SlabInfoView", "VmallocView", "VmallocInfoView", "AddressSpaceView", "MempoolView",
-           "GfpPicker", "OrderPicker", "context_dropdown", "MessageLog", "MemoryMap", "ProgressBar"]
+           "GfpPicker", "OrderPicker", "context_dropdown", "MessageLog", "MemoryMap", "ProgressBar",
+           "StatusLine"]

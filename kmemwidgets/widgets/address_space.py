@@ -45,6 +45,7 @@ from .base import KernelView
 from .memmap import aggregate_owners
 from .palette import (FREE_GREY, OKABE_ITO, OWNER_COLORS, ZONE_COLORS, code_scale, legend_html, tint)
 from .pgwalk import addr_fraction, leaves
+from .status import text_html
 from .strips import aggregate_codes, cell_bounds, per_cell_for, segments, set_lines, set_strip, strip_heatmap
 
 #: Mapping column codes, then layout regions, zones and owners: one colour table.
@@ -80,6 +81,8 @@ def parse_hex(text: str) -> int:
     """``"0x8048000"``, ``"8048000"`` or ``"0xc000_0000"`` → int (ValueError otherwise)."""
     t = text.strip().lower().replace("_", "")
     try:
+        if t.startswith(("-", "+")):        # int() takes a sign; an address has none
+            raise ValueError
         return int(t, 16)
     except ValueError:
         raise ValueError(f"{text!r} is not a hex address (e.g. 0xc0000000)") from None
@@ -125,7 +128,6 @@ class AddressSpaceView(KernelView):
                                                tooltip="walk both processes' page tables for vaddr")
         self.step_button = widgets.Button(description="Step", tooltip="one level of the walk")
         self.play = widgets.Play(min=0, max=0, value=0, interval=700, description="play the walk")
-        self.status = widgets.HTML()
         self.walk_text = widgets.HTML()
 
         for (w, name), trait in (((self.length_box, "value"), "length"), ((self.data_box, "value"), "data"),
@@ -344,8 +346,12 @@ class AddressSpaceView(KernelView):
         if proc is None:
             return False
         k = self.kernel
-        before = k.translate(proc, self.vaddr).pfn if self.vaddr < 1 << k.arch.bits else None
         what = f"write {self.data!r} at {self.vaddr:#x} in {proc.comm}[{proc.pid}]"
+        if not self.data:
+            # Zero bytes touch no page: no fault, no COW copy, nothing to show.
+            self._refuse(what, "the data box is empty: type the text to store at vaddr")
+            return False
+        before = k.translate(proc, self.vaddr).pfn if self.vaddr < 1 << k.arch.bits else None
         self.message = ""
         report = self._act(what, lambda: proc.write(self.vaddr, self.data.encode()))
         if report is not None:
@@ -420,11 +426,6 @@ class AddressSpaceView(KernelView):
             if list(picker.options) != options:
                 picker.options = options
             picker.value = value if value in self.kernel.processes else None
-
-    @traitlets.observe("message")
-    def _show_status(self, change=None) -> None:
-        if self.children:
-            self.status.value = f"<code>{self.message}</code>" if self.message else ""
 
     # --- drawing ---------------------------------------------------------------------------
 
@@ -612,14 +613,17 @@ class AddressSpaceView(KernelView):
             grid.selected = np.array([self.pgd_cell(walk.steps[0].index)], dtype=np.int32) \
                 if walk.steps and self.walk_step >= 1 else None
             proc = self._proc(pid)
-            items = [f"<li>{'<b>' if i + 1 == self.walk_step else ''}{s} "
-                     f"({'present' if k._fmt.present(0, s.entry) or i else 'absent'})"
-                     f"{'</b>' if i + 1 == self.walk_step else ''}</li>"
-                     for i, s in enumerate(walk.steps[:self.walk_step])]
+            lines = [(f"{s} ({'present' if k._fmt.present(0, s.entry) or i else 'absent'})",
+                      i + 1 == self.walk_step) for i, s in enumerate(walk.steps[:self.walk_step])]
             if self.walk_step >= len(pts_x) - 1:
-                items.append(f"<li><b>{'paddr ' + hex(walk.paddr) + ' (pfn ' + hex(walk.pfn) + ')' if walk.ok else 'fault: ' + walk.fault}</b></li>")
-            texts.append(f"<div><b>{proc.comm}[{pid}]</b> {walk.vaddr:#x} ({walk.region or 'no region'}): "
-                         f"<ol style='margin:0'>{''.join(items)}</ol></div>" if proc else "")
+                lines.append((f"paddr {walk.paddr:#x} (pfn {walk.pfn:#x})" if walk.ok else f"fault: {walk.fault}",
+                              True))
+            items = "".join(f"<li><b>{text_html(t)}</b></li>" if now else f"<li>{text_html(t)}</li>"
+                            for t, now in lines)
+            if proc is not None:
+                who, where = f"{proc.comm}[{pid}]", f"{walk.vaddr:#x} ({walk.region or 'no region'})"
+                texts.append(f"<div><b>{text_html(who)}</b> {text_html(where)}: "
+                             f"<ol style='margin:0'>{items}</ol></div>")
         width = max(len(x) for x in xs)
         x = np.array([list(v) + [v[-1]] * (width - len(v)) for v in xs], dtype=np.float64)
         y = np.array([list(v) + [v[-1]] * (width - len(v)) for v in ys], dtype=np.float64)

@@ -16,8 +16,10 @@ A view is an ``ipywidgets.VBox`` bound to one :class:`~kmemwidgets.model.kernel.
   event batch (context enter/exit included) and turns ``KernelBug``, ``ValueError`` and
   ``TypeError`` into a ``refused`` line in the log, so no click shows a traceback.
 * Every view has ``messages`` (a :class:`~kmemwidgets.widgets.log.MessageLog`, shared when
-  passed in as ``log=``), ``legend`` and ``caption`` (HTML: the text summary for screen readers
-  and static exports) and ``_repr_markdown_``.
+  passed in as ``log=``), ``status`` (a :class:`~kmemwidgets.widgets.status.StatusLine`
+  showing ``message``), ``legend`` and ``caption`` (HTML: the text summary for screen readers
+  and static exports) and ``_repr_markdown_``. Text reaches these HTML widgets only through
+  :mod:`kmemwidgets.widgets.status`, which escapes it.
 * :func:`iter_widgets` walks a widget tree including bqplot figures, marks, axes,
   scales and tooltips: tests find marks with it, ``close()`` closes what the view made.
 
@@ -27,7 +29,6 @@ A subclass implements ``_build() -> list of children``, ``_bind(kernel)``,
 from __future__ import annotations
 
 from contextlib import ExitStack
-from html import escape
 from typing import Any, Callable, Iterator
 
 import ipywidgets as widgets
@@ -37,6 +38,7 @@ from kmemwidgets.model.errors import KernelBug
 from kmemwidgets.model.kernel import Kernel
 
 from .log import MessageLog
+from .status import StatusLine, caption_html
 
 def lecture_kernel() -> Kernel:
     """The small machine a view makes when given none: i386 with 64 MiB."""
@@ -107,6 +109,7 @@ class KernelView(widgets.VBox):
         self._unsubscribe: Callable[[], None] | None = None
         self._owns_log = log is None
         self.messages = log if log is not None else MessageLog()
+        self.status = StatusLine()
         self.legend = widgets.HTML()
         self.caption = widgets.HTML()
         self._sync_widgets: list[widgets.Widget] = []
@@ -199,6 +202,10 @@ class KernelView(widgets.VBox):
         self.message = f"{what} refused: {why}"
         self.messages.post(self.message, "refused")
 
+    @traitlets.observe("message")
+    def _show_status(self, change: dict | None = None) -> None:
+        self.status.text = self.message
+
     def _say(self, text: str) -> None:
         self.message = text
         self.messages.post(text, "info")
@@ -225,9 +232,7 @@ class KernelView(widgets.VBox):
         return self.summary()
 
     def _update_caption(self) -> None:
-        items = "".join(f"<li>{escape(line)}</li>" for line in self.summary_lines())
-        self.caption.value = (f'<div class="kmem-summary" role="status" aria-label="{escape(self.title)} '
-                              f'summary"><ul style="margin:0">{items}</ul></div>')
+        self.caption.value = caption_html(self.title, self.summary_lines())
 
     # --- subclass hooks ----------------------------------------------------------------
 

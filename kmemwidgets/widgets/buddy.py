@@ -45,6 +45,7 @@ from .charts import FragmentationChart, FreeListBars, WatermarkChart
 from .controls import GfpPicker, OrderPicker, context_dropdown, GfpTrait, ContextTrait
 from .memmap import MemoryMap
 from .palette import OWNER_COLORS, ZONE_COLORS, legend_html
+from .status import StatusLine, caption_html
 
 #: Event kinds that the step mode replays.
 STEP_KINDS = ("split", "merge", "alloc", "free")
@@ -87,8 +88,7 @@ class BuddyView(KernelView):
                                           tooltip="apply the next split/merge step")
         self.play = widgets.Play(interval=600, min=0, max=0, value=0, disabled=True,
                                  description="play the steps")
-        self.step_label = widgets.HTML()
-        self.status = widgets.HTML()
+        self.step_label = StatusLine(tag="small")
         self.bars = FreeListBars()
         self.map = MemoryMap(title="zone memory map (click a cell)")
         self.watermarks = WatermarkChart()
@@ -211,7 +211,6 @@ class BuddyView(KernelView):
         virt = self.kernel.kernel_address(page.pfn)
         self.message = (f"{what} = pfn {page.pfn:#x} in zone {zone.name} (phys {page.pfn << PAGE_SHIFT:#x}, "
                         + (f"virt {virt:#x})" if virt is not None else "highmem: no kernel address)"))
-        self._show_status()
         return page
 
     def free(self) -> bool:
@@ -222,13 +221,11 @@ class BuddyView(KernelView):
             alive = [p for p in self._allocated if k.block_order(p) is not None and k.owner[p] == PG_PAGEALLOC]
             if not alive:
                 self._refuse("free", "nothing is selected and this view holds no block")
-                self._show_status()
                 return False
             pfn = alive[-1]
         reason = self._why_not_free(pfn)
         if reason:
             self._refuse(f"free pfn {pfn:#x}", reason)
-            self._show_status()
             return False
         head, order, _ = k.block_of(pfn)
         what = f"__free_pages(pfn {head:#x}, {order}) in {self.context} context"
@@ -240,7 +237,6 @@ class BuddyView(KernelView):
         report = self._act(what, run)
         if report is not None:
             self._refuse(what, report.title)
-            self._show_status()
             return False
         if head in self._allocated:
             self._allocated.remove(head)
@@ -248,7 +244,6 @@ class BuddyView(KernelView):
             self.set_trait("last_pfn", self._allocated[-1] if self._allocated else None)
         self.selected_pfn = None
         self.message = f"{what}: freed {1 << order} page{'s' if order else ''}"
-        self._show_status()
         return True
 
     def _why_not_free(self, pfn: int) -> str | None:
@@ -266,6 +261,11 @@ class BuddyView(KernelView):
         if owner != PG_PAGEALLOC:
             return (f"the block at {head:#x} belongs to {OWNER_NAMES[owner]}, not to alloc_pages(); "
                     f"only its own allocator may free it")
+        virt = k.kernel_address(head)
+        if virt is not None and k.kmalloc_live(virt):
+            # __kmalloc_large_node took it from alloc_pages: kmalloc still counts it as its own.
+            return (f"the block at {head:#x} is a large kmalloc() block (kmalloc took it from the page "
+                    f"allocator); only kfree({virt:#x}) may free it")
         return None
 
     def select(self, pfn: int | None) -> None:
@@ -284,12 +284,6 @@ class BuddyView(KernelView):
             self.message = (f"selected pfn {pfn:#x}" + ("" if block is None else
                             f": {'free' if block[2] else OWNER_NAMES[self.kernel.owner[block[0]]]} "
                             f"block {block[0]:#x} order {block[1]}"))
-            self._show_status()
-
-    @traitlets.observe("message")
-    def _show_status(self, change=None) -> None:
-        if self.children:
-            self.status.value = f"<code>{self.message}</code>" if self.message else ""
 
     # --- step mode -------------------------------------------------------------------
 
@@ -328,7 +322,7 @@ class BuddyView(KernelView):
             self._shown_owner[pfn:pfn + (1 << order)] = PG_FREE
             text = f"free the order-{order} block at pfn {pfn:#x} onto the free list"
         total = self._steps_done + len(self._steps)
-        self.step_label.value = f"<small>step {self._steps_done}/{total}: {text}</small>"
+        self.step_label.text = f"step {self._steps_done}/{total}: {text}"
         with self._hold():
             if not self._steps:           # caught up: the model is the truth again
                 self._steps_done = 0
@@ -352,9 +346,9 @@ class BuddyView(KernelView):
             self.play.max = self._steps_done + pending
             self.play.value = min(self.play.value, self.play.max) if pending else 0
         if not self.step_mode:
-            self.step_label.value = ""
+            self.step_label.text = ""
         elif pending and self._steps_done == 0:
-            self.step_label.value = f"<small>{pending} steps to replay: press Step or play</small>"
+            self.step_label.text = f"{pending} steps to replay: press Step or play"
 
     # --- text summary ----------------------------------------------------------------
 
@@ -440,10 +434,9 @@ class BuddyInfoView(widgets.VBox):
     @traitlets.observe("zone")
     def _zone_changed(self, change) -> None:
         self.frag.update(change["new"], self.zones[change["new"]])
-        items = "".join(f"<li>{n}: nr_free {' '.join(map(str, c))} "
-                        f"({sum(x << o for o, x in enumerate(c))} free pages)</li>"
-                        for n, c in self.zones.items())
-        self.caption.value = f'<div role="status"><ul>{items}</ul></div>'
+        self.caption.value = caption_html("/proc/buddyinfo snapshot", (
+            f"{n}: nr_free {' '.join(map(str, c))} ({sum(x << o for o, x in enumerate(c))} free pages)"
+            for n, c in self.zones.items()))
 
     def summary(self) -> str:
         return "**/proc/buddyinfo snapshot**\n\n" + "\n".join(

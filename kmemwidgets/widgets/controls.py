@@ -30,6 +30,9 @@ from kmemwidgets.model.gfp import __GFP_NOFAIL as NOFAIL, __GFP_NORETRY as NORET
 from kmemwidgets.model.gfp import __GFP_NOWARN as NOWARN, __GFP_ZERO as ZERO
 from kmemwidgets.model.units import MAX_PAGE_ORDER, PAGE_SIZE
 
+from .status import text_html
+
+
 class GfpTrait(traitlets.Int):
     """An int ``gfp_t`` mask, checked by :func:`kmemwidgets.model.gfp.check_gfp`."""
 
@@ -133,7 +136,7 @@ class GfpPicker(widgets.VBox):
             self._syncing = False
 
     def _show(self, gfp: int) -> None:
-        self.label.value = f"<code>{gfp_code(gfp)}</code> <small>({gfp:#x})</small>"
+        self.label.value = f"<code>{text_html(gfp_code(gfp))}</code> <small>({gfp:#x})</small>"
 
 
 def context_dropdown(value: str = "process") -> widgets.Dropdown:

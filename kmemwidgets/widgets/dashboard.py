@@ -21,6 +21,7 @@ from kmemwidgets.model.kernel import Kernel
 
 from .base import KernelView, lecture_kernel
 from .log import MessageLog
+from .status import text_html
 
 #: The tabs, in order: (module, class name). Missing modules are skipped.
 VIEW_CLASSES: tuple[tuple[str, str], ...] = (
@@ -49,7 +50,7 @@ def available_views() -> list[type[KernelView]]:
 
 def _placeholder(view: KernelView) -> widgets.HTML:
     """What an unselected tab holds until it is first shown: the view's facts as text."""
-    return widgets.HTML(f"<p><i>{view.title}: select this tab to draw it.</i></p>")
+    return widgets.HTML(f"<p><i>{text_html(view.title)}: select this tab to draw it.</i></p>")
 
 
 class Dashboard(widgets.VBox):

@@ -31,6 +31,7 @@ from kmemwidgets.model.units import PAGE_SIZE, get_order
 from .base import KernelView
 from .controls import GfpPicker, context_dropdown, GfpTrait, ContextTrait
 from .palette import OKABE_ITO, legend_html
+from .status import StatusLine
 
 #: Largest size the slider offers: a few pages past the last kmalloc cache.
 SLIDER_MAX = 8 * KMALLOC_MAX_CACHE_SIZE
@@ -59,9 +60,8 @@ class KmallocView(KernelView):
         self.alloc_button = widgets.Button(description="kmalloc", button_style="primary")
         self.free_button = widgets.Button(description="kfree")
         self.reset_button = widgets.Button(description="Reset", button_style="warning")
-        self.result = widgets.HTML()
+        self.result = StatusLine(tag="span")
         self.objects = widgets.Select(description="objects", rows=6, layout=widgets.Layout(width="480px"))
-        self.status = widgets.HTML()
         for (w, name), trait in (((self.size_slider, "value"), "size"), ((self.size_text, "value"), "size"),
                                  ((self.gfp_picker, "gfp"), "gfp"), ((self.context_picker, "value"), "context")):
             traitlets.link((self, trait), (w, name))     # the view's value wins at start
@@ -128,9 +128,9 @@ class KmallocView(KernelView):
             where = (f"above KMALLOC_MAX_CACHE_SIZE ({KMALLOC_MAX_CACHE_SIZE}): the page allocator gives "
                      f"an order-{order} block ({1 << order} pages)")
         else:
-            where = f"cache <b>{self.cache_name}</b>"
-        self.result.value = (f"kmalloc({size}, {gfp_code(self.gfp)}) → {where}; ksize {roundup} bytes, "
-                             f"wasted {roundup - size} bytes ({100 * (roundup - size) / roundup if roundup else 0:.1f}%)")
+            where = f"cache {self.cache_name}"
+        self.result.text = (f"kmalloc({size}, {gfp_code(self.gfp)}) → {where}; ksize {roundup} bytes, "
+                            f"wasted {roundup - size} bytes ({100 * (roundup - size) / roundup if roundup else 0:.1f}%)")
         self._update_caption()
 
     def _redraw(self, batch: list | None) -> None:
@@ -151,7 +151,6 @@ class KmallocView(KernelView):
             self._redraw(None)
             self.objects.value = ptr
         self.message = f"{what} = {ptr:#x}"
-        self.status.value = f"<code>{self.message}</code>"
         return ptr
 
     def kfree(self) -> bool:
@@ -171,7 +170,6 @@ class KmallocView(KernelView):
         self._redraw(None)
         self.selected_ptr = None
         self.message = f"{what}: done"
-        self.status.value = f"<code>{self.message}</code>"
         return True
 
     def summary_lines(self) -> list[str]:

@@ -11,7 +11,6 @@ One log can serve many views: the Dashboard makes one and passes it to every vie
 """
 from __future__ import annotations
 
-from html import escape
 from typing import Callable, NamedTuple
 
 import ipywidgets as widgets
@@ -20,6 +19,7 @@ import traitlets
 from kmemwidgets.model.kernel import Kernel
 
 from .palette import OKABE_ITO
+from .status import clipped, preformatted_html, text_html
 
 #: Entry kinds and their border colours.
 KIND_COLORS = {"report": OKABE_ITO["vermillion"], "refused": OKABE_ITO["orange"],
@@ -95,8 +95,8 @@ class MessageLog(widgets.VBox):
         rows = "".join(
             f'<details class="kmem-log-{e.kind}" style="border-left:4px solid {KIND_COLORS[e.kind]};'
             f'padding-left:6px;margin:2px 0"{" open" if i == 0 else ""}>'
-            f'<summary><b>{escape(e.kind)}</b>: {escape(e.title)}</summary>'
-            f'<pre style="margin:0;font-size:11px;white-space:pre-wrap">{escape(e.text)}</pre></details>'
+            f'<summary><b>{text_html(e.kind)}</b>: {text_html(clipped(e.title))}</summary>'
+            f'{preformatted_html(e.text, "kernel.dmesg()" if e.kind == "report" else "")}</details>'
             for i, e in enumerate(self.entries))
         self.html.value = f'<div class="kmem-log" role="log" aria-live="polite">{rows}</div>'
 

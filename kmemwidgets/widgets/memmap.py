@@ -22,7 +22,6 @@ None), ``max_cells``, ``columns``.
 """
 from __future__ import annotations
 
-from html import escape
 from typing import Callable
 
 import numpy as np
@@ -35,6 +34,7 @@ from kmemwidgets.model.owners import NR_OWNERS, OWNER_NAMES, PG_FREE, PG_RESERVE
 from kmemwidgets.model.units import PAGE_SHIFT, PAGE_SIZE
 
 from .palette import OUTSIDE_WHITE, OWNER_COLORS, code_scale, legend_html, tint
+from .status import StatusLine, text_html
 
 #: Code of a cell beyond the end of the range (the padding of the last row).
 OUTSIDE = 2 * NR_OWNERS
@@ -112,7 +112,7 @@ class MemoryMap(widgets.VBox):
         self.whole = widgets.Button(description="Whole range", layout=widgets.Layout(width="auto"),
                                     tooltip="zoom out to the whole range")
         self.whole.on_click(lambda _: self.show_all())
-        self.info = widgets.HTML()
+        self.info = StatusLine(tag="small")
         self.legend = widgets.HTML(legend_html(zip(OWNER_NAMES, OWNER_COLORS), "owner"))
         self._select_callbacks: list[Callable[[int], None]] = []
         super().__init__(children=[self.info, self.figure, widgets.HBox([self.zoom, self.whole]),
@@ -146,6 +146,8 @@ class MemoryMap(widgets.VBox):
     def _zoom_changed(self, change) -> None:
         lo, hi = change["new"]
         if hi <= lo:
+            # Both handles on one frame: show that frame (the last one, at the right end).
+            lo = min(lo, self.zoom.max - 1)
             hi = lo + 1
         if (lo, hi) != (self.map_start, self.map_end):
             self.show_range(lo, hi)
@@ -181,12 +183,11 @@ class MemoryMap(widgets.VBox):
         height = min(max(rows * 11, 40), 520) + 40
         if self.figure.layout.height != f"{height}px":
             self.figure.layout.height = f"{height}px"
-        self.info.value = (f"<small>pfn {start:#x}–{end - 1:#x} ({n} frames); one cell = {fpc} "
-                           f"frame{'s' if fpc > 1 else ''} ({fpc * PAGE_SIZE >> 10} KiB); "
-                           f"{cols} cells per row"
-                           + ("; alternate blocks are lighter" if fpc == 1 else
-                              "; a cell shows its most common owner, free only if all frames are")
-                           + "</small>")
+        self.info.text = (f"pfn {start:#x}–{end - 1:#x} ({n} frames); one cell = {fpc} "
+                          f"frame{'s' if fpc > 1 else ''} ({fpc * PAGE_SIZE >> 10} KiB); "
+                          f"{cols} cells per row"
+                          + ("; alternate blocks are lighter" if fpc == 1 else
+                             "; a cell shows its most common owner, free only if all frames are"))
 
     @staticmethod
     def _alternate_blocks(kernel: Kernel, owner: np.ndarray, start: int, end: int) -> np.ndarray:
@@ -286,7 +287,7 @@ def describe_cell(kernel: Kernel, pfn: int, fpc: int) -> str:
     else:
         head, order, is_free = block
         who = "free" if is_free else OWNER_NAMES[kernel.owner[head]]
-        lines.append(f"block pfn {head:#x} order {order} ({1 << order} pages): {escape(who)}")
+        lines.append(f"block pfn {head:#x} order {order} ({1 << order} pages): {text_html(who)}")
     if fpc > 1:
         counts = np.bincount(kernel.owner[pfn:pfn + fpc], minlength=NR_OWNERS)
         lines.append("frames: " + ", ".join(f"{int(c)} {OWNER_NAMES[o]}" for o, c in enumerate(counts) if c))

@@ -91,7 +91,6 @@ class MempoolView(KernelView):
                                             tooltip="mempool_create with the kind, size and min_nr above "
                                                     "(destroys the pool this view made before)")
         self.reset_button = widgets.Button(description="Reset", button_style="warning")
-        self.status = widgets.HTML()
         for (w, name), trait in (((self.kind_picker, "value"), "pool_kind"), ((self.size_box, "value"), "element_size"),
                                  ((self.gfp_picker, "gfp"), "gfp"),
                                  ((self.context_picker, "value"), "context"),
@@ -338,11 +337,6 @@ class MempoolView(KernelView):
         self.message = f"{what}: {where}"
         self._draw_text()
         return True
-
-    @traitlets.observe("message")
-    def _show_status(self, change=None) -> None:
-        if self.children:
-            self.status.value = f"<code>{self.message}</code>" if self.message else ""
 
     # --- drawing -------------------------------------------------------------------------
 

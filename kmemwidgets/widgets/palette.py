@@ -19,10 +19,11 @@ so a frame's owner looks the same in every tab.
 """
 from __future__ import annotations
 
-from html import escape
 from typing import Iterable, Sequence
 
 from kmemwidgets.model.owners import OWNER_NAMES
+
+from .status import text_html
 
 #: The eight Okabe–Ito colours by name.
 OKABE_ITO: dict[str, str] = {
@@ -89,7 +90,7 @@ def legend_html(items: Iterable[tuple[str, str]], title: str = "") -> str:
     swatches = "".join(
         f'<span style="display:inline-block;margin-right:10px;white-space:nowrap">'
         f'<span style="display:inline-block;width:12px;height:12px;background:{c};'
-        f'border:1px solid #777;vertical-align:middle;margin-right:4px"></span>{escape(label)}</span>'
+        f'border:1px solid #777;vertical-align:middle;margin-right:4px"></span>{text_html(label)}</span>'
         for label, c in items)
-    head = f"<b>{escape(title)}</b> " if title else ""
-    return f'<div class="kmem-legend" role="list" aria-label="{escape(title or "legend")}">{head}{swatches}</div>'
+    head = f"<b>{text_html(title)}</b> " if title else ""
+    return f'<div class="kmem-legend" role="list" aria-label="{text_html(title or "legend")}">{head}{swatches}</div>'

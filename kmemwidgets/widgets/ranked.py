@@ -9,7 +9,6 @@ stack per entry of ``stacks``) and lists them in a table. Subclasses say what a 
 """
 from __future__ import annotations
 
-from html import escape
 from typing import Any, Callable, Sequence
 
 import ipywidgets as widgets
@@ -18,6 +17,7 @@ import traitlets
 from bqplot import Axis, Bars, Figure, LinearScale, OrdinalScale, Tooltip
 
 from .palette import legend_html
+from .status import text_html
 
 
 class RankedBars(widgets.VBox):
@@ -77,8 +77,8 @@ class RankedBars(widgets.VBox):
         with self.bars.hold_sync():
             self.bars.x = [self._name(r) for r in rows]
             self.bars.y = np.array([[part(r) for r in rows] for _, _, part in self.stacks])
-        head = "".join(f"<th>{escape(t)}</th>" for t, _ in self.columns)
-        body = "".join("<tr>" + "".join(f"<td>{escape(str(cell(r)))}</td>" for _, cell in self.columns)
+        head = "".join(f"<th>{text_html(t)}</th>" for t, _ in self.columns)
+        body = "".join("<tr>" + "".join(f"<td>{text_html(str(cell(r)))}</td>" for _, cell in self.columns)
                        + "</tr>" for r in rows)
         self.table.value = f"<table><tr>{head}</tr>{body}</table>"
 

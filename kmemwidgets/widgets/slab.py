@@ -44,7 +44,6 @@ the next free or alloc of the object rewrites them (``init_object``), erasing th
 from __future__ import annotations
 
 from contextlib import contextmanager
-from html import escape
 from typing import Any, Callable, Iterator
 
 import numpy as np
@@ -68,6 +67,7 @@ from .base import KernelView
 from .controls import GfpPicker, context_dropdown, GfpTrait, ContextTrait
 from .slabinfo import SlabInfoView
 from .palette import HIGHLIGHT, OKABE_ITO, SLAB_ROLE_COLORS, code_scale, legend_html
+from .status import preformatted_html, text_html
 
 #: The flag checkboxes, in display order.
 FLAG_BOXES: tuple[int, ...] = (SLAB_CONSISTENCY_CHECKS, SLAB_POISON, SLAB_RED_ZONE, SLAB_HWCACHE_ALIGN,
@@ -156,7 +156,6 @@ class SlabView(KernelView):
         self.page_slider = widgets.IntSlider(description="page", min=0, max=0, continuous_update=False,
                                              layout=widgets.Layout(width="300px"))
         self.window_picker = widgets.ToggleButtons(style={"button_width": "120px"})
-        self.status = widgets.HTML()
         self.map_info = widgets.HTML()
         self.report_panel = widgets.HTML(layout=widgets.Layout(width="420px", max_height="520px",
                                                                overflow="auto"))
@@ -433,7 +432,7 @@ class SlabView(KernelView):
         cache = self._cache
         if cache is None:
             self.slab_list.options, self.object_list.options = [], []
-            self.slab_counts.value = (f"<small>no cache called <b>{escape(self.cache_name)}</b> yet: "
+            self.slab_counts.value = (f"<small>no cache called <b>{text_html(self.cache_name)}</b> yet: "
                                       "Create (or Alloc) makes it</small>")
             return
         lists = slab_lists(cache)
@@ -450,7 +449,7 @@ class SlabView(KernelView):
         self.object_list.value = self.selected_object if self.selected_object in objs else None
         state = "" if cache.state == ALIVE else f" — {cache.state} by kmem_cache_destroy"
         self.slab_counts.value = (
-            f"<small><b>{escape(cache.name)}</b>{state}: object_size {cache.object_size}, size {cache.size}, "
+            f"<small><b>{text_html(cache.name)}</b>{state}: object_size {cache.object_size}, size {cache.size}, "
             f"align {cache.align}, {cache.objects_per_slab} objects per order-{cache.layout.order} slab; "
             + ", ".join(f"{name} {len(lists[name])}" for name in SLAB_LIST_NAMES)
             + f" slab(s); {cache.inuse_objs} object(s) in use</small>")
@@ -524,9 +523,10 @@ class SlabView(KernelView):
         where = ", ".join(f"{a:#x}–{b - 1:#x}" for a, b in ranges) or "no bytes named"
         self.report_panel.value = (
             f'<div class="kmem-slab-report" role="alert" style="border-left:4px solid {HIGHLIGHT};'
-            f'padding-left:6px"><b>kernel report</b> — bytes highlighted: {escape(where)}'
-            + "".join(f'<pre style="font-size:10px;margin:2px 0;white-space:pre-wrap">{escape(r.text)}</pre>'
-                      for r in mine) + "</div>")
+            f'padding-left:6px"><b>kernel report</b> — bytes highlighted: {text_html(where)}'
+            + "".join(preformatted_html(r.text, "kernel.dmesg()",
+                                        "font-size:10px;margin:2px 0;white-space:pre-wrap") for r in mine)
+            + "</div>")
         if ranges:
             self._show_address(ranges[0][0])
 
@@ -561,7 +561,6 @@ class SlabView(KernelView):
             self.message = ""
             result = fn()
             self._dirty = True
-        self.status.value = f"<code>{escape(self.message)}</code>" if self.message else ""
         return result
 
     def _usable_cache(self, what: str, create: bool = False):

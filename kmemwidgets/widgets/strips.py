@@ -79,6 +79,11 @@ def set_strip(heatmap: GridHeatMap, horizontal: bool, bounds: np.ndarray, first:
               second: np.ndarray) -> None:
     """Give *heatmap* cells at *bounds* (fractions) with codes *first* (row/column 0)
     and *second*; arrays are only sent when they changed."""
+    if len(bounds) == 2:
+        # One cell: draw it as two equal halves (bqplot squeezes a one-cell colour array
+        # to 1-D and then fails to validate it).
+        bounds = np.array([bounds[0], (bounds[0] + bounds[1]) / 2, bounds[1]])
+        first, second = np.repeat(first, 2), np.repeat(second, 2)
     color = np.vstack([first, second]).astype(np.uint8)
     if not horizontal:
         color = np.ascontiguousarray(color.T)

@@ -48,6 +48,7 @@ from .controls import context_dropdown, ContextTrait
 from .memmap import aggregate_owners
 from .palette import (FREE_GREY, HIGHLIGHT, OKABE_ITO, OUTSIDE_WHITE, OWNER_COLORS, ZONE_COLORS,
                       code_scale, legend_html, zone_color)
+from .status import StatusLine, preformatted_html
 from .strips import aggregate_codes, cell_bounds, per_cell_for, segments, set_lines, set_strip, strip_heatmap
 
 #: Area states of a virtual page (codes of the top row), then the backing-zone codes
@@ -111,8 +112,7 @@ class VmallocView(KernelView):
                                                   layout=widgets.Layout(width="520px"))
         self.whole_button = widgets.Button(description="Whole area", layout=widgets.Layout(width="auto"))
         self.area_zoom_button = widgets.Button(description="Zoom to area", layout=widgets.Layout(width="auto"))
-        self.status = widgets.HTML()
-        self.info = widgets.HTML()
+        self.info = StatusLine(tag="small")
         self.vmallocinfo = widgets.HTML()
 
         for (w, name), trait in (((self.size_slider, "value"), "size"), ((self.size_text, "value"), "size"),
@@ -305,11 +305,11 @@ class VmallocView(KernelView):
             for mark, text in zip((self.labels, self.end_labels), texts):
                 if list(mark.text) != text:
                     mark.text = text
-        self.info.value = (f"<small>virtual {self.view_start:#x}–{self.view_end:#x} ({n} pages, one cell = "
-                           f"{ppc} page{'s' if ppc > 1 else ''}); physical: {k.max_pfn} frames, one cell = "
-                           f"{self._phys_fpc} frames; {self._lines_text}</small>")
-        self.vmallocinfo.value = ("<b>/proc/vmallocinfo</b><pre style='font-size:11px;margin:0'>"
-                                  + (k.vmallocinfo() or "(no areas)") + "</pre>")
+        self.info.text = (f"virtual {self.view_start:#x}–{self.view_end:#x} ({n} pages, one cell = "
+                          f"{ppc} page{'s' if ppc > 1 else ''}); physical: {k.max_pfn} frames, one cell = "
+                          f"{self._phys_fpc} frames; {self._lines_text}")
+        self.vmallocinfo.value = ("<b>/proc/vmallocinfo</b>"
+                                  + preformatted_html(k.vmallocinfo() or "(no areas)", "kernel.vmallocinfo()"))
 
     def _draw_lines(self, pages: np.ndarray, pfns: np.ndarray, n: int, ppc: int) -> None:
         k = self.kernel
@@ -414,11 +414,6 @@ class VmallocView(KernelView):
         else:
             self.message = f"{what}: unmapped and freed"
         return True
-
-    @traitlets.observe("message")
-    def _show_status(self, change=None) -> None:
-        if self.children:
-            self.status.value = f"<code>{self.message}</code>" if self.message else ""
 
     # --- text summary --------------------------------------------------------------------
 

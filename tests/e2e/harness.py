@@ -161,8 +161,10 @@ c.JupyterNotebookApp.user_settings_dir = {str(settings)!r}
 c.JupyterNotebookApp.workspaces_dir = {str(workspaces)!r}
 # Voila (/voila/render/<path>) is the server extension on this same server.
 # Notebook 7's JupyterLab UI plugin is built against JupyterLab 4.6 modules that
-# Voila's own 4.2 core lacks: loading it there logs a module-federation error.
-c.VoilaConfiguration.extension_denylist = ["@jupyter-notebook/lab-extension"]
+# Voila's own 4.2 core lacks: loading it there logs a module-federation error. The
+# jupytext extension (installed with the test extra, for the lecture sources) likewise
+# needs JupyterLab modules Voila does not provide.
+c.VoilaConfiguration.extension_denylist = ["@jupyter-notebook/lab-extension", "jupyterlab-jupytext"]
 # Voila would fetch MathJax 2 from cdnjs on the first widget label; the string
 # "null" for both keys is Voila's switch to load no LaTeX typesetter at all.
 # (JupyterLab and Notebook 7 bundle their own MathJax 3 and ignore these keys.)

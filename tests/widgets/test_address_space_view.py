@@ -203,3 +203,19 @@ def test_view_opens_on_existing_processes_with_constructor_traits():
     w = AddressSpaceView(kernel=k, left_pid=bash.pid, right_pid=cat.pid, vaddr=0x8048000)
     assert (w.left_pid, w.right_pid, w.vaddr) == (bash.pid, cat.pid, 0x8048000)
     assert w.left_picker.value == bash.pid and w.right_picker.value == cat.pid
+
+
+def test_an_empty_data_box_or_a_signed_address_is_refused(view):
+    k = view.kernel
+    view.spawn()
+    view.data_box.value = ""
+    assert view.write() is False                 # an unmapped vaddr: nothing written, no fault
+    assert "data box is empty" in view.message and view.kernel.reports == []
+    addr = view.mmap_touch()
+    pfn = k.translate(k.processes[view.pid], addr).pfn
+    assert view.write() is False and k.translate(k.processes[view.pid], addr).pfn == pfn
+    view.vaddr_box.value = "-1"
+    assert view.vaddr == addr and "not a hex address" in view.message
+    view.vaddr_box.value = "+0x10"
+    assert view.vaddr == addr
+    k.check()

@@ -292,3 +292,23 @@ def test_from_snapshot_draws_buddyinfo_read_only():
     # order 3 needs a block of 8; Normal has one: the kernel's fragmentation_index is -1000
     assert v.frag.extfrag.y[3] == -1.0
     assert "Normal: nr_free per order 7 3 0 1" in v._repr_markdown_()
+
+
+def test_both_zoom_handles_on_the_last_frame_show_that_frame(view):
+    z = view.kernel.zone(view.zone)
+    view.map.zoom.value = (z.end_pfn, z.end_pfn)          # dragged together at the right end
+    assert (view.map_start, view.map_end) == (z.end_pfn - 1, z.end_pfn)
+    view.map.zoom.value = (z.start_pfn, z.start_pfn)
+    assert (view.map_start, view.map_end) == (z.start_pfn, z.start_pfn + 1)
+
+
+def test_free_refuses_a_large_kmalloc_block_kfree_owns(view):
+    k = view.kernel
+    ptr = k.kmalloc(64 << 10, kw.GFP_KERNEL)          # above KMALLOC_MAX_CACHE_SIZE: alloc_pages
+    pfn = (ptr - k.page_offset) >> 12
+    view.select(pfn)
+    assert view.free() is False and f"only kfree({ptr:#x})" in view.message
+    assert k.kmalloc_live(ptr)
+    k.check()
+    assert k.kfree(ptr) is None
+    k.check()

@@ -176,3 +176,11 @@ def test_summary_and_reset(view):
     view.reset_button.click()
     assert view.kernel.vm_areas() == [] and view.selected_area is None
     assert view.nr_lines == 0
+
+
+def test_zoom_to_one_page_draws_it(view):
+    addr = view.vmalloc()
+    view.zoom_slider.value = (0, 1)                       # one page: a one-cell strip
+    assert (view.view_start, view.view_end) == (view.kernel.VMALLOC_START, view.kernel.VMALLOC_START + PAGE_SIZE)
+    assert view.virtual.color.shape == (2, 2) and view.pages_per_cell == 1
+    assert (view.virtual.color[1] == SELECTED).all() == (addr == view.kernel.VMALLOC_START)
