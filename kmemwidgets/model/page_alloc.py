@@ -296,16 +296,11 @@ class PageAllocator:
     def get_free_pages(self: "Kernel", gfp: int, order: int = 0) -> int | None:
         """``__get_free_pages(gfp, order)``: a lowmem block's kernel virtual address.
 
-        Highmem has no permanent kernel address, so ``__GFP_HIGHMEM`` is refused here as
-        the kernel's ``VM_BUG_ON((gfp_mask & __GFP_HIGHMEM) != 0)`` does.
+        Highmem has no permanent kernel address, so ``__GFP_HIGHMEM`` is dropped from the
+        mask, as ``get_free_pages_noprof()`` does (``alloc_pages(gfp_mask & ~__GFP_HIGHMEM,
+        order)``, mm/page_alloc.c, 6.12; older kernels had a ``VM_BUG_ON`` instead).
         """
-        if isinstance(gfp, int) and not isinstance(gfp, bool) and gfp & HIGHMEM:
-            self._report("gfp_highmem_get_free_pages", KERN_WARNING,
-                         "kernel BUG at mm/page_alloc.c:4780!\n__get_free_pages: __GFP_HIGHMEM "
-                         f"in mode:{gfp:#x}({gfp_name(gfp)}): highmem pages have no kernel "
-                         "address; use alloc_pages() and kmap_local_page()", gfp=gfp)
-            return None
-        pfn = self._alloc(gfp, order, PG_PAGEALLOC, "__get_free_pages")
+        pfn = self._alloc(check_gfp(gfp) & ~HIGHMEM, order, PG_PAGEALLOC, "__get_free_pages")
         if self._kswapd_wanted:
             self.kswapd()
         return None if pfn is None else self.page_offset + (pfn << PAGE_SHIFT)

@@ -89,8 +89,18 @@ def test_highmem_pages_have_no_permanent_address(k1g):
     page = k1g.alloc_pages(kw.GFP_HIGHUSER, 0)
     assert page.zone.name == "HighMem"
     assert k1g.page_address(page) is None
-    assert k1g.get_free_pages(kw.GFP_HIGHUSER, 0) is None
-    assert "highmem pages have no kernel address" in k1g.dmesg()
+
+
+def test_get_free_pages_drops_gfp_highmem(k1g):
+    # mm/page_alloc.c, get_free_pages_noprof() (6.12): alloc_pages(gfp_mask & ~__GFP_HIGHMEM,
+    # order), then page_address(): a GFP_HIGHUSER request gets a lowmem frame, silently.
+    reports = len(k1g.reports)
+    addr = k1g.get_free_pages(kw.GFP_HIGHUSER, 0)
+    assert addr is not None and k1g.is_lowmem_address(addr)
+    assert k1g.virt_to_page(addr).zone.name == "Normal"
+    assert len(k1g.reports) == reports
+    assert k1g.free_pages(addr, 0) is None
+    k1g.check()
 
 
 def test_zonelist_fallback_order(k64):
