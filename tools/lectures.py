@@ -75,6 +75,7 @@ def build(notebook: Path) -> None:
                     str(source_of(notebook))], check=True)
     subprocess.run(["jupyter", "nbconvert", "--to", "notebook", "--execute", "--inplace",
                     "--ExecutePreprocessor.store_widget_state=True",
+                    "--ExecutePreprocessor.record_timing=False",
                     "--ExecutePreprocessor.timeout=600", str(notebook)], check=True)
 
 
