@@ -83,6 +83,11 @@ class Mempool:
     def curr_nr(self) -> int:
         return len(self.elements)
 
+    @property
+    def nr_allocs(self) -> int:
+        """``mempool_alloc`` calls so far: the number of the newest :attr:`history` record."""
+        return self._seq
+
     def __repr__(self) -> str:
         return f"<mempool {self.name}: {self.curr_nr}/{self.min_nr} in reserve, {sum(self.out.values())} out>"
 

@@ -37,6 +37,9 @@ import traitlets
 from bqplot import Figure, GridHeatMap, Label, Lines, LinearScale
 
 from kmemwidgets.model.kernel import Kernel
+from kmemwidgets.model.pgtable_inspect import (addr_fraction, entry_present, have_page_tables, leaves,
+                                               map_counts, nr_pgd_entries, pgd_entries, pgd_present,
+                                               pgd_target_pfn, zero_pfn)
 from kmemwidgets.model.mm import PAGE_SIZE, Process
 from kmemwidgets.model.owners import OWNER_NAMES
 from kmemwidgets.model.paging import Walk
@@ -44,7 +47,6 @@ from kmemwidgets.model.paging import Walk
 from .base import KernelView
 from .memmap import aggregate_owners
 from .palette import (FREE_GREY, OKABE_ITO, OWNER_COLORS, ZONE_COLORS, code_scale, legend_html, tint)
-from .pgwalk import addr_fraction, leaves
 from .status import text_html
 from .strips import aggregate_codes, cell_bounds, per_cell_for, segments, set_lines, set_strip, strip_heatmap
 
@@ -217,7 +219,7 @@ class AddressSpaceView(KernelView):
             hi = int(np.ceil(float(addr_fraction(k, r.end - 1)) * VROWS))
             span_rows[max(lo, 0):max(hi, lo + 1)] = REGION_BASE + name
         self._region_rows = span_rows
-        self._pgd_per_cell = per_cell_for(k._fmt.levels[0].nr, GRID_CELLS)
+        self._pgd_per_cell = per_cell_for(nr_pgd_entries(k), GRID_CELLS)
         self.left_pid = self.right_pid = self.pid = None
         live = sorted(k.processes)
         if live:
@@ -438,23 +440,21 @@ class AddressSpaceView(KernelView):
         owner_row = aggregate_owners(k.owner, self._fpc) + OWNER_BASE
         zone_row = self._zone_code[::self._fpc]
         b = k.kernel_pgd_boundary
-        nr = k._fmt.levels[0].nr
-        if k._pt is None:
+        nr = nr_pgd_entries(k)
+        if not have_page_tables(k):
             # No page table exists yet (nothing has used paging): draw empty strips rather
             # than build swapper_pg_dir, so opening the view changes nothing in the kernel.
             procs = [None, None]
             pgds = [None, None]
             init = None
         else:
-            init = k._pt[k.init_mm.pgd]
+            init = pgd_entries(k, k.init_mm.pgd)
             procs = [self._proc(self.left_pid), self._proc(self.right_pid)]
-            pgds = [k._pt[p.pgd] if p is not None else None for p in procs]
+            pgds = [pgd_entries(k, p.pgd) if p is not None else None for p in procs]
         xs, ys, colors = [], [], []
-        # ptes mapping each user frame (k._mapcount, as an array for vectorised lookups)
-        mapcount = np.zeros(k.max_pfn, dtype=np.int64)
-        if k._mapcount:
-            mapcount[np.fromiter(k._mapcount.keys(), np.int64)] = np.fromiter(k._mapcount.values(), np.int64)
-        zero = -1 if k._zero_pfn is None else k._zero_pfn
+        mapcount = map_counts(k)          # ptes mapping each user frame
+        zero = zero_pfn(k)
+        zero = -1 if zero is None else zero
         with self.figure.hold_sync():
             set_strip(self.phys_strip, False, self._phys_bounds, zone_row, owner_row)
             for side, (proc, strip, grid, fig) in enumerate(
@@ -482,8 +482,8 @@ class AddressSpaceView(KernelView):
                     np.maximum.at(per_row, rows, codes)
                     mapped = np.where(per_row > 0, per_row, mapped).astype(np.uint8)
                 mine = pgds[side]
-                kpresent = np.array([k._fmt.present(0, int(e)) for e in mine[b:]])
-                kinit = np.array([k._fmt.present(0, int(e)) for e in init[b:]])
+                kpresent = pgd_present(k, mine[b:])
+                kinit = pgd_present(k, init[b:])
                 entry_rows = ((np.arange(b, nr) * VROWS) // nr)
                 for r, p, i in zip(entry_rows.tolist(), kpresent.tolist(), kinit.tolist()):
                     if p:
@@ -520,16 +520,12 @@ class AddressSpaceView(KernelView):
     def _kernel_targets(self, pgd: np.ndarray, b: int, nr: int) -> tuple[np.ndarray, np.ndarray]:
         """(virtual fraction, physical fraction) of each present kernel pgd entry's target."""
         k = self.kernel
-        fmt = k._fmt
         vs, ps = [], []
         for idx in range(b, nr):
             e = int(pgd[idx])
-            if not fmt.present(0, e):
+            if not entry_present(k, 0, e):
                 continue
-            if fmt.is_leaf(0, e):
-                pfn = (fmt.leaf_paddr(0, e) + fmt.level_size(0) // 2) >> 12
-            else:
-                pfn = fmt.child(e)[0]
+            pfn = pgd_target_pfn(k, e)
             vs.append((idx + 0.5) / nr)
             ps.append((min(pfn, k.max_pfn - 1) + 0.5) / k.max_pfn)
         return np.array(vs, dtype=np.float64), np.array(ps, dtype=np.float64)
@@ -547,10 +543,9 @@ class AddressSpaceView(KernelView):
         return yv[first], yp[first], kinds[first]
 
     def _pgd_codes(self, mine: np.ndarray, other: np.ndarray | None, init: np.ndarray, b: int) -> np.ndarray:
-        fmt = self.kernel._fmt
-        nr = fmt.levels[0].nr
-        present = np.array([fmt.present(0, int(e)) for e in mine], dtype=bool)
-        init_present = np.array([fmt.present(0, int(e)) for e in init], dtype=bool)
+        nr = nr_pgd_entries(self.kernel)
+        present = pgd_present(self.kernel, mine)
+        init_present = pgd_present(self.kernel, init)
         codes = np.zeros(nr, dtype=np.uint8)
         idx = np.arange(nr)
         user = idx < b
@@ -613,7 +608,7 @@ class AddressSpaceView(KernelView):
             grid.selected = np.array([self.pgd_cell(walk.steps[0].index)], dtype=np.int32) \
                 if walk.steps and self.walk_step >= 1 else None
             proc = self._proc(pid)
-            lines = [(f"{s} ({'present' if k._fmt.present(0, s.entry) or i else 'absent'})",
+            lines = [(f"{s} ({'present' if entry_present(k, 0, s.entry) or i else 'absent'})",
                       i + 1 == self.walk_step) for i, s in enumerate(walk.steps[:self.walk_step])]
             if self.walk_step >= len(pts_x) - 1:
                 lines.append((f"paddr {walk.paddr:#x} (pfn {walk.pfn:#x})" if walk.ok else f"fault: {walk.fault}",
@@ -637,7 +632,7 @@ class AddressSpaceView(KernelView):
     def summary_lines(self) -> list[str]:
         k = self.kernel
         lines = [repr(k), f"user/kernel split at {k.arch.region('user').end:#x}; kernel pgd entries from "
-                 f"index {k.kernel_pgd_boundary} of {k._fmt.levels[0].nr}"]
+                 f"index {k.kernel_pgd_boundary} of {nr_pgd_entries(k)}"]
         for pid, proc in sorted(k.processes.items()):
             va, pfn, _ = leaves(k, proc.pgd, 0, k.kernel_pgd_boundary)
             lines.append(f"{proc.comm}[{pid}]: pgd pfn {proc.pgd:#x}, {len(proc.mm.vmas)} VMA(s), "
@@ -645,9 +640,9 @@ class AddressSpaceView(KernelView):
         a, b = self._proc(self.left_pid), self._proc(self.right_pid)
         if a and b:
             bnd = k.kernel_pgd_boundary
-            same = int((k._pt[a.pgd][bnd:] == k._pt[b.pgd][bnd:]).sum())
+            same = int((pgd_entries(k, a.pgd)[bnd:] == pgd_entries(k, b.pgd)[bnd:]).sum())
             lines.append(f"{a.comm}[{a.pid}] and {b.comm}[{b.pid}] share {same} of "
-                         f"{k._fmt.levels[0].nr - bnd} kernel pgd entries")
+                         f"{nr_pgd_entries(k) - bnd} kernel pgd entries")
         for pid, w in self._walks.items():
             lines.append(f"translate {w.vaddr:#x} in [{pid}]: "
                          + (f"paddr {w.paddr:#x}" if w.ok else f"fault ({w.fault})")

@@ -294,11 +294,11 @@ class MempoolView(KernelView):
             with k.context(ctx):
                 return k.mempool_alloc(pool, gfp)
         self.message = ""
-        seq = pool._seq
+        seq = pool.nr_allocs
         elem = self._act(what, run)
         if self.message:                      # refused
             return None
-        rec = pool.history[-1] if pool._seq != seq and pool.history else None
+        rec = pool.history[-1] if pool.nr_allocs != seq and pool.history else None
         path = rec.path if rec else "?"
         if elem is not None:
             self._held.append(elem)

@@ -377,7 +377,8 @@ class VmallocView(KernelView):
     def _target_area(self):
         k = self.kernel
         if self.selected_area is not None:
-            return k._vm_areas.get(self.selected_area)
+            area = k.find_vm_area(self.selected_area)
+            return area if area is not None and area.addr == self.selected_area else None
         alloc = [a for a in k.vm_areas() if a.flags & VM_ALLOC and a.addr not in k.vfree_deferred]
         return max(alloc, key=lambda a: a.addr) if alloc else None
 

@@ -10,7 +10,7 @@ from kmemwidgets.model.units import PAGE_SIZE
 from kmemwidgets.widgets import iter_widgets
 from kmemwidgets.widgets.address_space import (ABSENT, KERNEL, LEFT, LINE_COLORS, MID, PGD_SHARED, PGD_UNSYNCED,
                                                PGD_USER, PRIVATE, SHARED, VROWS, AddressSpaceView)
-from kmemwidgets.widgets.pgwalk import addr_fraction
+from kmemwidgets.model.pgtable_inspect import addr_fraction
 
 
 @pytest.fixture
