@@ -16,6 +16,7 @@ from typing import Any, Callable
 from pycparser import CParser, c_ast
 from pycparser.c_parser import ParseError
 
+from ..model.errors import KernelBug
 from ..model.kernel import Kernel
 from .ctype import ArrayType, CType, FuncType, IntType, PointerType, StructType, data_model
 from .diagnostics import API_HISTORY, CompileError, Diagnostic
@@ -27,6 +28,9 @@ from .types_ast import TypeBuilder
 
 BREAK, CONTINUE, RETURN, GOTO = 1, 2, 3, 4
 RET, LABEL, FP = 0, 1, 2            # frame slots: return value, goto target, frame pointer
+_UNKNOWN_TYPE = re.compile(r"^\s*(?:(?:static|const|extern|volatile)\s+)*([A-Za-z_]\w*)\s*[\s*]\s*\**\s*[A-Za-z_]\w*\s*[;=,\[)(]")
+_KEYWORDS = {"struct", "union", "enum", "return", "unsigned", "signed", "const", "static", "int", "long",
+             "char", "short", "void", "_Bool", "goto", "case", "sizeof", "typedef", "extern", "volatile"}
 _PARSE_ERROR = re.compile(r"^(.*?):(\d+):(\d+): (.*)$")
 
 
@@ -130,6 +134,14 @@ class Compiler(TypeBuilder, ExpressionCompiler):
         file, line, col, msg = m.group(1), int(m.group(2)), int(m.group(3)), m.group(4)
         tok = msg.split("before:", 1)[-1].strip() if "before:" in msg else None
         src = self.sources.get(file, "").splitlines()
+        if 0 < line <= len(src):
+            text_line = src[line - 1]
+            m2 = _UNKNOWN_TYPE.match(text_line)
+            if m2 and m2.group(1) not in _KEYWORDS and m2.group(1) not in self.typedefs:
+                word = m2.group(1)
+                notes = [API_HISTORY[word]] if word in API_HISTORY else []
+                return Diagnostic(file, line, text_line.find(word) + 1, f"unknown type name '{word}'",
+                                  token=word, notes=notes)
         if tok and 0 < line <= len(src):
             text_line = src[line - 1]
             # "kmem_cache_t *c;": an identifier used as a type that nobody declared.
@@ -393,6 +405,8 @@ class Compiler(TypeBuilder, ExpressionCompiler):
             rt.calls.append(name)
             try:
                 body(f)
+            except KernelBug as bug:          # the model's oops: the C call stack is still here
+                raise rt.from_model(bug) from None
             finally:
                 rt.sp = saved
                 rt.calls.pop()

@@ -51,7 +51,9 @@ class CellResult:
         return not self.error
 
     def __str__(self) -> str:
-        return "\n".join([*self.log, *([self.error] if self.error else [])])
+        # A fault is in the kernel log already; a compile or insmod error is not.
+        shown = self.error and not (self.log and self.error.splitlines()[0] in self.log)
+        return "\n".join([*self.log, *([self.error] if shown else [])])
 
 
 def loaded_modules(kernel: Kernel) -> list[str]:
@@ -81,10 +83,11 @@ def _run(rt: Runtime, fn: Callable, result: CellResult) -> None:
         _run_softirqs(rt)
     except CellFault as fault:
         result.error = fault.text
-        if not fault.logged:
-            k.printk(fault.text)
+        k.printk(fault.unlogged)
     except KernelBug as bug:
-        result.error = rt.from_model(bug).text
+        fault = rt.from_model(bug)
+        result.error = fault.text
+        k.printk(fault.unlogged)
     except RecursionError:
         result.error = f"kmem: {rt.calls[-1] if rt.calls else '?'}() recursed too deep for the model"
     finally:
@@ -156,7 +159,6 @@ def load(source: str, kernel: Kernel, name: str = "cell",
         _run(rt, start, result)
         if not result.error:
             if result.ret:
-                err = -result.ret & 0xFFFFFFFF if result.ret < 0 else result.ret
                 err = -result.ret if result.ret < 0 else result.ret
                 result.error = (f"insmod: ERROR: could not insert module {name}.ko: "
                                 f"{ERRNO_NAMES.get(err, f'Unknown error {err}')}")

@@ -79,7 +79,9 @@ class _Preprocessor(pcpp.Preprocessor):
 
     def on_include_not_found(self, is_malformed, is_system_include, curdir, includepath):
         d = self.lastdirective
-        self.diagnostics.append(Diagnostic(d.source, d.lineno, d.lexpos if hasattr(d, "lexpos") else 1,
+        # The cell's lines come after the prelude's two (the #include and the #line).
+        line = d.lineno - 2 if d.source == self.filename else d.lineno
+        self.diagnostics.append(Diagnostic(d.source, line, 1,
                                            f"{includepath}: No such file or directory", "fatal error",
                                            token=includepath))
         raise pcpp.OutputDirective(pcpp.Action.IgnoreAndRemove)

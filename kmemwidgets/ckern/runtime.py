@@ -30,10 +30,11 @@ class CellFault(Exception):
     kernel log shows; the model's state is consistent (the operation that failed did
     not change it)."""
 
-    def __init__(self, text: str, logged: bool = False) -> None:
+    def __init__(self, text: str, unlogged: str | None = None) -> None:
         super().__init__(text)
         self.text = text
-        self.logged = logged            # already in the kernel log (a model report)
+        #: The part the kernel log does not have yet (a model report is logged already).
+        self.unlogged = text if unlogged is None else unlogged
 
 
 class ModuleArea:
@@ -130,4 +131,5 @@ class Runtime:
 
     def from_model(self, bug: KernelBug) -> CellFault:
         """A model report (an oops on a bad address, a refused call) as a fault."""
-        return CellFault(bug.report.text + "\n" + self.call_trace(), logged=True)
+        trace = self.call_trace()
+        return CellFault(bug.report.text + "\n" + trace, unlogged=trace)
