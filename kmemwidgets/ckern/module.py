@@ -149,14 +149,13 @@ def load(source: str, kernel: Kernel, name: str = "cell",
         except CompileError as exc:
             result.error = exc.text
             return result
-        init = _function(program, rt, "__kmem_module_init", ".init.text")
-        exit_fn = _function(program, rt, "__kmem_module_exit", ".exit.text")
-
         def start() -> int:
             for run in program.init_data:
                 run()
+            init = _function(program, rt, "__kmem_module_init", ".init.text")
             return init() if init is not None else 0
         _run(rt, start, result)
+        exit_fn = _function(program, rt, "__kmem_module_exit", ".exit.text")
         if not result.error:
             if result.ret:
                 err = -result.ret if result.ret < 0 else result.ret
