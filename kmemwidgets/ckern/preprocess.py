@@ -79,8 +79,7 @@ class _Preprocessor(pcpp.Preprocessor):
 
     def on_include_not_found(self, is_malformed, is_system_include, curdir, includepath):
         d = self.lastdirective
-        # The cell's lines come after the prelude's two (the #include and the #line).
-        line = d.lineno - 2 if d.source == self.filename else d.lineno
+        line = d.lineno
         self.diagnostics.append(Diagnostic(d.source, line, 1,
                                            f"{includepath}: No such file or directory", "fatal error",
                                            token=includepath))
@@ -107,8 +106,11 @@ def preprocess(source: str, filename: str, arch: str, page_offset: int) -> Prepr
                  os.path.join("kmem", "slab_values.h"): _slab_values(),
                  os.path.join("kmem", "arch_values.h"): _arch_values(arch, page_offset)}
     pp = _Preprocessor(generated, filename)
-    pp.parse(PRELUDE + f'#line 1 "{filename}"\n' + source, filename)
     out = io.StringIO()
+    # The prelude is a run of its own, so the cell's __LINE__ and line numbers are its own.
+    pp.parse(PRELUDE, "<prelude>")
+    pp.write(out)
+    pp.parse(source, filename)
     pp.write(out)
     if pp.diagnostics:
         errors = [d for d in pp.diagnostics if d.severity != "warning"]
