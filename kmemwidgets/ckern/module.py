@@ -143,7 +143,8 @@ def load(source: str, kernel: Kernel, name: str = "cell",
     kernel.events.begin()
     try:
         try:
-            pre = preprocess(source, filename, kernel.arch.name, kernel.page_offset)
+            pre = preprocess(source, filename, kernel.arch.name, kernel.page_offset,
+                             kernel.arch.struct_page_size)
             compiler = Compiler(kernel, rt, make_builtins(rt), filename, source)
             program = compiler.compile(compiler.parse(pre))
         except CompileError as exc:

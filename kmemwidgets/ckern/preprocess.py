@@ -48,10 +48,15 @@ def _slab_values() -> str:
     return "".join(f"#define {n} ((slab_flags_t)0x{getattr(_slab, n):x}u)\n" for n in names)
 
 
-def _arch_values(arch: str, page_offset: int) -> str:
+def _arch_values(arch: str, page_offset: int, struct_page_size: int = 32) -> str:
+    # struct page is complete (page + 1 is the next frame's) and as big as the model's
+    # mem_map entries; only ->flags is named, and the model keeps page state elsewhere.
+    long_size = 4 if arch != "x86_64" else 8
     return (f"#define PAGE_SHIFT {PAGE_SHIFT}\n#define PAGE_SIZE (1UL << PAGE_SHIFT)\n"
             f"#define PAGE_OFFSET 0x{page_offset:x}UL\n#define THREAD_SIZE {THREAD_SIZE[arch]}UL\n"
-            f"#define HZ {HZ}\n")
+            f"#define HZ {HZ}\n#ifndef __KMEM_STRUCT_PAGE\n#define __KMEM_STRUCT_PAGE\n"
+            f"struct page {{ unsigned long flags; unsigned char __kmem_rest[{struct_page_size - long_size}]; }};\n"
+            f"#endif\n")
 
 
 @dataclass
@@ -99,12 +104,13 @@ class _Preprocessor(pcpp.Preprocessor):
         return super().on_directive_unknown(directive, toks, ifpassthru, precedingtoks)
 
 
-def preprocess(source: str, filename: str, arch: str, page_offset: int) -> Preprocessed:
+def preprocess(source: str, filename: str, arch: str, page_offset: int,
+               struct_page_size: int = 32) -> Preprocessed:
     """Run pcpp over the prelude and *source*; raise :class:`CompileError` on #error or a
     missing header (gcc: ``fatal error: linux/fs.h: No such file or directory``)."""
     generated = {os.path.join("kmem", "gfp_values.h"): _gfp_values(),
                  os.path.join("kmem", "slab_values.h"): _slab_values(),
-                 os.path.join("kmem", "arch_values.h"): _arch_values(arch, page_offset)}
+                 os.path.join("kmem", "arch_values.h"): _arch_values(arch, page_offset, struct_page_size)}
     pp = _Preprocessor(generated, filename)
     out = io.StringIO()
     # The prelude is a run of its own, so the cell's __LINE__ and line numbers are its own.
