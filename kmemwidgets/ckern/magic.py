@@ -2,8 +2,8 @@
 
 ``%%kmem`` loads the cell as a module on the current kernel (:func:`kmemwidgets.api.
 current_kernel`, set with ``use_kernel``); ``%%kmem --kernel k`` uses the notebook
-variable ``k``; ``--name NAME`` names the module (default ``cell``); ``%%kmem --unload
-[NAME]`` runs the exit function. The cell prints the kernel log lines it caused and, if
+variable ``k``; ``--name NAME`` names the module (default ``cell``); ``%kmem --unload [NAME]``
+(the line form: IPython refuses a cell magic with an empty body) runs the exit function. The cell prints the kernel log lines it caused and, if
 it failed, gcc's or the kernel's report. It never raises into the notebook.
 """
 from __future__ import annotations
@@ -47,8 +47,10 @@ def kmem(line: str, cell: str, user_ns: dict) -> str:
 
 def register(ipython) -> None:
     """Register ``%%kmem`` with an IPython shell."""
-    def magic(line: str, cell: str = "") -> None:
-        text = kmem(line, cell, ipython.user_ns)
+    def magic(line: str, cell: str | None = None) -> None:
+        text = kmem(line, cell or "", ipython.user_ns)
         if text:
             print(text)
-    ipython.register_magic_function(magic, magic_kind="cell", magic_name="kmem")
+    # line_cell: IPython refuses a %%magic with an empty body, so "%kmem --unload" is the
+    # line form of unloading; "%%kmem --unload" works too when the body has a comment.
+    ipython.register_magic_function(magic, magic_kind="line_cell", magic_name="kmem")

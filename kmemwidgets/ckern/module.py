@@ -90,6 +90,10 @@ def _run(rt: Runtime, fn: Callable, result: CellResult) -> None:
         k.printk(fault.unlogged)
     except RecursionError:
         result.error = f"kmem: {rt.calls[-1] if rt.calls else '?'}() recursed too deep for the model"
+    except (ValueError, TypeError, OverflowError) as exc:
+        # A value no C object can hold reached the model (e.g. a negative size): refused.
+        result.error = f"kmem: {rt.calls[-1] if rt.calls else '?'}() stopped: {exc}"
+        k.printk(result.error)
     finally:
         sys.setrecursionlimit(limit)
         rt.calls.clear()
@@ -150,6 +154,15 @@ def load(source: str, kernel: Kernel, name: str = "cell",
         except CompileError as exc:
             result.error = exc.text
             return result
+        except CellFault as fault:
+            result.error = fault.text
+            return result
+        except (RecursionError, ValueError, TypeError, KeyError, AttributeError) as exc:
+            # pycparser or the compiler choking on a construct it does not know: a message,
+            # never a traceback (the model has not been touched yet).
+            result.error = f"{filename}: error: kmem cannot compile this cell ({type(exc).__name__}: {exc})"
+            return result
+
         def start() -> int:
             for run in program.init_data:
                 run()
