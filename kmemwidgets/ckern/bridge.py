@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from ..model.errors import KernelBug
 from ..model.page import Page
-from ..model.units import PAGE_SHIFT, PAGE_SIZE, get_order
+from ..model.units import PAGE_SHIFT, get_order
 from .preprocess import HZ
 from .runtime import CellFault, Runtime
 from .vsprintf import format_printk

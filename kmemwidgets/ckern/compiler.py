@@ -18,12 +18,12 @@ from pycparser.c_parser import ParseError
 
 from ..model.errors import KernelBug
 from ..model.kernel import Kernel
-from .ctype import ArrayType, CType, FuncType, IntType, PointerType, StructType, data_model
+from .ctype import ArrayType, CType, FuncType, IntType, StructType, data_model
 from .diagnostics import API_HISTORY, CompileError, Diagnostic
-from .expressions import Ex, ExpressionCompiler
+from .expressions import ExpressionCompiler
 from .literals import string_bytes
 from .preprocess import Preprocessed
-from .runtime import MIN_FRAME, CellFault, Runtime
+from .runtime import MIN_FRAME, Runtime
 from .types_ast import TypeBuilder
 
 BREAK, CONTINUE, RETURN, GOTO = 1, 2, 3, 4
@@ -435,19 +435,24 @@ class Compiler(TypeBuilder, ExpressionCompiler):
         labels: dict[str, int] = {}
         try:
             for item in node.block_items or []:
-                while isinstance(item, c_ast.Label):
-                    labels[item.name] = len(stmts)
-                    self.labels.add(item.name)
-                    item = item.stmt
-                try:
-                    stmts.extend(self.block_item(item))
-                except _Fail as fail:
-                    self._record(fail)
+                self._append(item, stmts, labels)
         finally:
             if new_scope:
                 self.scopes.pop()
                 self.depth -= 1
         return _sequence(stmts, labels)
+
+    def _append(self, item: c_ast.Node, stmts: list[Callable], labels: dict[str, int]) -> None:
+        """Compile one block item onto *stmts*, noting the labels in front of it; an error
+        is recorded and compilation goes on with the next statement, as gcc does."""
+        while isinstance(item, c_ast.Label):
+            labels[item.name] = len(stmts)
+            self.labels.add(item.name)
+            item = item.stmt
+        try:
+            stmts.extend(self.block_item(item))
+        except _Fail as fail:
+            self._record(fail)
 
     def _record(self, fail: _Fail) -> None:
         d = fail.diag
@@ -632,14 +637,7 @@ class Compiler(TypeBuilder, ExpressionCompiler):
                     default[0] = len(stmts)
                     flatten(item.stmts)
                 else:
-                    while isinstance(item, c_ast.Label):
-                        labels[item.name] = len(stmts)
-                        self.labels.add(item.name)
-                        item = item.stmt
-                    try:
-                        stmts.extend(self.block_item(item))
-                    except _Fail as fail:
-                        self._record(fail)
+                    self._append(item, stmts, labels)
         self.scopes.append({})
         try:
             body = node.stmt.block_items if isinstance(node.stmt, c_ast.Compound) else [node.stmt]

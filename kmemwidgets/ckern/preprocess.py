@@ -19,7 +19,7 @@ import pcpp
 
 from ..model import gfp as _gfp
 from ..model import slab_layout as _slab
-from ..model.units import PAGE_SHIFT, PAGE_SIZE
+from ..model.units import PAGE_SHIFT
 from .diagnostics import CompileError, Diagnostic
 
 INCLUDE_DIR = os.path.join(os.path.dirname(__file__), "include")

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 
 from pycparser import c_ast
 
-from .ctype import ArrayType, CType, FuncType, IntType, StructType
+from .ctype import ArrayType, CType, FuncType, StructType
 
 if TYPE_CHECKING:
     from .compiler import Compiler
@@ -166,6 +166,3 @@ class TypeBuilder:
             raise self.error(node, "expression is not an integer constant expression")
         return e.const
 
-
-def is_int(t: CType) -> bool:
-    return isinstance(t, IntType)

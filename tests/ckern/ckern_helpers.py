@@ -1,12 +1,8 @@
 """Helpers for the %%kmem tests: run a cell on a fresh kernel and read what it printed."""
 from __future__ import annotations
 
-import pytest
-
 import kmemwidgets as kw
 from kmemwidgets.ckern import load
-
-ARCHS = ("i386", "arm32", "x86_64")
 
 
 def run(source: str, arch: str = "i386", **kwargs):
@@ -23,8 +19,3 @@ def c_values(exprs: list[str], arch: str = "i386", decls: str = "") -> list[int]
     result, _ = run(f"{decls}\nstatic int __init t_init(void)\n{{\n{body}\treturn 0;\n}}\n", arch)
     assert result.ok, str(result)
     return [int(line) for line in result.log]
-
-
-@pytest.fixture
-def kernel():
-    return kw.Kernel(arch="i386", ram="64M")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ckern_helpers import ARCHS, c_values, run
+from ckern_helpers import c_values, run
 
 
 def test_integer_widths_per_arch():
