@@ -37,6 +37,7 @@ class LoadedModule:
     rt: Runtime
     program: Program
     exit_fn: Callable | None
+    data: tuple[int, int] = (0, 0)      # [start, end) of its data in the module area
 
 
 @dataclass
@@ -59,6 +60,13 @@ class CellResult:
 def loaded_modules(kernel: Kernel) -> list[str]:
     """Names of the cells loaded on *kernel* (``lsmod``)."""
     return list(_LOADED.get(kernel, {}))
+
+
+def _release(area: ModuleArea, data: tuple[int, int]) -> None:
+    """Give a module's data back when it is the newest in the area (the usual re-run),
+    so re-running a cell does not use the area up."""
+    if area.cursor == data[1] and data[0] < data[1]:
+        area.cursor = data[0]
 
 
 def _function(program: Program, rt: Runtime, pointer_name: str, section: str) -> Callable | None:
@@ -144,12 +152,15 @@ def load(source: str, kernel: Kernel, name: str = "cell",
         area = _AREAS[kernel] = ModuleArea(kernel)
     filename = f"{name}.c"
     rt = Runtime(kernel, area, filename, step_budget)
+    data_start = area.cursor
     kernel.events.begin()
     try:
+        builtins = make_builtins(rt)      # first use on a kernel places jiffies in the area
+        data_start = area.cursor
         try:
             pre = preprocess(source, filename, kernel.arch.name, kernel.page_offset,
                              kernel.arch.struct_page_size)
-            compiler = Compiler(kernel, rt, make_builtins(rt), filename, source)
+            compiler = Compiler(kernel, rt, builtins, filename, source)
             program = compiler.compile(compiler.parse(pre))
         except CompileError as exc:
             result.error = exc.text
@@ -176,8 +187,10 @@ def load(source: str, kernel: Kernel, name: str = "cell",
                 result.error = (f"insmod: ERROR: could not insert module {name}.ko: "
                                 f"{ERRNO_NAMES.get(err, f'Unknown error {err}')}")
             else:
-                loaded[name] = LoadedModule(name, rt, program, exit_fn)
+                loaded[name] = LoadedModule(name, rt, program, exit_fn, (data_start, area.cursor))
     finally:
+        if name not in loaded or loaded[name].rt is not rt:
+            _release(area, (data_start, area.cursor))
         kernel.events.end()
         result.log = result.log + list(lines)[before:] if len(lines) >= before else result.log
     return result
@@ -199,6 +212,7 @@ def unload(kernel: Kernel, name: str | None = None, quiet: bool = False) -> Cell
         return result
     del loaded[name]
     if module.exit_fn is None:
+        _release(module.rt.area, module.data)
         return result
     lines = kernel.log.lines
     before = len(lines)
@@ -206,6 +220,7 @@ def unload(kernel: Kernel, name: str | None = None, quiet: bool = False) -> Cell
     try:
         _run(module.rt, module.exit_fn, result)
     finally:
+        _release(module.rt.area, module.data)
         kernel.events.end()
         result.log = list(lines)[before:]
     return result
