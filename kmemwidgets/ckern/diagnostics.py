@@ -56,7 +56,8 @@ def _caret_column(src_line: str, col: int, token: str | None) -> int:
             end = start + len(token)
             before = src_line[start - 1] if start else " "
             after = src_line[end] if end < len(src_line) else " "
-            if not (before.isalnum() or before == "_") and not (after.isalnum() or after == "_"):
+            word = token[0].isalnum() or token[0] == "_"
+            if not word or (not (before.isalnum() or before == "_") and not (after.isalnum() or after == "_")):
                 hits.append(start + 1)
             start = src_line.find(token, start + 1)
         if hits:

@@ -644,8 +644,12 @@ class ExpressionCompiler:
     # --- calls -------------------------------------------------------------------------
 
     def ex_FuncCall(self: "Compiler", node: c_ast.FuncCall) -> Ex:
-        callee = self.expr(node.name)
         name = node.name.name if isinstance(node.name, c_ast.ID) else None
+        if name is not None and self.lookup(name) is None and name != "__func__":
+            # The kernel builds with -Werror=implicit-function-declaration (Makefile).
+            raise self.error(node.name, f"implicit declaration of function '{name}' "
+                                        "[-Werror=implicit-function-declaration]", token=name)
+        callee = self.expr(node.name)
         ft = callee.t
         if isinstance(ft, PointerType) and isinstance(ft.target, FuncType):
             ft = ft.target

@@ -85,9 +85,10 @@ class _Preprocessor(pcpp.Preprocessor):
     def on_include_not_found(self, is_malformed, is_system_include, curdir, includepath):
         d = self.lastdirective
         line = d.lineno
+        spelled = f"<{includepath}>" if is_system_include else f'"{includepath}"'
         self.diagnostics.append(Diagnostic(d.source, line, 1,
                                            f"{includepath}: No such file or directory", "fatal error",
-                                           token=includepath))
+                                           token=spelled))
         raise pcpp.OutputDirective(pcpp.Action.IgnoreAndRemove)
 
     def on_error(self, file, line, msg):
