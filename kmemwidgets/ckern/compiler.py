@@ -83,6 +83,7 @@ class Compiler(TypeBuilder, ExpressionCompiler):
         self.strings: dict[bytes, int] = {}
         self.sections: dict[tuple[str, int], str] = {}
         self._reported_undeclared: set[str] = set()
+        self._reported_names: set[tuple[str, str | None]] = set()
 
     # --- errors ------------------------------------------------------------------------
 
@@ -456,9 +457,14 @@ class Compiler(TypeBuilder, ExpressionCompiler):
 
     def _record(self, fail: _Fail) -> None:
         d = fail.diag
+        if "undeclared (first use" in d.message:
+            key = (self.function_name, d.token)
+            if key in self._reported_names:
+                return                        # gcc reports each name once per function
+            self._reported_names.add(key)
         self.diagnostics.append(d)
-        if "undeclared (first use" in d.message and self.function_name not in self._reported_undeclared:
-            self._reported_undeclared.add(self.function_name)
+        if "undeclared (first use in this function)" in d.message and not self._reported_undeclared:
+            self._reported_undeclared.add(self.function_name)     # gcc's note comes once per file
             d.notes.insert(0, "each undeclared identifier is reported only once for each function it appears in")
 
     def block_item(self, item: c_ast.Node) -> list[Callable]:
@@ -488,13 +494,14 @@ class Compiler(TypeBuilder, ExpressionCompiler):
             self._data_initializer(addr, t.size, writes)()
             self.scope_define(decl.name, ("global", t, addr), decl)
             return []
+        # The name is in scope from its declarator on: "p = kmalloc(sizeof(*p), ...)".
+        put = self.local(decl.name, t, decl)
         init = None
         if decl.init is not None:
             if t.kind in ("array", "struct"):
                 writes = self.init_writes(t, decl.init, 0, decl)
             else:
                 init = self.convert(self.expr(decl.init), t, decl.init, ("init",))
-        put = self.local(decl.name, t, decl)
         if init is not None:
             return [lambda f: put(f, init(f))]
         if decl.init is not None:

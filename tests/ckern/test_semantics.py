@@ -143,3 +143,39 @@ static int __init t_init(void)
 """
     result, _ = run(src)
     assert result.log == ["14 9 ab 12 0 13"]
+
+
+def test_kernel_idioms():
+    """sizeof(*p) in p's own initializer, container_of, C99 for-declarations, strscpy's
+    -E2BIG, krealloc keeping the contents, __func__, spin_lock_irqsave."""
+    result, k = run(r"""
+struct foo { int x; struct list { int a; } node; char name[16]; };
+static const char *names[] = { "alpha", "beta", "gamma" };
+static int __init t_init(void)
+{
+	struct foo *f = kzalloc(sizeof(*f), GFP_KERNEL);
+	char buf[32];
+	unsigned long flags;
+	struct list *l;
+	DEFINE_SPINLOCK(lk);
+	if (IS_ERR_OR_NULL(f))
+		return -ENOMEM;
+	f->x = 5;
+	l = &f->node;
+	pr_info("container %d\n", container_of(l, struct foo, node)->x);
+	for (int i = 0; i < ARRAY_SIZE(names); i++)
+		pr_info("%s has %zu chars\n", names[i], strlen(names[i]));
+	snprintf(buf, sizeof(buf), "%s-%d", "buf", 42);
+	pr_info("%d %s\n", (int)strscpy(f->name, buf, sizeof(f->name)), f->name);
+	pr_info("%d\n", (int)strscpy(f->name, "a very long name indeed", sizeof(f->name)));
+	spin_lock_irqsave(&lk, flags);
+	spin_unlock_irqrestore(&lk, flags);
+	f = krealloc(f, 200, GFP_KERNEL);
+	pr_info("ksize %zu %s %s\n", ksize(f), f->x == 5 ? "kept" : "lost", f->name);
+	kfree(f);
+	pr_info("%s\n", __func__);
+	return 0;
+}
+""")
+    assert result.log == ["container 5", "alpha has 5 chars", "beta has 4 chars", "gamma has 5 chars",
+                          "6 buf-42", "-7", "ksize 256 kept a very long nam", "t_init"]
