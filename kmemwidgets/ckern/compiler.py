@@ -9,6 +9,7 @@ collected per statement, as gcc reports several, and raised together as a
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -22,7 +23,7 @@ from .ctype import ArrayType, CType, FuncType, IntType, StructType, data_model
 from .diagnostics import API_HISTORY, CompileError, Diagnostic
 from .expressions import ExpressionCompiler
 from .literals import string_bytes
-from .preprocess import Preprocessed
+from .preprocess import INCLUDE_DIR, Preprocessed
 from .runtime import MIN_FRAME, Runtime
 from .types_ast import TypeBuilder
 
@@ -103,8 +104,14 @@ class Compiler(TypeBuilder, ExpressionCompiler):
         sym = self.lookup(name) if name else None
         if sym and sym[0] == "func" and sym[1].node is not None and sym[1].node.coord:
             c = sym[1].node.coord
-            where = c.file.split("ckern/")[-1]
-            return [f"declared here: {where}:{c.line}: {sym[1].t.spell(name)}"]
+            header = c.file.split("ckern/")[-1]
+            where = f"{header}:{c.line}:{c.column}"
+            try:
+                with open(os.path.join(INCLUDE_DIR, header.split("include/", 1)[-1])) as f:
+                    text = f.read().splitlines()[c.line - 1].strip()
+            except (OSError, IndexError):
+                text = sym[1].t.spell(name)
+            return [(where, f"declared here: {text}")]
         return []
 
     # --- scopes ------------------------------------------------------------------------

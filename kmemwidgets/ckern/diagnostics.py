@@ -35,7 +35,7 @@ class Diagnostic:
     message: str
     severity: str = "error"
     token: str | None = None         # the identifier the message names, to place the caret
-    notes: list[str] = field(default_factory=list)
+    notes: list = field(default_factory=list)      # str, or (place, str) for another place
 
 
 class CompileError(Exception):
@@ -80,7 +80,9 @@ def format_diagnostics(diagnostics: list[Diagnostic], sources: dict[str, str]) -
             out.append(f"{d.line:5d} | {src}")
             out.append(f"      | {' ' * (col - 1)}^")
             for note in d.notes:
-                out.append(f"{d.file}:{d.line}:{col}: note: {note}")
+                # A note is text about this place, or (place, text) about another one.
+                where, text = note if isinstance(note, tuple) else (f"{d.file}:{d.line}:{col}", note)
+                out.append(f"{where}: note: {text}")
             continue
         else:
             out.append(f"{d.file}:{d.line}:{d.col}: {d.severity}: {d.message}")
