@@ -107,7 +107,13 @@ def make_builtins(rt: Runtime) -> dict[str, Callable]:
     def kfree(p):
         k.kfree(p or None, caller())
 
-    def kmem_cache_create(name, size, align, flags, ctor):
+    args_ctor = -(-(4 * 4 + 1) // ptr) * ptr          # offsetof(struct kmem_cache_args, ctor)
+
+    def kmem_cache_create_args(name, size, args, flags):
+        """``__kmem_cache_create_args()``: the model's kmem_cache_create with the
+        struct kmem_cache_args fields it models (align, ctor)."""
+        align = rt.load(args, 4, False) if args else 0
+        ctor = rt.load(args + args_ctor, ptr, False) if args else 0
         c = c_function(ctor) if ctor else None
         cache = k.kmem_cache_create(rt.cstring(name).decode(errors="replace"), size, align, flags,
                                     (lambda addr: c(addr)) if c else None)
@@ -275,7 +281,7 @@ def make_builtins(rt: Runtime) -> dict[str, Callable]:
     api: dict[str, Callable] = {
         "kmalloc": kmalloc, "kzalloc": kzalloc, "kcalloc": kcalloc, "kmalloc_array": kcalloc,
         "krealloc": krealloc, "kfree": kfree, "ksize": lambda p: k.ksize(p),
-        "kmem_cache_create": kmem_cache_create, "kmem_cache_destroy": kmem_cache_destroy,
+        "__kmem_cache_create_args": kmem_cache_create_args, "kmem_cache_destroy": kmem_cache_destroy,
         "kmem_cache_alloc": lambda s, gfp: nul(k.kmem_cache_alloc(cache_of(s, "kmem_cache_alloc"), gfp, caller())),
         "kmem_cache_zalloc": lambda s, gfp: nul(k.kmem_cache_zalloc(cache_of(s, "kmem_cache_zalloc"), gfp, caller())),
         "kmem_cache_free": lambda s, p: k.kmem_cache_free(cache_of(s, "kmem_cache_free"), p, caller()) and None,

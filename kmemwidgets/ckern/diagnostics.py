@@ -15,6 +15,9 @@ API_HISTORY: dict[str, str] = {
     "kmem_cache_create": "kmem_cache_create() lost its destructor argument in Linux 2.6.23 "
                          "(commit 20c2df83d25c, \"mm: Remove slab destructors from kmem_cache_create()\"); "
                          "today it is kmem_cache_create(name, size, align, flags, ctor)",
+    "__kmem_cache_create": "kmem_cache_create() is a _Generic() macro since Linux 6.12; called with an "
+                           "integer align it is __kmem_cache_create(name, size, align, flags, ctor). Its "
+                           "destructor argument was removed in Linux 2.6.23 (commit 20c2df83d25c)",
     "kmem_cache_t": "the kmem_cache_t typedef was removed in Linux 2.6.20 (\"slab: remove kmem_cache_t\"); "
                     "write struct kmem_cache *",
     "struct kmem_cache_t": "struct kmem_cache_t never existed: the old typedef kmem_cache_t (removed in "

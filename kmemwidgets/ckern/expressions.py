@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from .compiler import Compiler
 
 Fn = Callable[[list], Any]
+GENERIC_CACHE_CREATE = "__kmem_generic_kmem_cache_create"   # see include/linux/slab.h
 
 
 @dataclass
@@ -645,6 +646,8 @@ class ExpressionCompiler:
 
     def ex_FuncCall(self: "Compiler", node: c_ast.FuncCall) -> Ex:
         name = node.name.name if isinstance(node.name, c_ast.ID) else None
+        if name == GENERIC_CACHE_CREATE:
+            return self.ex_FuncCall(self.generic_cache_create(node))
         if name is not None and self.lookup(name) is None and name != "__func__":
             # The kernel builds with -Werror=implicit-function-declaration (Makefile).
             raise self.error(node.name, f"implicit declaration of function '{name}' "
@@ -702,6 +705,21 @@ class ExpressionCompiler:
                     raise rt.bad_call(target(f))
                 return fn(*[a(f) for a in fns])
         return Ex(ret, call)
+
+    def generic_cache_create(self: "Compiler", node: c_ast.FuncCall) -> c_ast.FuncCall:
+        """include/linux/slab.h's _Generic() selection for kmem_cache_create(): a
+        ``struct kmem_cache_args *`` third argument picks __kmem_cache_create_args, a
+        ``void *`` one (NULL) __kmem_cache_default_args, anything else __kmem_cache_create."""
+        args = node.args.exprs if node.args else []
+        target = "__kmem_cache_create"
+        if len(args) >= 3:
+            t = self.rvalue(args[2]).t
+            if isinstance(t, PointerType) and isinstance(t.target, StructType) and \
+                    t.target.tag == "kmem_cache_args":
+                target = "__kmem_cache_create_args"
+            elif isinstance(t, PointerType) and t.target.kind == "void":
+                target = "__kmem_cache_default_args"
+        return c_ast.FuncCall(c_ast.ID(target, node.name.coord), node.args, node.coord)
 
     def ex_InitList(self: "Compiler", node: c_ast.InitList) -> Ex:
         raise self.error(node, "braced initializer is only allowed in a declaration")

@@ -75,6 +75,7 @@ class _Preprocessor(pcpp.Preprocessor):
         self.diagnostics: list[Diagnostic] = []
         self.line_directive = "#line"
         self.add_path(INCLUDE_DIR)
+        self.define("__KMEM_CELL__ 1")
 
     def on_file_open(self, is_system_include, includepath):
         rel = os.path.relpath(includepath, INCLUDE_DIR)

@@ -41,8 +41,13 @@ def test_old_seed_errors_are_gccs(tmp_path):
     found = re.findall(r"^(\S+:\d+:\d+): error: (.*)$", ours, re.M)
     assert len(found) == 3
     for where, message in found:
-        assert re.search(rf"^{re.escape(where)}: (error|warning): {re.escape(message)}$", theirs, re.M), \
-            (where, message, theirs)
+        here = re.search(rf"^{re.escape(where)}: (error|warning): {re.escape(message)}$", theirs, re.M)
+        # An error inside a macro (kmem_cache_create is a _Generic macro since 6.12): gcc
+        # puts it in the header and names the cell's line "in expansion of macro"; the
+        # cell shows it at that line.
+        in_macro = re.search(rf": error: {re.escape(message)}$", theirs, re.M) and \
+            re.search(rf"^{re.escape(where)}: note: in expansion of macro", theirs, re.M)
+        assert here or in_macro, (where, message, theirs)
 
 
 @pytest.mark.skipif(GCC is None, reason="gcc is not installed")

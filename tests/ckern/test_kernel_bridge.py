@@ -179,3 +179,23 @@ static int __init f(void)
 }
 """)
     assert result.log == ["1 1"]
+
+
+def test_kmem_cache_create_generic_forms():
+    """include/linux/slab.h (6.12): kmem_cache_create() selects by its third argument."""
+    result, k = run(r"""
+static void ctor(void *obj) { *(int *)obj = 7; }
+static int __init f(void)
+{
+	struct kmem_cache_args args = { .align = 64, .ctor = ctor };
+	struct kmem_cache *a = kmem_cache_create("gen_args", 24, &args, 0);
+	struct kmem_cache *b = kmem_cache_create("gen_null", 24, NULL, 0);
+	struct kmem_cache *c = kmem_cache_create("gen_old", 24, 0, 0, NULL);
+	int *o = kmem_cache_alloc(a, GFP_KERNEL);
+	pr_info("%d %d %d\n", *o, a != NULL && b != NULL && c != NULL, (int)((unsigned long)o % 64));
+	kmem_cache_free(a, o);
+	return 0;
+}
+""")
+    assert result.log == ["7 1 0"]
+    assert k.kmem_cache_by_name("gen_args").align == 64

@@ -32,7 +32,7 @@ def test_seed_snippet(name):
 
 def test_old_api_is_explained():
     text = output("seed_kmem_cache_old")
-    assert "error: too many arguments to function 'kmem_cache_create'" in text
+    assert "error: too many arguments to function '__kmem_cache_create'" in text
     assert "2.6.23" in text and "2.6.20" in text
 
 
