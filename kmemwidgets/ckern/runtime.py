@@ -18,8 +18,8 @@ from ..model.kernel import Kernel
 from ..model.units import PAGE_SIZE
 from .preprocess import THREAD_SIZE
 
-#: Statements and calls a cell may execute per load or unload (a runaway loop stops here).
-DEFAULT_STEP_BUDGET = 2_000_000
+#: Loop iterations and function calls a cell may run per load or unload (a runaway loop stops here).
+DEFAULT_STEP_BUDGET = 1_000_000
 #: Bytes of the kernel image's tail given to loaded cells' data and stacks.
 MODULE_AREA = 256 * 1024
 MIN_FRAME = 64                       # a call's return address and saved registers, at least
