@@ -15,3 +15,9 @@ from .model import gfp as _gfp
 globals().update({name: value for name, value in vars(_gfp).items() if name.startswith("__GFP_")})
 
 __version__ = "0.1.0"
+
+
+def load_ipython_extension(ipython) -> None:
+    """``%load_ext kmemwidgets``: the ``%%kmem`` cell magic (kmemwidgets.ckern)."""
+    from .ckern.magic import register
+    register(ipython)
