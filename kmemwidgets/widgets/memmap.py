@@ -17,8 +17,10 @@ and :class:`MemoryMap` (a ``VBox`` with the figure, the zoom slider and a captio
 which any view can feed with ``update(kernel, owner=None)``; ``owner`` lets a caller
 draw another owner array than the kernel's (the Buddy view's step replay does).
 Traits: ``map_start``, ``map_end`` (pfn range drawn, end exclusive),
-``frames_per_cell`` (read-only), ``selected_pfn`` (first pfn of the clicked cell or
-None), ``max_cells``, ``columns``.
+``frames_per_cell`` (read-only), ``selected_pfn`` (the clicked frame, or None; a click on
+a cell of many frames selects the head of a block in it, an allocated one if there is
+one: :func:`~kmemwidgets.model.buddy_inspect.block_in_range`), ``max_cells``, ``columns``.
+:mod:`.memmap_detail` puts an overview and a one-frame-per-cell detail strip side by side.
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ import ipywidgets as widgets
 import traitlets
 from bqplot import Figure, GridHeatMap
 
+from kmemwidgets.model.buddy_inspect import block_in_range
 from kmemwidgets.model.kernel import Kernel
 from kmemwidgets.model.owners import NR_OWNERS, OWNER_NAMES, PG_FREE, PG_RESERVED
 from kmemwidgets.model.units import PAGE_SHIFT, PAGE_SIZE
@@ -89,7 +92,8 @@ class MemoryMap(widgets.VBox):
     columns = traitlets.Int(DEFAULT_COLUMNS, min=1)
 
     def __init__(self, max_cells: int = DEFAULT_MAX_CELLS, columns: int = DEFAULT_COLUMNS,
-                 title: str = "physical memory", **kwargs) -> None:
+                 title: str = "physical memory", width: int = 660, controls: bool = True,
+                 **kwargs) -> None:
         self._kernel: Kernel | None = None
         self._owner_override: np.ndarray | None = None
         self._index_cache: tuple[int, int, np.ndarray] | None = None
@@ -105,18 +109,20 @@ class MemoryMap(widgets.VBox):
         self.heatmap.on_element_click(self._on_click)
         self.figure = Figure(marks=[self.heatmap], axes=[], title=title, padding_x=0, padding_y=0,
                              fig_margin={"top": 30, "bottom": 5, "left": 5, "right": 5},
-                             layout=widgets.Layout(width="660px", height="360px"))
+                             title_style={"font-size": "16px"}, display_toolbar=False,
+                             layout=widgets.Layout(width=f"{width}px", height="360px"))
         self.zoom = widgets.IntRangeSlider(value=(0, 1), min=0, max=1, description="pfn range",
                                            continuous_update=False, readout_format="x",
-                                           layout=widgets.Layout(width="640px"))
+                                           layout=widgets.Layout(width=f"{max(width - 120, 200)}px"))
         self.whole = widgets.Button(description="Whole range", layout=widgets.Layout(width="auto"),
                                     tooltip="zoom out to the whole range")
         self.whole.on_click(lambda _: self.show_all())
         self.info = StatusLine(tag="small")
         self.legend = widgets.HTML(legend_html(zip(OWNER_NAMES, OWNER_COLORS), "owner"))
         self._select_callbacks: list[Callable[[int], None]] = []
-        super().__init__(children=[self.info, self.figure, widgets.HBox([self.zoom, self.whole]),
-                                   self.legend], max_cells=max_cells, columns=columns, **kwargs)
+        children = [self.info, self.figure] + (
+            [widgets.HBox([self.zoom, self.whole]), self.legend] if controls else [])
+        super().__init__(children=children, max_cells=max_cells, columns=columns, **kwargs)
         self.zoom.observe(self._zoom_changed, "value")
 
     # --- range -------------------------------------------------------------------------
@@ -253,6 +259,12 @@ class MemoryMap(widgets.VBox):
                             int(data.get("columnNum", data.get("column", 0))))
         if pfn is None:
             return
+        if self.frames_per_cell > 1 and self._kernel is not None:
+            # A cell of many frames: select a block in it (an allocated one if any), not its
+            # first frame, so "click, then Free" frees what the student saw.
+            end = min(pfn + self.frames_per_cell, self.map_end)
+            head = block_in_range(self._kernel, pfn, end)
+            pfn = pfn if head is None else head
         self.selected_pfn = pfn
         for cb in self._select_callbacks:
             cb(pfn)

@@ -41,16 +41,16 @@ def test_figures_are_children_of_the_tree(view):
 
 def test_alloc_order_3_changes_the_order_3_bar_and_the_map_as_the_model_says(view):
     k = view.kernel
-    before_bars = view.bars.bars.y.copy()
+    before_bars = view.bars.counts.copy()
     before_map = view.map.heatmap.color.copy()
     view.order_picker.slider.value = 3          # drive the control, not the trait
     assert view.order == 3
     view.alloc_button.click()
     assert view.last_pfn is not None and k.block_order(view.last_pfn) == 3
-    np.testing.assert_array_equal(view.bars.bars.y, nr_free_rows(k))
+    np.testing.assert_array_equal(view.bars.counts, nr_free_rows(k))
     zi = [z.name for z in k.zones].index(k.pfn_zone(view.last_pfn).name)
-    assert not np.array_equal(view.bars.bars.y, before_bars)
-    assert view.bars.bars.y[zi][3] == k.zones[zi].nr_free()[3]
+    assert not np.array_equal(view.bars.counts, before_bars)
+    assert view.bars.counts[zi][3] == k.zones[zi].nr_free()[3]
     np.testing.assert_array_equal(view.map.heatmap.color, expected_grid(view))
     changed = np.argwhere(view.map.heatmap.color != before_map)
     cells = view.map.cells_of(view.last_pfn, 8)
@@ -65,7 +65,7 @@ def test_free_button_frees_the_selected_block_and_restores_the_bars(view):
     view.order = 2
     view.alloc()
     view.free_button.click()
-    np.testing.assert_array_equal(view.bars.bars.y, start)
+    np.testing.assert_array_equal(view.bars.counts, start)
     assert view.selected_pfn is None and view.last_pfn is None
     assert "freed 4 pages" in view.message
     k.check()
@@ -159,35 +159,35 @@ def test_two_views_on_one_kernel_stay_in_sync():
     a, b = BuddyView(kernel=k), BuddyView(kernel=k)
     a.order = 4
     a.alloc()
-    np.testing.assert_array_equal(b.bars.bars.y, nr_free_rows(k))
+    np.testing.assert_array_equal(b.bars.counts, nr_free_rows(k))
     np.testing.assert_array_equal(b.map.heatmap.color, a.map.heatmap.color)
     b.select(a.last_pfn)
     assert b.free()                              # any view may free alloc_pages blocks
-    np.testing.assert_array_equal(a.bars.bars.y, nr_free_rows(k))
+    np.testing.assert_array_equal(a.bars.counts, nr_free_rows(k))
 
 
 def test_step_mode_replays_splits_one_at_a_time(view):
     k = view.kernel
     view.step_toggle.value = True
-    shown = view.bars.bars.y.copy()
+    shown = view.bars.counts.copy()
     view.order = 0
     view.alloc()
     n = view.steps_pending
     assert n >= 2 and view.play.max == n
-    np.testing.assert_array_equal(view.bars.bars.y, shown)      # nothing moved yet
+    np.testing.assert_array_equal(view.bars.counts, shown)      # nothing moved yet
     texts = []
     while view.steps_pending:
         view.step_button.click()
-        texts.append(view.step_label.value)
+        texts.append(view.step_caption.value)
         assert len(texts) <= n
     assert any("split an order-" in t for t in texts) and "allocate" in texts[-1]
-    np.testing.assert_array_equal(view.bars.bars.y, nr_free_rows(k))
+    np.testing.assert_array_equal(view.bars.counts, nr_free_rows(k))
     np.testing.assert_array_equal(view.map.heatmap.color, expected_grid(view))
     view.select(None)
     view.free()
     view.play.value = view.play.max           # the Play widget drives the same steps
     assert view.steps_pending == 0
-    np.testing.assert_array_equal(view.bars.bars.y, nr_free_rows(k))
+    np.testing.assert_array_equal(view.bars.counts, nr_free_rows(k))
 
 
 def test_hover_tooltip_names_pfn_addresses_order_and_owner(view):
@@ -255,7 +255,7 @@ def test_reset_rebinds_to_a_fresh_kernel(view):
     assert view.kernel is not old
     assert old.events.active is False            # nobody listens to the old kernel
     assert view.last_pfn is None
-    np.testing.assert_array_equal(view.bars.bars.y, nr_free_rows(view.kernel))
+    np.testing.assert_array_equal(view.bars.counts, nr_free_rows(view.kernel))
     assert repr(view.kernel) == repr(kw.Kernel(arch="i386", ram="64M"))
 
 
@@ -287,7 +287,7 @@ def test_from_snapshot_draws_buddyinfo_read_only():
     snap = {"DMA": [1, 1, 1, 0, 2, 1, 1, 0, 1, 1, 3], "Normal": [7, 3, 0, 1, 0, 0, 0, 0, 0, 0, 0]}
     v = BuddyView.from_snapshot(snap)
     assert v.read_only
-    np.testing.assert_array_equal(v.bars.bars.y, np.array(list(snap.values()), dtype=float))
+    np.testing.assert_array_equal(v.bars.counts, np.array(list(snap.values()), dtype=float))
     v.zone_picker.value = "Normal"
     # order 3 needs a block of 8; Normal has one: the kernel's fragmentation_index is -1000
     assert v.frag.extfrag.y[3] == -1.0
