@@ -14,6 +14,8 @@ it replays one operation's events.
 * :func:`block_in_range` – the block a click on a map cell of frames ``[lo, hi)``
   means: the first block allocated by ``alloc_pages`` in it, else the first in-use
   block, else the block of ``lo``.
+* :func:`rewound_blocks` – the shape of the blocks before pending events, so a replay's
+  memory map shows a block split in two only after the split step.
 * :func:`changed_orders` – ``nr_free`` deltas between two states, per zone and order.
 """
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 import numpy as np
 
 from .owners import OWNER_NAMES, PG_FREE, PG_PAGEALLOC
+from .units import NR_PAGE_ORDERS
 
 if TYPE_CHECKING:
     from .kernel import Kernel
@@ -39,6 +42,18 @@ class ShownBuddy:
     owner: np.ndarray | None = None
     #: The frames the last applied step touched, ``(pfn, nframes)``, or None.
     touched: tuple[int, int] | None = field(default=None)
+    #: ``{head: order}`` of blocks whose shape differs from the model's while steps are
+    #: pending (see :func:`rewound_blocks`); empty when the shown state is the model's.
+    blocks: dict[int, int] = field(default_factory=dict)
+
+    def block_of(self, kernel: "Kernel", pfn: int) -> tuple[int, int, bool | None] | None:
+        """``(head, order, is_free)`` of the shown block holding *pfn* (``is_free`` None
+        for a rewound block), like ``Kernel.block_of`` for the state being replayed."""
+        for order in range(NR_PAGE_ORDERS):
+            head = pfn & ~((1 << order) - 1)
+            if self.blocks.get(head) == order:
+                return head, order, None
+        return kernel.block_of(pfn)
 
     @classmethod
     def of(cls, kernel: "Kernel", with_owner: bool) -> "ShownBuddy":
@@ -75,6 +90,23 @@ def apply_step(shown: ShownBuddy, kind: str, data: dict[str, Any]) -> str:
         raise ValueError(f"not a step event: {kind!r}; steps are {', '.join(STEP_KINDS)}")
     shown.touched = (pfn, 1 << order)
     return text
+
+
+def rewound_blocks(pending: Sequence[Any]) -> dict[int, int]:
+    """``{head: order}`` of the blocks as they were before the *pending* events (each
+    with ``kind`` and ``data``) happened, for the blocks those events touched: a replay
+    shows the halves of a split only once it has replayed the split."""
+    blocks: dict[int, int] = {}
+    for ev in reversed(pending):
+        pfn, order = int(ev.data["pfn"]), int(ev.data["order"])
+        if ev.kind == "split":            # undo: the two halves were one block
+            blocks.pop(pfn + (1 << (order - 1)), None)
+            blocks[pfn] = order
+        elif ev.kind == "merge":          # undo: the block was two buddies
+            blocks[pfn] = blocks[pfn + (1 << (order - 1))] = order - 1
+        elif ev.kind in ("alloc", "free"):
+            blocks[pfn] = order
+    return blocks
 
 
 def block_in_range(kernel: "Kernel", lo: int, hi: int) -> int | None:

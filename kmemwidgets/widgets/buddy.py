@@ -40,7 +40,7 @@ import numpy as np
 import ipywidgets as widgets
 import traitlets
 
-from kmemwidgets.model.buddy_inspect import STEP_KINDS, ShownBuddy, apply_step
+from kmemwidgets.model.buddy_inspect import STEP_KINDS, ShownBuddy, apply_step, rewound_blocks
 from kmemwidgets.model.gfp import GFP_KERNEL, gfp_code
 from kmemwidgets.model.kernel import Kernel
 from kmemwidgets.model.owners import OWNER_NAMES, PG_PAGEALLOC
@@ -102,6 +102,7 @@ class BuddyView(KernelView):
         self.step_caption = StatusLine(tag="span", style={"font_size": CAPTION_FONT},
                                        layout=widgets.Layout(height=CAPTION_HEIGHT, overflow="hidden",
                                                              width="880px"))
+        self.step_caption.add_class("kmem-caption")
         self.bars = FreeListBars()
         self.mapview = MapWithDetail()
         self.map, self.detail = self.mapview.overview, self.mapview.detail
@@ -194,8 +195,8 @@ class BuddyView(KernelView):
                 self.step_caption.text = (f"{len(self._steps)} step{'s' if len(self._steps) > 1 else ''} "
                                           "to replay: press Step or ▶ to watch the free lists change")
             return self._draw_shown()
-        if not self._steps:
-            self._shown = ShownBuddy.of(self.kernel, with_owner=False)
+        if not self._steps:               # step mode keeps the owners the next replay starts from
+            self._take_shown_state()
         self._draw_shown()
         mine = [ev for ev in steps if ev.data["zone"] == self.zone]
         if mine and not self._steps:          # the strip follows the last block touched
@@ -219,7 +220,12 @@ class BuddyView(KernelView):
         self.watermarks.update(z.name, free, (z.watermark[WMARK_MIN], z.watermark[WMARK_LOW],
                                               z.watermark[WMARK_HIGH]), z.managed_pages)
         self.frag.update(z.name, nr)
-        self.mapview.update(k, self._shown.owner if self._steps else None)
+        if self._steps:
+            shown = self._shown
+            shown.blocks = rewound_blocks(self._steps)
+            self.mapview.update(k, shown.owner, lambda pfn: shown.block_of(k, pfn))
+        else:
+            self.mapview.update(k)
 
     # --- actions ---------------------------------------------------------------------
 
@@ -398,6 +404,8 @@ class BuddyView(KernelView):
         lines.append("frames by owner: " + ", ".join(f"{c} {n}" for n, c in counts.items()))
         if self.message:
             lines.append(f"last action: {self.message}")
+        if self.step_mode and self._steps:
+            lines.append(f"replay: {self.step_caption.text}")
         return lines
 
     # --- snapshots -------------------------------------------------------------------

@@ -37,6 +37,8 @@ LEGEND_TEXT = {"font-size": "14px"}
 #: and a count of 1 is one power of two above it (a full step of the axis, not a pixel).
 ZERO_LEVEL = 0.5
 DELTA_COLOR = "black"
+#: Background band behind the orders whose lists changed in the last update.
+BAND_COLOR = "#ffe680"
 
 
 def chart_figure(marks: list, axes: list, title: str = "", width: int = 330, height: int = 200,
@@ -73,8 +75,9 @@ class FreeListBars:
     The y axis is logarithmic from :data:`ZERO_LEVEL`, so a list that gains or loses one
     block moves its bar visibly whether it holds 1 block or 200 (a linear axis up to
     ~240 drew a count of 1 under one pixel). What changed since the previous update is
-    kept on the chart until the next change: a dashed outline at each changed bar's
-    previous height (``ghost``) and a ``+1``/``−1`` label over its order (``delta``).
+    kept on the chart until the next change: a yellow band behind each changed order
+    (``band``), an outline at each changed bar's previous height (``ghost``) and a
+    ``+1``/``−1`` label over its order (``delta``).
     """
 
     def __init__(self, title: str = "free blocks per order (nr_free, log scale)") -> None:
@@ -85,15 +88,17 @@ class FreeListBars:
                          scales=scales, display_legend=True, base=ZERO_LEVEL,
                          tooltip=Tooltip(fields=["x", "y"], labels=["order", "nr_free"], formats=["", ".0f"]),
                          padding=0.15)
+        self.band = Bars(x=ORDERS, y=np.full(NR_PAGE_ORDERS, ZERO_LEVEL), scales=scales, base=ZERO_LEVEL,
+                         padding=0.04, colors=[BAND_COLOR], enable_hover=False)
         self.ghost = Bars(x=ORDERS, y=np.full((1, NR_PAGE_ORDERS), ZERO_LEVEL), type="grouped",
                           scales=scales, base=ZERO_LEVEL, padding=0.15, fill=False,
-                          stroke=DELTA_COLOR, stroke_width=2, colors=["white"],
+                          stroke=DELTA_COLOR, stroke_width=2.5, colors=["white"],
                           enable_hover=False)
         self.delta = Label(x=np.array([], dtype=np.int64), y=np.array([], dtype=np.float64), text=[],
-                           scales=scales, colors=[DELTA_COLOR], default_size=16, font_weight="bolder",
-                           align="middle", y_offset=-6, enable_hover=False)
+                           scales=scales, colors=[DELTA_COLOR], default_size=18, font_weight="bolder",
+                           align="middle", y_offset=-10, enable_hover=False)
         self.y_axis = readable_axis(self.y_scale, side="left", label="nr_free", tick_format="d")
-        self.figure = chart_figure([self.bars, self.ghost, self.delta],
+        self.figure = chart_figure([self.band, self.bars, self.ghost, self.delta],
                                    [readable_axis(self.x_scale, label="order"), self.y_axis],
                                    title=title, width=660, height=300, legend_location="top-left")
         self._last: np.ndarray | None = None
@@ -115,7 +120,7 @@ class FreeListBars:
         changed = counts != last
         shown = np.maximum(counts, ZERO_LEVEL).astype(np.float64)
         top = float(2 ** np.ceil(np.log2(max(2.0, counts.max() * 1.6))))
-        with self.bars.hold_sync(), self.ghost.hold_sync(), self.delta.hold_sync():
+        with self.bars.hold_sync(), self.ghost.hold_sync(), self.delta.hold_sync(), self.band.hold_sync():
             if list(self.bars.labels) != labels:
                 self.bars.labels = labels
             if list(self.bars.colors) != colors:
@@ -123,6 +128,7 @@ class FreeListBars:
             if self.y_scale.max != top:
                 self.y_scale.max = top
                 self.y_axis.tick_values = log_ticks(top)
+                self.band.y = np.where(self.band.y > ZERO_LEVEL, top, ZERO_LEVEL)
             self.bars.y = shown
             if changed.any() or self._last is None or self._last.shape != counts.shape:
                 self._mark_changes(counts, last, changed)
@@ -132,9 +138,11 @@ class FreeListBars:
         """Outline the previous height of changed bars and label each changed order's delta."""
         self.changes = {(int(z), int(o)): int(counts[z, o] - last[z, o]) for z, o in zip(*np.nonzero(changed))}
         self.ghost.y = np.where(changed, np.maximum(last, ZERO_LEVEL), ZERO_LEVEL).astype(np.float64)
+        self.band.y = np.where(changed.any(axis=0), self.y_scale.max, ZERO_LEVEL).astype(np.float64)
         orders = sorted({o for _, o in self.changes})
         self.delta.x = np.array(orders, dtype=np.int64)
-        self.delta.y = np.array([float(max(counts[:, o].max(), last[:, o].max(), 1)) for o in orders])
+        # Over the taller of the bar and its outline, clear of both.
+        self.delta.y = np.array([float(max(counts[:, o].max(), last[:, o].max(), 1)) * 1.15 for o in orders])
         self.delta.text = [" ".join(signed(d) for (z, o2), d in sorted(self.changes.items()) if o2 == o)
                            for o in orders]
 

@@ -15,6 +15,8 @@ overview selects a block and focuses the strip on it. ``detail_blocks()`` lists 
 """
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 import ipywidgets as widgets
 import traitlets
@@ -63,11 +65,13 @@ class MapWithDetail(widgets.HBox):
         self.detail.set_bounds(lo, hi)
         self.focus(lo, 1)
 
-    def update(self, kernel: Kernel, owner: np.ndarray | None = None) -> None:
-        """Redraw both maps from *kernel* (or from *owner*, an array like ``kernel.owner``)."""
+    def update(self, kernel: Kernel, owner: np.ndarray | None = None,
+               block_of: Callable[[int], tuple | None] | None = None) -> None:
+        """Redraw both maps from *kernel* (or from *owner*, an array like ``kernel.owner``,
+        with its blocks given by *block_of*, like ``kernel.block_of``)."""
         self._kernel, self._owner = kernel, owner
-        self.overview.update(kernel, owner)
-        self.detail.update(kernel, owner)
+        self.overview.update(kernel, owner, block_of)
+        self.detail.update(kernel, owner, block_of)
         self._outline()
 
     def focus(self, pfn: int, nframes: int = 1) -> None:
