@@ -165,7 +165,7 @@ class WatermarkChart:
         # Legend above the plot, outside the data (the lines sit at the right end).
         self.figure = chart_figure([self.marks, self.free], [self.x_axis], width=330, height=220,
                                    legend_location="top-left",
-                                   fig_margin={"top": 95, "bottom": 50, "left": 20, "right": 20},
+                                   fig_margin={"top": 95, "bottom": 50, "left": 30, "right": 25},
                                    legend_style={"fill": "white", "stroke": "none"})
 
     def update(self, zone: str, free: int, marks: Sequence[int], managed: int) -> None:

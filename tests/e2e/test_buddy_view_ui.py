@@ -140,3 +140,31 @@ def test_order3_alloc_changes_the_free_lists_visibly(lab: LabPage) -> None:
             assert len(axis) == len(set(axis)), f"duplicate tick labels {axis}"
     small = [(t, px) for t, px in view.evaluate(_FONT_SIZES_JS) if px < 14]
     assert not small, f"text under 14 px: {small[:10]}"
+
+
+def test_step_mode_captions_steps_without_moving_the_figures(lab: LabPage) -> None:
+    lab.open_and_render("buddy_view_1g.ipynb")
+    view = lab.outputs().locator(".widget-vbox").first
+    bars = lab.widget(".bqplot", 0)
+    lab.page.locator(".bqplot rect.bar").first.wait_for(state="attached")
+    lab.page.get_by_text("step mode (replay splits and merges)").click()
+    lab.click_button("Alloc")
+    caption = view.locator(".kmem-caption")
+    caption.get_by_text("to replay").wait_for()
+    def offset() -> float:                      # relative to the view: scrolling moves both
+        return bars.bounding_box()["y"] - view.bounding_box()["y"]
+    top = offset()
+    lab.screenshot("buddy-1g-step-0", view)
+    i = 0
+    while lab.button("Step").is_enabled():
+        i += 1
+        before = lab.svg_signature(bars)
+        lab.click_button("Step")
+        caption.get_by_text(f"step {i}/").wait_for()
+        lab.wait_svg_changed(bars, before)     # the bars move with each step
+        assert offset() == top, "the caption pushed the figures down"
+        lab.screenshot(f"buddy-1g-step-{i}", view)
+    assert i >= 1
+    view.locator(".widget-html-content code").get_by_text("alloc_pages(GFP_KERNEL, 3)").wait_for()
+    size = caption.locator("span").evaluate("(e) => parseFloat(getComputedStyle(e).fontSize)")
+    assert size >= 14
