@@ -6,17 +6,17 @@ it replays one operation's events.
 
 * :func:`apply_step` – apply one ``split``/``merge``/``alloc``/``free`` event to a
   :class:`ShownBuddy` and say in one sentence what the kernel did. The accounting
-  follows ``mm/page_alloc.c``: ``expand()`` splits an order-*o* block into two
-  order-*o−1* buddies, keeps one half and puts the other on list *o−1* (so after a
-  split the lower list holds both halves until the next step takes one);
-  ``__free_one_page()`` takes a free buddy off list *o−1* and merges the pair into one
-  order-*o* block.
+  follows ``mm/page_alloc.c`` (6.12): ``expand()`` (l.1393) splits an order-*o* block
+  into two order-*o−1* buddies, keeps the lower half and puts the upper one on list
+  *o−1*; the replay counts both halves on list *o−1* until the next step (another split
+  or the ``alloc``) takes the lower one, so each step moves the bars by whole blocks.
+  ``__free_one_page()`` (l.771) takes the free buddy off list *o−1* and merges the pair
+  into one order-*o* block.
 * :func:`block_in_range` – the block a click on a map cell of frames ``[lo, hi)``
   means: the first block allocated by ``alloc_pages`` in it, else the first in-use
   block, else the block of ``lo``.
 * :func:`rewound_blocks` – the shape of the blocks before pending events, so a replay's
   memory map shows a block split in two only after the split step.
-* :func:`changed_orders` – ``nr_free`` deltas between two states, per zone and order.
 """
 from __future__ import annotations
 
@@ -123,16 +123,3 @@ def block_in_range(kernel: "Kernel", lo: int, hi: int) -> int | None:
     block = kernel.block_of(lo)
     return None if block is None else block[0]
 
-
-def changed_orders(before: dict[str, Sequence[int]], after: dict[str, Sequence[int]]
-                   ) -> dict[str, list[int]]:
-    """``{zone: nr_free delta per order}`` for the zones whose lists changed."""
-    out = {}
-    for name, now in after.items():
-        was = before.get(name)
-        if was is None:
-            continue
-        delta = [int(a) - int(b) for a, b in zip(now, was)]
-        if any(delta):
-            out[name] = delta
-    return out
