@@ -123,7 +123,7 @@ class MemoryMap(widgets.VBox):
         self.whole = widgets.Button(description="Whole range", layout=widgets.Layout(width="auto"),
                                     tooltip="zoom out to the whole range")
         self.whole.on_click(lambda _: self.show_all())
-        self.info = StatusLine(tag="small")
+        self.info = StatusLine(tag="span", style={"font_size": "14px"})   # projector-readable
         self.legend = widgets.HTML(legend_html(zip(OWNER_NAMES, OWNER_COLORS), "owner"))
         self._select_callbacks: list[Callable[[int], None]] = []
         children = [self.info, self.figure] + (

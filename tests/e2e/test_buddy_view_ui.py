@@ -135,6 +135,17 @@ def test_order3_alloc_changes_the_free_lists_visibly(lab: LabPage) -> None:
     runs = sum(1 for a, b in zip(fills, fills[1:]) if a != b)
     assert len(set(fills)) >= 2 and runs >= 2, f"no block boundaries in the detail strip: {set(fills)}"
 
+    # 00_buddy_e: click the only allocated cell of the overview (128 frames), then Free
+    overview = lab.widget(".bqplot", 3)
+    fills = overview.evaluate(_CELL_FILLS_JS)
+    blue = [i for i, f in enumerate(fills) if f.replace(" ", "") in ("rgb(0,114,178)", "#0072b2")]
+    assert len(blue) == 1, set(fills)
+    overview.locator("rect.heatmapcell").nth(blue[0]).click()
+    view.get_by_text("selected pfn").wait_for()
+    lab.click_button("Free")
+    view.locator(".widget-html-content code").get_by_text("freed 8 pages").wait_for()
+    lab.screenshot("buddy-1g-maps-after-click-free", overview.locator("xpath=../.."))
+
     for nth in range(3):
         for axis in lab.widget(".bqplot", nth).evaluate(_TICK_LABELS_JS):
             assert len(axis) == len(set(axis)), f"duplicate tick labels {axis}"
