@@ -14,13 +14,20 @@ Controls (each ``link``ed to a trait of the view, so code drives it as well)::
   the newest block still allocated by ``alloc_pages``), ``reset()``, ``step()``,
   ``select(pfn)``, ``zoom(start, end)``.
 
-**Step mode** replays the split and merge events of each operation one at a time. The
-view keeps a *shown* copy of the owner array and ``nr_free`` lists, taken when step
-mode starts, and applies each event to it: ``split`` of an order-*o* block takes one
-block off list *o* and puts two on list *o−1*; ``merge`` does the reverse; ``alloc``
-takes one block of its order and stamps the owner; ``free`` puts one back. After the
-last step the shown state equals the model again. The Step button or the Play widget
-advance it (no threads or sleeps: it runs under Pyodide too).
+**What the student sees change**: the free-list bars are on a log axis with the last
+change outlined and labelled ``+1``/``−1`` (:class:`~.charts.FreeListBars`); the memory
+map has a detail strip at one frame per cell around the last block touched or
+selected (:class:`~.memmap_detail.MapWithDetail`); the caption line above the figures
+(``step_caption``, fixed height, large type) says in one sentence what changed.
+
+**Step mode** replays the split and merge events of each operation one at a time, as
+an animation: the view keeps a *shown* copy of the owner array and ``nr_free`` lists
+(:class:`~kmemwidgets.model.buddy_inspect.ShownBuddy`) and applies each event to it
+with :func:`~kmemwidgets.model.buddy_inspect.apply_step`; the caption says what the
+step did, the bars and the detail strip move, and the status line shows the
+operation's result only when the replay ends. After the last step the shown state
+equals the model again. The Step button or the Play widget advance it (no threads or
+sleeps: it runs under Pyodide too).
 
 ``BuddyView.from_snapshot(buddyinfo)`` draws a real kernel's ``/proc/buddyinfo``
 read-only (:class:`BuddyInfoView`).
@@ -33,9 +40,10 @@ import numpy as np
 import ipywidgets as widgets
 import traitlets
 
+from kmemwidgets.model.buddy_inspect import STEP_KINDS, ShownBuddy, apply_step, rewound_blocks
 from kmemwidgets.model.gfp import GFP_KERNEL, gfp_code
 from kmemwidgets.model.kernel import Kernel
-from kmemwidgets.model.owners import OWNER_NAMES, PG_FREE, PG_PAGEALLOC
+from kmemwidgets.model.owners import OWNER_NAMES, PG_PAGEALLOC
 from kmemwidgets.model.page import Page
 from kmemwidgets.model.units import MAX_PAGE_ORDER, NR_PAGE_ORDERS, PAGE_SHIFT
 from kmemwidgets.model.zone import WMARK_HIGH, WMARK_LOW, WMARK_MIN
@@ -43,12 +51,14 @@ from kmemwidgets.model.zone import WMARK_HIGH, WMARK_LOW, WMARK_MIN
 from .base import KernelView
 from .charts import FragmentationChart, FreeListBars, WatermarkChart
 from .controls import GfpPicker, OrderPicker, context_dropdown, GfpTrait, ContextTrait
-from .memmap import MemoryMap
+from .charts import signed
+from .memmap_detail import MapWithDetail
 from .palette import OWNER_COLORS, ZONE_COLORS, legend_html
 from .status import StatusLine, caption_html
 
-#: Event kinds that the step mode replays.
-STEP_KINDS = ("split", "merge", "alloc", "free")
+#: The caption line above the figures: one sentence, large, fixed height (no layout shift).
+CAPTION_FONT = "16px"
+CAPTION_HEIGHT = "52px"
 
 
 class BuddyView(KernelView):
@@ -89,8 +99,13 @@ class BuddyView(KernelView):
         self.play = widgets.Play(interval=600, min=0, max=0, value=0, disabled=True,
                                  description="play the steps")
         self.step_label = StatusLine(tag="small")
+        self.step_caption = StatusLine(tag="span", style={"font_size": CAPTION_FONT},
+                                       layout=widgets.Layout(height=CAPTION_HEIGHT, overflow="hidden",
+                                                             width="880px"))
+        self.step_caption.add_class("kmem-caption")
         self.bars = FreeListBars()
-        self.map = MemoryMap(title="zone memory map (click a cell)")
+        self.mapview = MapWithDetail()
+        self.map, self.detail = self.mapview.overview, self.mapview.detail
         self.watermarks = WatermarkChart()
         self.frag = FragmentationChart()
 
@@ -115,17 +130,17 @@ class BuddyView(KernelView):
         self._allocated: list[int] = []        # heads this view allocated, oldest first
         self._steps: list[Any] = []            # events waiting to be replayed
         self._steps_done = 0
-        self._shown_owner: np.ndarray | None = None
-        self._shown_nr: dict[str, list[int]] = {}
+        self._shown = ShownBuddy({})
         return [
             widgets.HBox([self.zone_picker, self.order_picker, self.context_picker]),
             self.gfp_picker,
             widgets.HBox([self.alloc_button, self.free_button, self.reset_button, self.click_picker]),
             self.status,
             widgets.HBox([self.step_toggle, self.step_button, self.play, self.step_label]),
+            self.step_caption,
             self.bars.figure,
             widgets.HBox([self.watermarks.figure, self.frag.figure]),
-            self.map,
+            self.mapview,
             self.caption, self.legend, self.messages,
         ]
 
@@ -165,35 +180,52 @@ class BuddyView(KernelView):
             return
         self.zone_picker.value = change["new"]
         z = self.kernel.zone(change["new"])
-        self.map.set_bounds(z.start_pfn, z.end_pfn)
+        self.mapview.set_bounds(z.start_pfn, z.end_pfn)
         self.redraw()
 
     def _take_shown_state(self) -> None:
-        self._shown_owner = self.kernel.owner.copy() if self.step_mode else None
-        self._shown_nr = {z.name: z.nr_free() for z in self.kernel.zones}
+        self._shown = ShownBuddy.of(self.kernel, with_owner=self.step_mode)
 
     def _redraw(self, batch: list | None) -> None:
-        if batch is not None and self.step_mode:
-            steps = [ev for ev in batch if ev.kind in STEP_KINDS]
-            if steps:
-                self._steps.extend(steps)
-                self._sync_step_widgets()
-                return self._draw_shown()
-        if not self._steps:
-            self._shown_nr = {z.name: z.nr_free() for z in self.kernel.zones}
+        steps = [ev for ev in batch or () if ev.kind in STEP_KINDS]
+        if steps and self.step_mode:
+            self._steps.extend(steps)
+            self._sync_step_widgets()
+            if self._steps_done == 0:
+                self.step_caption.text = (f"{len(self._steps)} step{'s' if len(self._steps) > 1 else ''} "
+                                          "to replay: press Step or ▶ to watch the free lists change")
+            return self._draw_shown()
+        if not self._steps:               # step mode keeps the owners the next replay starts from
+            self._take_shown_state()
         self._draw_shown()
+        mine = [ev for ev in steps if ev.data["zone"] == self.zone]
+        if mine and not self._steps:          # the strip follows the last block touched
+            last = mine[-1].data
+            self.mapview.focus(last["pfn"], 1 << last["order"])
+            self.step_caption.text = self._change_sentence()
+
+    def _change_sentence(self) -> str:
+        """What the last action changed on the free lists, in one line."""
+        names = [z.name for z in self.kernel.zones]
+        parts = [f"{names[z]} nr_free[{o}] {signed(d)}" for (z, o), d in sorted(self.bars.changes.items())]
+        return "changed: " + (", ".join(parts) if parts else "no free list") + " (outlined on the bars)"
 
     def _draw_shown(self) -> None:
         k = self.kernel
         names = [z.name for z in k.zones]
-        self.bars.update(names, [self._shown_nr[n] for n in names])
+        self.bars.update(names, [self._shown.nr_free[n] for n in names])
         z = k.zone(self.zone)
-        nr = self._shown_nr[z.name]
+        nr = self._shown.nr_free[z.name]
         free = sum(n << o for o, n in enumerate(nr))
         self.watermarks.update(z.name, free, (z.watermark[WMARK_MIN], z.watermark[WMARK_LOW],
                                               z.watermark[WMARK_HIGH]), z.managed_pages)
         self.frag.update(z.name, nr)
-        self.map.update(k, self._shown_owner if self._steps else None)
+        if self._steps:
+            shown = self._shown
+            shown.blocks = rewound_blocks(self._steps)
+            self.mapview.update(k, shown.owner, lambda pfn: shown.block_of(k, pfn))
+        else:
+            self.mapview.update(k)
 
     # --- actions ---------------------------------------------------------------------
 
@@ -276,6 +308,14 @@ class BuddyView(KernelView):
         """Draw frames ``[start, end)`` of the current zone (down to one cell per frame)."""
         self.map.show_range(start, end)
 
+    @traitlets.observe("selected_pfn")
+    def _selected_changed(self, change) -> None:
+        pfn = change["new"]
+        if pfn is None or not self.children:
+            return
+        block = self.kernel.block_of(pfn)
+        self.mapview.focus(pfn, 1 if block is None else 1 << block[1])
+
     def _cell_clicked(self, pfn: int) -> None:
         if self.click_action == "free":
             self.free()
@@ -302,35 +342,22 @@ class BuddyView(KernelView):
             return None
         ev = self._steps.pop(0)
         self._steps_done += 1
-        d = ev.data
-        nr = self._shown_nr[d["zone"]]
-        pfn, order = d["pfn"], d["order"]
-        if ev.kind == "split":
-            nr[order] -= 1
-            nr[order - 1] += 2
-            text = f"split an order-{order} block at pfn {pfn:#x} into two order-{order - 1} buddies"
-        elif ev.kind == "merge":
-            nr[order - 1] -= 2
-            nr[order] += 1
-            text = f"merge two order-{order - 1} buddies into an order-{order} block at pfn {pfn:#x}"
-        elif ev.kind == "alloc":
-            nr[order] -= 1
-            self._shown_owner[pfn:pfn + (1 << order)] = d["owner"]
-            text = f"allocate the order-{order} block at pfn {pfn:#x} for {OWNER_NAMES[d['owner']]}"
-        else:
-            nr[order] += 1
-            self._shown_owner[pfn:pfn + (1 << order)] = PG_FREE
-            text = f"free the order-{order} block at pfn {pfn:#x} onto the free list"
+        text = apply_step(self._shown, ev.kind, ev.data)
+        pfn, nframes = self._shown.touched
         total = self._steps_done + len(self._steps)
-        self.step_label.text = f"step {self._steps_done}/{total}: {text}"
         with self._hold():
+            self.step_caption.text = f"step {self._steps_done}/{total}: {text}"
             if not self._steps:           # caught up: the model is the truth again
                 self._steps_done = 0
                 self._take_shown_state()
             self._draw_shown()
-            if d["zone"] == self.zone:
-                self.map.highlight(self.map.cells_of(pfn, 1 << order))
-        self._sync_step_widgets()
+            if ev.data["zone"] == self.zone:
+                self.map.highlight(self.map.cells_of(pfn, nframes))
+                self.mapview.focus(pfn, nframes)
+            self._sync_step_widgets()
+            self._update_caption()
+            if not self._steps:
+                self._show_status()
         return text
 
     def _play_changed(self, change) -> None:
@@ -347,8 +374,18 @@ class BuddyView(KernelView):
             self.play.value = min(self.play.value, self.play.max) if pending else 0
         if not self.step_mode:
             self.step_label.text = ""
-        elif pending and self._steps_done == 0:
-            self.step_label.text = f"{pending} steps to replay: press Step or play"
+        elif pending:
+            self.step_label.text = f"{pending} step{'s' if pending > 1 else ''} left: press Step or play"
+        else:
+            self.step_label.text = "replay done: the figures show the model again"
+
+    @traitlets.observe("message")
+    def _show_status(self, change: dict | None = None) -> None:
+        # During a replay the result would give away what the steps are about to show.
+        if getattr(self, "_steps", None) and self.step_mode:
+            self.status.text = "replaying: the result shows when the last step is done"
+        else:
+            self.status.text = self.message
 
     # --- text summary ----------------------------------------------------------------
 
@@ -356,7 +393,7 @@ class BuddyView(KernelView):
         k = self.kernel
         lines = [repr(k)]
         for z in k.zones:
-            nr = self._shown_nr.get(z.name, z.nr_free())
+            nr = self._shown.nr_free.get(z.name, z.nr_free())
             lines.append(f"zone {z.name} (pfn {z.start_pfn:#x}-{z.end_pfn:#x}): "
                          f"{sum(n << o for o, n in enumerate(nr))} free pages, nr_free per order "
                          f"{' '.join(map(str, nr))}; watermarks min {z.watermark[WMARK_MIN]} "
@@ -367,6 +404,8 @@ class BuddyView(KernelView):
         lines.append("frames by owner: " + ", ".join(f"{c} {n}" for n, c in counts.items()))
         if self.message:
             lines.append(f"last action: {self.message}")
+        if self.step_mode and self._steps:
+            lines.append(f"replay: {self.step_caption.text}")
         return lines
 
     # --- snapshots -------------------------------------------------------------------

@@ -10,15 +10,18 @@ Powers of two keep every cell aligned with the buddy blocks of that size. Zoomin
 a cell shows the most common owner among its *in-use* frames and shows *free* only
 when all its frames are free, so one allocated page is visible at any zoom. At one
 frame per cell, alternate blocks (allocated or free buddy blocks) are drawn in a
-lighter tint of their colour, which outlines the blocks without extra marks.
+lighter tint of their colour (free blocks: a darker grey), which outlines the blocks
+without extra marks.
 
 Reusable parts: :func:`aggregate_owners` and :func:`frames_per_cell_for` (pure NumPy),
 and :class:`MemoryMap` (a ``VBox`` with the figure, the zoom slider and a caption),
 which any view can feed with ``update(kernel, owner=None)``; ``owner`` lets a caller
 draw another owner array than the kernel's (the Buddy view's step replay does).
 Traits: ``map_start``, ``map_end`` (pfn range drawn, end exclusive),
-``frames_per_cell`` (read-only), ``selected_pfn`` (first pfn of the clicked cell or
-None), ``max_cells``, ``columns``.
+``frames_per_cell`` (read-only), ``selected_pfn`` (the clicked frame, or None; a click on
+a cell of many frames selects the head of a block in it, an allocated one if there is
+one: :func:`~kmemwidgets.model.buddy_inspect.block_in_range`), ``max_cells``, ``columns``.
+:mod:`.memmap_detail` puts an overview and a one-frame-per-cell detail strip side by side.
 """
 from __future__ import annotations
 
@@ -29,6 +32,7 @@ import ipywidgets as widgets
 import traitlets
 from bqplot import Figure, GridHeatMap
 
+from kmemwidgets.model.buddy_inspect import block_in_range
 from kmemwidgets.model.kernel import Kernel
 from kmemwidgets.model.owners import NR_OWNERS, OWNER_NAMES, PG_FREE, PG_RESERVED
 from kmemwidgets.model.units import PAGE_SHIFT, PAGE_SIZE
@@ -38,8 +42,12 @@ from .status import StatusLine, text_html
 
 #: Code of a cell beyond the end of the range (the padding of the last row).
 OUTSIDE = 2 * NR_OWNERS
-#: Colour of code ``c``: owners 0..7, their tints 8..15 (alternate blocks), outside.
-MAP_COLORS: tuple[str, ...] = OWNER_COLORS + tuple(tint(c) for c in OWNER_COLORS) + (OUTSIDE_WHITE,)
+#: The alternate shade of free blocks: darker, because a lighter tint of the pale free
+#: grey is nearly white and hid the boundaries between free buddies.
+FREE_ALTERNATE = "#C2C2C2"
+#: Colour of code ``c``: owners 0..7, their alternate shades 8..15 (every second block), outside.
+MAP_COLORS: tuple[str, ...] = OWNER_COLORS + tuple(
+    FREE_ALTERNATE if o == PG_FREE else tint(c) for o, c in enumerate(OWNER_COLORS)) + (OUTSIDE_WHITE,)
 DEFAULT_MAX_CELLS = 2048
 DEFAULT_COLUMNS = 64
 
@@ -89,9 +97,11 @@ class MemoryMap(widgets.VBox):
     columns = traitlets.Int(DEFAULT_COLUMNS, min=1)
 
     def __init__(self, max_cells: int = DEFAULT_MAX_CELLS, columns: int = DEFAULT_COLUMNS,
-                 title: str = "physical memory", **kwargs) -> None:
+                 title: str = "physical memory", width: int = 660, controls: bool = True,
+                 **kwargs) -> None:
         self._kernel: Kernel | None = None
         self._owner_override: np.ndarray | None = None
+        self._block_of: Callable[[int], tuple | None] | None = None
         self._index_cache: tuple[int, int, np.ndarray] | None = None
         self._cols = 2
         self.heatmap = GridHeatMap(color=np.full((2, 2), OUTSIDE, dtype=np.uint8),
@@ -105,18 +115,20 @@ class MemoryMap(widgets.VBox):
         self.heatmap.on_element_click(self._on_click)
         self.figure = Figure(marks=[self.heatmap], axes=[], title=title, padding_x=0, padding_y=0,
                              fig_margin={"top": 30, "bottom": 5, "left": 5, "right": 5},
-                             layout=widgets.Layout(width="660px", height="360px"))
+                             title_style={"font-size": "16px"}, display_toolbar=False,
+                             layout=widgets.Layout(width=f"{width}px", height="360px"))
         self.zoom = widgets.IntRangeSlider(value=(0, 1), min=0, max=1, description="pfn range",
                                            continuous_update=False, readout_format="x",
-                                           layout=widgets.Layout(width="640px"))
+                                           layout=widgets.Layout(width=f"{max(width - 120, 200)}px"))
         self.whole = widgets.Button(description="Whole range", layout=widgets.Layout(width="auto"),
                                     tooltip="zoom out to the whole range")
         self.whole.on_click(lambda _: self.show_all())
-        self.info = StatusLine(tag="small")
+        self.info = StatusLine(tag="span", style={"font_size": "14px"})   # projector-readable
         self.legend = widgets.HTML(legend_html(zip(OWNER_NAMES, OWNER_COLORS), "owner"))
         self._select_callbacks: list[Callable[[int], None]] = []
-        super().__init__(children=[self.info, self.figure, widgets.HBox([self.zoom, self.whole]),
-                                   self.legend], max_cells=max_cells, columns=columns, **kwargs)
+        children = [self.info, self.figure] + (
+            [widgets.HBox([self.zoom, self.whole]), self.legend] if controls else [])
+        super().__init__(children=children, max_cells=max_cells, columns=columns, **kwargs)
         self.zoom.observe(self._zoom_changed, "value")
 
     # --- range -------------------------------------------------------------------------
@@ -155,13 +167,16 @@ class MemoryMap(widgets.VBox):
     @traitlets.observe("map_start", "map_end", "max_cells", "columns")
     def _range_changed(self, change) -> None:
         if self.map_end > self.map_start and self._kernel is not None:
-            self.update(self._kernel, self._owner_override)
+            self.update(self._kernel, self._owner_override, self._block_of)
 
     # --- drawing -----------------------------------------------------------------------
 
-    def update(self, kernel: Kernel, owner: np.ndarray | None = None) -> None:
-        """Redraw the cells from *kernel* (or from *owner*, an array like ``kernel.owner``)."""
+    def update(self, kernel: Kernel, owner: np.ndarray | None = None,
+               block_of: Callable[[int], tuple | None] | None = None) -> None:
+        """Redraw the cells from *kernel* (or from *owner*, an array like ``kernel.owner``,
+        whose blocks *block_of(pfn)* gives like ``kernel.block_of``)."""
         self._kernel, self._owner_override = kernel, owner
+        self._block_of = block_of or kernel.block_of
         src = kernel.owner if owner is None else owner
         start, end = self.map_start, min(self.map_end, len(src))
         n = end - start
@@ -171,7 +186,7 @@ class MemoryMap(widgets.VBox):
         self.set_trait("frames_per_cell", fpc)
         codes = aggregate_owners(src[start:end], fpc)
         if fpc == 1:
-            codes = codes + NR_OWNERS * self._alternate_blocks(kernel, src, start, end)
+            codes = codes + NR_OWNERS * self._alternate_blocks(self._block_of, src, start, end)
         rows, cols = grid_shape(len(codes), self.columns)
         self._cols = cols
         grid = np.full(rows * cols, OUTSIDE, dtype=np.uint8)
@@ -186,11 +201,12 @@ class MemoryMap(widgets.VBox):
         self.info.text = (f"pfn {start:#x}–{end - 1:#x} ({n} frames); one cell = {fpc} "
                           f"frame{'s' if fpc > 1 else ''} ({fpc * PAGE_SIZE >> 10} KiB); "
                           f"{cols} cells per row"
-                          + ("; alternate blocks are lighter" if fpc == 1 else
+                          + ("; alternate blocks are shaded" if fpc == 1 else
                              "; a cell shows its most common owner, free only if all frames are"))
 
     @staticmethod
-    def _alternate_blocks(kernel: Kernel, owner: np.ndarray, start: int, end: int) -> np.ndarray:
+    def _alternate_blocks(block_of: Callable[[int], tuple | None], owner: np.ndarray,
+                          start: int, end: int) -> np.ndarray:
         """1 for frames of every second block in ``[start, end)``, else 0."""
         parity = np.zeros(end - start, dtype=np.uint8)
         pfn, flip = start, 0
@@ -199,7 +215,7 @@ class MemoryMap(widgets.VBox):
                 run = np.flatnonzero(owner[pfn:end] != PG_RESERVED)
                 nxt = pfn + int(run[0]) if len(run) else end
             else:
-                found = kernel.block_of(pfn)
+                found = block_of(pfn)
                 nxt = found[0] + (1 << found[1]) if found else pfn + 1
             parity[pfn - start:min(nxt, end) - start] = flip
             flip ^= 1
@@ -253,6 +269,12 @@ class MemoryMap(widgets.VBox):
                             int(data.get("columnNum", data.get("column", 0))))
         if pfn is None:
             return
+        if self.frames_per_cell > 1 and self._kernel is not None:
+            # A cell of many frames: select a block in it (an allocated one if any), not its
+            # first frame, so "click, then Free" frees what the student saw.
+            end = min(pfn + self.frames_per_cell, self.map_end)
+            head = block_in_range(self._kernel, pfn, end)
+            pfn = pfn if head is None else head
         self.selected_pfn = pfn
         for cb in self._select_callbacks:
             cb(pfn)

@@ -8,6 +8,14 @@ from .harness import CLICK_TO_REPAINT_SANITY_MS, LabPage
 pytestmark = pytest.mark.e2e
 
 ZONES, ORDERS = 2, 11          # a 64 MiB i386 machine: DMA and Normal, orders 0..10
+#: The free-list chart draws, in this order, the band behind changed orders (one bar per
+#: order), the bars (one per zone and order) and the outlines of changed bars (as many).
+BARS = slice(ORDERS, ORDERS + ZONES * ORDERS)
+
+
+def bar_heights(lab: LabPage, bars) -> list[float]:
+    """Heights of the nr_free bars only (not the band or the outlines)."""
+    return lab.svg_attributes(bars, "rect.bar", "height")[BARS]
 
 
 def test_alloc_and_free_redraw_bars_and_map(lab: LabPage) -> None:
@@ -15,19 +23,19 @@ def test_alloc_and_free_redraw_bars_and_map(lab: LabPage) -> None:
     bars = lab.widget(".bqplot", 0)            # the free-list bars come first
     heatmap = lab.widget(".bqplot", 3)         # then watermarks, fragmentation, the map
     lab.page.locator(".bqplot rect.bar").first.wait_for(state="attached")
-    assert lab.svg_count(bars, "rect.bar") == ZONES * ORDERS
+    assert lab.svg_count(bars, "rect.bar") == ORDERS + 2 * ZONES * ORDERS
     cells = lab.svg_count(heatmap, "rect.heatmapcell")
     assert 0 < cells <= 2048 + 64
-    heights = lab.svg_attributes(bars, "rect.bar", "height")
+    heights = bar_heights(lab, bars)
     map_before = lab.svg_signature(heatmap)
     lab.screenshot("buddy-before", bars)
 
     lab.measure_click_to_repaint("Alloc", bars)
-    after = lab.svg_attributes(bars, "rect.bar", "height")
+    after = bar_heights(lab, bars)
     assert after != heights and len(after) == ZONES * ORDERS
     lab.wait_svg_changed(heatmap, map_before)
     lab.measure_click_to_repaint("Free", bars)
-    assert lab.svg_attributes(bars, "rect.bar", "height") == pytest.approx(heights, abs=0.5)
+    assert bar_heights(lab, bars) == pytest.approx(heights, abs=0.5)
     for _ in range(3):
         lab.measure_click_to_repaint("Alloc", bars)
         lab.measure_click_to_repaint("Free", bars)
@@ -35,3 +43,139 @@ def test_alloc_and_free_redraw_bars_and_map(lab: LabPage) -> None:
     median = lab.median_click_to_repaint()
     lab.metrics["buddy_click_to_repaint_median_ms"] = round(median, 1)
     assert median < CLICK_TO_REPAINT_SANITY_MS, lab.metrics["click_to_repaint_ms"]
+
+
+# --- issue 17: every click makes a visible change (1 GiB, the tour's machine) -----------------
+
+#: Changed pixels in the free-list chart's data region after an order-3 Alloc that the
+#: student must see. The linear-axis chart changed 15 pixels (bars of
+#: 213 blocks moving by < 1 px; measured against main once); the log axis, yellow band,
+#: outline and "+1/−1" labels change ~9,700.
+MIN_CHANGED_PIXELS = 600
+#: Per-channel difference that counts as a changed pixel (antialiasing noise is smaller).
+PIXEL_TOLERANCE = 40
+
+# Compares two PNG screenshots (base64) inside the page: decoding in the browser needs no
+# image library in the test environment.
+_CHANGED_PIXELS_JS = """
+async ([a, b, box, tol]) => {
+  const load = (src) => new Promise((ok, err) => {
+    const img = new Image(); img.onload = () => ok(img); img.onerror = err;
+    img.src = 'data:image/png;base64,' + src; });
+  const [ia, ib] = await Promise.all([load(a), load(b)]);
+  const pixels = (img) => { const c = document.createElement('canvas');
+    c.width = img.width; c.height = img.height; const g = c.getContext('2d');
+    g.drawImage(img, 0, 0); return g.getImageData(box[0], box[1], box[2], box[3]).data; };
+  const pa = pixels(ia), pb = pixels(ib);
+  let n = 0;
+  for (let i = 0; i < pa.length; i += 4) {
+    if (Math.abs(pa[i] - pb[i]) > tol || Math.abs(pa[i+1] - pb[i+1]) > tol
+        || Math.abs(pa[i+2] - pb[i+2]) > tol) n++;
+  }
+  return n;
+}
+"""
+
+#: Every text of a view's figures and its caption line, with its computed font size
+#: (the HTML legends under the map are the palette's, issue 17 item 6).
+_FONT_SIZES_JS = """
+(root) => Array.from(root.querySelectorAll('.bqplot text, .kmem-caption span'))
+  .filter((e) => e.textContent.trim() && e.getBoundingClientRect().width > 0)
+  .map((e) => [e.textContent.trim().slice(0, 40), parseFloat(getComputedStyle(e).fontSize)])
+"""
+
+#: Tick labels of every axis of a figure, one list per axis.
+_TICK_LABELS_JS = """
+(fig) => Array.from(fig.querySelectorAll('g.axis')).map((ax) =>
+  Array.from(ax.querySelectorAll('.tick text')).map((t) => t.textContent.trim()).filter((t) => t))
+"""
+
+#: Fill colours of the detail strip's cells, in pfn order.
+_CELL_FILLS_JS = """
+(fig) => Array.from(fig.querySelectorAll('rect.heatmapcell')).map((r) =>
+  r.style.fill || r.getAttribute('fill'))
+"""
+
+
+def _data_region(lab: LabPage, fig) -> tuple[int, int, int, int]:
+    """(x, y, w, h) of a figure's plot area inside its own screenshot."""
+    return tuple(round(v) for v in fig.evaluate(
+        """(fig) => { const f = fig.getBoundingClientRect();
+             const p = fig.querySelector('.plotarea_background, rect.plotarea_events')
+                          .getBoundingClientRect();
+             return [p.x - f.x, p.y - f.y, p.width, p.height]; }"""))
+
+
+def _changed_pixels(lab: LabPage, before: bytes, after: bytes, box) -> int:
+    import base64
+    return lab.page.evaluate(_CHANGED_PIXELS_JS, [base64.b64encode(before).decode(),
+                                                  base64.b64encode(after).decode(), list(box),
+                                                  PIXEL_TOLERANCE])
+
+
+def test_order3_alloc_changes_the_free_lists_visibly(lab: LabPage) -> None:
+    lab.open_and_render("buddy_view_1g.ipynb")
+    view = lab.outputs().locator(".widget-vbox").first
+    bars = lab.widget(".bqplot", 0)
+    lab.page.locator(".bqplot rect.bar").first.wait_for(state="attached")
+    box = _data_region(lab, bars)
+    before = bars.screenshot(path=str(lab.artifacts_dir / "buddy-1g-before.png"))
+    lab.measure_click_to_repaint("Alloc", bars)
+    lab.page.wait_for_timeout(300)            # the delta labels land in the same update
+    after = bars.screenshot(path=str(lab.artifacts_dir / "buddy-1g-after-alloc.png"))
+    changed = _changed_pixels(lab, before, after, box)
+    lab.metrics["buddy_alloc_changed_pixels"] = changed
+    assert changed >= MIN_CHANGED_PIXELS, f"only {changed} pixels of the free lists changed"
+    lab.screenshot("buddy-1g-view-after-alloc", view)
+
+    detail = lab.widget(".bqplot", 4)           # bars, watermarks, fragmentation, map, detail
+    detail.scroll_into_view_if_needed()
+    lab.screenshot("buddy-1g-maps-after-alloc", lab.widget(".bqplot", 3).locator("xpath=../.."))
+    fills = detail.evaluate(_CELL_FILLS_JS)
+    runs = sum(1 for a, b in zip(fills, fills[1:]) if a != b)
+    assert len(set(fills)) >= 2 and runs >= 2, f"no block boundaries in the detail strip: {set(fills)}"
+
+    # 00_buddy_e: click the only allocated cell of the overview (128 frames), then Free
+    overview = lab.widget(".bqplot", 3)
+    fills = overview.evaluate(_CELL_FILLS_JS)
+    blue = [i for i, f in enumerate(fills) if f.replace(" ", "") in ("rgb(0,114,178)", "#0072b2")]
+    assert len(blue) == 1, set(fills)
+    overview.locator("rect.heatmapcell").nth(blue[0]).click()
+    view.get_by_text("selected pfn").wait_for()
+    lab.click_button("Free")
+    view.locator(".widget-html-content code").get_by_text("freed 8 pages").wait_for()
+    lab.screenshot("buddy-1g-maps-after-click-free", overview.locator("xpath=../.."))
+
+    for nth in range(3):
+        for axis in lab.widget(".bqplot", nth).evaluate(_TICK_LABELS_JS):
+            assert len(axis) == len(set(axis)), f"duplicate tick labels {axis}"
+    small = [(t, px) for t, px in view.evaluate(_FONT_SIZES_JS) if px < 14]
+    assert not small, f"text under 14 px: {small[:10]}"
+
+
+def test_step_mode_captions_steps_without_moving_the_figures(lab: LabPage) -> None:
+    lab.open_and_render("buddy_view_1g.ipynb")
+    view = lab.outputs().locator(".widget-vbox").first
+    bars = lab.widget(".bqplot", 0)
+    lab.page.locator(".bqplot rect.bar").first.wait_for(state="attached")
+    lab.page.get_by_text("step mode (replay splits and merges)").click()
+    lab.click_button("Alloc")
+    caption = view.locator(".kmem-caption")
+    caption.get_by_text("to replay").wait_for()
+    def offset() -> float:                      # relative to the view: scrolling moves both
+        return bars.bounding_box()["y"] - view.bounding_box()["y"]
+    top = offset()
+    lab.screenshot("buddy-1g-step-0", view)
+    i = 0
+    while lab.button("Step").is_enabled():
+        i += 1
+        before = lab.svg_signature(bars)
+        lab.click_button("Step")
+        caption.get_by_text(f"step {i}/").wait_for()
+        lab.wait_svg_changed(bars, before)     # the bars move with each step
+        assert offset() == top, "the caption pushed the figures down"
+        lab.screenshot(f"buddy-1g-step-{i}", view)
+    assert i >= 1
+    view.locator(".widget-html-content code").get_by_text("alloc_pages(GFP_KERNEL, 3)").wait_for()
+    size = caption.locator("span").evaluate("(e) => parseFloat(getComputedStyle(e).fontSize)")
+    assert size >= 14

@@ -41,16 +41,16 @@ def test_figures_are_children_of_the_tree(view):
 
 def test_alloc_order_3_changes_the_order_3_bar_and_the_map_as_the_model_says(view):
     k = view.kernel
-    before_bars = view.bars.bars.y.copy()
+    before_bars = view.bars.counts.copy()
     before_map = view.map.heatmap.color.copy()
     view.order_picker.slider.value = 3          # drive the control, not the trait
     assert view.order == 3
     view.alloc_button.click()
     assert view.last_pfn is not None and k.block_order(view.last_pfn) == 3
-    np.testing.assert_array_equal(view.bars.bars.y, nr_free_rows(k))
+    np.testing.assert_array_equal(view.bars.counts, nr_free_rows(k))
     zi = [z.name for z in k.zones].index(k.pfn_zone(view.last_pfn).name)
-    assert not np.array_equal(view.bars.bars.y, before_bars)
-    assert view.bars.bars.y[zi][3] == k.zones[zi].nr_free()[3]
+    assert not np.array_equal(view.bars.counts, before_bars)
+    assert view.bars.counts[zi][3] == k.zones[zi].nr_free()[3]
     np.testing.assert_array_equal(view.map.heatmap.color, expected_grid(view))
     changed = np.argwhere(view.map.heatmap.color != before_map)
     cells = view.map.cells_of(view.last_pfn, 8)
@@ -65,7 +65,7 @@ def test_free_button_frees_the_selected_block_and_restores_the_bars(view):
     view.order = 2
     view.alloc()
     view.free_button.click()
-    np.testing.assert_array_equal(view.bars.bars.y, start)
+    np.testing.assert_array_equal(view.bars.counts, start)
     assert view.selected_pfn is None and view.last_pfn is None
     assert "freed 4 pages" in view.message
     k.check()
@@ -159,35 +159,35 @@ def test_two_views_on_one_kernel_stay_in_sync():
     a, b = BuddyView(kernel=k), BuddyView(kernel=k)
     a.order = 4
     a.alloc()
-    np.testing.assert_array_equal(b.bars.bars.y, nr_free_rows(k))
+    np.testing.assert_array_equal(b.bars.counts, nr_free_rows(k))
     np.testing.assert_array_equal(b.map.heatmap.color, a.map.heatmap.color)
     b.select(a.last_pfn)
     assert b.free()                              # any view may free alloc_pages blocks
-    np.testing.assert_array_equal(a.bars.bars.y, nr_free_rows(k))
+    np.testing.assert_array_equal(a.bars.counts, nr_free_rows(k))
 
 
 def test_step_mode_replays_splits_one_at_a_time(view):
     k = view.kernel
     view.step_toggle.value = True
-    shown = view.bars.bars.y.copy()
+    shown = view.bars.counts.copy()
     view.order = 0
     view.alloc()
     n = view.steps_pending
     assert n >= 2 and view.play.max == n
-    np.testing.assert_array_equal(view.bars.bars.y, shown)      # nothing moved yet
+    np.testing.assert_array_equal(view.bars.counts, shown)      # nothing moved yet
     texts = []
     while view.steps_pending:
         view.step_button.click()
-        texts.append(view.step_label.value)
+        texts.append(view.step_caption.value)
         assert len(texts) <= n
     assert any("split an order-" in t for t in texts) and "allocate" in texts[-1]
-    np.testing.assert_array_equal(view.bars.bars.y, nr_free_rows(k))
+    np.testing.assert_array_equal(view.bars.counts, nr_free_rows(k))
     np.testing.assert_array_equal(view.map.heatmap.color, expected_grid(view))
     view.select(None)
     view.free()
     view.play.value = view.play.max           # the Play widget drives the same steps
     assert view.steps_pending == 0
-    np.testing.assert_array_equal(view.bars.bars.y, nr_free_rows(k))
+    np.testing.assert_array_equal(view.bars.counts, nr_free_rows(k))
 
 
 def test_hover_tooltip_names_pfn_addresses_order_and_owner(view):
@@ -255,7 +255,7 @@ def test_reset_rebinds_to_a_fresh_kernel(view):
     assert view.kernel is not old
     assert old.events.active is False            # nobody listens to the old kernel
     assert view.last_pfn is None
-    np.testing.assert_array_equal(view.bars.bars.y, nr_free_rows(view.kernel))
+    np.testing.assert_array_equal(view.bars.counts, nr_free_rows(view.kernel))
     assert repr(view.kernel) == repr(kw.Kernel(arch="i386", ram="64M"))
 
 
@@ -287,7 +287,7 @@ def test_from_snapshot_draws_buddyinfo_read_only():
     snap = {"DMA": [1, 1, 1, 0, 2, 1, 1, 0, 1, 1, 3], "Normal": [7, 3, 0, 1, 0, 0, 0, 0, 0, 0, 0]}
     v = BuddyView.from_snapshot(snap)
     assert v.read_only
-    np.testing.assert_array_equal(v.bars.bars.y, np.array(list(snap.values()), dtype=float))
+    np.testing.assert_array_equal(v.bars.counts, np.array(list(snap.values()), dtype=float))
     v.zone_picker.value = "Normal"
     # order 3 needs a block of 8; Normal has one: the kernel's fragmentation_index is -1000
     assert v.frag.extfrag.y[3] == -1.0
@@ -312,3 +312,127 @@ def test_free_refuses_a_large_kmalloc_block_kfree_owns(view):
     k.check()
     assert k.kfree(ptr) is None
     k.check()
+
+
+# --- issue 17: the figures show what each action changed ---------------------------------------
+
+@pytest.fixture
+def big():
+    """The tour's machine: order 10 holds ~200 blocks, where a linear axis hid a change of 1."""
+    return BuddyView(kernel=kw.Kernel(arch="i386", ram="1G"))
+
+
+def click_cell(m, pfn):
+    r, c = m.pfn_cell(pfn)
+    m.heatmap._handle_custom_msgs(None, {"event": "element_click",
+                                         "data": {"rowNum": int(r), "columnNum": int(c)}})
+
+
+def test_alloc_marks_each_changed_list_until_the_next_action(big):
+    k, z = big.kernel, big.kernel.zone("Normal")
+    zi = [zz.name for zz in k.zones].index("Normal")
+    before = z.nr_free()
+    big.order = 3
+    page = big.alloc()
+    delta = [a - b for a, b in zip(z.nr_free(), before)]
+    bars = big.bars
+    assert bars.changes == {(zi, o): d for o, d in enumerate(delta) if d}
+    changed = [o for o, d in enumerate(delta) if d]
+    assert list(bars.delta.x) == changed and all(t in ("+1", "\u22121") for t in bars.delta.text)
+    # the outline sits at each changed bar's previous count; the band covers its order
+    assert [bars.ghost.y[zi][o] for o in changed] == [max(before[o], 0.5) for o in changed]
+    assert {o for o in range(11) if bars.band.y[o] > 0.5} == set(changed)
+    # a count of 1 is a whole power of two above 0 on the log axis, not a pixel
+    assert bars.y_scale.min == 0.5 and bars.bars.base == 0.5
+    assert "nr_free[3] \u22121" in big.step_caption.text or "nr_free[4]" in big.step_caption.text
+    big.select(None)
+    big.zone = "Normal"                        # a redraw that changes nothing keeps the marks
+    assert bars.changes == {(zi, o): d for o, d in enumerate(delta) if d}
+    assert big.free()
+    assert bars.changes and all(d == -delta[o] for (_, o), d in bars.changes.items())
+
+
+def test_detail_strip_follows_the_last_block_and_shows_its_boundaries(big):
+    k = big.kernel
+    big.order = 3
+    pfn = big.alloc().pfn
+    d = big.detail
+    assert d.frames_per_cell == 1 and d.map_start <= pfn < pfn + 8 <= d.map_end
+    blocks = big.mapview.detail_blocks()
+    # the runs of one shade are exactly the model's blocks (reserved runs count as one)
+    for head, n in blocks:
+        found = k.block_of(head)
+        if found is not None and found[0] >= d.map_start and found[0] + (1 << found[1]) <= d.map_end:
+            assert (head, n) == (found[0], 1 << found[1])
+    assert (pfn, 8) in blocks and len(blocks) >= 3
+    # the block is outlined in the strip
+    assert sorted(map(tuple, d.heatmap.selected)) == sorted(d.cells_of(pfn, 8))
+
+
+def test_split_halves_are_separate_blocks_in_the_strip(big):
+    k = big.kernel
+    big.order = 0
+    pfn = big.alloc().pfn                      # splits an order-1 block at least
+    heads = [h for h, _ in big.mapview.detail_blocks()]
+    assert pfn in heads and (pfn ^ 1) in heads  # the page and its free buddy, side by side
+
+
+def test_click_on_an_overview_cell_selects_the_allocated_block_in_it(big):
+    k = big.kernel
+    big.order = 3
+    pfn = big.alloc().pfn
+    big.select(None)
+    m = big.map
+    assert m.frames_per_cell == 128
+    cell_start = pfn - (pfn - m.map_start) % 128
+    assert cell_start != pfn                   # the old click selected this free first frame
+    click_cell(m, pfn)
+    assert big.selected_pfn == pfn
+    assert big.free()                          # Free after a click frees what was clicked
+    assert k.block_order(pfn) is None and k.owner[pfn] == PG_FREE
+
+
+def test_step_mode_captions_each_step_and_shows_the_result_at_the_end(big):
+    k = big.kernel
+    big.step_toggle.value = True
+    big.order = 0                              # free list 0 is empty: the kernel splits an order-1 block
+    assert k.zone("Normal").nr_free()[0] == 0
+    big.alloc()
+    assert "replaying" in big.status.text and "pfn" not in big.status.text
+    assert "to replay" in big.step_caption.text
+    n, captions = big.steps_pending, []
+    strip = [big.detail.heatmap.color.tobytes()]
+    pfn = big.last_pfn
+    assert (pfn ^ 1) not in [h for h, _ in big.mapview.detail_blocks()]   # not split yet
+    shown = big.bars.counts.copy()
+    while big.steps_pending:
+        big.step()
+        captions.append(big.step_caption.text)
+        strip.append(big.detail.heatmap.color.tobytes())
+        assert not np.array_equal(big.bars.counts, shown)   # every step moves a bar
+        shown = big.bars.counts.copy()
+        if big.steps_pending:
+            assert "replaying" in big.status.text
+            assert f"step {len(captions)}/{n}" in big.summary_lines()[-1]   # the summary keeps up
+    assert len(captions) == n and all(c.startswith(f"step {i + 1}/{n}: ") for i, c in enumerate(captions))
+    assert any("split an order-" in c and "two order-" in c for c in captions)
+    assert "allocate the order-0 block" in captions[-1]
+    assert len(set(strip)) == n + 1            # the detail strip moves with every step
+    assert (pfn ^ 1) in [h for h, _ in big.mapview.detail_blocks()]       # split at the end
+    assert big.status.text.startswith("alloc_pages(GFP_KERNEL, 0)")
+    np.testing.assert_array_equal(big.bars.counts, nr_free_rows(k))
+    assert "replay done" in big.step_label.text
+
+
+def test_no_duplicate_or_fractional_count_ticks(big):
+    big.order = 0
+    big.alloc()
+    ticks = list(big.bars.y_axis.tick_values)
+    assert len(ticks) == len(set(ticks)) and all(float(t).is_integer() for t in ticks)
+    assert big.bars.y_axis.tick_format == "d"
+    wm = list(big.watermarks.x_axis.tick_values)
+    assert len(wm) == len(set(wm)) and all(np.log10(t).is_integer() for t in wm)   # decades
+    for fig in (big.bars.figure, big.watermarks.figure, big.frag.figure):
+        assert not fig.display_toolbar
+        assert all(int(ax.tick_style["font-size"].rstrip("px")) >= 14 for ax in fig.axes)
+    assert len(big.frag.figure.title) <= 24    # fits its 330 px figure at 16 px

@@ -22,7 +22,7 @@ def test_tabs_share_one_kernel_and_one_log():
     with k.context("hardirq"):
         k.alloc_pages(kw.GFP_KERNEL, 0)
     assert d.messages.text.count("BUG: sleeping function called from invalid context") == 1
-    assert buddy.bars.bars.y.sum() == sum(sum(z.nr_free()) for z in k.zones)
+    assert buddy.bars.counts.sum() == sum(sum(z.nr_free()) for z in k.zones)
 
 
 def test_reset_in_one_tab_rebinds_every_view():
@@ -35,7 +35,7 @@ def test_reset_in_one_tab_rebinds_every_view():
     assert d.kernel is not old and a.kernel is d.kernel and b.kernel is d.kernel
     assert d.messages.kernel is d.kernel
     assert not old.events.active
-    np.testing.assert_array_equal(b.bars.bars.y, [z.nr_free() for z in d.kernel.zones])
+    np.testing.assert_array_equal(b.bars.counts, [z.nr_free() for z in d.kernel.zones])
 
 
 def test_missing_view_modules_are_skipped(monkeypatch):

@@ -1,0 +1,125 @@
+"""Read-only questions about the buddy allocator that a view asks: replayed steps, blocks in a range.
+
+Nothing here changes the kernel. The step replay works on a *copy* of the state (a
+:class:`ShownBuddy`: ``nr_free`` per zone and an owner array) that a view draws while
+it replays one operation's events.
+
+* :func:`apply_step` – apply one ``split``/``merge``/``alloc``/``free`` event to a
+  :class:`ShownBuddy` and say in one sentence what the kernel did. The accounting
+  follows ``mm/page_alloc.c`` (6.12): ``expand()`` (l.1393) splits an order-*o* block
+  into two order-*o−1* buddies, keeps the lower half and puts the upper one on list
+  *o−1*; the replay counts both halves on list *o−1* until the next step (another split
+  or the ``alloc``) takes the lower one, so each step moves the bars by whole blocks.
+  ``__free_one_page()`` (l.771) takes the free buddy off list *o−1* and merges the pair
+  into one order-*o* block.
+* :func:`block_in_range` – the block a click on a map cell of frames ``[lo, hi)``
+  means: the first block allocated by ``alloc_pages`` in it, else the first in-use
+  block, else the block of ``lo``.
+* :func:`rewound_blocks` – the shape of the blocks before pending events, so a replay's
+  memory map shows a block split in two only after the split step.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Sequence
+
+import numpy as np
+
+from .owners import OWNER_NAMES, PG_FREE, PG_PAGEALLOC
+from .units import NR_PAGE_ORDERS
+
+if TYPE_CHECKING:
+    from .kernel import Kernel
+
+#: Event kinds a step replay applies.
+STEP_KINDS = ("split", "merge", "alloc", "free")
+
+
+@dataclass
+class ShownBuddy:
+    """A copy of the buddy state that a replay advances: ``nr_free`` per zone, owners."""
+    nr_free: dict[str, list[int]]
+    owner: np.ndarray | None = None
+    #: The frames the last applied step touched, ``(pfn, nframes)``, or None.
+    touched: tuple[int, int] | None = field(default=None)
+    #: ``{head: order}`` of blocks whose shape differs from the model's while steps are
+    #: pending (see :func:`rewound_blocks`); empty when the shown state is the model's.
+    blocks: dict[int, int] = field(default_factory=dict)
+
+    def block_of(self, kernel: "Kernel", pfn: int) -> tuple[int, int, bool | None] | None:
+        """``(head, order, is_free)`` of the shown block holding *pfn* (``is_free`` None
+        for a rewound block), like ``Kernel.block_of`` for the state being replayed."""
+        for order in range(NR_PAGE_ORDERS):
+            head = pfn & ~((1 << order) - 1)
+            if self.blocks.get(head) == order:
+                return head, order, None
+        return kernel.block_of(pfn)
+
+    @classmethod
+    def of(cls, kernel: "Kernel", with_owner: bool) -> "ShownBuddy":
+        """The kernel's current state (the owner array copied only if *with_owner*)."""
+        return cls({z.name: z.nr_free() for z in kernel.zones},
+                   kernel.owner.copy() if with_owner else None)
+
+
+def apply_step(shown: ShownBuddy, kind: str, data: dict[str, Any]) -> str:
+    """Apply one event (*kind*, its *data*: ``zone``, ``pfn``, ``order``, ``owner``) to
+    *shown*; returns one sentence saying what the kernel did."""
+    nr = shown.nr_free[data["zone"]]
+    pfn, order = int(data["pfn"]), int(data["order"])
+    if kind == "split":
+        nr[order] -= 1
+        nr[order - 1] += 2
+        text = f"split an order-{order} block at pfn {pfn:#x} into two order-{order - 1} buddies"
+    elif kind == "merge":
+        nr[order - 1] -= 2
+        nr[order] += 1
+        text = f"merge two order-{order - 1} buddies into an order-{order} block at pfn {pfn:#x}"
+    elif kind == "alloc":
+        nr[order] -= 1
+        if shown.owner is not None:
+            shown.owner[pfn:pfn + (1 << order)] = data["owner"]
+        text = (f"allocate the order-{order} block at pfn {pfn:#x} for {OWNER_NAMES[data['owner']]}: "
+                f"it leaves free list {order}")
+    elif kind == "free":
+        nr[order] += 1
+        if shown.owner is not None:
+            shown.owner[pfn:pfn + (1 << order)] = PG_FREE
+        text = f"free the order-{order} block at pfn {pfn:#x}: it joins free list {order}"
+    else:
+        raise ValueError(f"not a step event: {kind!r}; steps are {', '.join(STEP_KINDS)}")
+    shown.touched = (pfn, 1 << order)
+    return text
+
+
+def rewound_blocks(pending: Sequence[Any]) -> dict[int, int]:
+    """``{head: order}`` of the blocks as they were before the *pending* events (each
+    with ``kind`` and ``data``) happened, for the blocks those events touched: a replay
+    shows the halves of a split only once it has replayed the split."""
+    blocks: dict[int, int] = {}
+    for ev in reversed(pending):
+        pfn, order = int(ev.data["pfn"]), int(ev.data["order"])
+        if ev.kind == "split":            # undo: the two halves were one block
+            blocks.pop(pfn + (1 << (order - 1)), None)
+            blocks[pfn] = order
+        elif ev.kind == "merge":          # undo: the block was two buddies
+            blocks[pfn] = blocks[pfn + (1 << (order - 1))] = order - 1
+        elif ev.kind in ("alloc", "free"):
+            blocks[pfn] = order
+    return blocks
+
+
+def block_in_range(kernel: "Kernel", lo: int, hi: int) -> int | None:
+    """Head pfn of the block a click on frames ``[lo, hi)`` selects (None: reserved only).
+
+    Preference: a block allocated by ``alloc_pages`` (so Free frees it), then any in-use
+    block, then the block containing *lo*."""
+    owner = kernel.owner[lo:hi]
+    for wanted in (owner == PG_PAGEALLOC, owner != PG_FREE):
+        for i in np.flatnonzero(wanted)[:64]:   # reserved runs have no block: look a little further
+            block = kernel.block_of(lo + int(i))
+            if block is not None and not block[2]:
+                return block[0]
+    block = kernel.block_of(lo)
+    return None if block is None else block[0]
+

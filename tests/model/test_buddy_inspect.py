@@ -1,0 +1,61 @@
+"""model/buddy_inspect.py: a replay of an operation's events walks from the state before it
+to the state after it, one split/merge at a time (mm/page_alloc.c expand(), __free_one_page())."""
+from __future__ import annotations
+
+import pytest
+
+import kmemwidgets as kw
+from kmemwidgets.model.buddy_inspect import STEP_KINDS, ShownBuddy, apply_step, block_in_range, rewound_blocks
+from kmemwidgets.model.owners import PG_FREE, PG_PAGEALLOC
+
+
+def record(k, action):
+    """The step events of one operation, and the operation's result."""
+    batches = []
+    unsubscribe = k.events.subscribe(batches.append)
+    try:
+        result = action()
+    finally:
+        unsubscribe()
+    return [ev for b in batches for ev in b if ev.kind in STEP_KINDS], result
+
+
+@pytest.mark.parametrize("order", [0, 3])
+def test_replaying_an_alloc_and_its_free_reaches_the_model_state(order):
+    # expand() (mm/page_alloc.c l.1393): each split leaves one block on list o-1;
+    # __free_one_page() (l.771): each merge takes the buddy off list o-1.
+    k = kw.Kernel(arch="i386", ram="64M")
+    shown = ShownBuddy.of(k, with_owner=True)
+    window = range(0, k.max_pfn, 7)
+    before_blocks = {p: k.block_of(p) for p in window}
+    events, page = record(k, lambda: k.alloc_pages(kw.GFP_KERNEL, order))
+    assert any(ev.kind == "split" for ev in events) or order == 3
+    # before any step, the rewound blocks are the blocks as they were
+    shown.blocks = rewound_blocks(events)
+    for p in window:
+        was, now = before_blocks[p], shown.block_of(k, p)
+        assert (was is None) == (now is None) and (was is None or was[:2] == now[:2]), hex(p)
+    texts = [apply_step(shown, ev.kind, ev.data) for ev in events]
+    assert shown.nr_free == {z.name: z.nr_free() for z in k.zones}
+    assert (shown.owner == k.owner).all()
+    assert texts[-1].startswith(f"allocate the order-{order} block at pfn {page.pfn:#x}")
+    events, _ = record(k, lambda: k.__free_pages(page, order))
+    texts = [apply_step(shown, ev.kind, ev.data) for ev in events]
+    assert shown.nr_free == {z.name: z.nr_free() for z in k.zones}
+    assert texts[0].startswith(f"free the order-{order} block") and (
+        order == 3 or any(t.startswith("merge two order-") for t in texts))
+
+
+def test_a_click_on_a_cell_means_the_allocated_block_in_it():
+    k = kw.Kernel(arch="i386", ram="64M")
+    page = k.alloc_pages(kw.GFP_KERNEL, 3)
+    lo = page.pfn - page.pfn % 128
+    assert k.owner[lo] == PG_FREE or lo == page.pfn
+    assert block_in_range(k, lo, lo + 128) == page.pfn
+    assert k.owner[page.pfn] == PG_PAGEALLOC
+
+
+def test_apply_step_refuses_other_events():
+    k = kw.Kernel(arch="i386", ram="64M")
+    with pytest.raises(ValueError, match="not a step event"):
+        apply_step(ShownBuddy.of(k, with_owner=False), "vmalloc", {"zone": "Normal", "pfn": 0, "order": 0})
