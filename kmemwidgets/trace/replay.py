@@ -21,8 +21,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
-from kmemwidgets.model.events import unbatched
-
 from .gcpause import collector_paused
 from .parse import ALLOC, FREE, PAGE_ALLOC, ParseReport
 from .progress import Progress
@@ -212,6 +210,7 @@ def _replaying(batches: Iterable[list[tuple]], res: ReplayResult, total: int,
 
     Each batch is one event batch of the model (views watching it redraw once per batch),
     so the model's methods are called without their per-call batching wrapper."""
+    from kmemwidgets.model.events import unbatched      # the model is loaded when used
     k = res.kernel
     max_pfn = k.max_pfn
     events = k.events
