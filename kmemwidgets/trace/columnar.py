@@ -78,19 +78,6 @@ def schema() -> dict[str, Any]:
     }
 
 
-_RARE_FIELDS = ("skip", "detail", "kind", "cpu", "time", "call_site", "ptr", "bytes_req",
-                "bytes_alloc", "node", "cache", "gfp_flags", "legacy_node", "accounted",
-                "page", "pfn", "order", "migratetype", "failed")
-
-
-def _rare_dtype():
-    pl = polars()
-    s = schema()
-    types = {"skip": pl.String, "detail": pl.String, "kind": pl.UInt8, "cpu": pl.Int32,
-             "time": pl.Float64}
-    return pl.Struct({f: types.get(f, s.get(f)) for f in _RARE_FIELDS})
-
-
 def record_fields(rec: tuple) -> dict[str, Any]:
     """A record tuple of :func:`~kmemwidgets.trace.parse.parse_line` as frame fields."""
     kind = rec[0]
@@ -112,25 +99,29 @@ def record_fields(rec: tuple) -> dict[str, Any]:
     return out
 
 
-def _parse_rare(lines):
-    """Polars UDF: each non-null line of the batch -- the lines the vectorised path
-    left -- through :func:`parse_line`, as a struct of record fields or skip class."""
+def _merge_rare(batch):
+    """Polars UDF: struct of ``line``, ``ok`` and record columns read by the vectorised
+    path -> the record columns plus ``skip`` and ``detail``, where each line the
+    vectorised path left (``ok`` false) is read by :func:`parse_line` instead: its
+    record fields, or its skip class and detail."""
     pl = polars()
-    dtype = _rare_dtype()
-    out = pl.DataFrame(schema=dtype.to_schema()).clear(len(lines))
-    idx = lines.is_not_null().arg_true()
+    df = batch.struct.unnest()
+    names = [c for c in df.columns if c not in ("line", "ok")]
+    out = df.select(names).with_columns(skip=pl.lit(None, pl.String), detail=pl.lit(None, pl.String))
+    idx = df["ok"].not_().arg_true()
     if len(idx):
-        cols: dict[str, list] = {f: [None] * len(idx) for f in _RARE_FIELDS}
-        for j, text in enumerate(lines.gather(idx).to_list()):
+        cols: dict[str, list] = {f: [None] * len(idx) for f in out.columns}
+        for j, text in enumerate(df["line"].gather(idx).to_list()):
             rec = parse_line(text)
             if rec[0].__class__ is int:
                 for f, v in record_fields(rec).items():
-                    cols[f][j] = v
+                    if f in cols:
+                        cols[f][j] = v
             else:
                 cols["skip"][j], cols["detail"][j] = rec
         out = out.with_columns(out[f].scatter(idx, pl.Series(cols[f], dtype=out[f].dtype))
-                               for f in _RARE_FIELDS)
-    return out.to_struct(lines.name)
+                               for f in out.columns)
+    return out.to_struct(batch.name)
 
 
 #: What the distinct (event, call site word, rest of payload) of the lines give, per
@@ -257,21 +248,24 @@ def parse_frame(lines, columns: tuple[str, ...] | None = None, task: bool = Fals
         "failed": (is_page_alloc, w0.str.slice(5).is_in(list(_NULLS)) | (pfn == -1)),
     }
     fast.update({f: (True, U.struct.field(f)) for f in _WORDS_FIELDS})
-    lf = lf.with_columns(pl.when(~pl.col("ok")).then(line).map_batches(
-        _parse_rare, return_dtype=_rare_dtype(), is_elementwise=True).alias("rare"))
-    R = pl.col("rare")
     s = schema()
-    out = [pl.col("line_no").alias("line")]
-    for name in columns or RECORD_COLUMNS:
+    names = columns or RECORD_COLUMNS
+    fields = []
+    for name in names:
         where, value = fast[name]
-        out.append(pl.when(pl.col("ok") & where).then(value.cast(s[name], strict=False))
-                   .when(~pl.col("ok")).then(R.struct.field(name)).alias(name))
+        value = value.cast(s[name], strict=False)
+        fields.append((value if where is True else pl.when(where).then(value)).alias(name))
+    rec_type = pl.Struct({**{n: s[n] for n in names}, "skip": pl.String, "detail": pl.String})
+    lf = lf.with_columns(rec=pl.struct(line, pl.col("ok"), *fields).map_batches(
+        _merge_rare, return_dtype=rec_type, is_elementwise=True))
+    rec = pl.col("rec")
+    out = [pl.col("line_no").alias("line")] + [rec.struct.field(n) for n in names]
     if task:
         who = line.str.extract_groups(_TASK)
         out += [who.struct.field("1").alias("comm"),
                 who.struct.field("2").cast(pl.Int32, strict=False).alias("pid")]
-    skip = R.struct.field("skip")
-    out += [skip.alias("skip"), R.struct.field("detail").alias("detail"),
+    skip = rec.struct.field("skip")
+    out += [skip, rec.struct.field("detail"),
             pl.when(skip == SKIP_BAD).then(line).alias("text"),
             line.str.contains(" kmem:", literal=True).alias("kmem_marks")]
     return lf.select(out)
