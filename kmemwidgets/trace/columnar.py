@@ -22,9 +22,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from .parse import (_FIFTH_WORD, _MAX_EXAMPLES, _NULLS, ALLOC, FREE, LOST, PAGE_ALLOC, PAGE_FREE,
-                    SKIP_BAD, SKIP_BLANK, SKIP_CALLCHAIN, SKIP_COMMENT, SKIP_UNKNOWN_EVENT,
-                    ParseReport, _layout_record, parse_line)
+from .parse import (_FIFTH_WORD, _MAX_EXAMPLES, _MAX_WORDS, _NULLS, ALLOC, FREE, LOST, PAGE_ALLOC,
+                    PAGE_FREE, SKIP_BAD, SKIP_BLANK, SKIP_CALLCHAIN, SKIP_COMMENT,
+                    SKIP_UNKNOWN_EVENT, ParseReport, _layout_record, parse_line)
 from .reader import _LOST_RE, BATCH_LINES, KIND_NAMES
 from .source import MAX_LINE, ReadStatus, TextSource, iter_lines, looks_like_path, open_binary_path
 from .stat import _float
@@ -124,9 +124,9 @@ def _merge_rare(batch):
     return out.to_struct(batch.name)
 
 
-#: What the distinct (event, call site word, rest of payload) of the lines give, per
-#: field: the parse_line values, and ``words_ok`` (false: the line goes to parse_line).
 def _words_dtype():
+    """What a distinct (event, call site word, rest of payload) gives: ``words_ok``
+    (false: the line goes to parse_line), the record kind and the fields it fixes."""
     pl = polars()
     s = schema()
     fields = {"words_ok": pl.Boolean, "kind": pl.UInt8}
@@ -139,7 +139,6 @@ _WORDS_FIELDS = ("call_site", "cache", "bytes_req", "bytes_alloc", "gfp_flags", 
 _INT_RANGE = {"bytes_req": 1 << 63, "bytes_alloc": 1 << 63, "node": 1 << 31,
               "order": 1 << 31, "migratetype": 1 << 31}
 _REJECT = (False,) + (None,) * (len(_WORDS_FIELDS) + 1)
-_EMPTY: dict[str, Any] = {}
 
 
 def _read_words(ev: str | None, w0: str | None, rest: str | None) -> tuple:
@@ -189,7 +188,9 @@ def _words_table(keys):
     for key in uniq.select(key_cols).iter_rows():
         got = memo.get(key)
         if got is None:
-            got = memo[key] = _read_words(*key)
+            got = _read_words(*key)
+            if len(memo) < _MAX_WORDS:
+                memo[key] = got
         rows.append(got)
     table = pl.concat([uniq.select("h", *(pl.col(c).alias(f"key_{c}") for c in key_cols)),
                        pl.DataFrame(rows, schema=dtype.to_schema(), orient="row")],
@@ -199,7 +200,7 @@ def _words_table(keys):
     return out.select(pl.col("words_ok") & same, *names[1:]).to_struct(keys.name)
 
 
-_WORDS_MEMO: dict[tuple, tuple] = {}
+_WORDS_MEMO: dict[tuple, tuple] = {}     # at most _MAX_WORDS: a pathological trace costs MiBs
 
 
 def parse_frame(lines, columns: tuple[str, ...] | None = None, task: bool = False):
@@ -224,8 +225,7 @@ def parse_frame(lines, columns: tuple[str, ...] | None = None, task: bool = Fals
     kind = U.struct.field("kind")
     slab = kind <= FREE
     is_alloc, is_page_alloc = kind == ALLOC, kind == PAGE_ALLOC
-    w1_ok = w1.str.contains(_W1)
-    ok = U.struct.field("words_ok") & head.str.contains(_HEAD) & w1_ok \
+    ok = U.struct.field("words_ok") & head.str.contains(_HEAD) & w1.str.contains(_W1) \
         & pl.when(slab).then(w1.str.starts_with("ptr=")) \
         .otherwise(w1.str.starts_with("pfn=") & w0.str.contains(_PAGE_W0))
     lf = lf.with_columns(ok=ok.fill_null(False))
