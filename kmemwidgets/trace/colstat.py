@@ -69,8 +69,9 @@ def _slab(ev, page_size: int):
     allocs = slab.filter(pl.col("kind") == ALLOC)
     slab = slab.join(_kmalloc_names(allocs, page_size), on=["bytes_alloc", "gfp_flags", "accounted"],
                      how="left", nulls_equal=True, maintain_order="left")
-    slab = slab.with_columns(cache=pl.when(pl.col("kind") == ALLOC)
-                             .then(pl.coalesce("cache", "kname")))
+    # only what the walk reads travels through the sort by pointer
+    slab = slab.select("seq", "kind", "cpu", "ptr", "call_site", "bytes_req", "bytes_alloc", "node",
+                       cache=pl.when(pl.col("kind") == ALLOC).then(pl.coalesce("cache", "kname")))
     s = _by_key(slab, "ptr")
     is_alloc = pl.col("kind") == ALLOC
     prev_alloc = (pl.col("same") & (pl.col("kind").shift(1) == ALLOC)).fill_null(False)
@@ -115,7 +116,8 @@ def _by_key(frame, key: str):
 def _pages(ev):
     """Page events that touch the live table (failed allocs do not), sorted by page."""
     import polars as pl
-    pg = ev.filter(((pl.col("kind") == PAGE_ALLOC) & ~pl.col("failed")) | (pl.col("kind") == PAGE_FREE))
+    pg = ev.filter(((pl.col("kind") == PAGE_ALLOC) & ~pl.col("failed")) | (pl.col("kind") == PAGE_FREE)) \
+        .select("seq", "kind", "page", "order")
     pg = _by_key(pg, "page")
     prev_alloc = (pl.col("same") & (pl.col("kind").shift(1) == PAGE_ALLOC)).fill_null(False)
     return pg.with_columns(
