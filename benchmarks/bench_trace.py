@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -70,21 +71,33 @@ print(out[2]["events"].item(), hwm, peak)
 """
 
 
-def wall(cmd: list[str], runs: int) -> list[float]:
-    """Wall-clock seconds of *runs* runs of *cmd* (output discarded)."""
-    times = []
+class Times(list):
+    """Wall-clock seconds of some runs, and ``cpu``: the CPU seconds (user + system) each
+    run's process used -- on a shared machine, what the code costs apart from waiting
+    for a CPU."""
+    cpu: list[float]
+
+
+def wall(cmd: list[str], runs: int) -> Times:
+    """Wall-clock (and CPU) seconds of *runs* runs of *cmd* (output discarded)."""
+    times = Times()
+    times.cpu = []
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t = time.perf_counter()
         subprocess.run(cmd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
         times.append(time.perf_counter() - t)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        times.cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
     return times
 
 
-def line(what: str, times: list[float], events: int | None = None) -> str:
+def line(what: str, times: Times, events: int | None = None) -> str:
     med = statistics.median(times)
     rate = f", {events / med:>10,.0f} events/s" if events else ""
+    cpu = statistics.median(times.cpu)
     return (f"{what:<52} median {med:6.2f} s (min {min(times):.2f}, max {max(times):.2f}, "
-            f"{len(times)} runs){rate}")
+            f"{len(times)} runs){rate}; CPU median {cpu:.2f} s")
 
 
 def count_events(path: Path) -> int:

@@ -3,16 +3,12 @@
 ``import kmemwidgets as kw; k = kw.Kernel(arch="i386", ram="1G")`` gives the model;
 ``kmemwidgets.widgets`` has the views; ``from kmemwidgets.api import *`` gives plain
 functions with the kernel's spellings on a current kernel.
-"""
-from .model import *  # noqa: F401,F403
-from .model import (CONTEXTS, COMMON_GFP, GFP_FLAGS, Arch, Event, InvariantError, Kernel, KernelBug,
-                    MAX_PAGE_ORDER, OWNER_NAMES, PAGE_SHIFT, PAGE_SIZE, Page, Report, Zone,
-                    get_order, gfp_name, gfp_zone, parse_gfp)
-from .model import gfp as _gfp
 
-# ``from .model import *`` skips names with a leading underscore; the kernel's
-# __GFP_* bits are part of the vocabulary, so export them explicitly.
-globals().update({name: value for name, value in vars(_gfp).items() if name.startswith("__GFP_")})
+The model's names (``Kernel``, ``GFP_KERNEL``, ``__GFP_ZERO`` ...) are loaded on first
+use (PEP 562), so ``python -m kmemwidgets.trace`` and other tools that do not need the
+model do not pay for importing it (and NumPy).
+"""
+import importlib
 
 __version__ = "0.1.0"
 
@@ -21,3 +17,33 @@ def load_ipython_extension(ipython) -> None:
     """``%load_ext kmemwidgets``: the ``%%kmem`` cell magic (kmemwidgets.ckern)."""
     from .ckern.magic import register
     register(ipython)
+
+
+def _load_model() -> None:
+    """Bind the model's public names here, as ``from .model import *`` would, plus the
+    kernel's ``__GFP_*`` bits (a star import skips names with a leading underscore, but
+    they are part of the vocabulary)."""
+    # import_module, not "from . import model": that would look the name up here first
+    model = importlib.import_module(".model", __name__)
+    names = [n for n in vars(model) if not n.startswith("_")]
+    g = globals()
+    g.update({n: getattr(model, n) for n in names})
+    g.update({n: v for n, v in vars(model.gfp).items() if n.startswith("__GFP_")})
+    g["__all__"] = sorted({*names, "model"})
+
+
+def __getattr__(name: str) -> object:
+    # Dunder probes (__path__, __wrapped__ ...) other than __all__ and the __GFP_* bits
+    # must not import the model.
+    if name.startswith("__") and name != "__all__" and not name.startswith("__GFP_"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if "Kernel" not in globals():
+        _load_model()
+        if name in globals():
+            return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    _load_model()
+    return sorted(globals())

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -115,5 +116,17 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
+def exit_now(status: int) -> None:
+    """Flush the output and end the process without tearing the interpreter down:
+    freeing a large trace's columns (and a replayed model) object by object takes about
+    0.1 s that nothing needs."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:
+        pass
+    os._exit(status)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())

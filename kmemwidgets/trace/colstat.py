@@ -69,8 +69,9 @@ def _slab(ev, page_size: int):
     allocs = slab.filter(pl.col("kind") == ALLOC)
     slab = slab.join(_kmalloc_names(allocs, page_size), on=["bytes_alloc", "gfp_flags", "accounted"],
                      how="left", nulls_equal=True, maintain_order="left")
-    slab = slab.with_columns(cache=pl.when(pl.col("kind") == ALLOC)
-                             .then(pl.coalesce("cache", "kname")))
+    # only what the walk reads travels through the sort by pointer
+    slab = slab.select("seq", "kind", "cpu", "ptr", "call_site", "bytes_req", "bytes_alloc", "node",
+                       cache=pl.when(pl.col("kind") == ALLOC).then(pl.coalesce("cache", "kname")))
     s = _by_key(slab, "ptr")
     is_alloc = pl.col("kind") == ALLOC
     prev_alloc = (pl.col("same") & (pl.col("kind").shift(1) == ALLOC)).fill_null(False)
@@ -115,7 +116,8 @@ def _by_key(frame, key: str):
 def _pages(ev):
     """Page events that touch the live table (failed allocs do not), sorted by page."""
     import polars as pl
-    pg = ev.filter(((pl.col("kind") == PAGE_ALLOC) & ~pl.col("failed")) | (pl.col("kind") == PAGE_FREE))
+    pg = ev.filter(((pl.col("kind") == PAGE_ALLOC) & ~pl.col("failed")) | (pl.col("kind") == PAGE_FREE)) \
+        .select("seq", "kind", "page", "order")
     pg = _by_key(pg, "page")
     prev_alloc = (pl.col("same") & (pl.col("kind").shift(1) == PAGE_ALLOC)).fill_null(False)
     return pg.with_columns(
@@ -130,7 +132,6 @@ def stat_frame(ev, *, report: ParseReport, times, page_size: int = 4096,
     """:class:`KmemStat` of the records in *ev* (a DataFrame with :data:`COLUMNS`, in
     file order). *times(rows)* returns the timestamps of the given record positions
     (only the few the series, leaks and span need are read)."""
-    import numpy as np
     import polars as pl
     st = KmemStat(page_size=page_size, report=report)
     ev = ev.with_row_index("seq")
@@ -156,17 +157,18 @@ def stat_frame(ev, *, report: ParseReport, times, page_size: int = 4096,
     nomatch_orders = pg.filter(pl.col("nomatch")).group_by("order").len()
     st.total_page_nomatch_bytes = sum(c * (page_size << o) for o, c in nomatch_orders.iter_rows())
     # Live counts after each event: cumulative sums of the changes, in trace order.
+    counts = sample_counts(n, series_points)
     d = {}
     for name, frame, col in (("objs", s, "d_obj"), ("bytes", s, "d_bytes"), ("pages", pg, "d_pages")):
-        arr = np.zeros(n, dtype=np.int64)
+        live = pl.zeros(n, pl.Int64, eager=True)
         if frame.height:
-            arr[frame["seq"].to_numpy()] = frame[col].to_numpy()
-        d[name] = np.cumsum(arr)
+            live = live.scatter(frame["seq"], frame[col])
+        # only the sampled counts are read: one Python int each
+        d[name] = dict(zip(counts, live.cum_sum().gather([c - 1 for c in counts]).to_list()))
     if n:
-        st.live_objects = int(d["objs"][-1])
-        st.live_object_bytes = int(d["bytes"][-1])
-        st.live_pages = int(d["pages"][-1])
-    counts = sample_counts(n, series_points)
+        st.live_objects = d["objs"][n]
+        st.live_object_bytes = d["bytes"][n]
+        st.live_pages = d["pages"][n]
     leaks = s.filter(pl.col("ends") & (pl.col("kind") == ALLOC))
     # the walk lists leaks in the order pointers were first allocated
     first = allocs.group_by("ptr").agg(first=pl.col("seq").min())
@@ -176,8 +178,8 @@ def stat_frame(ev, *, report: ParseReport, times, page_size: int = 4096,
     if n:
         rows += [0, n - 1]
     ts = times(rows)
-    st.series = [LivePoint(ts[c - 1], c, int(d["objs"][c - 1]), int(d["bytes"][c - 1]),
-                           int(d["pages"][c - 1])) for c in counts]
+    st.series = [LivePoint(ts[c - 1], c, d["objs"][c], d["bytes"][c], d["pages"][c])
+                 for c in counts]
     st.leaks = [Leak(p, b, cs, cache, ts[q]) for p, b, cs, cache, q in shown.select(
         "ptr", "bytes_alloc", "call_site", "cache", "seq").iter_rows()]
     if leaks.height > max_leaks:

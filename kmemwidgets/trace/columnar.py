@@ -2,10 +2,13 @@
 ``stat`` and ``replay``.
 
 Lines in the layout current kernels print (see :mod:`kmemwidgets.trace.parse`) are
-read by vectorised string operations: one anchored regular expression checks the
-header (task, pid, ``[cpu]``, timestamp, event name) and the payload is split into
-words at single spaces, each word checked by its key and converted as a column. A
-line is taken this way only when :func:`~kmemwidgets.trace.parse.parse_line` would
+read by vectorised string operations in a few passes: each line is split at its first
+two ": " (header, event name, payload) and the payload at its first two blanks (call
+site or page word, pointer or pfn word, the rest); one anchored regular expression
+checks the header, one the pointer/pfn word. The event name, call site and the rest of
+the payload repeat across a trace (sizes, flags, cache names), so each distinct
+combination is read once, in Python, by the reference parser's own word-by-word code.
+A line is taken this way only when :func:`~kmemwidgets.trace.parse.parse_line` would
 read it to the same record; every other line (headers, other tracepoints, older
 kernels' layouts, module call sites with a space, junk) goes to ``parse_line`` itself,
 a few Python calls for a few lines. So both readers agree record for record, and the
@@ -19,9 +22,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from .parse import (_MAX_EXAMPLES, _NULLS, ALLOC, FREE, LOST, PAGE_ALLOC, PAGE_FREE, SKIP_BAD,
-                    SKIP_BLANK, SKIP_CALLCHAIN, SKIP_COMMENT, SKIP_UNKNOWN_EVENT, ParseReport,
-                    parse_line)
+from .parse import (_FIFTH_WORD, _MAX_EXAMPLES, _MAX_WORDS, _NULLS, ALLOC, FREE, LOST, PAGE_ALLOC,
+                    PAGE_FREE, SKIP_BAD, SKIP_BLANK, SKIP_CALLCHAIN, SKIP_COMMENT,
+                    SKIP_UNKNOWN_EVENT, ParseReport, _layout_record, parse_line)
 from .reader import _LOST_RE, BATCH_LINES, KIND_NAMES
 from .source import MAX_LINE, ReadStatus, TextSource, iter_lines, looks_like_path, open_binary_path
 from .stat import _float
@@ -31,25 +34,20 @@ EVENT_NAMES = ("kmalloc", "kmem_cache_alloc", "kfree", "kmem_cache_free", "mm_pa
                "mm_page_free")
 
 # --- the vectorised fast path -------------------------------------------------------
-# Header words: printable ASCII without '=' or brackets, so the first '[' opens the CPU
-# and the first " call_site="/" page=" starts the payload. Timestamps are "sec.usec",
-# which float() and Polars read to the same double.
+# A line in the current layout is "HEAD: EVENT: W0 W1 REST": split at the first two ": "
+# and at the first two blanks of the payload. HEAD (task, pid, [cpu], flags, timestamp)
+# is checked by one expression; W0 is call_site= (slab) or page=, W1 ptr= or pfn=, and
+# (EVENT, call site, REST) repeat across the trace, so each distinct one is read once,
+# in Python, by the reference parser's own word-by-word code (see _words_table).
+# Header words: printable ASCII without '=' or brackets, so the first '[' opens the CPU.
+# Timestamps are "sec.usec", which float() and Polars read to the same double.
 _W = r"[!-<>-Z\x5c^-~]+"
-_SLAB_EVENTS = "kmalloc|kmalloc_node|kmem_cache_alloc|kmem_cache_alloc_node|kfree|kmem_cache_free"
-_PAGE_EVENTS = "mm_page_alloc|mm_page_free|mm_page_free_direct"
-_HEADER = (rf"^ *{_W} +(?:\[[0-9]{{1,6}}\] +{_W}|[0-9]{{1,9}} +\[[0-9]{{1,6}}\]) +"
-           rf"[0-9]{{1,12}}\.[0-9]{{1,9}}: +(?:kmem:)?(?:(?:{_SLAB_EVENTS}): call_site="
-           rf"|(?:{_PAGE_EVENTS}): page=)")
-_WINDOW = 24          # bytes before the payload: they end with the event word
-_DEC = r"^[0-9]{1,18}$"
-_NODE = r"^(?:-1|0|-?[1-9][0-9]{0,8})$"     # the text is "-1" exactly when the number is
-_ORDER = r"^(?:[0-9]|[1-3][0-9])$"          # page_size << order stays an int64
-_MT = r"^-?[0-9]{1,9}$"
-_PFN_HEX = r"^0[xX][0-9a-fA-F]{1,15}$"
-# Blanks str.split() splits at besides ' ' (non-ASCII ones are caught by length): a line
-# holding one splits differently in Python, so parse_line decides.
-_ODD_BLANKS = r"[\t\x0b\x0c\x1c-\x1f]"
-
+_HEAD = (rf"^ *{_W} +(?:\[[0-9]{{1,6}}\] +[!-~]+|[0-9]{{1,9}} +\[[0-9]{{1,6}}\]) +"
+         rf"[0-9]{{1,12}}\.[0-9]{{1,9}}$")
+# W1: a pointer (any word) or a pfn Polars converts exactly as _int does; W0 of page events
+_W1 = r"^(?:ptr=[!-~]*|pfn=(?:0[xX][0-9a-fA-F]{1,15}|[0-9]{1,18}))$"
+_PAGE_W0 = r"^page=[!-~]*$"
+_PFN_HEX = r"^0[xX]"
 
 def polars():
     """The ``polars`` module, imported on first use (ImportError when missing)."""
@@ -80,19 +78,6 @@ def schema() -> dict[str, Any]:
     }
 
 
-_RARE_FIELDS = ("skip", "detail", "kind", "cpu", "time", "call_site", "ptr", "bytes_req",
-                "bytes_alloc", "node", "cache", "gfp_flags", "legacy_node", "accounted",
-                "page", "pfn", "order", "migratetype", "failed")
-
-
-def _rare_dtype():
-    pl = polars()
-    s = schema()
-    types = {"skip": pl.String, "detail": pl.String, "kind": pl.UInt8, "cpu": pl.Int32,
-             "time": pl.Float64}
-    return pl.Struct({f: types.get(f, s.get(f)) for f in _RARE_FIELDS})
-
-
 def record_fields(rec: tuple) -> dict[str, Any]:
     """A record tuple of :func:`~kmemwidgets.trace.parse.parse_line` as frame fields."""
     kind = rec[0]
@@ -114,55 +99,108 @@ def record_fields(rec: tuple) -> dict[str, Any]:
     return out
 
 
-def _parse_rare(lines):
-    """Polars UDF: each non-null line of the batch -- the lines the vectorised path
-    left -- through :func:`parse_line`, as a struct of record fields or skip class."""
+def _merge_rare(batch):
+    """Polars UDF: struct of ``line``, ``ok`` and record columns read by the vectorised
+    path -> the record columns plus ``skip`` and ``detail``, where each line the
+    vectorised path left (``ok`` false) is read by :func:`parse_line` instead: its
+    record fields, or its skip class and detail."""
     pl = polars()
-    dtype = _rare_dtype()
-    out = pl.DataFrame(schema=dtype.to_schema()).clear(len(lines))
-    idx = lines.is_not_null().arg_true()
+    df = batch.struct.unnest()
+    names = [c for c in df.columns if c not in ("line", "ok")]
+    out = df.select(names).with_columns(skip=pl.lit(None, pl.String), detail=pl.lit(None, pl.String))
+    idx = df["ok"].not_().arg_true()
     if len(idx):
-        cols: dict[str, list] = {f: [None] * len(idx) for f in _RARE_FIELDS}
-        for j, text in enumerate(lines.gather(idx).to_list()):
+        cols: dict[str, list] = {f: [None] * len(idx) for f in out.columns}
+        for j, text in enumerate(df["line"].gather(idx).to_list()):
             rec = parse_line(text)
             if rec[0].__class__ is int:
                 for f, v in record_fields(rec).items():
-                    cols[f][j] = v
+                    if f in cols:
+                        cols[f][j] = v
             else:
                 cols["skip"][j], cols["detail"][j] = rec
         out = out.with_columns(out[f].scatter(idx, pl.Series(cols[f], dtype=out[f].dtype))
-                               for f in _RARE_FIELDS)
-    return out.to_struct(lines.name)
+                               for f in out.columns)
+    return out.to_struct(batch.name)
 
 
-def _event_columns(lines):
-    """*lines* with where the vectorised path may read a line (``fast``), what its
-    header says (record ``kind``, kmem_cache_* event ``cache_ev``, legacy *_node event
-    ``legacy``) and the payload ``words``."""
+def _words_dtype():
+    """What a distinct (event, call site word, rest of payload) gives: ``words_ok``
+    (false: the line goes to parse_line), the record kind and the fields it fixes."""
     pl = polars()
-    line = pl.col("line")
-    k_cs = line.str.find(" call_site=", literal=True)
-    lf = lines.with_columns(
-        slab=k_cs.is_not_null(), k=k_cs.fill_null(line.str.find(" page=", literal=True)),
-        fast=line.str.contains(_HEADER) & (line.str.len_chars() == line.str.len_bytes())
-        & ~line.str.contains(_ODD_BLANKS))
-    k = pl.col("k")
-    start = pl.max_horizontal(k - _WINDOW, pl.lit(0))
-    lf = lf.with_columns(window=line.str.slice(start, k - start),
-                         words=line.str.slice(k + 1).str.split(" "))
-    # The header expression admits only the kmem event names, so a few endings tell them
-    # apart: "alloc:"/"_node:" allocate, "kmem_cache_" names a cache, slab events have
-    # call_site= and page events page=.
-    window = pl.col("window")
-    allocates = window.str.ends_with("alloc:") | window.str.ends_with("_node:")
-    kind = pl.when(pl.col("slab")).then(pl.when(allocates).then(ALLOC).otherwise(FREE)) \
-        .otherwise(pl.when(allocates).then(PAGE_ALLOC).otherwise(PAGE_FREE)).cast(pl.UInt8)
-    return lf.with_columns(kind=kind, cache_ev=window.str.contains("kmem_cache_", literal=True),
-                           legacy=window.str.ends_with("_node:")).drop("slab", "k", "window")
+    s = schema()
+    fields = {"words_ok": pl.Boolean, "kind": pl.UInt8}
+    fields.update({f: s[f] for f in _WORDS_FIELDS})
+    return pl.Struct(fields)
 
 
-# Payload words per record kind: (without name=, with name=).
-_NWORDS = {ALLOC: (7, 8), FREE: (2, 3), PAGE_ALLOC: (5, 5), PAGE_FREE: (3, 3)}
+_WORDS_FIELDS = ("call_site", "cache", "bytes_req", "bytes_alloc", "gfp_flags", "node",
+                 "legacy_node", "accounted", "order", "migratetype")
+_INT_RANGE = {"bytes_req": 1 << 63, "bytes_alloc": 1 << 63, "node": 1 << 31,
+              "order": 1 << 31, "migratetype": 1 << 31}
+_REJECT = (False,) + (None,) * (len(_WORDS_FIELDS) + 1)
+
+
+def _read_words(ev: str | None, w0: str | None, rest: str | None) -> tuple:
+    """The record fields that (event, call site word, rest of the payload) give, read by
+    parse_line's own code (``_layout_record``) with placeholder pointer, page and pfn
+    words; :data:`_REJECT` when parse_line's word-by-word path would not read the line."""
+    spec = _FIFTH_WORD.get(ev + ":") if ev is not None else None
+    if spec is None or ev.split() != [ev]:
+        return _REJECT
+    kind, is_cache, legacy, _ = spec
+    words = rest.split() if rest else []
+    if kind <= FREE:
+        if w0 is None or w0.split() != [w0]:
+            return _REJECT
+        words = [w0, "ptr=", *words]
+    else:
+        words = ["page=", "pfn=0", *words]
+    try:
+        rec = _layout_record(kind, is_cache, legacy, "", "", words)
+    except ValueError:
+        return _REJECT
+    if rec is None:
+        return _REJECT
+    f = {k: v for k, v in record_fields(rec).items() if k in _INT_RANGE or k in _WORDS_FIELDS}
+    if any(v is not None and not -_INT_RANGE[k] <= v < _INT_RANGE[k]
+           for k, v in f.items() if k in _INT_RANGE):
+        return _REJECT          # out of the column's range: parse_line's path decides
+    return (True, kind) + tuple(f.get(k) for k in _WORDS_FIELDS)
+
+
+def _words_table(keys):
+    """Polars UDF: struct (ev, w0, rest) -> struct of :func:`_read_words`, each distinct
+    key read once (a dict keeps them across batches of a streamed file).
+
+    Rows are matched to their key by a 64-bit hash of its three texts, and each row's
+    texts are compared with those of the key it matched, so a hash collision only sends
+    the colliding lines to parse_line."""
+    pl = polars()
+    dtype = _words_dtype()
+    names = list(dtype.to_schema())
+    key_cols = ["ev", "w0", "rest"]
+    df = keys.struct.unnest()
+    df = df.with_columns(h=pl.struct(pl.col(c).hash() for c in key_cols).hash())
+    uniq = df.unique("h", keep="any")
+    memo = _WORDS_MEMO
+    rows = []
+    for key in uniq.select(key_cols).iter_rows():
+        got = memo.get(key)
+        if got is None:
+            got = _read_words(*key)
+            if len(memo) < _MAX_WORDS:
+                memo[key] = got
+        rows.append(got)
+    table = pl.concat([uniq.select("h", *(pl.col(c).alias(f"key_{c}") for c in key_cols)),
+                       pl.DataFrame(rows, schema=dtype.to_schema(), orient="row")],
+                      how="horizontal")
+    out = df.join(table, on="h", how="left", maintain_order="left")
+    same = pl.all_horizontal(pl.col(c).eq_missing(pl.col(f"key_{c}")) for c in key_cols)
+    return out.select(pl.col("words_ok") & same, *names[1:]).to_struct(keys.name)
+
+
+_WORDS_MEMO: dict[tuple, tuple] = {}     # at most _MAX_WORDS: a pathological trace costs MiBs
 
 
 def parse_frame(lines, columns: tuple[str, ...] | None = None, task: bool = False):
@@ -171,83 +209,63 @@ def parse_frame(lines, columns: tuple[str, ...] | None = None, task: bool = Fals
     too), ``skip``/``detail`` for lines that are not kmem events and ``text`` for
     unparsable ones, in file order."""
     pl = polars()
-    lf = _event_columns(lines)
-    kind, cache_ev = pl.col("kind"), pl.col("cache_ev")
-    slab, is_alloc, is_page_alloc = kind <= FREE, kind == ALLOC, kind == PAGE_ALLOC
-    # Payload words by position; the header expression checked the first key. Allocation
-    # words follow name= in kmem_cache_alloc: index base + j.
-    base = cache_ev.cast(pl.Int32) + 2
-    W = pl.col("words")
-    w = {i: W.list.get(i, null_on_oob=True) for i in range(2)}
-    w.update({f"a{j}": W.list.get(base + j, null_on_oob=True) for j in range(5)})
-    nwords = pl.lit(None, pl.UInt32)
-    for kd, (plain, named) in _NWORDS.items():
-        nwords = pl.when(kind == kd).then(
-            pl.when(cache_ev).then(named).otherwise(plain)).otherwise(nwords)
-    lf = lf.with_columns(w0=w[0], w1=w[1], w2=W.list.get(2, null_on_oob=True),
-                         **{f"a{j}": w[f"a{j}"] for j in range(5)},
-                         fast=pl.col("fast") & (W.list.len() == nwords)).drop("words")
-    w0, w1, w2 = pl.col("w0"), pl.col("w1"), pl.col("w2")
-    a = [pl.col(f"a{j}") for j in range(5)]
-    # page events: page= pfn= order= migratetype= gfp_flags=, so a0 is order= (base 2)
-    page_mt, page_gfp = a[1], a[2]
-    starts = w1.str.starts_with
-    pfn_txt = w1.str.slice(4)
-    pfn_hex = pfn_txt.str.contains(_PFN_HEX)
-    ok = pl.when(slab).then(starts("ptr=") & (~cache_ev | w2.str.starts_with("name="))) \
-        .otherwise(starts("pfn=") & (pfn_hex | pfn_txt.str.contains(_DEC))
-                   & a[0].str.starts_with("order=") & a[0].str.slice(6).str.contains(_ORDER))
-    alloc_ok = a[0].str.starts_with("bytes_req=") & a[0].str.slice(10).str.contains(_DEC) \
-        & a[1].str.starts_with("bytes_alloc=") & a[1].str.slice(12).str.contains(_DEC) \
-        & a[2].str.starts_with("gfp_flags=") & a[3].str.starts_with("node=") \
-        & a[3].str.slice(5).str.contains(_NODE) & a[4].str.starts_with("accounted=")
-    page_alloc_ok = page_mt.str.starts_with("migratetype=") \
-        & page_mt.str.slice(12).str.contains(_MT) & page_gfp.str.starts_with("gfp_flags=")
-    ok = pl.col("fast") & ok & pl.when(is_alloc).then(alloc_ok) \
-        .when(is_page_alloc).then(page_alloc_ok).otherwise(True)
-    lf = lf.with_columns(ok=ok.fill_null(False))
     line = pl.col("line")
-    c0 = line.str.find("[", literal=True)
-    c1 = line.str.find("]", literal=True)
-    head = line.str.head(line.str.find(": ", literal=True))
-    pfn = pl.when(pfn_hex).then(pfn_txt.str.slice(2).str.to_integer(base=16, strict=False)) \
+    parts = line.str.splitn(": ", 3)
+    lf = lines.with_columns(head=parts.struct.field("field_0"), ev=parts.struct.field("field_1"),
+                            payload=parts.struct.field("field_2"))
+    words = pl.col("payload").str.splitn(" ", 3)
+    lf = lf.with_columns(w0=words.struct.field("field_0"), w1=words.struct.field("field_1"),
+                         rest=words.struct.field("field_2")).drop("payload")
+    w0, w1, head = pl.col("w0"), pl.col("w1"), pl.col("head")
+    slab_w0 = w0.str.starts_with("call_site=")
+    lf = lf.with_columns(u=pl.struct(pl.col("ev"), pl.when(slab_w0).then(w0).alias("w0"),
+                                      pl.col("rest")).map_batches(
+        _words_table, return_dtype=_words_dtype(), is_elementwise=True))
+    U = pl.col("u")
+    kind = U.struct.field("kind")
+    slab = kind <= FREE
+    is_alloc, is_page_alloc = kind == ALLOC, kind == PAGE_ALLOC
+    ok = U.struct.field("words_ok") & head.str.contains(_HEAD) & w1.str.contains(_W1) \
+        & pl.when(slab).then(w1.str.starts_with("ptr=")) \
+        .otherwise(w1.str.starts_with("pfn=") & w0.str.contains(_PAGE_W0))
+    lf = lf.with_columns(ok=ok.fill_null(False))
+    pfn_txt = w1.str.slice(4)
+    pfn = pl.when(pfn_txt.str.contains(_PFN_HEX)) \
+        .then(pfn_txt.str.slice(2).str.to_integer(base=16, strict=False)) \
         .otherwise(pfn_txt.cast(pl.Int64, strict=False))
+    c0 = head.str.find("[", literal=True)
+    c1 = head.str.find("]", literal=True)
     # field -> (rows of the vectorised path that have it, value)
     fast = {
         "kind": (True, kind),
-        "cpu": (True, line.str.slice(c0 + 1, c1 - c0 - 1)),
+        "cpu": (True, head.str.slice(c0 + 1, c1 - c0 - 1)),
         # the timestamp is the last word of the header
         "time": (True, head.str.slice(head.str.len_bytes()
                                       - head.str.reverse().str.find(" ", literal=True))),
-        "call_site": (slab, w0.str.slice(10)), "ptr": (slab, w1.str.slice(4)),
-        "bytes_req": (is_alloc, a[0].str.slice(10)),
-        "bytes_alloc": (is_alloc, a[1].str.slice(12)),
-        "node": (is_alloc, a[3].str.slice(5)),
-        "cache": (slab & cache_ev, w2.str.slice(5)),
-        "gfp_flags": (is_alloc | is_page_alloc, a[2].str.slice(10)),
-        "legacy_node": (is_alloc, pl.col("legacy")),
-        "accounted": (is_alloc, a[4].str.slice(10) == "true"),
+        "ptr": (slab, w1.str.slice(4)),
         "page": (~slab, pfn_txt),        # perf keys pages by pfn where the event has one
         "pfn": (~slab, pfn),
-        "order": (~slab, a[0].str.slice(6)),
-        "migratetype": (is_page_alloc, page_mt.str.slice(12)),
         "failed": (is_page_alloc, w0.str.slice(5).is_in(list(_NULLS)) | (pfn == -1)),
     }
-    lf = lf.with_columns(pl.when(~pl.col("ok")).then(line).map_batches(
-        _parse_rare, return_dtype=_rare_dtype(), is_elementwise=True).alias("rare"))
-    R = pl.col("rare")
+    fast.update({f: (True, U.struct.field(f)) for f in _WORDS_FIELDS})
     s = schema()
-    out = [pl.col("line_no").alias("line")]
-    for name in columns or RECORD_COLUMNS:
+    names = columns or RECORD_COLUMNS
+    fields = []
+    for name in names:
         where, value = fast[name]
-        out.append(pl.when(pl.col("ok") & where).then(value.cast(s[name], strict=False))
-                   .when(~pl.col("ok")).then(R.struct.field(name)).alias(name))
+        value = value.cast(s[name], strict=False)
+        fields.append((value if where is True else pl.when(where).then(value)).alias(name))
+    rec_type = pl.Struct({**{n: s[n] for n in names}, "skip": pl.String, "detail": pl.String})
+    lf = lf.with_columns(rec=pl.struct(line, pl.col("ok"), *fields).map_batches(
+        _merge_rare, return_dtype=rec_type, is_elementwise=True))
+    rec = pl.col("rec")
+    out = [pl.col("line_no").alias("line")] + [rec.struct.field(n) for n in names]
     if task:
         who = line.str.extract_groups(_TASK)
         out += [who.struct.field("1").alias("comm"),
                 who.struct.field("2").cast(pl.Int32, strict=False).alias("pid")]
-    skip = R.struct.field("skip")
-    out += [skip.alias("skip"), R.struct.field("detail").alias("detail"),
+    skip = rec.struct.field("skip")
+    out += [skip, rec.struct.field("detail"),
             pl.when(skip == SKIP_BAD).then(line).alias("text"),
             line.str.contains(" kmem:", literal=True).alias("kmem_marks")]
     return lf.select(out)
@@ -341,7 +359,7 @@ def parse_with_lines(source: TextSource, report: ParseReport | None = None,
     pl = polars()
     status = ReadStatus()
     lines = read_lines(source, status)
-    parsed = parse_frame(lines.lazy(), columns).collect()
+    parsed = parse_frame(lines.lazy(), columns).collect(engine="streaming")
     if report is not None:
         if parsed["kmem_marks"].any():      # the Python reader counts every " kmem:"
             parsed = parsed.with_columns(

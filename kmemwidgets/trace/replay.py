@@ -18,10 +18,9 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
-
-from kmemwidgets.model.events import unbatched
 
 from .gcpause import collector_paused
 from .parse import ALLOC, FREE, PAGE_ALLOC, ParseReport
@@ -134,11 +133,21 @@ def _rows(batch: list[tuple]) -> list[tuple]:
     return out
 
 
-def _column_batches(records, size: int = BATCH_LINES) -> Iterator[list[tuple]]:
-    """Replay rows of a record frame, *size* at a time (each column read once)."""
+def _column_batches(records, size: int = BATCH_LINES) -> Iterator[list[list]]:
+    """Replay columns (:data:`REPLAY_COLUMNS`) of a record frame, *size* rows at a time:
+    each column is read into a Python list once, and the loop zips a batch's columns as
+    it goes (no tuple is built and kept per event)."""
     cols = [records[c].to_list() for c in REPLAY_COLUMNS]
     for start in range(0, records.height, size):
-        yield list(zip(*(c[start:start + size] for c in cols)))
+        yield [c[start:start + size] for c in cols]
+
+
+def _zip_rows(columns: list[list]) -> Iterator[tuple]:
+    return zip(*columns)
+
+
+def _column_count(columns: list[list]) -> int:
+    return len(columns[0])
 
 
 def _top_pfn(records) -> int:
@@ -187,11 +196,17 @@ def replay(source: TextSource, *, kernel: Any = None, ram: int | str | None = No
     res = ReplayResult(kernel=kernel, max_pfn_seen=top - 1 if top >= 0 else -1, report=report)
     with collector_paused():
         if records is not None:
-            for _ in _replaying(_column_batches(records), res, total, progress, progress_every):
-                pass
-            if with_stat:
-                res.stat = colstat.stat_frame(records.select(colstat.COLUMNS), report=report,
-                                              times=timestamps(records, lines))
+            with ThreadPoolExecutor(1) as pool:
+                # The statistics are column operations (Polars releases the GIL while it
+                # computes): on another core, they cost the replay next to nothing.
+                stat_done = pool.submit(colstat.stat_frame, records.select(colstat.COLUMNS),
+                                        report=report, times=timestamps(records, lines)) \
+                    if with_stat else None
+                for _ in _replaying(_column_batches(records), res, total, progress,
+                                    progress_every, rows=_zip_rows, events_in=_column_count):
+                    pass
+                if stat_done is not None:
+                    res.stat = stat_done.result()
         else:
             applied = _replaying(raw, res, total, progress, progress_every, rows=_rows)
             if with_stat:
@@ -202,16 +217,18 @@ def replay(source: TextSource, *, kernel: Any = None, ram: int | str | None = No
     return res
 
 
-def _replaying(batches: Iterable[list[tuple]], res: ReplayResult, total: int,
+def _replaying(batches: Iterable[Any], res: ReplayResult, total: int,
                progress: Progress | None, progress_every: int,
-               rows: Callable[[list[tuple]], list[tuple]] | None = None) -> Iterator[list[tuple]]:
-    """Apply each batch of replay rows (:data:`REPLAY_COLUMNS`; ``rows(batch)`` makes
-    them from another kind of batch) to ``res.kernel`` and pass the batch on (so
-    statistics can share the parse); counts what was applied and skipped, by reason, in
-    *res*.
+               rows: Callable[[Any], Iterable[tuple]], events_in: Callable[[Any], int] = len,
+               ) -> Iterator[Any]:
+    """Apply each batch to ``res.kernel`` and pass the batch on (so statistics can share
+    the parse): ``rows(batch)`` gives its replay rows (:data:`REPLAY_COLUMNS`),
+    ``events_in(batch)`` its number of events. Counts what was applied
+    and skipped, by reason, in *res*.
 
     Each batch is one event batch of the model (views watching it redraw once per batch),
     so the model's methods are called without their per-call batching wrapper."""
+    from kmemwidgets.model.events import unbatched      # the model is loaded when used
     k = res.kernel
     max_pfn = k.max_pfn
     events = k.events
@@ -234,8 +251,7 @@ def _replaying(batches: Iterable[list[tuple]], res: ReplayResult, total: int,
         n_kmalloc = n_cache_alloc = n_kfree = n_cache_free = n_page_alloc = n_page_free = 0
         events.begin()
         try:
-            for kind, ptr, size, cname, gfp_text, pfn, order, failed in \
-                    (batch if rows is None else rows(batch)):
+            for kind, ptr, size, cname, gfp_text, pfn, order, failed in rows(batch):
                 if kind == ALLOC:
                     if ptr in objs:
                         # the real kernel reused an address we still hold: its free was not traced
@@ -317,7 +333,7 @@ def _replaying(batches: Iterable[list[tuple]], res: ReplayResult, total: int,
                 if count:
                     res.replayed[kind] += count
         before = n
-        n += len(batch)
+        n += events_in(batch)
         # Only the end call may say "done": a scan's total can equal (or undercount) the
         # events, and a bar drawn complete mid-way would be drawn complete twice.
         if progress is not None and n // progress_every != before // progress_every \

@@ -28,6 +28,16 @@ def test_stat_as_a_subprocess():
     assert r.stdout == expected[: expected.index("\nSUMMARY (page allocator)")]
 
 
+def test_stat_imports_neither_the_model_nor_numpy():
+    # start-up is most of a small trace's stat: the model and NumPy are not needed for it
+    code = ("import sys\nfrom kmemwidgets.trace.__main__ import main\n"
+            f"assert main(['stat', {str(TRACES / 'ftrace-find-cat.txt.gz')!r}]) == 0\n"
+            "print(sorted(m for m in sys.modules if m.startswith(('kmemwidgets.model', 'numpy'))))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[-1] == "[]"
+
+
 def test_stat_tables_and_extras(capsys):
     assert main(["stat", "--caller", "--alloc", "--caches", "-l", "5", "--extras",
                  str(TRACES / "ftrace-find-cat.txt.gz")]) == 0
