@@ -54,7 +54,7 @@ from bqplot import Figure, GridHeatMap
 from kmemwidgets.model.gfp import GFP_KERNEL, gfp_code
 from kmemwidgets.model.kernel import Kernel
 from kmemwidgets.model.slab_inspect import (BYTE_ROLES, ROLE_OUTSIDE, SLAB_LIST_NAMES, is_live_object,
-                                            layout_ranges, live_objects, object_of, overwritten,
+                                            isolated_objects, layout_ranges, live_objects, object_of, overwritten,
                                             slab_byte_map, slab_bytes, slab_list_name, slab_lists,
                                             slab_of_pfn)
 from kmemwidgets.model.slab_layout import (KMALLOC_MAX_SIZE, SLAB_CACHE_DMA, SLAB_CONSISTENCY_CHECKS,
@@ -65,6 +65,7 @@ from kmemwidgets.model.units import PAGE_SHIFT, PAGE_SIZE
 
 from .base import KernelView
 from .controls import GfpPicker, context_dropdown, GfpTrait, ContextTrait
+from .charts import TITLE_STYLE
 from .slabinfo import SlabInfoView
 from .palette import HIGHLIGHT, OKABE_ITO, SLAB_ROLE_COLORS, code_scale, legend_html
 from .status import preformatted_html, text_html
@@ -77,6 +78,10 @@ CODE_OVERWRITTEN = len(BYTE_ROLES)
 CODE_NAMED = CODE_OVERWRITTEN + 1
 BYTE_COLORS: tuple[str, ...] = tuple(SLAB_ROLE_COLORS[r] for r in BYTE_ROLES) + (OKABE_ITO["black"], HIGHLIGHT)
 COLUMNS = 64
+#: Projector-readable text of the view's notes, report and tooltip (issue 17: >= 14 px).
+TEXT_PX = "14px"
+#: A report's byte ranges are listed one by one up to this many, else grouped.
+MAX_LISTED_RANGES = 4
 #: Event kinds after which the view redraws (anything else cannot change a slab).
 SLAB_EVENTS = frozenset(("kmem_cache_alloc", "kmem_cache_free", "kmalloc", "kfree", "slab_new",
                          "slab_discard", "write", "report"))
@@ -119,6 +124,8 @@ class SlabView(KernelView):
         self._written: tuple[int, int] | None = None
         self._shown: dict[str, Any] = {}
         self._pending_reports: list = []
+        self._report_object: int | None = None  # the object the last report names
+        self._syncing_lists = False
         narrow = widgets.Layout(width="170px")
         self.cache_box = widgets.Combobox(description="cache", ensure_option=False, continuous_update=False,
                                           placeholder="name, or pick one", layout=widgets.Layout(width="260px"))
@@ -152,13 +159,13 @@ class SlabView(KernelView):
             button.on_click(lambda _, fn=fn: fn())
         self.slab_list = widgets.Select(description="slabs", rows=6, layout=widgets.Layout(width="430px"))
         self.object_list = widgets.Select(description="objects", rows=6, layout=widgets.Layout(width="330px"))
-        self.slab_counts = widgets.HTML()
+        self.slab_counts = widgets.HTML(style={"font_size": TEXT_PX})
         self.page_slider = widgets.IntSlider(description="page", min=0, max=0, continuous_update=False,
                                              layout=widgets.Layout(width="300px"))
         self.window_picker = widgets.ToggleButtons(style={"button_width": "120px"})
-        self.map_info = widgets.HTML()
-        self.report_panel = widgets.HTML(layout=widgets.Layout(width="420px", max_height="520px",
-                                                               overflow="auto"))
+        self.map_info = widgets.HTML(style={"font_size": TEXT_PX})
+        self.report_panel = widgets.HTML(layout=widgets.Layout(width="440px", max_height="520px",
+                                                               overflow="auto"), style={"font_size": TEXT_PX})
         self.heatmap = GridHeatMap(color=np.full((2, 2), ROLE_OUTSIDE, dtype=np.uint8),
                                    scales={"color": code_scale(BYTE_COLORS)}, stroke="white",
                                    interactions={"hover": "tooltip", "click": "select"},
@@ -169,7 +176,8 @@ class SlabView(KernelView):
         self.heatmap.on_hover(self._on_hover)
         self.heatmap.on_element_click(self._on_click)
         self.figure = Figure(marks=[self.heatmap], axes=[], title="slab page bytes", padding_x=0,
-                             padding_y=0, animation_duration=0,
+                             padding_y=0, animation_duration=0, display_toolbar=False,
+                             title_style=TITLE_STYLE,
                              fig_margin={"top": 40, "bottom": 5, "left": 5, "right": 5},
                              layout=widgets.Layout(width="660px", height="380px"))
 
@@ -185,8 +193,9 @@ class SlabView(KernelView):
         self.object_list.observe(self._object_picked, "value")
         self.window_picker.observe(self._window_picked, "value")
         self._sync_window_picker()
+        self.legend.style.font_size = self.status.style.font_size = TEXT_PX
         self.legend.value = legend_html(
-            [(r, SLAB_ROLE_COLORS[r]) for r in BYTE_ROLES if r != "outside"]
+            legend_roles()
             + [("overwritten (not what SLUB expects)", BYTE_COLORS[CODE_OVERWRITTEN]),
                ("named by the kernel's report", HIGHLIGHT)], "byte roles")
         return [
@@ -257,7 +266,12 @@ class SlabView(KernelView):
         self._cache = None
         self._allocated = []
         self._written = None
+        self._report_object = None
         self._pending_reports = []
+        self.message = ""                     # nothing said about the old kernel still holds
+        with self.hold_trait_notifications():
+            self.selected_object = None
+            self.selected_slab = None
         self.set_trait("report_ranges", [])
         self.set_trait("report_title", "")
         self.report_panel.value = ""
@@ -311,11 +325,11 @@ class SlabView(KernelView):
         return None
 
     def _slab_picked(self, change) -> None:
-        if change["new"] is not None and change["new"] != self.selected_slab:
+        if not self._syncing_lists and change["new"] is not None and change["new"] != self.selected_slab:
             self.selected_slab = change["new"]
 
     def _object_picked(self, change) -> None:
-        if change["new"] is not None and change["new"] != self.selected_object:
+        if not self._syncing_lists and change["new"] is not None and change["new"] != self.selected_object:
             self.selected_object = change["new"]
 
     def _window_picked(self, change) -> None:
@@ -406,7 +420,9 @@ class SlabView(KernelView):
                 return
         self._suspended += 1          # trait changes made while drawing are drawn now
         try:
-            self._take_reports()
+            said = self._take_reports()
+            if said:                   # a report from code (a notebook cell), not a button
+                self.message = said
             self._draw()
         finally:
             self._suspended -= 1
@@ -432,27 +448,32 @@ class SlabView(KernelView):
         cache = self._cache
         if cache is None:
             self.slab_list.options, self.object_list.options = [], []
-            self.slab_counts.value = (f"<small>no cache called <b>{text_html(self.cache_name)}</b> yet: "
-                                      "Create (or Alloc) makes it</small>")
+            self.slab_counts.value = (f"<span>no cache called <b>{text_html(self.cache_name)}</b> yet: "
+                                      "Create (or Alloc) makes it</span>")
             return
         lists = slab_lists(cache)
         slab_opts = [(f"{name}: pfn {s.pfn:#x} order {s.order}, {s.inuse}/{s.objects} in use", s.pfn)
                      for name in SLAB_LIST_NAMES for s in lists[name]]
-        if list(self.slab_list.options) != slab_opts:
-            self.slab_list.options = slab_opts
-        self.slab_list.value = self.selected_slab
         slab = self._slab()
-        objs = live_objects(self.kernel, slab) if slab is not None else []
+        objs = [a for a in live_objects(self.kernel, slab) if is_live_object(self.kernel, a)] if slab else []
         obj_opts = [(f"{a:#x} (#{(a - slab.base) // cache.size})", a) for a in objs]
-        if list(self.object_list.options) != obj_opts:
-            self.object_list.options = obj_opts
-        self.object_list.value = self.selected_object if self.selected_object in objs else None
+        # New options reset a Select's value; that is not the student picking a slab.
+        self._syncing_lists = True
+        try:
+            if list(self.slab_list.options) != slab_opts:
+                self.slab_list.options = slab_opts
+            self.slab_list.value = self.selected_slab
+            if list(self.object_list.options) != obj_opts:
+                self.object_list.options = obj_opts
+            self.object_list.value = self.selected_object if self.selected_object in objs else None
+        finally:
+            self._syncing_lists = False
         state = "" if cache.state == ALIVE else f" — {cache.state} by kmem_cache_destroy"
         self.slab_counts.value = (
-            f"<small><b>{text_html(cache.name)}</b>{state}: object_size {cache.object_size}, size {cache.size}, "
+            f"<span><b>{text_html(cache.name)}</b>{state}: object_size {cache.object_size}, size {cache.size}, "
             f"align {cache.align}, {cache.objects_per_slab} objects per order-{cache.layout.order} slab; "
             + ", ".join(f"{name} {len(lists[name])}" for name in SLAB_LIST_NAMES)
-            + f" slab(s); {cache.inuse_objs} object(s) in use</small>")
+            + f" slab(s); {cache.inuse_objs} object(s) in use</span>")
 
     def _draw_bytes(self) -> None:
         slab = self._slab()
@@ -466,11 +487,11 @@ class SlabView(KernelView):
             self._shown = {}
             self.heatmap.color = np.full((rows, COLUMNS), ROLE_OUTSIDE, dtype=np.uint8)
             self.heatmap.selected = None
-            self.map_info.value = "<small>no slab to draw: Alloc an object</small>"
+            self.map_info.value = "<span>no slab to draw: Alloc an object</span>"
             self._set_height(rows)
             return
         start = self.page_index * PAGE_SIZE + self.window_index * w
-        bmap = slab_byte_map(slab)
+        bmap = slab_byte_map(slab, isolated_objects(self.kernel, slab))
         data = slab_bytes(slab, start, w)
         codes = bmap.roles[start:start + w].copy()
         expected = bmap.expected[start:start + w]
@@ -483,8 +504,9 @@ class SlabView(KernelView):
         self._shown = {"slab": slab, "addr": addr0, "data": data, "roles": bmap.roles[start:start + w],
                        "expected": expected}
         outline = self._written
-        if outline is None and self.selected_object is not None:
-            outline = (self.selected_object, self.selected_object + slab.cache.object_size)
+        focus = self._report_object if self._report_object is not None else self.selected_object
+        if outline is None and focus is not None:
+            outline = (focus, focus + slab.cache.object_size)
         cells = None
         if outline is not None:
             lo, hi = max(outline[0] - addr0, 0), min(outline[1] - addr0, w)
@@ -497,9 +519,9 @@ class SlabView(KernelView):
         self._set_height(rows)
         bad = int((codes == CODE_OVERWRITTEN).sum())
         self.map_info.value = (
-            f"<small>slab pfn {slab.pfn:#x}, page {self.page_index + 1} of {pages}, bytes "
+            f"<span>slab pfn {slab.pfn:#x}, page {self.page_index + 1} of {pages}, bytes "
             f"{start:#x}–{start + w - 1:#x} (addresses {addr0:#x}–{addr0 + w - 1:#x}); one cell per byte, "
-            f"{COLUMNS} per row" + (f"; <b>{bad} overwritten byte(s)</b>" if bad else "") + "</small>")
+            f"{COLUMNS} per row" + (f"; <b>{bad} overwritten byte(s)</b>" if bad else "") + "</span>")
 
     def _set_height(self, rows: int) -> None:
         height = f"{rows * 10 + 50}px"
@@ -508,27 +530,50 @@ class SlabView(KernelView):
 
     # --- reports --------------------------------------------------------------------
 
-    def _take_reports(self) -> None:
+    def _take_reports(self) -> str:
+        """Show the reports of this cache that arrived since the last call: highlight
+        the bytes they name and bring their slab and object into the byte map. Returns
+        a sentence for the status line ("" when there was none)."""
         reports, self._pending_reports = self._pending_reports, []
         cache = self._cache
         mine = [r for r in reports if cache is not None and r.fields.get("cache") == cache.name]
         if not mine:
-            return
+            return ""
         ranges: list[tuple[int, int]] = []
         for r in mine:
             ranges += self._ranges_of(r)
         named = next((r for r in mine if r.fields.get("what")), mine[0])
         self.set_trait("report_ranges", ranges)
         self.set_trait("report_title", named.title)
-        where = ", ".join(f"{a:#x}–{b - 1:#x}" for a, b in ranges) or "no bytes named"
+        where = ranges_text(ranges)
+        isolated = self._isolated_note(ranges)
         self.report_panel.value = (
             f'<div class="kmem-slab-report" role="alert" style="border-left:4px solid {HIGHLIGHT};'
             f'padding-left:6px"><b>kernel report</b> — bytes highlighted: {text_html(where)}'
+            + (f"<br>{text_html(isolated)}" if isolated else "")
             + "".join(preformatted_html(r.text, "kernel.dmesg()",
-                                        "font-size:10px;margin:2px 0;white-space:pre-wrap") for r in mine)
+                                        f"font-size:{TEXT_PX};margin:2px 0;white-space:pre-wrap")
+                      for r in mine)
             + "</div>")
-        if ranges:
-            self._show_address(ranges[0][0])
+        if not ranges:
+            return f"the kernel reported {named.title}"
+        found = object_of(self.kernel, ranges[0][0])
+        self._report_object = found[1] if found is not None else None
+        self._show_address(ranges[0][0])
+        slab = self._slab()
+        in_slab = f" in slab pfn {slab.pfn:#x}" if slab is not None else ""
+        return f"the kernel reported {named.title}: bytes {where}{in_slab} are highlighted in the byte map"
+
+    def _isolated_note(self, ranges: list[tuple[int, int]]) -> str:
+        """Which of the named objects SLUB itself took out of use (not the student's leak)."""
+        slabs = {found[0] for a, _ in ranges if (found := object_of(self.kernel, a)) is not None}
+        lost = [a for slab in slabs for a in isolated_objects(self.kernel, slab)]
+        named = {a for a, _ in ranges}
+        n = sum(1 for a in lost if a in named)
+        if not n:
+            return ""
+        return (f"{n} of these objects were never allocated: SLUB isolated their slab after a failed check "
+                "(\"Marking all objects used\") and counts them as used; their bytes are those of free objects")
 
     def _ranges_of(self, report) -> list[tuple[int, int]]:
         """The byte ranges a SLUB report names: its start/end, else its object, else (a
@@ -546,6 +591,7 @@ class SlabView(KernelView):
 
     def _clear_report(self) -> None:
         self._written = None
+        self._report_object = None
         if self.report_ranges or self.report_title:
             self.set_trait("report_ranges", [])
             self.set_trait("report_title", "")
@@ -560,6 +606,9 @@ class SlabView(KernelView):
             self._clear_report()
             self.message = ""
             result = fn()
+            said = self._take_reports()
+            if said and said.split(":")[0] not in self.message:
+                self.message = f"{self.message} — {said}" if self.message else said
             self._dirty = True
         return result
 
@@ -796,9 +845,10 @@ class SlabView(KernelView):
         found = object_of(self.kernel, addr)
         if found is not None:
             obj = found[1]
-            state = "allocated" if is_live_object(self.kernel, obj) else "free"
+            state = ("allocated" if is_live_object(self.kernel, obj) else "isolated by SLUB (never handed out)"
+                     if obj in isolated_objects(self.kernel, slab) else "free")
             lines.append(f"object {obj:#x} (#{(obj - slab.base) // slab.cache.size}, {state})")
-        return '<div style="font-size:11px;padding:4px;background:white">' + "<br>".join(lines) + "</div>"
+        return f'<div style="font-size:{TEXT_PX};padding:4px;background:white">' + "<br>".join(lines) + "</div>"
 
     # --- snapshots -------------------------------------------------------------------
 
@@ -837,11 +887,47 @@ class SlabView(KernelView):
         if self.selected_object is not None:
             lines.append(f"selected object {self.selected_object:#x}")
         if self.report_title:
-            lines.append(f"last report: {self.report_title} (bytes "
-                         + ", ".join(f"{a:#x}-{b - 1:#x}" for a, b in self.report_ranges) + ")")
+            lines.append(f"last report: {self.report_title} (bytes {ranges_text(self.report_ranges)})")
         if self.message:
             lines.append(f"last action: {self.message}")
         return lines
+
+
+def legend_roles() -> list[tuple[str, str]]:
+    """The byte roles' legend entries: one per colour (the left and right red zones are
+    one "red zone" entry)."""
+    entries: dict[str, str] = {}
+    for role in BYTE_ROLES:
+        if role == "outside":
+            continue
+        label = "red zone" if role.endswith("red zone") else role
+        if label not in entries and SLAB_ROLE_COLORS[role] not in entries.values():
+            entries[label] = SLAB_ROLE_COLORS[role]
+    return list(entries.items())
+
+
+def ranges_text(ranges: list[tuple[int, int]]) -> str:
+    """Byte ranges ``[a, b)`` as text: runs of equal ranges at an equal stride are grouped
+    ("36 ranges of 52 bytes every 0x70, 0xc3f00008–0xc3f007fb"), the others listed."""
+    if not ranges:
+        return "no bytes named"
+    rs = sorted(ranges)
+    runs: list[list[tuple[int, int]]] = [[rs[0]]]
+    for r in rs[1:]:
+        run = runs[-1]
+        same = r[1] - r[0] == run[0][1] - run[0][0]
+        if same and (len(run) == 1 or r[0] - run[-1][0] == run[1][0] - run[0][0]):
+            run.append(r)
+        else:
+            runs.append([r])
+    parts = []
+    for run in runs:
+        if len(run) < MAX_LISTED_RANGES:
+            parts += [f"{a:#x}–{b - 1:#x}" for a, b in run]
+        else:
+            (a, b), stride = run[0], run[1][0] - run[0][0]
+            parts.append(f"{len(run)} ranges of {b - a} bytes every {stride:#x}, {a:#x}–{run[-1][1] - 1:#x}")
+    return ", ".join(parts)
 
 
 def flag_names(flags: int) -> str:
