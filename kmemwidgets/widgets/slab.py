@@ -194,6 +194,7 @@ class SlabView(KernelView):
         self.window_picker.observe(self._window_picked, "value")
         self._sync_window_picker()
         self.legend.style.font_size = self.status.style.font_size = TEXT_PX
+        self.status.tag = "span"                  # a browser draws <code> at 13 px
         self.legend.value = legend_html(
             legend_roles()
             + [("overwritten (not what SLUB expects)", BYTE_COLORS[CODE_OVERWRITTEN]),
@@ -546,7 +547,7 @@ class SlabView(KernelView):
         self.set_trait("report_ranges", ranges)
         self.set_trait("report_title", named.title)
         where = ranges_text(ranges)
-        isolated = self._isolated_note(ranges)
+        isolated = self._isolated_note(ranges) if named.kind == "slub_leak" else ""
         self.report_panel.value = (
             f'<div class="kmem-slab-report" role="alert" style="border-left:4px solid {HIGHLIGHT};'
             f'padding-left:6px"><b>kernel report</b> — bytes highlighted: {text_html(where)}'
@@ -565,7 +566,7 @@ class SlabView(KernelView):
         return f"the kernel reported {named.title}: bytes {where}{in_slab} are highlighted in the byte map"
 
     def _isolated_note(self, ranges: list[tuple[int, int]]) -> str:
-        """Which of the named objects SLUB itself took out of use (not the student's leak)."""
+        """How many of the objects a leak report names SLUB itself took out of use."""
         slabs = {found[0] for a, _ in ranges if (found := object_of(self.kernel, a)) is not None}
         lost = [a for slab in slabs for a in isolated_objects(self.kernel, slab)]
         named = {a for a, _ in ranges}
