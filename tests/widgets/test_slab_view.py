@@ -199,7 +199,7 @@ def test_pages_of_a_higher_order_slab_and_windows(view):
     view.page_slider.value = 1
     view.window_picker.value = 1
     assert view.page_index == 1 and view.window_index == 1
-    assert view._shown["addr"] == slab.base + 4096 + 2048
+    assert view.byte_map.shown["addr"] == slab.base + 4096 + 2048
     view.window_bytes = 4096
     assert view.heatmap.color.shape == (64, 64) and view.window_index == 0
     with pytest.raises(traitlets.TraitError):

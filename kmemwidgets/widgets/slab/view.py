@@ -20,6 +20,9 @@ Controls (each ``link``ed to a trait, so code drives the view as a mouse does)::
   ``use_after_free()`` (free it, then write into it), ``double_free()``,
   ``leak_and_destroy()``, ``select(addr)``, ``reset()``.
 
+Built from the components of this package: :class:`.bytemap.ByteMap` (the byte map),
+:class:`.report.ReportPanel` (the report beside it), :class:`.flags.FlagBoxes` (the flags).
+
 **The byte map** is a bqplot ``GridHeatMap`` of ``window_bytes`` cells, 64 per row, one
 cell per byte, coloured by the byte's role (:func:`kmemwidgets.model.slab_inspect.slab_byte_map`).
 A checked byte (red zone, poison, padding) that does not hold the value SLUB's checks
@@ -49,39 +52,26 @@ from typing import Any, Callable, Iterator
 import numpy as np
 import ipywidgets as widgets
 import traitlets
-from bqplot import Figure, GridHeatMap
 
 from kmemwidgets.model.gfp import GFP_KERNEL, gfp_code
 from kmemwidgets.model.kernel import Kernel
-from kmemwidgets.model.slab_inspect import (BYTE_ROLES, ROLE_OUTSIDE, SLAB_LIST_NAMES, is_live_object,
-                                            isolated_objects, layout_ranges, live_objects, object_of, overwritten,
-                                            slab_byte_map, slab_bytes, slab_list_name, slab_lists,
+from kmemwidgets.model.slab_inspect import (BYTE_ROLES, SLAB_LIST_NAMES, is_live_object, layout_ranges,
+                                            live_objects, object_of, overwritten, slab_list_name, slab_lists,
                                             slab_of_pfn)
-from kmemwidgets.model.slab_layout import (KMALLOC_MAX_SIZE, SLAB_CACHE_DMA, SLAB_CONSISTENCY_CHECKS,
-                                           SLAB_FLAG_NAMES, SLAB_FLAGS_PERMITTED, SLAB_HWCACHE_ALIGN,
-                                           SLAB_PANIC, SLAB_POISON, SLAB_RED_ZONE, SLAB_STORE_USER)
+from kmemwidgets.model.slab_layout import (KMALLOC_MAX_SIZE, SLAB_CONSISTENCY_CHECKS, SLAB_FLAGS_PERMITTED,
+                                           SLAB_POISON, SLAB_RED_ZONE, SLAB_STORE_USER)
 from kmemwidgets.model.slub import ALIVE, RELEASED
 from kmemwidgets.model.units import PAGE_SHIFT, PAGE_SIZE
 
-from .base import KernelView
-from .controls import GfpPicker, context_dropdown, GfpTrait, ContextTrait
-from .charts import TITLE_STYLE
-from .slabinfo import SlabInfoView
-from .palette import HIGHLIGHT, OKABE_ITO, SLAB_ROLE_COLORS, code_scale, legend_html
-from .status import preformatted_html, text_html
+from ..base import KernelView
+from ..controls import GfpPicker, context_dropdown, GfpTrait, ContextTrait
+from ..slabinfo import SlabInfoView
+from ..palette import legend_html
+from ..status import text_html
+from .bytemap import COLUMNS, TEXT_PX, ByteMap, legend_roles
+from .flags import FlagBoxes, flag_names
+from .report import ReportPanel, isolated_note, named_ranges, ranges_text
 
-#: The flag checkboxes, in display order.
-FLAG_BOXES: tuple[int, ...] = (SLAB_CONSISTENCY_CHECKS, SLAB_POISON, SLAB_RED_ZONE, SLAB_HWCACHE_ALIGN,
-                               SLAB_CACHE_DMA, SLAB_STORE_USER, SLAB_PANIC)
-#: Colour codes of the byte map: the byte roles, then two states drawn over them.
-CODE_OVERWRITTEN = len(BYTE_ROLES)
-CODE_NAMED = CODE_OVERWRITTEN + 1
-BYTE_COLORS: tuple[str, ...] = tuple(SLAB_ROLE_COLORS[r] for r in BYTE_ROLES) + (OKABE_ITO["black"], HIGHLIGHT)
-COLUMNS = 64
-#: Projector-readable text of the view's notes, report and tooltip (issue 17: >= 14 px).
-TEXT_PX = "14px"
-#: A report's byte ranges are listed one by one up to this many, else grouped.
-MAX_LISTED_RANGES = 4
 #: Event kinds after which the view redraws (anything else cannot change a slab).
 SLAB_EVENTS = frozenset(("kmem_cache_alloc", "kmem_cache_free", "kmalloc", "kfree", "slab_new",
                          "slab_discard", "write", "report"))
@@ -122,7 +112,6 @@ class SlabView(KernelView):
         self._cache = None
         self._allocated: list[int] = []       # objects this view allocated, oldest first
         self._written: tuple[int, int] | None = None
-        self._shown: dict[str, Any] = {}
         self._pending_reports: list = []
         self._report_object: int | None = None  # the object the last report names
         self._syncing_lists = False
@@ -131,9 +120,8 @@ class SlabView(KernelView):
                                           placeholder="name, or pick one", layout=widgets.Layout(width="260px"))
         self.size_box = widgets.BoundedIntText(description="size", min=1, max=KMALLOC_MAX_SIZE, layout=narrow)
         self.align_box = widgets.BoundedIntText(description="align", min=0, max=KMALLOC_MAX_SIZE, layout=narrow)
-        self.flag_boxes = {bit: widgets.Checkbox(description=SLAB_FLAG_NAMES[bit], indent=False,
-                                                 layout=widgets.Layout(width="auto"))
-                           for bit in FLAG_BOXES}
+        self.flag_row = FlagBoxes()
+        self.flag_boxes = self.flag_row.boxes
         self.gfp_picker = GfpPicker()
         self.context_picker = context_dropdown()
         b = widgets.Button
@@ -164,44 +152,28 @@ class SlabView(KernelView):
                                              layout=widgets.Layout(width="300px"))
         self.window_picker = widgets.ToggleButtons(style={"button_width": "120px"})
         self.map_info = widgets.HTML(style={"font_size": TEXT_PX})
-        self.report_panel = widgets.HTML(layout=widgets.Layout(width="440px", max_height="520px",
-                                                               overflow="auto"), style={"font_size": TEXT_PX})
-        self.heatmap = GridHeatMap(color=np.full((2, 2), ROLE_OUTSIDE, dtype=np.uint8),
-                                   scales={"color": code_scale(BYTE_COLORS)}, stroke="white",
-                                   interactions={"hover": "tooltip", "click": "select"},
-                                   selected_style={"stroke": "black", "stroke-width": "2"},
-                                   anchor_style={"stroke": "black", "stroke-width": "2"})
-        self.hover_info = widgets.HTML()
-        self.heatmap.tooltip = self.hover_info
+        self.report_panel = ReportPanel()
+        self.byte_map = ByteMap()
+        self.heatmap, self.figure, self.hover_info = (self.byte_map.heatmap, self.byte_map.figure,
+                                                      self.byte_map.hover_info)
         self.heatmap.on_hover(self._on_hover)
         self.heatmap.on_element_click(self._on_click)
-        self.figure = Figure(marks=[self.heatmap], axes=[], title="slab page bytes", padding_x=0,
-                             padding_y=0, animation_duration=0, display_toolbar=False,
-                             title_style=TITLE_STYLE,
-                             fig_margin={"top": 40, "bottom": 5, "left": 5, "right": 5},
-                             layout=widgets.Layout(width="660px", height="380px"))
 
         for (w, name), trait in (((self.cache_box, "value"), "cache_name"), ((self.size_box, "value"), "size"),
                                  ((self.align_box, "value"), "align"), ((self.gfp_picker, "gfp"), "gfp"),
                                  ((self.context_picker, "value"), "context"),
-                                 ((self.page_slider, "value"), "page_index")):
+                                 ((self.page_slider, "value"), "page_index"), ((self.flag_row, "flags"), "flags")):
             traitlets.link((self, trait), (w, name))     # the view's value wins at start
-        for box in self.flag_boxes.values():
-            box.observe(self._flag_box_changed, "value")
-        self._show_flags()
         self.slab_list.observe(self._slab_picked, "value")
         self.object_list.observe(self._object_picked, "value")
         self.window_picker.observe(self._window_picked, "value")
         self._sync_window_picker()
         self.legend.style.font_size = self.status.style.font_size = TEXT_PX
         self.status.tag = "span"                  # a browser draws <code> at 13 px
-        self.legend.value = legend_html(
-            legend_roles()
-            + [("overwritten (not what SLUB expects)", BYTE_COLORS[CODE_OVERWRITTEN]),
-               ("named by the kernel's report", HIGHLIGHT)], "byte roles")
+        self.legend.value = legend_html(legend_roles(), "byte roles")
         return [
             widgets.HBox([self.cache_box, self.size_box, self.align_box, self.create_button]),
-            widgets.HBox(list(self.flag_boxes.values())),
+            self.flag_row,
             self.gfp_picker,
             widgets.HBox([self.context_picker, self.alloc_button, self.free_button, self.validate_button,
                           self.reset_button]),
@@ -232,30 +204,6 @@ class SlabView(KernelView):
                                        f"{PAGE_SIZE // self.window_bytes} windows of {self.window_bytes} bytes")
         return proposal["value"]
 
-    # --- flags <-> checkboxes ------------------------------------------------------------
-
-    def _flag_box_changed(self, change) -> None:
-        if self._syncing_flags:
-            return
-        value = self.flags & ~sum(FLAG_BOXES)
-        for bit, box in self.flag_boxes.items():
-            if box.value:
-                value |= bit
-        self.flags = value
-
-    _syncing_flags = False
-
-    @traitlets.observe("flags")
-    def _show_flags(self, change=None) -> None:
-        if "flag_boxes" not in self.__dict__:
-            return
-        self._syncing_flags = True
-        try:
-            for bit, box in self.flag_boxes.items():
-                box.value = bool(self.flags & bit)
-        finally:
-            self._syncing_flags = False
-
     # --- which cache, slab, object ---------------------------------------------------------
 
     @property
@@ -275,7 +223,7 @@ class SlabView(KernelView):
             self.selected_slab = None
         self.set_trait("report_ranges", [])
         self.set_trait("report_title", "")
-        self.report_panel.value = ""
+        self.report_panel.clear()
         with self._deferred(redraw=False):      # KernelView._rebind redraws next
             self._resolve_cache()
 
@@ -479,55 +427,25 @@ class SlabView(KernelView):
     def _draw_bytes(self) -> None:
         slab = self._slab()
         w = self.window_bytes
-        rows = w // COLUMNS
         pages = 1 << slab.order if slab is not None else 1
         with self.page_slider.hold_trait_notifications():
             self.page_slider.max = pages - 1
             self.page_slider.disabled = pages == 1
         if slab is None:
-            self._shown = {}
-            self.heatmap.color = np.full((rows, COLUMNS), ROLE_OUTSIDE, dtype=np.uint8)
-            self.heatmap.selected = None
+            self.byte_map.clear(w)
             self.map_info.value = "<span>no slab to draw: Alloc an object</span>"
-            self._set_height(rows)
             return
         start = self.page_index * PAGE_SIZE + self.window_index * w
-        bmap = slab_byte_map(slab, isolated_objects(self.kernel, slab))
-        data = slab_bytes(slab, start, w)
-        codes = bmap.roles[start:start + w].copy()
-        expected = bmap.expected[start:start + w]
-        codes[overwritten(data, expected)] = CODE_OVERWRITTEN
-        addr0 = slab.base + start
-        for a, b in self.report_ranges:
-            lo, hi = max(a - addr0, 0), min(b - addr0, w)
-            if lo < hi:
-                codes[lo:hi] = CODE_NAMED
-        self._shown = {"slab": slab, "addr": addr0, "data": data, "roles": bmap.roles[start:start + w],
-                       "expected": expected}
         outline = self._written
         focus = self._report_object if self._report_object is not None else self.selected_object
         if outline is None and focus is not None:
             outline = (focus, focus + slab.cache.object_size)
-        cells = None
-        if outline is not None:
-            lo, hi = max(outline[0] - addr0, 0), min(outline[1] - addr0, w)
-            if lo < hi:
-                idx = np.arange(lo, hi)
-                cells = np.stack([idx // COLUMNS, idx % COLUMNS], axis=1).astype(np.int32)
-        with self.heatmap.hold_sync():
-            self.heatmap.color = codes.reshape(rows, COLUMNS)
-            self.heatmap.selected = cells
-        self._set_height(rows)
-        bad = int((codes == CODE_OVERWRITTEN).sum())
+        bad = self.byte_map.draw(self.kernel, slab, start, w, self.report_ranges, outline)
+        addr0 = slab.base + start
         self.map_info.value = (
             f"<span>slab pfn {slab.pfn:#x}, page {self.page_index + 1} of {pages}, bytes "
             f"{start:#x}–{start + w - 1:#x} (addresses {addr0:#x}–{addr0 + w - 1:#x}); one cell per byte, "
             f"{COLUMNS} per row" + (f"; <b>{bad} overwritten byte(s)</b>" if bad else "") + "</span>")
-
-    def _set_height(self, rows: int) -> None:
-        height = f"{rows * 10 + 50}px"
-        if self.figure.layout.height != height:
-            self.figure.layout.height = height
 
     # --- reports --------------------------------------------------------------------
 
@@ -542,20 +460,12 @@ class SlabView(KernelView):
             return ""
         ranges: list[tuple[int, int]] = []
         for r in mine:
-            ranges += self._ranges_of(r)
+            ranges += named_ranges(self.kernel, cache, r)
         named = next((r for r in mine if r.fields.get("what")), mine[0])
         self.set_trait("report_ranges", ranges)
         self.set_trait("report_title", named.title)
         where = ranges_text(ranges)
-        isolated = self._isolated_note(ranges) if named.kind == "slub_leak" else ""
-        self.report_panel.value = (
-            f'<div class="kmem-slab-report" role="alert" style="border-left:4px solid {HIGHLIGHT};'
-            f'padding-left:6px"><b>kernel report</b> — bytes highlighted: {text_html(where)}'
-            + (f"<br>{text_html(isolated)}" if isolated else "")
-            + "".join(preformatted_html(r.text, "kernel.dmesg()",
-                                        f"font-size:{TEXT_PX};margin:2px 0;white-space:pre-wrap")
-                      for r in mine)
-            + "</div>")
+        self.report_panel.show(mine, where, isolated_note(self.kernel, ranges) if named.kind == "slub_leak" else "")
         if not ranges:
             return f"the kernel reported {named.title}"
         found = object_of(self.kernel, ranges[0][0])
@@ -565,38 +475,13 @@ class SlabView(KernelView):
         in_slab = f" in slab pfn {slab.pfn:#x}" if slab is not None else ""
         return f"the kernel reported {named.title}: bytes {where}{in_slab} are highlighted in the byte map"
 
-    def _isolated_note(self, ranges: list[tuple[int, int]]) -> str:
-        """How many of the objects a leak report names SLUB itself took out of use."""
-        slabs = {found[0] for a, _ in ranges if (found := object_of(self.kernel, a)) is not None}
-        lost = [a for slab in slabs for a in isolated_objects(self.kernel, slab)]
-        named = {a for a, _ in ranges}
-        n = sum(1 for a in lost if a in named)
-        if not n:
-            return ""
-        return (f"{n} of these objects were never allocated: SLUB isolated their slab after a failed check "
-                "(\"Marking all objects used\") and counts them as used; their bytes are those of free objects")
-
-    def _ranges_of(self, report) -> list[tuple[int, int]]:
-        """The byte ranges a SLUB report names: its start/end, else its object, else (a
-        leak) the objects still allocated in its slab."""
-        f = report.fields
-        cache = self._cache
-        if f.get("start") is not None and f.get("end") is not None:
-            return [(f["start"], f["end"])]
-        if f.get("object") is not None:
-            return [(f["object"], f["object"] + cache.object_size)]
-        slab = cache.slabs.get(f.get("slab")) if f.get("slab") is not None else None
-        if report.kind == "slub_leak" and slab is not None:
-            return [(a, a + cache.object_size) for a in live_objects(self.kernel, slab)]
-        return []
-
     def _clear_report(self) -> None:
         self._written = None
         self._report_object = None
         if self.report_ranges or self.report_title:
             self.set_trait("report_ranges", [])
             self.set_trait("report_title", "")
-            self.report_panel.value = ""
+            self.report_panel.clear()
             self._dirty = True
 
     # --- actions -------------------------------------------------------------------
@@ -724,12 +609,10 @@ class SlabView(KernelView):
         (allocating one if there is none). SLUB notices on free or validate; returns the
         address written."""
         def run():
-            cache = self._usable_cache("write past the end", create=True)
-            if cache is None:
+            found = self._bug_target("write past the end", free_it=False)
+            if found is None:
                 return None
-            obj = self._target("write past the end") if self._live_target_exists() else self._alloc()
-            if obj is None:
-                return None
+            cache, obj = found
             at, n = obj + cache.object_size, self.bug_bytes
             when = ("when the object is freed (Free) or validated" if cache.flags & SLAB_CONSISTENCY_CHECKS
                     else NO_CHECKS)
@@ -743,14 +626,10 @@ class SlabView(KernelView):
         it. SLUB notices when it hands the object out again or validates; returns the
         address written."""
         def run():
-            cache = self._usable_cache("write after free", create=True)
-            if cache is None:
+            found = self._bug_target("write after free", free_it=True)
+            if found is None:
                 return None
-            obj = self._target("write after free") if self._live_target_exists() else self._alloc()
-            if obj is None:
-                return None
-            if is_live_object(self.kernel, obj) and not self._free(obj):
-                return None
+            cache, obj = found
             n = min(self.bug_bytes, cache.object_size)
             when = ("when the object is handed out again (Alloc: free objects are reused last-in "
                     "first-out) or validated" if cache.flags & SLAB_CONSISTENCY_CHECKS else NO_CHECKS)
@@ -762,14 +641,10 @@ class SlabView(KernelView):
         """Free the selected object (if live), then free it again: "Object already free".
         Returns the kernel's report (None if the second free was accepted)."""
         def run():
-            cache = self._usable_cache("free twice", create=True)
-            if cache is None:
+            found = self._bug_target("free twice", free_it=True)
+            if found is None:
                 return None
-            obj = self._target("free twice") if self._live_target_exists() else self._alloc()
-            if obj is None:
-                return None
-            if is_live_object(self.kernel, obj) and not self._free(obj):
-                return None
+            obj = found[1]
             before = len(self.kernel.reports)
             self._free(obj)
             new = self.kernel.reports[before:]
@@ -792,6 +667,19 @@ class SlabView(KernelView):
             return report
         return self._action(run)
 
+    def _bug_target(self, what: str, free_it: bool) -> tuple[Any, int] | None:
+        """``(cache, object)`` a bug button acts on: the selected object, else this view's
+        newest live one, else a new one; freed first when *free_it*. None if refused."""
+        cache = self._usable_cache(what, create=True)
+        if cache is None:
+            return None
+        obj = self._target(what) if self._live_target_exists() else self._alloc()
+        if obj is None:
+            return None
+        if free_it and is_live_object(self.kernel, obj) and not self._free(obj):
+            return None
+        return cache, obj
+
     def _live_target_exists(self) -> bool:
         if self.selected_object is not None:
             return True
@@ -810,23 +698,13 @@ class SlabView(KernelView):
 
     # --- hover and click --------------------------------------------------------------
 
-    def _cell_addr(self, content: dict) -> int | None:
-        data = content.get("point", content.get("data", {})) or {}
-        try:
-            off = int(data["rowNum"]) * COLUMNS + int(data["columnNum"])
-        except (KeyError, TypeError, ValueError):
-            return None
-        if not self._shown or not 0 <= off < len(self._shown["data"]):
-            return None
-        return self._shown["addr"] + off
-
     def _on_hover(self, mark, content) -> None:
-        addr = self._cell_addr(content)
+        addr = self.byte_map.cell_addr(content)
         if addr is not None:
             self.hover_info.value = self.describe_byte(addr)
 
     def _on_click(self, mark, content) -> None:
-        addr = self._cell_addr(content)
+        addr = self.byte_map.cell_addr(content)
         if addr is not None:
             found = object_of(self.kernel, addr)
             if found is not None:
@@ -834,22 +712,7 @@ class SlabView(KernelView):
 
     def describe_byte(self, addr: int) -> str:
         """Tooltip HTML for the drawn byte at *addr*: address, value, role, object."""
-        s = self._shown
-        off = addr - s["addr"]
-        slab = s["slab"]
-        value = int(s["data"][off])
-        lines = [f"<b>{addr:#x}</b> (slab offset {addr - slab.base:#x})",
-                 f"byte <b>{value:#04x}</b>", f"role: {BYTE_ROLES[s['roles'][off]]}"]
-        expected = int(s["expected"][off])
-        if expected >= 0:
-            lines.append(f"SLUB expects {expected:#04x}" + (" — <b>overwritten</b>" if value != expected else ""))
-        found = object_of(self.kernel, addr)
-        if found is not None:
-            obj = found[1]
-            state = ("allocated" if is_live_object(self.kernel, obj) else "isolated by SLUB (never handed out)"
-                     if obj in isolated_objects(self.kernel, slab) else "free")
-            lines.append(f"object {obj:#x} (#{(obj - slab.base) // slab.cache.size}, {state})")
-        return f'<div style="font-size:{TEXT_PX};padding:4px;background:white">' + "<br>".join(lines) + "</div>"
+        return self.byte_map.describe(self.kernel, addr)
 
     # --- snapshots -------------------------------------------------------------------
 
@@ -876,14 +739,15 @@ class SlabView(KernelView):
             lines.append("slabs: " + ", ".join(f"{n} {len(lists[n])}" for n in SLAB_LIST_NAMES)
                          + f"; {cache.inuse_objs} object(s) in use")
             slab = self._slab()
-            if slab is not None and self._shown:
-                roles = self._shown["roles"]
+            shown = self.byte_map.shown
+            if slab is not None and shown:
+                roles = shown["roles"]
                 counts = np.bincount(roles, minlength=len(BYTE_ROLES))
                 lines.append(f"byte map: slab pfn {slab.pfn:#x} ({slab_list_name(cache, slab)}), page "
                              f"{self.page_index + 1} of {1 << slab.order}, {self.window_bytes} bytes from "
-                             f"{self._shown['addr']:#x}: " + ", ".join(
+                             f"{shown['addr']:#x}: " + ", ".join(
                                  f"{int(c)} {BYTE_ROLES[i]}" for i, c in enumerate(counts) if c)
-                             + f"; {int(overwritten(self._shown['data'], self._shown['expected']).sum())} "
+                             + f"; {int(overwritten(shown['data'], shown['expected']).sum())} "
                                "overwritten")
         if self.selected_object is not None:
             lines.append(f"selected object {self.selected_object:#x}")
@@ -892,47 +756,3 @@ class SlabView(KernelView):
         if self.message:
             lines.append(f"last action: {self.message}")
         return lines
-
-
-def legend_roles() -> list[tuple[str, str]]:
-    """The byte roles' legend entries: one per colour (the left and right red zones are
-    one "red zone" entry)."""
-    entries: dict[str, str] = {}
-    for role in BYTE_ROLES:
-        if role == "outside":
-            continue
-        label = "red zone" if role.endswith("red zone") else role
-        if label not in entries and SLAB_ROLE_COLORS[role] not in entries.values():
-            entries[label] = SLAB_ROLE_COLORS[role]
-    return list(entries.items())
-
-
-def ranges_text(ranges: list[tuple[int, int]]) -> str:
-    """Byte ranges ``[a, b)`` as text: runs of equal ranges at an equal stride are grouped
-    ("36 ranges of 52 bytes every 0x70, 0xc3f00008–0xc3f007fb"), the others listed."""
-    if not ranges:
-        return "no bytes named"
-    rs = sorted(ranges)
-    runs: list[list[tuple[int, int]]] = [[rs[0]]]
-    for r in rs[1:]:
-        run = runs[-1]
-        same = r[1] - r[0] == run[0][1] - run[0][0]
-        if same and (len(run) == 1 or r[0] - run[-1][0] == run[1][0] - run[0][0]):
-            run.append(r)
-        else:
-            runs.append([r])
-    parts = []
-    for run in runs:
-        if len(run) < MAX_LISTED_RANGES:
-            parts += [f"{a:#x}–{b - 1:#x}" for a, b in run]
-        else:
-            (a, b), stride = run[0], run[1][0] - run[0][0]
-            parts.append(f"{len(run)} ranges of {b - a} bytes every {stride:#x}, {a:#x}–{run[-1][1] - 1:#x}")
-    return ", ".join(parts)
-
-
-def flag_names(flags: int) -> str:
-    """``SLAB_POISON|SLAB_RED_ZONE`` for a flags word (``0`` for none)."""
-    names = [n for bit, n in SLAB_FLAG_NAMES.items() if flags & bit]
-    rest = flags & ~sum(SLAB_FLAG_NAMES)
-    return "|".join(names + ([f"{rest:#x}"] if rest else [])) or "0"
