@@ -88,3 +88,11 @@ def test_write_after_free_then_alloc_shows_the_report_in_the_byte_map(lab: LabPa
     for text in (status, view.locator(".kmem-slab-report").first, view.locator(".kmem-legend").first,
                  view.get_by_text("one cell per byte")):
         assert text.evaluate("(e) => parseFloat(getComputedStyle(e).fontSize)") >= 14
+
+    # leak and destroy after the isolation: no byte counts as overwritten, the objects are grouped
+    lab.measure_click_to_repaint("leak and destroy", fig)
+    report = lab.page.locator(".kmem-slab-report", has_text="Objects remaining").first
+    report.wait_for(state="visible")
+    assert "ranges of 64 bytes every" in report.inner_text() and "never allocated" in report.inner_text()
+    assert "overwritten byte" not in view.get_by_text("one cell per byte").inner_text()
+    lab.screenshot("slab-uaf-alloc-leak-view", view)

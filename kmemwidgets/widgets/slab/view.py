@@ -472,8 +472,8 @@ class SlabView(KernelView):
         self._report_object = found[1] if found is not None else None
         self._show_address(ranges[0][0])
         slab = self._slab()
-        in_slab = f" in slab pfn {slab.pfn:#x}" if slab is not None else ""
-        return f"the kernel reported {named.title}: bytes {where}{in_slab} are highlighted in the byte map"
+        shown = f" (the byte map shows slab pfn {slab.pfn:#x})" if slab is not None else ""
+        return f"the kernel reported {named.title}: bytes {where} are highlighted{shown}"
 
     def _clear_report(self) -> None:
         self._written = None
