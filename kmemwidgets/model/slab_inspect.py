@@ -13,13 +13,15 @@ and a slab's bytes and free list.
 * :func:`slab_lists` – the cache's slabs by list: ``cpu``, ``partial`` (some objects
   free), ``empty`` (every object free, kept on the partial list up to
   ``min_partial``), ``full`` (on no list).
+* :func:`isolated_objects` – objects SLUB took out of use after a failed check
+  ("Marking all objects used"): neither free nor allocated, still holding free bytes.
 * :func:`slab_of_pfn`, :func:`object_of`, :func:`live_objects`,
   :func:`is_live_object`, :func:`layout_ranges`.
 """
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Iterable, NamedTuple
 
 import numpy as np
 
@@ -81,11 +83,13 @@ def _slot_templates(L: Layout, live: bool) -> tuple[np.ndarray, np.ndarray]:
     return roles, expected
 
 
-def slab_byte_map(slab: "Slab") -> SlabByteMap:
+def slab_byte_map(slab: "Slab", isolated: Iterable[int] = ()) -> SlabByteMap:
     """Role and expected value of every byte of *slab* (``len(slab.buf)`` bytes).
 
     An object is free when it is on the slab's free list, otherwise allocated (as
-    ``validate_slab()`` decides). A live object of a kmalloc cache that tracks
+    ``validate_slab()`` decides) — except the *isolated* objects (see
+    :func:`isolated_objects`), drawn as the free objects whose bytes they still hold:
+    ``validate_slab()`` would flag their 0xbb red zones, but nobody wrote them. A live object of a kmalloc cache that tracks
     ``orig_size`` has its tail past the requested size as red zone ("kmalloc Redzone").
     Bytes after the last object are padding (0x5a under SLAB_POISON).
     """
@@ -97,6 +101,10 @@ def slab_byte_map(slab: "Slab") -> SlabByteMap:
     if slab.free:
         first = slab.base + L.red_left_pad      # 64-bit addresses: subtract in Python ints
         is_free[[(a - first) // L.size for a in slab.free]] = True
+    isolated = list(isolated)
+    if isolated:
+        first = slab.base + L.red_left_pad
+        is_free[[(a - first) // L.size for a in isolated]] = True
     live_roles, live_exp = _slot_templates(L, True)
     free_roles, free_exp = _slot_templates(L, False)
     roles = np.full(n, ROLE_PADDING, dtype=np.uint8)
@@ -173,6 +181,21 @@ def live_objects(k: "Kernel", slab: "Slab") -> list[int]:
     L = slab.cache.layout
     free = set(slab.free)
     return [a for a in (slab.base + L.slot(i) for i in range(slab.objects)) if a not in free]
+
+
+def isolated_objects(k: "Kernel", slab: "Slab") -> list[int]:
+    """Objects of *slab* that are neither free nor allocated, lowest first.
+
+    When ``alloc_debug_processing()`` finds a free object damaged it isolates the slab:
+    ``slab_fix(s, "Marking all objects used"); slab->inuse = slab->objects;
+    slab->freelist = NULL`` (``mm/slub.c``). Its free objects are never handed out
+    again; they keep the free-object bytes (0xbb red zones, poison) they had.
+    """
+    L = slab.cache.layout
+    free = set(slab.free)
+    live = k._slab_live
+    return [a for a in (slab.base + L.slot(i) for i in range(slab.objects))
+            if a not in free and a not in live]
 
 
 def layout_ranges(L: Layout, live: bool = True) -> list[tuple[str, int, int]]:

@@ -34,3 +34,65 @@ def test_overrun_then_free_highlights_the_report(lab: LabPage) -> None:
     median = lab.median_click_to_repaint()
     lab.metrics["slab_click_to_repaint_median_ms"] = round(median, 1)
     assert median < CLICK_TO_REPAINT_SANITY_MS, lab.metrics["click_to_repaint_ms"]
+
+
+# --- issue 17: a report is shown where its bytes are -------------------------------------
+
+from .test_buddy_view_ui import _FONT_SIZES_JS, _changed_pixels, _data_region  # noqa: E402
+
+#: Changed pixels in the byte map's data region after "write after free" then Alloc. This
+#: view changes 2,672 (the named bytes, the object outline, the isolated slab's list
+#: state); the old view changed 5,709 by jumping to the new object's fresh slab, so pixels
+#: alone cannot tell them apart (measured once against main): the test also asserts
+#: *where* — the named bytes are in the slab drawn, in the highlight colour (main fails).
+MIN_CHANGED_PIXELS = 400
+HIGHLIGHT_FILLS = ("rgb(240,228,66)", "#f0e442")
+ADDR_JS = r"""
+(view) => { const t = view.innerText;
+  const map = /addresses (0x[0-9a-f]+)–(0x[0-9a-f]+)/.exec(t);
+  const named = /bytes highlighted: (0x[0-9a-f]+)–(0x[0-9a-f]+)/.exec(t);
+  return [map && map.slice(1), named && named.slice(1)]; }
+"""
+
+
+def test_write_after_free_then_alloc_shows_the_report_in_the_byte_map(lab: LabPage) -> None:
+    lab.open_and_render("slab_view.ipynb")
+    view = lab.outputs().locator(".widget-vbox").first
+    fig = lab.widget(".bqplot", 0)
+    lab.page.locator(".bqplot rect.heatmapcell").first.wait_for(state="attached")
+    lab.measure_click_to_repaint("write after free", fig)
+    lab.page.wait_for_timeout(300)
+    box = _data_region(lab, fig)
+    before = fig.screenshot(path=str(lab.artifacts_dir / "slab-uaf-before-alloc.png"))
+    lab.measure_click_to_repaint("Alloc", fig)
+    lab.page.locator(".kmem-slab-report", has_text="Poison overwritten").first.wait_for(state="visible")
+    lab.page.wait_for_timeout(300)
+    after = fig.screenshot(path=str(lab.artifacts_dir / "slab-uaf-after-alloc.png"))
+    lab.screenshot("slab-uaf-view-after-alloc", view)
+    changed = _changed_pixels(lab, before, after, box)
+    lab.metrics["slab_uaf_alloc_changed_pixels"] = changed
+    assert changed >= MIN_CHANGED_PIXELS, f"only {changed} pixels of the byte map changed"
+
+    (lo, hi), (a, b) = view.evaluate(ADDR_JS)
+    assert int(lo, 16) <= int(a, 16) <= int(b, 16) <= int(hi, 16), "the named bytes are not drawn"
+    fills = fig.evaluate("(f) => Array.from(f.querySelectorAll('rect.heatmapcell'))"
+                         ".map((r) => (r.style.fill || r.getAttribute('fill')).replace(/ /g, '').toLowerCase())")
+    assert sum(f in HIGHLIGHT_FILLS for f in fills) == int(b, 16) - int(a, 16) + 1
+    status = view.locator(".widget-html-content span", has_text="kmem_cache_alloc(demo_cache").first
+    assert "Poison overwritten" in status.inner_text()        # the status line names the BUG
+
+    assert view.locator(".bqplot .toolbar, .bqplot-toolbar").count() == 0 or \
+        not view.locator(".bqplot .toolbar").first.is_visible()
+    small = [(t, px) for t, px in view.evaluate(_FONT_SIZES_JS) if px < 14]
+    assert not small, f"text under 14 px: {small[:10]}"
+    for text in (status, view.locator(".kmem-slab-report").first, view.locator(".kmem-legend").first,
+                 view.get_by_text("one cell per byte")):
+        assert text.evaluate("(e) => parseFloat(getComputedStyle(e).fontSize)") >= 14
+
+    # leak and destroy after the isolation: no byte counts as overwritten, the objects are grouped
+    lab.measure_click_to_repaint("leak and destroy", fig)
+    report = lab.page.locator(".kmem-slab-report", has_text="Objects remaining").first
+    report.wait_for(state="visible")
+    assert "ranges of 64 bytes every" in report.inner_text() and "never allocated" in report.inner_text()
+    assert "overwritten byte" not in view.get_by_text("one cell per byte").inner_text()
+    lab.screenshot("slab-uaf-alloc-leak-view", view)

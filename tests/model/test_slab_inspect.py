@@ -129,3 +129,21 @@ def test_expected_bytes_hold_through_alloc_free(ops, flags, size):
         assert not si.overwritten(si.slab_bytes(slab), m.expected).any()
         assert sorted(si.live_objects(k, slab)) == sorted(a for a in live if si.object_of(k, a)[0] is slab)
     k.check()
+
+
+def test_isolated_objects_keep_free_bytes_and_are_not_overwritten():
+    """mm/slub.c alloc_debug_processing(): a failed check isolates the slab ("Marking all
+    objects used": inuse = objects, freelist = NULL); its free objects keep their bytes."""
+    k = kw.Kernel(arch="i386", ram="64M")
+    c = k.kmem_cache_create("iso", 52, 0, SLAB_CONSISTENCY_CHECKS | SLAB_POISON | SLAB_RED_ZONE)
+    p = k.kmem_cache_alloc(c, kw.GFP_KERNEL)
+    k.kmem_cache_free(c, p)
+    k.write(p, b"A" * 4)
+    q = k.kmem_cache_alloc(c, kw.GFP_KERNEL)       # damaged: the slab is isolated
+    slab = si.object_of(k, p)[0]
+    assert q not in [slab.base + c.layout.slot(i) for i in range(slab.objects)]
+    iso = si.isolated_objects(k, slab)
+    assert len(iso) == slab.objects and p in iso   # p was freed and never handed out again
+    data = si.slab_bytes(slab)
+    assert si.overwritten(data, si.slab_byte_map(slab).expected).any()       # what validate sees
+    assert not si.overwritten(data, si.slab_byte_map(slab, iso).expected).any()

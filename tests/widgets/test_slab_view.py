@@ -1,6 +1,8 @@
 """SlabView driven from Python: controls, model, byte map and reports agree."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import traitlets
@@ -10,7 +12,7 @@ import kmemwidgets as kw
 from kmemwidgets.model import slab_inspect as si
 from kmemwidgets.model.slab_layout import (SLAB_CONSISTENCY_CHECKS, SLAB_HWCACHE_ALIGN, SLAB_PANIC,
                                            SLAB_POISON, SLAB_RED_ZONE, SLAB_STORE_USER)
-from kmemwidgets.widgets import SlabView, iter_widgets
+from kmemwidgets.widgets import BuddyView, SlabView, iter_widgets
 from kmemwidgets.widgets.dashboard import Dashboard
 from kmemwidgets.widgets.slab import CODE_NAMED, CODE_OVERWRITTEN, COLUMNS
 
@@ -197,7 +199,7 @@ def test_pages_of_a_higher_order_slab_and_windows(view):
     view.page_slider.value = 1
     view.window_picker.value = 1
     assert view.page_index == 1 and view.window_index == 1
-    assert view._shown["addr"] == slab.base + 4096 + 2048
+    assert view.byte_map.shown["addr"] == slab.base + 4096 + 2048
     view.window_bytes = 4096
     assert view.heatmap.color.shape == (64, 64) and view.window_index == 0
     with pytest.raises(traitlets.TraitError):
@@ -262,3 +264,86 @@ def test_reset_and_dashboard_tab(view):
     tab = d.view(SlabView)
     tab.alloc()
     assert tab.cache.inuse_objs == 1 and tab.messages is d.messages
+
+
+# --- issue 17: the report is shown where its bytes are; only real damage; reset; text ---
+
+def uaf_then_alloc(view):
+    """Write after free, then Alloc: SLUB finds the poison damaged and isolates the slab."""
+    view.cache_name = "xj_debug"
+    view.size = 52
+    view.create_cache()
+    view.alloc()
+    p = view.selected_object
+    view.uaf_button.click()
+    view.alloc_button.click()
+    return p
+
+
+def test_a_report_brings_its_slab_and_object_into_the_byte_map(view):
+    k = view.kernel
+    p = uaf_then_alloc(view)
+    new = view.selected_object
+    assert new != p and si.object_of(k, new)[0] is not si.object_of(k, p)[0]   # handed out elsewhere
+    slab, start = window(view)
+    assert slab is si.object_of(k, p)[0]            # the byte map shows the report's slab ...
+    assert view.slab_list.value == slab.pfn
+    o = p - slab.base - start
+    assert (drawn_codes(view)[o:o + view.bug_bytes] == CODE_NAMED).all()     # ... its bytes named
+    outlined = {r * COLUMNS + c for r, c in view.heatmap.selected}
+    assert outlined == set(range(o, o + 52))        # ... and its object outlined
+    assert "Poison overwritten" in view.status.text and f"{new:#x}" in view.status.text
+    assert f"slab pfn {slab.pfn:#x}" in view.status.text
+    k.check()
+
+
+def test_objects_slub_isolated_are_not_damage(view):
+    """After "Marking all objects used" the slab's free objects keep 0xbb red zones and
+    poison; nobody wrote them, so the byte map shows no overwritten byte."""
+    k = view.kernel
+    p = uaf_then_alloc(view)
+    slab = si.object_of(k, p)[0]
+    assert view.selected_slab == slab.pfn
+    assert len(si.isolated_objects(k, slab)) == slab.objects      # p too: freed, never handed out
+    assert not (drawn_codes(view) == CODE_OVERWRITTEN).any()
+    assert "overwritten byte" not in view.map_info.value
+    view.leak_button.click()
+    panel = view.report_panel.value
+    assert f"{slab.objects} ranges of 52 bytes every {view.cache.size:#x}" in panel
+    assert f"{slab.objects} of these objects were never allocated" in panel
+    assert panel.split("<pre")[0].count("0xc") < 6  # grouped, not a wall of 37 ranges
+    assert "overwritten byte" not in view.map_info.value
+    hover = view.describe_byte(si.isolated_objects(k, slab)[0])
+    assert "isolated by SLUB" in hover and "font-size:14px" in hover
+
+
+def test_reset_clears_the_report_selection_and_status(view):
+    view.alloc()
+    view.overrun()
+    view.free()
+    assert view.report_title and "Right Redzone" in view.status.text
+    d = Dashboard(kernel=view.kernel)
+    tab = d.view(SlabView)
+    tab.alloc()
+    tab.overrun()
+    tab.free()
+    assert "Right Redzone" in tab.status.text and tab.selected_object is not None
+    d.view(BuddyView).reset()            # another tab's Reset: a fresh kernel for all
+    assert tab.selected_object is None and tab.selected_slab is None and tab.report_title == ""
+    assert tab.report_panel.value == "" and "BUG" not in tab.status.text
+    view.reset_button.click()
+    assert view.selected_object is None and view.report_panel.value == "" and "BUG" not in view.status.text
+
+
+def test_text_is_readable_and_the_legend_has_one_entry_per_colour(view):
+    view.alloc()
+    view.overrun()
+    view.free()
+    assert view.figure.display_toolbar is False
+    assert int(view.figure.title_style["font-size"].rstrip("px")) >= 14
+    for w in (view.status, view.legend, view.map_info, view.slab_counts, view.report_panel):
+        assert int(w.style.font_size.rstrip("px")) >= 14
+    assert "font-size:14px" in view.report_panel.value
+    colours = re.findall(r"background:(#[0-9A-Fa-f]{6})", view.legend.value)
+    assert len(colours) == len(set(colours))
+    assert "red zone" in view.legend.value and "left red zone" not in view.legend.value

@@ -20,6 +20,9 @@ Controls (each ``link``ed to a trait, so code drives the view as a mouse does)::
   ``use_after_free()`` (free it, then write into it), ``double_free()``,
   ``leak_and_destroy()``, ``select(addr)``, ``reset()``.
 
+Built from the components of this package: :class:`.bytemap.ByteMap` (the byte map),
+:class:`.report.ReportPanel` (the report beside it), :class:`.flags.FlagBoxes` (the flags).
+
 **The byte map** is a bqplot ``GridHeatMap`` of ``window_bytes`` cells, 64 per row, one
 cell per byte, coloured by the byte's role (:func:`kmemwidgets.model.slab_inspect.slab_byte_map`).
 A checked byte (red zone, poison, padding) that does not hold the value SLUB's checks
@@ -49,34 +52,26 @@ from typing import Any, Callable, Iterator
 import numpy as np
 import ipywidgets as widgets
 import traitlets
-from bqplot import Figure, GridHeatMap
 
 from kmemwidgets.model.gfp import GFP_KERNEL, gfp_code
 from kmemwidgets.model.kernel import Kernel
-from kmemwidgets.model.slab_inspect import (BYTE_ROLES, ROLE_OUTSIDE, SLAB_LIST_NAMES, is_live_object,
-                                            layout_ranges, live_objects, object_of, overwritten,
-                                            slab_byte_map, slab_bytes, slab_list_name, slab_lists,
+from kmemwidgets.model.slab_inspect import (BYTE_ROLES, SLAB_LIST_NAMES, is_live_object, layout_ranges,
+                                            live_objects, object_of, overwritten, slab_list_name, slab_lists,
                                             slab_of_pfn)
-from kmemwidgets.model.slab_layout import (KMALLOC_MAX_SIZE, SLAB_CACHE_DMA, SLAB_CONSISTENCY_CHECKS,
-                                           SLAB_FLAG_NAMES, SLAB_FLAGS_PERMITTED, SLAB_HWCACHE_ALIGN,
-                                           SLAB_PANIC, SLAB_POISON, SLAB_RED_ZONE, SLAB_STORE_USER)
+from kmemwidgets.model.slab_layout import (KMALLOC_MAX_SIZE, SLAB_CONSISTENCY_CHECKS, SLAB_FLAGS_PERMITTED,
+                                           SLAB_POISON, SLAB_RED_ZONE, SLAB_STORE_USER)
 from kmemwidgets.model.slub import ALIVE, RELEASED
 from kmemwidgets.model.units import PAGE_SHIFT, PAGE_SIZE
 
-from .base import KernelView
-from .controls import GfpPicker, context_dropdown, GfpTrait, ContextTrait
-from .slabinfo import SlabInfoView
-from .palette import HIGHLIGHT, OKABE_ITO, SLAB_ROLE_COLORS, code_scale, legend_html
-from .status import preformatted_html, text_html
+from ..base import KernelView
+from ..controls import GfpPicker, context_dropdown, GfpTrait, ContextTrait
+from ..slabinfo import SlabInfoView
+from ..palette import legend_html
+from ..status import text_html
+from .bytemap import COLUMNS, TEXT_PX, ByteMap, legend_roles
+from .flags import FlagBoxes, flag_names
+from .report import ReportPanel, isolated_note, named_ranges, ranges_text
 
-#: The flag checkboxes, in display order.
-FLAG_BOXES: tuple[int, ...] = (SLAB_CONSISTENCY_CHECKS, SLAB_POISON, SLAB_RED_ZONE, SLAB_HWCACHE_ALIGN,
-                               SLAB_CACHE_DMA, SLAB_STORE_USER, SLAB_PANIC)
-#: Colour codes of the byte map: the byte roles, then two states drawn over them.
-CODE_OVERWRITTEN = len(BYTE_ROLES)
-CODE_NAMED = CODE_OVERWRITTEN + 1
-BYTE_COLORS: tuple[str, ...] = tuple(SLAB_ROLE_COLORS[r] for r in BYTE_ROLES) + (OKABE_ITO["black"], HIGHLIGHT)
-COLUMNS = 64
 #: Event kinds after which the view redraws (anything else cannot change a slab).
 SLAB_EVENTS = frozenset(("kmem_cache_alloc", "kmem_cache_free", "kmalloc", "kfree", "slab_new",
                          "slab_discard", "write", "report"))
@@ -117,16 +112,16 @@ class SlabView(KernelView):
         self._cache = None
         self._allocated: list[int] = []       # objects this view allocated, oldest first
         self._written: tuple[int, int] | None = None
-        self._shown: dict[str, Any] = {}
         self._pending_reports: list = []
+        self._report_object: int | None = None  # the object the last report names
+        self._syncing_lists = False
         narrow = widgets.Layout(width="170px")
         self.cache_box = widgets.Combobox(description="cache", ensure_option=False, continuous_update=False,
                                           placeholder="name, or pick one", layout=widgets.Layout(width="260px"))
         self.size_box = widgets.BoundedIntText(description="size", min=1, max=KMALLOC_MAX_SIZE, layout=narrow)
         self.align_box = widgets.BoundedIntText(description="align", min=0, max=KMALLOC_MAX_SIZE, layout=narrow)
-        self.flag_boxes = {bit: widgets.Checkbox(description=SLAB_FLAG_NAMES[bit], indent=False,
-                                                 layout=widgets.Layout(width="auto"))
-                           for bit in FLAG_BOXES}
+        self.flag_row = FlagBoxes()
+        self.flag_boxes = self.flag_row.boxes
         self.gfp_picker = GfpPicker()
         self.context_picker = context_dropdown()
         b = widgets.Button
@@ -152,46 +147,33 @@ class SlabView(KernelView):
             button.on_click(lambda _, fn=fn: fn())
         self.slab_list = widgets.Select(description="slabs", rows=6, layout=widgets.Layout(width="430px"))
         self.object_list = widgets.Select(description="objects", rows=6, layout=widgets.Layout(width="330px"))
-        self.slab_counts = widgets.HTML()
+        self.slab_counts = widgets.HTML(style={"font_size": TEXT_PX})
         self.page_slider = widgets.IntSlider(description="page", min=0, max=0, continuous_update=False,
                                              layout=widgets.Layout(width="300px"))
         self.window_picker = widgets.ToggleButtons(style={"button_width": "120px"})
-        self.map_info = widgets.HTML()
-        self.report_panel = widgets.HTML(layout=widgets.Layout(width="420px", max_height="520px",
-                                                               overflow="auto"))
-        self.heatmap = GridHeatMap(color=np.full((2, 2), ROLE_OUTSIDE, dtype=np.uint8),
-                                   scales={"color": code_scale(BYTE_COLORS)}, stroke="white",
-                                   interactions={"hover": "tooltip", "click": "select"},
-                                   selected_style={"stroke": "black", "stroke-width": "2"},
-                                   anchor_style={"stroke": "black", "stroke-width": "2"})
-        self.hover_info = widgets.HTML()
-        self.heatmap.tooltip = self.hover_info
+        self.map_info = widgets.HTML(style={"font_size": TEXT_PX})
+        self.report_panel = ReportPanel()
+        self.byte_map = ByteMap()
+        self.heatmap, self.figure, self.hover_info = (self.byte_map.heatmap, self.byte_map.figure,
+                                                      self.byte_map.hover_info)
         self.heatmap.on_hover(self._on_hover)
         self.heatmap.on_element_click(self._on_click)
-        self.figure = Figure(marks=[self.heatmap], axes=[], title="slab page bytes", padding_x=0,
-                             padding_y=0, animation_duration=0,
-                             fig_margin={"top": 40, "bottom": 5, "left": 5, "right": 5},
-                             layout=widgets.Layout(width="660px", height="380px"))
 
         for (w, name), trait in (((self.cache_box, "value"), "cache_name"), ((self.size_box, "value"), "size"),
                                  ((self.align_box, "value"), "align"), ((self.gfp_picker, "gfp"), "gfp"),
                                  ((self.context_picker, "value"), "context"),
-                                 ((self.page_slider, "value"), "page_index")):
+                                 ((self.page_slider, "value"), "page_index"), ((self.flag_row, "flags"), "flags")):
             traitlets.link((self, trait), (w, name))     # the view's value wins at start
-        for box in self.flag_boxes.values():
-            box.observe(self._flag_box_changed, "value")
-        self._show_flags()
         self.slab_list.observe(self._slab_picked, "value")
         self.object_list.observe(self._object_picked, "value")
         self.window_picker.observe(self._window_picked, "value")
         self._sync_window_picker()
-        self.legend.value = legend_html(
-            [(r, SLAB_ROLE_COLORS[r]) for r in BYTE_ROLES if r != "outside"]
-            + [("overwritten (not what SLUB expects)", BYTE_COLORS[CODE_OVERWRITTEN]),
-               ("named by the kernel's report", HIGHLIGHT)], "byte roles")
+        self.legend.style.font_size = self.status.style.font_size = TEXT_PX
+        self.status.tag = "span"                  # a browser draws <code> at 13 px
+        self.legend.value = legend_html(legend_roles(), "byte roles")
         return [
             widgets.HBox([self.cache_box, self.size_box, self.align_box, self.create_button]),
-            widgets.HBox(list(self.flag_boxes.values())),
+            self.flag_row,
             self.gfp_picker,
             widgets.HBox([self.context_picker, self.alloc_button, self.free_button, self.validate_button,
                           self.reset_button]),
@@ -222,30 +204,6 @@ class SlabView(KernelView):
                                        f"{PAGE_SIZE // self.window_bytes} windows of {self.window_bytes} bytes")
         return proposal["value"]
 
-    # --- flags <-> checkboxes ------------------------------------------------------------
-
-    def _flag_box_changed(self, change) -> None:
-        if self._syncing_flags:
-            return
-        value = self.flags & ~sum(FLAG_BOXES)
-        for bit, box in self.flag_boxes.items():
-            if box.value:
-                value |= bit
-        self.flags = value
-
-    _syncing_flags = False
-
-    @traitlets.observe("flags")
-    def _show_flags(self, change=None) -> None:
-        if "flag_boxes" not in self.__dict__:
-            return
-        self._syncing_flags = True
-        try:
-            for bit, box in self.flag_boxes.items():
-                box.value = bool(self.flags & bit)
-        finally:
-            self._syncing_flags = False
-
     # --- which cache, slab, object ---------------------------------------------------------
 
     @property
@@ -257,10 +215,15 @@ class SlabView(KernelView):
         self._cache = None
         self._allocated = []
         self._written = None
+        self._report_object = None
         self._pending_reports = []
+        self.message = ""                     # nothing said about the old kernel still holds
+        with self.hold_trait_notifications():
+            self.selected_object = None
+            self.selected_slab = None
         self.set_trait("report_ranges", [])
         self.set_trait("report_title", "")
-        self.report_panel.value = ""
+        self.report_panel.clear()
         with self._deferred(redraw=False):      # KernelView._rebind redraws next
             self._resolve_cache()
 
@@ -311,11 +274,11 @@ class SlabView(KernelView):
         return None
 
     def _slab_picked(self, change) -> None:
-        if change["new"] is not None and change["new"] != self.selected_slab:
+        if not self._syncing_lists and change["new"] is not None and change["new"] != self.selected_slab:
             self.selected_slab = change["new"]
 
     def _object_picked(self, change) -> None:
-        if change["new"] is not None and change["new"] != self.selected_object:
+        if not self._syncing_lists and change["new"] is not None and change["new"] != self.selected_object:
             self.selected_object = change["new"]
 
     def _window_picked(self, change) -> None:
@@ -406,7 +369,9 @@ class SlabView(KernelView):
                 return
         self._suspended += 1          # trait changes made while drawing are drawn now
         try:
-            self._take_reports()
+            said = self._take_reports()
+            if said:                   # a report from code (a notebook cell), not a button
+                self.message = said
             self._draw()
         finally:
             self._suspended -= 1
@@ -432,124 +397,91 @@ class SlabView(KernelView):
         cache = self._cache
         if cache is None:
             self.slab_list.options, self.object_list.options = [], []
-            self.slab_counts.value = (f"<small>no cache called <b>{text_html(self.cache_name)}</b> yet: "
-                                      "Create (or Alloc) makes it</small>")
+            self.slab_counts.value = (f"<span>no cache called <b>{text_html(self.cache_name)}</b> yet: "
+                                      "Create (or Alloc) makes it</span>")
             return
         lists = slab_lists(cache)
         slab_opts = [(f"{name}: pfn {s.pfn:#x} order {s.order}, {s.inuse}/{s.objects} in use", s.pfn)
                      for name in SLAB_LIST_NAMES for s in lists[name]]
-        if list(self.slab_list.options) != slab_opts:
-            self.slab_list.options = slab_opts
-        self.slab_list.value = self.selected_slab
         slab = self._slab()
-        objs = live_objects(self.kernel, slab) if slab is not None else []
+        objs = [a for a in live_objects(self.kernel, slab) if is_live_object(self.kernel, a)] if slab else []
         obj_opts = [(f"{a:#x} (#{(a - slab.base) // cache.size})", a) for a in objs]
-        if list(self.object_list.options) != obj_opts:
-            self.object_list.options = obj_opts
-        self.object_list.value = self.selected_object if self.selected_object in objs else None
+        # New options reset a Select's value; that is not the student picking a slab.
+        self._syncing_lists = True
+        try:
+            if list(self.slab_list.options) != slab_opts:
+                self.slab_list.options = slab_opts
+            self.slab_list.value = self.selected_slab
+            if list(self.object_list.options) != obj_opts:
+                self.object_list.options = obj_opts
+            self.object_list.value = self.selected_object if self.selected_object in objs else None
+        finally:
+            self._syncing_lists = False
         state = "" if cache.state == ALIVE else f" — {cache.state} by kmem_cache_destroy"
         self.slab_counts.value = (
-            f"<small><b>{text_html(cache.name)}</b>{state}: object_size {cache.object_size}, size {cache.size}, "
+            f"<span><b>{text_html(cache.name)}</b>{state}: object_size {cache.object_size}, size {cache.size}, "
             f"align {cache.align}, {cache.objects_per_slab} objects per order-{cache.layout.order} slab; "
             + ", ".join(f"{name} {len(lists[name])}" for name in SLAB_LIST_NAMES)
-            + f" slab(s); {cache.inuse_objs} object(s) in use</small>")
+            + f" slab(s); {cache.inuse_objs} object(s) in use</span>")
 
     def _draw_bytes(self) -> None:
         slab = self._slab()
         w = self.window_bytes
-        rows = w // COLUMNS
         pages = 1 << slab.order if slab is not None else 1
         with self.page_slider.hold_trait_notifications():
             self.page_slider.max = pages - 1
             self.page_slider.disabled = pages == 1
         if slab is None:
-            self._shown = {}
-            self.heatmap.color = np.full((rows, COLUMNS), ROLE_OUTSIDE, dtype=np.uint8)
-            self.heatmap.selected = None
-            self.map_info.value = "<small>no slab to draw: Alloc an object</small>"
-            self._set_height(rows)
+            self.byte_map.clear(w)
+            self.map_info.value = "<span>no slab to draw: Alloc an object</span>"
             return
         start = self.page_index * PAGE_SIZE + self.window_index * w
-        bmap = slab_byte_map(slab)
-        data = slab_bytes(slab, start, w)
-        codes = bmap.roles[start:start + w].copy()
-        expected = bmap.expected[start:start + w]
-        codes[overwritten(data, expected)] = CODE_OVERWRITTEN
-        addr0 = slab.base + start
-        for a, b in self.report_ranges:
-            lo, hi = max(a - addr0, 0), min(b - addr0, w)
-            if lo < hi:
-                codes[lo:hi] = CODE_NAMED
-        self._shown = {"slab": slab, "addr": addr0, "data": data, "roles": bmap.roles[start:start + w],
-                       "expected": expected}
         outline = self._written
-        if outline is None and self.selected_object is not None:
-            outline = (self.selected_object, self.selected_object + slab.cache.object_size)
-        cells = None
-        if outline is not None:
-            lo, hi = max(outline[0] - addr0, 0), min(outline[1] - addr0, w)
-            if lo < hi:
-                idx = np.arange(lo, hi)
-                cells = np.stack([idx // COLUMNS, idx % COLUMNS], axis=1).astype(np.int32)
-        with self.heatmap.hold_sync():
-            self.heatmap.color = codes.reshape(rows, COLUMNS)
-            self.heatmap.selected = cells
-        self._set_height(rows)
-        bad = int((codes == CODE_OVERWRITTEN).sum())
+        focus = self._report_object if self._report_object is not None else self.selected_object
+        if outline is None and focus is not None:
+            outline = (focus, focus + slab.cache.object_size)
+        bad = self.byte_map.draw(self.kernel, slab, start, w, self.report_ranges, outline)
+        addr0 = slab.base + start
         self.map_info.value = (
-            f"<small>slab pfn {slab.pfn:#x}, page {self.page_index + 1} of {pages}, bytes "
+            f"<span>slab pfn {slab.pfn:#x}, page {self.page_index + 1} of {pages}, bytes "
             f"{start:#x}–{start + w - 1:#x} (addresses {addr0:#x}–{addr0 + w - 1:#x}); one cell per byte, "
-            f"{COLUMNS} per row" + (f"; <b>{bad} overwritten byte(s)</b>" if bad else "") + "</small>")
-
-    def _set_height(self, rows: int) -> None:
-        height = f"{rows * 10 + 50}px"
-        if self.figure.layout.height != height:
-            self.figure.layout.height = height
+            f"{COLUMNS} per row" + (f"; <b>{bad} overwritten byte(s)</b>" if bad else "") + "</span>")
 
     # --- reports --------------------------------------------------------------------
 
-    def _take_reports(self) -> None:
+    def _take_reports(self) -> str:
+        """Show the reports of this cache that arrived since the last call: highlight
+        the bytes they name and bring their slab and object into the byte map. Returns
+        a sentence for the status line ("" when there was none)."""
         reports, self._pending_reports = self._pending_reports, []
         cache = self._cache
         mine = [r for r in reports if cache is not None and r.fields.get("cache") == cache.name]
         if not mine:
-            return
+            return ""
         ranges: list[tuple[int, int]] = []
         for r in mine:
-            ranges += self._ranges_of(r)
+            ranges += named_ranges(self.kernel, cache, r)
         named = next((r for r in mine if r.fields.get("what")), mine[0])
         self.set_trait("report_ranges", ranges)
         self.set_trait("report_title", named.title)
-        where = ", ".join(f"{a:#x}–{b - 1:#x}" for a, b in ranges) or "no bytes named"
-        self.report_panel.value = (
-            f'<div class="kmem-slab-report" role="alert" style="border-left:4px solid {HIGHLIGHT};'
-            f'padding-left:6px"><b>kernel report</b> — bytes highlighted: {text_html(where)}'
-            + "".join(preformatted_html(r.text, "kernel.dmesg()",
-                                        "font-size:10px;margin:2px 0;white-space:pre-wrap") for r in mine)
-            + "</div>")
-        if ranges:
-            self._show_address(ranges[0][0])
-
-    def _ranges_of(self, report) -> list[tuple[int, int]]:
-        """The byte ranges a SLUB report names: its start/end, else its object, else (a
-        leak) the objects still allocated in its slab."""
-        f = report.fields
-        cache = self._cache
-        if f.get("start") is not None and f.get("end") is not None:
-            return [(f["start"], f["end"])]
-        if f.get("object") is not None:
-            return [(f["object"], f["object"] + cache.object_size)]
-        slab = cache.slabs.get(f.get("slab")) if f.get("slab") is not None else None
-        if report.kind == "slub_leak" and slab is not None:
-            return [(a, a + cache.object_size) for a in live_objects(self.kernel, slab)]
-        return []
+        where = ranges_text(ranges)
+        self.report_panel.show(mine, where, isolated_note(self.kernel, ranges) if named.kind == "slub_leak" else "")
+        if not ranges:
+            return f"the kernel reported {named.title}"
+        found = object_of(self.kernel, ranges[0][0])
+        self._report_object = found[1] if found is not None else None
+        self._show_address(ranges[0][0])
+        slab = self._slab()
+        shown = f" (the byte map shows slab pfn {slab.pfn:#x})" if slab is not None else ""
+        return f"the kernel reported {named.title}: bytes {where} are highlighted{shown}"
 
     def _clear_report(self) -> None:
         self._written = None
+        self._report_object = None
         if self.report_ranges or self.report_title:
             self.set_trait("report_ranges", [])
             self.set_trait("report_title", "")
-            self.report_panel.value = ""
+            self.report_panel.clear()
             self._dirty = True
 
     # --- actions -------------------------------------------------------------------
@@ -560,6 +492,9 @@ class SlabView(KernelView):
             self._clear_report()
             self.message = ""
             result = fn()
+            said = self._take_reports()
+            if said and said.split(":")[0] not in self.message:
+                self.message = f"{self.message} — {said}" if self.message else said
             self._dirty = True
         return result
 
@@ -674,12 +609,10 @@ class SlabView(KernelView):
         (allocating one if there is none). SLUB notices on free or validate; returns the
         address written."""
         def run():
-            cache = self._usable_cache("write past the end", create=True)
-            if cache is None:
+            found = self._bug_target("write past the end", free_it=False)
+            if found is None:
                 return None
-            obj = self._target("write past the end") if self._live_target_exists() else self._alloc()
-            if obj is None:
-                return None
+            cache, obj = found
             at, n = obj + cache.object_size, self.bug_bytes
             when = ("when the object is freed (Free) or validated" if cache.flags & SLAB_CONSISTENCY_CHECKS
                     else NO_CHECKS)
@@ -693,14 +626,10 @@ class SlabView(KernelView):
         it. SLUB notices when it hands the object out again or validates; returns the
         address written."""
         def run():
-            cache = self._usable_cache("write after free", create=True)
-            if cache is None:
+            found = self._bug_target("write after free", free_it=True)
+            if found is None:
                 return None
-            obj = self._target("write after free") if self._live_target_exists() else self._alloc()
-            if obj is None:
-                return None
-            if is_live_object(self.kernel, obj) and not self._free(obj):
-                return None
+            cache, obj = found
             n = min(self.bug_bytes, cache.object_size)
             when = ("when the object is handed out again (Alloc: free objects are reused last-in "
                     "first-out) or validated" if cache.flags & SLAB_CONSISTENCY_CHECKS else NO_CHECKS)
@@ -712,14 +641,10 @@ class SlabView(KernelView):
         """Free the selected object (if live), then free it again: "Object already free".
         Returns the kernel's report (None if the second free was accepted)."""
         def run():
-            cache = self._usable_cache("free twice", create=True)
-            if cache is None:
+            found = self._bug_target("free twice", free_it=True)
+            if found is None:
                 return None
-            obj = self._target("free twice") if self._live_target_exists() else self._alloc()
-            if obj is None:
-                return None
-            if is_live_object(self.kernel, obj) and not self._free(obj):
-                return None
+            obj = found[1]
             before = len(self.kernel.reports)
             self._free(obj)
             new = self.kernel.reports[before:]
@@ -742,6 +667,19 @@ class SlabView(KernelView):
             return report
         return self._action(run)
 
+    def _bug_target(self, what: str, free_it: bool) -> tuple[Any, int] | None:
+        """``(cache, object)`` a bug button acts on: the selected object, else this view's
+        newest live one, else a new one; freed first when *free_it*. None if refused."""
+        cache = self._usable_cache(what, create=True)
+        if cache is None:
+            return None
+        obj = self._target(what) if self._live_target_exists() else self._alloc()
+        if obj is None:
+            return None
+        if free_it and is_live_object(self.kernel, obj) and not self._free(obj):
+            return None
+        return cache, obj
+
     def _live_target_exists(self) -> bool:
         if self.selected_object is not None:
             return True
@@ -760,23 +698,13 @@ class SlabView(KernelView):
 
     # --- hover and click --------------------------------------------------------------
 
-    def _cell_addr(self, content: dict) -> int | None:
-        data = content.get("point", content.get("data", {})) or {}
-        try:
-            off = int(data["rowNum"]) * COLUMNS + int(data["columnNum"])
-        except (KeyError, TypeError, ValueError):
-            return None
-        if not self._shown or not 0 <= off < len(self._shown["data"]):
-            return None
-        return self._shown["addr"] + off
-
     def _on_hover(self, mark, content) -> None:
-        addr = self._cell_addr(content)
+        addr = self.byte_map.cell_addr(content)
         if addr is not None:
             self.hover_info.value = self.describe_byte(addr)
 
     def _on_click(self, mark, content) -> None:
-        addr = self._cell_addr(content)
+        addr = self.byte_map.cell_addr(content)
         if addr is not None:
             found = object_of(self.kernel, addr)
             if found is not None:
@@ -784,21 +712,7 @@ class SlabView(KernelView):
 
     def describe_byte(self, addr: int) -> str:
         """Tooltip HTML for the drawn byte at *addr*: address, value, role, object."""
-        s = self._shown
-        off = addr - s["addr"]
-        slab = s["slab"]
-        value = int(s["data"][off])
-        lines = [f"<b>{addr:#x}</b> (slab offset {addr - slab.base:#x})",
-                 f"byte <b>{value:#04x}</b>", f"role: {BYTE_ROLES[s['roles'][off]]}"]
-        expected = int(s["expected"][off])
-        if expected >= 0:
-            lines.append(f"SLUB expects {expected:#04x}" + (" — <b>overwritten</b>" if value != expected else ""))
-        found = object_of(self.kernel, addr)
-        if found is not None:
-            obj = found[1]
-            state = "allocated" if is_live_object(self.kernel, obj) else "free"
-            lines.append(f"object {obj:#x} (#{(obj - slab.base) // slab.cache.size}, {state})")
-        return '<div style="font-size:11px;padding:4px;background:white">' + "<br>".join(lines) + "</div>"
+        return self.byte_map.describe(self.kernel, addr)
 
     # --- snapshots -------------------------------------------------------------------
 
@@ -825,27 +739,20 @@ class SlabView(KernelView):
             lines.append("slabs: " + ", ".join(f"{n} {len(lists[n])}" for n in SLAB_LIST_NAMES)
                          + f"; {cache.inuse_objs} object(s) in use")
             slab = self._slab()
-            if slab is not None and self._shown:
-                roles = self._shown["roles"]
+            shown = self.byte_map.shown
+            if slab is not None and shown:
+                roles = shown["roles"]
                 counts = np.bincount(roles, minlength=len(BYTE_ROLES))
                 lines.append(f"byte map: slab pfn {slab.pfn:#x} ({slab_list_name(cache, slab)}), page "
                              f"{self.page_index + 1} of {1 << slab.order}, {self.window_bytes} bytes from "
-                             f"{self._shown['addr']:#x}: " + ", ".join(
+                             f"{shown['addr']:#x}: " + ", ".join(
                                  f"{int(c)} {BYTE_ROLES[i]}" for i, c in enumerate(counts) if c)
-                             + f"; {int(overwritten(self._shown['data'], self._shown['expected']).sum())} "
+                             + f"; {int(overwritten(shown['data'], shown['expected']).sum())} "
                                "overwritten")
         if self.selected_object is not None:
             lines.append(f"selected object {self.selected_object:#x}")
         if self.report_title:
-            lines.append(f"last report: {self.report_title} (bytes "
-                         + ", ".join(f"{a:#x}-{b - 1:#x}" for a, b in self.report_ranges) + ")")
+            lines.append(f"last report: {self.report_title} (bytes {ranges_text(self.report_ranges)})")
         if self.message:
             lines.append(f"last action: {self.message}")
         return lines
-
-
-def flag_names(flags: int) -> str:
-    """``SLAB_POISON|SLAB_RED_ZONE`` for a flags word (``0`` for none)."""
-    names = [n for bit, n in SLAB_FLAG_NAMES.items() if flags & bit]
-    rest = flags & ~sum(SLAB_FLAG_NAMES)
-    return "|".join(names + ([f"{rest:#x}"] if rest else [])) or "0"

@@ -1,0 +1,136 @@
+"""ByteMap: a slab page drawn byte by byte, one bqplot ``GridHeatMap`` cell per byte.
+
+Cells are coloured by the byte's role (:func:`kmemwidgets.model.slab_inspect.slab_byte_map`);
+a checked byte that does not hold what SLUB's checks expect is drawn black
+("overwritten"), the bytes a kernel report names in the highlight colour, and one
+range of bytes (an object, or what a bug button wrote) is outlined. Objects SLUB took
+out of use ("Marking all objects used") are drawn as the free objects whose bytes they
+hold: nobody damaged them. Hovering a cell shows its address, value and role.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+import ipywidgets as widgets
+from bqplot import Figure, GridHeatMap
+
+from kmemwidgets.model.kernel import Kernel
+from kmemwidgets.model.slab_inspect import (BYTE_ROLES, ROLE_OUTSIDE, is_live_object, isolated_objects,
+                                            object_of, overwritten, slab_byte_map, slab_bytes)
+from kmemwidgets.model.slub import Slab
+
+from ..charts import TITLE_STYLE
+from ..palette import HIGHLIGHT, OKABE_ITO, SLAB_ROLE_COLORS, code_scale
+
+#: Colour codes of the byte map: the byte roles, then two states drawn over them.
+CODE_OVERWRITTEN = len(BYTE_ROLES)
+CODE_NAMED = CODE_OVERWRITTEN + 1
+BYTE_COLORS: tuple[str, ...] = tuple(SLAB_ROLE_COLORS[r] for r in BYTE_ROLES) + (OKABE_ITO["black"], HIGHLIGHT)
+COLUMNS = 64
+#: Projector-readable text of notes, reports and tooltips (issue 17: >= 14 px).
+TEXT_PX = "14px"
+
+
+def legend_roles() -> list[tuple[str, str]]:
+    """The byte roles' legend entries: one per colour (the left and right red zones are
+    one "red zone" entry), then the two states drawn over them."""
+    entries: dict[str, str] = {}
+    for role in BYTE_ROLES:
+        if role == "outside":
+            continue
+        label = "red zone" if role.endswith("red zone") else role
+        if label not in entries and SLAB_ROLE_COLORS[role] not in entries.values():
+            entries[label] = SLAB_ROLE_COLORS[role]
+    return list(entries.items()) + [("overwritten (not what SLUB expects)", BYTE_COLORS[CODE_OVERWRITTEN]),
+                                    ("named by the kernel's report", HIGHLIGHT)]
+
+
+class ByteMap:
+    """The figure (``figure``, mark ``heatmap``, tooltip ``hover_info``) and what it shows
+    (``shown``: ``slab``, ``addr`` of the first cell, ``data``, ``roles``, ``expected``)."""
+
+    def __init__(self, title: str = "slab page bytes", width: int = 660) -> None:
+        self.heatmap = GridHeatMap(color=np.full((2, 2), ROLE_OUTSIDE, dtype=np.uint8),
+                                   scales={"color": code_scale(BYTE_COLORS)}, stroke="white",
+                                   interactions={"hover": "tooltip", "click": "select"},
+                                   selected_style={"stroke": "black", "stroke-width": "2"},
+                                   anchor_style={"stroke": "black", "stroke-width": "2"})
+        self.hover_info = widgets.HTML()
+        self.heatmap.tooltip = self.hover_info
+        self.figure = Figure(marks=[self.heatmap], axes=[], title=title, padding_x=0, padding_y=0,
+                             animation_duration=0, display_toolbar=False, title_style=TITLE_STYLE,
+                             fig_margin={"top": 40, "bottom": 5, "left": 5, "right": 5},
+                             layout=widgets.Layout(width=f"{width}px", height="380px"))
+        self.shown: dict[str, Any] = {}
+
+    def clear(self, n: int) -> None:
+        """Draw *n* empty cells (no slab)."""
+        self.shown = {}
+        self.heatmap.color = np.full((n // COLUMNS, COLUMNS), ROLE_OUTSIDE, dtype=np.uint8)
+        self.heatmap.selected = None
+        self._set_height(n // COLUMNS)
+
+    def draw(self, k: Kernel, slab: Slab, start: int, n: int, named: Sequence[tuple[int, int]],
+             outline: tuple[int, int] | None) -> int:
+        """Draw *n* bytes of *slab* from slab offset *start*; the *named* address ranges
+        highlighted, *outline* outlined. Returns how many bytes are drawn overwritten
+        (named bytes are drawn named)."""
+        bmap = slab_byte_map(slab, isolated_objects(k, slab))
+        data = slab_bytes(slab, start, n)
+        codes = bmap.roles[start:start + n].copy()
+        expected = bmap.expected[start:start + n]
+        codes[overwritten(data, expected)] = CODE_OVERWRITTEN
+        addr0 = slab.base + start
+        for a, b in named:
+            lo, hi = max(a - addr0, 0), min(b - addr0, n)
+            if lo < hi:
+                codes[lo:hi] = CODE_NAMED
+        self.shown = {"slab": slab, "addr": addr0, "data": data, "roles": bmap.roles[start:start + n],
+                      "expected": expected}
+        cells = None
+        if outline is not None:
+            lo, hi = max(outline[0] - addr0, 0), min(outline[1] - addr0, n)
+            if lo < hi:
+                idx = np.arange(lo, hi)
+                cells = np.stack([idx // COLUMNS, idx % COLUMNS], axis=1).astype(np.int32)
+        with self.heatmap.hold_sync():
+            self.heatmap.color = codes.reshape(n // COLUMNS, COLUMNS)
+            self.heatmap.selected = cells
+        self._set_height(n // COLUMNS)
+        return int((codes == CODE_OVERWRITTEN).sum())
+
+    def cell_addr(self, content: dict) -> int | None:
+        """The address of the cell a hover or click event names (None off the map)."""
+        data = content.get("point", content.get("data", {})) or {}
+        try:
+            off = int(data["rowNum"]) * COLUMNS + int(data["columnNum"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        if not self.shown or not 0 <= off < len(self.shown["data"]):
+            return None
+        return self.shown["addr"] + off
+
+    def describe(self, k: Kernel, addr: int) -> str:
+        """Tooltip HTML for the drawn byte at *addr*: address, value, role, object."""
+        s = self.shown
+        off = addr - s["addr"]
+        slab = s["slab"]
+        value = int(s["data"][off])
+        lines = [f"<b>{addr:#x}</b> (slab offset {addr - slab.base:#x})",
+                 f"byte <b>{value:#04x}</b>", f"role: {BYTE_ROLES[s['roles'][off]]}"]
+        expected = int(s["expected"][off])
+        if expected >= 0:
+            lines.append(f"SLUB expects {expected:#04x}" + (" — <b>overwritten</b>" if value != expected else ""))
+        found = object_of(k, addr)
+        if found is not None:
+            obj = found[1]
+            state = ("allocated" if is_live_object(k, obj) else "isolated by SLUB (never handed out)"
+                     if obj in isolated_objects(k, slab) else "free")
+            lines.append(f"object {obj:#x} (#{(obj - slab.base) // slab.cache.size}, {state})")
+        return f'<div style="font-size:{TEXT_PX};padding:4px;background:white">' + "<br>".join(lines) + "</div>"
+
+    def _set_height(self, rows: int) -> None:
+        height = f"{rows * 10 + 50}px"
+        if self.figure.layout.height != height:
+            self.figure.layout.height = height
