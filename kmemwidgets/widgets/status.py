@@ -90,7 +90,9 @@ class StatusLine(widgets.HTML):
 
     @traitlets.observe("text", "tag")
     def _render(self, change: dict | None = None) -> None:
-        self.value = f"<{self.tag}>{text_html(clipped(self.text))}</{self.tag}>" if self.text else ""
+        # pre-wrap: runs of spaces in kernel text ("Tainted: G    B   W") stay as printed
+        self.value = (f'<{self.tag} style="white-space:pre-wrap">{text_html(clipped(self.text))}</{self.tag}>'
+                      if self.text else "")
 
 
 __all__ = ["StatusLine", "text_html", "clipped", "preformatted_html", "caption_html", "MAX_LINES", "MAX_CHARS"]
