@@ -40,7 +40,7 @@ from collections import Counter
 import numpy as np
 import ipywidgets as widgets
 import traitlets
-from bqplot import Figure, Label, Lines, LinearScale
+from bqplot import Figure, Label, Lines, LinearScale, Scatter
 
 from kmemwidgets.model.kernel import Kernel
 from kmemwidgets.model.owners import OWNER_NAMES
@@ -154,8 +154,8 @@ class VmallocView(KernelView):
         self.lines = Lines(x=np.zeros((1, 2)), y=np.zeros((1, 2)), scales=scales, colors=["white"],
                            stroke_width=1, opacities=[0.8])
         # where the used frames lie in all of memory: a tick above the physical strip
-        self.used_ticks = Lines(x=np.zeros((1, 2)), y=np.zeros((1, 2)), scales=scales, colors=["white"],
-                                stroke_width=2)
+        self.used_ticks = Scatter(x=[0.0], y=[P_BAND[1] + 0.03], scales=scales, marker="triangle-down",
+                                  colors=["black"], default_size=24, opacities=[0.0])
         self.labels = Label(x=[0.0, 0.0], y=[0.97, 0.15], scales=scales, text=["", ""], align="start",
                             default_size=TEXT_SIZE, colors=["black"])
         self.end_labels = Label(x=[1.0, 1.0], y=[0.97, 0.15], scales=scales, text=["", ""], align="end",
@@ -339,7 +339,8 @@ class VmallocView(KernelView):
 
     def _draw_used(self, pfns: np.ndarray) -> None:
         """The middle strip: the sorted distinct frames *pfns*, a cell each (or a cell per
-        ``fpc`` of them), a gap where two are not neighbours, pfn labels at run starts."""
+        ``fpc`` of them), a narrower blank cell where two are not neighbours, pfn labels at
+        run starts."""
         k = self.kernel
         self.used_frames = pfns
         m = len(pfns)
@@ -349,7 +350,7 @@ class VmallocView(KernelView):
             set_strip(self.used, True, np.array([0.0, 1.0]), np.array([NOT_MAPPED]), np.array([NOT_MAPPED]))
             self._used_centres = np.zeros(0)
             self._set_pfn_labels([], [])
-            set_lines(self.used_ticks, np.zeros((0, 2)), np.zeros((0, 2)), [])
+            self._set_used_ticks(np.zeros(0))
             self._used_text = "no frames used"
             return
         first = pfns[::fpc]                                  # the first frame of each cell
@@ -357,32 +358,48 @@ class VmallocView(KernelView):
         # a gap before a cell whose first frame does not follow the previous cell's last one
         gap = np.zeros(len(first), dtype=bool)
         gap[1:] = first[1:] != last[:-1] + 1
-        widths = np.ones(len(first) * 2)
-        widths[0::2] = np.where(gap, GAP_WIDTH, 0.0)
+        # cells in order: a gap cell before each frame cell that does not follow on
+        # (bqplot draws zero-wide heatmap cells one cell too far, so there are none)
+        nf = len(first)
+        frame_cell = np.arange(nf) + np.cumsum(gap)       # index of each frame cell
+        widths = np.full(nf + int(gap.sum()), GAP_WIDTH)
+        widths[frame_cell] = 1.0
         edges = np.concatenate([[0.0], np.cumsum(widths)])
         edges /= edges[-1]
-        # cells alternate (gap, frames); a zero-width gap cell is harmless to the heatmap
         zone = np.full(len(widths), NOT_MAPPED, dtype=np.uint8)
         owner = zone.copy()
-        zone[1::2] = self._zone_code[first]
-        owner[1::2] = np.asarray(k.owner)[first] + OWNER_BASE
+        zone[frame_cell] = self._zone_code[first]
+        owner[frame_cell] = np.asarray(k.owner)[first] + OWNER_BASE
         set_strip(self.used, True, edges, owner, zone)
-        self._used_centres = (edges[1::2] + edges[2::2]) / 2
+        self._used_centres = (edges[frame_cell] + edges[frame_cell + 1]) / 2
         # labels at run starts, then at least LABEL_SPACING apart
         xs, texts, last_x = [], [], -1.0
         for i in np.flatnonzero(np.concatenate([[True], gap[1:]])).tolist():
-            x = float(self._used_centres[i])
-            if x - last_x >= LABEL_SPACING and x <= 1 - LABEL_SPACING / 2:
+            # kept inside the figure: a label is centred on its cell
+            x = min(max(float(self._used_centres[i]), LABEL_SPACING / 2), 1 - LABEL_SPACING / 2)
+            if x - last_x >= LABEL_SPACING:
                 xs.append(x)
                 texts.append(f"{int(first[i]):#x}")
                 last_x = x
+        end = min(float(self._used_centres[-1]), 1 - LABEL_SPACING / 2)     # the last frame used
+        if end - last_x >= LABEL_SPACING:
+            xs.append(end)
+            texts.append(f"{int(pfns[-1]):#x}")
         self._set_pfn_labels(xs, texts)
-        xt = (pfns[::fpc] + 0.5) / k.max_pfn
-        x, y = segments(xt, np.full(len(xt), P_BAND[1]), xt, np.full(len(xt), P_BAND[1] + 0.04))
-        set_lines(self.used_ticks, x, y, ["black"] * len(xt))
+        self._set_used_ticks(np.unique((pfns[::fpc] + 0.5) / k.max_pfn))
         runs = int(gap.sum()) + 1
         self._used_text = (f"{m} frame{'s' if m > 1 else ''} used in {runs} run{'s' if runs > 1 else ''} "
                            f"(middle strip, one cell = {fpc} used frame{'s' if fpc > 1 else ''})")
+
+    def _set_used_ticks(self, xs: np.ndarray) -> None:
+        """A marker above all memory where used frames lie (none: one invisible marker)."""
+        shown = len(xs) > 0
+        xs = xs if shown else np.zeros(1)
+        with self.used_ticks.hold_sync():
+            if self.used_ticks.x is None or not np.array_equal(self.used_ticks.x, xs):
+                self.used_ticks.x = xs
+                self.used_ticks.y = np.full(len(xs), P_BAND[1] + 0.03)
+            self.used_ticks.opacities = [1.0 if shown else 0.0]
 
     def _set_pfn_labels(self, xs: list[float], texts: list[str]) -> None:
         if not xs:
