@@ -22,9 +22,11 @@ _LINE_ENDS_JS = """
   const d = p.getAttribute('d') || ''; const nums = d.match(/-?[0-9.]+/g) || [];
   return Math.round(parseFloat(nums[nums.length - 2]) * 10) / 10; })
 """
-#: Changed pixels after vmalloc + Zoom to area. The old view (all 17 lines to one
-#: physical cell) changed fewer pixels; the used-frames strip adds 16 cells and labels.
-MIN_CHANGED_PIXELS = 8000
+#: Changed pixels after vmalloc + Zoom to area, measured once each: the old view (all
+#: lines to one physical cell) 46,167, this view (16 used-frame cells, labels) 63,683-65,544.
+#: The zoomed virtual strip changes either way; the line ends below are the sharp check
+#: (old view: 1 distinct end).
+MIN_CHANGED_PIXELS = 55_000
 #: Two lines that end less than this apart cannot be told apart on a projector.
 MIN_LINE_END_GAP_PX = 15
 
