@@ -39,16 +39,17 @@ from bqplot import Figure, GridHeatMap, Label, Lines, LinearScale
 from kmemwidgets.model.kernel import Kernel
 from kmemwidgets.model.pgtable_inspect import (addr_fraction, entry_present, have_page_tables, leaves,
                                                map_counts, nr_pgd_entries, pgd_entries, pgd_present,
-                                               pgd_target_pfn, zero_pfn)
+                                               pgd_span, pgd_target_pfn, zero_pfn)
 from kmemwidgets.model.mm import PAGE_SIZE, Process
 from kmemwidgets.model.owners import OWNER_NAMES
 from kmemwidgets.model.paging import Walk
 
 from .base import KernelView
-from .memmap import aggregate_owners
-from .palette import (FREE_GREY, OKABE_ITO, OWNER_COLORS, ZONE_COLORS, code_scale, legend_html, tint)
+from .palette import (FREE_GREY, OKABE_ITO, OUTSIDE_WHITE, OWNER_COLORS, ZONE_COLORS, code_scale, legend_html,
+                      tint)
 from .status import text_html
-from .strips import aggregate_codes, cell_bounds, per_cell_for, segments, set_lines, set_strip, strip_heatmap
+from .strips import (aggregate_codes, cell_bounds, per_cell_for, segments, set_lines, set_strip, strip_heatmap,
+                     used_frame_cells)
 
 #: Mapping column codes, then layout regions, zones and owners: one colour table.
 MAP_NAMES = ("nothing mapped", "VMA, no page yet", "private page", "shared page (COW or zero page)",
@@ -63,7 +64,8 @@ REGION_BASE = len(MAP_NAMES)
 ZONE_NAMES = tuple(ZONE_COLORS)
 ZONE_BASE = REGION_BASE + len(REGION_NAMES)
 OWNER_BASE = ZONE_BASE + len(ZONE_NAMES)
-CODE_COLORS = MAP_COLORS + REGION_COLORS + tuple(ZONE_COLORS.values()) + OWNER_COLORS
+CODE_COLORS = MAP_COLORS + REGION_COLORS + tuple(ZONE_COLORS.values()) + OWNER_COLORS + (OUTSIDE_WHITE,)
+NOT_DRAWN = len(CODE_COLORS) - 1                 # a gap between frames that are not neighbours
 #: pgd grid codes.
 PGD_NAMES = ("absent", "user (this process's own table)", "kernel, shared with the other process",
              "kernel, this process only", "kernel, not synced yet (init_mm has it)")
@@ -73,8 +75,14 @@ ABSENT, PGD_USER, PGD_SHARED, PGD_OWN, PGD_UNSYNCED = range(5)
 LINE_COLORS = {"private": OKABE_ITO["reddish purple"], "shared": OKABE_ITO["orange"], "kernel": "#7F7F7F"}
 
 VROWS = 256                                    # rows of address space per strip
-PROWS = 256                                    # at most this many rows of physical memory
-LEFT, MID, RIGHT = (0.02, 0.14), (0.44, 0.56), (0.86, 0.98)
+PROWS = 256                                    # line downsampling: rows of the physical strip
+LEFT, MID, RIGHT = (0.13, 0.23), (0.44, 0.52), (0.77, 0.87)
+#: Heights of the physical strip's cells, relative: a frame a walk reaches (tall enough
+#: to tell two neighbouring frames apart), a user page's frame, a kernel pgd entry's
+#: target, the gap between frames that are not neighbours.
+WALK_WEIGHT, USER_WEIGHT, KERNEL_WEIGHT, GAP_WEIGHT = 30.0, 3.0, 1.0, 0.5
+LABEL_SPACING = 0.035                          # of the figure height: ~16 px between pfn labels
+TEXT_SIZE = 14                                 # px: readable on a projector
 MAX_LINES = 600
 GRID_CELLS = 1024
 
@@ -159,11 +167,21 @@ class AddressSpaceView(KernelView):
                                 colors=[OKABE_ITO["black"], OKABE_ITO["black"]], stroke_width=3,
                                 marker="circle", marker_size=40)
         self.labels = Label(x=[LEFT[0], MID[0], RIGHT[0]], y=[1.0, 1.0, 1.0], scales=scales,
-                            text=["", "physical memory", ""], default_size=12, colors=["black"],
+                            text=["", "frames used", ""], default_size=TEXT_SIZE, colors=["black"],
                             align="start")
+        self.pfn_labels = Label(x=[0.0], y=[0.0], scales=scales, text=[""], default_size=TEXT_SIZE,
+                                colors=["black"], align="start")
+        self.tick_labels = Label(x=[0.0], y=[0.0], scales=scales, text=[""], default_size=TEXT_SIZE,
+                                 colors=["black"], align="end")
+        self.right_tick_labels = Label(x=[0.0], y=[0.0], scales=scales, text=[""], default_size=TEXT_SIZE,
+                                       colors=["black"], align="start")
+        self.split_lines = Lines(x=np.zeros((1, 2)), y=np.zeros((1, 2)), scales=scales,
+                                 colors=[OKABE_ITO["black"]], stroke_width=2, line_style="dashed")
         self.figure = Figure(marks=[self.lines, self.left_strip, self.phys_strip, self.right_strip,
-                                    self.walk_lines, self.labels],
-                             title="virtual (left, right; address 0 at the bottom) → physical (middle)",
+                                    self.split_lines, self.walk_lines, self.labels, self.pfn_labels,
+                                    self.tick_labels, self.right_tick_labels],
+                             title="virtual (left, right; 0 at the bottom) → frames used (middle)",
+                             title_style={"font-size": "16px"}, display_toolbar=False,
                              padding_x=0, padding_y=0, animation_duration=0,
                              fig_margin={"top": 40, "bottom": 10, "left": 10, "right": 10},
                              layout=widgets.Layout(width="720px", height="520px"))
@@ -209,8 +227,6 @@ class AddressSpaceView(KernelView):
         self._zone_code = np.empty(k.max_pfn, dtype=np.uint8)
         for z in k.zones:
             self._zone_code[z.start_pfn:z.end_pfn] = ZONE_BASE + ZONE_NAMES.index(z.name)
-        self._fpc = per_cell_for(k.max_pfn, PROWS)
-        self._phys_bounds = cell_bounds(k.max_pfn, self._fpc)
         # Region of every address-space row (the layout does not change).
         span_rows = np.full(VROWS, REGION_BASE + 3, dtype=np.uint8)
         for r in k.arch.regions:
@@ -219,6 +235,7 @@ class AddressSpaceView(KernelView):
             hi = int(np.ceil(float(addr_fraction(k, r.end - 1)) * VROWS))
             span_rows[max(lo, 0):max(hi, lo + 1)] = REGION_BASE + name
         self._region_rows = span_rows
+        self._draw_address_ticks()
         self._pgd_per_cell = per_cell_for(nr_pgd_entries(k), GRID_CELLS)
         self.left_pid = self.right_pid = self.pid = None
         live = sorted(k.processes)
@@ -228,6 +245,26 @@ class AddressSpaceView(KernelView):
             self.pid = live[0]
         self.walk_step = 0
         self._binding = False
+
+    def _draw_address_ticks(self) -> None:
+        """Addresses at quarters of the pgd's span beside both virtual strips, and the
+        user/kernel split (``PAGE_OFFSET``, 0xC0000000 with the 3G/1G split) as a dashed
+        line across both."""
+        k = self.kernel
+        span = pgd_span(k)
+        split = k.arch.region("user").end
+        y_split = float(addr_fraction(k, split))
+        ticks = [(i / 4, f"{i * span // 4:#x}") for i in range(4) if abs(i / 4 - y_split) > 0.03]
+        ticks += [(1.0, f"{span - 1:#x}"), (y_split, f"{split:#x}")]
+        ys = np.array([t[0] for t in ticks]) - 0.01           # baseline just under the address
+        with self.figure.hold_sync():
+            for mark, x, texts in ((self.tick_labels, LEFT[0] - 0.005, [t[1] for t in ticks]),
+                                   (self.right_tick_labels, RIGHT[1] + 0.005,
+                                    [t[1] for t in ticks[:-1]] + ["PAGE_OFFSET"])):
+                mark.x, mark.y, mark.text = np.full(len(ticks), x), ys, texts
+            self.split_lines.x = np.array([[LEFT[0], LEFT[1]], [RIGHT[0], RIGHT[1]]])
+            self.split_lines.y = np.full((2, 2), y_split)
+            self.split_lines.colors = [OKABE_ITO["black"]] * 2
 
     # --- trait plumbing --------------------------------------------------------------------
 
@@ -408,7 +445,7 @@ class AddressSpaceView(KernelView):
         with self.play.hold_trait_notifications():
             self.play.max = n
         self.walk_step = 0
-        self._draw_walk()
+        self.redraw()                 # the walks' frames join the physical strip
         return walks
 
     def step(self) -> int:
@@ -437,8 +474,6 @@ class AddressSpaceView(KernelView):
             if getattr(self, side) is not None and getattr(self, side) not in k.processes:
                 self.set_trait(side, None)
         self._sync_pickers()
-        owner_row = aggregate_owners(k.owner, self._fpc) + OWNER_BASE
-        zone_row = self._zone_code[::self._fpc]
         b = k.kernel_pgd_boundary
         nr = nr_pgd_entries(k)
         if not have_page_tables(k):
@@ -451,12 +486,25 @@ class AddressSpaceView(KernelView):
             init = pgd_entries(k, k.init_mm.pgd)
             procs = [self._proc(self.left_pid), self._proc(self.right_pid)]
             pgds = [pgd_entries(k, p.pgd) if p is not None else None for p in procs]
-        xs, ys, colors = [], [], []
         mapcount = map_counts(k)          # ptes mapping each user frame
         zero = zero_pfn(k)
         zero = -1 if zero is None else zero
+        if self._walks:
+            self._walks = {pid: k.translate(self._proc(pid), w.vaddr) for pid, w in self._walks.items()
+                           if self._proc(pid) is not None}
+        # what each side maps: user pages and present kernel pgd entries
+        sides = []
+        for side, proc in enumerate(procs):
+            if proc is None:
+                sides.append(None)
+                continue
+            va, pfn, wr = leaves(k, proc.pgd, 0, b)
+            kv, kp = self._kernel_targets(pgds[side], b, nr)
+            sides.append((va, pfn, (mapcount[pfn] > 1) | (pfn == zero), kv, kp))
+        self._place_frames(sides)
+        xs, ys, colors = [], [], []
         with self.figure.hold_sync():
-            set_strip(self.phys_strip, False, self._phys_bounds, zone_row, owner_row)
+            set_strip(self.phys_strip, False, self._phys_bounds, self._phys_zone, self._phys_owner)
             for side, (proc, strip, grid, fig) in enumerate(
                     ((procs[0], self.left_strip, self.left_pgd, self.left_pgd_figure),
                      (procs[1], self.right_strip, self.right_pgd, self.right_pgd_figure))):
@@ -468,8 +516,7 @@ class AddressSpaceView(KernelView):
                     self._draw_pgd(grid, np.zeros(nr, dtype=np.uint8))
                     fig.title = "(no process)"
                     continue
-                va, pfn, wr = leaves(k, proc.pgd, 0, b)
-                shared = (mapcount[pfn] > 1) | (pfn == zero)
+                va, pfn, shared, kv, kp = sides[side]
                 mapped = np.full(VROWS, NOTHING, dtype=np.uint8)
                 for v in proc.mm.vmas:
                     lo = int(addr_fraction(k, v.start) * VROWS)
@@ -491,15 +538,12 @@ class AddressSpaceView(KernelView):
                     elif i and mapped[r] == NOTHING:
                         mapped[r] = UNSYNCED
                 set_strip(strip, False, cell_bounds(VROWS, 1), self._region_rows, mapped)
-                # lines: user pages, then kernel pgd entries
+                # lines: user pages, then kernel pgd entries, each to its frame's row
                 x0, x1 = (band[1], MID[0]) if side == 0 else (band[0], MID[1])
                 yv = addr_fraction(k, (va + PAGE_SIZE // 2).astype(np.uint64))
-                yp = (pfn + 0.5) / k.max_pfn
-                kinds = np.where(shared, 1, 0)
-                kv, kp = self._kernel_targets(mine, b, nr)
                 yv = np.concatenate([np.asarray(yv, dtype=np.float64), kv])
-                yp = np.concatenate([yp, kp])
-                kinds = np.concatenate([kinds, np.full(len(kv), 2)])
+                yp = self.frame_y(np.concatenate([pfn, kp]))
+                kinds = np.concatenate([np.where(shared, 1, 0), np.full(len(kv), 2)])
                 yv, yp, kinds = self._downsample(yv, yp, kinds)
                 x, y = segments(np.full(len(yv), x0), yv, np.full(len(yv), x1), yp)
                 xs.append(x)
@@ -511,14 +555,60 @@ class AddressSpaceView(KernelView):
             y = np.vstack(ys) if ys else np.zeros((0, 2))
             set_lines(self.lines, x, y, colors)
             self.labels.text = [f"{p.comm}[{p.pid}]" if p else "(none)" for p in procs[:1]] + \
-                ["physical memory"] + [f"{p.comm}[{p.pid}]" if p else "(none)" for p in procs[1:]]
-        if self._walks:
-            self._walks = {pid: k.translate(self._proc(pid), w.vaddr) for pid, w in self._walks.items()
-                           if self._proc(pid) is not None}
+                ["frames used"] + [f"{p.comm}[{p.pid}]" if p else "(none)" for p in procs[1:]]
         self._draw_walk()
 
+    def _place_frames(self, sides: list) -> None:
+        """The physical strip: only the frames the drawn lines and walks reach, sorted by
+        pfn, a blank gap where two are not neighbours; the walks' frames are drawn tallest
+        (``WALK_WEIGHT``) and labelled, user frames taller than the kernel half's targets."""
+        k = self.kernel
+        user = [s[1] for s in sides if s is not None]
+        kern = [s[4] for s in sides if s is not None]
+        walk = [p for w in self._walks.values() for p in
+                [s.table_pfn for s in w.steps] + ([w.pfn] if w.ok else [])]
+        walk = np.array(walk, dtype=np.int64)
+        pfns = np.unique(np.concatenate(user + kern + [walk, np.zeros(0, np.int64)]).astype(np.int64))
+        pfns = pfns[(pfns >= 0) & (pfns < k.max_pfn)]
+        if len(pfns) == 0:
+            pfns = np.zeros(1, dtype=np.int64)
+        weights = np.full(len(pfns), KERNEL_WEIGHT)
+        for group in user:
+            weights[np.isin(pfns, group)] = USER_WEIGHT
+        weights[np.isin(pfns, walk)] = WALK_WEIGHT
+        edges, cells = used_frame_cells(pfns, weights, GAP_WEIGHT)
+        zone = np.full(len(edges) - 1, NOT_DRAWN, dtype=np.uint8)
+        owner = zone.copy()
+        zone[cells] = self._zone_code[pfns]
+        owner[cells] = np.asarray(k.owner)[pfns] + OWNER_BASE
+        self._phys_bounds, self._phys_zone, self._phys_owner = edges, zone, owner
+        self.used_frames = pfns
+        self._frame_centres = (edges[cells] + edges[cells + 1]) / 2
+        # pfn labels: the walks' frames, then other run starts where there is room
+        starts = np.flatnonzero(np.concatenate([[True], np.diff(pfns) != 1]))
+        order = list(np.flatnonzero(np.isin(pfns, walk))) + [i for i in starts.tolist()
+                                                             if not np.isin(pfns[i], walk)]
+        ys, texts = [], []
+        for i in order:
+            y = float(self._frame_centres[i])
+            if all(abs(y - o) >= LABEL_SPACING for o in ys):
+                ys.append(y)
+                texts.append(f"{int(pfns[i]):#x}")
+        with self.pfn_labels.hold_sync():
+            self.pfn_labels.y = np.array(ys) - 0.01       # baseline just under the centre
+            self.pfn_labels.x = np.full(len(ys), MID[1] + 0.005)
+            self.pfn_labels.text = texts
+
+    def frame_y(self, pfns: np.ndarray) -> np.ndarray:
+        """Where frames *pfns* are drawn on the physical strip (fractions 0..1)."""
+        pfns = np.asarray(pfns, dtype=np.int64)
+        if len(pfns) == 0:
+            return np.zeros(0)
+        i = np.clip(np.searchsorted(self.used_frames, pfns), 0, len(self.used_frames) - 1)
+        return self._frame_centres[i]
+
     def _kernel_targets(self, pgd: np.ndarray, b: int, nr: int) -> tuple[np.ndarray, np.ndarray]:
-        """(virtual fraction, physical fraction) of each present kernel pgd entry's target."""
+        """(virtual fraction, pfn) of each present kernel pgd entry's target."""
         k = self.kernel
         vs, ps = [], []
         for idx in range(b, nr):
@@ -527,14 +617,14 @@ class AddressSpaceView(KernelView):
                 continue
             pfn = pgd_target_pfn(k, e)
             vs.append((idx + 0.5) / nr)
-            ps.append((min(pfn, k.max_pfn - 1) + 0.5) / k.max_pfn)
-        return np.array(vs, dtype=np.float64), np.array(ps, dtype=np.float64)
+            ps.append(min(pfn, k.max_pfn - 1))
+        return np.array(vs, dtype=np.float64), np.array(ps, dtype=np.int64)
 
     def _downsample(self, yv: np.ndarray, yp: np.ndarray, kinds: np.ndarray):
         if len(yv) <= MAX_LINES // 2:
             return yv, yp, kinds
         vc = np.minimum((yv * VROWS).astype(np.int64), VROWS - 1)
-        pc = np.minimum((yp * (self.kernel.max_pfn // self._fpc)).astype(np.int64), 1 << 20)
+        pc = np.minimum((yp * PROWS).astype(np.int64), PROWS - 1)
         key = (vc * (1 << 21) + pc) * 3 + kinds
         _, first = np.unique(key, return_index=True)
         first = np.sort(first)
@@ -595,10 +685,10 @@ class AddressSpaceView(KernelView):
             pts_x, pts_y = [x_v], [y_v]
             for s in walk.steps:                      # each table the MMU reads, then the frame
                 pts_x.append((MID[0] + MID[1]) / 2)
-                pts_y.append((s.table_pfn + 0.5) / k.max_pfn)
+                pts_y.append(float(self.frame_y([s.table_pfn])[0]))
             if walk.ok:
                 pts_x.append((MID[0] + MID[1]) / 2)
-                pts_y.append((walk.pfn + 0.5) / k.max_pfn)
+                pts_y.append(float(self.frame_y([walk.pfn])[0]))
             shown = min(self.walk_step, len(pts_x) - 1)
             px, py = pts_x[:shown + 1], pts_y[:shown + 1]
             if len(px) == 1:
