@@ -76,7 +76,7 @@ LINE_COLORS = {"private": OKABE_ITO["reddish purple"], "shared": OKABE_ITO["oran
 
 VROWS = 256                                    # rows of address space per strip
 PROWS = 256                                    # line downsampling: rows of the physical strip
-LEFT, MID, RIGHT = (0.13, 0.23), (0.44, 0.52), (0.77, 0.87)
+LEFT, MID, RIGHT = (0.16, 0.25), (0.44, 0.52), (0.75, 0.84)
 #: Heights of the physical strip's cells, relative: a frame a walk reaches (tall enough
 #: to tell two neighbouring frames apart), a user page's frame, a kernel pgd entry's
 #: target, the gap between frames that are not neighbours.
@@ -138,7 +138,8 @@ class AddressSpaceView(KernelView):
                                                tooltip="walk both processes' page tables for vaddr")
         self.step_button = widgets.Button(description="Step", tooltip="one level of the walk")
         self.play = widgets.Play(min=0, max=0, value=0, interval=700, description="play the walk")
-        self.walk_text = widgets.HTML()
+        # a fixed height: stepping the walk must not move the figure below it
+        self.walk_text = widgets.HTML(layout=widgets.Layout(height="240px", overflow="auto"))
 
         for (w, name), trait in (((self.length_box, "value"), "length"), ((self.data_box, "value"), "data"),
                                  ((self.vaddr_box, "value"), "vaddr_text"), ((self.play, "value"), "walk_step")):
@@ -183,7 +184,7 @@ class AddressSpaceView(KernelView):
                              title="virtual (left, right; 0 at the bottom) → frames used (middle)",
                              title_style={"font-size": "16px"}, display_toolbar=False,
                              padding_x=0, padding_y=0, animation_duration=0,
-                             fig_margin={"top": 40, "bottom": 10, "left": 10, "right": 10},
+                             fig_margin={"top": 60, "bottom": 10, "left": 10, "right": 10},
                              layout=widgets.Layout(width="720px", height="520px"))
         pgd_colors = code_scale(PGD_COLORS)
         self.left_pgd = GridHeatMap(color=np.zeros((2, 2), dtype=np.uint8), scales={"color": pgd_colors},
@@ -199,13 +200,7 @@ class AddressSpaceView(KernelView):
         self.right_pgd_figure = Figure(marks=[self.right_pgd], padding_x=0, padding_y=0, animation_duration=0,
                                        fig_margin={"top": 30, "bottom": 5, "left": 5, "right": 5},
                                        layout=widgets.Layout(**fig_layout))
-        self.legend.value = (
-            legend_html(zip(MAP_NAMES, MAP_COLORS), "virtual: what is mapped (inner column)")
-            + legend_html(zip(REGION_NAMES, REGION_COLORS), "virtual: layout region (outer column)")
-            + legend_html(((f"line: {n}", c) for n, c in LINE_COLORS.items()), "lines")
-            + legend_html(ZONE_COLORS.items(), "physical: zone") + legend_html(zip(OWNER_NAMES, OWNER_COLORS),
-                                                                          "physical: owner")
-            + legend_html(zip(PGD_NAMES, PGD_COLORS), "pgd entries"))
+        self._legend_owners: tuple[int, ...] | None = None
         self._walks: dict[int, Walk] = {}
         return [
             widgets.HBox([self.spawn_button, self.fork_button, self.mmap_button, self.write_button,
@@ -254,9 +249,10 @@ class AddressSpaceView(KernelView):
         span = pgd_span(k)
         split = k.arch.region("user").end
         y_split = float(addr_fraction(k, split))
+        # (the top of the span is where the process names are)
         ticks = [(i / 4, f"{i * span // 4:#x}") for i in range(4) if abs(i / 4 - y_split) > 0.03]
-        ticks += [(1.0, f"{span - 1:#x}"), (y_split, f"{split:#x}")]
-        ys = np.array([t[0] for t in ticks]) - 0.01           # baseline just under the address
+        ticks += [(y_split, f"{split:#x}")]
+        ys = np.maximum(np.array([t[0] for t in ticks]) - 0.01, 0.005)   # baseline just under the address
         with self.figure.hold_sync():
             for mark, x, texts in ((self.tick_labels, LEFT[0] - 0.005, [t[1] for t in ticks]),
                                    (self.right_tick_labels, RIGHT[1] + 0.005,
@@ -583,11 +579,14 @@ class AddressSpaceView(KernelView):
         owner[cells] = np.asarray(k.owner)[pfns] + OWNER_BASE
         self._phys_bounds, self._phys_zone, self._phys_owner = edges, zone, owner
         self.used_frames = pfns
+        self._set_legend(tuple(np.unique(owner[cells] - OWNER_BASE).tolist()))
         self._frame_centres = (edges[cells] + edges[cells + 1]) / 2
-        # pfn labels: the walks' frames, then other run starts where there is room
+        # pfn labels: the walks' frames, then runs of user frames, the lowest and the
+        # highest frame, where there is room (the kernel half's 4 MiB targets need none each)
         starts = np.flatnonzero(np.concatenate([[True], np.diff(pfns) != 1]))
-        order = list(np.flatnonzero(np.isin(pfns, walk))) + [i for i in starts.tolist()
-                                                             if not np.isin(pfns[i], walk)]
+        is_user = weights == USER_WEIGHT
+        order = (list(np.flatnonzero(np.isin(pfns, walk))) + [0, len(pfns) - 1]
+                 + [i for i in starts.tolist() if is_user[i]])
         ys, texts = [], []
         for i in order:
             y = float(self._frame_centres[i])
@@ -598,6 +597,19 @@ class AddressSpaceView(KernelView):
             self.pfn_labels.y = np.array(ys) - 0.01       # baseline just under the centre
             self.pfn_labels.x = np.full(len(ys), MID[1] + 0.005)
             self.pfn_labels.text = texts
+
+    def _set_legend(self, owners: tuple[int, ...]) -> None:
+        """The legend: lines take the colour of what they map, so they need no swatches,
+        and only the owners of the frames drawn are listed."""
+        if owners == self._legend_owners:
+            return
+        self._legend_owners = owners
+        self.legend.value = (
+            legend_html(zip(MAP_NAMES, MAP_COLORS), "virtual: what is mapped (inner column; lines take its colour)")
+            + legend_html(zip(REGION_NAMES, REGION_COLORS), "virtual: layout region (outer column)")
+            + legend_html(ZONE_COLORS.items(), "frames used: zone (left column)")
+            + legend_html(((OWNER_NAMES[o], OWNER_COLORS[o]) for o in owners), "frames used: owner (right column)")
+            + legend_html(zip(PGD_NAMES, PGD_COLORS), "pgd entries"))
 
     def frame_y(self, pfns: np.ndarray) -> np.ndarray:
         """Where frames *pfns* are drawn on the physical strip (fractions 0..1)."""

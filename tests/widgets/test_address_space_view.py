@@ -220,7 +220,7 @@ def test_an_empty_data_box_or_a_signed_address_is_refused(view):
     k.check()
 
 
-FIG_PX = 520 - 40 - 10                     # the mapping figure's plot height
+FIG_PX = 520 - 60 - 10                     # the mapping figure's plot height
 
 
 def two_walks(view):
@@ -276,3 +276,12 @@ def test_projector_text_and_no_toolbar(view):
     assert view.figure.display_toolbar is False
     for mark in (view.labels, view.pfn_labels, view.tick_labels, view.right_tick_labels):
         assert mark.default_size >= 14
+
+
+def test_legend_lists_fewer_swatches_and_step_keeps_the_figure_in_place(view):
+    """Issue 17: 31 swatches in this scene (one per line kind and every owner); each Step
+    pushed the figure down (the walk text grew)."""
+    two_walks(view)
+    assert view.legend.value.count("background") <= 24, view.legend.value.count("background")
+    assert "line:" not in view.legend.value
+    assert view.walk_text.layout.height == "240px"
