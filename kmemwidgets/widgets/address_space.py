@@ -38,8 +38,8 @@ from bqplot import Figure, GridHeatMap, Label, Lines, LinearScale
 
 from kmemwidgets.model.kernel import Kernel
 from kmemwidgets.model.pgtable_inspect import (addr_fraction, entry_present, have_page_tables, leaves,
-                                               map_counts, nr_pgd_entries, pgd_entries, pgd_present,
-                                               pgd_span, pgd_target_pfn, zero_pfn)
+                                               nr_pgd_entries, pgd_entries, pgd_present, pgd_span,
+                                               pgd_target_pfn, shared_frames)
 from kmemwidgets.model.mm import PAGE_SIZE, Process
 from kmemwidgets.model.owners import OWNER_NAMES
 from kmemwidgets.model.paging import Walk
@@ -482,9 +482,6 @@ class AddressSpaceView(KernelView):
             init = pgd_entries(k, k.init_mm.pgd)
             procs = [self._proc(self.left_pid), self._proc(self.right_pid)]
             pgds = [pgd_entries(k, p.pgd) if p is not None else None for p in procs]
-        mapcount = map_counts(k)          # ptes mapping each user frame
-        zero = zero_pfn(k)
-        zero = -1 if zero is None else zero
         if self._walks:
             self._walks = {pid: k.translate(self._proc(pid), w.vaddr) for pid, w in self._walks.items()
                            if self._proc(pid) is not None}
@@ -496,7 +493,7 @@ class AddressSpaceView(KernelView):
                 continue
             va, pfn, wr = leaves(k, proc.pgd, 0, b)
             kv, kp = self._kernel_targets(pgds[side], b, nr)
-            sides.append((va, pfn, (mapcount[pfn] > 1) | (pfn == zero), kv, kp))
+            sides.append((va, pfn, shared_frames(k, pfn), kv, kp))
         self._place_frames(sides)
         xs, ys, colors = [], [], []
         with self.figure.hold_sync():
