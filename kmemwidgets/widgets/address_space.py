@@ -553,7 +553,7 @@ class AddressSpaceView(KernelView):
 
     def _place_frames(self, sides: list) -> None:
         """The physical strip: only the frames the drawn lines and walks reach, sorted by
-        pfn, a blank gap where two are not neighbours; the walks' frames are drawn tallest
+        pfn, a blank gap where two are not neighbours (next to a user or walk frame); the walks' frames are drawn tallest
         (``WALK_WEIGHT``) and labelled, user frames taller than the kernel half's targets."""
         k = self.kernel
         user = [s[1] for s in sides if s is not None]
@@ -569,7 +569,8 @@ class AddressSpaceView(KernelView):
         for group in user:
             weights[np.isin(pfns, group)] = USER_WEIGHT
         weights[np.isin(pfns, walk)] = WALK_WEIGHT
-        edges, cells = used_frame_cells(pfns, weights, GAP_WEIGHT)
+        # the kernel half's targets (every 4 MiB of the direct map) go without gaps
+        edges, cells = used_frame_cells(pfns, weights, GAP_WEIGHT, marked=weights > KERNEL_WEIGHT)
         zone = np.full(len(edges) - 1, NOT_DRAWN, dtype=np.uint8)
         owner = zone.copy()
         zone[cells] = self._zone_code[pfns]

@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from .harness import CLICK_TO_REPAINT_SANITY_MS, LabPage
-from .test_buddy_view_ui import _FONT_SIZES_JS, _changed_pixels
+from .test_buddy_view_ui import _FONT_SIZES_JS
+from .visible_change import SETTLE_MS, changed_pixels_across
 
 pytestmark = pytest.mark.e2e
 
@@ -69,16 +70,14 @@ def test_two_walks_end_apart_with_ticks_and_projector_text(lab: LabPage) -> None
     mapping = lab.widget(".bqplot", 0)
     lab.page.locator(".bqplot rect.heatmapcell").first.wait_for(state="attached")
     lab.measure_click_to_repaint("write", mapping)          # the child's copy: its own frame
-    lab.page.wait_for_timeout(300)
-    before = mapping.screenshot(path=str(lab.artifacts_dir / "walks-before.png"))
-    lab.measure_click_to_repaint("Translate", mapping)
-    for _ in range(3):
-        lab.measure_click_to_repaint("Step", mapping)
-    lab.page.wait_for_timeout(300)
-    after = mapping.screenshot(path=str(lab.artifacts_dir / "walks-after.png"))
+    lab.page.wait_for_timeout(SETTLE_MS)
+
+    def walk_both() -> None:
+        lab.measure_click_to_repaint("Translate", mapping)
+        for _ in range(3):
+            lab.measure_click_to_repaint("Step", mapping)
+    changed = changed_pixels_across(lab, mapping, walk_both, "walks")
     lab.screenshot("walks-view", view)
-    box = mapping.evaluate("(f) => { const r = f.getBoundingClientRect(); return [0, 0, r.width, r.height]; }")
-    changed = _changed_pixels(lab, before, after, [round(v) for v in box])
     lab.metrics["walks_changed_pixels"] = changed
     assert changed >= MIN_WALK_CHANGED_PIXELS, changed
     ends = mapping.evaluate(_WALK_ENDS_JS)

@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from .harness import CLICK_TO_REPAINT_SANITY_MS, LabPage
-from .test_buddy_view_ui import _FONT_SIZES_JS, _changed_pixels
+from .test_buddy_view_ui import _FONT_SIZES_JS
+from .visible_change import changed_pixels_across
 
 pytestmark = pytest.mark.e2e
 
@@ -66,16 +67,14 @@ def test_zoom_to_area_shows_each_frame_apart(lab: LabPage) -> None:
     view = lab.outputs().locator(".widget-vbox").first
     fig = lab.widget(".bqplot", 0)
     lab.page.locator(".bqplot rect.heatmapcell").first.wait_for(state="attached")
-    before = fig.screenshot(path=str(lab.artifacts_dir / "vmalloc-zoom-before.png"))
-    lab.measure_click_to_repaint("vmalloc", fig)
-    lab.page.wait_for_function(
-        "(el) => el.querySelectorAll('.curve path.line').length === 16", arg=fig.element_handle())
-    lab.measure_click_to_repaint("Zoom to area", fig)
-    lab.page.wait_for_timeout(300)
-    after = fig.screenshot(path=str(lab.artifacts_dir / "vmalloc-zoom-after.png"))
+
+    def vmalloc_and_zoom() -> None:
+        lab.measure_click_to_repaint("vmalloc", fig)
+        lab.page.wait_for_function(
+            "(el) => el.querySelectorAll('.curve path.line').length === 16", arg=fig.element_handle())
+        lab.measure_click_to_repaint("Zoom to area", fig)
+    changed = changed_pixels_across(lab, fig, vmalloc_and_zoom, "vmalloc-zoom")
     lab.screenshot("vmalloc-zoom-view", view)
-    box = fig.evaluate("(f) => { const r = f.getBoundingClientRect(); return [0, 0, r.width, r.height]; }")
-    changed = _changed_pixels(lab, before, after, [round(v) for v in box])
     lab.metrics["vmalloc_zoom_changed_pixels"] = changed
     assert changed >= MIN_CHANGED_PIXELS, f"only {changed} pixels changed"
     ends = sorted(set(fig.evaluate(_LINE_ENDS_JS)))
