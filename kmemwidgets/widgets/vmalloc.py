@@ -54,7 +54,8 @@ from .memmap import aggregate_owners
 from .palette import (FREE_GREY, HIGHLIGHT, OKABE_ITO, OUTSIDE_WHITE, OWNER_COLORS, ZONE_COLORS,
                       code_scale, legend_html, zone_color)
 from .status import StatusLine, preformatted_html
-from .strips import aggregate_codes, cell_bounds, per_cell_for, segments, set_lines, set_strip, strip_heatmap
+from .strips import (aggregate_codes, cell_bounds, per_cell_for, segments, set_lines, set_strip, strip_heatmap,
+                     used_frame_cells)
 
 #: Area states of a virtual page (codes of the top row), then the backing-zone codes
 #: and the owner codes: one colour table for the whole figure.
@@ -356,17 +357,12 @@ class VmallocView(KernelView):
         first = pfns[::fpc]                                  # the first frame of each cell
         last = pfns[np.minimum(np.arange(len(first)) * fpc + fpc - 1, m - 1)]
         # a gap before a cell whose first frame does not follow the previous cell's last one
+        # (bqplot draws zero-wide heatmap cells one cell too far, so gaps are cells of their own)
         gap = np.zeros(len(first), dtype=bool)
         gap[1:] = first[1:] != last[:-1] + 1
-        # cells in order: a gap cell before each frame cell that does not follow on
-        # (bqplot draws zero-wide heatmap cells one cell too far, so there are none)
-        nf = len(first)
-        frame_cell = np.arange(nf) + np.cumsum(gap)       # index of each frame cell
-        widths = np.full(nf + int(gap.sum()), GAP_WIDTH)
-        widths[frame_cell] = 1.0
-        edges = np.concatenate([[0.0], np.cumsum(widths)])
-        edges /= edges[-1]
-        zone = np.full(len(widths), NOT_MAPPED, dtype=np.uint8)
+        # numbered so that a cell follows on exactly where its frames follow on
+        edges, frame_cell = used_frame_cells(np.cumsum(np.where(gap, 2, 1)), np.ones(len(first)), GAP_WIDTH)
+        zone = np.full(len(edges) - 1, NOT_MAPPED, dtype=np.uint8)
         owner = zone.copy()
         zone[frame_cell] = self._zone_code[first]
         owner[frame_cell] = np.asarray(k.owner)[first] + OWNER_BASE
