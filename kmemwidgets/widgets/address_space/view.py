@@ -1,34 +1,4 @@
-"""AddressSpaceView: two processes side by side, physical memory between them, their pgds,
-and the MMU's walk for an address typed in hex (``mm/memory.c``, ``arch/x86/mm/pgtable.c``).
-
-Controls (each ``link``ed to a trait)::
-
-    w = AddressSpaceView(kernel=k)
-    p = w.spawn(); w.mmap_touch(); w.data = "A"; w.write()
-    w.fork(); w.write(); w.vaddr = w.vaddr; w.translate(); w.step(); w.step()
-
-* traits ``pid`` (the process the buttons act on), ``left_pid``/``right_pid`` (the two
-  processes drawn), ``vaddr`` (int) and ``vaddr_text`` (the hex box; bad text is refused
-  in the log), ``length`` (bytes for mmap), ``data`` (text the Write button stores at
-  ``vaddr``), ``walk_step`` (how far the walk animation has got) and read-only
-  ``walk_length``.
-* methods ``spawn(name=None)``, ``fork()``, ``mmap_touch()`` (``mmap(length, "rw")`` then
-  touch every page: returns the address), ``write()``, ``exit()``, ``translate()`` (walks
-  both drawn processes; returns ``{pid: Walk}``), ``step()`` (one level further; the
-  Play widget drives it too — no threads, no sleeps), ``reset()``.
-
-**Drawing.** The mapping figure has each process's virtual space as a vertical strip
-(address 0 at the bottom; the pgd's whole span, so on x86_64 the two canonical halves
-meet in the middle) with two columns: the layout region and what is mapped there
-(VMA without pages, a private page, a page shared copy-on-write, the kernel half).
-Physical memory is the strip between them (zone, owner). Lines join every mapped user
-page to its frame, and every present kernel pgd entry to what it points at (a large
-page, or the kernel page table): both processes' kernel lines end at the *same*
-frames. Below, each pgd as a grid of entries (1024 on i386; 4 entries a cell on ARM's
-4096): absent, user, kernel shared with the other process, kernel in this process
-only, or kernel not synced yet (init_mm has it; the first access takes a
-``vmalloc_fault``). Cells are aggregated to at most 256 rows of address space.
-"""
+"""AddressSpaceView: the widget (see the package docstring)."""
 from __future__ import annotations
 
 import numpy as np
@@ -38,64 +8,23 @@ from bqplot import Figure, GridHeatMap, Label, Lines, LinearScale
 
 from kmemwidgets.model.kernel import Kernel
 from kmemwidgets.model.pgtable_inspect import (addr_fraction, entry_present, have_page_tables, leaves,
-                                               nr_pgd_entries, pgd_entries, pgd_present, pgd_span,
-                                               pgd_target_pfn, shared_frames)
+                                               nr_pgd_entries, pgd_entries, pgd_present, pgd_target_pfn,
+                                               shared_frames)
 from kmemwidgets.model.mm import PAGE_SIZE, Process
 from kmemwidgets.model.owners import OWNER_NAMES
 from kmemwidgets.model.paging import Walk
 
-from .base import KernelView
-from .palette import (FREE_GREY, OKABE_ITO, OUTSIDE_WHITE, OWNER_COLORS, ZONE_COLORS, code_scale, legend_html,
-                      tint)
-from .status import text_html
-from .strips import (aggregate_codes, cell_bounds, per_cell_for, segments, set_lines, set_strip, strip_heatmap,
-                     used_frame_cells)
-
-#: Mapping column codes, then layout regions, zones and owners: one colour table.
-MAP_NAMES = ("nothing mapped", "VMA, no page yet", "private page", "shared page (COW or zero page)",
-             "kernel half (same tables in every process)", "kernel entry not synced yet")
-MAP_COLORS = (FREE_GREY, tint(OKABE_ITO["reddish purple"], 0.6), OKABE_ITO["reddish purple"],
-              OKABE_ITO["orange"], "#7F7F7F", tint("#7F7F7F", 0.6))
-NOTHING, VMA_ONLY, PRIVATE, SHARED, KERNEL, UNSYNCED = range(6)
-REGION_NAMES = ("user space", "direct map (lowmem)", "vmalloc", "other kernel")
-REGION_COLORS = (tint(OKABE_ITO["sky blue"], 0.5), tint(OKABE_ITO["blue"], 0.5),
-                 OWNER_COLORS[OWNER_NAMES.index("vmalloc")], "#BBBBBB")
-REGION_BASE = len(MAP_NAMES)
-ZONE_NAMES = tuple(ZONE_COLORS)
-ZONE_BASE = REGION_BASE + len(REGION_NAMES)
-OWNER_BASE = ZONE_BASE + len(ZONE_NAMES)
-CODE_COLORS = MAP_COLORS + REGION_COLORS + tuple(ZONE_COLORS.values()) + OWNER_COLORS + (OUTSIDE_WHITE,)
-NOT_DRAWN = len(CODE_COLORS) - 1                 # a gap between frames that are not neighbours
-#: pgd grid codes.
-PGD_NAMES = ("absent", "user (this process's own table)", "kernel, shared with the other process",
-             "kernel, this process only", "kernel, not synced yet (init_mm has it)")
-PGD_COLORS = (FREE_GREY, OKABE_ITO["reddish purple"], "#7F7F7F", OKABE_ITO["vermillion"],
-              tint("#7F7F7F", 0.6))
-ABSENT, PGD_USER, PGD_SHARED, PGD_OWN, PGD_UNSYNCED = range(5)
-LINE_COLORS = {"private": OKABE_ITO["reddish purple"], "shared": OKABE_ITO["orange"], "kernel": "#7F7F7F"}
-
-VROWS = 256                                    # rows of address space per strip
-PROWS = 256                                    # line downsampling: rows of the physical strip
-LEFT, MID, RIGHT = (0.16, 0.25), (0.44, 0.52), (0.75, 0.84)
-#: Heights of the physical strip's cells, relative: a frame a walk reaches (tall enough
-#: to tell two neighbouring frames apart), a user page's frame, a kernel pgd entry's
-#: target, the gap between frames that are not neighbours.
-WALK_WEIGHT, USER_WEIGHT, KERNEL_WEIGHT, GAP_WEIGHT = 30.0, 3.0, 1.0, 0.5
-LABEL_SPACING = 0.035                          # of the figure height: ~16 px between pfn labels
-TEXT_SIZE = 14                                 # px: readable on a projector
-MAX_LINES = 600
-GRID_CELLS = 1024
-
-
-def parse_hex(text: str) -> int:
-    """``"0x8048000"``, ``"8048000"`` or ``"0xc000_0000"`` → int (ValueError otherwise)."""
-    t = text.strip().lower().replace("_", "")
-    try:
-        if t.startswith(("-", "+")):        # int() takes a sign; an address has none
-            raise ValueError
-        return int(t, 16)
-    except ValueError:
-        raise ValueError(f"{text!r} is not a hex address (e.g. 0xc0000000)") from None
+from ..base import KernelView
+from ..palette import OKABE_ITO, OWNER_COLORS, ZONE_COLORS, code_scale, legend_html
+from ..status import text_html
+from ..strips import aggregate_codes, cell_bounds, per_cell_for, segments, set_lines, set_strip, strip_heatmap
+from .address_ticks import address_ticks
+from .codes import (ABSENT, CODE_COLORS, GRID_CELLS, KERNEL, LEFT, LINE_COLORS, MAP_COLORS, MAP_NAMES, MAX_LINES, MID,
+                    NOTHING, PGD_COLORS, PGD_NAMES, PRIVATE, PROWS, REGION_BASE, REGION_COLORS, REGION_NAMES, RIGHT,
+                    SHARED, TEXT_SIZE, UNSYNCED, VMA_ONLY, VROWS, ZONE_BASE, ZONE_NAMES)
+from .frames_used import place_frames
+from .hex_input import parse_hex, parse_hex_safe
+from .pgd_grid import pgd_codes
 
 
 class AddressSpaceView(KernelView):
@@ -242,22 +171,14 @@ class AddressSpaceView(KernelView):
         self._binding = False
 
     def _draw_address_ticks(self) -> None:
-        """Addresses at quarters of the pgd's span beside both virtual strips, and the
-        user/kernel split (``PAGE_OFFSET``, 0xC0000000 with the 3G/1G split) as a dashed
-        line across both."""
-        k = self.kernel
-        span = pgd_span(k)
-        split = k.arch.region("user").end
-        y_split = float(addr_fraction(k, split))
-        # (the top of the span is where the process names are)
-        ticks = [(i / 4, f"{i * span // 4:#x}") for i in range(4) if abs(i / 4 - y_split) > 0.03]
-        ticks += [(y_split, f"{split:#x}")]
-        ys = np.maximum(np.array([t[0] for t in ticks]) - 0.01, 0.005)   # baseline just under the address
+        """Address ticks beside both virtual strips and a dashed line across both at the
+        user/kernel split (:func:`.address_ticks.address_ticks`)."""
+        ys, left, right, y_split = address_ticks(self.kernel)
+        base = np.maximum(np.array(ys) - 0.01, 0.005)           # baseline just under the address
         with self.figure.hold_sync():
-            for mark, x, texts in ((self.tick_labels, LEFT[0] - 0.005, [t[1] for t in ticks]),
-                                   (self.right_tick_labels, RIGHT[1] + 0.005,
-                                    [t[1] for t in ticks[:-1]] + ["PAGE_OFFSET"])):
-                mark.x, mark.y, mark.text = np.full(len(ticks), x), ys, texts
+            for mark, x, texts in ((self.tick_labels, LEFT[0] - 0.005, left),
+                                   (self.right_tick_labels, RIGHT[1] + 0.005, right)):
+                mark.x, mark.y, mark.text = np.full(len(ys), x), base, texts
             self.split_lines.x = np.array([[LEFT[0], LEFT[1]], [RIGHT[0], RIGHT[1]]])
             self.split_lines.y = np.full((2, 2), y_split)
             self.split_lines.colors = [OKABE_ITO["black"]] * 2
@@ -542,7 +463,7 @@ class AddressSpaceView(KernelView):
                 xs.append(x)
                 ys.append(y)
                 colors += [LINE_COLORS[("private", "shared", "kernel")[c]] for c in kinds.tolist()]
-                self._draw_pgd(grid, self._pgd_codes(mine, other, init, b))
+                self._draw_pgd(grid, pgd_codes(k, mine, other, init, b))
                 fig.title = f"pgd of {proc.comm}[{proc.pid}] at pfn {proc.pgd:#x}"
             x = np.vstack(xs) if xs else np.zeros((0, 2))
             y = np.vstack(ys) if ys else np.zeros((0, 2))
@@ -552,49 +473,20 @@ class AddressSpaceView(KernelView):
         self._draw_walk()
 
     def _place_frames(self, sides: list) -> None:
-        """The physical strip: only the frames the drawn lines and walks reach, sorted by
-        pfn, a blank gap where two are not neighbours (next to a user or walk frame); the walks' frames are drawn tallest
-        (``WALK_WEIGHT``) and labelled, user frames taller than the kernel half's targets."""
-        k = self.kernel
-        user = [s[1] for s in sides if s is not None]
-        kern = [s[4] for s in sides if s is not None]
+        """The physical strip (:mod:`.frames_used`) for what *sides* map and the walks read."""
         walk = [p for w in self._walks.values() for p in
                 [s.table_pfn for s in w.steps] + ([w.pfn] if w.ok else [])]
-        walk = np.array(walk, dtype=np.int64)
-        pfns = np.unique(np.concatenate(user + kern + [walk, np.zeros(0, np.int64)]).astype(np.int64))
-        pfns = pfns[(pfns >= 0) & (pfns < k.max_pfn)]
-        if len(pfns) == 0:
-            pfns = np.zeros(1, dtype=np.int64)
-        weights = np.full(len(pfns), KERNEL_WEIGHT)
-        for group in user:
-            weights[np.isin(pfns, group)] = USER_WEIGHT
-        weights[np.isin(pfns, walk)] = WALK_WEIGHT
-        # the kernel half's targets (every 4 MiB of the direct map) go without gaps
-        edges, cells = used_frame_cells(pfns, weights, GAP_WEIGHT, marked=weights > KERNEL_WEIGHT)
-        zone = np.full(len(edges) - 1, NOT_DRAWN, dtype=np.uint8)
-        owner = zone.copy()
-        zone[cells] = self._zone_code[pfns]
-        owner[cells] = np.asarray(k.owner)[pfns] + OWNER_BASE
-        self._phys_bounds, self._phys_zone, self._phys_owner = edges, zone, owner
-        self.used_frames = pfns
-        self._set_legend(tuple(np.unique(owner[cells] - OWNER_BASE).tolist()))
-        self._frame_centres = (edges[cells] + edges[cells + 1]) / 2
-        # pfn labels: the walks' frames, then runs of user frames, the lowest and the
-        # highest frame, where there is room (the kernel half's 4 MiB targets need none each)
-        starts = np.flatnonzero(np.concatenate([[True], np.diff(pfns) != 1]))
-        is_user = weights == USER_WEIGHT
-        order = (list(np.flatnonzero(np.isin(pfns, walk))) + [0, len(pfns) - 1]
-                 + [i for i in starts.tolist() if is_user[i]])
-        ys, texts = [], []
-        for i in order:
-            y = float(self._frame_centres[i])
-            if all(abs(y - o) >= LABEL_SPACING for o in ys):
-                ys.append(y)
-                texts.append(f"{int(pfns[i]):#x}")
+        f = place_frames(np.asarray(self.kernel.owner), self._zone_code,
+                         [s[1] for s in sides if s is not None], [s[4] for s in sides if s is not None],
+                         np.array(walk, dtype=np.int64))
+        self._frames = f
+        self._phys_bounds, self._phys_zone, self._phys_owner = f.edges, f.zone, f.owner
+        self.used_frames = f.pfns
+        self._set_legend(f.owners())
         with self.pfn_labels.hold_sync():
-            self.pfn_labels.y = np.array(ys) - 0.01       # baseline just under the centre
-            self.pfn_labels.x = np.full(len(ys), MID[1] + 0.005)
-            self.pfn_labels.text = texts
+            self.pfn_labels.y = np.array(f.label_ys) - 0.01       # baseline just under the centre
+            self.pfn_labels.x = np.full(len(f.label_ys), MID[1] + 0.005)
+            self.pfn_labels.text = f.label_texts
 
     def _set_legend(self, owners: tuple[int, ...]) -> None:
         """The legend: lines take the colour of what they map, so they need no swatches,
@@ -611,11 +503,7 @@ class AddressSpaceView(KernelView):
 
     def frame_y(self, pfns: np.ndarray) -> np.ndarray:
         """Where frames *pfns* are drawn on the physical strip (fractions 0..1)."""
-        pfns = np.asarray(pfns, dtype=np.int64)
-        if len(pfns) == 0:
-            return np.zeros(0)
-        i = np.clip(np.searchsorted(self.used_frames, pfns), 0, len(self.used_frames) - 1)
-        return self._frame_centres[i]
+        return self._frames.y(pfns)
 
     def _kernel_targets(self, pgd: np.ndarray, b: int, nr: int) -> tuple[np.ndarray, np.ndarray]:
         """(virtual fraction, pfn) of each present kernel pgd entry's target."""
@@ -641,24 +529,6 @@ class AddressSpaceView(KernelView):
         if len(first) > MAX_LINES // 2:
             first = first[np.linspace(0, len(first) - 1, MAX_LINES // 2).astype(np.int64)]
         return yv[first], yp[first], kinds[first]
-
-    def _pgd_codes(self, mine: np.ndarray, other: np.ndarray | None, init: np.ndarray, b: int) -> np.ndarray:
-        nr = nr_pgd_entries(self.kernel)
-        present = pgd_present(self.kernel, mine)
-        init_present = pgd_present(self.kernel, init)
-        codes = np.zeros(nr, dtype=np.uint8)
-        idx = np.arange(nr)
-        user = idx < b
-        codes[user & present] = PGD_USER
-        kern = ~user & present
-        if other is not None:
-            same = (mine == other)
-            codes[kern & same] = PGD_SHARED
-            codes[kern & ~same] = PGD_OWN
-        else:
-            codes[kern] = PGD_OWN
-        codes[~user & ~present & init_present] = PGD_UNSYNCED
-        return codes
 
     def _draw_pgd(self, grid: GridHeatMap, codes: np.ndarray) -> None:
         per = self._pgd_per_cell
@@ -750,10 +620,3 @@ class AddressSpaceView(KernelView):
         if self.message:
             lines.append(f"last action: {self.message}")
         return lines
-
-
-def parse_hex_safe(text: str) -> int | None:
-    try:
-        return parse_hex(text)
-    except ValueError:
-        return None
