@@ -54,7 +54,7 @@ _WALK_ENDS_JS = """
                 return parseFloat(n[n.length - 1]); })
 """
 #: The two walks end on frames a projector shows apart. Measured once each: the old view
-#: 0.007 px apart (one pixel), this view 33 px.
+#: 0.007 px apart (one pixel), this view 42 px.
 MIN_WALK_END_GAP_PX = 15
 #: Changed pixels of the mapping figure from before Translate to the walks' end: the old
 #: view 2,004 (two thin walk lines); this view ~36,000 (the frames-used strip makes tall,
