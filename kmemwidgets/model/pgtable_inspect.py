@@ -129,3 +129,13 @@ def map_counts(k: "Kernel") -> np.ndarray:
 def zero_pfn(k: "Kernel") -> int | None:
     """The frame of the shared zero page, or None before any process read a hole."""
     return k._zero_pfn
+
+
+def shared_frames(k: "Kernel", pfns: np.ndarray) -> np.ndarray:
+    """Per frame of *pfns* (user leaves, as from :func:`leaves`): True if the page is
+    shared, so that a write fault copies it (``mm/memory.c`` ``do_wp_page()``: the
+    zero page is always copied, an anonymous page is reused only while one pte maps it,
+    ``wp_can_reuse_anon_folio()``); False for a private page."""
+    pfns = np.asarray(pfns, dtype=np.int64)
+    zero = zero_pfn(k)
+    return (map_counts(k)[pfns] > 1) | (pfns == (-1 if zero is None else zero))

@@ -118,3 +118,22 @@ def set_lines(lines, x: np.ndarray, y: np.ndarray, colors: list[str], empty_colo
             lines.y = y
         if list(lines.colors) != colors:
             lines.colors = colors
+
+
+def used_frame_cells(pfns: np.ndarray, weights: np.ndarray, gap_weight: float,
+                     marked: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Cells of a strip of only the frames used: *pfns* (sorted, distinct), frame ``i``
+    a cell *weights[i]* long, and a blank cell *gap_weight* long before each frame that
+    does not follow its predecessor (when *marked* is given, only where either of the two
+    is marked: fewer SVG cells). Returns the cell boundaries (fractions 0..1) and the index
+    of each frame's cell; the other cells are gaps."""
+    pfns = np.asarray(pfns, dtype=np.int64)
+    gap = np.zeros(len(pfns), dtype=bool)
+    gap[1:] = np.diff(pfns) != 1
+    if marked is not None:
+        gap[1:] &= marked[1:] | marked[:-1]
+    frame_cell = np.arange(len(pfns)) + np.cumsum(gap)
+    widths = np.full(len(pfns) + int(gap.sum()), float(gap_weight))
+    widths[frame_cell] = weights
+    edges = np.concatenate([[0.0], np.cumsum(widths)])
+    return edges / edges[-1], frame_cell

@@ -20,11 +20,16 @@ rows: the area state of each address (unused, vmalloc area, vmap area, guard pag
 the selected area) and the zone of the frame behind it. The area is 120 MiB (30,720
 pages) on a 1 GiB i386 machine, so a cell stands for ``pages_per_cell`` pages (a power
 of two, at most ``max_cells`` cells, 256 by default) and shows its most common state; zoom in down to
-one cell per page. Physical memory (bottom) is drawn whole: one row by zone, one by
-owner (:func:`~kmemwidgets.widgets.memmap.aggregate_owners`). Lines run from each
-mapped page in the virtual range drawn to its frame, coloured by the frame's zone
-(lowmem zones vs HighMem); when more than ``max_lines`` pages are mapped in the range,
-the view draws one line per (virtual cell, physical cell) pair instead and says so.
+one cell per page. The middle strip shows *only the frames used* by the pages drawn,
+sorted by pfn, one cell per frame (up to ``max_cells``; beyond that a cell stands for
+several used frames), with a white gap wherever two used frames are not neighbours and
+pfn labels at the start of runs: scattered frames are seen as scattered (``used_frames``
+holds the pfns). Physical memory (bottom) is drawn whole: one row by zone, one by
+owner (:func:`~kmemwidgets.widgets.memmap.aggregate_owners`), with a tick above each
+used frame. Lines run from each mapped page in the virtual range drawn to its frame's
+cell in the middle strip, coloured by the frame's zone (lowmem zones vs HighMem); when
+more than ``max_lines`` pages are mapped in the range, the view draws one line per
+(virtual cell, used-frame cell) pair instead and says so.
 Calling ``vmalloc`` in atomic context shows the kernel's ``might_sleep`` report in the
 log; in a hard interrupt, the ``BUG_ON(in_interrupt())`` report.
 """
@@ -35,7 +40,7 @@ from collections import Counter
 import numpy as np
 import ipywidgets as widgets
 import traitlets
-from bqplot import Figure, Label, Lines, LinearScale
+from bqplot import Figure, Label, Lines, LinearScale, Scatter
 
 from kmemwidgets.model.kernel import Kernel
 from kmemwidgets.model.owners import OWNER_NAMES
@@ -49,7 +54,8 @@ from .memmap import aggregate_owners
 from .palette import (FREE_GREY, HIGHLIGHT, OKABE_ITO, OUTSIDE_WHITE, OWNER_COLORS, ZONE_COLORS,
                       code_scale, legend_html, zone_color)
 from .status import StatusLine, preformatted_html
-from .strips import aggregate_codes, cell_bounds, per_cell_for, segments, set_lines, set_strip, strip_heatmap
+from .strips import (aggregate_codes, cell_bounds, per_cell_for, segments, set_lines, set_strip, strip_heatmap,
+                     used_frame_cells)
 
 #: Area states of a virtual page (codes of the top row), then the backing-zone codes
 #: and the owner codes: one colour table for the whole figure.
@@ -67,7 +73,15 @@ _PRIORITY = np.array([0, 2, 1, 2, 3], dtype=np.uint8)
 _BY_PRIORITY = {0: UNUSED, 1: GUARD, 3: SELECTED}
 
 SLIDER_MAX = 8 << 20
-V_BAND, P_BAND = (0.76, 0.98), (0.02, 0.24)       # figure fractions of the two strips
+#: Figure fractions of the strips: virtual (top), the frames used (middle), all of
+#: physical memory (bottom).
+V_BAND, U_BAND, P_BAND = (0.80, 0.96), (0.44, 0.58), (0.02, 0.14)
+#: Width of the gap drawn between two used frames that are not neighbours, in frame cells.
+GAP_WIDTH = 0.6
+#: Smallest distance between two pfn labels, as a fraction of the figure width (a
+#: 14 px "0x377ff" is about 55 px of the 700 px figure).
+LABEL_SPACING = 0.1
+TEXT_SIZE = 14                                     # px: readable on a projector
 
 
 class VmallocView(KernelView):
@@ -87,6 +101,8 @@ class VmallocView(KernelView):
     max_lines = traitlets.Int(512, min=1)
 
     _in_action = False
+    #: The distinct frames behind the pages drawn, sorted: the middle strip.
+    used_frames: np.ndarray = np.zeros(0, dtype=np.int64)
 
     # --- construction --------------------------------------------------------------------
 
@@ -112,7 +128,7 @@ class VmallocView(KernelView):
                                                   layout=widgets.Layout(width="520px"))
         self.whole_button = widgets.Button(description="Whole area", layout=widgets.Layout(width="auto"))
         self.area_zoom_button = widgets.Button(description="Zoom to area", layout=widgets.Layout(width="auto"))
-        self.info = StatusLine(tag="small")
+        self.info = StatusLine(tag="span", style={"font_size": f"{TEXT_SIZE}px"})
         self.vmallocinfo = widgets.HTML()
 
         for (w, name), trait in (((self.size_slider, "value"), "size"), ((self.size_text, "value"), "size"),
@@ -133,19 +149,27 @@ class VmallocView(KernelView):
         scales = {"x": self.x_scale, "y": self.y_scale}
         colors = code_scale(CODE_COLORS)
         self.virtual = strip_heatmap(scales, colors, True, V_BAND)
+        self.used = strip_heatmap(scales, colors, True, U_BAND)
         self.physical = strip_heatmap(scales, colors, True, P_BAND)
         self.virtual.on_element_click(self._strip_clicked)
         self.lines = Lines(x=np.zeros((1, 2)), y=np.zeros((1, 2)), scales=scales, colors=["white"],
                            stroke_width=1, opacities=[0.8])
-        self.labels = Label(x=[0.0, 0.0], y=[0.99, 0.25], scales=scales, text=["", ""], align="start",
-                            default_size=11, colors=["black"])
-        self.end_labels = Label(x=[1.0, 1.0], y=[0.99, 0.25], scales=scales, text=["", ""], align="end",
-                                default_size=11, colors=["black"])
-        self.figure = Figure(marks=[self.lines, self.virtual, self.physical, self.labels, self.end_labels],
-                             title="vmalloc area (virtual, top) → physical frames (bottom)",
+        # where the used frames lie in all of memory: a tick above the physical strip
+        self.used_ticks = Scatter(x=[0.0], y=[P_BAND[1] + 0.03], scales=scales, marker="triangle-down",
+                                  colors=["black"], default_size=24, opacities=[0.0])
+        self.labels = Label(x=[0.0, 0.0], y=[0.97, 0.15], scales=scales, text=["", ""], align="start",
+                            default_size=TEXT_SIZE, colors=["black"])
+        self.end_labels = Label(x=[1.0, 1.0], y=[0.97, 0.15], scales=scales, text=["", ""], align="end",
+                                default_size=TEXT_SIZE, colors=["black"])
+        self.pfn_labels = Label(x=[0.0], y=[0.0], scales=scales, text=[""], align="middle",
+                                default_size=TEXT_SIZE, colors=["black"])
+        self.figure = Figure(marks=[self.lines, self.used_ticks, self.virtual, self.used, self.physical,
+                                    self.labels, self.end_labels, self.pfn_labels],
+                             title="vmalloc area (top) → the frames it uses (middle) → all memory (bottom)",
+                             title_style={"font-size": "16px"}, display_toolbar=False,
                              padding_x=0, padding_y=0, animation_duration=0,
                              fig_margin={"top": 35, "bottom": 10, "left": 10, "right": 10},
-                             layout=widgets.Layout(width="700px", height="340px"))
+                             layout=widgets.Layout(width="700px", height="380px"))
         self.legend.value = (
             legend_html(zip(STATE_NAMES, STATE_COLORS), "virtual: area state (top row)")
             + legend_html(((f"{z} frame", c) for z, c in ZONE_COLORS.items()),
@@ -258,10 +282,12 @@ class VmallocView(KernelView):
             return
         options = self._area_options()
         if list(self.areas.options) != options:
-            keep = self.areas.value if self.areas.value in dict(options).values() else None
-            with self.areas.hold_trait_notifications():
-                self.areas.options = options
-                self.areas.value = keep
+            # the dropdown shows the area vfree() frees (a new area is selected by vmalloc)
+            live = [v for _, v in options]
+            keep = (self.selected_area if self.selected_area in live else
+                    self.areas.value if self.areas.value in live else None)
+            self.areas.options = options
+            self.areas.value = keep
         base = k.VMALLOC_START
         p0, p1 = (self.view_start - base) >> PAGE_SHIFT, (self.view_end - base) >> PAGE_SHIFT
         n = p1 - p0
@@ -300,6 +326,7 @@ class VmallocView(KernelView):
         with self.figure.hold_sync():
             set_strip(self.virtual, True, bounds, row2, top)
             set_strip(self.physical, True, self._phys_bounds, owner_row, self._phys_zone_row)
+            self._draw_used(np.unique(frames[mapped]))
             self._draw_lines(np.flatnonzero(mapped), frames[mapped], n, ppc)
             texts = ([f"{self.view_start:#x}", "pfn 0"], [f"{self.view_end:#x}", f"pfn {k.max_pfn:#x}"])
             for mark, text in zip((self.labels, self.end_labels), texts):
@@ -307,30 +334,97 @@ class VmallocView(KernelView):
                     mark.text = text
         self.info.text = (f"virtual {self.view_start:#x}–{self.view_end:#x} ({n} pages, one cell = "
                           f"{ppc} page{'s' if ppc > 1 else ''}); physical: {k.max_pfn} frames, one cell = "
-                          f"{self._phys_fpc} frames; {self._lines_text}")
+                          f"{self._phys_fpc} frames; {self._used_text}; {self._lines_text}")
         self.vmallocinfo.value = ("<b>/proc/vmallocinfo</b>"
                                   + preformatted_html(k.vmallocinfo() or "(no areas)", "kernel.vmallocinfo()"))
 
-    def _draw_lines(self, pages: np.ndarray, pfns: np.ndarray, n: int, ppc: int) -> None:
+    def _draw_used(self, pfns: np.ndarray) -> None:
+        """The middle strip: the sorted distinct frames *pfns*, a cell each (or a cell per
+        ``fpc`` of them), a narrower blank cell where two are not neighbours, pfn labels at
+        run starts."""
         k = self.kernel
+        self.used_frames = pfns
+        m = len(pfns)
+        fpc = per_cell_for(max(m, 1), self.max_cells)
+        self._used_fpc = fpc
+        if m == 0:
+            set_strip(self.used, True, np.array([0.0, 1.0]), np.array([NOT_MAPPED]), np.array([NOT_MAPPED]))
+            self._used_centres = np.zeros(0)
+            self._set_pfn_labels([], [])
+            self._set_used_ticks(np.zeros(0))
+            self._used_text = "no frames used"
+            return
+        first = pfns[::fpc]                                  # the first frame of each cell
+        last = pfns[np.minimum(np.arange(len(first)) * fpc + fpc - 1, m - 1)]
+        # a gap before a cell whose first frame does not follow the previous cell's last one
+        # (bqplot draws zero-wide heatmap cells one cell too far, so gaps are cells of their own)
+        gap = np.zeros(len(first), dtype=bool)
+        gap[1:] = first[1:] != last[:-1] + 1
+        # numbered so that a cell follows on exactly where its frames follow on
+        edges, frame_cell = used_frame_cells(np.cumsum(np.where(gap, 2, 1)), np.ones(len(first)), GAP_WIDTH)
+        zone = np.full(len(edges) - 1, NOT_MAPPED, dtype=np.uint8)
+        owner = zone.copy()
+        zone[frame_cell] = self._zone_code[first]
+        owner[frame_cell] = np.asarray(k.owner)[first] + OWNER_BASE
+        set_strip(self.used, True, edges, owner, zone)
+        self._used_centres = (edges[frame_cell] + edges[frame_cell + 1]) / 2
+        # labels at run starts, then at least LABEL_SPACING apart
+        xs, texts, last_x = [], [], -1.0
+        for i in np.flatnonzero(np.concatenate([[True], gap[1:]])).tolist():
+            # kept inside the figure: a label is centred on its cell
+            x = min(max(float(self._used_centres[i]), LABEL_SPACING / 2), 1 - LABEL_SPACING / 2)
+            if x - last_x >= LABEL_SPACING:
+                xs.append(x)
+                texts.append(f"{int(first[i]):#x}")
+                last_x = x
+        end = min(float(self._used_centres[-1]), 1 - LABEL_SPACING / 2)     # the last frame used
+        if end - last_x >= LABEL_SPACING:
+            xs.append(end)
+            texts.append(f"{int(pfns[-1]):#x}")
+        self._set_pfn_labels(xs, texts)
+        self._set_used_ticks(np.unique((pfns[::fpc] + 0.5) / k.max_pfn))
+        runs = int(gap.sum()) + 1
+        self._used_text = (f"{m} frame{'s' if m > 1 else ''} used in {runs} run{'s' if runs > 1 else ''} "
+                           f"(middle strip, one cell = {fpc} used frame{'s' if fpc > 1 else ''})")
+
+    def _set_used_ticks(self, xs: np.ndarray) -> None:
+        """A marker above all memory where used frames lie (none: one invisible marker)."""
+        shown = len(xs) > 0
+        xs = xs if shown else np.zeros(1)
+        with self.used_ticks.hold_sync():
+            if self.used_ticks.x is None or not np.array_equal(self.used_ticks.x, xs):
+                self.used_ticks.x = xs
+                self.used_ticks.y = np.full(len(xs), P_BAND[1] + 0.03)
+            self.used_ticks.opacities = [1.0 if shown else 0.0]
+
+    def _set_pfn_labels(self, xs: list[float], texts: list[str]) -> None:
+        if not xs:
+            xs, texts = [0.0], [""]
+        with self.pfn_labels.hold_sync():
+            self.pfn_labels.x = np.array(xs)
+            self.pfn_labels.y = np.full(len(xs), U_BAND[0] - 0.08)
+            self.pfn_labels.text = texts
+
+    def _draw_lines(self, pages: np.ndarray, pfns: np.ndarray, n: int, ppc: int) -> None:
         m = len(pages)
+        cell = np.searchsorted(self.used_frames, pfns) // self._used_fpc     # used-strip cell of each page
         if m <= self.max_lines:
-            xv, xp = (pages + 0.5) / n, (pfns + 0.5) / k.max_pfn
-            zone_of = pfns
+            xv, uc = (pages + 0.5) / n, cell
             self._lines_text = f"{m} lines, one per mapped page"
         else:
-            pairs = np.unique((pages // ppc) * (k.max_pfn // self._phys_fpc + 1) + pfns // self._phys_fpc)
-            vc, pc = np.divmod(pairs, k.max_pfn // self._phys_fpc + 1)
+            ncells = len(self._used_centres)
+            pairs = np.unique((pages // ppc) * ncells + cell)
+            vc, uc = np.divmod(pairs, ncells)
             if len(pairs) > self.max_lines:
                 keep = np.linspace(0, len(pairs) - 1, self.max_lines).astype(np.int64)
-                vc, pc = vc[keep], pc[keep]
+                vc, uc = vc[keep], uc[keep]
             xv = np.minimum((vc + 0.5) * ppc, n) / n
-            xp = np.minimum((pc + 0.5) * self._phys_fpc, k.max_pfn) / k.max_pfn
-            zone_of = pc * self._phys_fpc
             self._lines_text = (f"{len(vc)} lines stand for {m} mapped pages "
-                                "(one per virtual cell → physical cell pair)")
-        x, y = segments(xv, np.full(len(xv), V_BAND[0]), xp, np.full(len(xp), P_BAND[1]))
-        codes = self._zone_code[zone_of] - ZONE_BASE
+                                "(one per virtual cell → used-frame cell pair)")
+        xp = self._used_centres[uc] if len(uc) else np.zeros(0)
+        x, y = segments(xv, np.full(len(xv), V_BAND[0]), xp, np.full(len(xp), U_BAND[1]))
+        frame_of = self.used_frames[np.asarray(uc, dtype=np.int64) * self._used_fpc]
+        codes = self._zone_code[frame_of] - ZONE_BASE
         colors = [zone_color(ZONE_NAMES[c]) for c in codes.tolist()]
         set_lines(self.lines, x, y, colors)
         self.set_trait("nr_lines", len(xv))

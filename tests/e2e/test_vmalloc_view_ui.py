@@ -4,12 +4,32 @@ from __future__ import annotations
 import pytest
 
 from .harness import CLICK_TO_REPAINT_SANITY_MS, LabPage
+from .test_buddy_view_ui import _FONT_SIZES_JS
+from .visible_change import changed_pixels_across
 
 pytestmark = pytest.mark.e2e
 
 # 1 GiB i386: the vmalloc area is 30,720 pages = 240 cells of 128 pages; 262,144 frames = 256
-# cells of 1024 frames; two rows per strip.
-STRIP_CELLS = 2 * 240 + 2 * 256
+# cells of 1024 frames; two rows per strip; the used-frames strip starts as one blank cell
+# drawn as two halves.
+STRIP_CELLS = 2 * 240 + 2 * 256 + 2 * 2
+#: A fresh machine's first vmalloc(64 KiB) takes 16 neighbouring HighMem frames: 16 used-frame
+#: cells and no gap cell, two rows.
+USED_CELLS_16 = 2 * 16
+
+#: The x (px) where each page→frame line ends, rounded.
+_LINE_ENDS_JS = """
+(fig) => Array.from(fig.querySelectorAll('.curve path.line')).map((p) => {
+  const d = p.getAttribute('d') || ''; const nums = d.match(/-?[0-9.]+/g) || [];
+  return Math.round(parseFloat(nums[nums.length - 2]) * 10) / 10; })
+"""
+#: Changed pixels after vmalloc + Zoom to area, measured once each: the old view (all
+#: lines to one physical cell) 46,167, this view (16 used-frame cells, labels) 63,683-65,544.
+#: The zoomed virtual strip changes either way; the line ends below are the sharp check
+#: (old view: 1 distinct end).
+MIN_CHANGED_PIXELS = 55_000
+#: Two lines that end less than this apart cannot be told apart on a projector.
+MIN_LINE_END_GAP_PX = 15
 
 
 def test_vmalloc_and_vfree_redraw_strips_and_lines(lab: LabPage) -> None:
@@ -23,7 +43,7 @@ def test_vmalloc_and_vfree_redraw_strips_and_lines(lab: LabPage) -> None:
     lab.measure_click_to_repaint("vmalloc", fig)
     lab.page.wait_for_function(
         "(el) => el.querySelectorAll('.curve path.line').length === 16", arg=fig.element_handle())
-    assert lab.svg_count(fig, "rect.heatmapcell") == STRIP_CELLS
+    assert lab.svg_count(fig, "rect.heatmapcell") == STRIP_CELLS - 2 * 2 + USED_CELLS_16
     info = lab.widget(".widget-html pre", 0)
     assert "pages=16 vmalloc" in info.inner_text()
     lab.screenshot("vmalloc-after", fig)
@@ -37,3 +57,37 @@ def test_vmalloc_and_vfree_redraw_strips_and_lines(lab: LabPage) -> None:
     median = lab.median_click_to_repaint()
     lab.metrics["vmalloc_click_to_repaint_median_ms"] = round(median, 1)
     assert median < CLICK_TO_REPAINT_SANITY_MS, lab.metrics["click_to_repaint_ms"]
+
+
+def test_zoom_to_area_shows_each_frame_apart(lab: LabPage) -> None:
+    """Issue 17 item 3: after vmalloc(64 KiB) and Zoom to area, the 16 page→frame lines
+    end at 16 points far apart (the old view: all at one pixel), pfns are labelled, and
+    the text is projector-sized."""
+    lab.open_and_render("vmalloc_view.ipynb")
+    view = lab.outputs().locator(".widget-vbox").first
+    fig = lab.widget(".bqplot", 0)
+    lab.page.locator(".bqplot rect.heatmapcell").first.wait_for(state="attached")
+
+    def vmalloc_and_zoom() -> None:
+        lab.measure_click_to_repaint("vmalloc", fig)
+        lab.page.wait_for_function(
+            "(el) => el.querySelectorAll('.curve path.line').length === 16", arg=fig.element_handle())
+        lab.measure_click_to_repaint("Zoom to area", fig)
+    changed = changed_pixels_across(lab, fig, vmalloc_and_zoom, "vmalloc-zoom")
+    lab.screenshot("vmalloc-zoom-view", view)
+    lab.metrics["vmalloc_zoom_changed_pixels"] = changed
+    assert changed >= MIN_CHANGED_PIXELS, f"only {changed} pixels changed"
+    ends = sorted(set(fig.evaluate(_LINE_ENDS_JS)))
+    lab.metrics["vmalloc_line_ends"] = len(ends)
+    assert len(ends) >= 16, ends
+    gaps = [b - a for a, b in zip(ends, ends[1:])]
+    assert min(gaps) >= MIN_LINE_END_GAP_PX, gaps
+    texts = [t for t, _ in fig.evaluate(_FONT_SIZES_JS.replace(".kmem-caption span", ".no-such"))]
+    assert any(t.startswith("0x") and len(t) <= 8 for t in texts), texts      # pfn labels
+    # the area dropdown shows the area vfree() frees
+    selected = view.locator("select").nth(1).evaluate("(s) => s.options[s.selectedIndex]?.text || ''")
+    selected = selected.replace("\u00a0", " ")         # the browser shows spaces as NBSP
+    assert selected.startswith("0x") and "16 pages" in selected, selected
+    sizes = fig.evaluate(_FONT_SIZES_JS)
+    small = [(t, px) for t, px in sizes if px < 14]
+    assert not small, small

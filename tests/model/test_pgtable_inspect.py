@@ -50,3 +50,21 @@ def test_queries_on_a_fresh_kernel_build_nothing():
     assert pti.zero_pfn(k) is None and not pti.map_counts(k).any()
     assert pti.pgd_span(k) == 1 << 32 and pti.addr_fraction(k, 0xC0000000) == 0.75
     assert not pti.have_page_tables(k)
+
+
+def test_shared_frames_are_what_a_write_fault_copies():
+    # mm/memory.c do_wp_page / wp_can_reuse_anon_folio: after fork both ptes map the page
+    # (shared: a write copies it); after the child's write each maps its own (private);
+    # the zero page behind a read hole is always copied (shared).
+    k = kw.Kernel(arch="i386", ram="256M")
+    parent = k.spawn("bash")
+    a = k.mmap(parent, 2 * 4096, "rw")
+    parent.write(a, b"x")
+    parent.read(a + 4096, 1)
+    child = k.fork(parent)
+    pfns = np.array([k.translate(parent, a).pfn, k.translate(parent, a + 4096).pfn])
+    assert pfns[1] == pti.zero_pfn(k)
+    assert pti.shared_frames(k, pfns).tolist() == [True, True]
+    child.write(a, b"y")
+    assert pti.shared_frames(k, pfns).tolist() == [False, True]
+    assert not pti.shared_frames(k, [k.translate(child, a).pfn])[0]

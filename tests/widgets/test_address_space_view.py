@@ -9,7 +9,7 @@ import kmemwidgets as kw
 from kmemwidgets.model.units import PAGE_SIZE
 from kmemwidgets.widgets import iter_widgets
 from kmemwidgets.widgets.address_space import (ABSENT, KERNEL, LEFT, LINE_COLORS, MID, PGD_SHARED, PGD_UNSYNCED,
-                                               PGD_USER, PRIVATE, SHARED, VROWS, AddressSpaceView)
+                                               PGD_USER, PRIVATE, RIGHT, SHARED, VROWS, AddressSpaceView)
 from kmemwidgets.model.pgtable_inspect import addr_fraction
 
 
@@ -38,7 +38,7 @@ def test_figures_are_children_of_the_tree(view):
     found = list(iter_widgets(view))
     assert sum(isinstance(w, Figure) for w in found) == 3
     assert sum(isinstance(w, GridHeatMap) for w in found) == 5
-    assert sum(isinstance(w, Lines) for w in found) == 2
+    assert sum(isinstance(w, Lines) for w in found) == 3          # mappings, walk, PAGE_OFFSET
 
 
 def test_fork_and_write_give_different_frames_and_the_kernel_half_stays_shared(view):
@@ -72,12 +72,11 @@ def test_lines_go_from_user_pages_to_their_frames_and_kernel_lines_meet(view):
     addr = view.vaddr
     x, y, colors = view.lines.x, view.lines.y, view.lines.colors
     left = np.isclose(x[:, 0], LEFT[1])
-    right = np.isclose(x[:, 0], 0.86)
+    right = np.isclose(x[:, 0], RIGHT[0])
     user_left = left & np.array([c != LINE_COLORS["kernel"] for c in colors])
     # four user pages on the left, each line ending at its frame
-    ends = np.rint(y[user_left, 1] * k.max_pfn - 0.5).astype(int)
     frames = {k.translate(parent, addr + i * PAGE_SIZE).pfn for i in range(4)}
-    assert set(ends.tolist()) == frames
+    assert set(np.round(y[user_left, 1], 9).tolist()) == set(np.round(view.frame_y(sorted(frames)), 9).tolist())
     assert np.isclose(x[user_left, 1], MID[0]).all()
     # one private (written after fork), three shared lines per side
     lc = [c for c, u in zip(colors, user_left) if u]
@@ -116,7 +115,7 @@ def test_walk_animation_steps_through_the_levels(view):
     assert view.walk_step == 3
     pfn = k.translate(k.processes[view.pid], addr).pfn
     assert f"pfn {pfn:#x}" in view.walk_text.value
-    assert view.walk_lines.y[0, -1] == pytest.approx((pfn + 0.5) / k.max_pfn)
+    assert view.walk_lines.y[0, -1] == pytest.approx(view.frame_y([pfn])[0])
     assert view.step() == 3                      # no further than the end
 
 
@@ -219,3 +218,70 @@ def test_an_empty_data_box_or_a_signed_address_is_refused(view):
     view.vaddr_box.value = "+0x10"
     assert view.vaddr == addr
     k.check()
+
+
+FIG_PX = 520 - 60 - 10                     # the mapping figure's plot height
+
+
+def two_walks(view):
+    """Issue 17's lecture 01 scene: two processes, each with its own page at one address."""
+    view.spawn("bash")
+    view.length_box.value = 4 * PAGE_SIZE
+    addr = view.mmap_touch()
+    view.spawn("cat")
+    view.mmap_touch()
+    a, b = sorted(view.kernel.processes)
+    view.left_picker.value, view.right_picker.value = a, b
+    view.vaddr_box.value = hex(addr)
+    view.translate_button.click()
+    view.play.value = view.walk_length
+    return view.kernel.processes[a], view.kernel.processes[b], addr
+
+
+def test_two_walks_to_neighbouring_frames_end_far_apart(view):
+    """Issue 17 item 3: walks ending at neighbouring frames (0x377ff, 0x37800 in lecture 01)
+    were one pixel apart on a strip of all 262,144 frames; the frames used strip draws a
+    walk's frame tall, so the two ends are many pixels apart."""
+    left, right, addr = two_walks(view)
+    k = view.kernel
+    pl, pr = k.translate(left, addr).pfn, k.translate(right, addr).pfn
+    assert pl != pr
+    yl, yr = view.walk_lines.y[0, -1], view.walk_lines.y[1, -1]
+    assert abs(yl - yr) * FIG_PX >= 20
+    assert f"{pl:#x}" in view.pfn_labels.text and f"{pr:#x}" in view.pfn_labels.text
+    # every frame drawn is one a line or a walk reaches; gaps between runs are blank
+    assert set(view.used_frames.tolist()) >= {pl, pr}
+
+
+def test_kernel_half_lands_on_the_same_frames_of_the_used_strip(view):
+    two_walks(view)
+    x, y, colors = view.lines.x, view.lines.y, view.lines.colors
+    kern = np.array([c == LINE_COLORS["kernel"] for c in colors])
+    left, right = np.isclose(x[:, 0], LEFT[1]) & kern, np.isclose(x[:, 0], RIGHT[0]) & kern
+    assert left.any() and sorted(np.round(y[left, 1], 9)) == sorted(np.round(y[right, 1], 9))
+    # distinguishable: kernel targets are 4 MiB apart, so each is its own row
+    assert len(np.unique(np.round(y[left, 1], 9))) == left.sum()
+
+
+def test_address_ticks_and_the_page_offset_line_on_both_strips(view):
+    k = view.kernel
+    assert "0xc0000000" in view.tick_labels.text and "PAGE_OFFSET" in view.right_tick_labels.text
+    assert len(set(view.tick_labels.text)) == len(view.tick_labels.text)        # no duplicates
+    y = float(addr_fraction(k, 0xC0000000))
+    assert np.allclose(view.split_lines.y, y)
+    assert sorted(map(tuple, view.split_lines.x.tolist())) == sorted([tuple(LEFT), tuple(RIGHT)])
+
+
+def test_projector_text_and_no_toolbar(view):
+    assert view.figure.display_toolbar is False
+    for mark in (view.labels, view.pfn_labels, view.tick_labels, view.right_tick_labels):
+        assert mark.default_size >= 14
+
+
+def test_legend_lists_fewer_swatches_and_step_keeps_the_figure_in_place(view):
+    """Issue 17: 31 swatches in this scene (one per line kind and every owner); each Step
+    pushed the figure down (the walk text grew)."""
+    two_walks(view)
+    assert view.legend.value.count("background") <= 24, view.legend.value.count("background")
+    assert "line:" not in view.legend.value
+    assert view.walk_text.layout.height == "240px"

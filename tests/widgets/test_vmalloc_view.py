@@ -10,7 +10,7 @@ import kmemwidgets as kw
 from kmemwidgets.model.owners import PG_VMALLOC
 from kmemwidgets.model.units import PAGE_SIZE
 from kmemwidgets.widgets import iter_widgets
-from kmemwidgets.widgets.vmalloc import (GUARD, P_BAND, SELECTED, UNUSED, V_BAND, ZONE_BASE, ZONE_NAMES,
+from kmemwidgets.widgets.vmalloc import (GUARD, NOT_MAPPED, SELECTED, U_BAND, UNUSED, V_BAND, ZONE_BASE, ZONE_NAMES,
                                          VmallocView)
 from kmemwidgets.widgets.palette import zone_color
 
@@ -21,9 +21,13 @@ def view():
 
 
 def line_frames(view):
-    """The pfn each drawn line ends at (lines end at frame centres when one per page)."""
-    x = view.lines.x[:, 1]
-    return np.rint(x * view.kernel.max_pfn - 0.5).astype(np.int64)
+    """The pfn each drawn line ends at: the used-frames cell whose centre it reaches
+    (one used frame per cell when few frames are drawn)."""
+    edges = view.used.column
+    frame = (view.used.color[1] != NOT_MAPPED) if len(edges) > 3 else np.ones(len(edges) - 1, bool)
+    centres = ((edges[:-1] + edges[1:]) / 2)[frame]
+    cell = np.abs(view.lines.x[:, 1][:, None] - centres[None, :]).argmin(axis=1)
+    return view.used_frames[cell]
 
 
 def line_pages(view):
@@ -34,7 +38,7 @@ def line_pages(view):
 def test_figure_and_strips_are_children_of_the_tree(view):
     found = list(iter_widgets(view))
     assert any(isinstance(w, Figure) for w in found)
-    assert sum(isinstance(w, GridHeatMap) for w in found) == 2
+    assert sum(isinstance(w, GridHeatMap) for w in found) == 3      # virtual, used frames, all memory
     assert any(isinstance(w, Lines) for w in found)
 
 
@@ -62,7 +66,7 @@ def test_vmalloc_64k_adds_16_pages_and_a_guard_and_16_lines_to_the_backing_frame
     pages = line_pages(view) - (addr - view.view_start) // PAGE_SIZE
     for page, pfn in zip(pages.tolist(), line_frames(view).tolist()):
         assert k.translate(None, addr + page * PAGE_SIZE).pfn == pfn
-    assert np.allclose(view.lines.y[:, 0], V_BAND[0]) and np.allclose(view.lines.y[:, 1], P_BAND[1])
+    assert np.allclose(view.lines.y[:, 0], V_BAND[0]) and np.allclose(view.lines.y[:, 1], U_BAND[1])
     assert view.lines.colors == [zone_color(k.pfn_zone(int(p)).name) for p in line_frames(view)]
     # zoomed to one cell per page: 16 selected pages, then the guard page
     view.zoom_to_area()
@@ -184,3 +188,53 @@ def test_zoom_to_one_page_draws_it(view):
     assert (view.view_start, view.view_end) == (view.kernel.VMALLOC_START, view.kernel.VMALLOC_START + PAGE_SIZE)
     assert view.virtual.color.shape == (2, 2) and view.pages_per_cell == 1
     assert (view.virtual.color[1] == SELECTED).all() == (addr == view.kernel.VMALLOC_START)
+
+
+def test_zoomed_area_lines_end_at_distinct_points_a_cell_per_used_frame(view):
+    """Issue 17: after Zoom to area the 16 lines end 16 cells apart (not on one physical
+    cell of 1,024 frames); gaps between runs that are not neighbours; pfn labels."""
+    k = view.kernel
+    # scatter the frames: one-page areas, every other one freed, leave holes for the next
+    view.size = PAGE_SIZE
+    small = [view.vmalloc() for _ in range(12)]
+    for a in small[::2]:
+        k.vfree(a)
+    view.size = 64 << 10
+    addr = view.vmalloc()
+    view.zoom_to_area()
+    area = k.find_vm_area(addr)
+    # the range drawn holds the area and a page of its neighbour each side
+    assert set(area.pages.tolist()) <= set(view.used_frames.tolist())
+    m = len(view.used_frames)
+    ends = np.unique(np.round(view.lines.x[:, 1], 6))
+    assert len(ends) == m == view.nr_lines                # every frame its own point
+    assert np.diff(ends).min() * 700 >= 20                # at least 20 px apart in a 700 px figure
+    widths = np.diff(view.used.column)
+    blank = view.used.color[1] == NOT_MAPPED
+    gaps = int(blank.sum())
+    assert (widths[blank] < widths[~blank].min()).all()          # gaps are narrower than frames
+    runs = 1 + int((np.diff(view.used_frames) != 1).sum())
+    assert gaps == runs - 1 and runs > 2
+    assert (view.used.color[0][blank] == NOT_MAPPED).all()          # gap cells are blank
+    assert f"{int(view.used_frames[0]):#x}" in view.pfn_labels.text
+    assert f"{m} frames used in {runs} runs" in view.info.value
+    np.testing.assert_array_equal(np.sort(line_frames(view)), view.used_frames)
+
+
+def test_area_dropdown_lists_live_areas_and_shows_the_selected_one(view):
+    """Issue 17: the dropdown (what vfree frees) was blank after vmalloc."""
+    a = view.vmalloc()
+    b = view.vmalloc()
+    assert [v for _, v in view.areas.options] == [x.addr for x in view.kernel.vm_areas()]
+    assert view.areas.value == b == view.selected_area
+    view.areas.value = a
+    assert view.selected_area == a
+    view.vfree_button.click()
+    assert view.kernel.find_vm_area(a) is None or view.kernel.find_vm_area(a).addr != a
+    assert a not in [v for _, v in view.areas.options]
+
+
+def test_text_is_projector_sized_and_no_toolbar(view):
+    assert view.figure.display_toolbar is False
+    for mark in (view.labels, view.end_labels, view.pfn_labels):
+        assert mark.default_size >= 14

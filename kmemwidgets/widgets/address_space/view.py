@@ -1,34 +1,4 @@
-"""AddressSpaceView: two processes side by side, physical memory between them, their pgds,
-and the MMU's walk for an address typed in hex (``mm/memory.c``, ``arch/x86/mm/pgtable.c``).
-
-Controls (each ``link``ed to a trait)::
-
-    w = AddressSpaceView(kernel=k)
-    p = w.spawn(); w.mmap_touch(); w.data = "A"; w.write()
-    w.fork(); w.write(); w.vaddr = w.vaddr; w.translate(); w.step(); w.step()
-
-* traits ``pid`` (the process the buttons act on), ``left_pid``/``right_pid`` (the two
-  processes drawn), ``vaddr`` (int) and ``vaddr_text`` (the hex box; bad text is refused
-  in the log), ``length`` (bytes for mmap), ``data`` (text the Write button stores at
-  ``vaddr``), ``walk_step`` (how far the walk animation has got) and read-only
-  ``walk_length``.
-* methods ``spawn(name=None)``, ``fork()``, ``mmap_touch()`` (``mmap(length, "rw")`` then
-  touch every page: returns the address), ``write()``, ``exit()``, ``translate()`` (walks
-  both drawn processes; returns ``{pid: Walk}``), ``step()`` (one level further; the
-  Play widget drives it too — no threads, no sleeps), ``reset()``.
-
-**Drawing.** The mapping figure has each process's virtual space as a vertical strip
-(address 0 at the bottom; the pgd's whole span, so on x86_64 the two canonical halves
-meet in the middle) with two columns: the layout region and what is mapped there
-(VMA without pages, a private page, a page shared copy-on-write, the kernel half).
-Physical memory is the strip between them (zone, owner). Lines join every mapped user
-page to its frame, and every present kernel pgd entry to what it points at (a large
-page, or the kernel page table): both processes' kernel lines end at the *same*
-frames. Below, each pgd as a grid of entries (1024 on i386; 4 entries a cell on ARM's
-4096): absent, user, kernel shared with the other process, kernel in this process
-only, or kernel not synced yet (init_mm has it; the first access takes a
-``vmalloc_fault``). Cells are aggregated to at most 256 rows of address space.
-"""
+"""AddressSpaceView: the widget (see the package docstring)."""
 from __future__ import annotations
 
 import numpy as np
@@ -38,56 +8,23 @@ from bqplot import Figure, GridHeatMap, Label, Lines, LinearScale
 
 from kmemwidgets.model.kernel import Kernel
 from kmemwidgets.model.pgtable_inspect import (addr_fraction, entry_present, have_page_tables, leaves,
-                                               map_counts, nr_pgd_entries, pgd_entries, pgd_present,
-                                               pgd_target_pfn, zero_pfn)
+                                               nr_pgd_entries, pgd_entries, pgd_present, pgd_target_pfn,
+                                               shared_frames)
 from kmemwidgets.model.mm import PAGE_SIZE, Process
 from kmemwidgets.model.owners import OWNER_NAMES
 from kmemwidgets.model.paging import Walk
 
-from .base import KernelView
-from .memmap import aggregate_owners
-from .palette import (FREE_GREY, OKABE_ITO, OWNER_COLORS, ZONE_COLORS, code_scale, legend_html, tint)
-from .status import text_html
-from .strips import aggregate_codes, cell_bounds, per_cell_for, segments, set_lines, set_strip, strip_heatmap
-
-#: Mapping column codes, then layout regions, zones and owners: one colour table.
-MAP_NAMES = ("nothing mapped", "VMA, no page yet", "private page", "shared page (COW or zero page)",
-             "kernel half (same tables in every process)", "kernel entry not synced yet")
-MAP_COLORS = (FREE_GREY, tint(OKABE_ITO["reddish purple"], 0.6), OKABE_ITO["reddish purple"],
-              OKABE_ITO["orange"], "#7F7F7F", tint("#7F7F7F", 0.6))
-NOTHING, VMA_ONLY, PRIVATE, SHARED, KERNEL, UNSYNCED = range(6)
-REGION_NAMES = ("user space", "direct map (lowmem)", "vmalloc", "other kernel")
-REGION_COLORS = (tint(OKABE_ITO["sky blue"], 0.5), tint(OKABE_ITO["blue"], 0.5),
-                 OWNER_COLORS[OWNER_NAMES.index("vmalloc")], "#BBBBBB")
-REGION_BASE = len(MAP_NAMES)
-ZONE_NAMES = tuple(ZONE_COLORS)
-ZONE_BASE = REGION_BASE + len(REGION_NAMES)
-OWNER_BASE = ZONE_BASE + len(ZONE_NAMES)
-CODE_COLORS = MAP_COLORS + REGION_COLORS + tuple(ZONE_COLORS.values()) + OWNER_COLORS
-#: pgd grid codes.
-PGD_NAMES = ("absent", "user (this process's own table)", "kernel, shared with the other process",
-             "kernel, this process only", "kernel, not synced yet (init_mm has it)")
-PGD_COLORS = (FREE_GREY, OKABE_ITO["reddish purple"], "#7F7F7F", OKABE_ITO["vermillion"],
-              tint("#7F7F7F", 0.6))
-ABSENT, PGD_USER, PGD_SHARED, PGD_OWN, PGD_UNSYNCED = range(5)
-LINE_COLORS = {"private": OKABE_ITO["reddish purple"], "shared": OKABE_ITO["orange"], "kernel": "#7F7F7F"}
-
-VROWS = 256                                    # rows of address space per strip
-PROWS = 256                                    # at most this many rows of physical memory
-LEFT, MID, RIGHT = (0.02, 0.14), (0.44, 0.56), (0.86, 0.98)
-MAX_LINES = 600
-GRID_CELLS = 1024
-
-
-def parse_hex(text: str) -> int:
-    """``"0x8048000"``, ``"8048000"`` or ``"0xc000_0000"`` → int (ValueError otherwise)."""
-    t = text.strip().lower().replace("_", "")
-    try:
-        if t.startswith(("-", "+")):        # int() takes a sign; an address has none
-            raise ValueError
-        return int(t, 16)
-    except ValueError:
-        raise ValueError(f"{text!r} is not a hex address (e.g. 0xc0000000)") from None
+from ..base import KernelView
+from ..palette import OKABE_ITO, OWNER_COLORS, ZONE_COLORS, code_scale, legend_html
+from ..status import text_html
+from ..strips import aggregate_codes, cell_bounds, per_cell_for, segments, set_lines, set_strip, strip_heatmap
+from .address_ticks import address_ticks
+from .codes import (ABSENT, CODE_COLORS, GRID_CELLS, KERNEL, LEFT, LINE_COLORS, MAP_COLORS, MAP_NAMES, MAX_LINES, MID,
+                    NOTHING, PGD_COLORS, PGD_NAMES, PRIVATE, PROWS, REGION_BASE, REGION_COLORS, REGION_NAMES, RIGHT,
+                    SHARED, TEXT_SIZE, UNSYNCED, VMA_ONLY, VROWS, ZONE_BASE, ZONE_NAMES)
+from .frames_used import place_frames
+from .hex_input import parse_hex, parse_hex_safe
+from .pgd_grid import pgd_codes
 
 
 class AddressSpaceView(KernelView):
@@ -130,7 +67,8 @@ class AddressSpaceView(KernelView):
                                                tooltip="walk both processes' page tables for vaddr")
         self.step_button = widgets.Button(description="Step", tooltip="one level of the walk")
         self.play = widgets.Play(min=0, max=0, value=0, interval=700, description="play the walk")
-        self.walk_text = widgets.HTML()
+        # a fixed height: stepping the walk must not move the figure below it
+        self.walk_text = widgets.HTML(layout=widgets.Layout(height="240px", overflow="auto"))
 
         for (w, name), trait in (((self.length_box, "value"), "length"), ((self.data_box, "value"), "data"),
                                  ((self.vaddr_box, "value"), "vaddr_text"), ((self.play, "value"), "walk_step")):
@@ -159,13 +97,23 @@ class AddressSpaceView(KernelView):
                                 colors=[OKABE_ITO["black"], OKABE_ITO["black"]], stroke_width=3,
                                 marker="circle", marker_size=40)
         self.labels = Label(x=[LEFT[0], MID[0], RIGHT[0]], y=[1.0, 1.0, 1.0], scales=scales,
-                            text=["", "physical memory", ""], default_size=12, colors=["black"],
+                            text=["", "frames used", ""], default_size=TEXT_SIZE, colors=["black"],
                             align="start")
+        self.pfn_labels = Label(x=[0.0], y=[0.0], scales=scales, text=[""], default_size=TEXT_SIZE,
+                                colors=["black"], align="start")
+        self.tick_labels = Label(x=[0.0], y=[0.0], scales=scales, text=[""], default_size=TEXT_SIZE,
+                                 colors=["black"], align="end")
+        self.right_tick_labels = Label(x=[0.0], y=[0.0], scales=scales, text=[""], default_size=TEXT_SIZE,
+                                       colors=["black"], align="start")
+        self.split_lines = Lines(x=np.zeros((1, 2)), y=np.zeros((1, 2)), scales=scales,
+                                 colors=[OKABE_ITO["black"]], stroke_width=2, line_style="dashed")
         self.figure = Figure(marks=[self.lines, self.left_strip, self.phys_strip, self.right_strip,
-                                    self.walk_lines, self.labels],
-                             title="virtual (left, right; address 0 at the bottom) → physical (middle)",
+                                    self.split_lines, self.walk_lines, self.labels, self.pfn_labels,
+                                    self.tick_labels, self.right_tick_labels],
+                             title="virtual (left, right; 0 at the bottom) → frames used (middle)",
+                             title_style={"font-size": "16px"}, display_toolbar=False,
                              padding_x=0, padding_y=0, animation_duration=0,
-                             fig_margin={"top": 40, "bottom": 10, "left": 10, "right": 10},
+                             fig_margin={"top": 60, "bottom": 10, "left": 10, "right": 10},
                              layout=widgets.Layout(width="720px", height="520px"))
         pgd_colors = code_scale(PGD_COLORS)
         self.left_pgd = GridHeatMap(color=np.zeros((2, 2), dtype=np.uint8), scales={"color": pgd_colors},
@@ -181,13 +129,7 @@ class AddressSpaceView(KernelView):
         self.right_pgd_figure = Figure(marks=[self.right_pgd], padding_x=0, padding_y=0, animation_duration=0,
                                        fig_margin={"top": 30, "bottom": 5, "left": 5, "right": 5},
                                        layout=widgets.Layout(**fig_layout))
-        self.legend.value = (
-            legend_html(zip(MAP_NAMES, MAP_COLORS), "virtual: what is mapped (inner column)")
-            + legend_html(zip(REGION_NAMES, REGION_COLORS), "virtual: layout region (outer column)")
-            + legend_html(((f"line: {n}", c) for n, c in LINE_COLORS.items()), "lines")
-            + legend_html(ZONE_COLORS.items(), "physical: zone") + legend_html(zip(OWNER_NAMES, OWNER_COLORS),
-                                                                          "physical: owner")
-            + legend_html(zip(PGD_NAMES, PGD_COLORS), "pgd entries"))
+        self._legend_owners: tuple[int, ...] | None = None
         self._walks: dict[int, Walk] = {}
         return [
             widgets.HBox([self.spawn_button, self.fork_button, self.mmap_button, self.write_button,
@@ -209,8 +151,6 @@ class AddressSpaceView(KernelView):
         self._zone_code = np.empty(k.max_pfn, dtype=np.uint8)
         for z in k.zones:
             self._zone_code[z.start_pfn:z.end_pfn] = ZONE_BASE + ZONE_NAMES.index(z.name)
-        self._fpc = per_cell_for(k.max_pfn, PROWS)
-        self._phys_bounds = cell_bounds(k.max_pfn, self._fpc)
         # Region of every address-space row (the layout does not change).
         span_rows = np.full(VROWS, REGION_BASE + 3, dtype=np.uint8)
         for r in k.arch.regions:
@@ -219,6 +159,7 @@ class AddressSpaceView(KernelView):
             hi = int(np.ceil(float(addr_fraction(k, r.end - 1)) * VROWS))
             span_rows[max(lo, 0):max(hi, lo + 1)] = REGION_BASE + name
         self._region_rows = span_rows
+        self._draw_address_ticks()
         self._pgd_per_cell = per_cell_for(nr_pgd_entries(k), GRID_CELLS)
         self.left_pid = self.right_pid = self.pid = None
         live = sorted(k.processes)
@@ -228,6 +169,19 @@ class AddressSpaceView(KernelView):
             self.pid = live[0]
         self.walk_step = 0
         self._binding = False
+
+    def _draw_address_ticks(self) -> None:
+        """Address ticks beside both virtual strips and a dashed line across both at the
+        user/kernel split (:func:`.address_ticks.address_ticks`)."""
+        ys, left, right, y_split = address_ticks(self.kernel)
+        base = np.maximum(np.array(ys) - 0.01, 0.005)           # baseline just under the address
+        with self.figure.hold_sync():
+            for mark, x, texts in ((self.tick_labels, LEFT[0] - 0.005, left),
+                                   (self.right_tick_labels, RIGHT[1] + 0.005, right)):
+                mark.x, mark.y, mark.text = np.full(len(ys), x), base, texts
+            self.split_lines.x = np.array([[LEFT[0], LEFT[1]], [RIGHT[0], RIGHT[1]]])
+            self.split_lines.y = np.full((2, 2), y_split)
+            self.split_lines.colors = [OKABE_ITO["black"]] * 2
 
     # --- trait plumbing --------------------------------------------------------------------
 
@@ -408,7 +362,7 @@ class AddressSpaceView(KernelView):
         with self.play.hold_trait_notifications():
             self.play.max = n
         self.walk_step = 0
-        self._draw_walk()
+        self.redraw()                 # the walks' frames join the physical strip
         return walks
 
     def step(self) -> int:
@@ -437,8 +391,6 @@ class AddressSpaceView(KernelView):
             if getattr(self, side) is not None and getattr(self, side) not in k.processes:
                 self.set_trait(side, None)
         self._sync_pickers()
-        owner_row = aggregate_owners(k.owner, self._fpc) + OWNER_BASE
-        zone_row = self._zone_code[::self._fpc]
         b = k.kernel_pgd_boundary
         nr = nr_pgd_entries(k)
         if not have_page_tables(k):
@@ -451,12 +403,22 @@ class AddressSpaceView(KernelView):
             init = pgd_entries(k, k.init_mm.pgd)
             procs = [self._proc(self.left_pid), self._proc(self.right_pid)]
             pgds = [pgd_entries(k, p.pgd) if p is not None else None for p in procs]
+        if self._walks:
+            self._walks = {pid: k.translate(self._proc(pid), w.vaddr) for pid, w in self._walks.items()
+                           if self._proc(pid) is not None}
+        # what each side maps: user pages and present kernel pgd entries
+        sides = []
+        for side, proc in enumerate(procs):
+            if proc is None:
+                sides.append(None)
+                continue
+            va, pfn, wr = leaves(k, proc.pgd, 0, b)
+            kv, kp = self._kernel_targets(pgds[side], b, nr)
+            sides.append((va, pfn, shared_frames(k, pfn), kv, kp))
+        self._place_frames(sides)
         xs, ys, colors = [], [], []
-        mapcount = map_counts(k)          # ptes mapping each user frame
-        zero = zero_pfn(k)
-        zero = -1 if zero is None else zero
         with self.figure.hold_sync():
-            set_strip(self.phys_strip, False, self._phys_bounds, zone_row, owner_row)
+            set_strip(self.phys_strip, False, self._phys_bounds, self._phys_zone, self._phys_owner)
             for side, (proc, strip, grid, fig) in enumerate(
                     ((procs[0], self.left_strip, self.left_pgd, self.left_pgd_figure),
                      (procs[1], self.right_strip, self.right_pgd, self.right_pgd_figure))):
@@ -468,8 +430,7 @@ class AddressSpaceView(KernelView):
                     self._draw_pgd(grid, np.zeros(nr, dtype=np.uint8))
                     fig.title = "(no process)"
                     continue
-                va, pfn, wr = leaves(k, proc.pgd, 0, b)
-                shared = (mapcount[pfn] > 1) | (pfn == zero)
+                va, pfn, shared, kv, kp = sides[side]
                 mapped = np.full(VROWS, NOTHING, dtype=np.uint8)
                 for v in proc.mm.vmas:
                     lo = int(addr_fraction(k, v.start) * VROWS)
@@ -491,34 +452,61 @@ class AddressSpaceView(KernelView):
                     elif i and mapped[r] == NOTHING:
                         mapped[r] = UNSYNCED
                 set_strip(strip, False, cell_bounds(VROWS, 1), self._region_rows, mapped)
-                # lines: user pages, then kernel pgd entries
+                # lines: user pages, then kernel pgd entries, each to its frame's row
                 x0, x1 = (band[1], MID[0]) if side == 0 else (band[0], MID[1])
                 yv = addr_fraction(k, (va + PAGE_SIZE // 2).astype(np.uint64))
-                yp = (pfn + 0.5) / k.max_pfn
-                kinds = np.where(shared, 1, 0)
-                kv, kp = self._kernel_targets(mine, b, nr)
                 yv = np.concatenate([np.asarray(yv, dtype=np.float64), kv])
-                yp = np.concatenate([yp, kp])
-                kinds = np.concatenate([kinds, np.full(len(kv), 2)])
+                yp = self.frame_y(np.concatenate([pfn, kp]))
+                kinds = np.concatenate([np.where(shared, 1, 0), np.full(len(kv), 2)])
                 yv, yp, kinds = self._downsample(yv, yp, kinds)
                 x, y = segments(np.full(len(yv), x0), yv, np.full(len(yv), x1), yp)
                 xs.append(x)
                 ys.append(y)
                 colors += [LINE_COLORS[("private", "shared", "kernel")[c]] for c in kinds.tolist()]
-                self._draw_pgd(grid, self._pgd_codes(mine, other, init, b))
+                self._draw_pgd(grid, pgd_codes(k, mine, other, init, b))
                 fig.title = f"pgd of {proc.comm}[{proc.pid}] at pfn {proc.pgd:#x}"
             x = np.vstack(xs) if xs else np.zeros((0, 2))
             y = np.vstack(ys) if ys else np.zeros((0, 2))
             set_lines(self.lines, x, y, colors)
             self.labels.text = [f"{p.comm}[{p.pid}]" if p else "(none)" for p in procs[:1]] + \
-                ["physical memory"] + [f"{p.comm}[{p.pid}]" if p else "(none)" for p in procs[1:]]
-        if self._walks:
-            self._walks = {pid: k.translate(self._proc(pid), w.vaddr) for pid, w in self._walks.items()
-                           if self._proc(pid) is not None}
+                ["frames used"] + [f"{p.comm}[{p.pid}]" if p else "(none)" for p in procs[1:]]
         self._draw_walk()
 
+    def _place_frames(self, sides: list) -> None:
+        """The physical strip (:mod:`.frames_used`) for what *sides* map and the walks read."""
+        walk = [p for w in self._walks.values() for p in
+                [s.table_pfn for s in w.steps] + ([w.pfn] if w.ok else [])]
+        f = place_frames(np.asarray(self.kernel.owner), self._zone_code,
+                         [s[1] for s in sides if s is not None], [s[4] for s in sides if s is not None],
+                         np.array(walk, dtype=np.int64))
+        self._frames = f
+        self._phys_bounds, self._phys_zone, self._phys_owner = f.edges, f.zone, f.owner
+        self.used_frames = f.pfns
+        self._set_legend(f.owners())
+        with self.pfn_labels.hold_sync():
+            self.pfn_labels.y = np.array(f.label_ys) - 0.01       # baseline just under the centre
+            self.pfn_labels.x = np.full(len(f.label_ys), MID[1] + 0.005)
+            self.pfn_labels.text = f.label_texts
+
+    def _set_legend(self, owners: tuple[int, ...]) -> None:
+        """The legend: lines take the colour of what they map, so they need no swatches,
+        and only the owners of the frames drawn are listed."""
+        if owners == self._legend_owners:
+            return
+        self._legend_owners = owners
+        self.legend.value = (
+            legend_html(zip(MAP_NAMES, MAP_COLORS), "virtual: what is mapped (inner column; lines take its colour)")
+            + legend_html(zip(REGION_NAMES, REGION_COLORS), "virtual: layout region (outer column)")
+            + legend_html(ZONE_COLORS.items(), "frames used: zone (left column)")
+            + legend_html(((OWNER_NAMES[o], OWNER_COLORS[o]) for o in owners), "frames used: owner (right column)")
+            + legend_html(zip(PGD_NAMES, PGD_COLORS), "pgd entries"))
+
+    def frame_y(self, pfns: np.ndarray) -> np.ndarray:
+        """Where frames *pfns* are drawn on the physical strip (fractions 0..1)."""
+        return self._frames.y(pfns)
+
     def _kernel_targets(self, pgd: np.ndarray, b: int, nr: int) -> tuple[np.ndarray, np.ndarray]:
-        """(virtual fraction, physical fraction) of each present kernel pgd entry's target."""
+        """(virtual fraction, pfn) of each present kernel pgd entry's target."""
         k = self.kernel
         vs, ps = [], []
         for idx in range(b, nr):
@@ -527,38 +515,20 @@ class AddressSpaceView(KernelView):
                 continue
             pfn = pgd_target_pfn(k, e)
             vs.append((idx + 0.5) / nr)
-            ps.append((min(pfn, k.max_pfn - 1) + 0.5) / k.max_pfn)
-        return np.array(vs, dtype=np.float64), np.array(ps, dtype=np.float64)
+            ps.append(min(pfn, k.max_pfn - 1))
+        return np.array(vs, dtype=np.float64), np.array(ps, dtype=np.int64)
 
     def _downsample(self, yv: np.ndarray, yp: np.ndarray, kinds: np.ndarray):
         if len(yv) <= MAX_LINES // 2:
             return yv, yp, kinds
         vc = np.minimum((yv * VROWS).astype(np.int64), VROWS - 1)
-        pc = np.minimum((yp * (self.kernel.max_pfn // self._fpc)).astype(np.int64), 1 << 20)
+        pc = np.minimum((yp * PROWS).astype(np.int64), PROWS - 1)
         key = (vc * (1 << 21) + pc) * 3 + kinds
         _, first = np.unique(key, return_index=True)
         first = np.sort(first)
         if len(first) > MAX_LINES // 2:
             first = first[np.linspace(0, len(first) - 1, MAX_LINES // 2).astype(np.int64)]
         return yv[first], yp[first], kinds[first]
-
-    def _pgd_codes(self, mine: np.ndarray, other: np.ndarray | None, init: np.ndarray, b: int) -> np.ndarray:
-        nr = nr_pgd_entries(self.kernel)
-        present = pgd_present(self.kernel, mine)
-        init_present = pgd_present(self.kernel, init)
-        codes = np.zeros(nr, dtype=np.uint8)
-        idx = np.arange(nr)
-        user = idx < b
-        codes[user & present] = PGD_USER
-        kern = ~user & present
-        if other is not None:
-            same = (mine == other)
-            codes[kern & same] = PGD_SHARED
-            codes[kern & ~same] = PGD_OWN
-        else:
-            codes[kern] = PGD_OWN
-        codes[~user & ~present & init_present] = PGD_UNSYNCED
-        return codes
 
     def _draw_pgd(self, grid: GridHeatMap, codes: np.ndarray) -> None:
         per = self._pgd_per_cell
@@ -595,10 +565,10 @@ class AddressSpaceView(KernelView):
             pts_x, pts_y = [x_v], [y_v]
             for s in walk.steps:                      # each table the MMU reads, then the frame
                 pts_x.append((MID[0] + MID[1]) / 2)
-                pts_y.append((s.table_pfn + 0.5) / k.max_pfn)
+                pts_y.append(float(self.frame_y([s.table_pfn])[0]))
             if walk.ok:
                 pts_x.append((MID[0] + MID[1]) / 2)
-                pts_y.append((walk.pfn + 0.5) / k.max_pfn)
+                pts_y.append(float(self.frame_y([walk.pfn])[0]))
             shown = min(self.walk_step, len(pts_x) - 1)
             px, py = pts_x[:shown + 1], pts_y[:shown + 1]
             if len(px) == 1:
@@ -650,10 +620,3 @@ class AddressSpaceView(KernelView):
         if self.message:
             lines.append(f"last action: {self.message}")
         return lines
-
-
-def parse_hex_safe(text: str) -> int | None:
-    try:
-        return parse_hex(text)
-    except ValueError:
-        return None
