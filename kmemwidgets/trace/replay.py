@@ -182,6 +182,9 @@ def replay(source: TextSource, *, kernel: Any = None, ram: int | str | None = No
         columns = tuple(dict.fromkeys(REPLAY_COLUMNS + (colstat.COLUMNS if with_stat else ())))
         records, lines = parse_with_lines(source, report, columns)
         top, total = _top_pfn(records), records.height
+        # Only the statistics need the text (for timestamps); the replay must not keep it.
+        times = timestamps(records, lines) if with_stat else None
+        del lines
     else:
         records = None
         raw = iter_batches(source, report)
@@ -196,17 +199,20 @@ def replay(source: TextSource, *, kernel: Any = None, ram: int | str | None = No
     res = ReplayResult(kernel=kernel, max_pfn_seen=top - 1 if top >= 0 else -1, report=report)
     with collector_paused():
         if records is not None:
-            with ThreadPoolExecutor(1) as pool:
-                # The statistics are column operations (Polars releases the GIL while it
-                # computes): on another core, they cost the replay next to nothing.
-                stat_done = pool.submit(colstat.stat_frame, records.select(colstat.COLUMNS),
-                                        report=report, times=timestamps(records, lines)) \
-                    if with_stat else None
-                for _ in _replaying(_column_batches(records), res, total, progress,
-                                    progress_every, rows=_zip_rows, events_in=_column_count):
-                    pass
-                if stat_done is not None:
+            replaying = _replaying(_column_batches(records), res, total, progress,
+                                   progress_every, rows=_zip_rows, events_in=_column_count)
+            if with_stat:
+                with ThreadPoolExecutor(1) as pool:
+                    # The statistics are column operations (Polars releases the GIL while it
+                    # computes): on another core, they cost the replay next to nothing.
+                    stat_done = pool.submit(colstat.stat_frame, records.select(colstat.COLUMNS),
+                                            report=report, times=times)
+                    for _ in replaying:
+                        pass
                     res.stat = stat_done.result()
+            else:
+                for _ in replaying:
+                    pass
         else:
             applied = _replaying(raw, res, total, progress, progress_every, rows=_rows)
             if with_stat:

@@ -119,3 +119,13 @@ def test_replay_command(capsys):
     assert main(["replay", "-q", "--ram", "8G", str(TRACES / "perf-script-sleep.txt.gz")]) == 0
     out = capsys.readouterr().out
     assert out.startswith("replayed ") and "mm_page_alloc" in out
+
+
+@pytest.mark.parametrize("engine", ["polars", "python"])
+def test_replay_with_stat_prints_perfs_summary_after_the_replay(engine, capsys):
+    name = PERF_RECORDINGS[0]
+    path = str(TRACES / f"{name}.txt.gz")
+    assert main(["replay", "-q", "--stat", "--engine", engine, "--ram", "8G", path]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("replayed ")
+    assert out.endswith((TRACES / f"{name}.perf-kmem-stat.txt").read_text())

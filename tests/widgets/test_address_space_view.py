@@ -285,3 +285,15 @@ def test_legend_lists_fewer_swatches_and_step_keeps_the_figure_in_place(view):
     assert view.legend.value.count("background") <= 24, view.legend.value.count("background")
     assert "line:" not in view.legend.value
     assert view.walk_text.layout.height == "240px"
+
+
+def test_translating_a_non_canonical_address_logs_one_report():
+    # arch/x86/kernel/traps.c: a non-canonical address is a general protection fault; the
+    # view's redraw after that report must not translate (and report) again.
+    k = kw.Kernel(arch="x86_64", ram="256M")
+    k.spawn("bash")
+    view = AddressSpaceView(kernel=k)
+    view.vaddr_text = "0x800000000000"
+    before = k.dmesg().count("general protection fault")
+    view.translate()
+    assert k.dmesg().count("general protection fault") - before == 1

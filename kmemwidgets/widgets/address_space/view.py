@@ -404,8 +404,11 @@ class AddressSpaceView(KernelView):
             procs = [self._proc(self.left_pid), self._proc(self.right_pid)]
             pgds = [pgd_entries(k, p.pgd) if p is not None else None for p in procs]
         if self._walks:
-            self._walks = {pid: k.translate(self._proc(pid), w.vaddr) for pid, w in self._walks.items()
-                           if self._proc(pid) is not None}
+            # A walk with no steps (a non-canonical x86_64 address: the report is the answer)
+            # cannot change; translating it again would log the report again, and that
+            # report would redraw this view.
+            self._walks = {pid: k.translate(self._proc(pid), w.vaddr) if w.steps else w
+                           for pid, w in self._walks.items() if self._proc(pid) is not None}
         # what each side maps: user pages and present kernel pgd entries
         sides = []
         for side, proc in enumerate(procs):
