@@ -218,11 +218,10 @@ class Kmap:
         refused with ``preempt_count_sub``'s CONFIG_DEBUG_PREEMPT warning."""
         _check_vaddr(vaddr)
         if not self._kmap_atomic_depth:
-            return self._report("preempt_underflow", KERN_WARNING,
-                                f"{BUG_SEPARATOR}\nDEBUG_LOCKS_WARN_ON(val > preempt_count())\n"
-                                f"WARNING: CPU: 0 PID: {self.current.pid} at kernel/sched/core.c:5823 "
-                                f"preempt_count_sub\nkunmap_atomic({vaddr:#x}) without a kmap_atomic: "
-                                "preempt_enable() would underflow preempt_count; refused", addr=vaddr)
+            return self._warn("preempt_underflow", "DEBUG_LOCKS_WARN_ON(val > preempt_count())",
+                              "kernel/sched/core.c:5823 preempt_count_sub",
+                              f"kunmap_atomic({vaddr:#x}) without a kmap_atomic: preempt_enable() "
+                              "would underflow preempt_count; refused", addr=vaddr)
         report = self.kunmap_local(vaddr)
         if report is None:
             stack = self.context_stack

@@ -32,7 +32,7 @@ import re
 from typing import TYPE_CHECKING, Any, Iterable, NamedTuple
 
 from .events import Event
-from .gfp import GFP_ATOMIC, GFP_KERNEL, __GFP_NOWARN, gfp_name, parse_gfp
+from .gfp import GFP_ATOMIC, GFP_KERNEL, __GFP_NOWARN, gfp_code, parse_gfp
 from .printk import Report
 from .units import MAX_PAGE_ORDER, parse_size
 
@@ -55,7 +55,7 @@ class Op(NamedTuple):
 
     def __str__(self) -> str:
         arg = "" if self.verb in "msu" else str(self.arg)
-        return f"{self.verb}{arg}" + ("" if self.gfp is None else f"@{gfp_name(self.gfp)}")
+        return f"{self.verb}{arg}" + ("" if self.gfp is None else f"@{gfp_code(self.gfp)}")
 
 
 class OpResult(NamedTuple):

@@ -5,7 +5,7 @@ import random
 from typing import Any, Callable
 
 from ..model.events import Event
-from ..model.gfp import GFP_KERNEL, gfp_name
+from ..model.gfp import GFP_KERNEL, gfp_code
 from ..model.units import human
 from ..model.workload import OpResult, format_ops, parse_ops
 
@@ -82,7 +82,7 @@ def op_text(result: OpResult) -> str:
     """What an op called (for ``s``/``u``: how many pages it took or gave back)."""
     op = result.op
     pages = plural(result.value, "page") if op.verb in "su" else ""
-    return OP_TEXT[op.verb].format(gfp=gfp_name(GFP_KERNEL if op.gfp is None else op.gfp),
+    return OP_TEXT[op.verb].format(gfp=gfp_code(GFP_KERNEL if op.gfp is None else op.gfp),
                                    arg=op.arg, pages=pages)
 
 

@@ -162,6 +162,7 @@ def test_kunmap_atomic_without_kmap_atomic_is_refused(k):
     before = snapshot(k)
     r = k.kunmap_atomic(0xFFF00000)
     assert r.kind == "preempt_underflow" and "DEBUG_LOCKS_WARN_ON(val > preempt_count())" in r.text
+    assert "W" in k.print_tainted()           # a WARN taints W (kernel/panic.c __warn)
     assert snapshot(k) == before and k.context_stack.preempt_count == 0
 
 

@@ -73,7 +73,7 @@ def test_m_without_a_mempool_is_refused():
 
 
 def test_ops_round_trip_through_text():
-    ops = parse_ops("a3, k0x100@GFP_KERNEL|__GFP_ZERO v12K m@GFP_ATOMIC f1 s u")
+    ops = parse_ops("a3, k0x100@GFP_KERNEL|__GFP_ZERO v12K m@GFP_ATOMIC f1 s u a0@0")
     assert ops[1] == Op("k", 256, kw.GFP_KERNEL | kw.__GFP_ZERO) and ops[2].arg == 12 << 10
     assert parse_ops(format_ops(ops)) == ops
 
