@@ -7,6 +7,7 @@ and review the diff.
 """
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from pathlib import Path
@@ -232,3 +233,14 @@ def test_the_model_does_not_import_practice():
         text = source.read_text()
         imports = [line for line in text.splitlines() if line.lstrip().startswith(("import ", "from "))]
         assert not any("practice" in line for line in imports), source
+
+
+@pytest.mark.parametrize("kind", ["vmalloc", "mempool"])
+def test_generated_op_lists_free_each_allocation_at_most_once(kind):
+    """A generated list frees only live allocations: a second free of one would be a
+    misuse lecture problems do not ask about."""
+    for seed in range(60):
+        ops = practice.generate(kind, seed=seed, ops=8).ops
+        text = ops if isinstance(ops, str) else " ".join(map(str, ops))
+        frees = re.findall(r"\bf(\d+)", text)
+        assert len(frees) == len(set(frees)), (seed, text)

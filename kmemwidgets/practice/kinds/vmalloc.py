@@ -21,12 +21,14 @@ MACHINES = (("i386", "1G"), ("i386", "64M"), ("x86_64", "64M"), ("arm32", "1G"))
 
 def _write(rng, n: int) -> str:
     words: list[str] = []
+    live: list[int] = []                        # allocations not freed yet
     allocations = 0
     for _ in range(n - 1):
-        if allocations and rng.random() < 0.3:
-            words.append(f"f{rng.randrange(allocations)}")
+        if live and rng.random() < 0.3:
+            words.append(f"f{live.pop(rng.randrange(len(live)))}")
             continue
         words.append(f"v{rng.choice((rng.randint(1, 3 * PAGE_SIZE), rng.randint(1, 64 * PAGE_SIZE)))}")
+        live.append(allocations)
         allocations += 1
     words.append(f"v{rng.choice((rng.randint(1, 3 * PAGE_SIZE), rng.randint(1, 64 * PAGE_SIZE)))}")
     return " ".join(words)
