@@ -134,7 +134,7 @@ def main() -> None:
                        wall(cli + ["replay", "-q", "--stat", str(path)], args.runs), n))
         for text in filter(None, args.lazy_sizes.split(",")):
             big = Path(tmp) / f"lazy-{text}.txt"
-            n_big, b_big = build(big, [TRACES / f"{r}.txt.gz" for r in RECORDINGS], nbytes=size(text))
+            _, b_big = build(big, [TRACES / f"{r}.txt.gz" for r in RECORDINGS], nbytes=size(text))
             t = time.perf_counter()
             out = subprocess.run([sys.executable, "-c", LAZY_RECIPES, str(big)], env=ENV,
                                  capture_output=True, text=True, check=True).stdout.split()
