@@ -422,8 +422,8 @@ FRAME_COLUMNS = ("line", "time", "cpu", "pid", "comm", "event", "call_site", "pt
 def frame(source: TextSource, *, lazy: bool = False):
     """The kmem events of a trace as a Polars DataFrame, one row per event in trace order
     (``lazy=True``: a LazyFrame that reads the file as it is consumed, for traces larger
-    than memory: memory stays bounded for an uncompressed file; a gzipped one is read but
-    not streamed in bounded memory).
+    than memory; gzip is read too, but the bounded-memory figures of docs/real-kernel.md
+    were measured on uncompressed files).
 
     Columns: ``line`` (line number in the file), ``time`` (s), ``cpu`` (-1 when the text
     has no CPU column), ``pid``, ``comm``, ``event`` (the current tracepoint name:
