@@ -35,7 +35,6 @@ log; in a hard interrupt, the ``BUG_ON(in_interrupt())`` report.
 """
 from __future__ import annotations
 
-from collections import Counter
 
 import numpy as np
 import ipywidgets as widgets
@@ -443,9 +442,8 @@ class VmallocView(KernelView):
         if addr is None:
             return None
         area = k.find_vm_area(addr)
-        zones = Counter(k.pfn_zone(int(p)).name for p in area.pages.tolist())
         self.message = (f"{what} = {addr:#x}: {area.nr_pages} pages + {'a guard page' if area.guard else 'no guard'}"
-                        f"; frames from " + ", ".join(f"{c} {z}" for z, c in zones.items()))
+                        f"; frames from " + self._frames_by_zone(area.pages))
         return addr
 
     def _quiet_act(self, what: str, fn):
@@ -512,6 +510,15 @@ class VmallocView(KernelView):
 
     # --- text summary --------------------------------------------------------------------
 
+    def _frames_by_zone(self, pages: np.ndarray) -> str:
+        """``"12 HighMem, 4 Normal"``: how many of *pages* each zone holds, zones in the
+        order their first frame appears."""
+        if not len(pages):
+            return ""
+        codes, first, counts = np.unique(self._zone_code[np.asarray(pages, dtype=np.int64)],
+                                         return_index=True, return_counts=True)
+        return ", ".join(f"{counts[i]} {ZONE_NAMES[codes[i] - ZONE_BASE]}" for i in np.argsort(first))
+
     @classmethod
     def from_snapshot(cls, vmallocinfo) -> VmallocInfoView:
         """A read-only view of a ``/proc/vmallocinfo`` snapshot (see :class:`VmallocInfoView`)."""
@@ -520,13 +527,12 @@ class VmallocView(KernelView):
     def summary_lines(self) -> list[str]:
         k = self.kernel
         areas = k.vm_areas()
-        pages = [p for a in areas for p in a.pages.tolist()]
-        zones = Counter(k.pfn_zone(p).name for p in pages)
+        pages = np.concatenate([a.pages for a in areas]) if areas else np.zeros(0, np.int64)
         lines = [repr(k),
                  f"vmalloc area {k.VMALLOC_START:#x}-{k.VMALLOC_END:#x} "
                  f"({(k.VMALLOC_END - k.VMALLOC_START) >> 20} MiB, {self._npages} pages)",
                  f"{len(areas)} area(s), {len(pages)} mapped page(s); frames by zone: "
-                 + (", ".join(f"{c} {z}" for z, c in zones.items()) or "none"),
+                 + (self._frames_by_zone(pages) or "none"),
                  f"drawn: {self.view_start:#x}-{self.view_end:#x}, {self.pages_per_cell} page(s) per cell, "
                  f"{self.nr_lines} line(s)"]
         for a in areas[:8]:
