@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from .harness import CLICK_TO_REPAINT_SANITY_MS, LabPage
-from .test_buddy_view_ui import _FONT_SIZES_JS
+from .visible_change import FONT_SIZES_JS
 from .visible_change import SETTLE_MS, changed_pixels_across
 
 pytestmark = pytest.mark.e2e
@@ -83,7 +83,7 @@ def test_two_walks_end_apart_with_ticks_and_projector_text(lab: LabPage) -> None
     ends = mapping.evaluate(_WALK_ENDS_JS)
     lab.metrics["walk_ends_px"] = ends
     assert len(ends) == 2 and abs(ends[0] - ends[1]) >= MIN_WALK_END_GAP_PX, ends
-    sizes = mapping.evaluate(_FONT_SIZES_JS)
+    sizes = mapping.evaluate(FONT_SIZES_JS)
     texts = [t for t, _ in sizes]
     assert "0xc0000000" in texts and "PAGE_OFFSET" in texts, texts
     small = [(t, px) for t, px in sizes if px < 14]

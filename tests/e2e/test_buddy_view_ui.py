@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from .harness import CLICK_TO_REPAINT_SANITY_MS, LabPage
+from .visible_change import FONT_SIZES_JS, SETTLE_MS, changed_pixels, data_region
 
 pytestmark = pytest.mark.e2e
 
@@ -52,38 +53,6 @@ def test_alloc_and_free_redraw_bars_and_map(lab: LabPage) -> None:
 #: 213 blocks moving by < 1 px; measured against main once); the log axis, yellow band,
 #: outline and "+1/−1" labels change ~9,700.
 MIN_CHANGED_PIXELS = 600
-#: Per-channel difference that counts as a changed pixel (antialiasing noise is smaller).
-PIXEL_TOLERANCE = 40
-
-# Compares two PNG screenshots (base64) inside the page: decoding in the browser needs no
-# image library in the test environment.
-_CHANGED_PIXELS_JS = """
-async ([a, b, box, tol]) => {
-  const load = (src) => new Promise((ok, err) => {
-    const img = new Image(); img.onload = () => ok(img); img.onerror = err;
-    img.src = 'data:image/png;base64,' + src; });
-  const [ia, ib] = await Promise.all([load(a), load(b)]);
-  const pixels = (img) => { const c = document.createElement('canvas');
-    c.width = img.width; c.height = img.height; const g = c.getContext('2d');
-    g.drawImage(img, 0, 0); return g.getImageData(box[0], box[1], box[2], box[3]).data; };
-  const pa = pixels(ia), pb = pixels(ib);
-  let n = 0;
-  for (let i = 0; i < pa.length; i += 4) {
-    if (Math.abs(pa[i] - pb[i]) > tol || Math.abs(pa[i+1] - pb[i+1]) > tol
-        || Math.abs(pa[i+2] - pb[i+2]) > tol) n++;
-  }
-  return n;
-}
-"""
-
-#: Every text of a view's figures and its caption line, with its computed font size
-#: (the HTML legends under the map are the palette's, issue 17 item 6).
-_FONT_SIZES_JS = """
-(root) => Array.from(root.querySelectorAll('.bqplot text, .kmem-caption span'))
-  .filter((e) => e.textContent.trim() && e.getBoundingClientRect().width > 0)
-  .map((e) => [e.textContent.trim().slice(0, 40), parseFloat(getComputedStyle(e).fontSize)])
-"""
-
 #: Tick labels of every axis of a figure, one list per axis.
 _TICK_LABELS_JS = """
 (fig) => Array.from(fig.querySelectorAll('g.axis')).map((ax) =>
@@ -97,33 +66,17 @@ _CELL_FILLS_JS = """
 """
 
 
-def _data_region(lab: LabPage, fig) -> tuple[int, int, int, int]:
-    """(x, y, w, h) of a figure's plot area inside its own screenshot."""
-    return tuple(round(v) for v in fig.evaluate(
-        """(fig) => { const f = fig.getBoundingClientRect();
-             const p = fig.querySelector('.plotarea_background, rect.plotarea_events')
-                          .getBoundingClientRect();
-             return [p.x - f.x, p.y - f.y, p.width, p.height]; }"""))
-
-
-def _changed_pixels(lab: LabPage, before: bytes, after: bytes, box) -> int:
-    import base64
-    return lab.page.evaluate(_CHANGED_PIXELS_JS, [base64.b64encode(before).decode(),
-                                                  base64.b64encode(after).decode(), list(box),
-                                                  PIXEL_TOLERANCE])
-
-
 def test_order3_alloc_changes_the_free_lists_visibly(lab: LabPage) -> None:
     lab.open_and_render("buddy_view_1g.ipynb")
     view = lab.outputs().locator(".widget-vbox").first
     bars = lab.widget(".bqplot", 0)
     lab.page.locator(".bqplot rect.bar").first.wait_for(state="attached")
-    box = _data_region(lab, bars)
+    box = data_region(lab, bars)
     before = bars.screenshot(path=str(lab.artifacts_dir / "buddy-1g-before.png"))
     lab.measure_click_to_repaint("Alloc", bars)
-    lab.page.wait_for_timeout(300)            # the delta labels land in the same update
+    lab.page.wait_for_timeout(SETTLE_MS)            # the delta labels land in the same update
     after = bars.screenshot(path=str(lab.artifacts_dir / "buddy-1g-after-alloc.png"))
-    changed = _changed_pixels(lab, before, after, box)
+    changed = changed_pixels(lab, before, after, box)
     lab.metrics["buddy_alloc_changed_pixels"] = changed
     assert changed >= MIN_CHANGED_PIXELS, f"only {changed} pixels of the free lists changed"
     lab.screenshot("buddy-1g-view-after-alloc", view)
@@ -149,7 +102,7 @@ def test_order3_alloc_changes_the_free_lists_visibly(lab: LabPage) -> None:
     for nth in range(3):
         for axis in lab.widget(".bqplot", nth).evaluate(_TICK_LABELS_JS):
             assert len(axis) == len(set(axis)), f"duplicate tick labels {axis}"
-    small = [(t, px) for t, px in view.evaluate(_FONT_SIZES_JS) if px < 14]
+    small = [(t, px) for t, px in view.evaluate(FONT_SIZES_JS) if px < 14]
     assert not small, f"text under 14 px: {small[:10]}"
 
 

@@ -38,7 +38,7 @@ def test_overrun_then_free_highlights_the_report(lab: LabPage) -> None:
 
 # --- issue 17: a report is shown where its bytes are -------------------------------------
 
-from .test_buddy_view_ui import _FONT_SIZES_JS, _changed_pixels, _data_region  # noqa: E402
+from .visible_change import FONT_SIZES_JS, changed_pixels, data_region  # noqa: E402
 
 #: Changed pixels in the byte map's data region after "write after free" then Alloc. This
 #: view changes 2,672 (the named bytes, the object outline, the isolated slab's list
@@ -62,14 +62,14 @@ def test_write_after_free_then_alloc_shows_the_report_in_the_byte_map(lab: LabPa
     lab.page.locator(".bqplot rect.heatmapcell").first.wait_for(state="attached")
     lab.measure_click_to_repaint("write after free", fig)
     lab.page.wait_for_timeout(300)
-    box = _data_region(lab, fig)
+    box = data_region(lab, fig)
     before = fig.screenshot(path=str(lab.artifacts_dir / "slab-uaf-before-alloc.png"))
     lab.measure_click_to_repaint("Alloc", fig)
     lab.page.locator(".kmem-slab-report", has_text="Poison overwritten").first.wait_for(state="visible")
     lab.page.wait_for_timeout(300)
     after = fig.screenshot(path=str(lab.artifacts_dir / "slab-uaf-after-alloc.png"))
     lab.screenshot("slab-uaf-view-after-alloc", view)
-    changed = _changed_pixels(lab, before, after, box)
+    changed = changed_pixels(lab, before, after, box)
     lab.metrics["slab_uaf_alloc_changed_pixels"] = changed
     assert changed >= MIN_CHANGED_PIXELS, f"only {changed} pixels of the byte map changed"
 
@@ -83,7 +83,7 @@ def test_write_after_free_then_alloc_shows_the_report_in_the_byte_map(lab: LabPa
 
     assert view.locator(".bqplot .toolbar, .bqplot-toolbar").count() == 0 or \
         not view.locator(".bqplot .toolbar").first.is_visible()
-    small = [(t, px) for t, px in view.evaluate(_FONT_SIZES_JS) if px < 14]
+    small = [(t, px) for t, px in view.evaluate(FONT_SIZES_JS) if px < 14]
     assert not small, f"text under 14 px: {small[:10]}"
     for text in (status, view.locator(".kmem-slab-report").first, view.locator(".kmem-legend").first,
                  view.get_by_text("one cell per byte")):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from .harness import CLICK_TO_REPAINT_SANITY_MS, LabPage
-from .test_buddy_view_ui import _FONT_SIZES_JS
+from .visible_change import FONT_SIZES_JS
 from .visible_change import changed_pixels_across
 
 pytestmark = pytest.mark.e2e
@@ -82,12 +82,12 @@ def test_zoom_to_area_shows_each_frame_apart(lab: LabPage) -> None:
     assert len(ends) >= 16, ends
     gaps = [b - a for a, b in zip(ends, ends[1:])]
     assert min(gaps) >= MIN_LINE_END_GAP_PX, gaps
-    texts = [t for t, _ in fig.evaluate(_FONT_SIZES_JS.replace(".kmem-caption span", ".no-such"))]
+    sizes = fig.evaluate(FONT_SIZES_JS)             # every text of the figure, with its size
+    texts = [t for t, _ in sizes]
     assert any(t.startswith("0x") and len(t) <= 8 for t in texts), texts      # pfn labels
     # the area dropdown shows the area vfree() frees
     selected = view.locator("select").nth(1).evaluate("(s) => s.options[s.selectedIndex]?.text || ''")
     selected = selected.replace("\u00a0", " ")         # the browser shows spaces as NBSP
     assert selected.startswith("0x") and "16 pages" in selected, selected
-    sizes = fig.evaluate(_FONT_SIZES_JS)
     small = [(t, px) for t, px in sizes if px < 14]
     assert not small, small

@@ -1,13 +1,61 @@
 """A figure's changed-pixel area across an action (issue 17: every click must be SEEN)."""
 from __future__ import annotations
 
+import base64
 from typing import Callable
 
 from .harness import LabPage
-from .test_buddy_view_ui import _changed_pixels
 
 #: Time for the last comm messages of an action to be painted.
 SETTLE_MS = 300
+
+#: Per-channel difference that counts as a changed pixel (antialiasing noise is smaller).
+PIXEL_TOLERANCE = 40
+
+# Compares two PNG screenshots (base64) inside the page: decoding in the browser needs no
+# image library in the test environment.
+_CHANGED_PIXELS_JS = """
+async ([a, b, box, tol]) => {
+  const load = (src) => new Promise((ok, err) => {
+    const img = new Image(); img.onload = () => ok(img); img.onerror = err;
+    img.src = 'data:image/png;base64,' + src; });
+  const [ia, ib] = await Promise.all([load(a), load(b)]);
+  const pixels = (img) => { const c = document.createElement('canvas');
+    c.width = img.width; c.height = img.height; const g = c.getContext('2d');
+    g.drawImage(img, 0, 0); return g.getImageData(box[0], box[1], box[2], box[3]).data; };
+  const pa = pixels(ia), pb = pixels(ib);
+  let n = 0;
+  for (let i = 0; i < pa.length; i += 4) {
+    if (Math.abs(pa[i] - pb[i]) > tol || Math.abs(pa[i+1] - pb[i+1]) > tol
+        || Math.abs(pa[i+2] - pb[i+2]) > tol) n++;
+  }
+  return n;
+}
+"""
+
+#: Every text of a view's figures and its caption line, with its computed font size
+#: (the HTML legends under the map are the palette's, issue 17 item 6).
+FONT_SIZES_JS = """
+(root) => Array.from(root.querySelectorAll('.bqplot text, .kmem-caption span'))
+  .filter((e) => e.textContent.trim() && e.getBoundingClientRect().width > 0)
+  .map((e) => [e.textContent.trim().slice(0, 40), parseFloat(getComputedStyle(e).fontSize)])
+"""
+
+
+def data_region(lab: LabPage, fig) -> tuple[int, int, int, int]:
+    """(x, y, w, h) of a figure's plot area inside its own screenshot."""
+    return tuple(round(v) for v in fig.evaluate(
+        """(fig) => { const f = fig.getBoundingClientRect();
+             const p = fig.querySelector('.plotarea_background, rect.plotarea_events')
+                          .getBoundingClientRect();
+             return [p.x - f.x, p.y - f.y, p.width, p.height]; }"""))
+
+
+def changed_pixels(lab: LabPage, before: bytes, after: bytes, box) -> int:
+    """Pixels of *box* (x, y, w, h) that differ between two PNG screenshots."""
+    return lab.page.evaluate(_CHANGED_PIXELS_JS, [base64.b64encode(before).decode(),
+                                                  base64.b64encode(after).decode(), list(box),
+                                                  PIXEL_TOLERANCE])
 
 
 def changed_pixels_across(lab: LabPage, fig, act: Callable[[], object], name: str) -> int:
@@ -18,4 +66,4 @@ def changed_pixels_across(lab: LabPage, fig, act: Callable[[], object], name: st
     lab.page.wait_for_timeout(SETTLE_MS)
     after = fig.screenshot(path=str(lab.artifacts_dir / f"{name}-after.png"))
     box = fig.evaluate("(f) => { const r = f.getBoundingClientRect(); return [0, 0, r.width, r.height]; }")
-    return _changed_pixels(lab, before, after, [round(v) for v in box])
+    return changed_pixels(lab, before, after, [round(v) for v in box])
