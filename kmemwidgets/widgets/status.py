@@ -3,7 +3,8 @@
 A view shows text that it did not write: what a student typed (an address, the data
 to store, a cache name), names taken from the model (a process's ``comm``, a cache's
 name) and the kernel's own reports. An ``ipywidgets.HTML`` value is markup, so every such
-string goes through :func:`text_html` here, and nowhere else builds HTML from text:
+string goes through :func:`text_html` here before it is wrapped in markup; the
+helpers below build the common shapes:
 
 * :class:`StatusLine` – an ``HTML`` widget with a plain-text trait ``text``: the result
   or refusal of the last action (``<code>``), or a small note (``<small>``).
