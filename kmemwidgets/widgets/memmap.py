@@ -300,7 +300,7 @@ def describe_cell(kernel: Kernel, pfn: int, fpc: int) -> str:
     """Tooltip HTML for the cell starting at *pfn*: addresses, block, owners."""
     zone = kernel.pfn_zone(pfn)
     virt = kernel.kernel_address(pfn)
-    lines = [f"<b>pfn {pfn:#x}</b>" + (f"–{pfn + fpc - 1:#x}" if fpc > 1 else "") + f" ({zone.name})",
+    lines = [f"<b>pfn {pfn:#x}</b>" + (f"–{pfn + fpc - 1:#x}" if fpc > 1 else "") + f" ({text_html(zone.name)})",
              f"phys {pfn << PAGE_SHIFT:#x}",
              f"virt {virt:#x}" if virt is not None else "virt: none (highmem: kmap it)"]
     block = kernel.block_of(pfn)
@@ -312,5 +312,6 @@ def describe_cell(kernel: Kernel, pfn: int, fpc: int) -> str:
         lines.append(f"block pfn {head:#x} order {order} ({1 << order} pages): {text_html(who)}")
     if fpc > 1:
         counts = np.bincount(kernel.owner[pfn:pfn + fpc], minlength=NR_OWNERS)
-        lines.append("frames: " + ", ".join(f"{int(c)} {OWNER_NAMES[o]}" for o, c in enumerate(counts) if c))
+        lines.append("frames: " + text_html(", ".join(f"{int(c)} {OWNER_NAMES[o]}"
+                                                     for o, c in enumerate(counts) if c)))
     return '<div style="font-size:11px;padding:4px;background:white">' + "<br>".join(lines) + "</div>"

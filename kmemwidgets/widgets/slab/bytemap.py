@@ -22,6 +22,7 @@ from kmemwidgets.model.slub import Slab
 
 from ..charts import TITLE_STYLE
 from ..palette import HIGHLIGHT, OKABE_ITO, SLAB_ROLE_COLORS, code_scale
+from ..status import text_html
 
 #: Colour codes of the byte map: the byte roles, then two states drawn over them.
 CODE_OVERWRITTEN = len(BYTE_ROLES)
@@ -118,7 +119,7 @@ class ByteMap:
         slab = s["slab"]
         value = int(s["data"][off])
         lines = [f"<b>{addr:#x}</b> (slab offset {addr - slab.base:#x})",
-                 f"byte <b>{value:#04x}</b>", f"role: {BYTE_ROLES[s['roles'][off]]}"]
+                 f"byte <b>{value:#04x}</b>", f"role: {text_html(BYTE_ROLES[s['roles'][off]])}"]
         expected = int(s["expected"][off])
         if expected >= 0:
             lines.append(f"SLUB expects {expected:#04x}" + (" — <b>overwritten</b>" if value != expected else ""))
