@@ -351,15 +351,14 @@ class Kmalloc(SlubAllocator):
             return self._bad_page(pfn, self._bad_free_reason(pfn, 0, PG_PAGEALLOC), "free_large_kmalloc")
         return warning
 
-    def _bad_free_reason(self: "Kernel", pfn: int, order: int, owner: int) -> str | None:
+    def _explain_bad_free(self: "Kernel", pfn: int, order: int, problem: str) -> str:
         """A large kmalloc block is a compound page: freeing it with another order trips
         ``VM_BUG_ON_PAGE(compound && compound_order(page) != order)`` in
         ``free_pages_prepare()`` (mm/page_alloc.c, CONFIG_DEBUG_VM)."""
-        reason = super()._bad_free_reason(pfn, order, owner)
-        have = self._kmalloc_large.get(pfn) if reason else None
+        have = self._kmalloc_large.get(pfn)
         if have is not None and have != order and 0 <= order <= MAX_PAGE_ORDER:
-            return f"VM_BUG_ON_PAGE(compound && compound_order(page) != order): {reason}"
-        return reason
+            return f"VM_BUG_ON_PAGE(compound && compound_order(page) != order): {problem}"
+        return problem
 
     def _free_pages_core(self: "Kernel", pfn: int, order: int, owner: int, caller: str) -> Report | None:
         """A free that succeeds also ends a large kmalloc block headed by *pfn*: kfree()

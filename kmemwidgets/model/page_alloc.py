@@ -224,7 +224,7 @@ class PageAllocator:
             check_order(order)
         problem = self._bad_free_reason(pfn, order, owner)
         if problem:
-            return self._bad_page(pfn, problem, caller)
+            return self._bad_page(pfn, self._explain_bad_free(pfn, order, problem), caller)
         del self._blocks[pfn]
         n = 1 << order
         self.mem_map[pfn:pfn + n] = _FILL[PG_FREE][order]
@@ -236,6 +236,11 @@ class PageAllocator:
             ev.emit("free", pfn=pfn, order=order, zone=zone.name, owner=owner, caller=caller)
             self._emit_steps(trace, zone)
         return None
+
+    def _explain_bad_free(self: "Kernel", pfn: int, order: int, problem: str) -> str:
+        """The report's reason for a refused free (a subsystem that knows more about the
+        block overrides it; called on the refusal path only, never on a good free)."""
+        return problem
 
     def _bad_free_reason(self: "Kernel", pfn: int, order: int, owner: int) -> str | None:
         if not 0 <= pfn < self.max_pfn:
