@@ -248,6 +248,9 @@ def start_lab_server(
     _lab_settings(settings)
     env = {k: v for k, v in os.environ.items() if k not in ("JUPYTER_PATH", "PYTHONPATH")}
     env.update(
+        # The kernels import the checkout under test, wherever it is installed from
+        # (a git worktree beside an editable install of another checkout included).
+        PYTHONPATH=str(REPO_ROOT),
         JUPYTER_CONFIG_DIR=str(workdir / "jupyter-config"),
         JUPYTER_DATA_DIR=str(workdir / "jupyter-data"),
         JUPYTER_RUNTIME_DIR=str(workdir / "jupyter-runtime"),
