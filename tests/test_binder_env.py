@@ -109,6 +109,11 @@ def test_binder_requirements_run_a_notebook(
     assert str(venv / "share" / "jupyter" / "labextensions") in listing, listing
     for name in ("@jupyter-widgets/jupyterlab-manager", "bqplot"):
         assert re.search(rf"^\s*{re.escape(name)} v\S+ enabled", listing, re.M), listing
+    # The Chinese language pack registers itself as a JupyterLab language pack.
+    packs = _run([python, "-c", "from importlib.metadata import entry_points;"
+                  "print(sorted(e.name for e in entry_points(group='jupyterlab.languagepack')))"],
+                 env, tmp_path, timeout=120)
+    assert "zh_CN" in packs, packs
 
     # Execute a copy of the notebook's folder (data files beside it come along) with
     # the probe cell appended, outside the work tree: only the installed kmemwidgets
