@@ -8,9 +8,22 @@ This package does not import nbgrader: the lecturer runs nbgrader's own commands
 """
 from __future__ import annotations
 
-from .build import build_course, graded_lectures, lectures
-from .convention import CODE_STUB, ConventionError, problems, validate
+from importlib import import_module
+from typing import Any
+
 from .seed import student_seed
 
-__all__ = ["CODE_STUB", "ConventionError", "build_course", "graded_lectures", "lectures", "problems",
-           "student_seed", "validate"]
+#: Imported on first use: nbformat takes about a second to import, and a student's
+#: notebook needs only student_seed (lecture 10's first cell).
+_LAZY = {"build_course": ".build", "graded_lectures": ".build", "lectures": ".build",
+         "CODE_STUB": ".convention", "ConventionError": ".convention", "problems": ".convention",
+         "validate": ".convention"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["student_seed", *_LAZY]
