@@ -5,7 +5,7 @@ exercises carry nbgrader metadata: ``nbgrader generate_assignment`` writes a stu
 version with no solution and no answer in it; ``nbgrader autograde`` gives the
 instructor's version full marks, the untouched student version zero, and a half-done
 submission (the first exercise answered as the instructor did) a score in between.
-nbgrader runs as its own command in a temporary course folder; its kernels import this
+nbgrader runs as its own command, in a temporary course folder per lecture; its kernels import this
 checkout (PYTHONPATH), and nothing touches the network.
 """
 from __future__ import annotations
@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -29,9 +30,11 @@ pytest.importorskip("nbgrader", reason="nbgrader is in the test extra: pip insta
 
 REPO = Path(__file__).resolve().parents[2]
 STUDENTS = ("instructor", "untouched", "halfdone")
-#: A whole course (generate + three autograded submissions per lecture) takes well under
-#: a minute here; a grader that hangs fails the test long before pytest's own limits.
+#: One lecture (generate + three autograded submissions) takes 10-40 s here; a grader
+#: that hangs fails the test long before pytest's own limits.
 NBGRADER_SANITY_S = 600
+#: Lectures graded side by side (each grader runs one kernel at a time).
+GRADERS = 2
 
 
 def _nbgrader(course: Path, *args: str) -> str:
@@ -81,30 +84,35 @@ def _wrong(release_nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
+def _grade(root: Path, notebooks: Path, number: str) -> tuple[str, Path]:
+    """Build a one-lecture course in *root*, generate it, autograde three or four submissions."""
+    (source,) = build_course(root, [number], notebooks=notebooks)
+    name = source.parent.name
+    _nbgrader(root, "generate_assignment", name)
+    source_nb = nbformat.read(source, as_version=4)
+    release_nb = nbformat.read(root / "release" / name / f"{name}.ipynb", as_version=4)
+    submissions = {"instructor": source_nb, "untouched": release_nb, "halfdone": _half_done(source_nb, release_nb)}
+    if name == "97_synthetic":
+        submissions["wrong"] = _wrong(release_nb)
+    for student, nb in submissions.items():
+        folder = root / "submitted" / student / name
+        folder.mkdir(parents=True)
+        nbformat.write(nb, folder / f"{name}.ipynb")
+    _nbgrader(root, "autograde", name)
+    return name, root
+
+
 @pytest.fixture(scope="module")
-def course(tmp_path_factory) -> tuple[Path, list[str]]:
-    """A course from the synthetic lecture and every real graded lecture, generated and autograded."""
-    notebooks = tmp_path_factory.mktemp("lectures")
-    synthetic.write(notebooks)
-    for lecture in graded_lectures():
-        shutil.copy(lecture, notebooks / lecture.name)
-    root = tmp_path_factory.mktemp("course")
-    sources = build_course(root, notebooks=notebooks)
-    assignments = [p.parent.name for p in sources]
-    for name in assignments:
-        _nbgrader(root, "generate_assignment", name)
-        source_nb = nbformat.read(root / "source" / name / f"{name}.ipynb", as_version=4)
-        release_nb = nbformat.read(root / "release" / name / f"{name}.ipynb", as_version=4)
-        submissions = {"instructor": source_nb, "untouched": release_nb,
-                       "halfdone": _half_done(source_nb, release_nb)}
-        if name == "97_synthetic":
-            submissions["wrong"] = _wrong(release_nb)
-        for student, nb in submissions.items():
-            folder = root / "submitted" / student / name
-            folder.mkdir(parents=True)
-            nbformat.write(nb, folder / f"{name}.ipynb")
-        _nbgrader(root, "autograde", name)
-    return root, assignments
+def course(tmp_path_factory) -> dict[str, Path]:
+    """Assignment name -> its course folder, generated and autograded: the synthetic
+    lecture and every real graded lecture, each in a course of its own so that two
+    graders run side by side (each has its own gradebook)."""
+    synthetic_dir = tmp_path_factory.mktemp("lectures")
+    synthetic.write(synthetic_dir)
+    jobs = [(synthetic_dir, "97")] + [(p.parent, p.name[:2]) for p in graded_lectures()]
+    with ThreadPoolExecutor(max_workers=GRADERS) as pool:
+        graded = [pool.submit(_grade, tmp_path_factory.mktemp(f"course{n}"), d, n) for d, n in jobs]
+        return dict(f.result() for f in graded)
 
 
 def _scores(root: Path, assignment: str) -> dict[str, tuple[float, float]]:
@@ -116,12 +124,11 @@ def _scores(root: Path, assignment: str) -> dict[str, tuple[float, float]]:
 
 
 def test_the_course_has_the_synthetic_lecture(course) -> None:
-    assert "97_synthetic" in course[1]
+    assert "97_synthetic" in course
 
 
 def test_the_student_version_has_no_solutions_and_no_answers(course) -> None:
-    root, assignments = course
-    for name in assignments:
+    for name, root in course.items():
         source_nb = nbformat.read(root / "source" / name / f"{name}.ipynb", as_version=4)
         release = (root / "release" / name / f"{name}.ipynb").read_text(encoding="utf-8")
         secrets = _secrets(source_nb)
@@ -142,8 +149,7 @@ def test_synthetic_secrets_are_the_literals() -> None:
 
 
 def test_autograde_full_marks_zero_and_in_between(course) -> None:
-    root, assignments = course
-    for name in assignments:
+    for name, root in course.items():
         scores = _scores(root, name)
         (full, most), (none, _), (half, _) = (scores[s] for s in STUDENTS)
         assert most > 0 and full == most, f"{name}: the instructor's version scored {full} of {most}"
@@ -154,8 +160,7 @@ def test_autograde_full_marks_zero_and_in_between(course) -> None:
 def test_feedback_says_why_an_answer_is_wrong(course) -> None:
     """A wrong answer's AssertionError carries the verdict (what check() raises), and
     nbgrader keeps it in the autograded notebook its feedback is made from."""
-    root, _ = course
-    graded = nbformat.read(root / "autograded" / "wrong" / "97_synthetic" / "97_synthetic.ipynb",
+    graded = nbformat.read(course["97_synthetic"] / "autograded" / "wrong" / "97_synthetic" / "97_synthetic.ipynb",
                            as_version=4)
     errors = [o.evalue for c in graded.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert errors[1] == "Not yet: (1, 2, 3) is not it. Hint: stride first"
