@@ -31,10 +31,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "build":
-            for path in build_course(args.directory, args.lectures, notebooks=args.notebooks,
-                                     seed_per_student=args.seed_per_student, course_id=args.course_id):
+            written = build_course(args.directory, args.lectures, notebooks=args.notebooks,
+                                   seed_per_student=args.seed_per_student, course_id=args.course_id)
+            for path in written:
                 print(f"wrote {path}")
-            print(f"next: cd {args.directory} && nbgrader generate_assignment ASSIGNMENT")
+            names = " ".join(p.parent.name for p in written)
+            print(f"next: cd {args.directory} && for a in {names}; do nbgrader generate_assignment $a; done")
             return 0
         for path in select(args.lectures, args.notebooks):
             validate(path)
