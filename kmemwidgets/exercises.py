@@ -15,9 +15,9 @@ One function serves the student, the lecture and an autograder (nbgrader)::
   prints the hint instead of a traceback.
 
 *expected* is a value compared with ``==`` (or ``same(answer, expected)``), or a
-generated practice problem (anything with a ``check(answer) -> Verdict`` method,
-:class:`kmemwidgets.practice.Problem`), which judges equivalent forms itself (hex
-or decimal, list or tuple, names in any case). Expected values are computed from
+generated practice problem (a :class:`Judge`, such as
+:class:`kmemwidgets.practice.Problem`), which judges equivalent forms itself (hex or
+decimal, list or tuple, names in any case). Expected values are computed from
 the model in the check cell itself, so a model change that changes the story
 changes the verdict — and the notebook run notices.
 """
@@ -45,7 +45,10 @@ class Verdict:
 
 @runtime_checkable
 class Judge(Protocol):
-    """An expected answer that judges answers itself (a practice problem)."""
+    """An expected answer that judges answers itself: a practice problem (it can both
+    ``solve()`` and ``check()``; a kernel's invariant ``check()`` alone does not count)."""
+
+    def solve(self) -> Any: ...
 
     def check(self, answer: Any) -> Verdict: ...
 
