@@ -10,11 +10,7 @@ checkout (PYTHONPATH), and nothing touches the network.
 """
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -25,24 +21,13 @@ from kmemwidgets.course import build_course, graded_lectures
 from kmemwidgets.course.convention import BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END_SOLUTION
 
 import synthetic_lecture as synthetic
+from nbgrader_run import autograde, release, scores
 
 pytest.importorskip("nbgrader", reason="nbgrader is in the test extra: pip install -e '.[test]'")
 
-REPO = Path(__file__).resolve().parents[2]
 STUDENTS = ("instructor", "untouched", "halfdone")
-#: One lecture (generate + three autograded submissions) takes 10-40 s here; a grader
-#: that hangs fails the test long before pytest's own limits.
-NBGRADER_SANITY_S = 600
 #: Lectures graded side by side (each grader runs one kernel at a time).
 GRADERS = 2
-
-
-def _nbgrader(course: Path, *args: str) -> str:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
-    done = subprocess.run([sys.executable, "-m", "nbgrader", *args, "--force"], cwd=course, env=env,
-                          capture_output=True, text=True, timeout=NBGRADER_SANITY_S)
-    assert done.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
-    return done.stdout + done.stderr
 
 
 def _region(source: str, begin: str, end: str) -> list[str]:
@@ -88,17 +73,12 @@ def _grade(root: Path, notebooks: Path, number: str) -> tuple[str, Path]:
     """Build a one-lecture course in *root*, generate it, autograde three or four submissions."""
     (source,) = build_course(root, [number], notebooks=notebooks)
     name = source.parent.name
-    _nbgrader(root, "generate_assignment", name)
     source_nb = nbformat.read(source, as_version=4)
-    release_nb = nbformat.read(root / "release" / name / f"{name}.ipynb", as_version=4)
+    release_nb = release(root, name)
     submissions = {"instructor": source_nb, "untouched": release_nb, "halfdone": _half_done(source_nb, release_nb)}
     if name == "97_synthetic":
         submissions["wrong"] = _wrong(release_nb)
-    for student, nb in submissions.items():
-        folder = root / "submitted" / student / name
-        folder.mkdir(parents=True)
-        nbformat.write(nb, folder / f"{name}.ipynb")
-    _nbgrader(root, "autograde", name)
+    autograde(root, name, submissions)
     return name, root
 
 
@@ -113,14 +93,6 @@ def course(tmp_path_factory) -> dict[str, Path]:
     with ThreadPoolExecutor(max_workers=GRADERS) as pool:
         graded = [pool.submit(_grade, tmp_path_factory.mktemp(f"course{n}"), d, n) for d, n in jobs]
         return dict(f.result() for f in graded)
-
-
-def _scores(root: Path, assignment: str) -> dict[str, tuple[float, float]]:
-    from nbgrader.api import Gradebook
-
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
-        return {s: (gb.find_submission(assignment, s).score, gb.find_submission(assignment, s).max_score)
-                for s in STUDENTS}
 
 
 def test_the_course_has_the_synthetic_lecture(course) -> None:
@@ -150,8 +122,8 @@ def test_synthetic_secrets_are_the_literals() -> None:
 
 def test_autograde_full_marks_zero_and_in_between(course) -> None:
     for name, root in course.items():
-        scores = _scores(root, name)
-        (full, most), (none, _), (half, _) = (scores[s] for s in STUDENTS)
+        graded = scores(root, name)
+        (full, most), (none, _), (half, _) = (graded[s] for s in STUDENTS)
         assert most > 0 and full == most, f"{name}: the instructor's version scored {full} of {most}"
         assert none == 0, f"{name}: the untouched student version scored {none} of {most}"
         assert 0 < half < most, f"{name}: the half-done submission scored {half} of {most}"

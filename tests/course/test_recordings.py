@@ -37,3 +37,9 @@ def test_found_outside_the_repository(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
                           env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"}, check=True)
     assert int(done.stdout) > 100_000
+
+
+def test_no_lecture_reads_the_test_fixtures() -> None:
+    """A lecture that reads ../tests breaks on Binder, a hub or a wheel install."""
+    readers = [p.name for p in (REPO / "notebooks" / "src").glob("*.md") if "../tests" in p.read_text()]
+    assert not readers, f"lectures reading ../tests: {readers} (use kmemwidgets.recordings.recording())"
