@@ -1,8 +1,10 @@
 """Hygiene of the lecture notebooks (nbval checks their outputs; this checks their shape).
 
-Every lecture under ``notebooks/`` must be numbered, state its learning goals, carry 2–4
-exercises (answer cell ``answer = ...``, a collapsed worked solution tagged ``solution``
-that the model confirms with ``assert check(...)`` and that shows no output, a self-check), be committed executed with outputs and with the
+Every lecture under ``notebooks/`` must be numbered, state its learning goals, carry
+exercises — at least 3 in nbgrader's convention (docs/teaching.md; checked by
+``kmemwidgets.course.validate``), or, in a lecture not converted yet, 2–4 of the older
+kind (answer cell ``answer = ...``, a collapsed worked solution tagged ``solution``
+that the model confirms with ``assert check(...)`` and that shows no output, a self-check) —, be committed executed with outputs and with the
 widget state that static viewers need, and show its first widget within 3 s of running
 its first cell (the 3 s budget is recorded; only a sanity bound is asserted).
 """
