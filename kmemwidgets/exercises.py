@@ -66,11 +66,11 @@ def _with_hint(text: str, hint: str) -> str:
 def verdict(answer: Any, expected: Any, hint: str = "", *,
             same: Callable[[Any, Any], bool] | None = None) -> Verdict:
     """The :class:`Verdict` on *answer*, never raising (what :func:`check` decides on)."""
-    if answer is ...:
-        return Verdict(False, _with_hint("Not answered yet: replace ... with your answer.", hint))
-    if isinstance(expected, Judge):
+    if isinstance(expected, Judge):          # it says what type of answer it expects
         judged = expected.check(answer)
         return judged if judged or not hint else Verdict(False, _with_hint(judged.message, hint))
+    if answer is ...:
+        return Verdict(False, _with_hint("Not answered yet: replace ... with your answer.", hint))
     ok = same(answer, expected) if same else answer == expected
     if ok:
         return Verdict(True, f"Right: {_fmt(answer)}.")

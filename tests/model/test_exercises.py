@@ -31,3 +31,9 @@ def test_a_practice_problem_judges_equivalent_forms():
     assert check(list(right) if isinstance(right, tuple) else right, p)
     with pytest.raises(AssertionError, match="Wrong type.*Hint: three indices"):
         check("not an answer", p, hint="three indices")
+
+
+def test_an_unanswered_practice_problem_says_what_type_to_write():
+    v = check(..., practice.kmalloc(seed=1), hint="lecture 04")
+    assert not v and repr(v).startswith("Not answered yet: replace ... with a tuple (cache, ksize, waste)")
+    assert repr(v).endswith(" Hint: lecture 04")
