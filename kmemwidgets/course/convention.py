@@ -1,0 +1,168 @@
+"""The exercise convention of the lectures, checked cell by cell (nbgrader metadata).
+
+An exercise ``K`` of lecture ``NN`` is three cells in a row:
+
+1. a markdown cell asking the question;
+2. an **answer** cell, ``{"solution": true, "grade": false, "locked": false,
+   "grade_id": "NN-K-answer", "schema_version": 3}``, whose instructor solution sits
+   between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` and assigns ``answer``
+   (nbgrader replaces the region with ``answer = ...  # your answer``);
+3. a **check** cell, ``{"grade": true, "solution": false, "locked": true,
+   "points": P, "grade_id": "NN-K-check", "schema_version": 3}``, that computes the
+   expected value from the model (under ``### BEGIN HIDDEN TESTS`` /
+   ``### END HIDDEN TESTS`` where it would give the answer away), ends with
+   ``assert check(answer, expected, hint=...)`` and is committed without output.
+
+Other nbgrader cells are read-only setup cells: ``{"grade": false, "solution":
+false, "locked": true, "grade_id": ..., "schema_version": 3}``.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import nbformat
+
+BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
+BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+#: What nbgrader writes into a student's answer cell in place of the solution.
+CODE_STUB = "answer = ...  # your answer"
+GRADE_ID = re.compile(r"^(?P<lecture>\d\d)-(?P<k>[1-9]\d*)-(?P<role>answer|check)$")
+ANSWER = {"solution": True, "grade": False, "locked": False, "schema_version": 3}
+CHECK = {"grade": True, "solution": False, "locked": True, "schema_version": 3}
+READ_ONLY = {"grade": False, "solution": False, "locked": True, "schema_version": 3}
+#: The tag of lecture 10's seed cell (``STUDENT_ID = ...``); see ``build --seed-per-student``.
+SEED_TAG = "student-seed"
+
+
+class ConventionError(ValueError):
+    """A lecture's exercises do not follow the convention; the text lists every problem."""
+
+
+def _role(meta: dict) -> str | None:
+    """'answer', 'check' or 'read-only' from the flags of an nbgrader cell (None: neither)."""
+    flags = {k: meta.get(k) for k in ("solution", "grade", "locked")}
+    for role, want in (("answer", ANSWER), ("check", CHECK), ("read-only", READ_ONLY)):
+        if all(flags[k] == want[k] for k in flags):
+            return role
+    return None
+
+
+def _region(lines: list[str], begin: str, end: str) -> tuple[int, int] | None | str:
+    """Indices of *begin* and *end* (None: neither; a message: unbalanced)."""
+    starts = [i for i, line in enumerate(lines) if line.strip() == begin]
+    ends = [i for i, line in enumerate(lines) if line.strip() == end]
+    if not starts and not ends:
+        return None
+    if len(starts) != 1 or len(ends) != 1 or ends[0] < starts[0]:
+        return f"needs exactly one {begin!r} line followed by one {end!r} line"
+    return starts[0], ends[0]
+
+
+def _answer_problems(cell: nbformat.NotebookNode) -> Iterator[str]:
+    lines = cell.source.splitlines()
+    region = _region(lines, BEGIN_SOLUTION, END_SOLUTION)
+    if region is None:
+        yield f"its solution is not between {BEGIN_SOLUTION!r} and {END_SOLUTION!r}"
+    elif isinstance(region, str):
+        yield region
+    elif not any(re.match(r"\s*answer\s*=", line) for line in lines[region[0] + 1:region[1]]):
+        yield "its solution region does not assign `answer = ...`"
+    if cell.get("outputs"):
+        yield "it has committed outputs (they may show the answer)"
+
+
+def _check_problems(cell: nbformat.NotebookNode, meta: dict) -> Iterator[str]:
+    points = meta.get("points")
+    if not isinstance(points, (int, float)) or isinstance(points, bool) or points <= 0:
+        yield f"'points' must be a positive number, not {points!r}"
+    lines = [line for line in cell.source.splitlines() if line.strip()]
+    if not lines or not lines[-1].startswith("assert check("):
+        yield "its last line is not `assert check(answer, expected, hint=...)`"
+    region = _region(cell.source.splitlines(), BEGIN_HIDDEN, END_HIDDEN)
+    if isinstance(region, str):
+        yield region
+    if BEGIN_SOLUTION in cell.source:
+        yield "a check cell holds a solution region"
+    if cell.get("outputs"):
+        yield "it has committed outputs (verdicts are never committed)"
+
+
+def problems(notebook: nbformat.NotebookNode, lecture: str, name: str) -> list[str]:
+    """Every way *notebook* (lecture number *lecture*) departs from the convention."""
+    found: list[str] = []
+    seen: dict[str, int] = {}
+    exercises: dict[int, dict[str, int]] = {}
+    cells = notebook.cells
+    for index, cell in enumerate(cells):
+        meta = cell.get("metadata", {}).get("nbgrader")
+        if meta is None:
+            continue
+        grade_id = meta.get("grade_id", "")
+        where = f"{name} cell {index} ({grade_id or 'no grade_id'})"
+
+        def say(text: str) -> None:
+            found.append(f"{where}: {text}")
+
+        if not grade_id:
+            say("nbgrader cells need a grade_id")
+        elif grade_id in seen:
+            say(f"grade_id already used by cell {seen[grade_id]}")
+        seen.setdefault(grade_id, index)
+        if meta.get("schema_version") != 3:
+            say(f"schema_version must be 3, not {meta.get('schema_version')!r}")
+        role = _role(meta)
+        m = GRADE_ID.match(grade_id)
+        if role is None:
+            say("solution/grade/locked flags are none of answer "
+                f"{ANSWER}, check {CHECK} or read-only {READ_ONLY}")
+            continue
+        if role == "read-only":
+            if m:
+                say(f"a read-only cell may not use an exercise id (NN-K-{m['role']})")
+            continue
+        if cell.cell_type != "code":
+            say(f"an {role} cell must be a code cell")
+            continue
+        if not m or m["role"] != role or m["lecture"] != lecture:
+            say(f"an {role} cell's grade_id is '{lecture}-K-{role}' (K = exercise number)")
+            continue
+        k = int(m["k"])
+        if role in exercises.get(k, {}):
+            continue                     # reported as a reused grade_id
+        exercises.setdefault(k, {})[role] = index
+        for text in (_answer_problems(cell) if role == "answer" else _check_problems(cell, meta)):
+            say(text)
+        if role == "answer" and (index == 0 or cells[index - 1].cell_type != "markdown"):
+            say("the answer cell must follow the markdown cell that asks the question")
+    for k, roles in sorted(exercises.items()):
+        if set(roles) != {"answer", "check"}:
+            missing = ({"answer", "check"} - set(roles)).pop()
+            found.append(f"{name}: exercise {lecture}-{k} has no {missing} cell")
+        elif roles["check"] != roles["answer"] + 1:
+            found.append(f"{name}: exercise {lecture}-{k}: the check cell (cell {roles['check']}) "
+                         f"must come right after its answer cell (cell {roles['answer']})")
+    numbers = sorted(exercises)
+    if numbers and numbers != list(range(1, len(numbers) + 1)):
+        found.append(f"{name}: exercises are numbered {numbers}, not 1..{len(numbers)}")
+    return found
+
+
+def exercise_count(notebook: nbformat.NotebookNode) -> int:
+    """How many answer cells *notebook* has (0: it is not an nbgrader assignment yet)."""
+    return sum(1 for c in notebook.cells
+               if c.get("metadata", {}).get("nbgrader", {}).get("solution") is True)
+
+
+def validate(path: Path) -> nbformat.NotebookNode:
+    """Read the lecture at *path*; raise :class:`ConventionError` listing every problem."""
+    notebook = nbformat.read(path, as_version=4)
+    found = problems(notebook, path.name[:2], path.name)
+    if not exercise_count(notebook):
+        found.append(f"{path.name}: no exercise carries nbgrader metadata (no {path.name[:2]}-K-answer cell)")
+    if found:
+        raise ConventionError("the exercise convention (docs/teaching.md) is not followed:\n  "
+                              + "\n  ".join(found))
+    return notebook
+

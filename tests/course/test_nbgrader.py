@@ -1,0 +1,139 @@
+"""nbgrader end to end on a course built by kmemwidgets.course (issue 12, item 4).
+
+For the synthetic lecture of :mod:`synthetic_lecture` and for every real lecture whose
+exercises carry nbgrader metadata: ``nbgrader generate_assignment`` writes a student
+version with no solution and no answer in it; ``nbgrader autograde`` gives the
+instructor's version full marks, the untouched student version zero, and a half-done
+submission (the first exercise answered as the instructor did) a score in between.
+nbgrader runs as its own command, in a temporary course folder per lecture; its kernels import this
+checkout (PYTHONPATH), and nothing touches the network.
+"""
+from __future__ import annotations
+
+import re
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from kmemwidgets.course import build_course, graded_lectures
+from kmemwidgets.course.convention import BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END_SOLUTION
+
+import synthetic_lecture as synthetic
+from nbgrader_run import autograde, release, scores
+
+pytest.importorskip("nbgrader", reason="nbgrader is in the test extra: pip install -e '.[test]'")
+
+STUDENTS = ("instructor", "untouched", "halfdone")
+#: Lectures graded side by side (each grader runs one kernel at a time).
+GRADERS = 2
+
+
+def _region(source: str, begin: str, end: str) -> list[str]:
+    """The lines strictly between *begin* and *end* (none if there is no region)."""
+    lines = source.splitlines()
+    starts = [i for i, line in enumerate(lines) if line.strip() == begin]
+    ends = [i for i, line in enumerate(lines) if line.strip() == end]
+    return lines[starts[0] + 1:ends[0]] if starts and ends else []
+
+
+def _secrets(source_nb: nbformat.NotebookNode) -> list[str]:
+    """The texts a student version must not contain: each solution's code, the hidden tests."""
+    found = []
+    for cell in source_nb.cells:
+        for begin, end in ((BEGIN_SOLUTION, END_SOLUTION), (BEGIN_HIDDEN, END_HIDDEN)):
+            found += [line.strip() for line in _region(cell.source, begin, end) if line.strip()]
+    # A literal answer (answer = (602, 456, 3883)) must not appear anywhere, not even
+    # as a value outside the assignment.
+    found += [m.group(1).strip() for s in list(found) if (m := re.match(r"answer\s*=\s*(.+)", s))]
+    return found
+
+
+def _half_done(source_nb: nbformat.NotebookNode, release_nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The student version with only the first answer cell filled in (as the instructor did)."""
+    nb = nbformat.from_dict(release_nb)
+    grade_id = lambda c: c.metadata.get("nbgrader", {}).get("grade_id")  # noqa: E731
+    first = next(c for c in source_nb.cells if c.metadata.get("nbgrader", {}).get("solution"))
+    target = next(c for c in nb.cells if grade_id(c) == grade_id(first))
+    target.source = "\n".join(_region(first.source, BEGIN_SOLUTION, END_SOLUTION))
+    return nb
+
+
+def _wrong(release_nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The student version with every answer wrong (but of the right type)."""
+    nb = nbformat.from_dict(release_nb)
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("solution"):
+            cell.source = "answer = (1, 2, 3)"
+    return nb
+
+
+def _grade(root: Path, notebooks: Path, number: str) -> tuple[str, Path]:
+    """Build a one-lecture course in *root*, generate it, autograde three or four submissions."""
+    (source,) = build_course(root, [number], notebooks=notebooks)
+    name = source.parent.name
+    source_nb = nbformat.read(source, as_version=4)
+    release_nb = release(root, name)
+    submissions = {"instructor": source_nb, "untouched": release_nb, "halfdone": _half_done(source_nb, release_nb)}
+    if name == "97_synthetic":
+        submissions["wrong"] = _wrong(release_nb)
+    autograde(root, name, submissions)
+    return name, root
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory) -> dict[str, Path]:
+    """Assignment name -> its course folder, generated and autograded: the synthetic
+    lecture and every real graded lecture, each in a course of its own so that two
+    graders run side by side (each has its own gradebook)."""
+    synthetic_dir = tmp_path_factory.mktemp("lectures")
+    synthetic.write(synthetic_dir)
+    jobs = [(synthetic_dir, "97")] + [(p.parent, p.name[:2]) for p in graded_lectures()]
+    with ThreadPoolExecutor(max_workers=GRADERS) as pool:
+        graded = [pool.submit(_grade, tmp_path_factory.mktemp(f"course{n}"), d, n) for d, n in jobs]
+        return dict(f.result() for f in graded)
+
+
+def test_the_course_has_the_synthetic_lecture(course) -> None:
+    assert "97_synthetic" in course
+
+
+def test_the_student_version_has_no_solutions_and_no_answers(course) -> None:
+    for name, root in course.items():
+        source_nb = nbformat.read(root / "source" / name / f"{name}.ipynb", as_version=4)
+        release = (root / "release" / name / f"{name}.ipynb").read_text(encoding="utf-8")
+        secrets = _secrets(source_nb)
+        assert secrets, f"{name}: no solution found in the instructor version"
+        leaked = [s for s in secrets if s in release]
+        assert not leaked, f"{name}: the student version contains {leaked}"
+        release_nb = nbformat.reads(release, as_version=4)
+        assert not any(c.get("outputs") for c in release_nb.cells), f"{name}: outputs in the student version"
+        stubs = [c.source for c in release_nb.cells if c.metadata.get("nbgrader", {}).get("solution")]
+        assert stubs and all("answer = ...  # your answer" in s for s in stubs), stubs
+
+
+def test_synthetic_secrets_are_the_literals() -> None:
+    """The leak check above is not vacuous: it looks for the literal answers and the hidden test."""
+    secrets = _secrets(synthetic.notebook())
+    assert synthetic.SOLUTIONS[1] in secrets and synthetic.SOLUTIONS[2] in secrets
+    assert f"expected = {synthetic.HIDDEN}" in secrets
+
+
+def test_autograde_full_marks_zero_and_in_between(course) -> None:
+    for name, root in course.items():
+        graded = scores(root, name)
+        (full, most), (none, _), (half, _) = (graded[s] for s in STUDENTS)
+        assert most > 0 and full == most, f"{name}: the instructor's version scored {full} of {most}"
+        assert none == 0, f"{name}: the untouched student version scored {none} of {most}"
+        assert 0 < half < most, f"{name}: the half-done submission scored {half} of {most}"
+
+
+def test_feedback_says_why_an_answer_is_wrong(course) -> None:
+    """A wrong answer's AssertionError carries the verdict (what check() raises), and
+    nbgrader keeps it in the autograded notebook its feedback is made from."""
+    graded = nbformat.read(course["97_synthetic"] / "autograded" / "wrong" / "97_synthetic" / "97_synthetic.ipynb",
+                           as_version=4)
+    errors = [o.evalue for c in graded.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert errors[1] == "Not yet: (1, 2, 3) is not it. Hint: stride first"
+    assert errors[0].startswith("Not yet: pgd: 1 is too small"), errors[0]
