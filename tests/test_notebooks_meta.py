@@ -1,10 +1,20 @@
 """Hygiene of the lecture notebooks (nbval checks their outputs; this checks their shape).
 
-Every lecture under ``notebooks/`` must be numbered, state its learning goals, carry 2–4
-exercises (answer cell ``answer = ...``, a collapsed worked solution tagged ``solution``
-that the model confirms with ``assert check(...)`` and that shows no output, a self-check), be committed executed with outputs and with the
-widget state that static viewers need, and show its first widget within 3 s of running
-its first cell (the 3 s budget is recorded; only a sanity bound is asserted).
+Every lecture under ``notebooks/`` must be numbered, state its learning goals, be committed
+executed with outputs and with the widget state that static viewers need, and show its
+first widget within 3 s of running its first cell (the 3 s budget is recorded; only a
+sanity bound is asserted).
+
+Its exercises follow the course's convention, which nbgrader grades (issue 12): a
+markdown question ``### Exercise K · KIND: ...``; an ANSWER cell (nbgrader ``solution``,
+``grade_id`` ``NN-K-answer``) whose source is the instructor's ``answer = ...`` between
+``### BEGIN SOLUTION`` / ``### END SOLUTION``, tagged with its kind (``predict``,
+``reasoning`` or ``read-off``); and, after it — right after the cell that reveals the
+answer, for a prediction — a CHECK cell (nbgrader ``grade``, locked, 1 point,
+``NN-K-check``) that computes ``expected`` from the model itself and ends in
+``assert check(answer, expected, ...)``. At least 3 exercises per lecture, at least two
+thirds of them predictions or reasoning. Nothing committed gives an answer away: answer
+and check cells carry no outputs, and no output anywhere is a verdict.
 """
 from __future__ import annotations
 
@@ -60,32 +70,111 @@ def test_learning_goals_and_title(path: Path) -> None:
         f"{path.name}: no '**Learning goals.**' paragraph"
 
 
+#: The kinds an exercise's answer cell is tagged with; the first two are the active ones.
+ACTIVE_KINDS = ("predict", "reasoning")
+KINDS = (*ACTIVE_KINDS, "read-off")
+#: The text a Verdict starts with (kmemwidgets.exercises.check): never in a committed output.
+VERDICT = re.compile(r"^(\*\*[✓✗]\*\* )?(Right: |Not yet: |Not answered yet|Wrong type: )")
+
+
+def _grading(cell: dict) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def _exercises(nb: nbformat.NotebookNode) -> list[tuple[int, int]]:
+    """(answer cell index, check cell index) of every exercise, in order. An answer cell
+    is one nbgrader calls a solution; its check is the next graded cell."""
+    pairs = []
+    for i, cell in enumerate(nb.cells):
+        if _grading(cell).get("solution"):
+            j = next((j for j in range(i + 1, len(nb.cells)) if _grading(nb.cells[j]).get("grade")), None)
+            pairs.append((i, j))
+    return pairs
+
+
 @pytest.mark.parametrize("path", LECTURES, ids=lambda p: p.name)
-def test_exercises_have_answer_solution_and_self_check(path: Path) -> None:
+def test_exercises_follow_the_nbgrader_convention(path: Path) -> None:
     nb = _read(path)
-    cells = nb.cells
-    starts = [i for i, c in enumerate(cells)
-              if c.cell_type == "markdown" and c.source.startswith("### Exercise ")]
-    assert 2 <= len(starts) <= 4, f"{path.name}: {len(starts)} exercises (want 2-4)"
-    for i in starts:
-        title = cells[i].source.splitlines()[0]
-        answer, solution, self_check = cells[i + 1], cells[i + 2], cells[i + 3]
-        assert answer.cell_type == "code" and answer.source.startswith("answer = ..."), \
-            f"{path.name} {title}: the answer cell starts with 'answer = ...'"
-        assert "solution" in solution.metadata.get("tags", []), f"{path.name} {title}: no solution tag"
-        assert solution.metadata.get("jupyter", {}).get("source_hidden") is True, \
-            f"{path.name} {title}: the solution is not collapsed"
-        # The model confirms the worked solution when nbval runs it (the assert raises
-        # otherwise), and the committed notebook shows no verdict a student could read
-        # before trying.
-        assert solution.source.rstrip().splitlines()[-1].startswith("assert check("), \
-            f"{path.name} {title}: the worked solution does not end in 'assert check(...)'"
-        assert not solution.get("outputs"), \
-            f"{path.name} {title}: the collapsed solution has committed outputs ({solution.outputs!r})"
-        assert self_check.source.startswith("check(answer,"), f"{path.name} {title}: no self-check"
-        verdict = "".join(_text(o) for o in self_check.get("outputs", []))
-        assert verdict.startswith("Not answered yet"), \
-            f"{path.name} {title}: committed with an answer filled in ({verdict!r})"
+    cells, number = nb.cells, path.name[:2]
+    exercises = _exercises(nb)
+    assert exercises, f"{path.name}: no exercise (no answer cell with nbgrader metadata)"
+    for k, (a, c) in enumerate(exercises, 1):
+        answer = cells[a]
+        where = f"{path.name} exercise {k}"
+        asked = [x for x in cells[:a] if x.cell_type == "markdown"
+                 and re.search(rf"^### Exercise {k} · ", x.source, re.M)]
+        assert asked, f"{where}: no question '### Exercise {k} · kind: ...' before its answer cell"
+        assert _grading(answer) == {"solution": True, "grade": False, "locked": False,
+                                    "grade_id": f"{number}-{k}-answer", "schema_version": 3}, \
+            f"{where}: the answer cell's nbgrader metadata is {_grading(answer)!r}"
+        lines = answer.source.strip().splitlines()
+        assert lines[0] == "### BEGIN SOLUTION" and lines[-1] == "### END SOLUTION" \
+            and any(line.startswith("answer = ") for line in lines), \
+            f"{where}: the answer cell is '### BEGIN SOLUTION', the instructor's 'answer = ...', '### END SOLUTION'"
+        kinds = [t for t in answer.metadata.get("tags", []) if t in KINDS]
+        assert len(kinds) == 1, f"{where}: tag the answer cell with one kind of {KINDS} (has {kinds})"
+        assert not answer.get("outputs"), f"{where}: the answer cell has committed outputs"
+
+        assert c is not None, f"{where}: no check cell (nbgrader grade) after the answer"
+        check_cell = cells[c]
+        assert not any(_grading(x).get("solution") for x in cells[a + 1:c]), \
+            f"{where}: another answer cell comes before this exercise's check"
+        assert _grading(check_cell) == {"grade": True, "solution": False, "locked": True, "points": 1,
+                                        "grade_id": f"{number}-{k}-check", "schema_version": 3}, \
+            f"{where}: the check cell's nbgrader metadata is {_grading(check_cell)!r}"
+        body = check_cell.source
+        assert re.search(r"^\s*expected = ", body, re.M), \
+            f"{where}: the check cell computes `expected` itself (not a hidden solution cell)"
+        statement = body[body.rindex("assert check("):] if "assert check(" in body else ""
+        assert statement.startswith("assert check(answer, expected") and body.rstrip().endswith(")"), \
+            f"{where}: the check cell ends in 'assert check(answer, expected, hint=...)'"
+        assert body.count("### BEGIN HIDDEN TESTS") == body.count("### END HIDDEN TESTS") <= 1, \
+            f"{where}: unbalanced HIDDEN TESTS markers"
+        assert not check_cell.get("outputs"), \
+            f"{where}: the check cell has committed outputs ({check_cell.outputs!r})"
+
+
+@pytest.mark.parametrize("path", LECTURES, ids=lambda p: p.name)
+def test_enough_exercises_and_mostly_active(path: Path) -> None:
+    nb = _read(path)
+    kinds = [next((t for t in nb.cells[a].metadata.get("tags", []) if t in KINDS), None)
+             for a, _ in _exercises(nb)]
+    assert len(kinds) >= 3, f"{path.name}: {len(kinds)} exercises (want at least 3)"
+    active = sum(kind in ACTIVE_KINDS for kind in kinds)
+    assert 3 * active >= 2 * len(kinds), \
+        f"{path.name}: {active} of {len(kinds)} exercises are predictions or reasoning (want two thirds)"
+
+
+@pytest.mark.parametrize("path", LECTURES, ids=lambda p: p.name)
+def test_no_committed_output_gives_an_answer_away(path: Path) -> None:
+    nb = _read(path)
+    for cell in nb.cells:
+        assert "solution" not in cell.metadata.get("tags", []), \
+            f"{path.name}: a hidden solution cell ({cell.source[:40]!r}); answers live in nbgrader answer cells"
+        if cell.cell_type != "code":
+            continue
+        assert not re.search(r"^\s*expected(_\w+)? = ", cell.source, re.M) or _grading(cell).get("grade"), \
+            f"{path.name}: an expected value is computed outside a check cell:\n{cell.source}"
+        for output in cell.outputs:
+            text = _text(output) if isinstance(_text(output), str) else "".join(_text(output))
+            markdown = output.get("data", {}).get("text/markdown", "")
+            assert not VERDICT.match(text) and not VERDICT.match(markdown), \
+                f"{path.name}: a committed output is a verdict ({text or markdown!r}):\n{cell.source}"
+
+
+def test_the_convention_checks_can_fail(tmp_path: Path) -> None:
+    """Not vacuous: a check cell committed with a verdict, or computing nothing, is named."""
+    path = next(p for p in LECTURES if _exercises(_read(p)))
+    nb = _read(path)
+    a, c = _exercises(nb)[0]
+    nb.cells[c].outputs = [nbformat.v4.new_output("stream", name="stdout", text="Right: 0x1000.\n")]
+    nb.cells[c].source = "assert check(answer, 0x1000)"
+    copy = tmp_path / path.name
+    nbformat.write(nb, copy)
+    with pytest.raises(AssertionError, match="computes `expected` itself"):
+        test_exercises_follow_the_nbgrader_convention(copy)
+    with pytest.raises(AssertionError, match="is a verdict"):
+        test_no_committed_output_gives_an_answer_away(copy)
 
 
 @pytest.mark.parametrize("path", LECTURES, ids=lambda p: p.name)
