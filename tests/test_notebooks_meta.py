@@ -12,7 +12,10 @@ markdown question ``### Exercise K · KIND: ...``; an ANSWER cell (nbgrader ``so
 ``reasoning`` or ``read-off``); and, after it — right after the cell that reveals the
 answer, for a prediction — a CHECK cell (nbgrader ``grade``, locked, 1 point,
 ``NN-K-check``) that computes ``expected`` from the model itself and ends in
-``assert check(answer, expected, ...)``. At least 3 exercises per lecture, at least two
+``assert check(answer, expected, ...)``. Where seeing that computation would give the
+answer away, computation and assert both sit between ``### BEGIN HIDDEN TESTS`` / ``### END
+HIDDEN TESTS`` (nbgrader's student copy drops the region; the autograder restores it); a
+prediction checked after the cell that reveals it keeps its check visible. At least 3 exercises per lecture, at least two
 thirds of them predictions or reasoning. Nothing committed gives an answer away: answer
 and check cells carry no outputs, and no output anywhere is a verdict.
 """
@@ -126,10 +129,18 @@ def test_exercises_follow_the_nbgrader_convention(path: Path) -> None:
         assert re.search(r"^\s*expected = ", body, re.M), \
             f"{where}: the check cell computes `expected` itself (not a hidden solution cell)"
         statement = body[body.rindex("assert check("):] if "assert check(" in body else ""
-        assert statement.startswith("assert check(answer, expected") and body.rstrip().endswith(")"), \
+        assert statement.startswith("assert check(answer, expected"), \
             f"{where}: the check cell ends in 'assert check(answer, expected, hint=...)'"
         assert body.count("### BEGIN HIDDEN TESTS") == body.count("### END HIDDEN TESTS") <= 1, \
             f"{where}: unbalanced HIDDEN TESTS markers"
+        # nbgrader's student copy drops the hidden region: what is left must not use an
+        # `expected` it no longer computes (a NameError instead of a verdict), so a hidden
+        # computation takes its assert with it.
+        visible = re.sub(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS", "", body, flags=re.S)
+        assert "expected" not in visible or re.search(r"^\s*expected = ", visible, re.M), \
+            f"{where}: the student copy asserts on an `expected` that only the hidden tests compute"
+        assert statement.rstrip().removesuffix("### END HIDDEN TESTS").rstrip().endswith(")"), \
+            f"{where}: nothing may follow the final assert"
         assert not check_cell.get("outputs"), \
             f"{where}: the check cell has committed outputs ({check_cell.outputs!r})"
 
@@ -163,7 +174,8 @@ def test_no_committed_output_gives_an_answer_away(path: Path) -> None:
 
 
 def test_the_convention_checks_can_fail(tmp_path: Path) -> None:
-    """Not vacuous: a check cell committed with a verdict, or computing nothing, is named."""
+    """Not vacuous: a check cell committed with a verdict, computing nothing, or asserting
+    on a value only its hidden tests compute, is named."""
     path = next(p for p in LECTURES if _exercises(_read(p)))
     nb = _read(path)
     a, c = _exercises(nb)[0]
@@ -175,6 +187,12 @@ def test_the_convention_checks_can_fail(tmp_path: Path) -> None:
         test_exercises_follow_the_nbgrader_convention(copy)
     with pytest.raises(AssertionError, match="is a verdict"):
         test_no_committed_output_gives_an_answer_away(copy)
+    nb.cells[c].outputs = []
+    nb.cells[c].source = ("### BEGIN HIDDEN TESTS\nexpected = 0x1000\n### END HIDDEN TESTS\n"
+                          "assert check(answer, expected)")
+    nbformat.write(nb, copy)
+    with pytest.raises(AssertionError, match="only the hidden tests compute"):
+        test_exercises_follow_the_nbgrader_convention(copy)
 
 
 @pytest.mark.parametrize("path", LECTURES, ids=lambda p: p.name)
