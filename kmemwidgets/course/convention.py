@@ -1,17 +1,22 @@
 """The exercise convention of the lectures, checked cell by cell (nbgrader metadata).
 
-An exercise ``K`` of lecture ``NN`` is three cells in a row:
+An exercise ``K`` of lecture ``NN``:
 
-1. a markdown cell asking the question;
-2. an **answer** cell, ``{"solution": true, "grade": false, "locked": false,
-   "grade_id": "NN-K-answer", "schema_version": 3}``, whose instructor solution sits
-   between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` and assigns ``answer``
-   (nbgrader replaces the region with ``answer = ...  # your answer``);
-3. a **check** cell, ``{"grade": true, "solution": false, "locked": true,
-   "points": P, "grade_id": "NN-K-check", "schema_version": 3}``, that computes the
-   expected value from the model (under ``### BEGIN HIDDEN TESTS`` /
-   ``### END HIDDEN TESTS`` where it would give the answer away), ends with
-   ``assert check(answer, expected, hint=...)`` and is committed without output.
+1. a markdown cell asking the question, headed ``### Exercise K · KIND: ...``;
+2. right after it, an **answer** cell, ``{"solution": true, "grade": false, "locked":
+   false, "grade_id": "NN-K-answer", "schema_version": 3}``, tagged with its KIND
+   (``predict``, ``reasoning`` or ``read-off``), whose instructor solution sits between
+   ``### BEGIN SOLUTION`` and ``### END SOLUTION`` and assigns ``answer`` (nbgrader
+   replaces the region with ``answer = ...  # your answer``);
+3. a **check** cell, ``{"grade": true, "solution": false, "locked": true, "points": P,
+   "grade_id": "NN-K-check", "schema_version": 3}``: right after the answer, or — for a
+   prediction — right after the cell that reveals the answer, with no other exercise's
+   answer cell between. It computes ``expected`` from the model itself and ends in
+   ``assert check(answer, expected, hint=...)``. Where seeing that computation would
+   give the answer away, computation and assert both sit between ``### BEGIN HIDDEN
+   TESTS`` / ``### END HIDDEN TESTS``: nbgrader's student copy drops the region (the
+   autograder restores it), so what stays visible may not use an ``expected`` only the
+   hidden part computes. Committed without output.
 
 Other nbgrader cells are read-only setup cells: ``{"grade": false, "solution":
 false, "locked": true, "grade_id": ..., "schema_version": 3}``.
@@ -32,6 +37,9 @@ GRADE_ID = re.compile(r"^(?P<lecture>\d\d)-(?P<k>[1-9]\d*)-(?P<role>answer|check
 ANSWER = {"solution": True, "grade": False, "locked": False, "schema_version": 3}
 CHECK = {"grade": True, "solution": False, "locked": True, "schema_version": 3}
 READ_ONLY = {"grade": False, "solution": False, "locked": True, "schema_version": 3}
+#: An exercise's kinds (the answer cell's tag); the first two are the active ones.
+ACTIVE_KINDS = ("predict", "reasoning")
+KINDS = (*ACTIVE_KINDS, "read-off")
 #: The tag of lecture 10's seed cell (``STUDENT_ID = ...``); see ``build --seed-per-student``.
 SEED_TAG = "student-seed"
 
@@ -77,13 +85,22 @@ def _check_problems(cell: nbformat.NotebookNode, meta: dict) -> Iterator[str]:
     points = meta.get("points")
     if not isinstance(points, (int, float)) or isinstance(points, bool) or points <= 0:
         yield f"'points' must be a positive number, not {points!r}"
-    lines = [line for line in cell.source.splitlines() if line.strip()]
-    if not lines or not lines[-1].startswith("assert check("):
-        yield "its last line is not `assert check(answer, expected, hint=...)`"
-    region = _region(cell.source.splitlines(), BEGIN_HIDDEN, END_HIDDEN)
+    body = cell.source
+    if not re.search(r"^\s*expected = ", body, re.M):
+        yield "it does not compute `expected` itself (expected values live in check cells)"
+    last = body[body.rindex("assert check("):] if "assert check(" in body else ""
+    if not last.startswith("assert check(answer, expected") \
+            or not last.rstrip().removesuffix(END_HIDDEN).rstrip().endswith(")"):
+        yield "its last statement is not `assert check(answer, expected, hint=...)`"
+    region = _region(body.splitlines(), BEGIN_HIDDEN, END_HIDDEN)
     if isinstance(region, str):
         yield region
-    if BEGIN_SOLUTION in cell.source:
+    # The student copy keeps only what is outside the hidden region: an assert on an
+    # `expected` computed inside it would be a NameError there, not a verdict.
+    visible = re.sub(rf"{BEGIN_HIDDEN}.*?{END_HIDDEN}", "", body, flags=re.S)
+    if "expected" in visible and not re.search(r"^\s*expected = ", visible, re.M):
+        yield "the student copy asserts on an `expected` that only the hidden tests compute"
+    if BEGIN_SOLUTION in body:
         yield "a check cell holds a solution region"
     if cell.get("outputs"):
         yield "it has committed outputs (verdicts are never committed)"
@@ -134,25 +151,40 @@ def problems(notebook: nbformat.NotebookNode, lecture: str, name: str) -> list[s
         exercises.setdefault(k, {})[role] = index
         for text in (_answer_problems(cell) if role == "answer" else _check_problems(cell, meta)):
             say(text)
-        if role == "answer" and (index == 0 or cells[index - 1].cell_type != "markdown"):
-            say("the answer cell must follow the markdown cell that asks the question")
+        if role == "answer":
+            kinds = [t for t in cell.get("metadata", {}).get("tags", []) if t in KINDS]
+            if len(kinds) != 1:
+                say(f"tag the answer cell with one kind of {KINDS} (it has {kinds})")
+            # The question is the last exercise heading above (cells that print a
+            # generated problem may stand between it and the answer).
+            asked = next((c.source for c in reversed(cells[:index]) if c.cell_type == "markdown"
+                          and re.search(r"^### Exercise ", c.source, re.M)), "")
+            if not re.search(rf"^### Exercise {k} · ", asked, re.M):
+                say(f"no question headed '### Exercise {k} · KIND: ...' comes before the answer cell")
     for k, roles in sorted(exercises.items()):
         if set(roles) != {"answer", "check"}:
             missing = ({"answer", "check"} - set(roles)).pop()
             found.append(f"{name}: exercise {lecture}-{k} has no {missing} cell")
-        elif roles["check"] != roles["answer"] + 1:
-            found.append(f"{name}: exercise {lecture}-{k}: the check cell (cell {roles['check']}) "
-                         f"must come right after its answer cell (cell {roles['answer']})")
+        elif roles["check"] < roles["answer"] or any(
+                (cells[i].get("metadata", {}).get("nbgrader") or {}).get("solution")
+                for i in range(roles["answer"] + 1, roles["check"])):
+            found.append(f"{name}: exercise {lecture}-{k}: the check cell (cell {roles['check']}) must "
+                         f"come after its answer cell (cell {roles['answer']}), before the next answer")
     numbers = sorted(exercises)
     if numbers and numbers != list(range(1, len(numbers) + 1)):
         found.append(f"{name}: exercises are numbered {numbers}, not 1..{len(numbers)}")
     return found
 
 
+def exercise_kinds(notebook: nbformat.NotebookNode) -> list[str | None]:
+    """The kind tag of every exercise of *notebook*, in order (None: untagged)."""
+    return [next((t for t in c.get("metadata", {}).get("tags", []) if t in KINDS), None)
+            for c in notebook.cells if c.get("metadata", {}).get("nbgrader", {}).get("solution") is True]
+
+
 def exercise_count(notebook: nbformat.NotebookNode) -> int:
     """How many answer cells *notebook* has (0: it is not an nbgrader assignment yet)."""
-    return sum(1 for c in notebook.cells
-               if c.get("metadata", {}).get("nbgrader", {}).get("solution") is True)
+    return len(exercise_kinds(notebook))
 
 
 def validate(path: Path) -> nbformat.NotebookNode:

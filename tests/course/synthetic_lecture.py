@@ -38,7 +38,7 @@ def meta(role: str, k: int | None = None, lecture: str = "97", **extra) -> dict:
 
 def answer_cell(k: int, solution: str | None = None, lecture: str = "97") -> nbformat.NotebookNode:
     return new_code_cell(f"### BEGIN SOLUTION\nanswer = {solution or SOLUTIONS[k]}\n### END SOLUTION",
-                         metadata=meta("answer", k, lecture))
+                         metadata={**meta("answer", k, lecture), "tags": ["reasoning"]})
 
 
 def seeded_answer(student_id: str) -> str:
@@ -59,9 +59,10 @@ def seeded_notebook() -> nbformat.NotebookNode:
         new_markdown_cell("# 96 · Seeded\n\n**Learning goals.** none; a test lecture."),
         new_code_cell(seed_source("demo"), metadata={"tags": ["student-seed"]}),
         new_code_cell("p = practice.pagetable(seed=SEED)\nprint(p.question)"),
-        new_markdown_cell("### Exercise 1\n\nThe indices and offset of the address above?"),
+        new_markdown_cell("### Exercise 1 · reasoning: a walk\n\nThe indices and offset of the address above?"),
         answer_cell(1, seeded_answer("demo"), "96"),
-        new_code_cell('assert check(answer, practice.pagetable(seed=SEED), hint="shift and mask")',
+        new_code_cell('expected = practice.pagetable(seed=SEED)\n'
+                      'assert check(answer, expected, hint="shift and mask")',
                       metadata=meta("check", 1, "96", points=1)),
     ]
     return new_notebook(cells=cells, metadata=notebook().metadata)
@@ -73,15 +74,15 @@ def notebook() -> nbformat.NotebookNode:
         new_markdown_cell("# 97 · Synthetic\n\n**Learning goals.** none; a test lecture."),
         new_code_cell("from kmemwidgets import practice\nfrom kmemwidgets.exercises import check\n"
                       "p = practice.pagetable(seed=3)\nprint(p.question)", metadata=meta("read-only")),
-        new_markdown_cell("### Exercise 1\n\nThe indices and offset of the address above?"),
+        new_markdown_cell("### Exercise 1 · reasoning: a walk\n\nThe indices and offset of the address above?"),
         answer_cell(1),
-        new_code_cell('assert check(answer, p, hint="pgd = address >> 22")',
+        new_code_cell('expected = p\nassert check(answer, expected, hint="pgd = address >> 22")',
                       metadata=meta("check", 1, points=1)),
-        new_markdown_cell("### Exercise 2\n\nStride, objects per slab and order of this cache?\n\n"
+        new_markdown_cell("### Exercise 2 · reasoning: geometry\n\nStride, objects per slab and order of this cache?\n\n"
                           + SLAB.question),
         answer_cell(2),
-        new_code_cell(f"### BEGIN HIDDEN TESTS\nexpected = {HIDDEN}\n### END HIDDEN TESTS\n"
-                      'assert check(answer, expected, hint="stride first")',
+        new_code_cell(f"### BEGIN HIDDEN TESTS\nexpected = {HIDDEN}\n"
+                      'assert check(answer, expected, hint="stride first")\n### END HIDDEN TESTS',
                       metadata=meta("check", 2, points=2)),
     ]
     return new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
