@@ -18,9 +18,10 @@ from bqplot import Axis, Bars, Figure, LinearScale, OrdinalScale, Tooltip
 
 from .palette import legend_html
 from .status import text_html
+from .theme import Scalable, apply_scale
 
 
-class RankedBars(widgets.VBox):
+class RankedBars(Scalable, widgets.VBox):
     """Base class: subclasses set the class attributes and pass the rows."""
     sort = traitlets.Unicode()
     top = traitlets.Int(15, min=1, max=100)
@@ -58,6 +59,7 @@ class RankedBars(widgets.VBox):
         traitlets.link((self, "sort"), (self.sort_picker, "value"))
         traitlets.link((self, "top"), (self.top_slider, "value"))
         self._redraw()
+        apply_scale(self, self.scale)
 
     @traitlets.validate("sort")
     def _valid_sort(self, proposal: dict) -> str:

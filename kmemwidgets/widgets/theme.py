@@ -1,0 +1,160 @@
+"""Projector-readable text and a presentation scale for every view (issue 17 item 8).
+
+By default every label, tick, legend, caption and status line is at least
+:data:`TEXT_PX` (14 px) and titles :data:`TITLE_PX` (16 px). ``kw.set_theme(scale=1.5)``
+makes every view created afterwards 1.5 times as large (fonts, figures, fixed widths and
+heights, margins); a view's ``scale`` trait does the same for one view that exists
+(``view.scale = 1.5``).
+
+:func:`apply_scale` walks a widget tree (``base.iter_widgets``) and remembers each widget's
+size at scale 1 the first time it sees it, so scaling again (1.5, then 1) is exact. What it
+scales: bqplot figures (layout, margins, title and legend text), axes (tick text), label
+marks (``default_size``), and every ipywidget's ``style.font_size`` and fixed ``px`` layout
+sizes. Buttons and their descriptions get ``width: auto`` and unclipped labels, so no button
+label is truncated at any scale or browser zoom. Dropdowns, sliders and selects take their
+font from JupyterLab's theme (``--jp-widgets-font-size``), which ipywidgets 8 does not let a
+widget set; browser zoom enlarges them.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import ipywidgets as widgets
+import traitlets
+
+#: Smallest text of the toolkit (ticks, legends, captions, status lines), at scale 1.
+TEXT_PX = 14
+#: Figure titles at scale 1.
+TITLE_PX = 16
+#: What :func:`set_theme` accepts.
+MIN_SCALE, MAX_SCALE = 0.5, 3.0
+
+_THEME: dict[str, float] = {"scale": 1.0}
+_PX = re.compile(r"^\s*(\d+(?:\.\d+)?)px\s*$")
+_BASE = "_kmem_base"
+
+
+def check_scale(scale: Any) -> float:
+    """*scale* as a float, or ``ValueError`` when it is not a number in [0.5, 3]."""
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not MIN_SCALE <= scale <= MAX_SCALE:
+        raise ValueError(f"scale must be a number from {MIN_SCALE} to {MAX_SCALE}, not {scale!r}")
+    return float(scale)
+
+
+def set_theme(scale: float = 1.0) -> None:
+    """Presentation scale for the views made from now on (1 = default, 1.5 for a projector)."""
+    _THEME["scale"] = check_scale(scale)
+
+
+def current_scale() -> float:
+    """The scale :func:`set_theme` set (the default of every view's ``scale`` trait)."""
+    return _THEME["scale"]
+
+
+def px(size: float, scale: float = 1.0) -> str:
+    """``"21px"`` for *size* 14 at *scale* 1.5."""
+    return f"{round(size * scale)}px"
+
+
+def _scaled_px(value: Any, scale: float) -> Any:
+    m = _PX.match(value) if isinstance(value, str) else None
+    return px(float(m.group(1)), scale) if m else value
+
+
+def _style_font(style: dict | None, default: int, scale: float) -> dict:
+    base = dict(style or {})
+    size = _PX.match(str(base.get("font-size", "")))
+    base["font-size"] = px(max(float(size.group(1)) if size else default, default), scale)
+    return base
+
+
+def _remember(w: widgets.Widget, names: tuple[str, ...]) -> dict:
+    base = w.__dict__.get(_BASE)
+    if base is None:
+        base = {}
+        for name in names:
+            obj, attr = _owner(w, name)
+            if obj is not None:
+                value = getattr(obj, attr)
+                base[name] = dict(value) if isinstance(value, dict) else value
+        w.__dict__[_BASE] = base
+    return base
+
+
+def _owner(w: widgets.Widget, name: str) -> tuple[Any, str]:
+    where, _, attr = name.rpartition(".")
+    obj = getattr(w, where, None) if where else w
+    return (obj, attr) if obj is not None and obj.has_trait(attr) else (None, attr)
+
+
+def _set(w: widgets.Widget, name: str, value: Any) -> None:
+    obj, attr = _owner(w, name)
+    if obj is not None and getattr(obj, attr) != value:
+        setattr(obj, attr, value)
+
+
+def apply_scale(root: widgets.Widget, scale: float) -> None:
+    """Scale every widget under *root* to *scale* times its size at scale 1 (see module doc)."""
+    from bqplot import Axis, Figure, Label
+    from .base import iter_widgets
+    scale = check_scale(scale)
+    for w in iter_widgets(root):
+        if isinstance(w, Figure):
+            base = _remember(w, ("layout.width", "layout.height", "fig_margin", "title_style", "legend_text"))
+            _set(w, "title_style", _style_font(base["title_style"], TITLE_PX, scale))
+            _set(w, "legend_text", _style_font(base["legend_text"], TEXT_PX, scale))
+            _set(w, "fig_margin", {k: round(v * scale) for k, v in base["fig_margin"].items()})
+        elif isinstance(w, Axis):
+            base = _remember(w, ("tick_style",))
+            _set(w, "tick_style", _style_font(base["tick_style"], TEXT_PX, scale))
+            continue
+        elif isinstance(w, Label):
+            base = _remember(w, ("default_size",))
+            _set(w, "default_size", round(max(base["default_size"], TEXT_PX) * scale))
+            continue
+        elif isinstance(w, widgets.DOMWidget):
+            base = _remember(w, ("layout.width", "layout.height", "layout.min_height", "layout.max_height",
+                                 "style.font_size", "style.description_width"))
+            if "style.font_size" in base:
+                size = _PX.match(base["style.font_size"] or "")
+                _set(w, "style.font_size", px(max(float(size.group(1)) if size else TEXT_PX, TEXT_PX), scale))
+            if isinstance(w, (widgets.Button, widgets.ToggleButton)):
+                # A fixed-width button truncates its label ("click sel…"): size it to its text.
+                _set(w, "layout.width", "auto")
+                continue
+            if isinstance(w, widgets.ToggleButtons):
+                _set(w, "style.button_width", "auto")
+            if getattr(w, "description", "") and base.get("style.description_width") == "":
+                _set(w, "style.description_width", "initial")      # the whole description, never "memory press…"
+            for name in ("layout.min_height", "layout.max_height"):
+                if name in base:
+                    _set(w, name, _scaled_px(base[name], scale))
+        else:
+            continue
+        for name in ("layout.width", "layout.height"):
+            if name in base:
+                _set(w, name, _scaled_px(base[name], scale))
+
+
+class Scalable(traitlets.HasTraits):
+    """Mixin of the views: a ``scale`` trait (default :func:`current_scale`) that rescales the
+    widget tree once it is built (the view calls :func:`apply_scale` at the end of ``__init__``)."""
+    #: Presentation scale of fonts, figures and captions.
+    scale = traitlets.Float()
+
+    @traitlets.default("scale")
+    def _default_scale(self) -> float:
+        return current_scale()
+
+    @traitlets.validate("scale")
+    def _valid_scale(self, proposal: dict) -> float:
+        try:
+            return check_scale(proposal["value"])
+        except ValueError as exc:
+            raise traitlets.TraitError(str(exc)) from None
+
+    @traitlets.observe("scale")
+    def _scale_changed(self, change: dict) -> None:
+        if getattr(self, "children", None):          # fully built; else __init__ scales
+            apply_scale(self, change["new"])
