@@ -168,6 +168,9 @@ def tint(color: str, amount: float = 0.45) -> str:
     return "#" + "".join(f"{c:02X}" for c in mix)
 
 
+#: The fragmentation chart's bars: a lighter shade of their zone (the line has the zone's colour).
+ZONE_SHADE_COLORS: dict[str, str] = {f"{z} (index bars)": tint(c, 0.5) for z, c in ZONE_COLORS.items()}
+SAME_MEANING.update({label: label.removesuffix(" (index bars)") for label in ZONE_SHADE_COLORS})
 MAP_ALTERNATE_COLORS.update({f"{name} (alternate block)": FREE_ALTERNATE if name == "free" else tint(c)
                              for name, c in OWNER_COLOR_BY_NAME.items()})
 SAME_MEANING.update({label: label.removesuffix(" (alternate block)") for label in MAP_ALTERNATE_COLORS})
@@ -178,12 +181,12 @@ TABLES: dict[str, dict[str, str]] = {
     "mempool paths": MEMPOOL_PATH_COLORS, "mempool levels": MEMPOOL_LEVEL_COLORS,
     "vmalloc areas": VMALLOC_STATE_COLORS, "mappings": MAPPING_COLORS, "regions": REGION_COLORS,
     "pgd entries": PGD_COLORS, "kmalloc": KMALLOC_COLORS, "snapshots": SNAPSHOT_COLORS,
-    "memory map shades": MAP_ALTERNATE_COLORS,
+    "memory map shades": MAP_ALTERNATE_COLORS, "zone shades": ZONE_SHADE_COLORS,
     "marks": {"highlight": HIGHLIGHT, "not drawn": OUTSIDE_WHITE},
 }
 #: The tables each view draws from (by class name).
 VIEW_TABLES: dict[str, tuple[str, ...]] = {
-    "BuddyView": ("zones", "owners", "memory map shades", "marks"),
+    "BuddyView": ("zones", "zone shades", "owners", "memory map shades", "marks"),
     "BuddyInfoView": ("zones", "marks"),
     "KmallocView": ("kmalloc", "marks"),
     "SlabView": ("slab bytes", "marks"),

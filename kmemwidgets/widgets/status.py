@@ -63,7 +63,7 @@ def clipped(text: str, whole: str = "", max_lines: int = MAX_LINES, max_chars: i
 
 
 def preformatted_html(text: str, whole: str = "",
-                      style: str = "margin:0;font-size:11px;white-space:pre-wrap") -> str:
+                      style: str = "margin:0;font-size:inherit;white-space:pre-wrap") -> str:
     """A kernel report or a ``/proc`` file as ``<pre>``, escaped and :func:`clipped`."""
     return f'<pre style="{text_html(style)}">{text_html(clipped(text, whole))}</pre>'
 
