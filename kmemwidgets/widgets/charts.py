@@ -32,7 +32,7 @@ from bqplot import Axis, Bars, Figure, Label, Lines, LinearScale, LogScale, Ordi
 from kmemwidgets.model.units import NR_PAGE_ORDERS
 from kmemwidgets.model.vmstat import fragmentation_index, unusable_free_index
 
-from .palette import INK, tint, zone_color
+from .palette import CHANGE_BAND, INK, tint, zone_color
 from .theme import TEXT_PX, TITLE_PX, px
 
 ORDERS = np.arange(NR_PAGE_ORDERS)
@@ -46,7 +46,7 @@ LEGEND_TEXT = {"font-size": px(TEXT_PX)}
 ZERO_LEVEL = 0.5
 DELTA_COLOR = INK
 #: Background band behind the orders whose lists changed in the last update.
-BAND_COLOR = "#ffe680"
+BAND_COLOR = CHANGE_BAND
 
 
 def chart_figure(marks: list, axes: list, title: str = "", width: int | str = 330, height: int | str = 200,

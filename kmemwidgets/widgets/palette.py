@@ -55,6 +55,8 @@ OUTSIDE_WHITE = "#FFFFFF"
 #: "Changed or selected by your last action": the selected area, the bytes a report
 #: names, the band behind the free lists that changed.
 HIGHLIGHT = OKABE_ITO["yellow"]
+#: The same meaning as a band behind the free lists that changed (lighter: bars stand in it).
+CHANGE_BAND = "#FFE680"
 #: Text, outlines, change marks and threshold lines (watermarks, ``min_nr``).
 INK = "#000000"
 
@@ -104,7 +106,7 @@ MEMPOOL_LEVEL_COLORS: dict[str, str] = {
 
 #: A virtual page of the vmalloc area.
 VMALLOC_STATE_COLORS: dict[str, str] = {
-    "unused": FREE_GREY, "vmalloc area": OWNER_COLOR_BY_NAME["vmalloc"], "guard page": "#3A3A3A",
+    "unused": FREE_GREY, "vmalloc area": OWNER_COLOR_BY_NAME["vmalloc"], "guard page": INK,
     "vmap area": "#8FD3C1", "selected area": HIGHLIGHT,
 }
 #: What a user page maps (AddressSpaceView's inner column; its lines take the same colour).
@@ -152,7 +154,7 @@ SAME_MEANING: dict[str, str] = {
     "active objects": "slab", "backed by pages": "vmalloc",
     "address space without pages (vmap, ioremap, guards)": "vmap area",
     "outside": "not drawn",
-    "named by the kernel's report": "highlight", "selected area": "highlight",
+    "named by the kernel's report": "highlight", "selected area": "highlight", "changed (band)": "highlight",
 }
 
 
@@ -182,12 +184,12 @@ TABLES: dict[str, dict[str, str]] = {
     "vmalloc areas": VMALLOC_STATE_COLORS, "mappings": MAPPING_COLORS, "regions": REGION_COLORS,
     "pgd entries": PGD_COLORS, "kmalloc": KMALLOC_COLORS, "snapshots": SNAPSHOT_COLORS,
     "memory map shades": MAP_ALTERNATE_COLORS, "zone shades": ZONE_SHADE_COLORS,
-    "marks": {"highlight": HIGHLIGHT, "not drawn": OUTSIDE_WHITE},
+    "marks": {"highlight": HIGHLIGHT, "changed (band)": CHANGE_BAND, "not drawn": OUTSIDE_WHITE},
 }
 #: The tables each view draws from (by class name).
 VIEW_TABLES: dict[str, tuple[str, ...]] = {
     "BuddyView": ("zones", "zone shades", "owners", "memory map shades", "marks"),
-    "BuddyInfoView": ("zones", "marks"),
+    "BuddyInfoView": ("zones", "zone shades", "marks"),
     "KmallocView": ("kmalloc", "marks"),
     "SlabView": ("slab bytes", "marks"),
     "VmallocView": ("vmalloc areas", "zones", "owners", "marks"),
