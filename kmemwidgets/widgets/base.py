@@ -41,7 +41,7 @@ from kmemwidgets.model.kernel import Kernel
 
 from .log import MessageLog
 from .status import StatusLine, caption_html
-from .theme import Scalable, apply_scale
+from .theme import Scalable
 
 def lecture_kernel() -> Kernel:
     """The small machine a view makes when given none: i386 with 64 MiB."""
@@ -122,13 +122,13 @@ class KernelView(Scalable, widgets.VBox):
         super().__init__(**kwargs)
         self.set_trait("kernel", kernel)
         # show_log=False: the log lives elsewhere (the Dashboard shows its shared one once).
-        self.children = [c for c in self._build() if show_log or c is not self.messages]
+        self.children = [c for c in self._build() if show_log or c is not self.messages] + [self.theme_css]
         self._sync_widgets = [w for w in iter_widgets(self) if w is not self
                               and not self._is_log_widget(w)]
         self._rebind(kernel)
         for name, value in own.items():
             setattr(self, name, value)
-        apply_scale(self, self.scale)
+        self.rescale()
 
     # --- kernel binding ------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from .charts import chart_figure, readable_axis
 
 from .palette import legend_html
 from .status import text_html
-from .theme import Scalable, apply_scale
+from .theme import Scalable
 
 
 class RankedBars(Scalable, widgets.VBox):
@@ -56,12 +56,12 @@ class RankedBars(Scalable, widgets.VBox):
         self.table = widgets.HTML()
         self.legend = widgets.HTML(legend_html([(s, c) for s, c, _ in self.stacks], title))
         super().__init__(children=[widgets.HBox([self.sort_picker, self.top_slider]), self.figure,
-                                   self.legend, self.table], **kwargs)
+                                   self.legend, self.table, self.theme_css], **kwargs)
         self.sort = next(iter(self.sort_keys))
         traitlets.link((self, "sort"), (self.sort_picker, "value"))
         traitlets.link((self, "top"), (self.top_slider, "value"))
         self._redraw()
-        apply_scale(self, self.scale)
+        self.rescale()
 
     @traitlets.validate("sort")
     def _valid_sort(self, proposal: dict) -> str:

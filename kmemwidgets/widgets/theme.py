@@ -11,9 +11,11 @@ size at scale 1 the first time it sees it, so scaling again (1.5, then 1) is exa
 scales: bqplot figures (layout, margins, title and legend text), axes (tick text), label
 marks (``default_size``), and every ipywidget's ``style.font_size`` and fixed ``px`` layout
 sizes. Buttons and their descriptions get ``width: auto`` and unclipped labels, so no button
-label is truncated at any scale or browser zoom. Dropdowns, sliders and selects take their
-font from JupyterLab's theme (``--jp-widgets-font-size``), which ipywidgets 8 does not let a
-widget set; browser zoom enlarges them.
+label is truncated at any scale or browser zoom. Dropdowns, sliders, toggle buttons and
+selects take their font and heights from JupyterLab's CSS variables
+(``--jp-widgets-font-size`` is 13 px), which ipywidgets 8 does not let a widget set: a view
+carries a ``<style>`` (:func:`scale_css`, in its ``theme_css`` HTML widget) that sets these
+variables for its own subtree (class :func:`scale_class`), 14 px at scale 1.
 """
 from __future__ import annotations
 
@@ -31,6 +33,12 @@ TITLE_PX = 16
 MIN_SCALE, MAX_SCALE = 0.5, 3.0
 
 _THEME: dict[str, float] = {"scale": 1.0}
+#: JupyterLab's widget CSS variables a view sets for its subtree, in px at scale 1
+#: (ipywidgets 8's defaults, but 14 px type instead of 13).
+CSS_VARIABLES = {"--jp-widgets-font-size": 14, "--jp-widgets-inline-height": 28,
+                 "--jp-widgets-inline-label-width": 80, "--jp-widgets-inline-width": 300,
+                 "--jp-widgets-inline-width-short": 148, "--jp-widgets-inline-width-tiny": 100,
+                 "--jp-widgets-slider-handle-size": 16, "--jp-widgets-slider-track-thickness": 4}
 _PX = re.compile(r"^\s*(\d+(?:\.\d+)?)px\s*$")
 _BASE = "_kmem_base"
 
@@ -55,6 +63,17 @@ def current_scale() -> float:
 def px(size: float, scale: float = 1.0) -> str:
     """``"21px"`` for *size* 14 at *scale* 1.5."""
     return f"{round(size * scale)}px"
+
+
+def scale_class(scale: float) -> str:
+    """The CSS class of a view at *scale* (``kmem-scale-150``)."""
+    return f"kmem-scale-{round(scale * 100)}"
+
+
+def scale_css(scale: float) -> str:
+    """A ``<style>`` setting :data:`CSS_VARIABLES` at *scale* under :func:`scale_class`."""
+    rules = ";".join(f"{name}:{px(size, scale)}" for name, size in CSS_VARIABLES.items())
+    return f"<style>.{scale_class(scale)} {{{rules}}}</style>"
 
 
 def _scaled_px(value: Any, scale: float) -> Any:
@@ -139,9 +158,26 @@ def apply_scale(root: widgets.Widget, scale: float) -> None:
 
 class Scalable(traitlets.HasTraits):
     """Mixin of the views: a ``scale`` trait (default :func:`current_scale`) that rescales the
-    widget tree once it is built (the view calls :func:`apply_scale` at the end of ``__init__``)."""
+    widget tree once it is built. A view puts ``theme_css`` among its children and calls
+    :meth:`rescale` at the end of ``__init__``."""
     #: Presentation scale of fonts, figures and captions.
     scale = traitlets.Float()
+
+    @property
+    def theme_css(self) -> widgets.HTML:
+        """The view's ``<style>`` for the controls' CSS variables (hidden)."""
+        css = self.__dict__.get("_theme_css")
+        if css is None:
+            css = self.__dict__["_theme_css"] = widgets.HTML(layout=widgets.Layout(display="none"))
+        return css
+
+    def rescale(self) -> None:
+        """Scale the view's widgets, and its controls through its CSS class, to ``scale``."""
+        apply_scale(self, self.scale)
+        for cls in [c for c in self._dom_classes if c.startswith("kmem-scale-")]:
+            self.remove_class(cls)
+        self.add_class(scale_class(self.scale))
+        self.theme_css.value = scale_css(self.scale)
 
     @traitlets.default("scale")
     def _default_scale(self) -> float:
@@ -157,4 +193,4 @@ class Scalable(traitlets.HasTraits):
     @traitlets.observe("scale")
     def _scale_changed(self, change: dict) -> None:
         if getattr(self, "children", None):          # fully built; else __init__ scales
-            apply_scale(self, change["new"])
+            self.rescale()
