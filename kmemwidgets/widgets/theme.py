@@ -10,8 +10,8 @@ heights, margins); a view's ``scale`` trait does the same for one view that exis
 size at scale 1 the first time it sees it, so scaling again (1.5, then 1) is exact. What it
 scales: bqplot figures (layout, margins, title and legend text), axes (tick text), label
 marks (``default_size``), and every ipywidget's ``style.font_size`` and fixed ``px`` layout
-sizes. Buttons and their descriptions get ``width: auto`` and unclipped labels, so no button
-label is truncated at any scale or browser zoom. Dropdowns, sliders, toggle buttons and
+sizes. Buttons and their descriptions get ``width: auto`` and unclipped labels, and rows of
+controls wrap, so no button label is truncated at any scale or browser zoom. Dropdowns, sliders, toggle buttons and
 selects take their font and heights from JupyterLab's CSS variables
 (``--jp-widgets-font-size`` is 13 px), which ipywidgets 8 does not let a widget set: a view
 carries a ``<style>`` (:func:`scale_css`, in its ``theme_css`` HTML widget) that sets these
@@ -139,9 +139,14 @@ def apply_scale(root: widgets.Widget, scale: float) -> None:
                 size = _PX.match(base["style.font_size"] or "")
                 _set(w, "style.font_size", px(max(float(size.group(1)) if size else TEXT_PX, TEXT_PX), scale))
             if isinstance(w, (widgets.Button, widgets.ToggleButton)):
-                # A fixed-width button truncates its label ("click sel…"): size it to its text.
+                # A fixed-width button truncates its label ("click sel…"): size it to its
+                # text, and never let a full row squeeze it (the row wraps instead).
                 _set(w, "layout.width", "auto")
+                if w.layout.flex is None:
+                    _set(w, "layout.flex", "0 0 auto")
                 continue
+            if isinstance(w, widgets.HBox) and w.layout.flex_flow is None:
+                _set(w, "layout.flex_flow", "row wrap")
             if isinstance(w, widgets.ToggleButtons):
                 _set(w, "style.button_width", "auto")
             if getattr(w, "description", "") and base.get("style.description_width") == "":
