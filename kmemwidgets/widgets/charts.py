@@ -105,15 +105,17 @@ def byte_size(n: float) -> str:
     return f"{n:.0f} B"
 
 
-def byte_ticks(lo: float, hi: float, every: int = 3) -> dict[float, str]:
+def byte_ticks(lo: float, hi: float, every: int = 3) -> dict[int, str]:
     """Powers of two from *lo* to *hi*, every *every*-th one (8 B, 64 B, 512 B, 4 KiB, …),
     as ``{value: label}`` for a log axis of bytes."""
     e0, e1 = int(np.ceil(np.log2(max(lo, 1)))), int(np.floor(np.log2(hi)))
-    return {float(1 << e): byte_size(1 << e) for e in range(e0, e1 + 1) if (e - 3) % every == 0}
+    return {1 << e: byte_size(1 << e) for e in range(e0, e1 + 1) if (e - 3) % every == 0}
 
 
-def set_ticks(axis: Axis, labels: dict[float, str]) -> None:
-    """Ticks at the keys of *labels*, drawn as its values (``tick_values`` + ``tick_labels``)."""
+def set_ticks(axis: Axis, labels: dict[int, str]) -> None:
+    """Ticks at the keys of *labels*, drawn as its values (``tick_values`` + ``tick_labels``).
+    The keys must be ints: the frontend looks a label up by the tick's number as a string
+    (``"8"``), and a float key would arrive as ``"8.0"`` and never match."""
     values = list(labels)
     if list(axis.tick_values if axis.tick_values is not None else ()) != values:
         with axis.hold_sync():
@@ -214,17 +216,20 @@ class WatermarkChart:
     def __init__(self) -> None:
         self.x_scale, self.y_scale = LogScale(min=1, max=2), LinearScale(min=0, max=1)
         scales = {"x": self.x_scale, "y": self.y_scale}
-        self.lines = [Lines(x=np.ones(2), y=np.array([0.0, 0.78]), colors=[INK], scales=scales,
-                            line_style=style, stroke_width=2.5, labels=[name]) for name, style in self.MARKS]
-        # Names on the lines, staggered in height so close watermarks do not overprint.
-        self.names = Label(x=np.ones(3), y=np.array([0.82, 0.9, 0.98]), text=[n for n, _ in self.MARKS],
-                           scales=scales, colors=[INK], default_size=TEXT_PX, align="middle",
-                           enable_hover=False)
-        self.free = Scatter(x=np.ones(1), y=np.array([0.4]), scales=scales, colors=[zone_color("Normal")],
+        # Each line runs up to its name, right of it; the names are a line of text apart,
+        # so watermarks a few pixels apart (min 1000, low 1250 pages) still read.
+        heights = (0.6, 0.78, 0.96)
+        self.lines = [Lines(x=np.ones(2), y=np.array([0.0, top]), colors=[INK], scales=scales,
+                            line_style=style, stroke_width=2.5, labels=[name])
+                      for (name, style), top in zip(self.MARKS, heights)]
+        self.names = Label(x=np.ones(3), y=np.array(heights), text=[n for n, _ in self.MARKS],
+                           scales=scales, colors=[INK], default_size=TEXT_PX, align="start", x_offset=4,
+                           y_offset=5, enable_hover=False)
+        self.free = Scatter(x=np.ones(1), y=np.array([0.25]), scales=scales, colors=[zone_color("Normal")],
                             default_size=160, labels=["free pages"],
                             tooltip=Tooltip(fields=["x"], labels=["free pages"], formats=["d"]))
         self.x_axis = readable_axis(self.x_scale, label="free pages (log scale)", tick_format="~s")
-        self.figure = chart_figure([*self.lines, self.names, self.free], [self.x_axis], width=360, height=220,
+        self.figure = chart_figure([*self.lines, self.names, self.free], [self.x_axis], width=360, height=250,
                                    fig_margin={"top": 40, "bottom": 55, "left": 25, "right": 30})
 
     def update(self, zone: str, free: int, marks: Sequence[int], managed: int) -> None:

@@ -121,6 +121,10 @@ def apply_scale(root: widgets.Widget, scale: float) -> None:
     for w in iter_widgets(root):
         if isinstance(w, Figure):
             base = _remember(w, ("layout.width", "layout.height", "fig_margin", "title_style", "legend_text"))
+            # The size first: bqplot lays the figure out again on a margin change, and only
+            # then reads its new size (a layout change alone leaves the old drawing).
+            for name in ("layout.width", "layout.height"):
+                _set(w, name, _scaled_px(base[name], scale))
             _set(w, "title_style", _style_font(base["title_style"], TITLE_PX, scale))
             _set(w, "legend_text", _style_font(base["legend_text"], TEXT_PX, scale))
             _set(w, "fig_margin", {k: round(v * scale) for k, v in base["fig_margin"].items()})

@@ -15,7 +15,7 @@ from __future__ import annotations
 import pytest
 
 from .harness import LabPage
-from .visible_change import clipped_buttons, duplicate_tick_labels, small_texts
+from .visible_change import clipped_buttons, duplicate_tick_labels, small_texts, unreadable_tick_labels
 
 pytestmark = pytest.mark.e2e
 
@@ -47,9 +47,10 @@ def check_every_tab(lab: LabPage, dashboard, label: str) -> None:
         assert marks > 0, f"tab {title!r} drew an empty figure"
         panel = dashboard.locator(".lm-TabPanel-content, .widget-tab-contents").first
         assert not duplicate_tick_labels(panel), f"{label} tab {title!r}: {duplicate_tick_labels(panel)}"
+        assert not unreadable_tick_labels(panel), f"{label} tab {title!r}: {unreadable_tick_labels(panel)}"
         assert not small_texts(panel, MIN_TEXT_PX), f"{label} tab {title!r}: {small_texts(panel, MIN_TEXT_PX)}"
         assert not clipped_buttons(panel), f"{label} tab {title!r}: truncated {clipped_buttons(panel)}"
-        lab.screenshot(f"tour-{label}-tab-{i}", figure)
+        lab.screenshot(f"tour-{label}-tab-{i}", panel)
 
 
 def test_tour_renders_every_view(lab: LabPage) -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from typing import Callable
 
 from .harness import LabPage
@@ -97,6 +98,11 @@ CLIPPED_BUTTONS_JS = """
 def duplicate_tick_labels(root) -> list[list[str]]:
     """The axes under *root* (a locator) that draw one tick label twice ("2 2 1 1 0 0")."""
     return [labels for labels in root.evaluate(TICK_LABELS_JS) if len(set(labels)) < len(labels)]
+
+
+def unreadable_tick_labels(root) -> list[str]:
+    """Tick labels under *root* in exponent notation ("1e+0 2e+0 5e+0") instead of units."""
+    return [t for labels in root.evaluate(TICK_LABELS_JS) for t in labels if re.search(r"\de[+-]\d", t)]
 
 
 def small_texts(root, min_px: float = 14.0) -> list[tuple[str, float]]:
