@@ -91,8 +91,9 @@ class StatusLine(widgets.HTML):
 
     @traitlets.observe("text", "tag")
     def _render(self, change: dict | None = None) -> None:
-        # pre-wrap: runs of spaces in kernel text ("Tainted: G    B   W") stay as printed
-        self.value = (f'<{self.tag} style="white-space:pre-wrap">{text_html(clipped(self.text))}</{self.tag}>'
+        # pre-wrap: runs of spaces in kernel text ("Tainted: G    B   W") stay as printed;
+        # the widget's font size, not JupyterLab's smaller code font
+        self.value = (f'<{self.tag} style="white-space:pre-wrap;font-size:inherit">{text_html(clipped(self.text))}</{self.tag}>'
                       if self.text else "")
 
 

@@ -71,9 +71,12 @@ def scale_class(scale: float) -> str:
 
 
 def scale_css(scale: float) -> str:
-    """A ``<style>`` setting :data:`CSS_VARIABLES` at *scale* under :func:`scale_class`."""
+    """A ``<style>`` setting :data:`CSS_VARIABLES` at *scale* under :func:`scale_class`, and
+    the size of bqplot's axis labels (a CSS class of bqplot's, no trait)."""
+    cls = scale_class(scale)
     rules = ";".join(f"{name}:{px(size, scale)}" for name, size in CSS_VARIABLES.items())
-    return f"<style>.{scale_class(scale)} {{{rules}}}</style>"
+    return (f"<style>.{cls} {{{rules}}} "
+            f".{cls} .bqplot .axislabel {{font-size:{px(TEXT_PX, scale)}}}</style>")
 
 
 def _scaled_px(value: Any, scale: float) -> Any:

@@ -82,7 +82,8 @@ TICK_LABELS_JS = """
 #: Text outside the figures a student reads: legends, captions, summaries, buttons.
 TEXT_SIZES_JS = """
 (root) => Array.from(root.querySelectorAll(
-    '.kmem-legend, .kmem-summary li, .widget-button, .widget-toggle-button, .kmem-caption'))
+    '.kmem-legend, .kmem-summary li, .widget-button, .widget-toggle-button, .kmem-caption,'
+    + ' .widget-html-content code, .widget-html-content span, .widget-dropdown select'))
   .filter((e) => e.textContent.trim() && e.getBoundingClientRect().width > 0)
   .map((e) => [e.textContent.trim().slice(0, 40), parseFloat(getComputedStyle(e).fontSize)])
 """

@@ -593,7 +593,7 @@ class AddressSpaceView(KernelView):
         y = np.array([list(v) + [v[-1]] * (width - len(v)) for v in ys], dtype=np.float64)
         with self.walk_lines.hold_sync():
             self.walk_lines.x, self.walk_lines.y = x, y
-        self.walk_text.value = (f"<small>walk step {self.walk_step}/{self.walk_length}</small>"
+        self.walk_text.value = (f"<span>walk step {self.walk_step}/{self.walk_length}</span>"
                                 + "".join(texts)) if self._walks else ""
 
     # --- text summary --------------------------------------------------------------------
