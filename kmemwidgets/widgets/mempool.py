@@ -112,8 +112,8 @@ class MempoolView(KernelView):
         # min_nr: an ink line across the bars, named at its top (no legend over the data).
         self.min_line = Lines(x=np.zeros(2), y=[LEVELS[0], LEVELS[-1]], scales={"x": ys, "y": xs},
                               colors=[INK], line_style="dashed", labels=["min_nr"], stroke_width=2)
-        self.min_label = Label(x=np.zeros(1), y=[LEVELS[0]], text=["min_nr"], scales={"x": ys, "y": xs},
-                               colors=[INK], align="middle", y_offset=-22, enable_hover=False)
+        self.min_label = Label(x=np.zeros(1), y=[LEVELS[-1]], text=["min_nr"], scales={"x": ys, "y": xs},
+                               colors=[INK], align="start", x_offset=6, y_offset=5, enable_hover=False)
         self.level_axis = readable_axis(ys, label="elements", tick_format="d")
         self.level_figure = chart_figure([self.levels, self.min_line, self.min_label],
                                          [readable_axis(xs, side="left"), self.level_axis],
