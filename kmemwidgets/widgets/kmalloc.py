@@ -88,10 +88,10 @@ class KmallocView(KernelView):
         self.x_axis = readable_axis(self.x_scale, label="requested size (log scale)")
         set_ticks(self.x_axis, byte_ticks(1, SLIDER_MAX))
         self.y_axis = readable_axis(self.y_scale, side="left", tick_format=".0%",
-                                    tick_values=[0.0, 0.25, 0.5, 0.75, 1.0], label="wasted")
+                                    tick_values=[0.0, 0.25, 0.5, 0.75, 1.0], label="wasted", label_offset="55px")
         self.figure = chart_figure([self.curve, self.large_curve, self.point], [self.x_axis, self.y_axis],
                                    title="internal fragmentation: wasted / ksize", width=660, height=300,
-                                   fig_margin={"top": 40, "bottom": 55, "left": 70, "right": 30})
+                                   fig_margin={"top": 40, "bottom": 55, "left": 80, "right": 30})
         self.legend.value = legend_html([*KMALLOC_COLORS.items(), ("this size (the dot)", INK)],
                                         "where the bytes come from")
         self._allocated: list[int] = []

@@ -8,11 +8,11 @@ heights, margins); a view's ``scale`` trait does the same for one view that exis
 
 :func:`apply_scale` walks a widget tree (``base.iter_widgets``) and remembers each widget's
 size at scale 1 the first time it sees it, so scaling again (1.5, then 1) is exact. What it
-scales: bqplot figures (layout, margins, title and legend text), axes (tick text), label
-marks (``default_size``), and every ipywidget's ``style.font_size`` and fixed ``px`` layout
-sizes. Buttons and their descriptions get ``width: auto`` and unclipped labels, and rows of
-controls wrap, so no button label is truncated at any scale or browser zoom. Dropdowns, sliders, toggle buttons and
-selects take their font and heights from JupyterLab's CSS variables
+scales: bqplot figures (layout, margins, title and legend text), axes (tick text, label
+offset), label marks (``default_size``), and every ipywidget's ``style.font_size`` and fixed
+``px`` layout sizes. Buttons and their descriptions get ``width: auto`` and unclipped labels,
+and rows of controls wrap, so no button label is truncated at any scale or browser zoom.
+Dropdowns, sliders, toggle buttons and selects take their font and heights from JupyterLab's CSS variables
 (``--jp-widgets-font-size`` is 13 px), which ipywidgets 8 does not let a widget set: a view
 carries a ``<style>`` (:func:`scale_css`, in its ``theme_css`` HTML widget) that sets these
 variables for its own subtree (class :func:`scale_class`), 14 px at scale 1.
@@ -132,8 +132,9 @@ def apply_scale(root: widgets.Widget, scale: float) -> None:
             _set(w, "legend_text", _style_font(base["legend_text"], TEXT_PX, scale))
             _set(w, "fig_margin", {k: round(v * scale) for k, v in base["fig_margin"].items()})
         elif isinstance(w, Axis):
-            base = _remember(w, ("tick_style",))
+            base = _remember(w, ("tick_style", "label_offset"))
             _set(w, "tick_style", _style_font(base["tick_style"], TEXT_PX, scale))
+            _set(w, "label_offset", _scaled_px(base["label_offset"], scale))
             continue
         elif isinstance(w, Label):
             base = _remember(w, ("default_size",))
