@@ -25,7 +25,7 @@ MAX_PNG_BYTES = 80 * 1024
 #: Widest picture (px): the two shots together, scaled down to fit (a busy figure narrower,
 #: to stay under MAX_PNG_BYTES; the byte map unscaled: crisp cells compress best).
 MAX_WIDTH = 1000
-WIDTHS = {"slab_overrun_before_after": 1400}
+WIDTHS = {"slab_overrun_before_after": 1400, "address_space_write_after_fork": 760}
 #: The top part of a figure a picture keeps (the address spaces: where the written page's
 #: line and its new frame are; kernel lines fill the rest).
 TOP = {"address_space_write_after_fork": 0.42}
