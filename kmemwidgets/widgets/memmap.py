@@ -40,6 +40,7 @@ from kmemwidgets.model.units import PAGE_SHIFT, PAGE_SIZE
 from .charts import chart_figure
 from .palette import MAP_ALTERNATE_COLORS, OUTSIDE_WHITE, OWNER_COLORS, code_scale, legend_html
 from .status import StatusLine, text_html
+from .theme import set_height
 
 #: Code of a cell beyond the end of the range (the padding of the last row).
 OUTSIDE = 2 * NR_OWNERS
@@ -193,9 +194,7 @@ class MemoryMap(widgets.VBox):
         with self.heatmap.hold_sync():
             self.heatmap.color = grid
             self._show_selected()
-        height = min(max(rows * 11, 40), 520) + 40
-        if self.figure.layout.height != f"{height}px":
-            self.figure.layout.height = f"{height}px"
+        set_height(self.figure, min(max(rows * 11, 40), 520) + 40)
         self.info.text = (f"pfn {start:#x}–{end - 1:#x} ({n} frames); one cell = {fpc} "
                           f"frame{'s' if fpc > 1 else ''} ({fpc * PAGE_SIZE >> 10} KiB); "
                           f"{cols} cells per row"

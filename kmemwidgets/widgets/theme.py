@@ -116,6 +116,16 @@ def _set(w: widgets.Widget, name: str, value: Any) -> None:
         setattr(obj, attr, value)
 
 
+def set_height(w: widgets.Widget, height: int) -> None:
+    """Give *w* (a figure that sizes itself, like a memory map to its rows) *height* px at
+    scale 1, drawn at the scale last applied to it, and remembered for the next rescale."""
+    base = w.__dict__.get(_BASE)
+    scale = base.get("scale", 1.0) if base else 1.0
+    if base is not None:
+        base["layout.height"] = f"{height}px"
+    _set(w, "layout.height", px(height, scale))
+
+
 def apply_scale(root: widgets.Widget, scale: float) -> None:
     """Scale every widget under *root* to *scale* times its size at scale 1 (see module doc)."""
     from bqplot import Axis, Figure, Label
@@ -124,6 +134,7 @@ def apply_scale(root: widgets.Widget, scale: float) -> None:
     for w in iter_widgets(root):
         if isinstance(w, Figure):
             base = _remember(w, ("layout.width", "layout.height", "fig_margin", "title_style", "legend_text"))
+            base["scale"] = scale
             # The size first: bqplot lays the figure out again on a margin change, and only
             # then reads its new size (a layout change alone leaves the old drawing).
             for name in ("layout.width", "layout.height"):

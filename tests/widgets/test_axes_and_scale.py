@@ -95,6 +95,9 @@ def test_scale_enlarges_a_view_and_goes_back_exactly():
     assert all(font_px(f.title_style) == 24 for f in figures)
     assert view.bars.figure.layout.width == "990px"
     assert view.status.style.font_size == "21px"
+    view.zoom(view.map.map_start, view.map.map_start + 64 * 4)      # the map sets its own height:
+    assert view.map.figure.layout.height == f"{round(1.5 * (4 * 11 + 40))}px"     # 4 rows, at scale 1.5
+    view.map.show_all()
     view.scale = 1.0
     assert [(f.layout.width, f.layout.height, dict(f.title_style)) for f in axes_and_figures(view)[1]] == before
     with pytest.raises(traitlets.TraitError):

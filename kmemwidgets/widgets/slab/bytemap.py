@@ -23,6 +23,7 @@ from kmemwidgets.model.slub import Slab
 from ..charts import chart_figure
 from ..palette import HIGHLIGHT, SLAB_BYTE_COLORS, SLAB_ROLE_COLORS, code_scale
 from ..status import text_html
+from ..theme import set_height
 
 #: Colour codes of the byte map: the byte roles, then two states drawn over them.
 CODE_OVERWRITTEN = len(BYTE_ROLES)
@@ -131,6 +132,4 @@ class ByteMap:
         return f'<div style="font-size:{TEXT_PX};padding:4px;background:white">' + "<br>".join(lines) + "</div>"
 
     def _set_height(self, rows: int) -> None:
-        height = f"{rows * 10 + 50}px"
-        if self.figure.layout.height != height:
-            self.figure.layout.height = height
+        set_height(self.figure, rows * 10 + 50)
