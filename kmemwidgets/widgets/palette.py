@@ -159,8 +159,9 @@ SAME_MEANING: dict[str, str] = {
 
 
 def zone_color(name: str) -> str:
-    """The colour of zone *name* (grey for a zone this table does not know)."""
-    return ZONE_COLORS.get(name, "#777777")
+    """The colour of zone *name* (``"Normal"``, or a snapshot's ``"Normal (node 1)"``; grey
+    for a zone this table does not know)."""
+    return ZONE_COLORS.get(name.split(" ")[0], "#777777")
 
 
 def tint(color: str, amount: float = 0.45) -> str:

@@ -104,6 +104,16 @@ def test_scale_enlarges_a_view_and_goes_back_exactly():
         view.scale = 10
 
 
+@pytest.mark.parametrize("name", sorted(VIEWS))
+def test_every_view_has_a_scale(name):
+    w = VIEWS[name]()
+    axes, _ = axes_and_figures(w)
+    w.scale = 1.5
+    assert all(font_px(a.tick_style) == 21 for a in axes)
+    assert any("kmem-scale-150" in c.value for c in iter_widgets(w) if hasattr(c, "value")
+               and isinstance(c.value, str))
+
+
 def test_set_theme_scales_the_views_made_afterwards():
     try:
         kw.set_theme(scale=1.5)

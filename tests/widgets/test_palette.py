@@ -12,7 +12,7 @@ from bqplot import Bars, Lines, OrdinalColorScale, Scatter
 from kmemwidgets.widgets import iter_widgets
 from kmemwidgets.widgets.mempool import PATHS
 from kmemwidgets.widgets.palette import (INK, OWNER_COLOR_BY_NAME, TABLES, VIEW_TABLES, ZONE_COLORS,
-                                         view_meanings)
+                                         view_meanings, zone_color)
 from test_views_survive_students import VIEWS
 
 #: CIE76 distance under which two colours read as one on a projector (a just-noticeable
@@ -57,6 +57,8 @@ def test_the_collisions_of_issue_17_are_gone():
     # "waiting" (red zones and waiting are in views of their own now, without zones or owners)
     assert not set(ZONE_COLORS.values()) & set(OWNER_COLOR_BY_NAME.values())
     assert TABLES["mempool levels"]["reserve (curr_nr)"] == TABLES["mempool paths"]["reserve"]
+    # a snapshot's "Normal (node 1)" is a Normal zone (its fragmentation chart was grey)
+    assert zone_color("Normal (node 1)") == ZONE_COLORS["Normal"]
 
 
 def drawn_colours(root) -> set[str]:
