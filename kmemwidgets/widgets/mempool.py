@@ -360,6 +360,7 @@ class MempoolView(KernelView):
             self.min_line.x = np.array([min_nr, min_nr], dtype=np.float64)
             self.min_label.x = np.array([min_nr], dtype=np.float64)
             self.min_label.text = ["min_nr"] if pool else [""]
+            self.min_line.visible = pool is not None
         set_count_axis(self.level_axis, max(curr, out, waiting, min_nr) * 1.1)
         counts = self.path_counts()
         self.paths.y = np.array(counts, dtype=np.float64)
