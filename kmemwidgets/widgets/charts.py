@@ -52,11 +52,13 @@ BAND_COLOR = CHANGE_BAND
 def chart_figure(marks: list, axes: list, title: str = "", width: int | str = 330, height: int | str = 200,
                  **kwargs) -> Figure:
     """A bqplot Figure with the toolkit's readable text sizes and no toolbar (*width* and
-    *height* in px, or a CSS length such as ``"100%"``)."""
+    *height* in px, or a CSS length such as ``"100%"``), never wider than its container (at
+    scale 1.5 a 700 px figure would overflow a notebook's output area and lose its right edge)."""
     css = lambda v: f"{v}px" if isinstance(v, int) else v        # noqa: E731 - one use, two args
     return Figure(marks=marks, axes=axes, title=title, fig_margin=kwargs.pop("fig_margin", _MARGIN),
                   title_style=TITLE_STYLE, legend_text=LEGEND_TEXT, animation_duration=0,
-                  display_toolbar=False, layout=widgets.Layout(width=css(width), height=css(height)),
+                  display_toolbar=False,
+                  layout=widgets.Layout(width=css(width), height=css(height), max_width="100%"),
                   **kwargs)
 
 

@@ -4,7 +4,7 @@ Opens ``notebooks/00_tour.ipynb``, runs it, waits until every widget output show
 view, then clicks through the Dashboard's tabs and checks that each tab's panel draws
 an SVG figure with marks (a view that failed to render shows an error view or an empty
 panel instead), that no axis draws a tick label twice, that every text of the figures,
-legends, captions and buttons is at least 14 px and that no button label is truncated —
+legends, captions and buttons is at least 14 px, that no figure sticks out of its tab and no button label is truncated —
 at the default scale and again after ``dash.scale = 1.5`` (issue 17 items 7 and 8).
 Screenshots of every tab at both scales are kept (``KMEM_SCREENSHOTS=build/screenshots``
 copies them there).
@@ -15,7 +15,8 @@ from __future__ import annotations
 import pytest
 
 from .harness import LabPage
-from .visible_change import clipped_buttons, duplicate_tick_labels, small_texts, unreadable_tick_labels
+from .visible_change import (clipped_buttons, duplicate_tick_labels, overflowing_figures, small_texts,
+                             unreadable_tick_labels)
 
 pytestmark = pytest.mark.e2e
 
@@ -49,6 +50,7 @@ def check_every_tab(lab: LabPage, dashboard, label: str) -> None:
         assert not duplicate_tick_labels(panel), f"{label} tab {title!r}: {duplicate_tick_labels(panel)}"
         assert not unreadable_tick_labels(panel), f"{label} tab {title!r}: {unreadable_tick_labels(panel)}"
         assert not small_texts(panel, MIN_TEXT_PX), f"{label} tab {title!r}: {small_texts(panel, MIN_TEXT_PX)}"
+        assert not overflowing_figures(panel), f"{label} tab {title!r}: cut off {overflowing_figures(panel)}"
         assert not clipped_buttons(panel), f"{label} tab {title!r}: truncated {clipped_buttons(panel)}"
         lab.screenshot(f"tour-{label}-tab-{i}", panel)
 

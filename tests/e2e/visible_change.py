@@ -96,6 +96,20 @@ CLIPPED_BUTTONS_JS = """
 """
 
 
+#: Figures whose right edge lies beyond their output area (their title or labels are cut).
+OVERFLOWING_FIGURES_JS = """
+(root) => { const limit = root.getBoundingClientRect().right + 1;
+  return Array.from(root.querySelectorAll('.bqplot'))
+    .filter((f) => f.getBoundingClientRect().width > 0 && f.getBoundingClientRect().right > limit)
+    .map((f) => (f.querySelector('.mainheading') || {textContent: '?'}).textContent); }
+"""
+
+
+def overflowing_figures(root) -> list[str]:
+    """Titles of the figures under *root* that stick out of it on the right."""
+    return root.evaluate(OVERFLOWING_FIGURES_JS)
+
+
 def duplicate_tick_labels(root) -> list[list[str]]:
     """The axes under *root* (a locator) that draw one tick label twice ("2 2 1 1 0 0")."""
     return [labels for labels in root.evaluate(TICK_LABELS_JS) if len(set(labels)) < len(labels)]
