@@ -135,8 +135,8 @@ def apply_scale(root: widgets.Widget, scale: float) -> None:
         if isinstance(w, Figure):
             base = _remember(w, ("layout.width", "layout.height", "fig_margin", "title_style", "legend_text"))
             base["scale"] = scale
-            # The size first: bqplot lays the figure out again on a margin change, and only
-            # then reads its new size (a layout change alone leaves the old drawing).
+            # bqplot lays a figure out again when its element's size changes (a ResizeObserver
+            # in the frontend): the new size and margins need no other message.
             for name in ("layout.width", "layout.height"):
                 _set(w, name, _scaled_px(base[name], scale))
             _set(w, "title_style", _style_font(base["title_style"], TITLE_PX, scale))
