@@ -1,7 +1,8 @@
 """kmemwidgets: a faithful model of the Linux kernel's memory allocators, with widgets.
 
 ``import kmemwidgets as kw; k = kw.Kernel(arch="i386", ram="1G")`` gives the model;
-``kmemwidgets.widgets`` has the views; ``from kmemwidgets.api import *`` gives plain
+``kmemwidgets.widgets`` has the views and ``kw.set_theme(scale=1.5)`` enlarges the views
+made afterwards for a projector; ``from kmemwidgets.api import *`` gives plain
 functions with the kernel's spellings on a current kernel.
 
 The model's names (``Kernel``, ``GFP_KERNEL``, ``__GFP_ZERO`` ...) are loaded on first
@@ -32,7 +33,15 @@ def _load_model() -> None:
     g["__all__"] = sorted({*names, "model"})
 
 
+#: Names of the widget layer offered here, loaded on first use (they import ipywidgets).
+_WIDGET_NAMES = {"set_theme": "kmemwidgets.widgets.theme"}
+
+
 def __getattr__(name: str) -> object:
+    if name in _WIDGET_NAMES:
+        value = getattr(importlib.import_module(_WIDGET_NAMES[name]), name)
+        globals()[name] = value
+        return value
     # Dunder probes (__path__, __wrapped__ ...) other than __all__ and the __GFP_* bits
     # must not import the model.
     if name.startswith("__") and name != "__all__" and not name.startswith("__GFP_"):

@@ -3,7 +3,8 @@
 ``from kmemwidgets.widgets import BuddyView, Dashboard``; every view takes
 ``kernel=`` (or makes a small i386 machine) and is an ``ipywidgets`` VBox. Shared
 pieces for building more views: :mod:`.base` (``KernelView``), :mod:`.controls`,
-:mod:`.log`, :mod:`.status`, :mod:`.palette`, :mod:`.memmap`, :mod:`.charts`.
+:mod:`.log`, :mod:`.status`, :mod:`.palette` (one semantic palette), :mod:`.memmap`,
+:mod:`.charts`, :mod:`.theme` (14 px text, ``set_theme(scale=1.5)``).
 See ``docs/widgets.md``.
 """
 from .address_space import AddressSpaceView

@@ -20,6 +20,8 @@ A view is an ``ipywidgets.VBox`` bound to one :class:`~kmemwidgets.model.kernel.
   showing ``message``), ``legend`` and ``caption`` (HTML: the text summary for screen readers
   and static exports) and ``_repr_markdown_``. Text reaches these HTML widgets only through
   :mod:`kmemwidgets.widgets.status`, which escapes it.
+* ``scale`` (default: :func:`kmemwidgets.widgets.theme.set_theme`) enlarges fonts, figures
+  and captions of the whole view (:func:`~kmemwidgets.widgets.theme.apply_scale`).
 * :func:`iter_widgets` walks a widget tree including bqplot figures, marks, axes,
   scales and tooltips: tests find marks with it, ``close()`` closes what the view made.
 
@@ -39,6 +41,7 @@ from kmemwidgets.model.kernel import Kernel
 
 from .log import MessageLog
 from .status import StatusLine, caption_html
+from .theme import Scalable
 
 def lecture_kernel() -> Kernel:
     """The small machine a view makes when given none: i386 with 64 MiB."""
@@ -86,7 +89,7 @@ def iter_widgets(root: widgets.Widget) -> Iterator[widgets.Widget]:
                 stack.append(value)
 
 
-class KernelView(widgets.VBox):
+class KernelView(Scalable, widgets.VBox):
     """Base class of the views: kernel binding, batched redraw, refusals, summary."""
     kernel = traitlets.Instance(Kernel)
     #: The last message this view produced (a result or a refusal), as plain text.
@@ -119,12 +122,13 @@ class KernelView(widgets.VBox):
         super().__init__(**kwargs)
         self.set_trait("kernel", kernel)
         # show_log=False: the log lives elsewhere (the Dashboard shows its shared one once).
-        self.children = [c for c in self._build() if show_log or c is not self.messages]
+        self.children = [c for c in self._build() if show_log or c is not self.messages] + [self.theme_css]
         self._sync_widgets = [w for w in iter_widgets(self) if w is not self
                               and not self._is_log_widget(w)]
         self._rebind(kernel)
         for name, value in own.items():
             setattr(self, name, value)
+        self.rescale()
 
     # --- kernel binding ------------------------------------------------------------------
 

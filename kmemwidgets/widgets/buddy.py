@@ -55,6 +55,7 @@ from .charts import signed
 from .memmap_detail import MapWithDetail
 from .palette import OWNER_COLORS, ZONE_COLORS, legend_html
 from .status import StatusLine, caption_html
+from .theme import Scalable
 
 #: The caption line above the figures: one sentence, large, fixed height (no layout shift).
 CAPTION_FONT = "16px"
@@ -448,7 +449,7 @@ def snapshot_zones(buddyinfo: Any) -> dict[str, list[int]]:
     return out
 
 
-class BuddyInfoView(widgets.VBox):
+class BuddyInfoView(Scalable, widgets.VBox):
     """Read-only free lists and fragmentation of a real kernel's ``/proc/buddyinfo``."""
     zone = traitlets.Unicode("")
     read_only = traitlets.Bool(True, read_only=True)
@@ -461,7 +462,7 @@ class BuddyInfoView(widgets.VBox):
         self.caption = widgets.HTML()
         self.legend = widgets.HTML()
         super().__init__(children=[self.zone_picker, self.bars.figure, self.frag.figure,
-                                   self.caption, self.legend], **kwargs)
+                                   self.caption, self.legend, self.theme_css], **kwargs)
         traitlets.link((self.zone_picker, "value"), (self, "zone"))
         # Colours follow the zone type; labels keep the node ("Normal (node 1)").
         self.bars.update([n.split(" ")[0] for n in self.zones], list(self.zones.values()),
@@ -469,6 +470,7 @@ class BuddyInfoView(widgets.VBox):
         self.legend.value = legend_html(((n, c) for n, c in ZONE_COLORS.items()), "zones")
         self.zone = next(iter(self.zones))
         self._zone_changed({"new": self.zone})
+        self.rescale()
 
     @traitlets.observe("zone")
     def _zone_changed(self, change) -> None:

@@ -136,7 +136,7 @@ class GfpPicker(widgets.VBox):
             self._syncing = False
 
     def _show(self, gfp: int) -> None:
-        self.label.value = f"<code>{text_html(gfp_code(gfp))}</code> <small>({gfp:#x})</small>"
+        self.label.value = f"<code style=\"font-size:inherit\">{text_html(gfp_code(gfp))}</code> ({gfp:#x})"
 
 
 def context_dropdown(value: str = "process") -> widgets.Dropdown:

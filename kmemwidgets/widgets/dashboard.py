@@ -22,6 +22,7 @@ from kmemwidgets.model.kernel import Kernel
 from .base import KernelView, lecture_kernel
 from .log import MessageLog
 from .status import text_html
+from .theme import check_scale, current_scale
 
 #: The tabs, in order: (module, class name). Missing modules are skipped.
 VIEW_CLASSES: tuple[tuple[str, str], ...] = (
@@ -56,15 +57,18 @@ def _placeholder(view: KernelView) -> widgets.HTML:
 class Dashboard(widgets.VBox):
     """All views as tabs on one kernel; ``views`` lists them, ``messages`` is the shared log."""
     kernel = traitlets.Instance(Kernel)
+    #: Presentation scale of every tab (linked to each view's ``scale``).
+    scale = traitlets.Float()
 
     def __init__(self, kernel: Kernel | None = None, views: Sequence[type[KernelView]] | None = None,
-                 **kwargs) -> None:
+                 scale: float | None = None, **kwargs) -> None:
         if kernel is not None and not isinstance(kernel, Kernel):
             raise TypeError(f"kernel must be a kmemwidgets Kernel, not {type(kernel).__name__}")
         kernel = kernel if kernel is not None else lecture_kernel()
         self.messages = MessageLog(kernel=kernel)
         classes = list(views) if views is not None else available_views()
-        self.views: list[KernelView] = [cls(kernel=kernel, log=self.messages, show_log=False)
+        scale = check_scale(scale if scale is not None else current_scale())
+        self.views: list[KernelView] = [cls(kernel=kernel, log=self.messages, show_log=False, scale=scale)
                                         for cls in classes]
         # Only the first tab is mounted; the others are mounted when first selected. A
         # bqplot figure inside a hidden tab is laid out at zero size (negative plot
@@ -75,7 +79,8 @@ class Dashboard(widgets.VBox):
         super().__init__(children=[self.tabs, widgets.HTML("<b>Kernel messages</b> (newest on top)"),
                                    self.messages], **kwargs)
         self.kernel = kernel
-        self._links = [traitlets.link((self, "kernel"), (v, "kernel")) for v in self.views]
+        self.scale = scale
+        self._links = [traitlets.link((self, name), (v, name)) for v in self.views for name in ("kernel", "scale")]
 
     def _mount_selected(self, change: dict) -> None:
         index = change["new"]

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import ipywidgets as widgets
 import traitlets
-from bqplot import Axis, Figure, Lines, LinearScale, LogScale, Scatter
+from bqplot import Lines, LinearScale, LogScale, Scatter
 
 from kmemwidgets.model.gfp import GFP_KERNEL, gfp_code
 from kmemwidgets.model.kernel import Kernel
@@ -30,7 +30,8 @@ from kmemwidgets.model.units import PAGE_SIZE, get_order
 
 from .base import KernelView
 from .controls import GfpPicker, context_dropdown, GfpTrait, ContextTrait
-from .palette import OKABE_ITO, legend_html
+from .charts import byte_ticks, chart_figure, readable_axis, set_ticks
+from .palette import INK, KMALLOC_COLORS, legend_html
 from .status import StatusLine
 
 #: Largest size the slider offers: a few pages past the last kmalloc cache.
@@ -75,20 +76,23 @@ class KmallocView(KernelView):
         self._curve_sizes = sizes
         self.x_scale, self.y_scale = LogScale(min=1.0, max=float(SLIDER_MAX)), LinearScale(min=0, max=1)
         scales = {"x": self.x_scale, "y": self.y_scale}
-        self.curve = Lines(x=np.ones(2), y=np.zeros(2), scales=scales, colors=[OKABE_ITO["blue"]],
-                           labels=["slab caches"], display_legend=True)
-        self.large_curve = Lines(x=np.ones(2), y=np.zeros(2), scales=scales, colors=[OKABE_ITO["vermillion"]],
-                                 labels=["page allocator"], display_legend=True)
-        self.point = Scatter(x=np.ones(1), y=np.zeros(1), scales=scales, colors=[OKABE_ITO["black"]],
-                             default_size=100, labels=["this size"], display_legend=True)
-        self.figure = Figure(marks=[self.curve, self.large_curve, self.point], title="internal fragmentation: wasted / ksize",
-                             axes=[Axis(scale=self.x_scale, label="requested bytes (log scale)"),
-                                   Axis(scale=self.y_scale, side="left", tick_format=".0%")],
-                             fig_margin={"top": 40, "bottom": 45, "left": 55, "right": 15},
-                             legend_location="top-left", animation_duration=0,
-                             layout=widgets.Layout(width="660px", height="300px"))
-        self.legend.value = legend_html((("slab (kmalloc caches)", OKABE_ITO["blue"]),
-                                         ("page allocator (__kmalloc_large_node)", OKABE_ITO["vermillion"])),
+        slab, large = KMALLOC_COLORS.values()
+        self.curve = Lines(x=np.ones(2), y=np.zeros(2), scales=scales, colors=[slab], labels=["slab caches"],
+                           stroke_width=2.5)
+        self.large_curve = Lines(x=np.ones(2), y=np.zeros(2), scales=scales, colors=[large],
+                                 labels=["page allocator"], stroke_width=2.5)
+        self.point = Scatter(x=np.ones(1), y=np.zeros(1), scales=scales, colors=[INK],
+                             default_size=100, labels=["this size"])
+        # Byte sizes with units (8 B … 256 KiB), not "1e+0 2e+0 5e+0"; the legend is HTML
+        # under the figure, not over the curve.
+        self.x_axis = readable_axis(self.x_scale, label="requested size (log scale)")
+        set_ticks(self.x_axis, byte_ticks(1, SLIDER_MAX))
+        self.y_axis = readable_axis(self.y_scale, side="left", tick_format=".0%",
+                                    tick_values=[0.0, 0.25, 0.5, 0.75, 1.0], label="wasted", label_offset="55px")
+        self.figure = chart_figure([self.curve, self.large_curve, self.point], [self.x_axis, self.y_axis],
+                                   title="internal fragmentation: wasted / ksize", width=660, height=300,
+                                   fig_margin={"top": 40, "bottom": 55, "left": 80, "right": 30})
+        self.legend.value = legend_html([*KMALLOC_COLORS.items(), ("this size (the dot)", INK)],
                                         "where the bytes come from")
         self._allocated: list[int] = []
         return [widgets.HBox([self.size_slider, self.size_text]), self.gfp_picker,

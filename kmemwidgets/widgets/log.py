@@ -18,12 +18,13 @@ import traitlets
 
 from kmemwidgets.model.kernel import Kernel
 
-from .palette import OKABE_ITO
+from .palette import INK
 from .status import clipped, preformatted_html, text_html
 
-#: Entry kinds and their border colours.
-KIND_COLORS = {"report": OKABE_ITO["vermillion"], "refused": OKABE_ITO["orange"],
-               "info": OKABE_ITO["blue"], "step": OKABE_ITO["bluish green"]}
+#: Entry kinds and their left borders: told apart by width and dash pattern in greys (the
+#: kind is also written out), so the log never reuses a colour the figures give a meaning.
+KIND_BORDERS = {"report": f"4px solid {INK}", "refused": "4px dashed #555555",
+                "info": "2px solid #AAAAAA", "step": "2px dotted #777777"}
 
 
 class LogEntry(NamedTuple):
@@ -71,8 +72,8 @@ class MessageLog(widgets.VBox):
     def post_many(self, entries: list[LogEntry]) -> None:
         """Add several entries at once (in order, so the last ends up on top): one redraw."""
         for entry in entries:
-            if entry.kind not in KIND_COLORS:
-                raise ValueError(f"log entry kind must be one of {', '.join(KIND_COLORS)}, not {entry.kind!r}")
+            if entry.kind not in KIND_BORDERS:
+                raise ValueError(f"log entry kind must be one of {', '.join(KIND_BORDERS)}, not {entry.kind!r}")
         self.entries[:0] = reversed(entries)
         del self.entries[self.max_entries:]
         self.set_trait("count", self.count + len(entries))
@@ -93,7 +94,7 @@ class MessageLog(widgets.VBox):
             self.html.value = '<div class="kmem-log"><i>No kernel messages yet.</i></div>'
             return
         rows = "".join(
-            f'<details class="kmem-log-{e.kind}" style="border-left:4px solid {KIND_COLORS[e.kind]};'
+            f'<details class="kmem-log-{e.kind}" style="border-left:{KIND_BORDERS[e.kind]};'
             f'padding-left:6px;margin:2px 0"{" open" if i == 0 else ""}>'
             f'<summary><b>{text_html(e.kind)}</b>: {text_html(clipped(e.title))}</summary>'
             f'{preformatted_html(e.text, "kernel.dmesg()" if e.kind == "report" else "")}</details>'
@@ -109,4 +110,4 @@ class MessageLog(widgets.VBox):
         super().close()
 
 
-__all__ = ["MessageLog", "LogEntry", "KIND_COLORS"]
+__all__ = ["MessageLog", "LogEntry", "KIND_BORDERS"]

@@ -30,24 +30,25 @@ from typing import Callable
 import numpy as np
 import ipywidgets as widgets
 import traitlets
-from bqplot import Figure, GridHeatMap
+from bqplot import GridHeatMap
 
 from kmemwidgets.model.buddy_inspect import block_in_range
 from kmemwidgets.model.kernel import Kernel
 from kmemwidgets.model.owners import NR_OWNERS, OWNER_NAMES, PG_FREE, PG_RESERVED
 from kmemwidgets.model.units import PAGE_SHIFT, PAGE_SIZE
 
-from .palette import OUTSIDE_WHITE, OWNER_COLORS, code_scale, legend_html, tint
+from .charts import chart_figure
+from .palette import MAP_ALTERNATE_COLORS, OUTSIDE_WHITE, OWNER_COLORS, code_scale, legend_html
 from .status import StatusLine, text_html
+from .theme import set_height
 
 #: Code of a cell beyond the end of the range (the padding of the last row).
 OUTSIDE = 2 * NR_OWNERS
-#: The alternate shade of free blocks: darker, because a lighter tint of the pale free
-#: grey is nearly white and hid the boundaries between free buddies.
-FREE_ALTERNATE = "#C2C2C2"
-#: Colour of code ``c``: owners 0..7, their alternate shades 8..15 (every second block), outside.
+#: Colour of code ``c``: owners 0..7, their alternate shades 8..15 (every second block; free
+#: blocks alternate with the darker :data:`~kmemwidgets.widgets.palette.FREE_ALTERNATE`,
+#: because a lighter tint of the pale free grey is nearly white), outside.
 MAP_COLORS: tuple[str, ...] = OWNER_COLORS + tuple(
-    FREE_ALTERNATE if o == PG_FREE else tint(c) for o, c in enumerate(OWNER_COLORS)) + (OUTSIDE_WHITE,)
+    MAP_ALTERNATE_COLORS[f"{name} (alternate block)"] for name in OWNER_NAMES) + (OUTSIDE_WHITE,)
 DEFAULT_MAX_CELLS = 2048
 DEFAULT_COLUMNS = 64
 
@@ -113,10 +114,8 @@ class MemoryMap(widgets.VBox):
         self.heatmap.tooltip = self.hover_info
         self.heatmap.on_hover(self._on_hover)
         self.heatmap.on_element_click(self._on_click)
-        self.figure = Figure(marks=[self.heatmap], axes=[], title=title, padding_x=0, padding_y=0,
-                             fig_margin={"top": 30, "bottom": 5, "left": 5, "right": 5},
-                             title_style={"font-size": "16px"}, display_toolbar=False,
-                             layout=widgets.Layout(width=f"{width}px", height="360px"))
+        self.figure = chart_figure([self.heatmap], [], title=title, width=width, height=360, padding_x=0,
+                                   padding_y=0, fig_margin={"top": 30, "bottom": 5, "left": 5, "right": 5})
         self.zoom = widgets.IntRangeSlider(value=(0, 1), min=0, max=1, description="pfn range",
                                            continuous_update=False, readout_format="x",
                                            layout=widgets.Layout(width=f"{max(width - 120, 200)}px"))
@@ -195,9 +194,7 @@ class MemoryMap(widgets.VBox):
         with self.heatmap.hold_sync():
             self.heatmap.color = grid
             self._show_selected()
-        height = min(max(rows * 11, 40), 520) + 40
-        if self.figure.layout.height != f"{height}px":
-            self.figure.layout.height = f"{height}px"
+        set_height(self.figure, min(max(rows * 11, 40), 520) + 40)
         self.info.text = (f"pfn {start:#x}–{end - 1:#x} ({n} frames); one cell = {fpc} "
                           f"frame{'s' if fpc > 1 else ''} ({fpc * PAGE_SIZE >> 10} KiB); "
                           f"{cols} cells per row"
@@ -314,4 +311,4 @@ def describe_cell(kernel: Kernel, pfn: int, fpc: int) -> str:
         counts = np.bincount(kernel.owner[pfn:pfn + fpc], minlength=NR_OWNERS)
         lines.append("frames: " + text_html(", ".join(f"{int(c)} {OWNER_NAMES[o]}"
                                                      for o, c in enumerate(counts) if c)))
-    return '<div style="font-size:11px;padding:4px;background:white">' + "<br>".join(lines) + "</div>"
+    return '<div style="padding:4px;background:white">' + "<br>".join(lines) + "</div>"

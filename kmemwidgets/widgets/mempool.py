@@ -33,7 +33,7 @@ from collections import Counter
 import numpy as np
 import ipywidgets as widgets
 import traitlets
-from bqplot import Axis, Bars, Figure, Lines, LinearScale, OrdinalScale, Tooltip
+from bqplot import Bars, Label, Lines, LinearScale, OrdinalScale, Tooltip
 
 from kmemwidgets.model.gfp import GFP_ATOMIC, GFP_KERNEL, gfp_code
 from kmemwidgets.model.gfp import __GFP_NOWARN as NOWARN
@@ -44,19 +44,19 @@ from kmemwidgets.model.units import MAX_PAGE_ORDER
 from kmemwidgets.model.zone import WMARK_HIGH, WMARK_LOW, WMARK_MIN
 
 from .base import KernelView
-from .charts import WatermarkChart
+from .charts import WatermarkChart, chart_figure, readable_axis, set_count_axis
 from .controls import GfpPicker, context_dropdown, GfpTrait, ContextTrait
-from .palette import OKABE_ITO, legend_html
+from .palette import INK, MEMPOOL_LEVEL_COLORS, MEMPOOL_PATH_COLORS, legend_html
 
 #: The paths of ``MempoolAllocRecord.path``, in the order ``mempool_alloc`` tries them.
-PATHS = ("allocator", "reserve", "allocator-retry", "waited", "waiting", "failed")
-PATH_COLORS = (OKABE_ITO["blue"], OKABE_ITO["orange"], OKABE_ITO["sky blue"], OKABE_ITO["reddish purple"],
-               OKABE_ITO["vermillion"], OKABE_ITO["black"])
-LEVELS = ("reserve (curr_nr)", "handed out", "waiting")
+PATHS = tuple(MEMPOOL_PATH_COLORS)
+PATH_COLORS = tuple(MEMPOOL_PATH_COLORS.values())
+LEVELS = tuple(MEMPOOL_LEVEL_COLORS)
 TIMELINE = 32
 #: The pressure control takes frames as GFP_ATOMIC does, which digs deepest.
 PRESSURE_GFP = GFP_ATOMIC | NOWARN
-_MARGIN = {"top": 40, "bottom": 40, "left": 50, "right": 15}
+#: Horizontal bars: the category names sit left of the bars, where they cannot collide.
+_MARGIN = {"top": 40, "bottom": 45, "left": 140, "right": 20}
 
 
 class MempoolView(KernelView):
@@ -105,37 +105,40 @@ class MempoolView(KernelView):
         self.create_button.on_click(lambda _: self.create_pool())
         self.reset_button.on_click(lambda _: self.reset())
 
-        xs, ys = OrdinalScale(domain=list(LEVELS)), LinearScale(min=0)
-        self.levels = Bars(x=list(LEVELS), y=np.zeros(3), scales={"x": xs, "y": ys},
-                           colors=[OKABE_ITO["bluish green"], OKABE_ITO["blue"], OKABE_ITO["vermillion"]],
+        xs, ys = OrdinalScale(domain=list(LEVELS), reverse=True), LinearScale(min=0, max=1)
+        self.levels = Bars(x=list(LEVELS), y=np.zeros(3), scales={"x": xs, "y": ys}, orientation="horizontal",
+                           colors=list(MEMPOOL_LEVEL_COLORS.values()),
                            tooltip=Tooltip(fields=["x", "y"], labels=["", "elements"]))
-        self.min_line = Lines(x=[LEVELS[0], LEVELS[-1]], y=np.zeros(2), scales={"x": xs, "y": ys},
-                              colors=[OKABE_ITO["black"]], line_style="dashed", labels=["min_nr"],
-                              display_legend=True, stroke_width=2)
-        self.level_figure = Figure(marks=[self.levels, self.min_line], title="reserve vs min_nr",
-                                   axes=[Axis(scale=xs), Axis(scale=ys, side="left", tick_format="d")],
-                                   fig_margin=_MARGIN, animation_duration=0, legend_location="top-right",
-                                   layout=widgets.Layout(width="340px", height="260px"))
-        px, py = OrdinalScale(domain=list(PATHS)), LinearScale(min=0)
-        self.paths = Bars(x=list(PATHS), y=np.zeros(len(PATHS)), scales={"x": px, "y": py},
+        # min_nr: an ink line across the bars, named at its top (no legend over the data).
+        self.min_line = Lines(x=np.zeros(2), y=[LEVELS[0], LEVELS[-1]], scales={"x": ys, "y": xs},
+                              colors=[INK], line_style="dashed", labels=["min_nr"], stroke_width=2)
+        self.min_label = Label(x=np.zeros(1), y=[LEVELS[-1]], text=["min_nr"], scales={"x": ys, "y": xs},
+                               colors=[INK], align="start", x_offset=6, y_offset=5, enable_hover=False)
+        self.level_axis = readable_axis(ys, label="elements", tick_format="d")
+        self.level_figure = chart_figure([self.levels, self.min_line, self.min_label],
+                                         [readable_axis(xs, side="left"), self.level_axis],
+                                         title="reserve vs min_nr", width=380, height=240, fig_margin=_MARGIN)
+        px, py = OrdinalScale(domain=list(PATHS), reverse=True), LinearScale(min=0, max=1)
+        self.paths = Bars(x=list(PATHS), y=np.zeros(len(PATHS)), scales={"x": px, "y": py}, orientation="horizontal",
                           colors=list(PATH_COLORS), tooltip=Tooltip(fields=["x", "y"], labels=["path", "allocations"]))
-        self.path_figure = Figure(marks=[self.paths], title="path of each mempool_alloc (all so far)",
-                                  axes=[Axis(scale=px), Axis(scale=py, side="left", tick_format="d")],
-                                  fig_margin=_MARGIN, animation_duration=0,
-                                  layout=widgets.Layout(width="400px", height="260px"))
+        self.path_axis = readable_axis(py, label="allocations", tick_format="d")
+        self.path_figure = chart_figure([self.paths], [readable_axis(px, side="left"),
+                                                       self.path_axis],
+                                        title="path of each mempool_alloc", width=400, height=240,
+                                        fig_margin=_MARGIN)
         tx, ty = OrdinalScale(), LinearScale(min=0, max=1)
         self.timeline = Bars(x=np.arange(1), y=np.zeros((len(PATHS), 1)), type="stacked",
                              scales={"x": tx, "y": ty}, colors=list(PATH_COLORS), labels=list(PATHS),
                              tooltip=Tooltip(fields=["x"], labels=["allocation #"]), padding=0.1)
-        self.timeline_figure = Figure(marks=[self.timeline],
-                                      title=f"the last {TIMELINE} allocations, coloured by path",
-                                      axes=[Axis(scale=tx, label="allocation #")],
-                                      fig_margin={"top": 40, "bottom": 40, "left": 15, "right": 15},
-                                      animation_duration=0, layout=widgets.Layout(width="740px", height="170px"))
+        self.timeline_axis = readable_axis(tx, label="allocation #")
+        self.timeline_figure = chart_figure([self.timeline], [self.timeline_axis],
+                                            title=f"the last {TIMELINE} allocations, coloured by path",
+                                            width=780, height=170,
+                                            fig_margin={"top": 40, "bottom": 50, "left": 15, "right": 15})
         self.watermarks = WatermarkChart()
-        self.legend.value = (legend_html(zip(PATHS, PATH_COLORS), "path of an allocation")
-                             + legend_html(zip(LEVELS, (OKABE_ITO["bluish green"], OKABE_ITO["blue"],
-                                                        OKABE_ITO["vermillion"])), "pool"))
+        self.legend.value = (legend_html(MEMPOOL_PATH_COLORS.items(), "path of an allocation")
+                             + legend_html([(n, c) for n, c in MEMPOOL_LEVEL_COLORS.items()
+                                            if n not in MEMPOOL_PATH_COLORS], "pool"))
         self.pool: Mempool | None = None
         self._held: list = []
         self._pressure_blocks: list[tuple[Page, int]] = []
@@ -352,10 +355,16 @@ class MempoolView(KernelView):
         pool = self.pool if self.pool is not None and not self.pool.destroyed else None
         curr, out, waiting, min_nr = ((pool.curr_nr, sum(pool.out.values()), len(pool.waiting), pool.min_nr)
                                       if pool else (0, 0, 0, 0))
-        with self.levels.hold_sync(), self.min_line.hold_sync():
+        with self.levels.hold_sync(), self.min_line.hold_sync(), self.min_label.hold_sync():
             self.levels.y = np.array([curr, out, waiting], dtype=np.float64)
-            self.min_line.y = np.array([min_nr, min_nr], dtype=np.float64)
-        self.paths.y = np.array(self.path_counts(), dtype=np.float64)
+            self.min_line.x = np.array([min_nr, min_nr], dtype=np.float64)
+            self.min_label.x = np.array([min_nr], dtype=np.float64)
+            self.min_label.text = ["min_nr"] if pool else [""]
+            self.min_line.visible = pool is not None
+        set_count_axis(self.level_axis, max(curr, out, waiting, min_nr) * 1.1)
+        counts = self.path_counts()
+        self.paths.y = np.array(counts, dtype=np.float64)
+        set_count_axis(self.path_axis, max(counts))
         recent = list(pool.history)[-TIMELINE:] if pool else []
         if recent:
             onehot = np.zeros((len(PATHS), len(recent)))
@@ -367,6 +376,10 @@ class MempoolView(KernelView):
         with self.timeline.hold_sync():
             self.timeline.x = seqs
             self.timeline.y = onehot
+        # Every 4th allocation number: 32 two-digit labels at 14 px would touch.
+        shown = [int(s) for s in seqs[::4]]
+        if list(self.timeline_axis.tick_values if self.timeline_axis.tick_values is not None else ()) != shown:
+            self.timeline_axis.tick_values = shown
         z = max(k.zones, key=lambda z: z.managed_pages)
         self.watermarks.update(z.name, z.nr_free_pages, (z.watermark[WMARK_MIN], z.watermark[WMARK_LOW],
                                                           z.watermark[WMARK_HIGH]), z.managed_pages)
@@ -374,8 +387,8 @@ class MempoolView(KernelView):
 
     def _draw_text(self) -> None:
         pool = self.pool
-        self.level_figure.title = (f"{pool.name}: reserve {pool.curr_nr}/{pool.min_nr}" if pool and not pool.destroyed
-                                   else "no pool yet: mempool_alloc or Create pool makes one")
+        self.level_figure.title = (f"reserve {pool.curr_nr} of min_nr {pool.min_nr}" if pool and not pool.destroyed
+                                   else "no pool yet")
         self._update_caption()
 
     def summary_lines(self) -> list[str]:

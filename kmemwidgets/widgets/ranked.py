@@ -14,13 +14,16 @@ from typing import Any, Callable, Sequence
 import ipywidgets as widgets
 import numpy as np
 import traitlets
-from bqplot import Axis, Bars, Figure, LinearScale, OrdinalScale, Tooltip
+from bqplot import Bars, LinearScale, OrdinalScale, Tooltip
+
+from .charts import chart_figure, readable_axis
 
 from .palette import legend_html
 from .status import text_html
+from .theme import Scalable
 
 
-class RankedBars(widgets.VBox):
+class RankedBars(Scalable, widgets.VBox):
     """Base class: subclasses set the class attributes and pass the rows."""
     sort = traitlets.Unicode()
     top = traitlets.Int(15, min=1, max=100)
@@ -43,21 +46,22 @@ class RankedBars(widgets.VBox):
                          orientation="horizontal", scales={"x": self.y_scale, "y": self.x_scale},
                          colors=[c for _, c, _ in self.stacks], labels=[s for s, _, _ in self.stacks],
                          tooltip=Tooltip(fields=["x", "y"], labels=["", self.axis_label]))
-        self.figure = Figure(marks=[self.bars], title=title,
-                             fig_margin={"top": 40, "bottom": 40, "left": 200, "right": 20},
-                             axes=[Axis(scale=self.y_scale, side="left"),
-                                   Axis(scale=self.x_scale, side="bottom", label=self.axis_label)],
-                             layout=widgets.Layout(width="100%", height="420px"))
+        self.figure = chart_figure([self.bars], [readable_axis(self.y_scale, side="left"),
+                                                 readable_axis(self.x_scale, side="bottom", label=self.axis_label,
+                                                               num_ticks=5)],
+                                   title=title, width="100%", height=420,
+                                   fig_margin={"top": 40, "bottom": 50, "left": 220, "right": 30})
         self.sort_picker = widgets.ToggleButtons(options=list(self.sort_keys), description="sort by")
         self.top_slider = widgets.IntSlider(min=5, max=50, description="top")
         self.table = widgets.HTML()
         self.legend = widgets.HTML(legend_html([(s, c) for s, c, _ in self.stacks], title))
         super().__init__(children=[widgets.HBox([self.sort_picker, self.top_slider]), self.figure,
-                                   self.legend, self.table], **kwargs)
+                                   self.legend, self.table, self.theme_css], **kwargs)
         self.sort = next(iter(self.sort_keys))
         traitlets.link((self, "sort"), (self.sort_picker, "value"))
         traitlets.link((self, "top"), (self.top_slider, "value"))
         self._redraw()
+        self.rescale()
 
     @traitlets.validate("sort")
     def _valid_sort(self, proposal: dict) -> str:

@@ -7,7 +7,7 @@ held by active objects and the rest, with a table of the rows.
 """
 from __future__ import annotations
 
-from .palette import OKABE_ITO
+from .palette import SNAPSHOT_COLORS
 from .ranked import RankedBars
 
 
@@ -18,8 +18,8 @@ class SlabInfoView(RankedBars):
         "objects": lambda c: c.active_objs,
         "unused": lambda c: c.slab_bytes() - c.active_bytes,
     }
-    stacks = (("active objects", OKABE_ITO["blue"], lambda c: c.active_bytes / 1024),
-              ("free objects and waste", OKABE_ITO["sky blue"],
+    stacks = (("active objects", SNAPSHOT_COLORS["active objects"], lambda c: c.active_bytes / 1024),
+              ("free objects and waste", SNAPSHOT_COLORS["free objects and waste"],
                lambda c: (c.slab_bytes() - c.active_bytes) / 1024))
     columns = (("cache", lambda c: c.name), ("active_objs", lambda c: c.active_objs),
                ("num_objs", lambda c: c.num_objs), ("objsize", lambda c: c.objsize),

@@ -63,7 +63,7 @@ def clipped(text: str, whole: str = "", max_lines: int = MAX_LINES, max_chars: i
 
 
 def preformatted_html(text: str, whole: str = "",
-                      style: str = "margin:0;font-size:11px;white-space:pre-wrap") -> str:
+                      style: str = "margin:0;font-size:inherit;white-space:pre-wrap") -> str:
     """A kernel report or a ``/proc`` file as ``<pre>``, escaped and :func:`clipped`."""
     return f'<pre style="{text_html(style)}">{text_html(clipped(text, whole))}</pre>'
 
@@ -91,8 +91,9 @@ class StatusLine(widgets.HTML):
 
     @traitlets.observe("text", "tag")
     def _render(self, change: dict | None = None) -> None:
-        # pre-wrap: runs of spaces in kernel text ("Tainted: G    B   W") stay as printed
-        self.value = (f'<{self.tag} style="white-space:pre-wrap">{text_html(clipped(self.text))}</{self.tag}>'
+        # pre-wrap: runs of spaces in kernel text ("Tainted: G    B   W") stay as printed;
+        # the widget's font size, not JupyterLab's smaller code font
+        self.value = (f'<{self.tag} style="white-space:pre-wrap;font-size:inherit">{text_html(clipped(self.text))}</{self.tag}>'
                       if self.text else "")
 
 

@@ -39,7 +39,7 @@ from __future__ import annotations
 import numpy as np
 import ipywidgets as widgets
 import traitlets
-from bqplot import Figure, Label, Lines, LinearScale, Scatter
+from bqplot import Label, Lines, LinearScale, Scatter
 
 from kmemwidgets.model.kernel import Kernel
 from kmemwidgets.model.owners import OWNER_NAMES
@@ -47,20 +47,19 @@ from kmemwidgets.model.units import PAGE_SHIFT, PAGE_SIZE
 from kmemwidgets.model.vmalloc import VM_ALLOC
 
 from .base import KernelView
+from .charts import chart_figure
 from .vmallocinfo import VmallocInfoView
 from .controls import context_dropdown, ContextTrait
 from .memmap import aggregate_owners
-from .palette import (FREE_GREY, HIGHLIGHT, OKABE_ITO, OUTSIDE_WHITE, OWNER_COLORS, ZONE_COLORS,
-                      code_scale, legend_html, zone_color)
+from .palette import OUTSIDE_WHITE, OWNER_COLORS, VMALLOC_STATE_COLORS, ZONE_COLORS, code_scale, legend_html, zone_color
 from .status import StatusLine, preformatted_html
 from .strips import (aggregate_codes, cell_bounds, per_cell_for, segments, set_lines, set_strip, strip_heatmap,
                      used_frame_cells)
 
 #: Area states of a virtual page (codes of the top row), then the backing-zone codes
 #: and the owner codes: one colour table for the whole figure.
-STATE_NAMES = ("unused", "vmalloc area", "guard page", "vmap area", "selected area")
-STATE_COLORS = (FREE_GREY, OWNER_COLORS[OWNER_NAMES.index("vmalloc")], OKABE_ITO["black"],
-                OKABE_ITO["sky blue"], HIGHLIGHT)
+STATE_NAMES = tuple(VMALLOC_STATE_COLORS)
+STATE_COLORS = tuple(VMALLOC_STATE_COLORS.values())
 UNUSED, AREA, GUARD, VMAP, SELECTED = range(5)
 NOT_MAPPED = len(STATE_NAMES)                      # backing row: no frame
 ZONE_NAMES = tuple(ZONE_COLORS)
@@ -162,13 +161,11 @@ class VmallocView(KernelView):
                                 default_size=TEXT_SIZE, colors=["black"])
         self.pfn_labels = Label(x=[0.0], y=[0.0], scales=scales, text=[""], align="middle",
                                 default_size=TEXT_SIZE, colors=["black"])
-        self.figure = Figure(marks=[self.lines, self.used_ticks, self.virtual, self.used, self.physical,
-                                    self.labels, self.end_labels, self.pfn_labels],
-                             title="vmalloc area (top) → the frames it uses (middle) → all memory (bottom)",
-                             title_style={"font-size": "16px"}, display_toolbar=False,
-                             padding_x=0, padding_y=0, animation_duration=0,
-                             fig_margin={"top": 35, "bottom": 10, "left": 10, "right": 10},
-                             layout=widgets.Layout(width="700px", height="380px"))
+        self.figure = chart_figure([self.lines, self.used_ticks, self.virtual, self.used, self.physical,
+                                    self.labels, self.end_labels, self.pfn_labels], [],
+                                   title="vmalloc area (top) → frames used → all memory (bottom)",
+                                   width=700, height=380, padding_x=0, padding_y=0,
+                                   fig_margin={"top": 35, "bottom": 10, "left": 10, "right": 10})
         self.legend.value = (
             legend_html(zip(STATE_NAMES, STATE_COLORS), "virtual: area state (top row)")
             + legend_html(((f"{z} frame", c) for z, c in ZONE_COLORS.items()),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .palette import OKABE_ITO
+from .palette import SNAPSHOT_COLORS
 from .ranked import RankedBars
 
 PAGE_KIB = 4
@@ -40,8 +40,9 @@ class VmallocInfoView(RankedBars):
     """The callers holding the most vmalloc space; ``sort`` and ``top`` pick which."""
     sort_keys = {"pages": lambda c: c.pages, "address space": lambda c: c.size,
                  "areas": lambda c: c.areas}
-    stacks = (("backed by pages", OKABE_ITO["bluish green"], lambda c: c.pages * PAGE_KIB),
-              ("address space without pages (vmap, ioremap, guards)", OKABE_ITO["orange"],
+    stacks = (("backed by pages", SNAPSHOT_COLORS["backed by pages"], lambda c: c.pages * PAGE_KIB),
+              ("address space without pages (vmap, ioremap, guards)",
+               SNAPSHOT_COLORS["address space without pages (vmap, ioremap, guards)"],
                lambda c: max(0, c.size // 1024 - c.pages * PAGE_KIB)))
     columns = (("caller", lambda c: c.caller), ("areas", lambda c: c.areas),
                ("KiB", lambda c: c.size // 1024), ("pages", lambda c: c.pages),

@@ -655,10 +655,15 @@ class LabPage:
 
     # -- artifacts ----------------------------------------------------------------
     def screenshot(self, name: str, locator: Locator | None = None) -> Path:
-        """Save a PNG of ``locator`` (or the whole page) in the test's tmp dir."""
+        """Save a PNG of ``locator`` (or the whole page) in the test's tmp dir, and a copy
+        in ``$KMEM_SCREENSHOTS`` (e.g. ``build/screenshots``) when that is set, for review."""
         path = self.artifacts_dir / f"{name}.png"
         if locator is not None:
             locator.screenshot(path=str(path))
         else:
             self.page.screenshot(path=str(path), full_page=True)
+        keep = os.environ.get("KMEM_SCREENSHOTS", "").strip()
+        if keep:
+            Path(keep).mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, Path(keep) / f"{self.artifacts_dir.name}-{name}.png")
         return path

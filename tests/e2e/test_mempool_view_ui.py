@@ -15,18 +15,18 @@ def test_alloc_from_the_reserve_and_free_back(lab: LabPage) -> None:
     lab.page.locator(".bqplot rect.bar").first.wait_for(state="attached")
     assert lab.svg_count(levels, "rect.bar") == 3
     assert lab.svg_count(paths, "rect.bar") == 6
-    heights = lab.svg_attributes(levels, "rect.bar", "height")
+    heights = lab.svg_attributes(levels, "rect.bar", "width")
     reserve_before = heights[0]
-    assert reserve_before > 0 and heights[1] == pytest.approx(0, abs=0.5)
+    assert reserve_before > 0 and heights[1] == pytest.approx(0, abs=0.5)  # widths: the bars are horizontal
     lab.screenshot("mempool-before")
 
     lab.measure_click_to_repaint("mempool_alloc", levels)
-    after = lab.svg_attributes(levels, "rect.bar", "height")
+    after = lab.svg_attributes(levels, "rect.bar", "width")
     assert after[0] < reserve_before and after[1] > 0       # one element left the reserve
-    path_heights = lab.svg_attributes(paths, "rect.bar", "height")
+    path_heights = lab.svg_attributes(paths, "rect.bar", "width")
     assert path_heights[1] > 0                              # the "reserve" path bar
     lab.measure_click_to_repaint("mempool_free", levels)
-    assert lab.svg_attributes(levels, "rect.bar", "height")[0] == pytest.approx(reserve_before, abs=0.5)
+    assert lab.svg_attributes(levels, "rect.bar", "width")[0] == pytest.approx(reserve_before, abs=0.5)
     for _ in range(3):
         lab.measure_click_to_repaint("mempool_alloc", levels)
         lab.measure_click_to_repaint("mempool_free", levels)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from typing import Callable
 
 from .harness import LabPage
@@ -67,3 +68,64 @@ def changed_pixels_across(lab: LabPage, fig, act: Callable[[], object], name: st
     after = fig.screenshot(path=str(lab.artifacts_dir / f"{name}-after.png"))
     box = fig.evaluate("(f) => { const r = f.getBoundingClientRect(); return [0, 0, r.width, r.height]; }")
     return changed_pixels(lab, before, after, [round(v) for v in box])
+
+
+#: The tick labels of every drawn axis under a root, one list per axis.
+TICK_LABELS_JS = """
+(root) => Array.from(root.querySelectorAll('.bqplot g.axis'))
+  .filter((a) => a.getBoundingClientRect().width > 0 || a.getBoundingClientRect().height > 0)
+  .map((a) => Array.from(a.querySelectorAll('.tick text'))
+    .filter((t) => t.getBoundingClientRect().width > 0)
+    .map((t) => t.textContent.trim()).filter((t) => t))
+"""
+
+#: Text outside the figures a student reads: legends, captions, summaries, buttons.
+TEXT_SIZES_JS = """
+(root) => Array.from(root.querySelectorAll(
+    '.kmem-legend, .kmem-summary li, .widget-button, .widget-toggle-button, .kmem-caption,'
+    + ' .widget-html-content code, .widget-html-content span, .widget-dropdown select'))
+  .filter((e) => e.textContent.trim() && e.getBoundingClientRect().width > 0)
+  .map((e) => [e.textContent.trim().slice(0, 40), parseFloat(getComputedStyle(e).fontSize)])
+"""
+
+#: Buttons whose label does not fit (drawn with an ellipsis: "click sel…").
+CLIPPED_BUTTONS_JS = """
+(root) => Array.from(root.querySelectorAll('.widget-button, .widget-toggle-button'))
+  .filter((b) => b.getBoundingClientRect().width > 0 && b.scrollWidth > b.clientWidth + 1)
+  .map((b) => b.textContent.trim())
+"""
+
+
+#: Figures whose right edge lies beyond their output area (their title or labels are cut).
+OVERFLOWING_FIGURES_JS = """
+(root) => { const limit = root.getBoundingClientRect().right + 1;
+  return Array.from(root.querySelectorAll('.bqplot'))
+    .filter((f) => f.getBoundingClientRect().width > 0 && f.getBoundingClientRect().right > limit)
+    .map((f) => (f.querySelector('.mainheading') || {textContent: '?'}).textContent); }
+"""
+
+
+def overflowing_figures(root) -> list[str]:
+    """Titles of the figures under *root* that stick out of it on the right."""
+    return root.evaluate(OVERFLOWING_FIGURES_JS)
+
+
+def duplicate_tick_labels(root) -> list[list[str]]:
+    """The axes under *root* (a locator) that draw one tick label twice ("2 2 1 1 0 0")."""
+    return [labels for labels in root.evaluate(TICK_LABELS_JS) if len(set(labels)) < len(labels)]
+
+
+def unreadable_tick_labels(root) -> list[str]:
+    """Tick labels under *root* in exponent notation ("1e+0 2e+0 5e+0") instead of units."""
+    return [t for labels in root.evaluate(TICK_LABELS_JS) for t in labels if re.search(r"\de[+-]\d", t)]
+
+
+def small_texts(root, min_px: float = 14.0) -> list[tuple[str, float]]:
+    """Every text under *root* in the figures, captions, legends and buttons smaller than *min_px*."""
+    found = root.evaluate(FONT_SIZES_JS) + root.evaluate(TEXT_SIZES_JS)
+    return [(text, size) for text, size in found if size < min_px - 0.01]
+
+
+def clipped_buttons(root) -> list[str]:
+    """Labels of the buttons under *root* that are truncated."""
+    return root.evaluate(CLIPPED_BUTTONS_JS)

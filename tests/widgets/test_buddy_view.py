@@ -237,7 +237,7 @@ def test_watermark_and_fragmentation_charts_follow_the_zone(view):
     z = k.zone(view.zone)
     assert view.watermarks.free.x[0] == z.nr_free_pages
     # The chart draws min, low and high; WMARK_PROMO (memory tiering) is not drawn.
-    np.testing.assert_array_equal(view.watermarks.marks.x[:, 0], z.watermark[:3])
+    np.testing.assert_array_equal([line.x[0] for line in view.watermarks.lines], z.watermark[:3])
     view.order = 5
     view.alloc()
     assert view.watermarks.free.x[0] == z.nr_free_pages

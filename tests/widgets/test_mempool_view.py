@@ -44,7 +44,7 @@ def test_figures_are_children_and_the_pool_starts_full(view):
     pool = view.pool
     assert pool.curr_nr == pool.min_nr == view.pool_min_nr == 4
     assert view.levels.y.tolist() == [4, 0, 0]
-    assert view.min_line.y.tolist() == [4, 4]
+    assert view.min_line.x.tolist() == [4, 4]
 
 
 def test_without_pressure_the_allocator_serves_and_the_reserve_stays_full(view):

@@ -13,8 +13,8 @@ def test_text_is_escaped_quotes_included():
     line = StatusLine()
     assert line.value == ""
     line.text = TYPED
-    assert line.value == f'<code style="white-space:pre-wrap">{text_html(TYPED)}</code>'
-    assert StatusLine(TYPED, tag="small").value == f'<small style="white-space:pre-wrap">{text_html(TYPED)}</small>'
+    assert line.value == f'<code style="white-space:pre-wrap;font-size:inherit">{text_html(TYPED)}</code>'
+    assert StatusLine(TYPED, tag="small").value == f'<small style="white-space:pre-wrap;font-size:inherit">{text_html(TYPED)}</small>'
     assert text_html(TYPED) in caption_html(TYPED, [TYPED]) and "<img" not in caption_html(TYPED, [TYPED])
 
 

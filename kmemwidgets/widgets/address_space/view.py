@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import ipywidgets as widgets
 import traitlets
-from bqplot import Figure, GridHeatMap, Label, Lines, LinearScale
+from bqplot import GridHeatMap, Label, Lines, LinearScale
 
 from kmemwidgets.model.kernel import Kernel
 from kmemwidgets.model.pgtable_inspect import (addr_fraction, entry_present, have_page_tables, leaves,
@@ -15,6 +15,7 @@ from kmemwidgets.model.owners import OWNER_NAMES
 from kmemwidgets.model.paging import Walk
 
 from ..base import KernelView
+from ..charts import chart_figure
 from ..palette import OKABE_ITO, OWNER_COLORS, ZONE_COLORS, code_scale, legend_html
 from ..status import text_html
 from ..strips import aggregate_codes, cell_bounds, per_cell_for, segments, set_lines, set_strip, strip_heatmap
@@ -107,14 +108,12 @@ class AddressSpaceView(KernelView):
                                        colors=["black"], align="start")
         self.split_lines = Lines(x=np.zeros((1, 2)), y=np.zeros((1, 2)), scales=scales,
                                  colors=[OKABE_ITO["black"]], stroke_width=2, line_style="dashed")
-        self.figure = Figure(marks=[self.lines, self.left_strip, self.phys_strip, self.right_strip,
+        self.figure = chart_figure([self.lines, self.left_strip, self.phys_strip, self.right_strip,
                                     self.split_lines, self.walk_lines, self.labels, self.pfn_labels,
-                                    self.tick_labels, self.right_tick_labels],
-                             title="virtual (left, right; 0 at the bottom) → frames used (middle)",
-                             title_style={"font-size": "16px"}, display_toolbar=False,
-                             padding_x=0, padding_y=0, animation_duration=0,
-                             fig_margin={"top": 60, "bottom": 10, "left": 10, "right": 10},
-                             layout=widgets.Layout(width="720px", height="520px"))
+                                    self.tick_labels, self.right_tick_labels], [],
+                                   title="virtual (left, right; 0 at the bottom) → frames used (middle)",
+                                   width=720, height=520, padding_x=0, padding_y=0,
+                                   fig_margin={"top": 60, "bottom": 10, "left": 10, "right": 10})
         pgd_colors = code_scale(PGD_COLORS)
         self.left_pgd = GridHeatMap(color=np.zeros((2, 2), dtype=np.uint8), scales={"color": pgd_colors},
                                     stroke="white", interactions={"hover": "tooltip"},
@@ -122,13 +121,10 @@ class AddressSpaceView(KernelView):
         self.right_pgd = GridHeatMap(color=np.zeros((2, 2), dtype=np.uint8), scales={"color": pgd_colors},
                                      stroke="white", interactions={"hover": "tooltip"},
                                      selected_style={"stroke": "black", "stroke-width": "3"})
-        fig_layout = dict(width="355px", height="355px")
-        self.left_pgd_figure = Figure(marks=[self.left_pgd], padding_x=0, padding_y=0, animation_duration=0,
-                                      fig_margin={"top": 30, "bottom": 5, "left": 5, "right": 5},
-                                      layout=widgets.Layout(**fig_layout))
-        self.right_pgd_figure = Figure(marks=[self.right_pgd], padding_x=0, padding_y=0, animation_duration=0,
-                                       fig_margin={"top": 30, "bottom": 5, "left": 5, "right": 5},
-                                       layout=widgets.Layout(**fig_layout))
+        self.left_pgd_figure, self.right_pgd_figure = (
+            chart_figure([pgd], [], width=355, height=355, padding_x=0, padding_y=0,
+                         fig_margin={"top": 30, "bottom": 5, "left": 5, "right": 5})
+            for pgd in (self.left_pgd, self.right_pgd))
         self._legend_owners: tuple[int, ...] | None = None
         self._walks: dict[int, Walk] = {}
         return [
@@ -597,7 +593,7 @@ class AddressSpaceView(KernelView):
         y = np.array([list(v) + [v[-1]] * (width - len(v)) for v in ys], dtype=np.float64)
         with self.walk_lines.hold_sync():
             self.walk_lines.x, self.walk_lines.y = x, y
-        self.walk_text.value = (f"<small>walk step {self.walk_step}/{self.walk_length}</small>"
+        self.walk_text.value = (f"<span>walk step {self.walk_step}/{self.walk_length}</span>"
                                 + "".join(texts)) if self._walks else ""
 
     # --- text summary --------------------------------------------------------------------

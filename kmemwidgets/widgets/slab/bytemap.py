@@ -13,21 +13,23 @@ from typing import Any, Sequence
 
 import numpy as np
 import ipywidgets as widgets
-from bqplot import Figure, GridHeatMap
+from bqplot import GridHeatMap
 
 from kmemwidgets.model.kernel import Kernel
 from kmemwidgets.model.slab_inspect import (BYTE_ROLES, ROLE_OUTSIDE, is_live_object, isolated_objects,
                                             object_of, overwritten, slab_byte_map, slab_bytes)
 from kmemwidgets.model.slub import Slab
 
-from ..charts import TITLE_STYLE
-from ..palette import HIGHLIGHT, OKABE_ITO, SLAB_ROLE_COLORS, code_scale
+from ..charts import chart_figure
+from ..palette import HIGHLIGHT, SLAB_BYTE_COLORS, SLAB_ROLE_COLORS, code_scale
 from ..status import text_html
+from ..theme import set_height
 
 #: Colour codes of the byte map: the byte roles, then two states drawn over them.
 CODE_OVERWRITTEN = len(BYTE_ROLES)
 CODE_NAMED = CODE_OVERWRITTEN + 1
-BYTE_COLORS: tuple[str, ...] = tuple(SLAB_ROLE_COLORS[r] for r in BYTE_ROLES) + (OKABE_ITO["black"], HIGHLIGHT)
+BYTE_COLORS: tuple[str, ...] = tuple(SLAB_ROLE_COLORS[r] for r in BYTE_ROLES) + (
+    SLAB_BYTE_COLORS["overwritten (not what SLUB expects)"], HIGHLIGHT)
 COLUMNS = 64
 #: Projector-readable text of notes, reports and tooltips (issue 17: >= 14 px).
 TEXT_PX = "14px"
@@ -59,10 +61,8 @@ class ByteMap:
                                    anchor_style={"stroke": "black", "stroke-width": "2"})
         self.hover_info = widgets.HTML()
         self.heatmap.tooltip = self.hover_info
-        self.figure = Figure(marks=[self.heatmap], axes=[], title=title, padding_x=0, padding_y=0,
-                             animation_duration=0, display_toolbar=False, title_style=TITLE_STYLE,
-                             fig_margin={"top": 40, "bottom": 5, "left": 5, "right": 5},
-                             layout=widgets.Layout(width=f"{width}px", height="380px"))
+        self.figure = chart_figure([self.heatmap], [], title=title, width=width, height=380, padding_x=0,
+                                   padding_y=0, fig_margin={"top": 40, "bottom": 5, "left": 5, "right": 5})
         self.shown: dict[str, Any] = {}
 
     def clear(self, n: int) -> None:
@@ -132,6 +132,4 @@ class ByteMap:
         return f'<div style="font-size:{TEXT_PX};padding:4px;background:white">' + "<br>".join(lines) + "</div>"
 
     def _set_height(self, rows: int) -> None:
-        height = f"{rows * 10 + 50}px"
-        if self.figure.layout.height != height:
-            self.figure.layout.height = height
+        set_height(self.figure, rows * 10 + 50)
