@@ -44,6 +44,8 @@ from kmemwidgets.model.units import MAX_PAGE_ORDER
 from kmemwidgets.model.zone import WMARK_HIGH, WMARK_LOW, WMARK_MIN
 
 from .base import KernelView
+from .predict import Predictable
+from .predict.questions import PathQuestion
 from .charts import WatermarkChart
 from .controls import GfpPicker, context_dropdown, GfpTrait, ContextTrait
 from .palette import OKABE_ITO, legend_html
@@ -59,9 +61,10 @@ PRESSURE_GFP = GFP_ATOMIC | NOWARN
 _MARGIN = {"top": 40, "bottom": 40, "left": 50, "right": 15}
 
 
-class MempoolView(KernelView):
+class MempoolView(Predictable, KernelView):
     """One mempool: reserve vs min_nr, memory pressure, and where each allocation came from."""
     title = "mempool"
+    question = PathQuestion
 
     pool_kind = traitlets.Enum(("page", "kmalloc"), default_value="page")
     element_size = traitlets.Int(256, min=1)
