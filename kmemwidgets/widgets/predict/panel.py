@@ -58,7 +58,8 @@ class PredictPanel(widgets.VBox):
         self.inputs: dict[str, widgets.ValueWidget] = {}
         for name, shape in question.fields.items():
             if isinstance(shape, Name) and shape.choices:
-                box = widgets.Dropdown(options=[("—", "")] + [(c, c) for c in shape.choices], value="")
+                extra = [("none", "none")] if shape.none_word else []
+                box = widgets.Dropdown(options=[("—", "")] + [(c, c) for c in shape.choices] + extra, value="")
             else:
                 box = widgets.Text(placeholder=question.examples.get(name, ""))
             box.description = name

@@ -196,7 +196,8 @@ class FramesQuestion(Question):
     judged = ("vmalloc(", "vmalloc_32(", "vzalloc(")
     prompt = ("How many frames does this vmalloc take, and from which zone do (most of) them come? "
               "(The guard page takes no frame.)")
-    fields = {"pages": Int("the number of frames"), "zone": Name("the zone", tuple(ZONE_NAMES.values()))}
+    fields = {"pages": Int("the number of frames"), "zone": Name("the zone", tuple(ZONE_NAMES.values()),
+                                                                none_word="it gets no frame")}
     examples = {"pages": "e.g. 3"}
     #: Where the row of predicted frames (and the model's, below it) is drawn: between
     #: the view's virtual strip and its frames-used strip.
@@ -206,7 +207,7 @@ class FramesQuestion(Question):
         k = view.kernel
         pfns = [p for ev in batch if ev.kind == "vmalloc" for p in ev.data["pfns"]]
         zones = Counter(k.pfn_zone(p).name for p in pfns)
-        return {"pages": len(pfns), "zone": zones.most_common(1)[0][0] if zones else "none"}
+        return {"pages": len(pfns), "zone": zones.most_common(1)[0][0] if zones else None}
 
     def overlay(self, view: Any) -> Overlay:
         return Overlay(view.figure, {"x": view.x_scale, "y": view.y_scale}, label_align="start")
