@@ -116,7 +116,7 @@ class Predictable(traitlets.HasTraits):
         children = list(self.children)
         at = children.index(self.status) if self.status in children else min(1, len(children))
         self.children = children[:at] + [self.predict_panel] + children[at:]
-        traitlets.link((self.predict_panel.toggle, "value"), (self, "predict_mode"))
+        traitlets.link((self, "predict_mode"), (self.predict_panel.toggle, "value"))     # the view's value wins
         self._predict_score()
 
     # --- from code -----------------------------------------------------------------------

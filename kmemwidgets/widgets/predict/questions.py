@@ -82,6 +82,8 @@ class FreeListsQuestion(Question):
                 ok = guess[order] == truth.get(order, 0)
                 y = min(max(then + guess[order], ZERO_LEVEL), top)
                 out.append(Spot(order, y, ok, f"you {signed(guess[order])} {_mark(ok)}"))
+            elif order in truth:          # a change not predicted: "no change" was
+                out.append(Spot(order, max(then, ZERO_LEVEL), False, ""))
             if truth.get(order, 0) != guess.get(order, 0) and order in truth:
                 out.append(Spot(order, max(now, ZERO_LEVEL), None,
                                 "" if order in guess else f"missed {signed(truth[order])}"))
@@ -217,7 +219,7 @@ class FramesQuestion(Question):
         n = max(pages, true_pages, 1)
         per = -(-n // MAX_MARKS)                 # frames per mark
         ok = guess == truth
-        out = [Spot((i + 0.5) * per / n, self.GUESS_Y, i * per < true_pages and zone == true_zone,
+        out = [Spot((i + 0.5) * per / n, self.GUESS_Y, ok,
                     f"you: {pages} frames, {zone} {_mark(ok)}" if i == 0 else "")
                for i in range(-(-pages // per))]
         if not ok:
@@ -254,9 +256,10 @@ class NewFrameQuestion(Question):
         y = float(view.frame_y(np.array([walk.pfn]))[0])
         ok = guess == truth
         said = "new frame" if guess else "same frame"
-        return [Spot(MID[1] + 0.03, y, ok, f"you: {said} {_mark(ok)}"),
-                Spot(MID[1] + 0.03, y - 0.05, None,
-                     "" if ok else f"model: {'new frame' if truth else 'same frame'}")]
+        out = [Spot(MID[1] + 0.03, y, ok, f"you: {said} {_mark(ok)}")]
+        if not ok:
+            out.append(Spot(MID[1] + 0.03, y - 0.05, None, f"model: {'new frame' if truth else 'same frame'}"))
+        return out
 
 
 class PathQuestion(Question):
