@@ -22,7 +22,8 @@ def test_a_typed_prediction_gets_a_verdict_and_a_highlight(lab: LabPage) -> None
     bars = lab.widget(".bqplot", 0)
     lab.page.locator(".bqplot rect.bar").first.wait_for(state="attached")
 
-    lab.click_button("predict mode")
+    toggle = view.locator(".widget-toggle-button").filter(has_text="predict mode")
+    toggle.click()
     panel = view.locator(".kmem-predict")
     box = panel.locator("input[type=text]").first
     box.wait_for(state="visible")
@@ -38,6 +39,6 @@ def test_a_typed_prediction_gets_a_verdict_and_a_highlight(lab: LabPage) -> None
     panel.get_by_text("score: 0 of 1 prediction right").wait_for()
     lab.screenshot("predict-verdict", view)
 
-    changed = changed_pixels_across(lab, bars, lambda: lab.click_button("predict mode"), "predict-highlight")
+    changed = changed_pixels_across(lab, bars, toggle.click, "predict-highlight")
     lab.metrics["predict_highlight_pixels"] = changed
     assert changed >= MIN_HIGHLIGHT_PIXELS, f"the highlight covers only {changed} pixels"

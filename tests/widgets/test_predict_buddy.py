@@ -37,8 +37,8 @@ def test_a_right_then_a_wrong_prediction_of_a_split():
     assert_wrong(v, (1, 2), "order 4 does not change", "a change at order 3 is missing", "order 3 -1")
     guess, model = v._predict_overlay.guess, v._predict_overlay.model
     # The predicted bar end at order 4 and the unpredicted order 3 (left as it was) are
-    # wrong; the cross marks where order 3 really ended.
-    assert list(guess.x) == [3, 4] and list(model.x) == [3]
+    # wrong; the cross marks where order 4 really ended (it did not move).
+    assert list(guess.x) == [3, 4] and list(model.x) == [4]
 
 
 def test_a_free_is_judged_too_and_typing_into_the_panel_works():

@@ -70,23 +70,28 @@ class FreeListsQuestion(Question):
         return Overlay(view.bars.figure, {"x": view.bars.x_scale, "y": view.bars.y_scale})
 
     def spots(self, view: Any, overlay: Overlay, guess: dict[int, int], truth: dict[int, int]) -> list[Spot]:
-        # A predicted bar end sits where the student said the bar would end: over the
-        # tallest zone bar of that order, moved by the predicted delta.
+        # A predicted bar end sits where the student said the bar would end: the tallest
+        # zone bar of that order before the action, moved by the predicted delta. Where the
+        # prediction was wrong a cross marks the bar's real end. An order that changed but
+        # was not predicted gets a square where it was (it was predicted to stay): the chart
+        # itself already outlines and labels every real change.
         counts = np.asarray(view.bars.counts)
         top = float(view.bars.y_scale.max or 2.0)
         out = []
+        missed = sorted(set(truth) - set(guess))
         for order in sorted(set(guess) | set(truth)):
             now = int(counts[:, order].max()) if order < counts.shape[1] else 0
             then = now - truth.get(order, 0)
             if order in guess:
                 ok = guess[order] == truth.get(order, 0)
-                y = min(max(then + guess[order], ZERO_LEVEL), top)
-                out.append(Spot(order, y, ok, f"you {signed(guess[order])} {_mark(ok)}"))
-            elif order in truth:          # a change not predicted: "no change" was
-                out.append(Spot(order, max(then, ZERO_LEVEL), False, ""))
-            if truth.get(order, 0) != guess.get(order, 0) and order in truth:
-                out.append(Spot(order, max(now, ZERO_LEVEL), None,
-                                "" if order in guess else f"missed {signed(truth[order])}"))
+                out.append(Spot(order, min(max(then + guess[order], ZERO_LEVEL), top), ok,
+                                f"you {signed(guess[order])} {_mark(ok)}"))
+                if not ok:
+                    out.append(Spot(order, max(now, ZERO_LEVEL), None))
+            else:
+                first = not guess and order == missed[0]
+                out.append(Spot(order, max(then, ZERO_LEVEL), False, f"you: no change {_mark(False)}"
+                                if first else ""))
         return out
 
 
@@ -159,7 +164,7 @@ class ReportQuestion(Question):
     def overlay(self, view: Any) -> Overlay:
         # The byte map's heat map has no x/y scales: cells are drawn in these, one unit a cell.
         from ..slab.bytemap import COLUMNS
-        scales = {"x": LinearScale(min=0.0, max=float(COLUMNS)), "y": LinearScale(min=1.0, max=0.0)}
+        scales = {"x": LinearScale(min=0.0, max=float(COLUMNS)), "y": LinearScale(min=0.0, max=1.0)}
         return Overlay(view.byte_map.figure, scales, label_align="start")
 
     def watch(self, view: Any) -> list[tuple[Any, str]]:
@@ -169,7 +174,7 @@ class ReportQuestion(Question):
         from ..slab.bytemap import COLUMNS
         shown = view.byte_map.shown
         rows = view.byte_map.heatmap.color.shape[0]
-        overlay.scales["y"].min = float(rows)
+        overlay.scales["y"].max = float(rows)          # row 0 at the top
         if not shown or (guess is None and truth is None):
             return []
         addr0, n = shown["addr"], rows * COLUMNS
@@ -179,7 +184,7 @@ class ReportQuestion(Question):
                 return []
             lo, hi = max(span[0], addr0), min(span[1], addr0 + n - 1)
             addrs = list(range(lo, hi + 1))[:MAX_MARKS]
-            return [Spot((a - addr0) % COLUMNS + 0.5, (a - addr0) // COLUMNS + 0.5, ok_of(a),
+            return [Spot((a - addr0) % COLUMNS + 0.5, rows - (a - addr0) // COLUMNS - 0.5, ok_of(a),
                          text if i == 0 else "") for i, a in enumerate(addrs)]
 
         def inside(span, a) -> bool:
