@@ -41,15 +41,17 @@ def color_of(ok: bool | None) -> str:
 
 class Overlay:
     """Prediction marks over *figure*, in *scales* (the figure's own, or ones made to
-    match a mark without scales such as a heat map's cells)."""
+    match a mark without scales such as a heat map's cells); *size* is a square's area in
+    px² (smaller where one mark stands on one cell of a fine grid)."""
 
-    def __init__(self, figure: Figure, scales: dict, label_align: str = "middle") -> None:
+    def __init__(self, figure: Figure, scales: dict, label_align: str = "middle",
+                 size: int = GUESS_SIZE) -> None:
         self.figure = figure
         self.scales = scales
-        self.guess = Scatter(x=[], y=[], scales=scales, marker="square", default_size=GUESS_SIZE,
+        self.guess = Scatter(x=[], y=[], scales=scales, marker="square", default_size=size,
                              colors=[RIGHT_COLOR], opacities=[0.85], stroke=MODEL_COLOR,
                              enable_hover=False, display_legend=False)
-        self.model = Scatter(x=[], y=[], scales=scales, marker="cross", default_size=MODEL_SIZE,
+        self.model = Scatter(x=[], y=[], scales=scales, marker="cross", default_size=size * MODEL_SIZE // GUESS_SIZE,
                              colors=[MODEL_COLOR], enable_hover=False, display_legend=False)
         self.labels = Label(x=[], y=[], text=[], scales=scales, colors=[MODEL_COLOR],
                             default_size=LABEL_SIZE, font_weight="bolder", align=label_align,

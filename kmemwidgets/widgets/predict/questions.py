@@ -33,6 +33,8 @@ from .question import Question
 #: At most this many marks per answer (a byte range or a row of frames): one mark then
 #: stands for several bytes or frames.
 MAX_MARKS = 64
+#: A byte's mark on the slab byte map (px²): about one cell of the 64-column grid.
+BYTE_MARK_SIZE = 40
 
 
 def _mark(ok: bool) -> str:
@@ -165,7 +167,7 @@ class ReportQuestion(Question):
         # The byte map's heat map has no x/y scales: cells are drawn in these, one unit a cell.
         from ..slab.bytemap import COLUMNS
         scales = {"x": LinearScale(min=0.0, max=float(COLUMNS)), "y": LinearScale(min=0.0, max=1.0)}
-        return Overlay(view.byte_map.figure, scales, label_align="start")
+        return Overlay(view.byte_map.figure, scales, label_align="start", size=BYTE_MARK_SIZE)
 
     def watch(self, view: Any) -> list[tuple[Any, str]]:
         return [(view.byte_map.heatmap, "color")]
@@ -208,7 +210,7 @@ class FramesQuestion(Question):
     examples = {"pages": "e.g. 3"}
     #: Where the row of predicted frames (and the model's, below it) is drawn: between
     #: the view's virtual strip and its frames-used strip.
-    GUESS_Y, MODEL_Y = 0.71, 0.64
+    GUESS_Y, MODEL_Y = 0.72, 0.62
 
     def outcome(self, view: Any, before: Any, result: Any, batch: list) -> dict[str, Any]:
         k = view.kernel
