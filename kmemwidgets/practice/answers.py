@@ -102,11 +102,15 @@ class Name(Shape):
 
 
 class Bool(Shape):
-    """True/False; "yes"/"no" read as well."""
+    """True/False; "yes"/"no" read as well. *shown* names (False, True) in messages."""
     WORDS = {"true": True, "yes": True, "y": True, "false": False, "no": False, "n": False}
 
-    def __init__(self, what: str) -> None:
+    def __init__(self, what: str, shown: tuple[str, str] | None = None) -> None:
         self.describe = f"{what}: True or False"
+        self.shown = shown
+
+    def show(self, value: Any) -> str:
+        return self.shown[bool(value)] if self.shown and isinstance(value, bool) else repr(value)
 
     def read(self, value: Any) -> bool:
         if isinstance(value, bool):

@@ -17,4 +17,4 @@ def test_a_write_to_an_owned_page_then_to_a_shared_one():
     v.fork()                                 # the child shares the pages read-only
     v.predict(new_frame="no")
     v.write()                                # mm/memory.c do_wp_page -> wp_page_copy
-    assert_wrong(v, (1, 2), "The model: True")
+    assert_wrong(v, (1, 2), "the same frame is not it", "The model: a new frame")

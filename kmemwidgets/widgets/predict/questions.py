@@ -244,7 +244,7 @@ class NewFrameQuestion(Question):
     NEW_FRAME = ("anon", "cow_copy", "zero_page_copy")
     prompt = ("Does this write get a new frame (yes: a fault allocates or copies one) "
               "or land in the frame the page already has (no)?")
-    fields = {"new_frame": Bool("a new frame")}
+    fields = {"new_frame": Bool("a new frame", shown=("the same frame", "a new frame"))}
     examples = {"new_frame": "yes or no"}
 
     def outcome(self, view: Any, before: Any, result: Any, batch: list) -> bool:
@@ -262,10 +262,10 @@ class NewFrameQuestion(Question):
             return []
         y = float(view.frame_y(np.array([walk.pfn]))[0])
         ok = guess == truth
-        said = "new frame" if guess else "same frame"
+        said, real = ("new frame" if g else "same frame" for g in (guess, truth))
         out = [Spot(MID[1] + 0.03, y, ok, f"you: {said} {_mark(ok)}")]
         if not ok:
-            out.append(Spot(MID[1] + 0.03, y - 0.05, None, f"model: {'new frame' if truth else 'same frame'}"))
+            out.append(Spot(MID[1] + 0.03, y - 0.05, None, f"model: {real}"))
         return out
 
 
