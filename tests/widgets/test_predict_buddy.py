@@ -65,3 +65,15 @@ def test_predict_mode_asks_before_the_action_and_refuses_garbage():
     assert v.predict(colour="red") is not None and v.score == (0, 0)
     v.predict_mode = False
     assert v.alloc() is not None, "without predict mode the action just runs"
+
+
+def test_in_step_mode_the_verdict_waits_for_the_replay():
+    v = BuddyView(kernel=machine(), step_mode=True)
+    v.order = 3
+    v.predict(changes=changes_of_alloc(3))
+    v.alloc()
+    assert v.steps_pending > 0 and v.last_verdict is None and v.score == (0, 0)
+    assert "when the replay ends" in v.predict_panel.verdict.text
+    while v.steps_pending:
+        v.step()
+    assert_right(v, (1, 1))

@@ -12,7 +12,8 @@ While predict mode is on, an action the view's :class:`~.question.Question` judg
 refused until a prediction is entered; then the action runs as usual, the model's
 answer is taken from what it did, the verdict (what was wrong, and the model's answer)
 shows in the panel, the prediction and the answer are drawn on the view's figure
-(:mod:`.overlay`) and the score counts it. A prediction is used once.
+(:mod:`.overlay`) and the score counts it. A prediction is used once. A view with
+``steps_pending`` (BuddyView's step mode) shows the verdict when its replay has ended.
 """
 from __future__ import annotations
 
@@ -112,11 +113,14 @@ class Predictable(traitlets.HasTraits):
         self._predict_overlay: Overlay | None = None
         self._predict_shown: tuple[Any, Any] | None = None       # (guess, truth) drawn now
         self._predict_refusals = 0
+        self._predict_held: tuple[Verdict, Any, Any] | None = None   # judged, not yet shown
         super().__init__(*args, **kwargs)
         children = list(self.children)
         at = children.index(self.status) if self.status in children else min(1, len(children))
         self.children = children[:at] + [self.predict_panel] + children[at:]
         traitlets.link((self, "predict_mode"), (self.predict_panel.toggle, "value"))     # the view's value wins
+        if self.has_trait("steps_pending"):
+            self.observe(self._predict_reveal, "steps_pending")
         self._predict_score()
 
     # --- from code -----------------------------------------------------------------------
@@ -184,9 +188,22 @@ class Predictable(traitlets.HasTraits):
         truth = q.shape.read(q.outcome(self, before, result, batch))
         verdict = judge(q.shape, raw, truth, f"The model: {q.shape.show(truth)}.")
         self.predict_panel.clear_inputs()
+        self._predict_held = (verdict, guess, truth)
+        if getattr(self, "steps_pending", 0):
+            # Step mode replays the action: the check comes after the student has seen it.
+            self.predict_panel.verdict.text = "judged: the verdict shows when the replay ends"
+        else:
+            self._predict_reveal()
+        return result
+
+    def _predict_reveal(self, change: dict | None = None) -> None:
+        held, self._predict_held = self._predict_held, None
+        if held is None or getattr(self, "steps_pending", 0):
+            self._predict_held = held
+            return
+        verdict, guess, truth = held
         self._predict_verdict(verdict)
         self._predict_draw(guess, truth)
-        return result
 
     def _refuse(self, what: str, why: str) -> None:
         self._predict_refusals += 1
@@ -237,5 +254,5 @@ class Predictable(traitlets.HasTraits):
     def _predict_forget(self, change: dict) -> None:
         # A fresh kernel (Reset) makes the drawn answer stale; the score is the student's.
         if "predict_panel" in self.__dict__:
-            self._predict_shown = None
+            self._predict_shown = self._predict_held = None
             self._predict_spots()
