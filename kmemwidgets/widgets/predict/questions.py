@@ -199,9 +199,10 @@ class ReportQuestion(Question):
 
 class FramesQuestion(Question):
     """VmallocView: how many frames the area takes and the zone most of them come from
-    (mm/vmalloc.c ``__vmalloc_area_node()`` allocates one page at a time with the
-    caller's mask: ``GFP_KERNEL | __GFP_HIGHMEM`` for vmalloc, ``GFP_DMA32`` or
-    ``GFP_KERNEL`` for vmalloc_32)."""
+    (mm/vmalloc.c ``__vmalloc_area_node()``: order-0 pages from ``vm_area_alloc_pages()``,
+    with ``__GFP_HIGHMEM`` added unless the mask has ``GFP_DMA``/``GFP_DMA32`` — so
+    vmalloc prefers HighMem on i386 and ``vmalloc_32`` (``GFP_VMALLOC32``) does not; the
+    guard page after the area has no frame)."""
     judged = ("vmalloc(", "vmalloc_32(", "vzalloc(")
     prompt = ("How many frames does this vmalloc take, and from which zone do (most of) them come? "
               "(The guard page takes no frame.)")
