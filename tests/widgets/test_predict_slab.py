@@ -31,3 +31,15 @@ def test_an_intact_object_gets_no_report():
     v.predict(bytes="none")
     v.alloc()
     assert v.last_verdict and v.score == (1, 1)
+
+
+def test_a_double_free_is_one_prediction():
+    v = SlabView(kernel=kw.Kernel(arch="i386", ram="64M"))
+    v.predict(bytes="none")
+    obj = v.alloc()
+    size = v.cache.object_size
+    # mm/slub.c free_consistency_checks(): "Object already free" names the object itself.
+    v.predict(bytes=(obj, obj + size - 1))
+    v.double_free()
+    assert "already free" in v.report_title, v.report_title
+    assert v.last_verdict and v.score == (2, 2), v.last_verdict

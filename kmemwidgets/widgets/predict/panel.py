@@ -13,11 +13,15 @@ refused until a prediction is entered; then the action runs as usual, the model'
 answer is taken from what it did, the verdict (what was wrong, and the model's answer)
 shows in the panel, the prediction and the answer are drawn on the view's figure
 (:mod:`.overlay`) and the score counts it. A prediction is used once. A view with
-``steps_pending`` (BuddyView's step mode) shows the verdict when its replay has ended.
+``steps_pending`` (BuddyView's step mode) shows the verdict when its replay has ended. A
+view whose button runs several judged actions (SlabView's double free) runs the button in
+:meth:`Predictable.predict_window`: one prediction for all of them.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
 
 import ipywidgets as widgets
 import traitlets
@@ -98,6 +102,20 @@ class PredictPanel(widgets.VBox):
             box.value = ""
 
 
+@dataclass
+class _Judging:
+    """A judged action (or all those of one :meth:`Predictable.predict_window`): the first
+    one's ``what``, the prediction (raw and read), the model before, then the events, the
+    last result and whether one ran."""
+    what: str
+    raw: Any
+    guess: Any
+    before: Any
+    batch: list = field(default_factory=list)
+    result: Any = None
+    ran: bool = False
+
+
 class Predictable(traitlets.HasTraits):
     """Mixin of a :class:`~kmemwidgets.widgets.base.KernelView`: predict mode (see module doc)."""
     #: The question this view asks (a :class:`~.question.Question` subclass).
@@ -114,6 +132,8 @@ class Predictable(traitlets.HasTraits):
         self._predict_shown: tuple[Any, Any] | None = None       # (guess, truth) drawn now
         self._predict_refusals = 0
         self._predict_held: tuple[Verdict, Any, Any] | None = None   # judged, not yet shown
+        self._predict_window_open = False
+        self._predict_judging: _Judging | None = None               # in an open window
         super().__init__(*args, **kwargs)
         children = list(self.children)
         at = children.index(self.status) if self.status in children else min(1, len(children))
@@ -167,34 +187,60 @@ class Predictable(traitlets.HasTraits):
         q = self.predict_panel.question
         if not (self.predict_mode and q.judges(what)) or self.read_only:
             return super()._act(what, fn)
-        try:
-            raw, guess = self._predict_read()
-        except AnswerTypeError as e:
-            self._refuse(what, f"predict mode: {e}")
-            self._predict_verdict(Verdict(False, f"{q.prompt} — {e}."), count=False)
-            return None
-        before = q.before(self)
-        batch: list = []
-        unsubscribe = self.kernel.events.subscribe(batch.extend)
+        judging = self._predict_judging
+        if judging is None:                  # the first judged action (of a window, or alone)
+            try:
+                raw, guess = self._predict_read()
+            except AnswerTypeError as e:
+                self._refuse(what, f"predict mode: {e}")
+                self._predict_verdict(Verdict(False, f"{q.prompt} — {e}."), count=False)
+                return None
+            judging = _Judging(what, raw, guess, q.before(self))
+            if self._predict_window_open:
+                self._predict_judging = judging
+        unsubscribe = self.kernel.events.subscribe(judging.batch.extend)
         refusals = self._predict_refusals
         try:
             result = super()._act(what, fn)
         finally:
             unsubscribe()
-        if self._predict_refusals != refusals:
-            self._predict_verdict(Verdict(False, f"Not judged: {what} was refused before it ran; "
-                                             "your prediction stays for the next try."), count=False)
-            return result
-        truth = q.shape.read(q.outcome(self, before, result, batch))
-        verdict = judge(q.shape, raw, truth, f"The model: {q.shape.show(truth)}.")
+        if self._predict_refusals == refusals:
+            judging.result, judging.ran = result, True
+        if not self._predict_window_open:
+            self._predict_judge(judging)
+        return result
+
+    @contextmanager
+    def predict_window(self) -> Iterator[None]:
+        """Judge the judged actions run inside as one, against one prediction: a button
+        that frees an object twice is one action to predict."""
+        if self._predict_window_open:
+            yield
+            return
+        self._predict_window_open = True
+        try:
+            yield
+        finally:
+            self._predict_window_open = False
+            judging, self._predict_judging = self._predict_judging, None
+            if judging is not None:
+                self._predict_judge(judging)
+
+    def _predict_judge(self, judging: "_Judging") -> None:
+        if not judging.ran:
+            self._predict_verdict(Verdict(False, f"Not judged: {judging.what} was refused before it ran; "
+                                                 "your prediction stays for the next try."), count=False)
+            return
+        q = self.predict_panel.question
+        truth = q.shape.read(q.outcome(self, judging.before, judging.result, judging.batch))
+        verdict = judge(q.shape, judging.raw, truth, f"The model: {q.shape.show(truth)}.")
         self.predict_panel.clear_inputs()
-        self._predict_held = (verdict, guess, truth)
+        self._predict_held = (verdict, judging.guess, truth)
         if getattr(self, "steps_pending", 0):
             # Step mode replays the action: the check comes after the student has seen it.
             self.predict_panel.verdict.text = "judged: the verdict shows when the replay ends"
         else:
             self._predict_reveal()
-        return result
 
     def _predict_reveal(self, change: dict | None = None) -> None:
         held, self._predict_held = self._predict_held, None

@@ -494,7 +494,8 @@ class SlabView(Predictable, KernelView):
         with self._deferred():
             self._clear_report()
             self.message = ""
-            result = fn()
+            with self.predict_window():       # one button, one prediction
+                result = fn()
             said = self._take_reports()
             if said and said.split(":")[0] not in self.message:
                 self.message = f"{self.message} — {said}" if self.message else said
