@@ -14,7 +14,7 @@ to ``KernelView._act``, e.g. ``"alloc_pages("``), the answer's fields with their
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any
 
 from ...practice.answers import Fields, Shape
 from .overlay import Overlay, Spot
@@ -50,10 +50,6 @@ class Question:
     def normalize(self, given: dict[str, Any]) -> dict[str, Any]:
         """Keyword arguments of ``view.predict(...)`` as field values (aliases resolved)."""
         return given
-
-    def choices(self, view: Any, name: str) -> Sequence[str]:
-        """The values a field may take on *view*'s machine (empty: typed freely)."""
-        return ()
 
     # --- hooks ---------------------------------------------------------------------------
 
