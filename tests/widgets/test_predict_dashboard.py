@@ -50,3 +50,15 @@ def test_turning_predict_mode_off_or_a_reset_takes_the_highlight_away():
     buddy.predict_mode = False
     assert len(overlay.guess.x) == 0 and buddy.score == (0, 3)
     assert buddy.predict_panel.body.layout.display == "none"
+
+
+def test_a_typed_prediction_reaches_the_verdict_escaped():
+    d = Dashboard(kernel=kw.Kernel(arch="i386", ram="64M"), predict_mode=True)
+    kmalloc = d.view("KmallocView")
+    kmalloc.predict(cache="<img src=x onerror=alert(1)>")
+    kmalloc.kmalloc()
+    verdict = kmalloc.predict_panel.verdict
+    assert "<img" in verdict.text and "<img" not in verdict.value and "&lt;img" in verdict.value
+    buddy = d.view("BuddyView")
+    assert not buddy.predict(changes="<b>3</b>:-1")
+    assert "<b>" not in buddy.predict_panel.verdict.value
