@@ -5,7 +5,8 @@ On a 1 GiB i386 kernel (262,144 frames) a Dashboard shows every view; each click
 comm is replaced by a recorder (the idea of ipywidgets' ``tests/utils.py`` DummyComm):
 bytes = JSON of each message + its binary buffers. Prints the median and worst Python
 time per click and bytes per click, per view class (each view alone) and for the
-Dashboard.
+Dashboard, and BuddyView in predict mode (a prediction entered before each click, outside
+the timing: the click then also judges it and draws the highlight).
 
 Run: ``python benchmarks/bench_widgets.py [clicks]``.
 """
@@ -56,6 +57,8 @@ def measure(make_view, clicks: int) -> dict[str, float]:
     rec.attach_all()
     times, sizes = [], []
     for i in range(clicks):
+        if buddy is not None and buddy.predict_mode:      # the student types before clicking
+            buddy.predict(changes="none")
         before = rec.bytes
         t0 = time.perf_counter()
         if buddy is not None:
@@ -80,6 +83,7 @@ def main(clicks: int = 40) -> None:
     print(f"1 GiB i386 kernel, {clicks} clicks (Alloc/Free order 3 alternately)")
     print(f"{'view':<28}{'median ms':>10}{'max ms':>9}{'median B':>10}{'max B':>9}")
     rows = [(cls.__name__ + " alone", lambda k, cls=cls: cls(kernel=k)) for cls in available_views()]
+    rows.append(("BuddyView, predict mode", lambda k: BuddyView(kernel=k, predict_mode=True)))
     rows.append(("Dashboard (all tabs)", lambda k: Dashboard(kernel=k)))
     for name, make in rows:
         r = measure(make, clicks)

@@ -102,11 +102,15 @@ class Name(Shape):
 
 
 class Bool(Shape):
-    """True/False; "yes"/"no" read as well."""
+    """True/False; "yes"/"no" read as well. *shown* names (False, True) in messages."""
     WORDS = {"true": True, "yes": True, "y": True, "false": False, "no": False, "n": False}
 
-    def __init__(self, what: str) -> None:
+    def __init__(self, what: str, shown: tuple[str, str] | None = None) -> None:
         self.describe = f"{what}: True or False"
+        self.shown = shown
+
+    def show(self, value: Any) -> str:
+        return self.shown[bool(value)] if self.shown and isinstance(value, bool) else repr(value)
 
     def read(self, value: Any) -> bool:
         if isinstance(value, bool):
@@ -195,3 +199,87 @@ class Fields(Shape):
         if not wrong:
             return ""
         return "; ".join(wrong) + (f" ({', '.join(right)} right)" if right else "")
+
+
+class Deltas(Shape):
+    """Changes per position (a free-list order, say): a dict ``{3: -1, 4: +1}`` or text
+    ``"3:-1 4:+1"``; positions left out do not change; ``{}``, ``"none"`` or ``"0"``:
+    nothing changes."""
+
+    def __init__(self, what: str = "the changes", key: str = "order") -> None:
+        self.key = key
+        self.describe = (f"{what}: {key}:delta pairs such as '3:-1' or '4:-1 3:+1' "
+                         f"(a dict {{{key}: delta}} in code), or 'none'")
+
+    def read(self, value: Any) -> dict[int, int]:
+        if isinstance(value, str):
+            text = value.replace(",", " ").strip()
+            if text.lower() in Name.NONE_WORDS + ("0", "no change"):
+                return {}
+            pairs = {}
+            for word in text.split():
+                where, sep, delta = word.partition(":")
+                if not sep:
+                    raise AnswerTypeError(f"{word!r} is not {self.key}:delta; expected {self.describe}")
+                pairs[where] = delta
+            value = pairs
+        if not isinstance(value, dict):
+            raise AnswerTypeError(f"expected {self.describe}; got {_kind(value)}")
+        number = Int(f"a number ({self.key} or delta)")
+        out: dict[int, int] = {}
+        for where, delta in value.items():
+            out[number.read(where)] = out.get(number.read(where), 0) + number.read(delta)
+        return {k: v for k, v in sorted(out.items()) if v}
+
+    def show(self, value: Any) -> str:
+        if not value:
+            return "no change"
+        return ", ".join(f"{self.key} {k} {v:+d}" for k, v in sorted(value.items()))
+
+    def compare(self, got: dict[int, int], want: dict[int, int]) -> str:
+        off = [f"{self.key} {k}" for k in sorted(set(got) & set(want)) if got[k] != want[k]]
+        extra = [f"{self.key} {k}" for k in sorted(set(got) - set(want))]
+        missed = [f"{self.key} {k}" for k in sorted(set(want) - set(got))]
+        parts = ([f"wrong amount at {', '.join(off)}"] if off else []) + (
+            [f"{', '.join(extra)} does not change"] if extra else []) + (
+            [f"a change at {', '.join(missed)} is missing"] if missed else [])
+        return "; ".join(parts)
+
+
+class Span(Shape):
+    """A byte range: ``"0x40-0x43"``, a pair ``(first, last)`` (both included) or one
+    address; with *none_word*, None or "none" means there is none."""
+
+    def __init__(self, what: str, none_word: str | None = None) -> None:
+        self.none_word = none_word
+        self.describe = (f"{what}: first-last such as 0xc1000040-0xc1000043 (a pair in code)"
+                         + (f", or None if {none_word}" if none_word else ""))
+
+    def read(self, value: Any) -> tuple[int, int] | None:
+        if self.none_word and (value is None or (isinstance(value, str)
+                                                 and value.strip().lower() in Name.NONE_WORDS)):
+            return None
+        if isinstance(value, str):
+            value = [v for v in value.replace("–", "-").replace(",", " ").replace("-", " ").split()]
+            if len(value) == 1:
+                value = value * 2
+        elif isinstance(value, numbers.Integral) and not isinstance(value, bool):
+            value = (value, value)
+        if isinstance(value, (bytes, dict, set)) or not hasattr(value, "__iter__"):
+            raise AnswerTypeError(f"expected {self.describe}; got {_kind(value)}")
+        first, last = Fields(first=Int("the first byte", hex=True), last=Int("the last byte", hex=True)).read(value)
+        if last < first:
+            raise AnswerTypeError(f"the range {first:#x}-{last:#x} ends before it starts")
+        return first, last
+
+    def show(self, value: Any) -> str:
+        return "none" if value is None else f"{value[0]:#x}-{value[1]:#x}"
+
+    def compare(self, got: tuple[int, int] | None, want: tuple[int, int] | None) -> str:
+        if got == want:
+            return ""
+        if got is None or want is None:
+            return f"{self.show(got)} is not it"
+        ends = [f"it {word} too {'early' if g < w else 'late'}"
+                for word, g, w in (("starts", got[0], want[0]), ("ends", got[1], want[1])) if g != w]
+        return f"{self.show(got)}: " + " and ".join(ends)

@@ -13,6 +13,23 @@ from ..exercises import Verdict
 from .answers import AnswerTypeError, Shape
 
 
+def judge(shape: Shape, answer: Any, expected: Any, hint: str = "") -> Verdict:
+    """*answer* read by *shape* and compared with *expected* (in canonical form): a
+    :class:`~kmemwidgets.exercises.Verdict`, truthy when right. A wrong answer is told
+    what is wrong (then *hint*), one of the wrong type what type is expected, ``...``
+    (an answer cell's placeholder) that it is not answered yet."""
+    if answer is ...:
+        return Verdict(False, f"Not answered yet: replace ... with {shape.describe}.")
+    try:
+        got = shape.read(answer)
+    except AnswerTypeError as e:
+        return Verdict(False, f"Wrong type: {e}.")
+    problem = shape.compare(got, expected)
+    if not problem:
+        return Verdict(True, f"Right: {shape.show(got)}.")
+    return Verdict(False, f"Not yet: {problem}." + (f" {hint}" if hint else ""))
+
+
 class Problem:
     """One generated problem: ``question``, ``ops``, ``solve()``, ``check()``, ``explain()``."""
 
@@ -47,16 +64,7 @@ class Problem:
         names); a wrong answer is told what is wrong, an answer of the wrong type what
         type is expected. ``...`` (the placeholder of an answer cell) is "not answered".
         """
-        if answer is ...:
-            return Verdict(False, f"Not answered yet: replace ... with {self.answer_type}.")
-        try:
-            got = self.shape.read(answer)
-        except AnswerTypeError as e:
-            return Verdict(False, f"Wrong type: {e}.")
-        problem = self.shape.compare(got, self._answer)
-        if not problem:
-            return Verdict(True, f"Right: {self.shape.show(got)}.")
-        return Verdict(False, f"Not yet: {problem}. Run `explain()` for the model's steps.")
+        return judge(self.shape, answer, self._answer, "Run `explain()` for the model's steps.")
 
     def explain(self) -> str:
         """The solution step by step, as the model took it, then the answer."""

@@ -122,13 +122,18 @@ class KernelView(Scalable, widgets.VBox):
         super().__init__(**kwargs)
         self.set_trait("kernel", kernel)
         # show_log=False: the log lives elsewhere (the Dashboard shows its shared one once).
-        self.children = [c for c in self._build() if show_log or c is not self.messages] + [self.theme_css]
+        built = [c for c in self._build() if show_log or c is not self.messages]
+        self.children = self._with_panels(built) + [self.theme_css]
         self._sync_widgets = [w for w in iter_widgets(self) if w is not self
                               and not self._is_log_widget(w)]
         self._rebind(kernel)
         for name, value in own.items():
             setattr(self, name, value)
         self.rescale()
+
+    def _with_panels(self, children: list[widgets.Widget]) -> list[widgets.Widget]:
+        """The view's children with the panels a mixin adds (predict mode's); none here."""
+        return children
 
     # --- kernel binding ------------------------------------------------------------------
 

@@ -49,6 +49,8 @@ from kmemwidgets.model.units import MAX_PAGE_ORDER, NR_PAGE_ORDERS, PAGE_SHIFT
 from kmemwidgets.model.zone import WMARK_HIGH, WMARK_LOW, WMARK_MIN
 
 from .base import KernelView
+from .predict import Predictable
+from .predict.questions import FreeListsQuestion
 from .charts import FragmentationChart, FreeListBars, WatermarkChart
 from .controls import GfpPicker, OrderPicker, context_dropdown, GfpTrait, ContextTrait
 from .charts import signed
@@ -62,9 +64,10 @@ CAPTION_FONT = "16px"
 CAPTION_HEIGHT = "52px"
 
 
-class BuddyView(KernelView):
+class BuddyView(Predictable, KernelView):
     """The buddy allocator of one kernel: controls, free lists, map, watermarks, log."""
     title = "Buddy allocator"
+    question = FreeListsQuestion
 
     order = traitlets.Int(0, min=0, max=MAX_PAGE_ORDER)
     gfp = GfpTrait(GFP_KERNEL)

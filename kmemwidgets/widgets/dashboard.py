@@ -5,6 +5,9 @@ The views' ``kernel`` traits are ``link``ed to the Dashboard's, so a Reset in an
 :class:`~kmemwidgets.widgets.log.MessageLog`, shown once under the tabs, so each kernel
 report appears once.
 
+``predict_mode`` (the toggle above the tabs) turns predict mode on or off in every tab
+that has it (:mod:`.predict`); ``score`` adds up the tabs' running scores.
+
 Views are found through :data:`VIEW_CLASSES` and imported lazily: a view whose module
 does not exist yet is skipped, so adding a new view is one line in that table (or
 none, when its module and class already have the listed names).
@@ -59,6 +62,8 @@ class Dashboard(widgets.VBox):
     kernel = traitlets.Instance(Kernel)
     #: Presentation scale of every tab (linked to each view's ``scale``).
     scale = traitlets.Float()
+    #: Predict mode in every tab (one way: a tab's own toggle changes only that tab).
+    predict_mode = traitlets.Bool(False)
 
     def __init__(self, kernel: Kernel | None = None, views: Sequence[type[KernelView]] | None = None,
                  scale: float | None = None, **kwargs) -> None:
@@ -76,11 +81,17 @@ class Dashboard(widgets.VBox):
         self.tabs = widgets.Tab(children=[self.views[0], *map(_placeholder, self.views[1:])]
                                 if self.views else [], titles=[v.title for v in self.views])
         self.tabs.observe(self._mount_selected, "selected_index")
-        super().__init__(children=[self.tabs, widgets.HTML("<b>Kernel messages</b> (newest on top)"),
+        self.predict_toggle = widgets.ToggleButton(description="predict mode (all tabs)", icon="question",
+                                                   layout=widgets.Layout(width="auto"),  # never truncated
+                                                   tooltip="every tab asks for a prediction before an action")
+        super().__init__(children=[self.predict_toggle, self.tabs, widgets.HTML("<b>Kernel messages</b> (newest on top)"),
                                    self.messages], **kwargs)
         self.kernel = kernel
         self.scale = scale
         self._links = [traitlets.link((self, name), (v, name)) for v in self.views for name in ("kernel", "scale")]
+        self._links += [traitlets.dlink((self, "predict_mode"), (v, "predict_mode"))
+                        for v in self.views if v.has_trait("predict_mode")]
+        self._links.append(traitlets.link((self.predict_toggle, "value"), (self, "predict_mode")))
 
     def _mount_selected(self, change: dict) -> None:
         index = change["new"]
@@ -95,6 +106,12 @@ class Dashboard(widgets.VBox):
             if v.__class__ is cls_or_name or v.__class__.__name__ == cls_or_name:
                 return v
         raise KeyError(f"no {cls_or_name} tab; tabs: {', '.join(v.__class__.__name__ for v in self.views)}")
+
+    @property
+    def score(self) -> tuple[int, int]:
+        """(right, judged) predictions over all tabs."""
+        scores = [v.score for v in self.views if v.has_trait("predict_mode")]
+        return sum(r for r, _ in scores), sum(n for _, n in scores)
 
     def summary(self) -> str:
         return "\n\n".join(v.summary() for v in self.views)

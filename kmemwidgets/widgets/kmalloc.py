@@ -29,6 +29,8 @@ from kmemwidgets.model.slab_layout import KMALLOC_MAX_SIZE
 from kmemwidgets.model.units import PAGE_SIZE, get_order
 
 from .base import KernelView
+from .predict import Predictable
+from .predict.questions import CacheQuestion
 from .controls import GfpPicker, context_dropdown, GfpTrait, ContextTrait
 from .charts import byte_ticks, chart_figure, readable_axis, set_ticks
 from .palette import INK, KMALLOC_COLORS, legend_html
@@ -38,9 +40,10 @@ from .status import StatusLine
 SLIDER_MAX = 8 * KMALLOC_MAX_CACHE_SIZE
 
 
-class KmallocView(KernelView):
+class KmallocView(Predictable, KernelView):
     """kmalloc size classes, ksize and waste; large sizes visibly go to the page allocator."""
     title = "kmalloc"
+    question = CacheQuestion
 
     size = traitlets.Int(100, min=0, max=KMALLOC_MAX_SIZE + PAGE_SIZE)
     gfp = GfpTrait(GFP_KERNEL)

@@ -45,6 +45,8 @@ from kmemwidgets.model.zone import WMARK_HIGH, WMARK_LOW, WMARK_MIN
 
 from .base import KernelView
 from .charts import WatermarkChart, chart_figure, readable_axis, set_count_axis
+from .predict import Predictable
+from .predict.questions import PathQuestion
 from .controls import GfpPicker, context_dropdown, GfpTrait, ContextTrait
 from .palette import INK, MEMPOOL_LEVEL_COLORS, MEMPOOL_PATH_COLORS, legend_html
 
@@ -59,9 +61,10 @@ PRESSURE_GFP = GFP_ATOMIC | NOWARN
 _MARGIN = {"top": 40, "bottom": 45, "left": 140, "right": 20}
 
 
-class MempoolView(KernelView):
+class MempoolView(Predictable, KernelView):
     """One mempool: reserve vs min_nr, memory pressure, and where each allocation came from."""
     title = "mempool"
+    question = PathQuestion
 
     pool_kind = traitlets.Enum(("page", "kmalloc"), default_value="page")
     element_size = traitlets.Int(256, min=1)

@@ -48,6 +48,8 @@ from kmemwidgets.model.vmalloc import VM_ALLOC
 
 from .base import KernelView
 from .charts import chart_figure
+from .predict import Predictable
+from .predict.questions import FramesQuestion
 from .vmallocinfo import VmallocInfoView
 from .controls import context_dropdown, ContextTrait
 from .memmap import aggregate_owners
@@ -82,9 +84,10 @@ LABEL_SPACING = 0.1
 TEXT_SIZE = 14                                     # px: readable on a projector
 
 
-class VmallocView(KernelView):
+class VmallocView(Predictable, KernelView):
     """vmalloc areas, guard pages and the scattered frames behind them."""
     title = "vmalloc"
+    question = FramesQuestion
 
     size = traitlets.Int(64 << 10, min=0)
     context = ContextTrait("process")

@@ -40,6 +40,9 @@ PROC = Path(__file__).parent.parent / "fixtures" / "proc"
 #: so the walk reaches deeper states (an address inside a mapping, a cache name).
 GARBAGE = ("", " ", "0x", "💥", "\x00", "-1", "0x" + "f" * 20, "1e9", "0xc0000000", "0x8048000", "A",
            "demo_cache", "kmalloc-64")
+#: What a student may type as a prediction in predict mode: half right, half garbage.
+PREDICTIONS = GARBAGE + ("3:-1", "4:-1 3:+1", "none", "0:", ":1", "3:-1:2", "yes", "maybe", "0xc3f00048-0xc3f0004b",
+                         "0x10-0x1", "kmalloc-128", "page allocator", "4", "reserve")
 #: Markup a student (or a classmate) may type.
 HOSTILE = ("<img src=x onerror=alert(1)>", "<b>x</b>", "&amp;", "\"'")
 #: Python error text that must never reach a student: a traceback, a redraw failure, or
@@ -216,7 +219,7 @@ def kernels(top: widgets.Widget) -> list[kw.Kernel]:
 # --- no handler may raise ---------------------------------------------------------------
 
 def random_walk(name: str, top: widgets.Widget, rng: random.Random, steps: int,
-                swallowed: list[logging.LogRecord]) -> None:
+                swallowed: list[logging.LogRecord], texts: tuple[str, ...] = GARBAGE) -> None:
     """*steps* random actions on *top*; fails on a swallowed exception, Python error text
     in a widget or a failed ``kernel.check()``, naming the last actions."""
     done: list[str] = []
@@ -224,7 +227,7 @@ def random_walk(name: str, top: widgets.Widget, rng: random.Random, steps: int,
         # A kind of control first, then one of that kind: the seven GFP toggles must not
         # crowd out the one text box or the Write button.
         kinds: dict[str, list[Action]] = {}
-        for action in actions(top, rng, GARBAGE):
+        for action in actions(top, rng, texts):
             kinds.setdefault(action[0].split()[0], []).append(action)
         kind = rng.choice(sorted(kinds))
         if done and done[-1].startswith("type") and "click" in kinds and rng.random() < 0.5:
@@ -254,6 +257,19 @@ def test_no_handler_raises_in_a_random_walk(name, swallowed):
     start = time.perf_counter()
     # A fixed seed per view: the same walk every run.
     random_walk(name, VIEWS[name](), random.Random(f"issue17-{name}"), STEPS, swallowed)
+    assert time.perf_counter() - start < SANITY_SECONDS
+
+
+@pytest.mark.parametrize("name", [n for n in VIEWS if "Info" not in n])
+def test_no_handler_raises_in_predict_mode(name, swallowed):
+    """The same walk with predict mode on from the start: predictions typed and picked
+    (garbage among them) before and between the actions (kmemwidgets.widgets.predict)."""
+    start = time.perf_counter()
+    top = VIEWS[name]()
+    for view in roots(top):
+        if view.has_trait("predict_mode"):
+            view.predict_mode = True
+    random_walk(name, top, random.Random(f"issue12-predict-walk-{name}"), STEPS, swallowed, PREDICTIONS)
     assert time.perf_counter() - start < SANITY_SECONDS
 
 

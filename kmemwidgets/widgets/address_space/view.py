@@ -16,6 +16,8 @@ from kmemwidgets.model.paging import Walk
 
 from ..base import KernelView
 from ..charts import chart_figure
+from ..predict import Predictable
+from ..predict.questions import NewFrameQuestion
 from ..palette import OKABE_ITO, OWNER_COLORS, ZONE_COLORS, code_scale, legend_html
 from ..status import text_html
 from ..strips import aggregate_codes, cell_bounds, per_cell_for, segments, set_lines, set_strip, strip_heatmap
@@ -28,9 +30,10 @@ from .hex_input import parse_hex, parse_hex_safe
 from .pgd_grid import pgd_codes
 
 
-class AddressSpaceView(KernelView):
+class AddressSpaceView(Predictable, KernelView):
     """Processes' address spaces, their pgds, the frames they map and the page-table walk."""
     title = "address spaces"
+    question = NewFrameQuestion
 
     pid = traitlets.Int(None, allow_none=True)
     left_pid = traitlets.Int(None, allow_none=True)

@@ -64,6 +64,8 @@ from kmemwidgets.model.slub import ALIVE, RELEASED
 from kmemwidgets.model.units import PAGE_SHIFT, PAGE_SIZE
 
 from ..base import KernelView
+from ..predict import Predictable
+from ..predict.questions import ReportQuestion
 from ..controls import GfpPicker, context_dropdown, GfpTrait, ContextTrait
 from ..slabinfo import SlabInfoView
 from ..palette import legend_html
@@ -83,9 +85,10 @@ NO_CHECKS = ("only when the cache is validated (Validate): without SLAB_CONSISTE
              "poison (init_object), erasing the damage")
 
 
-class SlabView(KernelView):
+class SlabView(Predictable, KernelView):
     """A SLUB cache: create/pick it, alloc/free objects, its slabs, a slab page byte by byte."""
     title = "SLUB caches"
+    question = ReportQuestion
 
     cache_name = traitlets.Unicode("demo_cache")
     size = traitlets.Int(64, min=1, max=KMALLOC_MAX_SIZE)
@@ -491,7 +494,8 @@ class SlabView(KernelView):
         with self._deferred():
             self._clear_report()
             self.message = ""
-            result = fn()
+            with self.predict_window():       # one button, one prediction
+                result = fn()
             said = self._take_reports()
             if said and said.split(":")[0] not in self.message:
                 self.message = f"{self.message} — {said}" if self.message else said
