@@ -53,6 +53,7 @@ from .charts import FragmentationChart, FreeListBars, WatermarkChart
 from .controls import GfpPicker, OrderPicker, context_dropdown, GfpTrait, ContextTrait
 from .charts import signed
 from .memmap_detail import MapWithDetail
+from .redraw import PAGE_EVENTS
 from .palette import OWNER_COLORS, ZONE_COLORS, legend_html
 from .status import StatusLine, caption_html
 
@@ -64,6 +65,7 @@ CAPTION_HEIGHT = "52px"
 class BuddyView(KernelView):
     """The buddy allocator of one kernel: controls, free lists, map, watermarks, log."""
     title = "Buddy allocator"
+    redraw_events = PAGE_EVENTS
 
     order = traitlets.Int(0, min=0, max=MAX_PAGE_ORDER)
     gfp = GfpTrait(GFP_KERNEL)

@@ -40,6 +40,8 @@ SLIDER_MAX = 8 * KMALLOC_MAX_CACHE_SIZE
 class KmallocView(KernelView):
     """kmalloc size classes, ksize and waste; large sizes visibly go to the page allocator."""
     title = "kmalloc"
+    #: The objects list changes with kmalloc/kfree; the curves never do.
+    redraw_events = frozenset({"kmalloc", "kfree", "report"})
 
     size = traitlets.Int(100, min=0, max=KMALLOC_MAX_SIZE + PAGE_SIZE)
     gfp = GfpTrait(GFP_KERNEL)
@@ -143,12 +145,14 @@ class KmallocView(KernelView):
         """``kmalloc(size, gfp)`` in the chosen context; the address or None."""
         size, gfp, ctx = self.size, self.gfp, self.context
         what = f"kmalloc({size}, {gfp_code(gfp)}) in {ctx} context"
-        ptr = self._act_in_context(what, ctx, lambda: self.kernel.kmalloc(size, gfp))
+        with self.deferred():           # one redraw, with the new object in the list
+            ptr = self._act_in_context(what, ctx, lambda: self.kernel.kmalloc(size, gfp))
+            if ptr is not None and size:
+                self._allocated.append(ptr)
+                self.redraw()
         if ptr is None:
             return None
         if size:
-            self._allocated.append(ptr)
-            self._redraw(None)
             self.objects.value = ptr
         self.message = f"{what} = {ptr:#x}"
         return ptr
@@ -167,7 +171,7 @@ class KmallocView(KernelView):
             return False
         if ptr in self._allocated:
             self._allocated.remove(ptr)
-        self._redraw(None)
+            self.redraw()
         self.selected_ptr = None
         self.message = f"{what}: done"
         return True

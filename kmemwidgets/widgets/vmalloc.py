@@ -99,7 +99,6 @@ class VmallocView(KernelView):
     max_cells = traitlets.Int(256, min=16)
     max_lines = traitlets.Int(512, min=1)
 
-    _in_action = False
     #: The distinct frames behind the pages drawn, sorted: the middle strip.
     used_frames: np.ndarray = np.zeros(0, dtype=np.int64)
 
@@ -215,14 +214,12 @@ class VmallocView(KernelView):
 
     @traitlets.observe("view_start", "view_end", "selected_area", "max_cells", "max_lines")
     def _view_changed(self, change) -> None:
-        # Inside an action the operation's event batch redraws once, at its end.
-        if self.children and self.view_end > self.view_start and not self._in_action:
+        # Inside an action (deferred) this redraw joins the operation's event batch.
+        if self.children and self.view_end > self.view_start:
             lo, hi = ((self.view_start - self.kernel.VMALLOC_START) >> PAGE_SHIFT,
                       (self.view_end - self.kernel.VMALLOC_START) >> PAGE_SHIFT)
             if tuple(self.zoom_slider.value) != (lo, hi):
                 self.zoom_slider.value = (lo, hi)
-            if change["name"] == "selected_area" and change["new"] in dict(self._area_options()).values():
-                self.areas.value = change["new"]
             self.redraw()
 
     def _slider_zoomed(self, change) -> None:
@@ -280,12 +277,13 @@ class VmallocView(KernelView):
         if self.view_end <= self.view_start:
             return
         options = self._area_options()
+        # the dropdown shows the area vfree() frees (a new area is selected by vmalloc)
+        live = [v for _, v in options]
+        keep = (self.selected_area if self.selected_area in live else
+                self.areas.value if self.areas.value in live else None)
         if list(self.areas.options) != options:
-            # the dropdown shows the area vfree() frees (a new area is selected by vmalloc)
-            live = [v for _, v in options]
-            keep = (self.selected_area if self.selected_area in live else
-                    self.areas.value if self.areas.value in live else None)
             self.areas.options = options
+        if self.areas.value != keep:
             self.areas.value = keep
         base = k.VMALLOC_START
         p0, p1 = (self.view_start - base) >> PAGE_SHIFT, (self.view_end - base) >> PAGE_SHIFT
@@ -438,21 +436,13 @@ class VmallocView(KernelView):
             if addr is not None:
                 self.selected_area = addr
             return addr
-        addr = self._act_in_context(what, ctx, call, act=self._quiet_act)
+        addr = self._act_in_context(what, ctx, call)
         if addr is None:
             return None
         area = k.find_vm_area(addr)
         self.message = (f"{what} = {addr:#x}: {area.nr_pages} pages + {'a guard page' if area.guard else 'no guard'}"
                         f"; frames from " + self._frames_by_zone(area.pages))
         return addr
-
-    def _quiet_act(self, what: str, fn):
-        """``_act`` with trait observers' redraws left to the operation's event batch."""
-        self._in_action = True
-        try:
-            return self._act(what, fn)
-        finally:
-            self._in_action = False
 
     def vmalloc(self) -> int | None:
         """``vmalloc(size)`` in the chosen context; the address or None."""
@@ -495,7 +485,7 @@ class VmallocView(KernelView):
                 self.selected_area = None
             return report
         self.message = ""
-        report = self._quiet_act(what, run)
+        report = self._act(what, run)
         if report is not None:
             self._refuse(what, report.title)
             return False
