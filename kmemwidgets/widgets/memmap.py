@@ -39,6 +39,7 @@ from kmemwidgets.model.units import PAGE_SHIFT, PAGE_SIZE
 
 from .palette import OUTSIDE_WHITE, OWNER_COLORS, code_scale, legend_html, tint
 from .status import StatusLine, text_html
+from .strips import aggregate_codes
 
 #: Code of a cell beyond the end of the range (the padding of the last row).
 OUTSIDE = 2 * NR_OWNERS
@@ -68,16 +69,7 @@ def aggregate_owners(owner: np.ndarray, fpc: int) -> np.ndarray:
     The code is the most common owner among the cell's non-free frames, or ``PG_FREE``
     when every frame is free (ties go to the lower owner code).
     """
-    n = len(owner)
-    if fpc == 1:
-        return np.asarray(owner, dtype=np.uint8).copy()
-    cells = -(-n // fpc)
-    idx = np.arange(n, dtype=np.int64) // fpc
-    counts = np.bincount(idx * NR_OWNERS + owner, minlength=cells * NR_OWNERS).reshape(cells, NR_OWNERS)
-    counts[:, PG_FREE] = 0
-    codes = counts.argmax(axis=1).astype(np.uint8)
-    codes[counts.sum(axis=1) == 0] = PG_FREE
-    return codes
+    return aggregate_codes(owner, fpc, NR_OWNERS, background=PG_FREE)
 
 
 def grid_shape(ncells: int, columns: int) -> tuple[int, int]:

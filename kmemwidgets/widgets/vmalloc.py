@@ -53,6 +53,7 @@ from .memmap import aggregate_owners
 from .palette import (FREE_GREY, HIGHLIGHT, OKABE_ITO, OUTSIDE_WHITE, OWNER_COLORS, ZONE_COLORS,
                       code_scale, legend_html, zone_color)
 from .status import StatusLine, preformatted_html
+from .redraw import frames_only
 from .strips import (aggregate_codes, cell_bounds, per_cell_for, segments, set_lines, set_strip, strip_heatmap,
                      used_frame_cells)
 
@@ -276,6 +277,9 @@ class VmallocView(KernelView):
         k = self.kernel
         if self.view_end <= self.view_start:
             return
+        if frames_only(batch):           # no area changed: only the owners of all memory did
+            self._draw_physical()
+            return
         options = self._area_options()
         # the dropdown shows the area vfree() frees (a new area is selected by vmalloc)
         live = [v for _, v in options]
@@ -319,10 +323,9 @@ class VmallocView(KernelView):
             top[(best == 2) & (is_vmap == 1)] = VMAP
         row2 = aggregate_codes(backing, ppc, len(CODE_COLORS), background=NOT_MAPPED)
         bounds = cell_bounds(n, ppc)
-        owner_row = aggregate_owners(k.owner, self._phys_fpc) + OWNER_BASE
         with self.figure.hold_sync():
             set_strip(self.virtual, True, bounds, row2, top)
-            set_strip(self.physical, True, self._phys_bounds, owner_row, self._phys_zone_row)
+            self._draw_physical()
             self._draw_used(np.unique(frames[mapped]))
             self._draw_lines(np.flatnonzero(mapped), frames[mapped], n, ppc)
             texts = ([f"{self.view_start:#x}", "pfn 0"], [f"{self.view_end:#x}", f"pfn {k.max_pfn:#x}"])
@@ -334,6 +337,11 @@ class VmallocView(KernelView):
                           f"{self._phys_fpc} frames; {self._used_text}; {self._lines_text}")
         self.vmallocinfo.value = ("<b>/proc/vmallocinfo</b>"
                                   + preformatted_html(k.vmallocinfo() or "(no areas)", "kernel.vmallocinfo()"))
+
+    def _draw_physical(self) -> None:
+        """The bottom strip: all of memory, owners over zones."""
+        owner_row = aggregate_owners(self.kernel.owner, self._phys_fpc) + OWNER_BASE
+        set_strip(self.physical, True, self._phys_bounds, owner_row, self._phys_zone_row)
 
     def _draw_used(self, pfns: np.ndarray) -> None:
         """The middle strip: the sorted distinct frames *pfns*, a cell each (or a cell per
