@@ -40,7 +40,7 @@ import numpy as np
 import ipywidgets as widgets
 import traitlets
 
-from kmemwidgets.model.buddy_inspect import STEP_KINDS, ShownBuddy, apply_step, rewound_blocks
+from kmemwidgets.model.buddy_inspect import STEP_KINDS, ShownBuddy, apply_step, free_refusal, rewound_blocks
 from kmemwidgets.model.gfp import GFP_KERNEL, gfp_code
 from kmemwidgets.model.kernel import Kernel
 from kmemwidgets.model.owners import OWNER_NAMES, PG_PAGEALLOC
@@ -257,7 +257,7 @@ class BuddyView(KernelView):
                 self._refuse("free", "nothing is selected and this view holds no block")
                 return False
             pfn = alive[-1]
-        reason = self._why_not_free(pfn)
+        reason = free_refusal(k, pfn)
         if reason:
             self._refuse(f"free pfn {pfn:#x}", reason)
             return False
@@ -280,28 +280,6 @@ class BuddyView(KernelView):
         self.message = f"{what}: freed {1 << order} page{'s' if order else ''}"
         return True
 
-    def _why_not_free(self, pfn: int) -> str | None:
-        """Why the view will not hand *pfn*'s block to ``__free_pages`` (None: it will)."""
-        k = self.kernel
-        if not 0 <= pfn < k.max_pfn:
-            return f"pfn {pfn:#x} is outside memory"
-        block = k.block_of(pfn)
-        if block is None:
-            return f"pfn {pfn:#x} was reserved at boot (memblock); it was never allocated"
-        head, order, is_free = block
-        if is_free:
-            return f"pfn {pfn:#x} is in a free order-{order} block at {head:#x}: nothing to free"
-        owner = int(k.owner[head])
-        if owner != PG_PAGEALLOC:
-            return (f"the block at {head:#x} belongs to {OWNER_NAMES[owner]}, not to alloc_pages(); "
-                    f"only its own allocator may free it")
-        virt = k.kernel_address(head)
-        if virt is not None and k.kmalloc_live(virt):
-            # __kmalloc_large_node took it from alloc_pages: kmalloc still counts it as its own.
-            return (f"the block at {head:#x} is a large kmalloc() block (kmalloc took it from the page "
-                    f"allocator); only kfree({virt:#x}) may free it")
-        return None
-
     def select(self, pfn: int | None) -> None:
         """Select frame *pfn* (as a click on its cell does); None clears the selection."""
         self.selected_pfn = pfn
@@ -315,16 +293,16 @@ class BuddyView(KernelView):
         pfn = change["new"]
         if pfn is None or not self.children:
             return
-        block = self.kernel.block_of(pfn)
+        block = self.map.block_at(pfn)           # during a replay: the block shown
         self.mapview.focus(pfn, 1 if block is None else 1 << block[1])
 
     def _cell_clicked(self, pfn: int) -> None:
         if self.click_action == "free":
             self.free()
         else:
-            block = self.kernel.block_of(pfn)
+            block = self.map.block_at(pfn)       # during a replay: the block shown
             self.message = (f"selected pfn {pfn:#x}" + ("" if block is None else
-                            f": {'free' if block[2] else OWNER_NAMES[self.kernel.owner[block[0]]]} "
+                            f": {OWNER_NAMES[self.map.owner_at(block[0])]} "
                             f"block {block[0]:#x} order {block[1]}"))
 
     # --- step mode -------------------------------------------------------------------
