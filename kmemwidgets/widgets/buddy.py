@@ -36,7 +36,6 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-import numpy as np
 import ipywidgets as widgets
 import traitlets
 
