@@ -31,6 +31,7 @@ from kmemwidgets.model.units import PAGE_SIZE, get_order
 from .base import KernelView
 from .controls import GfpPicker, context_dropdown, GfpTrait, ContextTrait
 from .palette import OKABE_ITO, legend_html
+from .redraw import one_redraw
 from .status import StatusLine
 
 #: Largest size the slider offers: a few pages past the last kmalloc cache.
@@ -157,6 +158,7 @@ class KmallocView(KernelView):
         self.message = f"{what} = {ptr:#x}"
         return ptr
 
+    @one_redraw
     def kfree(self) -> bool:
         """``kfree()`` the selected object (or this view's newest); True if freed."""
         ptr = self.selected_ptr if self.selected_ptr is not None else (

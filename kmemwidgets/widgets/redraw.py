@@ -10,9 +10,12 @@ one by one, each change would redraw the whole view and send its arrays again.
   at once; inside, it only records the request.
 * :meth:`~DeferredRedraw.deferred` is a context manager (nestable): the requests made
   inside become one draw when the outermost block ends, with every recorded event in
-  one batch.
-* A draw runs inside ``hold_sync()`` of the view's widgets (:meth:`~DeferredRedraw.hold`),
-  so a widget whose traits change several times sends one message.
+  one batch. The whole block runs inside ``hold_sync()`` of the view's widgets
+  (:meth:`~DeferredRedraw.hold`), so a widget whose traits change several times in one
+  click (the draw, a selection moved after the action) sends one message; a draw
+  outside a block holds them too.
+* :func:`one_redraw` makes a view method one deferred block: an action's event batch and
+  the traits it sets afterwards (the new process drawn, the object selected) draw once.
 * A request made *while drawing* (a trait the draw itself sets, a report the draw's
   read-only query logs) is part of the draw in progress and is dropped: a draw never
   starts another.
@@ -27,8 +30,9 @@ these changes which frames are in use, and no virtual mapping).
 """
 from __future__ import annotations
 
+import functools
 from contextlib import ExitStack, contextmanager
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 import ipywidgets as widgets
 
@@ -86,14 +90,18 @@ class DeferredRedraw:
 
     @contextmanager
     def deferred(self) -> Iterator[None]:
-        """Requests made inside draw once, when the outermost block ends."""
-        self._depth += 1
-        try:
-            yield
-        finally:
-            self._depth -= 1
-        if not self._depth and self._wanted:
-            self.flush()
+        """Requests made inside draw once, when the outermost block ends; the widgets'
+        messages wait for that end too."""
+        with ExitStack() as stack:
+            if not self._depth:
+                stack.enter_context(self.hold())
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            if not self._depth and self._wanted:
+                self.flush()
 
     def flush(self) -> None:
         """Draw now if a redraw was requested (the recorded events in one batch)."""
@@ -113,3 +121,15 @@ class DeferredRedraw:
         for w in self._held():
             stack.enter_context(w.hold_sync())
         return stack
+
+
+Method = TypeVar("Method", bound=Callable[..., Any])
+
+
+def one_redraw(method: Method) -> Method:
+    """Run a view method (an action) as one ``self.deferred()`` block."""
+    @functools.wraps(method)
+    def wrapper(self, *args: Any, **kwargs: Any) -> Any:
+        with self.deferred():
+            return method(self, *args, **kwargs)
+    return wrapper  # type: ignore[return-value]

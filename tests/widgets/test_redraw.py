@@ -92,3 +92,25 @@ def test_one_action_is_one_redraw(click, monkeypatch):
     calls = count_redraws(view, monkeypatch)
     getattr(view, click if click != "kmalloc_button" else "alloc_button").click()
     assert len(calls) == 1
+
+
+@pytest.mark.parametrize("action", ["fork", "spawn", "mmap_touch"])
+def test_an_address_space_action_and_the_processes_it_draws_are_one_redraw(action, monkeypatch):
+    from kmemwidgets.widgets import AddressSpaceView
+    view = AddressSpaceView(kernel=kw.Kernel(arch="i386", ram="64M"))
+    view.spawn("a")
+    calls = count_redraws(view, monkeypatch)
+    getattr(view, action)()
+    assert len(calls) == 1
+
+
+def test_messages_of_a_deferred_block_wait_for_its_end():
+    sent = []
+    html = widgets.HTML()
+    html.comm.publish_msg = lambda msg_type, data=None, **kw: sent.append(data)
+    r = DeferredRedraw(lambda batch: None, lambda: [html])
+    with r.deferred():
+        html.value = "a"
+        html.value = "b"
+        assert sent == []
+    assert [d["state"] for d in sent] == [{"value": "b"}]

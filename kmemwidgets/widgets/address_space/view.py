@@ -17,7 +17,7 @@ from kmemwidgets.model.paging import Walk
 from ..base import KernelView
 from ..palette import OKABE_ITO, OWNER_COLORS, ZONE_COLORS, code_scale, legend_html
 from ..frames_used import FramesUsedStrip, lay_out_frames
-from ..redraw import frames_only
+from ..redraw import frames_only, one_redraw
 from ..status import text_html
 from ..strips import aggregate_codes, cell_bounds, per_cell_for, segments, set_lines, set_strip, strip_heatmap
 from .address_ticks import address_ticks
@@ -231,6 +231,7 @@ class AddressSpaceView(KernelView):
 
     # --- actions ---------------------------------------------------------------------------
 
+    @one_redraw
     def spawn(self, name: str | None = None) -> Process | None:
         """Start a new process; it is drawn on the left (or right) and acted on."""
         k = self.kernel
@@ -254,6 +255,7 @@ class AddressSpaceView(KernelView):
             self.pid = pid
         self._sync_pickers()
 
+    @one_redraw
     def fork(self) -> Process | None:
         """``fork()`` the acted-on process: parent left, child right; the child is acted on."""
         parent = self._actor("fork")
@@ -273,6 +275,7 @@ class AddressSpaceView(KernelView):
                         "read-only (copy-on-write); a write copies the page")
         return child
 
+    @one_redraw
     def mmap_touch(self) -> int | None:
         """``mmap(length, "rw")`` in the acted-on process, then write every page; the address."""
         proc = self._actor("mmap")
@@ -300,6 +303,7 @@ class AddressSpaceView(KernelView):
                         f"{-(-length // PAGE_SIZE)} page(s) faulted in")
         return out
 
+    @one_redraw
     def write(self) -> bool:
         """Store ``data`` at ``vaddr`` in the acted-on process (a COW fault copies a shared page)."""
         proc = self._actor("write")
@@ -328,6 +332,7 @@ class AddressSpaceView(KernelView):
             self.translate()
         return True
 
+    @one_redraw
     def exit(self) -> bool:
         """``exit()`` the acted-on process: its pages and page tables are freed."""
         proc = self._actor("exit")
@@ -348,6 +353,7 @@ class AddressSpaceView(KernelView):
         self.message = f"exit: {proc.comm}[{proc.pid}] is gone; exit_mmap freed its pages and tables"
         return True
 
+    @one_redraw
     def translate(self) -> dict[int, Walk]:
         """Walk both drawn processes' tables for ``vaddr``; the walks by pid."""
         k = self.kernel
