@@ -35,7 +35,7 @@ for highlights and for views that can skip parts no event of the batch touches.
 """
 from __future__ import annotations
 
-from contextlib import AbstractContextManager, ExitStack
+from contextlib import AbstractContextManager
 from typing import Any, Callable, ClassVar, Iterator
 
 import ipywidgets as widgets
@@ -180,12 +180,9 @@ class KernelView(widgets.VBox):
         self._redraws.request()
 
     def deferred(self) -> AbstractContextManager[None]:
-        """A block whose redraw requests (events, trait changes) draw once, at its end."""
+        """A block whose redraw requests (events, trait changes) draw once, at its end,
+        and whose widget changes are sent then (one message per changed widget)."""
         return self._redraws.deferred()
-
-    def _hold(self) -> ExitStack:
-        """``hold_sync()`` of the view's widgets, for a drawing step outside :meth:`redraw`."""
-        return self._redraws.hold()
 
     def _is_log_widget(self, w: widgets.Widget) -> bool:
         return w is self.messages or w in (self.messages.html, self.messages.clear_button)

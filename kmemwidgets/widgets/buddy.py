@@ -52,7 +52,7 @@ from .charts import FragmentationChart, FreeListBars, WatermarkChart
 from .controls import GfpPicker, OrderPicker, context_dropdown, GfpTrait, ContextTrait
 from .charts import signed
 from .memmap_detail import MapWithDetail
-from .redraw import PAGE_EVENTS
+from .redraw import PAGE_EVENTS, one_redraw
 from .palette import OWNER_COLORS, ZONE_COLORS, legend_html
 from .status import StatusLine, caption_html
 
@@ -192,6 +192,7 @@ class BuddyView(KernelView):
         if steps and self.step_mode:
             self._steps.extend(steps)
             self._sync_step_widgets()
+            self._show_status()               # the result waits for the replay's end
             if self._steps_done == 0:
                 self.step_caption.text = (f"{len(self._steps)} step{'s' if len(self._steps) > 1 else ''} "
                                           "to replay: press Step or ▶ to watch the free lists change")
@@ -230,6 +231,7 @@ class BuddyView(KernelView):
 
     # --- actions ---------------------------------------------------------------------
 
+    @one_redraw
     def alloc(self) -> Page | None:
         """``alloc_pages(gfp, order)`` in the chosen context; the Page, or None."""
         gfp, order, ctx = self.gfp, self.order, self.context
@@ -246,6 +248,7 @@ class BuddyView(KernelView):
                         + (f"virt {virt:#x})" if virt is not None else "highmem: no kernel address)"))
         return page
 
+    @one_redraw
     def free(self) -> bool:
         """``__free_pages()`` the selected block (or this view's newest); True if freed."""
         k = self.kernel
@@ -324,7 +327,7 @@ class BuddyView(KernelView):
         text = apply_step(self._shown, ev.kind, ev.data)
         pfn, nframes = self._shown.touched
         total = self._steps_done + len(self._steps)
-        with self._hold():
+        with self.deferred():           # one message per changed widget
             self.step_caption.text = f"step {self._steps_done}/{total}: {text}"
             if not self._steps:           # caught up: the model is the truth again
                 self._steps_done = 0

@@ -44,6 +44,7 @@ from kmemwidgets.model.units import MAX_PAGE_ORDER
 from kmemwidgets.model.zone import WMARK_HIGH, WMARK_LOW, WMARK_MIN
 
 from .base import KernelView
+from .redraw import one_redraw
 from .charts import WatermarkChart
 from .controls import GfpPicker, context_dropdown, GfpTrait, ContextTrait
 from .palette import OKABE_ITO, legend_html
@@ -283,6 +284,7 @@ class MempoolView(KernelView):
         self._draw_text()
         return n
 
+    @one_redraw
     def alloc(self):
         """``mempool_alloc(pool, gfp)`` in the chosen context; the element, or None."""
         if self.pool is None and not self._create():
@@ -308,6 +310,7 @@ class MempoolView(KernelView):
         self._draw_text()
         return elem
 
+    @one_redraw
     def free(self) -> bool:
         """``mempool_free`` the newest element this view holds; True if done."""
         if self.pool is None or not self._held:

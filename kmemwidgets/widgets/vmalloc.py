@@ -53,7 +53,7 @@ from .memmap import aggregate_owners
 from .palette import (FREE_GREY, HIGHLIGHT, OKABE_ITO, OUTSIDE_WHITE, OWNER_COLORS, ZONE_COLORS,
                       code_scale, legend_html, zone_color)
 from .status import StatusLine, preformatted_html
-from .redraw import frames_only
+from .redraw import frames_only, one_redraw
 from .frames_used import FramesUsedStrip, lay_out_frames
 from .strips import aggregate_codes, cell_bounds, per_cell_for, segments, set_lines, set_strip, strip_heatmap
 
@@ -398,6 +398,7 @@ class VmallocView(KernelView):
 
     # --- actions -------------------------------------------------------------------------
 
+    @one_redraw
     def _allocate(self, fn: str) -> int | None:
         k, size, ctx = self.kernel, self.size, self.context
         what = f"{fn}({size}) in {ctx} context"
@@ -434,6 +435,7 @@ class VmallocView(KernelView):
         alloc = [a for a in k.vm_areas() if a.flags & VM_ALLOC and a.addr not in k.vfree_deferred]
         return max(alloc, key=lambda a: a.addr) if alloc else None
 
+    @one_redraw
     def vfree(self) -> bool:
         """``vfree()`` the selected area (or the highest vmalloc area); True if freed or queued."""
         k = self.kernel
