@@ -61,7 +61,7 @@ def setup_buddy_step(d: Dashboard) -> list[Callable[[], object]]:
     def step() -> None:
         if not b.steps_pending:
             b.order = 0
-            b.alloc()                           # four splits on a fresh order-0 request, then steps
+            b.alloc()                           # splits to replay when free list 0 is empty
         b.step_button.click()
     return [step]
 
@@ -91,10 +91,16 @@ def setup_vmalloc(d: Dashboard) -> list[Callable[[], object]]:
     return [v.vmalloc_button.click, v.vfree_button.click]
 
 
-def setup_fork(d: Dashboard) -> list[Callable[[], object]]:
+def _address_space(d: Dashboard):
+    """The address-space tab with one process that maps 16 KiB at each mmap+touch."""
     v = d.view("AddressSpaceView")
     v.spawn("bench")
     v.length = 16 << 10
+    return v
+
+
+def setup_fork(d: Dashboard) -> list[Callable[[], object]]:
+    v = _address_space(d)
     v.mmap_touch()
     parent = v.pid
 
@@ -105,10 +111,7 @@ def setup_fork(d: Dashboard) -> list[Callable[[], object]]:
 
 
 def setup_mmap(d: Dashboard) -> list[Callable[[], object]]:
-    v = d.view("AddressSpaceView")
-    v.spawn("bench")
-    v.length = 16 << 10
-    return [v.mmap_button.click]
+    return [_address_space(d).mmap_button.click]
 
 
 def setup_mempool(d: Dashboard) -> list[Callable[[], object]]:
