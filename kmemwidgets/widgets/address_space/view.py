@@ -152,6 +152,7 @@ class AddressSpaceView(KernelView):
         k = kernel
         self._binding = True          # trait changes below must not redraw a half-bound view
         self._walks = {}
+        self._targets: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
         self._zone_code = np.empty(k.max_pfn, dtype=np.uint8)
         for z in k.zones:
             self._zone_code[z.start_pfn:z.end_pfn] = ZONE_BASE + ZONE_NAMES.index(z.name)
@@ -532,7 +533,18 @@ class AddressSpaceView(KernelView):
         return self.frames_strip.layout.position(pfns)
 
     def _kernel_targets(self, pgd: np.ndarray, b: int, nr: int) -> tuple[np.ndarray, np.ndarray]:
-        """(virtual fraction, pfn) of each present kernel pgd entry's target."""
+        """(virtual fraction, pfn) of each present kernel pgd entry's target.
+
+        Every process shares the kernel half, and it rarely changes: the answer is kept
+        per content of those entries (at most a few: the kernel half of each side)."""
+        key = np.asarray(pgd[b:nr]).tobytes()
+        if key not in self._targets:
+            if len(self._targets) >= 4:
+                self._targets.clear()
+            self._targets[key] = self._read_kernel_targets(pgd, b, nr)
+        return self._targets[key]
+
+    def _read_kernel_targets(self, pgd: np.ndarray, b: int, nr: int) -> tuple[np.ndarray, np.ndarray]:
         k = self.kernel
         vs, ps = [], []
         for idx in range(b, nr):
