@@ -6,7 +6,8 @@ than ``max_cells`` (2048) cells: a range of ``n`` frames is shown with
 Powers of two keep every cell aligned with the buddy blocks of that size. Zooming in
 (``map_start``/``map_end``, or the range slider) lowers it down to one cell per frame.
 
-**Aggregation** (:func:`aggregate_owners`, NumPy ``bincount`` over ``kernel.owner``):
+**Aggregation** (:func:`aggregate_owners` over ``kernel.owner``: a cell of one owner
+takes it, the mixed cells are counted with NumPy ``bincount``):
 a cell shows the most common owner among its *in-use* frames and shows *free* only
 when all its frames are free, so one allocated page is visible at any zoom. At one
 frame per cell, alternate blocks (allocated or free buddy blocks) are drawn in a

@@ -5,9 +5,11 @@ frames as strips in one bqplot figure on shared ``LinearScale`` axes (0..1 on bo
 connect a page to its frame with a line.
 
 * :func:`cell_bounds` / :func:`aggregate_codes` – one category code per cell of
-  ``per_cell`` consecutive items (a NumPy ``bincount``, as
-  :func:`~kmemwidgets.widgets.memmap.aggregate_owners` does for owners): the most common
-  code among the cell's items that are not *background*, background only when all are.
+  ``per_cell`` consecutive items (:func:`~kmemwidgets.widgets.memmap.aggregate_owners`
+  is this for owners): the most common code among the cell's items that are not
+  *background*, background only when all are.
+* :func:`used_frame_cells` – the cells of a strip of only the frames used (weights and
+  gaps), under :mod:`.frames_used`.
 * :func:`strip_heatmap` – a ``GridHeatMap`` whose cells are placed by *boundaries*
   (``len(column) == ncolumns + 1``) on the figure's linear scales, so a strip can sit
   anywhere in the figure and a cell's position is the address fraction it stands for.
