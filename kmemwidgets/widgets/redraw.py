@@ -131,7 +131,9 @@ class DeferredRedraw:
         finally:
             for w in held:                # first: a failing send must not leave one held
                 w._holding_sync = False
-            for w in held:
+            # last held first, as nested hold_sync()s would: a figure's scales and axes
+            # (found after its marks) reach the browser before the marks they scale
+            for w in reversed(held):
                 if w._states_to_send:
                     keys = set(w._states_to_send)
                     w._states_to_send.clear()
