@@ -69,11 +69,6 @@ class DeferredRedraw:
         self._events: list[Any] = []
 
     @property
-    def deferring(self) -> bool:
-        """True inside a :meth:`deferred` block (requests wait for its end)."""
-        return self._depth > 0
-
-    @property
     def drawing(self) -> bool:
         """True while a draw runs."""
         return self._drawing
