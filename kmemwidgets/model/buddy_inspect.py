@@ -17,11 +17,18 @@ it replays one operation's events.
   block, else the block of ``lo``.
 * :func:`rewound_blocks` – the shape of the blocks before pending events, so a replay's
   memory map shows a block split in two only after the split step.
+* :func:`free_refusal` – why ``__free_pages()`` of the block holding a pfn is not the
+  caller's to make (a free block, a boot reservation, another allocator's block, a large
+  kmalloc block), asked *before* the free: the model's own ``bad_page()`` report is for
+  a kernel that frees anyway.
+
+The replay's questions take the shown state: :func:`block_in_range` and the
+``block_of`` of a :class:`ShownBuddy` answer for the owner array and blocks a view draws.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
@@ -109,17 +116,47 @@ def rewound_blocks(pending: Sequence[Any]) -> dict[int, int]:
     return blocks
 
 
-def block_in_range(kernel: "Kernel", lo: int, hi: int) -> int | None:
+def block_in_range(kernel: "Kernel", lo: int, hi: int, owner: np.ndarray | None = None,
+                   block_of: Callable[[int], tuple | None] | None = None) -> int | None:
     """Head pfn of the block a click on frames ``[lo, hi)`` selects (None: reserved only).
 
     Preference: a block allocated by ``alloc_pages`` (so Free frees it), then any in-use
-    block, then the block containing *lo*."""
-    owner = kernel.owner[lo:hi]
+    block, then the block containing *lo*. *owner* and *block_of* (default: the
+    kernel's) give the state drawn, e.g. a replay's :class:`ShownBuddy`."""
+    owner = (kernel.owner if owner is None else owner)[lo:hi]
+    block_of = block_of or kernel.block_of
     for wanted in (owner == PG_PAGEALLOC, owner != PG_FREE):
         for i in np.flatnonzero(wanted)[:64]:   # reserved runs have no block: look a little further
-            block = kernel.block_of(lo + int(i))
+            block = block_of(lo + int(i))
             if block is not None and not block[2]:
                 return block[0]
-    block = kernel.block_of(lo)
+    block = block_of(lo)
     return None if block is None else block[0]
+
+
+def free_refusal(kernel: "Kernel", pfn: int) -> str | None:
+    """Why a caller may not ``__free_pages()`` the block holding *pfn* (None: it may).
+
+    ``__free_pages()`` (mm/page_alloc.c, 6.12) trusts its caller: a frame that is free,
+    reserved by memblock, owned by another allocator, or a large kmalloc block
+    (``__kmalloc_large_node`` took it from the page allocator; ``kfree()`` must give it
+    back, mm/slub.c ``free_large_kmalloc``) is a bug the kernel finds late, if at all.
+    A view asks this first and refuses the click with the answer."""
+    if not 0 <= pfn < kernel.max_pfn:
+        return f"pfn {pfn:#x} is outside memory"
+    block = kernel.block_of(pfn)
+    if block is None:
+        return f"pfn {pfn:#x} was reserved at boot (memblock); it was never allocated"
+    head, order, is_free = block
+    if is_free:
+        return f"pfn {pfn:#x} is in a free order-{order} block at {head:#x}: nothing to free"
+    owner = int(kernel.owner[head])
+    if owner != PG_PAGEALLOC:
+        return (f"the block at {head:#x} belongs to {OWNER_NAMES[owner]}, not to alloc_pages(); "
+                f"only its own allocator may free it")
+    virt = kernel.kernel_address(head)
+    if virt is not None and kernel.kmalloc_live(virt):
+        return (f"the block at {head:#x} is a large kmalloc() block (kmalloc took it from the page "
+                f"allocator); only kfree({virt:#x}) may free it")
+    return None
 

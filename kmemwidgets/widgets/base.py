@@ -8,13 +8,18 @@ A view is an ``ipywidgets.VBox`` bound to one :class:`~kmemwidgets.model.kernel.
   redraws. Without ``kernel=`` a view makes a lecture-sized
   ``Kernel(arch="i386", ram="64M")``.
 * Events arrive in batches, one per kernel operation
-  (:mod:`kmemwidgets.model.events`); the view redraws once per batch inside
-  ``hold_sync()`` of its marks (:meth:`KernelView._redraw`), so one click is one
-  message per changed widget. A view never keeps allocator state of its own: it reads
-  the model and calls model methods.
+  (:mod:`kmemwidgets.model.events`). A batch with no event of a kind in the view's
+  :attr:`KernelView.redraw_events` does not concern it and draws nothing (a click in
+  one Dashboard tab redraws only the views whose picture it changes). Every
+  redraw goes through one :class:`~kmemwidgets.widgets.redraw.DeferredRedraw`: inside
+  :meth:`KernelView.deferred` requests (events, trait changes) become one
+  :meth:`KernelView._redraw` at the end, inside ``hold_sync()`` of the view's widgets,
+  so one click is one message per changed widget. A view never keeps allocator state
+  of its own: it reads the model and calls model methods.
 * User actions go through :meth:`KernelView._act`, which makes the whole action one
-  event batch (context enter/exit included) and turns ``KernelBug``, ``ValueError`` and
-  ``TypeError`` into a ``refused`` line in the log, so no click shows a traceback.
+  event batch (context enter/exit included) and one deferred redraw, and turns
+  ``KernelBug``, ``ValueError`` and ``TypeError`` into a ``refused`` line in the log,
+  so no click shows a traceback.
 * Every view has ``messages`` (a :class:`~kmemwidgets.widgets.log.MessageLog`, shared when
   passed in as ``log=``), ``status`` (a :class:`~kmemwidgets.widgets.status.StatusLine`
   showing ``message``), ``legend`` and ``caption`` (HTML: the text summary for screen readers
@@ -26,12 +31,14 @@ A view is an ``ipywidgets.VBox`` bound to one :class:`~kmemwidgets.model.kernel.
   scales and tooltips: tests find marks with it, ``close()`` closes what the view made.
 
 A subclass implements ``_build() -> list of children``, ``_bind(kernel)``,
-``_redraw(batch)`` (batch is None for a full redraw) and ``summary_lines()``.
+``_redraw(batch)`` and ``summary_lines()``. ``_redraw`` draws everything the view shows
+from the model; *batch* (None when only the view's own state changed) says what happened,
+for highlights and for views that can skip parts no event of the batch touches.
 """
 from __future__ import annotations
 
-from contextlib import ExitStack
-from typing import Any, Callable, Iterator
+from contextlib import AbstractContextManager
+from typing import Any, Callable, ClassVar, Iterator
 
 import ipywidgets as widgets
 import traitlets
@@ -40,6 +47,7 @@ from kmemwidgets.model.errors import KernelBug
 from kmemwidgets.model.kernel import Kernel
 
 from .log import MessageLog
+from .redraw import DeferredRedraw
 from .status import StatusLine, caption_html
 from .theme import Scalable
 
@@ -99,6 +107,9 @@ class KernelView(Scalable, widgets.VBox):
 
     #: The view's name in the Dashboard's tab bar and in its summary.
     title = "kernel view"
+    #: Event kinds that may change what this view shows; a batch with none of them is
+    #: not drawn. None: every kind but ``context`` (entering a context changes no picture).
+    redraw_events: ClassVar[frozenset[str] | None] = None
 
     def __init__(self, kernel: Kernel | None = None, log: MessageLog | None = None,
                  kernel_factory: Callable[[], Kernel] | None = None, show_log: bool = True,
@@ -116,6 +127,7 @@ class KernelView(Scalable, widgets.VBox):
         self.legend = widgets.HTML()
         self.caption = widgets.HTML()
         self._sync_widgets: list[widgets.Widget] = []
+        self._redraws = DeferredRedraw(self._draw_all, lambda: self._sync_widgets)
         # A view's own traits (vaddr=, order=, ...) may need the kernel: set them once bound.
         own = {name: kwargs.pop(name) for name in list(kwargs)
                if self.has_trait(name) and not widgets.VBox.class_traits().get(name)}
@@ -147,30 +159,43 @@ class KernelView(Scalable, widgets.VBox):
             self._unsubscribe()
         self._unsubscribe = kernel.events.subscribe(self._on_events)
         self.messages.kernel = kernel
-        self._bind(kernel)
-        self.redraw()
+        with self.deferred():          # what _bind changes is drawn once, with the rest
+            self._bind(kernel)
+            self.redraw()
+
+    def _concerns(self, batch: list) -> bool:
+        """Whether *batch* may change what this view shows (see :attr:`redraw_events`)."""
+        kinds = self.redraw_events
+        if kinds is None:
+            return any(ev.kind != "context" for ev in batch)
+        return any(ev.kind in kinds for ev in batch)
 
     def _on_events(self, batch: list) -> None:
-        # Runs inside the kernel's operation: a failing view must never break the model.
+        if self._concerns(batch):
+            self._redraws.request(batch)
+
+    def _draw_all(self, batch: list | None) -> None:
+        # Runs inside the kernel's operation or a click: a failing view must never break
+        # the model or the click; the failure is reported in the log.
         try:
-            with self._hold():
-                self._redraw(batch)
-                self._update_caption()
+            self._redraw(batch)
+            self._update_caption()
         except Exception as exc:       # noqa: BLE001 - reported in the log, not raised
             self.messages.post(f"{type(exc).__name__}: {exc}", "refused",
-                          title=f"{self.title}: redraw failed")
+                               title=f"{self.title}: redraw failed")
 
     def redraw(self) -> None:
-        """Redraw everything from the model."""
-        with self._hold():
-            self._redraw(None)
-            self._update_caption()
+        """Redraw everything from the model (at the end of a :meth:`deferred` block if in one)."""
+        self._redraws.request()
 
-    def _hold(self) -> ExitStack:
-        stack = ExitStack()
-        for w in self._sync_widgets:
-            stack.enter_context(w.hold_sync())
-        return stack
+    def deferred(self) -> AbstractContextManager[None]:
+        """A block whose redraw requests (events, trait changes) draw once, at its end,
+        and whose widget changes are sent then (one message per changed widget)."""
+        return self._redraws.deferred()
+
+    def after_draw(self, callback: Callable[[], None]) -> None:
+        """Run *callback* once the action in progress has drawn (at once outside one)."""
+        self._redraws.after_draw(callback)
 
     def _is_log_widget(self, w: widgets.Widget) -> bool:
         return w is self.messages or w in (self.messages.html, self.messages.clear_button)
@@ -183,26 +208,26 @@ class KernelView(Scalable, widgets.VBox):
             self._refuse(what, "this view shows a snapshot of a real kernel: it is read-only")
             return None
         events = self.kernel.events
-        events.begin()
-        try:
-            return fn()
-        except KernelBug as exc:
-            self._refuse(what, f"the kernel refused it: {exc.report.title}")
-        except (ValueError, TypeError) as exc:
-            self._refuse(what, str(exc))
-        finally:
-            events.end()
+        with self.deferred():
+            events.begin()
+            try:
+                return fn()
+            except KernelBug as exc:
+                self._refuse(what, f"the kernel refused it: {exc.report.title}")
+            except (ValueError, TypeError) as exc:
+                self._refuse(what, str(exc))
+            finally:
+                events.end()
         return None
 
-    def _act_in_context(self, what: str, context: str, call: Callable[[], Any],
-                        act: Callable[[str, Callable[[], Any]], Any] | None = None) -> Any:
+    def _act_in_context(self, what: str, context: str, call: Callable[[], Any]) -> Any:
         """:meth:`_act` on *call* run in calling context *context*; a None result that
         was not refused is logged as the allocator returning NULL."""
         def run() -> Any:
             with self.kernel.context(context):
                 return call()
         self.message = ""
-        result = (act or self._act)(what, run)
+        result = self._act(what, run)
         if result is None and not self.message:
             self._say(f"{what} returned NULL")
         return result

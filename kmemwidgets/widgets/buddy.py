@@ -36,11 +36,10 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-import numpy as np
 import ipywidgets as widgets
 import traitlets
 
-from kmemwidgets.model.buddy_inspect import STEP_KINDS, ShownBuddy, apply_step, rewound_blocks
+from kmemwidgets.model.buddy_inspect import STEP_KINDS, ShownBuddy, apply_step, free_refusal, rewound_blocks
 from kmemwidgets.model.gfp import GFP_KERNEL, gfp_code
 from kmemwidgets.model.kernel import Kernel
 from kmemwidgets.model.owners import OWNER_NAMES, PG_PAGEALLOC
@@ -55,6 +54,7 @@ from .charts import FragmentationChart, FreeListBars, WatermarkChart
 from .controls import GfpPicker, OrderPicker, context_dropdown, GfpTrait, ContextTrait
 from .charts import signed
 from .memmap_detail import MapWithDetail
+from .redraw import PAGE_EVENTS, one_redraw
 from .palette import OWNER_COLORS, ZONE_COLORS, legend_html
 from .status import StatusLine, caption_html
 from .theme import Scalable
@@ -68,6 +68,7 @@ class BuddyView(Predictable, KernelView):
     """The buddy allocator of one kernel: controls, free lists, map, watermarks, log."""
     title = "Buddy allocator"
     question = FreeListsQuestion
+    redraw_events = PAGE_EVENTS
 
     order = traitlets.Int(0, min=0, max=MAX_PAGE_ORDER)
     gfp = GfpTrait(GFP_KERNEL)
@@ -195,6 +196,7 @@ class BuddyView(Predictable, KernelView):
         if steps and self.step_mode:
             self._steps.extend(steps)
             self._sync_step_widgets()
+            self._show_status()               # the result waits for the replay's end
             if self._steps_done == 0:
                 self.step_caption.text = (f"{len(self._steps)} step{'s' if len(self._steps) > 1 else ''} "
                                           "to replay: press Step or ▶ to watch the free lists change")
@@ -233,6 +235,7 @@ class BuddyView(Predictable, KernelView):
 
     # --- actions ---------------------------------------------------------------------
 
+    @one_redraw
     def alloc(self) -> Page | None:
         """``alloc_pages(gfp, order)`` in the chosen context; the Page, or None."""
         gfp, order, ctx = self.gfp, self.order, self.context
@@ -249,6 +252,7 @@ class BuddyView(Predictable, KernelView):
                         + (f"virt {virt:#x})" if virt is not None else "highmem: no kernel address)"))
         return page
 
+    @one_redraw
     def free(self) -> bool:
         """``__free_pages()`` the selected block (or this view's newest); True if freed."""
         k = self.kernel
@@ -259,7 +263,7 @@ class BuddyView(Predictable, KernelView):
                 self._refuse("free", "nothing is selected and this view holds no block")
                 return False
             pfn = alive[-1]
-        reason = self._why_not_free(pfn)
+        reason = free_refusal(k, pfn)
         if reason:
             self._refuse(f"free pfn {pfn:#x}", reason)
             return False
@@ -282,28 +286,6 @@ class BuddyView(Predictable, KernelView):
         self.message = f"{what}: freed {1 << order} page{'s' if order else ''}"
         return True
 
-    def _why_not_free(self, pfn: int) -> str | None:
-        """Why the view will not hand *pfn*'s block to ``__free_pages`` (None: it will)."""
-        k = self.kernel
-        if not 0 <= pfn < k.max_pfn:
-            return f"pfn {pfn:#x} is outside memory"
-        block = k.block_of(pfn)
-        if block is None:
-            return f"pfn {pfn:#x} was reserved at boot (memblock); it was never allocated"
-        head, order, is_free = block
-        if is_free:
-            return f"pfn {pfn:#x} is in a free order-{order} block at {head:#x}: nothing to free"
-        owner = int(k.owner[head])
-        if owner != PG_PAGEALLOC:
-            return (f"the block at {head:#x} belongs to {OWNER_NAMES[owner]}, not to alloc_pages(); "
-                    f"only its own allocator may free it")
-        virt = k.kernel_address(head)
-        if virt is not None and k.kmalloc_live(virt):
-            # __kmalloc_large_node took it from alloc_pages: kmalloc still counts it as its own.
-            return (f"the block at {head:#x} is a large kmalloc() block (kmalloc took it from the page "
-                    f"allocator); only kfree({virt:#x}) may free it")
-        return None
-
     def select(self, pfn: int | None) -> None:
         """Select frame *pfn* (as a click on its cell does); None clears the selection."""
         self.selected_pfn = pfn
@@ -317,16 +299,16 @@ class BuddyView(Predictable, KernelView):
         pfn = change["new"]
         if pfn is None or not self.children:
             return
-        block = self.kernel.block_of(pfn)
+        block = self.map.block_at(pfn)           # during a replay: the block shown
         self.mapview.focus(pfn, 1 if block is None else 1 << block[1])
 
     def _cell_clicked(self, pfn: int) -> None:
         if self.click_action == "free":
             self.free()
         else:
-            block = self.kernel.block_of(pfn)
+            block = self.map.block_at(pfn)       # during a replay: the block shown
             self.message = (f"selected pfn {pfn:#x}" + ("" if block is None else
-                            f": {'free' if block[2] else OWNER_NAMES[self.kernel.owner[block[0]]]} "
+                            f": {OWNER_NAMES[self.map.owner_at(block[0])]} "
                             f"block {block[0]:#x} order {block[1]}"))
 
     # --- step mode -------------------------------------------------------------------
@@ -349,7 +331,7 @@ class BuddyView(Predictable, KernelView):
         text = apply_step(self._shown, ev.kind, ev.data)
         pfn, nframes = self._shown.touched
         total = self._steps_done + len(self._steps)
-        with self._hold():
+        with self.deferred():           # one message per changed widget
             self.step_caption.text = f"step {self._steps_done}/{total}: {text}"
             if not self._steps:           # caught up: the model is the truth again
                 self._steps_done = 0

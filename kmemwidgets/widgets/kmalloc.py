@@ -34,6 +34,7 @@ from .predict.questions import CacheQuestion
 from .controls import GfpPicker, context_dropdown, GfpTrait, ContextTrait
 from .charts import byte_ticks, chart_figure, readable_axis, set_ticks
 from .palette import INK, KMALLOC_COLORS, legend_html
+from .redraw import one_redraw
 from .status import StatusLine
 
 #: Largest size the slider offers: a few pages past the last kmalloc cache.
@@ -44,6 +45,8 @@ class KmallocView(Predictable, KernelView):
     """kmalloc size classes, ksize and waste; large sizes visibly go to the page allocator."""
     title = "kmalloc"
     question = CacheQuestion
+    #: The objects list changes with kmalloc/kfree; the curves never do.
+    redraw_events = frozenset({"kmalloc", "kfree", "report"})
 
     size = traitlets.Int(100, min=0, max=KMALLOC_MAX_SIZE + PAGE_SIZE)
     gfp = GfpTrait(GFP_KERNEL)
@@ -150,16 +153,19 @@ class KmallocView(Predictable, KernelView):
         """``kmalloc(size, gfp)`` in the chosen context; the address or None."""
         size, gfp, ctx = self.size, self.gfp, self.context
         what = f"kmalloc({size}, {gfp_code(gfp)}) in {ctx} context"
-        ptr = self._act_in_context(what, ctx, lambda: self.kernel.kmalloc(size, gfp))
+        with self.deferred():           # one redraw, with the new object in the list
+            ptr = self._act_in_context(what, ctx, lambda: self.kernel.kmalloc(size, gfp))
+            if ptr is not None and size:
+                self._allocated.append(ptr)
+                self.redraw()
         if ptr is None:
             return None
         if size:
-            self._allocated.append(ptr)
-            self._redraw(None)
             self.objects.value = ptr
         self.message = f"{what} = {ptr:#x}"
         return ptr
 
+    @one_redraw
     def kfree(self) -> bool:
         """``kfree()`` the selected object (or this view's newest); True if freed."""
         ptr = self.selected_ptr if self.selected_ptr is not None else (
@@ -174,7 +180,7 @@ class KmallocView(Predictable, KernelView):
             return False
         if ptr in self._allocated:
             self._allocated.remove(ptr)
-        self._redraw(None)
+            self.redraw()
         self.selected_ptr = None
         self.message = f"{what}: done"
         return True

@@ -6,7 +6,8 @@ than ``max_cells`` (2048) cells: a range of ``n`` frames is shown with
 Powers of two keep every cell aligned with the buddy blocks of that size. Zooming in
 (``map_start``/``map_end``, or the range slider) lowers it down to one cell per frame.
 
-**Aggregation** (:func:`aggregate_owners`, NumPy ``bincount`` over ``kernel.owner``):
+**Aggregation** (:func:`aggregate_owners` over ``kernel.owner``: a cell of one owner
+takes it, the mixed cells are counted with NumPy ``bincount``):
 a cell shows the most common owner among its *in-use* frames and shows *free* only
 when all its frames are free, so one allocated page is visible at any zoom. At one
 frame per cell, alternate blocks (allocated or free buddy blocks) are drawn in a
@@ -41,6 +42,7 @@ from .charts import chart_figure
 from .palette import MAP_ALTERNATE_COLORS, OUTSIDE_WHITE, OWNER_COLORS, code_scale, legend_html
 from .status import StatusLine, text_html
 from .theme import set_height
+from .strips import aggregate_codes
 
 #: Code of a cell beyond the end of the range (the padding of the last row).
 OUTSIDE = 2 * NR_OWNERS
@@ -69,16 +71,7 @@ def aggregate_owners(owner: np.ndarray, fpc: int) -> np.ndarray:
     The code is the most common owner among the cell's non-free frames, or ``PG_FREE``
     when every frame is free (ties go to the lower owner code).
     """
-    n = len(owner)
-    if fpc == 1:
-        return np.asarray(owner, dtype=np.uint8).copy()
-    cells = -(-n // fpc)
-    idx = np.arange(n, dtype=np.int64) // fpc
-    counts = np.bincount(idx * NR_OWNERS + owner, minlength=cells * NR_OWNERS).reshape(cells, NR_OWNERS)
-    counts[:, PG_FREE] = 0
-    codes = counts.argmax(axis=1).astype(np.uint8)
-    codes[counts.sum(axis=1) == 0] = PG_FREE
-    return codes
+    return aggregate_codes(owner, fpc, NR_OWNERS, background=PG_FREE)
 
 
 def grid_shape(ncells: int, columns: int) -> tuple[int, int]:
@@ -244,6 +237,15 @@ class MemoryMap(widgets.VBox):
         last = (hi - 1 - self.map_start) // self.frames_per_cell
         return [divmod(c, cols) for c in range(first, last + 1)]
 
+    def block_at(self, pfn: int) -> tuple[int, int, bool | None] | None:
+        """``(head, order, is_free)`` of the block drawn at *pfn* (the state given to
+        :meth:`update`: a replay's, else the kernel's; ``is_free`` None: see the owner)."""
+        return (self._block_of or self._kernel.block_of)(pfn)
+
+    def owner_at(self, pfn: int) -> int:
+        """The owner code drawn for frame *pfn*."""
+        return int((self._kernel.owner if self._owner_override is None else self._owner_override)[pfn])
+
     def highlight(self, cells: list[tuple[int, int]] | None) -> None:
         """Draw the selection outline around *cells* (None clears it)."""
         self.heatmap.selected = None if not cells else np.array(cells, dtype=np.int32)
@@ -270,7 +272,7 @@ class MemoryMap(widgets.VBox):
             # A cell of many frames: select a block in it (an allocated one if any), not its
             # first frame, so "click, then Free" frees what the student saw.
             end = min(pfn + self.frames_per_cell, self.map_end)
-            head = block_in_range(self._kernel, pfn, end)
+            head = block_in_range(self._kernel, pfn, end, self._owner_override, self._block_of)
             pfn = pfn if head is None else head
         self.selected_pfn = pfn
         for cb in self._select_callbacks:
@@ -283,7 +285,8 @@ class MemoryMap(widgets.VBox):
         except (KeyError, TypeError, ValueError):
             return
         if pfn is not None and self._kernel is not None:
-            self.hover_info.value = describe_cell(self._kernel, pfn, self.frames_per_cell)
+            self.hover_info.value = describe_cell(self._kernel, pfn, self.frames_per_cell,
+                                                  self._owner_override, self._block_of)
 
     def close(self) -> None:
         if "whole" not in self.__dict__:       # construction failed half-way
@@ -293,22 +296,25 @@ class MemoryMap(widgets.VBox):
         super().close()
 
 
-def describe_cell(kernel: Kernel, pfn: int, fpc: int) -> str:
-    """Tooltip HTML for the cell starting at *pfn*: addresses, block, owners."""
+def describe_cell(kernel: Kernel, pfn: int, fpc: int, owner: np.ndarray | None = None,
+                  block_of: Callable[[int], tuple | None] | None = None) -> str:
+    """Tooltip HTML for the cell starting at *pfn*: addresses, block, owners (of the
+    state drawn: *owner* and *block_of*, default the kernel's)."""
+    owner = kernel.owner if owner is None else owner
     zone = kernel.pfn_zone(pfn)
     virt = kernel.kernel_address(pfn)
     lines = [f"<b>pfn {pfn:#x}</b>" + (f"–{pfn + fpc - 1:#x}" if fpc > 1 else "") + f" ({text_html(zone.name)})",
              f"phys {pfn << PAGE_SHIFT:#x}",
              f"virt {virt:#x}" if virt is not None else "virt: none (highmem: kmap it)"]
-    block = kernel.block_of(pfn)
+    block = (block_of or kernel.block_of)(pfn)
     if block is None:
         lines.append("reserved at boot (memblock)")
     else:
-        head, order, is_free = block
-        who = "free" if is_free else OWNER_NAMES[kernel.owner[head]]
-        lines.append(f"block pfn {head:#x} order {order} ({1 << order} pages): {text_html(who)}")
+        head, order, _ = block
+        lines.append(f"block pfn {head:#x} order {order} ({1 << order} pages): "
+                     f"{text_html(OWNER_NAMES[owner[head]])}")
     if fpc > 1:
-        counts = np.bincount(kernel.owner[pfn:pfn + fpc], minlength=NR_OWNERS)
+        counts = np.bincount(owner[pfn:pfn + fpc], minlength=NR_OWNERS)
         lines.append("frames: " + text_html(", ".join(f"{int(c)} {OWNER_NAMES[o]}"
                                                      for o, c in enumerate(counts) if c)))
     return '<div style="padding:4px;background:white">' + "<br>".join(lines) + "</div>"

@@ -88,7 +88,7 @@ class MapWithDetail(widgets.HBox):
             self.detail.highlight(self.detail.cells_of(self.focus_pfn, self.focus_frames))
 
     def _overview_clicked(self, pfn: int) -> None:
-        block = self._kernel.block_of(pfn) if self._kernel is not None else None
+        block = self.overview.block_at(pfn) if self._kernel is not None else None
         self.focus(pfn, 1 if block is None else 1 << block[1])
 
     def detail_blocks(self) -> list[tuple[int, int]]:

@@ -47,6 +47,7 @@ from .base import KernelView
 from .charts import WatermarkChart, chart_figure, readable_axis, set_count_axis
 from .predict import Predictable
 from .predict.questions import PathQuestion
+from .redraw import one_redraw
 from .controls import GfpPicker, context_dropdown, GfpTrait, ContextTrait
 from .palette import INK, MEMPOOL_LEVEL_COLORS, MEMPOOL_PATH_COLORS, legend_html
 
@@ -289,6 +290,7 @@ class MempoolView(Predictable, KernelView):
         self._draw_text()
         return n
 
+    @one_redraw
     def alloc(self):
         """``mempool_alloc(pool, gfp)`` in the chosen context; the element, or None."""
         if self.pool is None and not self._create():
@@ -314,6 +316,7 @@ class MempoolView(Predictable, KernelView):
         self._draw_text()
         return elem
 
+    @one_redraw
     def free(self) -> bool:
         """``mempool_free`` the newest element this view holds; True if done."""
         if self.pool is None or not self._held:

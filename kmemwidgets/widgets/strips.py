@@ -5,9 +5,11 @@ frames as strips in one bqplot figure on shared ``LinearScale`` axes (0..1 on bo
 connect a page to its frame with a line.
 
 * :func:`cell_bounds` / :func:`aggregate_codes` – one category code per cell of
-  ``per_cell`` consecutive items (a NumPy ``bincount``, as
-  :func:`~kmemwidgets.widgets.memmap.aggregate_owners` does for owners): the most common
-  code among the cell's items that are not *background*, background only when all are.
+  ``per_cell`` consecutive items (:func:`~kmemwidgets.widgets.memmap.aggregate_owners`
+  is this for owners): the most common code among the cell's items that are not
+  *background*, background only when all are.
+* :func:`used_frame_cells` – the cells of a strip of only the frames used (weights and
+  gaps), under :mod:`.frames_used`.
 * :func:`strip_heatmap` – a ``GridHeatMap`` whose cells are placed by *boundaries*
   (``len(column) == ncolumns + 1``) on the figure's linear scales, so a strip can sit
   anywhere in the figure and a cell's position is the address fraction it stands for.
@@ -44,17 +46,28 @@ def cell_bounds(n: int, per_cell: int) -> np.ndarray:
 
 def aggregate_codes(codes: np.ndarray, per_cell: int, ncodes: int, background: int = 0) -> np.ndarray:
     """One code per cell of *per_cell* items: the most common non-background code
-    (ties go to the lower code), or *background* when every item is background."""
-    codes = np.asarray(codes, dtype=np.int64)
+    (ties go to the lower code), or *background* when every item is background.
+
+    Most cells of a memory map hold one code only: those take their first item's code,
+    and only the mixed cells are counted (a ``bincount`` over their items)."""
+    if not 0 <= background < ncodes <= 256:
+        raise ValueError(f"need 0 <= background < ncodes <= 256, not {background}, {ncodes}")
+    codes = np.asarray(codes).astype(np.uint8, copy=False)
     if per_cell == 1:
-        return codes.astype(np.uint8)
+        return codes.copy()
     n = len(codes)
     cells = -(-n // per_cell)
-    idx = np.arange(n, dtype=np.int64) // per_cell
-    counts = np.bincount(idx * ncodes + codes, minlength=cells * ncodes).reshape(cells, ncodes)
-    counts[:, background] = 0
-    out = counts.argmax(axis=1).astype(np.uint8)
-    out[counts.sum(axis=1) == 0] = background
+    if cells * per_cell != n:             # background padding changes no cell's code
+        codes = np.concatenate([codes, np.full(cells * per_cell - n, background, dtype=np.uint8)])
+    blocks = codes.reshape(cells, per_cell)
+    out = blocks[:, 0].copy()
+    mixed = np.flatnonzero((blocks != out[:, None]).any(axis=1))
+    if len(mixed):
+        row = np.repeat(np.arange(len(mixed), dtype=np.int64), per_cell)
+        counts = np.bincount(row * ncodes + blocks[mixed].ravel(),
+                             minlength=len(mixed) * ncodes).reshape(len(mixed), ncodes)
+        counts[:, background] = 0         # a mixed cell holds some other code
+        out[mixed] = counts.argmax(axis=1)
     return out
 
 

@@ -55,8 +55,9 @@ from .controls import context_dropdown, ContextTrait
 from .memmap import aggregate_owners
 from .palette import OUTSIDE_WHITE, OWNER_COLORS, VMALLOC_STATE_COLORS, ZONE_COLORS, code_scale, legend_html, zone_color
 from .status import StatusLine, preformatted_html
-from .strips import (aggregate_codes, cell_bounds, per_cell_for, segments, set_lines, set_strip, strip_heatmap,
-                     used_frame_cells)
+from .redraw import frames_only, one_redraw
+from .frames_used import FramesUsedStrip, lay_out_frames
+from .strips import aggregate_codes, cell_bounds, per_cell_for, segments, set_lines, set_strip, strip_heatmap
 
 #: Area states of a virtual page (codes of the top row), then the backing-zone codes
 #: and the owner codes: one colour table for the whole figure.
@@ -101,7 +102,6 @@ class VmallocView(Predictable, KernelView):
     max_cells = traitlets.Int(256, min=16)
     max_lines = traitlets.Int(512, min=1)
 
-    _in_action = False
     #: The distinct frames behind the pages drawn, sorted: the middle strip.
     used_frames: np.ndarray = np.zeros(0, dtype=np.int64)
 
@@ -150,7 +150,11 @@ class VmallocView(Predictable, KernelView):
         scales = {"x": self.x_scale, "y": self.y_scale}
         colors = code_scale(CODE_COLORS)
         self.virtual = strip_heatmap(scales, colors, True, V_BAND)
-        self.used = strip_heatmap(scales, colors, True, U_BAND)
+        # the frames used: owner (row 0) over zone, pfn labels below
+        self.frames_strip = FramesUsedStrip(scales, colors, True, U_BAND, gap_code=NOT_MAPPED, owner_base=OWNER_BASE,
+                                            owner_first=True, label_across=U_BAND[0] - 0.08,
+                                            default_size=TEXT_SIZE, colors=["black"], align="middle")
+        self.used, self.pfn_labels = self.frames_strip.heatmap, self.frames_strip.labels
         self.physical = strip_heatmap(scales, colors, True, P_BAND)
         self.virtual.on_element_click(self._strip_clicked)
         self.lines = Lines(x=np.zeros((1, 2)), y=np.zeros((1, 2)), scales=scales, colors=["white"],
@@ -162,11 +166,9 @@ class VmallocView(Predictable, KernelView):
                             default_size=TEXT_SIZE, colors=["black"])
         self.end_labels = Label(x=[1.0, 1.0], y=[0.97, 0.15], scales=scales, text=["", ""], align="end",
                                 default_size=TEXT_SIZE, colors=["black"])
-        self.pfn_labels = Label(x=[0.0], y=[0.0], scales=scales, text=[""], align="middle",
-                                default_size=TEXT_SIZE, colors=["black"])
         self.figure = chart_figure([self.lines, self.used_ticks, self.virtual, self.used, self.physical,
                                     self.labels, self.end_labels, self.pfn_labels], [],
-                                   title="vmalloc area (top) → frames used → all memory (bottom)",
+                                   title="vmalloc area (top) → the frames it uses (middle) → all memory (bottom)",
                                    width=700, height=380, padding_x=0, padding_y=0,
                                    fig_margin={"top": 35, "bottom": 10, "left": 10, "right": 10})
         self.legend.value = (
@@ -215,14 +217,12 @@ class VmallocView(Predictable, KernelView):
 
     @traitlets.observe("view_start", "view_end", "selected_area", "max_cells", "max_lines")
     def _view_changed(self, change) -> None:
-        # Inside an action the operation's event batch redraws once, at its end.
-        if self.children and self.view_end > self.view_start and not self._in_action:
+        # Inside an action (deferred) this redraw joins the operation's event batch.
+        if self.children and self.view_end > self.view_start:
             lo, hi = ((self.view_start - self.kernel.VMALLOC_START) >> PAGE_SHIFT,
                       (self.view_end - self.kernel.VMALLOC_START) >> PAGE_SHIFT)
             if tuple(self.zoom_slider.value) != (lo, hi):
                 self.zoom_slider.value = (lo, hi)
-            if change["name"] == "selected_area" and change["new"] in dict(self._area_options()).values():
-                self.areas.value = change["new"]
             self.redraw()
 
     def _slider_zoomed(self, change) -> None:
@@ -279,13 +279,17 @@ class VmallocView(Predictable, KernelView):
         k = self.kernel
         if self.view_end <= self.view_start:
             return
+        if frames_only(batch):           # no area changed: only the owners of all memory did
+            self._draw_physical()
+            return
         options = self._area_options()
+        # the dropdown shows the area vfree() frees (a new area is selected by vmalloc)
+        live = [v for _, v in options]
+        keep = (self.selected_area if self.selected_area in live else
+                self.areas.value if self.areas.value in live else None)
         if list(self.areas.options) != options:
-            # the dropdown shows the area vfree() frees (a new area is selected by vmalloc)
-            live = [v for _, v in options]
-            keep = (self.selected_area if self.selected_area in live else
-                    self.areas.value if self.areas.value in live else None)
             self.areas.options = options
+        if self.areas.value != keep:
             self.areas.value = keep
         base = k.VMALLOC_START
         p0, p1 = (self.view_start - base) >> PAGE_SHIFT, (self.view_end - base) >> PAGE_SHIFT
@@ -321,10 +325,9 @@ class VmallocView(Predictable, KernelView):
             top[(best == 2) & (is_vmap == 1)] = VMAP
         row2 = aggregate_codes(backing, ppc, len(CODE_COLORS), background=NOT_MAPPED)
         bounds = cell_bounds(n, ppc)
-        owner_row = aggregate_owners(k.owner, self._phys_fpc) + OWNER_BASE
         with self.figure.hold_sync():
             set_strip(self.virtual, True, bounds, row2, top)
-            set_strip(self.physical, True, self._phys_bounds, owner_row, self._phys_zone_row)
+            self._draw_physical()
             self._draw_used(np.unique(frames[mapped]))
             self._draw_lines(np.flatnonzero(mapped), frames[mapped], n, ppc)
             texts = ([f"{self.view_start:#x}", "pfn 0"], [f"{self.view_end:#x}", f"pfn {k.max_pfn:#x}"])
@@ -337,54 +340,26 @@ class VmallocView(Predictable, KernelView):
         self.vmallocinfo.value = ("<b>/proc/vmallocinfo</b>"
                                   + preformatted_html(k.vmallocinfo() or "(no areas)", "kernel.vmallocinfo()"))
 
+    def _draw_physical(self) -> None:
+        """The bottom strip: all of memory, owners over zones."""
+        owner_row = aggregate_owners(self.kernel.owner, self._phys_fpc) + OWNER_BASE
+        set_strip(self.physical, True, self._phys_bounds, owner_row, self._phys_zone_row)
+
     def _draw_used(self, pfns: np.ndarray) -> None:
         """The middle strip: the sorted distinct frames *pfns*, a cell each (or a cell per
-        ``fpc`` of them), a narrower blank cell where two are not neighbours, pfn labels at
-        run starts."""
+        several of them), a narrower blank cell where two are not neighbours, pfn labels at
+        run starts; ticks above all memory where they lie."""
         k = self.kernel
         self.used_frames = pfns
         m = len(pfns)
-        fpc = per_cell_for(max(m, 1), self.max_cells)
-        self._used_fpc = fpc
-        if m == 0:
-            set_strip(self.used, True, np.array([0.0, 1.0]), np.array([NOT_MAPPED]), np.array([NOT_MAPPED]))
-            self._used_centres = np.zeros(0)
-            self._set_pfn_labels([], [])
-            self._set_used_ticks(np.zeros(0))
-            self._used_text = "no frames used"
-            return
-        first = pfns[::fpc]                                  # the first frame of each cell
-        last = pfns[np.minimum(np.arange(len(first)) * fpc + fpc - 1, m - 1)]
-        # a gap before a cell whose first frame does not follow the previous cell's last one
-        # (bqplot draws zero-wide heatmap cells one cell too far, so gaps are cells of their own)
-        gap = np.zeros(len(first), dtype=bool)
-        gap[1:] = first[1:] != last[:-1] + 1
-        # numbered so that a cell follows on exactly where its frames follow on
-        edges, frame_cell = used_frame_cells(np.cumsum(np.where(gap, 2, 1)), np.ones(len(first)), GAP_WIDTH)
-        zone = np.full(len(edges) - 1, NOT_MAPPED, dtype=np.uint8)
-        owner = zone.copy()
-        zone[frame_cell] = self._zone_code[first]
-        owner[frame_cell] = np.asarray(k.owner)[first] + OWNER_BASE
-        set_strip(self.used, True, edges, owner, zone)
-        self._used_centres = (edges[frame_cell] + edges[frame_cell + 1]) / 2
-        # labels at run starts, then at least LABEL_SPACING apart
-        xs, texts, last_x = [], [], -1.0
-        for i in np.flatnonzero(np.concatenate([[True], gap[1:]])).tolist():
-            # kept inside the figure: a label is centred on its cell
-            x = min(max(float(self._used_centres[i]), LABEL_SPACING / 2), 1 - LABEL_SPACING / 2)
-            if x - last_x >= LABEL_SPACING:
-                xs.append(x)
-                texts.append(f"{int(first[i]):#x}")
-                last_x = x
-        end = min(float(self._used_centres[-1]), 1 - LABEL_SPACING / 2)     # the last frame used
-        if end - last_x >= LABEL_SPACING:
-            xs.append(end)
-            texts.append(f"{int(pfns[-1]):#x}")
-        self._set_pfn_labels(xs, texts)
-        self._set_used_ticks(np.unique((pfns[::fpc] + 0.5) / k.max_pfn))
-        runs = int(gap.sum()) + 1
-        self._used_text = (f"{m} frame{'s' if m > 1 else ''} used in {runs} run{'s' if runs > 1 else ''} "
-                           f"(middle strip, one cell = {fpc} used frame{'s' if fpc > 1 else ''})")
+        layout = lay_out_frames(pfns, per_cell_for(max(m, 1), self.max_cells), gap_weight=GAP_WIDTH,
+                                spacing=LABEL_SPACING)
+        self.frames_strip.draw(layout, k.owner, self._zone_code)
+        self._set_used_ticks(np.unique((layout.firsts + 0.5) / k.max_pfn))
+        fpc, runs = layout.per_cell, layout.runs
+        self._used_text = "no frames used" if not m else (
+            f"{m} frame{'s' if m > 1 else ''} used in {runs} run{'s' if runs > 1 else ''} "
+            f"(middle strip, one cell = {fpc} used frame{'s' if fpc > 1 else ''})")
 
     def _set_used_ticks(self, xs: np.ndarray) -> None:
         """A marker above all memory where used frames lie (none: one invisible marker)."""
@@ -396,22 +371,15 @@ class VmallocView(Predictable, KernelView):
                 self.used_ticks.y = np.full(len(xs), P_BAND[1] + 0.03)
             self.used_ticks.opacities = [1.0 if shown else 0.0]
 
-    def _set_pfn_labels(self, xs: list[float], texts: list[str]) -> None:
-        if not xs:
-            xs, texts = [0.0], [""]
-        with self.pfn_labels.hold_sync():
-            self.pfn_labels.x = np.array(xs)
-            self.pfn_labels.y = np.full(len(xs), U_BAND[0] - 0.08)
-            self.pfn_labels.text = texts
-
     def _draw_lines(self, pages: np.ndarray, pfns: np.ndarray, n: int, ppc: int) -> None:
         m = len(pages)
-        cell = np.searchsorted(self.used_frames, pfns) // self._used_fpc     # used-strip cell of each page
+        layout = self.frames_strip.layout
+        cell = layout.group(pfns)                                   # used-strip cell of each page
         if m <= self.max_lines:
             xv, uc = (pages + 0.5) / n, cell
             self._lines_text = f"{m} lines, one per mapped page"
         else:
-            ncells = len(self._used_centres)
+            ncells = len(layout.centres)
             pairs = np.unique((pages // ppc) * ncells + cell)
             vc, uc = np.divmod(pairs, ncells)
             if len(pairs) > self.max_lines:
@@ -420,9 +388,9 @@ class VmallocView(Predictable, KernelView):
             xv = np.minimum((vc + 0.5) * ppc, n) / n
             self._lines_text = (f"{len(vc)} lines stand for {m} mapped pages "
                                 "(one per virtual cell → used-frame cell pair)")
-        xp = self._used_centres[uc] if len(uc) else np.zeros(0)
+        xp = layout.centres[uc] if len(uc) else np.zeros(0)
         x, y = segments(xv, np.full(len(xv), V_BAND[0]), xp, np.full(len(xp), U_BAND[1]))
-        frame_of = self.used_frames[np.asarray(uc, dtype=np.int64) * self._used_fpc]
+        frame_of = layout.firsts[np.asarray(uc, dtype=np.int64)]
         codes = self._zone_code[frame_of] - ZONE_BASE
         colors = [zone_color(ZONE_NAMES[c]) for c in codes.tolist()]
         set_lines(self.lines, x, y, colors)
@@ -430,6 +398,7 @@ class VmallocView(Predictable, KernelView):
 
     # --- actions -------------------------------------------------------------------------
 
+    @one_redraw
     def _allocate(self, fn: str) -> int | None:
         k, size, ctx = self.kernel, self.size, self.context
         what = f"{fn}({size}) in {ctx} context"
@@ -438,21 +407,13 @@ class VmallocView(Predictable, KernelView):
             if addr is not None:
                 self.selected_area = addr
             return addr
-        addr = self._act_in_context(what, ctx, call, act=self._quiet_act)
+        addr = self._act_in_context(what, ctx, call)
         if addr is None:
             return None
         area = k.find_vm_area(addr)
         self.message = (f"{what} = {addr:#x}: {area.nr_pages} pages + {'a guard page' if area.guard else 'no guard'}"
                         f"; frames from " + self._frames_by_zone(area.pages))
         return addr
-
-    def _quiet_act(self, what: str, fn):
-        """``_act`` with trait observers' redraws left to the operation's event batch."""
-        self._in_action = True
-        try:
-            return self._act(what, fn)
-        finally:
-            self._in_action = False
 
     def vmalloc(self) -> int | None:
         """``vmalloc(size)`` in the chosen context; the address or None."""
@@ -474,6 +435,7 @@ class VmallocView(Predictable, KernelView):
         alloc = [a for a in k.vm_areas() if a.flags & VM_ALLOC and a.addr not in k.vfree_deferred]
         return max(alloc, key=lambda a: a.addr) if alloc else None
 
+    @one_redraw
     def vfree(self) -> bool:
         """``vfree()`` the selected area (or the highest vmalloc area); True if freed or queued."""
         k = self.kernel
@@ -495,7 +457,7 @@ class VmallocView(Predictable, KernelView):
                 self.selected_area = None
             return report
         self.message = ""
-        report = self._quiet_act(what, run)
+        report = self._act(what, run)
         if report is not None:
             self._refuse(what, report.title)
             return False

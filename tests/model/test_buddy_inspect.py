@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 import kmemwidgets as kw
-from kmemwidgets.model.buddy_inspect import STEP_KINDS, ShownBuddy, apply_step, block_in_range, rewound_blocks
+from kmemwidgets.model.buddy_inspect import (STEP_KINDS, ShownBuddy, apply_step, block_in_range, free_refusal,
+                                              rewound_blocks)
 from kmemwidgets.model.owners import PG_FREE, PG_PAGEALLOC
 
 
@@ -59,3 +60,21 @@ def test_apply_step_refuses_other_events():
     k = kw.Kernel(arch="i386", ram="64M")
     with pytest.raises(ValueError, match="not a step event"):
         apply_step(ShownBuddy.of(k, with_owner=False), "vmalloc", {"zone": "Normal", "pfn": 0, "order": 0})
+
+
+def test_free_refusal_says_why_a_caller_may_not_free_a_block():
+    """mm/page_alloc.c __free_pages() trusts its caller; mm/slub.c kfree() ->
+    free_large_kmalloc() gives a large kmalloc block back: the query says which frees
+    are not the caller's, before the model's bad_page() report would."""
+    k = kw.Kernel(arch="i386", ram="64M")
+    page = k.alloc_pages(kw.GFP_KERNEL, 2)
+    assert free_refusal(k, page.pfn) is None and free_refusal(k, page.pfn + 3) is None
+    assert "outside memory" in free_refusal(k, k.max_pfn)
+    assert "reserved at boot" in free_refusal(k, 0)
+    free = next(p for p in range(page.pfn, k.max_pfn) if k.block_of(p) and k.block_of(p)[2])
+    assert "nothing to free" in free_refusal(k, free)
+    obj = k.kmalloc(64, kw.GFP_KERNEL)
+    slab_pfn = (obj - k.page_offset) >> 12
+    assert "belongs to slab" in free_refusal(k, slab_pfn)
+    big = k.kmalloc(64 << 10, kw.GFP_KERNEL)
+    assert f"only kfree({big:#x})" in free_refusal(k, (big - k.page_offset) >> 12)

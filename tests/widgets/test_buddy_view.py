@@ -436,3 +436,28 @@ def test_no_duplicate_or_fractional_count_ticks(big):
         assert not fig.display_toolbar
         assert all(int(ax.tick_style["font-size"].rstrip("px")) >= 14 for ax in fig.axes)
     assert len(big.frag.figure.title) <= 24    # fits its 330 px figure at 16 px
+
+
+def hover_cell(m, pfn):
+    r, c = m.pfn_cell(pfn)
+    m.heatmap._handle_custom_msgs(None, {"event": "hover", "point": {"rowNum": int(r), "columnNum": int(c)}})
+    return m.hover_info.value
+
+
+def test_hover_and_click_during_a_replay_show_the_replayed_state(big):
+    """Issue 17: before the replay reaches the alloc step, the block is still free on the
+    map, and its tooltip and a click on it must say so (not the live model's owner)."""
+    view = big
+    view.step_toggle.value = True
+    view.order = 3
+    pfn = view.alloc().pfn
+    assert view.steps_pending >= 1
+    view.zoom(pfn, pfn + 64)
+    assert "free" in hover_cell(view.map, pfn) and "page allocator" not in hover_cell(view.map, pfn)
+    click_cell(view.map, pfn)
+    assert "page allocator" not in view.message
+    while view.steps_pending:
+        view.step()
+    assert "page allocator" in hover_cell(view.map, pfn)
+    click_cell(view.map, pfn)
+    assert f"page allocator block {pfn:#x} order 3" in view.message

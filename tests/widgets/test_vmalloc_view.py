@@ -238,3 +238,21 @@ def test_text_is_projector_sized_and_no_toolbar(view):
     assert view.figure.display_toolbar is False
     for mark in (view.labels, view.end_labels, view.pfn_labels):
         assert mark.default_size >= 14
+
+
+def test_a_page_allocation_elsewhere_redraws_only_the_physical_strip(monkeypatch):
+    """A batch of page-allocator events changes no area: the virtual strip is not rebuilt,
+    the physical strip shows the new owners."""
+    from kmemwidgets.widgets.memmap import aggregate_owners
+    from kmemwidgets.widgets import vmalloc as vm
+    k = kw.Kernel(arch="i386", ram="64M")
+    view = VmallocView(kernel=k)
+    view.vmalloc()
+    virtual = view.virtual.color.copy()
+    calls, draw = [], vm.set_strip
+    monkeypatch.setattr(vm, "set_strip", lambda heatmap, *args: calls.append(heatmap) or draw(heatmap, *args))
+    k.alloc_pages(kw.GFP_KERNEL, 10)
+    assert calls == [view.physical]
+    np.testing.assert_array_equal(view.virtual.color, virtual)
+    np.testing.assert_array_equal(view.physical.color[0] - vm.OWNER_BASE,
+                                  aggregate_owners(k.owner, view._phys_fpc))

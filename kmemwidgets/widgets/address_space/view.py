@@ -19,13 +19,15 @@ from ..charts import chart_figure
 from ..predict import Predictable
 from ..predict.questions import NewFrameQuestion
 from ..palette import OKABE_ITO, OWNER_COLORS, ZONE_COLORS, code_scale, legend_html
+from ..frames_used import FramesUsedStrip, lay_out_frames
+from ..redraw import frames_only, one_redraw
 from ..status import text_html
 from ..strips import aggregate_codes, cell_bounds, per_cell_for, segments, set_lines, set_strip, strip_heatmap
 from .address_ticks import address_ticks
 from .codes import (ABSENT, CODE_COLORS, GRID_CELLS, KERNEL, LEFT, LINE_COLORS, MAP_COLORS, MAP_NAMES, MAX_LINES, MID,
                     NOTHING, PGD_COLORS, PGD_NAMES, PRIVATE, PROWS, REGION_BASE, REGION_COLORS, REGION_NAMES, RIGHT,
-                    SHARED, TEXT_SIZE, UNSYNCED, VMA_ONLY, VROWS, ZONE_BASE, ZONE_NAMES)
-from .frames_used import place_frames
+                    SHARED, TEXT_SIZE, UNSYNCED, VMA_ONLY, VROWS, ZONE_BASE, ZONE_NAMES, GAP_WEIGHT,
+                    KERNEL_WEIGHT, LABEL_SPACING, NOT_DRAWN, OWNER_BASE, USER_WEIGHT, WALK_WEIGHT)
 from .hex_input import parse_hex, parse_hex_safe
 from .pgd_grid import pgd_codes
 
@@ -93,7 +95,11 @@ class AddressSpaceView(Predictable, KernelView):
         scales = {"x": self.x_scale, "y": self.y_scale}
         colors = code_scale(CODE_COLORS)
         self.left_strip = strip_heatmap(scales, colors, False, LEFT)
-        self.phys_strip = strip_heatmap(scales, colors, False, MID)
+        # the frames used: zone (left column) and owner (right), pfn labels to the right
+        self.frames_strip = FramesUsedStrip(scales, colors, False, MID, gap_code=NOT_DRAWN, owner_base=OWNER_BASE,
+                                            owner_first=False, label_across=MID[1] + 0.005, label_shift=-0.01,
+                                            default_size=TEXT_SIZE, colors=["black"], align="start")
+        self.phys_strip, self.pfn_labels = self.frames_strip.heatmap, self.frames_strip.labels
         self.right_strip = strip_heatmap(scales, colors, False, RIGHT)
         self.lines = Lines(x=np.zeros((1, 2)), y=np.zeros((1, 2)), scales=scales, colors=["white"],
                            stroke_width=1, opacities=[0.7])
@@ -103,8 +109,6 @@ class AddressSpaceView(Predictable, KernelView):
         self.labels = Label(x=[LEFT[0], MID[0], RIGHT[0]], y=[1.0, 1.0, 1.0], scales=scales,
                             text=["", "frames used", ""], default_size=TEXT_SIZE, colors=["black"],
                             align="start")
-        self.pfn_labels = Label(x=[0.0], y=[0.0], scales=scales, text=[""], default_size=TEXT_SIZE,
-                                colors=["black"], align="start")
         self.tick_labels = Label(x=[0.0], y=[0.0], scales=scales, text=[""], default_size=TEXT_SIZE,
                                  colors=["black"], align="end")
         self.right_tick_labels = Label(x=[0.0], y=[0.0], scales=scales, text=[""], default_size=TEXT_SIZE,
@@ -147,6 +151,7 @@ class AddressSpaceView(Predictable, KernelView):
         k = kernel
         self._binding = True          # trait changes below must not redraw a half-bound view
         self._walks = {}
+        self._targets: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
         self._zone_code = np.empty(k.max_pfn, dtype=np.uint8)
         for z in k.zones:
             self._zone_code[z.start_pfn:z.end_pfn] = ZONE_BASE + ZONE_NAMES.index(z.name)
@@ -226,6 +231,7 @@ class AddressSpaceView(Predictable, KernelView):
 
     # --- actions ---------------------------------------------------------------------------
 
+    @one_redraw
     def spawn(self, name: str | None = None) -> Process | None:
         """Start a new process; it is drawn on the left (or right) and acted on."""
         k = self.kernel
@@ -249,6 +255,7 @@ class AddressSpaceView(Predictable, KernelView):
             self.pid = pid
         self._sync_pickers()
 
+    @one_redraw
     def fork(self) -> Process | None:
         """``fork()`` the acted-on process: parent left, child right; the child is acted on."""
         parent = self._actor("fork")
@@ -268,6 +275,7 @@ class AddressSpaceView(Predictable, KernelView):
                         "read-only (copy-on-write); a write copies the page")
         return child
 
+    @one_redraw
     def mmap_touch(self) -> int | None:
         """``mmap(length, "rw")`` in the acted-on process, then write every page; the address."""
         proc = self._actor("mmap")
@@ -295,6 +303,7 @@ class AddressSpaceView(Predictable, KernelView):
                         f"{-(-length // PAGE_SIZE)} page(s) faulted in")
         return out
 
+    @one_redraw
     def write(self) -> bool:
         """Store ``data`` at ``vaddr`` in the acted-on process (a COW fault copies a shared page)."""
         proc = self._actor("write")
@@ -323,6 +332,7 @@ class AddressSpaceView(Predictable, KernelView):
             self.translate()
         return True
 
+    @one_redraw
     def exit(self) -> bool:
         """``exit()`` the acted-on process: its pages and page tables are freed."""
         proc = self._actor("exit")
@@ -343,6 +353,7 @@ class AddressSpaceView(Predictable, KernelView):
         self.message = f"exit: {proc.comm}[{proc.pid}] is gone; exit_mmap freed its pages and tables"
         return True
 
+    @one_redraw
     def translate(self) -> dict[int, Walk]:
         """Walk both drawn processes' tables for ``vaddr``; the walks by pid."""
         k = self.kernel
@@ -386,6 +397,10 @@ class AddressSpaceView(Predictable, KernelView):
 
     def _redraw(self, batch: list | None) -> None:
         k = self.kernel
+        if frames_only(batch):        # nothing mapped or unmapped: only owners may differ
+            self.frames_strip.recolour(k.owner)
+            self._set_legend(self.frames_strip.owners())
+            return
         for side in ("left_pid", "right_pid", "pid"):
             if getattr(self, side) is not None and getattr(self, side) not in k.processes:
                 self.set_trait(side, None)
@@ -420,7 +435,6 @@ class AddressSpaceView(Predictable, KernelView):
         self._place_frames(sides)
         xs, ys, colors = [], [], []
         with self.figure.hold_sync():
-            set_strip(self.phys_strip, False, self._phys_bounds, self._phys_zone, self._phys_owner)
             for side, (proc, strip, grid, fig) in enumerate(
                     ((procs[0], self.left_strip, self.left_pgd, self.left_pgd_figure),
                      (procs[1], self.right_strip, self.right_pgd, self.right_pgd_figure))):
@@ -475,20 +489,30 @@ class AddressSpaceView(Predictable, KernelView):
         self._draw_walk()
 
     def _place_frames(self, sides: list) -> None:
-        """The physical strip (:mod:`.frames_used`) for what *sides* map and the walks read."""
-        walk = [p for w in self._walks.values() for p in
-                [s.table_pfn for s in w.steps] + ([w.pfn] if w.ok else [])]
-        f = place_frames(np.asarray(self.kernel.owner), self._zone_code,
-                         [s[1] for s in sides if s is not None], [s[4] for s in sides if s is not None],
-                         np.array(walk, dtype=np.int64))
-        self._frames = f
-        self._phys_bounds, self._phys_zone, self._phys_owner = f.edges, f.zone, f.owner
-        self.used_frames = f.pfns
-        self._set_legend(f.owners())
-        with self.pfn_labels.hold_sync():
-            self.pfn_labels.y = np.array(f.label_ys) - 0.01       # baseline just under the centre
-            self.pfn_labels.x = np.full(len(f.label_ys), MID[1] + 0.005)
-            self.pfn_labels.text = f.label_texts
+        """The frames-used strip for what *sides* map and the walks read: sorted by pfn, a
+        gap where two are not neighbours (next to a user or walk frame; the kernel half's
+        targets, one per 4 MiB of the direct map, go without gaps), a walk's frame
+        ``WALK_WEIGHT`` times as tall as a kernel target and labelled first, user frames
+        ``USER_WEIGHT`` times: two walks that end on neighbouring frames end far apart."""
+        walk = np.array([p for w in self._walks.values() for p in
+                         [s.table_pfn for s in w.steps] + ([w.pfn] if w.ok else [])], dtype=np.int64)
+        user = [s[1] for s in sides if s is not None]
+        kern = [s[4] for s in sides if s is not None]
+        pfns = np.unique(np.concatenate(user + kern + [walk, np.zeros(0, np.int64)]).astype(np.int64))
+        pfns = pfns[(pfns >= 0) & (pfns < self.kernel.max_pfn)]
+        if len(pfns) == 0:
+            pfns = np.zeros(1, dtype=np.int64)
+        weights = np.full(len(pfns), KERNEL_WEIGHT)
+        for group in user:
+            weights[np.isin(pfns, group)] = USER_WEIGHT
+        on_walk = np.isin(pfns, walk)
+        weights[on_walk] = WALK_WEIGHT
+        layout = lay_out_frames(pfns, weights=weights, gap_weight=GAP_WEIGHT, marked=weights > KERNEL_WEIGHT,
+                                first_labels=np.flatnonzero(on_walk).tolist(),
+                                labelled_runs=weights == USER_WEIGHT, spacing=LABEL_SPACING)
+        self.frames_strip.draw(layout, self.kernel.owner, self._zone_code)
+        self.used_frames = layout.pfns
+        self._set_legend(self.frames_strip.owners())
 
     def _set_legend(self, owners: tuple[int, ...]) -> None:
         """The legend: lines take the colour of what they map, so they need no swatches,
@@ -505,10 +529,21 @@ class AddressSpaceView(Predictable, KernelView):
 
     def frame_y(self, pfns: np.ndarray) -> np.ndarray:
         """Where frames *pfns* are drawn on the physical strip (fractions 0..1)."""
-        return self._frames.y(pfns)
+        return self.frames_strip.layout.position(pfns)
 
     def _kernel_targets(self, pgd: np.ndarray, b: int, nr: int) -> tuple[np.ndarray, np.ndarray]:
-        """(virtual fraction, pfn) of each present kernel pgd entry's target."""
+        """(virtual fraction, pfn) of each present kernel pgd entry's target.
+
+        Every process shares the kernel half, and it rarely changes: the answer is kept
+        per content of those entries (at most a few: the kernel half of each side)."""
+        key = np.asarray(pgd[b:nr]).tobytes()
+        if key not in self._targets:
+            if len(self._targets) >= 4:
+                self._targets.clear()
+            self._targets[key] = self._read_kernel_targets(pgd, b, nr)
+        return self._targets[key]
+
+    def _read_kernel_targets(self, pgd: np.ndarray, b: int, nr: int) -> tuple[np.ndarray, np.ndarray]:
         k = self.kernel
         vs, ps = [], []
         for idx in range(b, nr):

@@ -239,6 +239,10 @@ class Predictable(traitlets.HasTraits):
         verdict = judge(q.shape, judging.raw, truth, f"The model: {q.shape.show(truth)}.")
         self.predict_panel.clear_inputs()
         self._predict_held = (verdict, judging.guess, truth)
+        # The action's redraw (which queues step mode's replay) may still be pending.
+        self.after_draw(self._predict_settle)
+
+    def _predict_settle(self) -> None:
         if getattr(self, "steps_pending", 0):
             # Step mode replays the action: the check comes after the student has seen it.
             self.predict_panel.verdict.text = "judged: the verdict shows when the replay ends"

@@ -14,7 +14,7 @@ the frames of the vmalloc area, the page-fault kind, the mempool path).
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 from bqplot import LinearScale

@@ -46,8 +46,7 @@ the next free or alloc of the object rewrites them (``init_object``), erasing th
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import numpy as np
 import ipywidgets as widgets
@@ -89,6 +88,7 @@ class SlabView(Predictable, KernelView):
     """A SLUB cache: create/pick it, alloc/free objects, its slabs, a slab page byte by byte."""
     title = "SLUB caches"
     question = ReportQuestion
+    redraw_events = SLAB_EVENTS
 
     cache_name = traitlets.Unicode("demo_cache")
     size = traitlets.Int(64, min=1, max=KMALLOC_MAX_SIZE)
@@ -110,8 +110,6 @@ class SlabView(Predictable, KernelView):
     # --- construction --------------------------------------------------------------------
 
     def _build(self) -> list[widgets.Widget]:
-        self._suspended = 0
-        self._dirty = False
         self._cache = None
         self._allocated: list[int] = []       # objects this view allocated, oldest first
         self._written: tuple[int, int] | None = None
@@ -227,14 +225,13 @@ class SlabView(Predictable, KernelView):
         self.set_trait("report_ranges", [])
         self.set_trait("report_title", "")
         self.report_panel.clear()
-        with self._deferred(redraw=False):      # KernelView._rebind redraws next
-            self._resolve_cache()
+        self._resolve_cache()
 
     @traitlets.observe("cache_name")
     def _cache_name_changed(self, change) -> None:
         if not self.children:
             return
-        with self._deferred():
+        with self.deferred():
             self._clear_report()
             self._resolve_cache()
 
@@ -254,7 +251,7 @@ class SlabView(Predictable, KernelView):
                 self.size = found.object_size
                 self.align = found.align
                 self.flags = found.flags & SLAB_FLAGS_PERMITTED
-        self._dirty = True
+        self.redraw()
 
     def _slab(self):
         if self._cache is None or self.selected_slab is None:
@@ -292,7 +289,7 @@ class SlabView(Predictable, KernelView):
     def _window_bytes_changed(self, change) -> None:
         if not self.children:
             return
-        with self._deferred():
+        with self.deferred():
             self.window_index = min(self.window_index, PAGE_SIZE // change["new"] - 1)
             self._sync_window_picker()
 
@@ -315,7 +312,7 @@ class SlabView(Predictable, KernelView):
             self._show_address(change["new"])
         if change["name"] == "window_index":
             self.window_picker.value = change["new"]
-        self._schedule()
+        self.redraw()
 
     def select(self, addr: int | None) -> None:
         """Select the object whose slot holds byte *addr* (None clears the selection)."""
@@ -336,49 +333,25 @@ class SlabView(Predictable, KernelView):
         if slab is None or slab.cache is not self._cache:
             return
         off = addr - slab.base
-        with self._deferred():
+        with self.deferred():
             if self.selected_slab != slab.pfn:
                 self.selected_slab = slab.pfn
             self.page_index = off // PAGE_SIZE
             self.window_index = off % PAGE_SIZE // self.window_bytes
 
-    # --- redraw scheduling --------------------------------------------------------------
+    # --- redraw ----------------------------------------------------------------------
 
-    @contextmanager
-    def _deferred(self, redraw: bool = True) -> Iterator[None]:
-        """Trait changes inside draw once, at the end of the outermost block."""
-        self._suspended += 1
-        try:
-            yield
-        finally:
-            self._suspended -= 1
-        if redraw and not self._suspended and self._dirty:
-            self.redraw()
-
-    def _schedule(self) -> None:
-        if self._suspended:
-            self._dirty = True
-        else:
-            self.redraw()
+    def _on_events(self, batch: list) -> None:
+        # Reports are taken at once: an action names them in its own status line.
+        if self._concerns(batch):
+            self._pending_reports += [ev.data["report"] for ev in batch if ev.kind == "report"]
+        super()._on_events(batch)
 
     def _redraw(self, batch: list | None) -> None:
-        if batch is not None:
-            kinds = {ev.kind for ev in batch}
-            if not kinds & SLAB_EVENTS:
-                return
-            self._pending_reports += [ev.data["report"] for ev in batch if ev.kind == "report"]
-            if self._suspended:
-                self._dirty = True
-                return
-        self._suspended += 1          # trait changes made while drawing are drawn now
-        try:
-            said = self._take_reports()
-            if said:                   # a report from code (a notebook cell), not a button
-                self.message = said
-            self._draw()
-        finally:
-            self._suspended -= 1
-            self._dirty = False
+        said = self._take_reports()
+        if said:                   # a report from code (a notebook cell), not a button
+            self.message = said
+        self._draw()
 
     def _draw(self) -> None:
         k = self.kernel
@@ -485,13 +458,13 @@ class SlabView(Predictable, KernelView):
             self.set_trait("report_ranges", [])
             self.set_trait("report_title", "")
             self.report_panel.clear()
-            self._dirty = True
+            self.redraw()
 
     # --- actions -------------------------------------------------------------------
 
     def _action(self, fn: Callable[[], Any]) -> Any:
         """Run an action with one redraw at the end; the last report is cleared first."""
-        with self._deferred():
+        with self.deferred():
             self._clear_report()
             self.message = ""
             with self.predict_window():       # one button, one prediction
@@ -499,7 +472,7 @@ class SlabView(Predictable, KernelView):
             said = self._take_reports()
             if said and said.split(":")[0] not in self.message:
                 self.message = f"{self.message} — {said}" if self.message else said
-            self._dirty = True
+            self.redraw()
         return result
 
     def _usable_cache(self, what: str, create: bool = False):
