@@ -1,12 +1,13 @@
 """Hygiene of the lecture notebooks (nbval checks their outputs; this checks their shape).
 
-Every lecture under ``notebooks/`` must be numbered, state its learning goals, be committed
+Every lecture of each edition (English under ``notebooks/``, Chinese under
+``notebooks/zh-CN/``) must be numbered, state its learning goals, be committed
 executed with outputs and with the widget state that static viewers need, and show its
 first widget within 3 s of running its first cell (the 3 s budget is recorded; only a
 sanity bound is asserted).
 
 Its exercises follow the course's convention, which nbgrader grades (issue 12): a
-markdown question ``### Exercise K · KIND: ...``; an ANSWER cell (nbgrader ``solution``,
+markdown question ``### Exercise K · KIND: ...`` (zh-CN: ``### 练习 K · KIND：...``); an ANSWER cell (nbgrader ``solution``,
 ``grade_id`` ``NN-K-answer``) whose source is the instructor's ``answer = ...`` between
 ``### BEGIN SOLUTION`` / ``### END SOLUTION``, tagged with its kind (``predict``,
 ``reasoning`` or ``read-off``); and, after it — right after the cell that reveals the
@@ -33,7 +34,9 @@ from kmemwidgets.course import validate
 from kmemwidgets.course.convention import ACTIVE_KINDS, ConventionError, exercise_kinds
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-LECTURES = sorted(NOTEBOOKS.glob("*.ipynb"))
+#: Each edition's folder and the marker of its learning-goals paragraph.
+EDITIONS = {NOTEBOOKS: "**Learning goals.**", NOTEBOOKS / "zh-CN": "**学习目标。**"}
+LECTURES = sorted(path for edition in EDITIONS for path in edition.glob("*.ipynb"))
 NAME = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
@@ -52,28 +55,36 @@ def _text(output: dict) -> str:
     return output.get("data", {}).get("text/plain", "")
 
 
-def test_there_are_lectures() -> None:
-    assert LECTURES, "no notebooks under notebooks/"
+def _lecture_id(path: Path) -> str:
+    return str(path.relative_to(NOTEBOOKS))
 
 
-def test_numbering_is_contiguous_from_00() -> None:
+@pytest.mark.parametrize("edition", EDITIONS, ids=lambda e: e.name)
+def test_there_are_lectures(edition: Path) -> None:
+    assert list(edition.glob("*.ipynb")), f"no notebooks under {edition}"
+
+
+@pytest.mark.parametrize("edition", EDITIONS, ids=lambda e: e.name)
+def test_numbering_is_contiguous_from_00(edition: Path) -> None:
     numbers = []
-    for path in LECTURES:
+    for path in sorted(edition.glob("*.ipynb")):
         m = NAME.match(path.name)
         assert m, f"{path.name}: lecture files are named NN_words.ipynb"
         numbers.append(int(m.group(1)))
-    assert numbers == list(range(len(numbers))), f"lecture numbers {numbers} have gaps or repeats"
+    assert numbers == list(range(len(numbers))), \
+        f"{edition.name}: lecture numbers {numbers} have gaps or repeats"
 
 
-@pytest.mark.parametrize("path", LECTURES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", LECTURES, ids=_lecture_id)
 def test_learning_goals_and_title(path: Path) -> None:
     nb = _read(path)
     first = nb.cells[0]
     number = path.name[:2]
     assert first.cell_type == "markdown" and first.source.startswith(f"# {number} "), \
         f"{path.name}: the first cell is the title '# {number} · ...'"
-    assert any(c.cell_type == "markdown" and "**Learning goals.**" in c.source for c in nb.cells), \
-        f"{path.name}: no '**Learning goals.**' paragraph"
+    goals = EDITIONS[path.parent]
+    assert any(c.cell_type == "markdown" and goals in c.source for c in nb.cells), \
+        f"{_lecture_id(path)}: no '{goals}' paragraph"
 
 
 #: The text a Verdict starts with (kmemwidgets.exercises.check): never in a committed output.
@@ -84,14 +95,14 @@ def _grading(cell: dict) -> dict:
     return cell.get("metadata", {}).get("nbgrader", {})
 
 
-@pytest.mark.parametrize("path", LECTURES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", LECTURES, ids=_lecture_id)
 def test_exercises_follow_the_nbgrader_convention(path: Path) -> None:
     # The convention has one owner, the course builder's validator (docs/teaching.md):
     # it names every cell that departs from it.
     validate(path)
 
 
-@pytest.mark.parametrize("path", LECTURES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", LECTURES, ids=_lecture_id)
 def test_enough_exercises_and_mostly_active(path: Path) -> None:
     nb = _read(path)
     kinds = exercise_kinds(nb)
@@ -101,7 +112,7 @@ def test_enough_exercises_and_mostly_active(path: Path) -> None:
         f"{path.name}: {active} of {len(kinds)} exercises are predictions or reasoning (want two thirds)"
 
 
-@pytest.mark.parametrize("path", LECTURES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", LECTURES, ids=_lecture_id)
 def test_no_committed_output_gives_an_answer_away(path: Path) -> None:
     nb = _read(path)
     for cell in nb.cells:
@@ -140,7 +151,7 @@ def test_the_convention_checks_can_fail(tmp_path: Path) -> None:
         test_exercises_follow_the_nbgrader_convention(copy)
 
 
-@pytest.mark.parametrize("path", LECTURES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", LECTURES, ids=_lecture_id)
 def test_committed_executed_with_widget_state(path: Path) -> None:
     nb = _read(path)
     code = [c for c in nb.cells if c.cell_type == "code"]
@@ -165,7 +176,7 @@ def _seconds_to_first_widget(path: Path) -> float | None:
 
     nb = _read(path)
     client = NotebookClient(nb, timeout=60, kernel_name="python3",
-                            resources={"metadata": {"path": str(NOTEBOOKS)}})
+                            resources={"metadata": {"path": str(path.parent)}})
     with client.setup_kernel():
         start = time.perf_counter()
         for index, cell in enumerate(nb.cells):
@@ -177,7 +188,7 @@ def _seconds_to_first_widget(path: Path) -> float | None:
     return None
 
 
-@pytest.mark.parametrize("path", LECTURES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", LECTURES, ids=_lecture_id)
 def test_first_widget_appears(path: Path, record_timing) -> None:
     if not any(WIDGET_VIEW in json.dumps(c.get("outputs", [])) for c in _read(path).cells):
         pytest.skip(f"{path.name} shows no widget")

@@ -42,7 +42,8 @@ def source_of(notebook: Path) -> Path:
     return notebook.parent / "src" / notebook.with_suffix(".md").name
 
 
-def _cell_key(cell: nbformat.NotebookNode) -> tuple[str, str, dict]:
+def cell_key(cell: nbformat.NotebookNode) -> tuple[str, str, dict]:
+    """What of *cell* belongs to the lecture: its type, source and :data:`KEPT_METADATA`."""
     metadata = {k: cell.metadata[k] for k in KEPT_METADATA if k in cell.get("metadata", {})}
     return cell.cell_type, cell.source.rstrip("\n"), metadata
 
@@ -53,8 +54,8 @@ def differences(notebook: Path) -> Iterator[str]:
     if not source.exists():
         yield f"{notebook.name}: no source {source.relative_to(notebook.parent)}"
         return
-    built = [_cell_key(c) for c in jupytext.read(source).cells]
-    stored = [_cell_key(c) for c in nbformat.read(notebook, as_version=4).cells]
+    built = [cell_key(c) for c in jupytext.read(source).cells]
+    stored = [cell_key(c) for c in nbformat.read(notebook, as_version=4).cells]
     for index, (want, have) in enumerate(zip(built, stored)):
         if want != have:
             kind = "type" if want[0] != have[0] else "source" if want[1] != have[1] else "metadata"

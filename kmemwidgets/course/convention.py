@@ -2,7 +2,8 @@
 
 An exercise ``K`` of lecture ``NN``:
 
-1. a markdown cell asking the question, headed ``### Exercise K · KIND: ...``;
+1. a markdown cell asking the question, headed ``### Exercise K · KIND: ...`` (the
+   Chinese edition: ``### 练习 K · KIND：...``, KIND the same English word as the tag);
 2. right after it, an **answer** cell, ``{"solution": true, "grade": false, "locked":
    false, "grade_id": "NN-K-answer", "schema_version": 3}``, tagged with its KIND
    (``predict``, ``reasoning`` or ``read-off``), whose instructor solution sits between
@@ -34,6 +35,9 @@ BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 #: What nbgrader writes into a student's answer cell in place of the solution.
 CODE_STUB = "answer = ...  # your answer"
 GRADE_ID = re.compile(r"^(?P<lecture>\d\d)-(?P<k>[1-9]\d*)-(?P<role>answer|check)$")
+#: A question's heading, in either edition: ``### Exercise K · KIND: `` (English) or
+#: ``### 练习 K · KIND：`` (zh-CN; KIND stays the English tag word, either colon).
+QUESTION = re.compile(r"^### (?:Exercise|练习) (?P<k>[1-9]\d*) · (?P<kind>[a-z-]+) ?[:：]", re.M)
 ANSWER = {"solution": True, "grade": False, "locked": False, "schema_version": 3}
 CHECK = {"grade": True, "solution": False, "locked": True, "schema_version": 3}
 READ_ONLY = {"grade": False, "solution": False, "locked": True, "schema_version": 3}
@@ -158,9 +162,12 @@ def problems(notebook: nbformat.NotebookNode, lecture: str, name: str) -> list[s
             # The question is the last exercise heading above (cells that print a
             # generated problem may stand between it and the answer).
             asked = next((c.source for c in reversed(cells[:index]) if c.cell_type == "markdown"
-                          and re.search(r"^### Exercise ", c.source, re.M)), "")
-            if not re.search(rf"^### Exercise {k} · ", asked, re.M):
+                          and QUESTION.search(c.source)), "")
+            heading = next((h for h in QUESTION.finditer(asked) if int(h["k"]) == k), None)
+            if heading is None:
                 say(f"no question headed '### Exercise {k} · KIND: ...' comes before the answer cell")
+            elif len(kinds) == 1 and heading["kind"] != kinds[0]:
+                say(f"its question is headed '· {heading['kind']}' but the cell is tagged {kinds[0]!r}")
     for k, roles in sorted(exercises.items()):
         if set(roles) != {"answer", "check"}:
             missing = ({"answer", "check"} - set(roles)).pop()

@@ -37,6 +37,10 @@ def test_the_synthetic_lecture_follows_the_convention(tmp_path: Path) -> None:
      "cell 3 (97-1-answer): tag the answer cell with one kind of"),
     (lambda nb: setattr(nb.cells[2], "source", "### Exercise 2 · reasoning: out of order"),
      "no question headed '### Exercise 1 · KIND: ...' comes before the answer cell"),
+    (lambda nb: setattr(nb.cells[2], "source", "### 练习 1 · predict：先猜一猜"),
+     "cell 3 (97-1-answer): its question is headed '· predict' but the cell is tagged 'reasoning'"),
+    (lambda nb: setattr(nb.cells[2], "source", "### 练习 1 reasoning：少了中间点"),
+     "no question headed '### Exercise 1 · KIND: ...' comes before the answer cell"),
     (lambda nb: setattr(nb.cells[4], "source", "assert check(answer, p)"),
      "cell 4 (97-1-check): it does not compute `expected` itself"),
     (lambda nb: setattr(nb.cells[7], "source", nb.cells[7].source.replace(
@@ -52,6 +56,15 @@ def test_a_broken_exercise_is_named(tmp_path: Path, break_it, message: str) -> N
     with pytest.raises(ConventionError) as e:
         validate(synthetic.write(tmp_path, nb))
     assert message in str(e.value)
+
+
+@pytest.mark.parametrize("heading", ["### 练习 1 · reasoning：一次页表查找", "### 练习 1 · reasoning: 一次页表查找",
+                                     "### Exercise 1 · reasoning：a walk"])
+def test_a_chinese_question_heading_is_accepted(tmp_path: Path, heading: str) -> None:
+    """The zh-CN edition heads its questions '### 练习 K · KIND：' (KIND the English tag word)."""
+    nb = synthetic.notebook()
+    nb.cells[2].source = f"{heading}\n\n上面这个地址的各级索引和页内偏移是多少？"
+    validate(synthetic.write(tmp_path, nb))
 
 
 def test_a_lecture_without_nbgrader_exercises_is_refused(tmp_path: Path) -> None:

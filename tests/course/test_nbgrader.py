@@ -89,6 +89,9 @@ def course(tmp_path_factory) -> dict[str, Path]:
     graders run side by side (each has its own gradebook)."""
     synthetic_dir = tmp_path_factory.mktemp("lectures")
     synthetic.write(synthetic_dir)
+    # graded_lectures() globs notebooks/ only, not notebooks/zh-CN/: the Chinese edition's
+    # code cells (answers, checks, nbgrader metadata) are identical to the English ones
+    # (tests/test_zh_cn_edition.py), so grading it too would only repeat these runs.
     jobs = [(synthetic_dir, "97")] + [(p.parent, p.name[:2]) for p in graded_lectures()]
     with ThreadPoolExecutor(max_workers=GRADERS) as pool:
         graded = [pool.submit(_grade, tmp_path_factory.mktemp(f"course{n}"), d, n) for d, n in jobs]
