@@ -146,6 +146,7 @@ def _first_with_han(scope: Locator, selector: str) -> Locator:
 def test_chinese_tour_renders_cjk(lab: LabPage) -> None:
     tour = CHINESE_TOUR if (lab.server.root_dir / CHINESE_TOUR).exists() else STAND_IN
     lab.open(tour)
+    lab.metrics["notebook"] = tour
     markdown = lab.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-RenderedMarkdown")
     heading = _first_with_han(markdown, "h1, h2")
     paragraph = _first_with_han(markdown, "p")
