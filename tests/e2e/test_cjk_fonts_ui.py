@@ -17,6 +17,11 @@ draws every Han character as the same missing-glyph box ("tofu"), and the page s
 and checks its rendered markdown; ``test_chinese_figure_title_renders_cjk`` checks SVG
 text, a bqplot figure whose title and axis label are Chinese (the stand-in notebook
 ``cjk_fonts.ipynb``, which is also the tour's fallback where the Chinese tour is absent).
+Without a CJK font both tests fail: with ``FONTCONFIG_FILE`` naming a fontconfig file
+that lists only ``/usr/share/fonts/truetype/dejavu``, every Han character is the same
+0.375 em box, as wide as the missing glyphs. Chromium picks Noto Sans CJK **JP** for Han
+text on a page without ``lang="zh-CN"`` (SC with it); the metrics name the fonts used.
+
 Screenshots are taken with ``lab.screenshot`` (the test's tmp dir, and ``$KMEM_SCREENSHOTS``
 where the harness keeps copies). The figures measured are printed in the browser-metrics
 summary: the Han width in em, the missing-glyph width, and the fonts Chromium used.
