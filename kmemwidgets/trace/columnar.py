@@ -203,13 +203,6 @@ def _words_table(keys):
 _WORDS_MEMO: dict[tuple, tuple] = {}     # at most _MAX_WORDS: a pathological trace costs MiBs
 
 
-def _split_once(text, sep: str):
-    """(text before the first *sep*, or all of it; text after it, or null): one step
-    of ``str.splitn`` by a byte search and two slices, several times faster."""
-    at = text.str.find(sep, literal=True)
-    return text.str.slice(0, at.fill_null(1 << 31)), text.str.slice(at + len(sep))
-
-
 def parse_frame(lines, columns: tuple[str, ...] | None = None, task: bool = False):
     """LazyFrame of ``line_no`` and ``line`` -> LazyFrame of the record fields of every
     line (:data:`RECORD_COLUMNS`, or *columns* of them; with *task*, ``comm`` and ``pid``
@@ -217,14 +210,12 @@ def parse_frame(lines, columns: tuple[str, ...] | None = None, task: bool = Fals
     unparsable ones, in file order."""
     pl = polars()
     line = pl.col("line")
-    head, after = _split_once(line, ": ")
-    lf = lines.with_columns(head=head, after=after)
-    ev, payload = _split_once(pl.col("after"), ": ")
-    lf = lf.with_columns(ev=ev, payload=payload).drop("after")
-    w0, after = _split_once(pl.col("payload"), " ")
-    lf = lf.with_columns(w0=w0, after=after).drop("payload")
-    w1, rest = _split_once(pl.col("after"), " ")
-    lf = lf.with_columns(w1=w1, rest=rest).drop("after")
+    parts = line.str.splitn(": ", 3)
+    lf = lines.with_columns(head=parts.struct.field("field_0"), ev=parts.struct.field("field_1"),
+                            payload=parts.struct.field("field_2"))
+    words = pl.col("payload").str.splitn(" ", 3)
+    lf = lf.with_columns(w0=words.struct.field("field_0"), w1=words.struct.field("field_1"),
+                         rest=words.struct.field("field_2")).drop("payload")
     w0, w1, head = pl.col("w0"), pl.col("w1"), pl.col("head")
     slab_w0 = w0.str.starts_with("call_site=")
     lf = lf.with_columns(u=pl.struct(pl.col("ev"), pl.when(slab_w0).then(w0).alias("w0"),
@@ -234,9 +225,7 @@ def parse_frame(lines, columns: tuple[str, ...] | None = None, task: bool = Fals
     kind = U.struct.field("kind")
     slab = kind <= FREE
     is_alloc, is_page_alloc = kind == ALLOC, kind == PAGE_ALLOC
-    # (offsets are found in bytes and sliced in characters: only ASCII lines are sliced right)
-    ascii_line = line.str.len_bytes() == line.str.len_chars()
-    ok = U.struct.field("words_ok") & ascii_line & head.str.contains(_HEAD) & w1.str.contains(_W1) \
+    ok = U.struct.field("words_ok") & head.str.contains(_HEAD) & w1.str.contains(_W1) \
         & pl.when(slab).then(w1.str.starts_with("ptr=")) \
         .otherwise(w1.str.starts_with("pfn=") & w0.str.contains(_PAGE_W0))
     lf = lf.with_columns(ok=ok.fill_null(False))
