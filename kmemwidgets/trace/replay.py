@@ -15,8 +15,10 @@ dropped.
 """
 from __future__ import annotations
 
+import importlib
 import os
 import re
+import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -172,11 +174,11 @@ def _column_batches(records, cache_names: list[str], gfp: "_GfpFlags",
         pfn=pl.col("pfn"), order=pl.col("order"), failed=pl.col("failed").fill_null(False))
     columns = {ALLOC: ("ptr", "size", "cache", "gfp"), FREE: ("ptr",),
                PAGE_ALLOC: ("pfn", "order", "gfp", "failed"), PAGE_FREE: ("pfn", "order")}
-    frames = pl.collect_all([coded.filter(kind == k).select(c) for k, c in columns.items()]
-                            + [coded.select(kind.rle()).unnest("kind")])
+    frames = pl.collect_all([coded.filter(kind == k).select(c) for k, c in columns.items()])
     rows = tuple(iter(f.to_series().to_list()) if f.width == 1
-                 else zip(*(f[c].to_list() for c in f.columns)) for f in frames[:4])
-    run_lengths = frames[4]
+                 else zip(*(f[c].to_list() for c in f.columns)) for f in frames)
+    # (an eager rle: the streaming engine's asserts a single chunk, Polars 1.3x-2.1)
+    run_lengths = records["kind"].rle().struct.unnest()
     kinds, lengths = run_lengths["value"].to_list(), run_lengths["len"].to_list()
     start = 0
     while start < len(kinds):
@@ -218,7 +220,13 @@ def replay(source: TextSource, *, kernel: Any = None, ram: int | str | None = No
         from . import colstat
         from .columnar import parse_with_lines, timestamps
         columns = tuple(dict.fromkeys(REPLAY_COLUMNS + (colstat.COLUMNS if with_stat else ())))
-        records, lines = parse_with_lines(source, report, columns)
+        # Polars parses without the GIL: import the model (NumPy and all) meanwhile.
+        model_import = threading.Thread(target=importlib.import_module, args=("kmemwidgets.model",))
+        model_import.start()
+        try:
+            records, lines = parse_with_lines(source, report, columns)
+        finally:
+            model_import.join()
         top, total = _top_pfn(records), records.height
         # Only the statistics need the text (for timestamps); the replay must not keep it.
         times = timestamps(records, lines) if with_stat else None
@@ -264,17 +272,18 @@ def replay(source: TextSource, *, kernel: Any = None, ram: int | str | None = No
     return res
 
 
-#: Where each kind's applied events are counted in :attr:`ReplayResult.replayed`:
-#: slab events by whether they name a cache.
-_APPLIED = {ALLOC: ("kmalloc", "kmem_cache_alloc"), FREE: ("kfree", "kmem_cache_free"),
-            PAGE_ALLOC: ("mm_page_alloc",), PAGE_FREE: ("mm_page_free",)}
+#: The names applied events are counted by in :attr:`ReplayResult.replayed`, in the
+#: order of the handlers' ``applied`` list.
+_APPLIED = ("kmalloc", "kmem_cache_alloc", "kfree", "kmem_cache_free", "mm_page_alloc",
+            "mm_page_free")
 
 
-def _handlers(res: ReplayResult, cache_name: Callable[[Any], str]) -> tuple[Callable, ...]:
+def _handlers(res: ReplayResult, cache_name: Callable[[Any], str],
+              applied: list[int]) -> tuple[Callable, ...]:
     """One handler per record kind, indexed by kind: ``handler(rows)`` applies the rows
-    (of one run of events of that kind) to ``res.kernel`` and returns how many were
-    applied, as ``(without a cache, with one)`` for slab events, or counts what it
-    skipped in *res*. Rows are
+    (of one run of events of that kind) to ``res.kernel``, adds what it applied to
+    *applied* (counts in the order of :data:`_APPLIED`) and counts what it skipped, by
+    reason, in *res*. Rows are
 
     * slab alloc: ``(ptr, bytes_req, cache key, gfp bits)`` (cache key None: kmalloc);
     * slab free: ``ptr``;
@@ -302,7 +311,7 @@ def _handlers(res: ReplayResult, cache_name: Callable[[Any], str]) -> tuple[Call
     caches = res.caches
     skipped, anomalies = res.skipped, res.anomalies
 
-    def slab_alloc(rows: Iterable[tuple]) -> tuple[int, int]:
+    def slab_alloc(rows: Iterable[tuple]) -> None:
         n_kmalloc = n_cache = 0
         for ptr, size, key, gfp in rows:
             if ptr in objs:
@@ -338,9 +347,10 @@ def _handlers(res: ReplayResult, cache_name: Callable[[Any], str]) -> tuple[Call
                 else:
                     objs[ptr] = (obj, cache)
                     n_cache += 1
-        return n_kmalloc, n_cache
+        applied[0] += n_kmalloc
+        applied[1] += n_cache
 
-    def slab_free(ptrs: Iterable[Any]) -> tuple[int, int]:
+    def slab_free(ptrs: Iterable[Any]) -> None:
         n_kfree = n_cache = 0
         for ptr in ptrs:
             entry = objs.pop(ptr, None)
@@ -354,9 +364,10 @@ def _handlers(res: ReplayResult, cache_name: Callable[[Any], str]) -> tuple[Call
                 else:
                     cache_free(cache, obj)
                     n_cache += 1
-        return n_kfree, n_cache
+        applied[2] += n_kfree
+        applied[3] += n_cache
 
-    def page_alloc(rows: Iterable[tuple]) -> tuple[int]:
+    def page_alloc(rows: Iterable[tuple]) -> None:
         n = 0
         for pfn, order, gfp, failed in rows:
             if failed:
@@ -371,9 +382,9 @@ def _handlers(res: ReplayResult, cache_name: Callable[[Any], str]) -> tuple[Call
             else:
                 live_blocks[pfn] = order
                 n += 1
-        return n,
+        applied[4] += n
 
-    def page_free(rows: Iterable[tuple]) -> tuple[int]:
+    def page_free(rows: Iterable[tuple]) -> None:
         n = 0
         for pfn, order in rows:
             o = live_blocks.get(pfn) if pfn is not None else None
@@ -393,7 +404,7 @@ def _handlers(res: ReplayResult, cache_name: Callable[[Any], str]) -> tuple[Call
                 del live_blocks[pfn]
                 free_at(pfn, order)
                 n += 1
-        return n,
+        applied[5] += n
 
     return slab_alloc, slab_free, page_alloc, page_free
 
@@ -404,26 +415,22 @@ def _replaying(batches: Iterable[_Batch], res: ReplayResult, total: int,
     """Apply each batch to ``res.kernel``, one model event batch per batch, and pass the
     batch's ``source`` on (so statistics can share the parse). Counts what was applied
     and skipped, by reason, in *res*."""
-    handlers = _handlers(res, cache_name)
+    applied = [0] * len(_APPLIED)
+    handlers = _handlers(res, cache_name, applied)
     events = res.kernel.events
-    applied = {kind: [0] * len(names) for kind, names in _APPLIED.items()}
     n = 0
     for batch in batches:
         rows = batch.rows
         events.begin()
         try:
             for kind, count in batch.runs:
-                into = applied[kind]
-                for i, done in enumerate(handlers[kind](islice(rows[kind], count))):
-                    into[i] += done
+                handlers[kind](islice(rows[kind], count))
         finally:
             events.end()
-            for kind, names in _APPLIED.items():
-                counts = applied[kind]
-                for i, name in enumerate(names):
-                    if counts[i]:
-                        res.replayed[name] += counts[i]
-                        counts[i] = 0
+            for i, count in enumerate(applied):
+                if count:
+                    res.replayed[_APPLIED[i]] += count
+                    applied[i] = 0
         before = n
         n += batch.events
         # Only the end call may say "done": a scan's total can equal (or undercount) the
