@@ -13,32 +13,15 @@ imported, the line-by-line reader otherwise, with the same results. Entry points
 
 ``python -m kmemwidgets.trace stat FILE`` prints perf's summary layout.
 """
-import importlib
-
-#: Public name -> the module of this package that defines it, imported on first use
-#: (PEP 562), so ``python -m kmemwidgets.trace stat`` loads only what ``stat`` needs.
-_WHERE = {
-    "read": "events", "KmemEvent": "events", "SlabAlloc": "events", "SlabFree": "events",
-    "PageAlloc": "events", "PageFree": "events",
-    "stat": "stat", "KmemStat": "stat", "SiteStat": "stat", "Leak": "stat", "LivePoint": "stat",
-    "frame": "columnar", "check_size_classes": "classes", "ClassCheck": "classes",
-    "replay": "replay", "ReplayResult": "replay", "ParseReport": "parse",
-    "TerminalProgress": "progress", "SourceError": "source",
-}
+from .classes import ClassCheck, check_size_classes
+from .columnar import frame
+from .events import KmemEvent, PageAlloc, PageFree, SlabAlloc, SlabFree, read
+from .parse import ParseReport
+from .progress import TerminalProgress
+from .replay import ReplayResult, replay
+from .source import SourceError
+from .stat import KmemStat, Leak, LivePoint, SiteStat, stat
 
 __all__ = ["read", "stat", "frame", "check_size_classes", "replay", "KmemStat", "SiteStat", "Leak",
            "LivePoint", "ParseReport", "ClassCheck", "ReplayResult", "TerminalProgress",
            "SourceError", "KmemEvent", "SlabAlloc", "SlabFree", "PageAlloc", "PageFree"]
-
-
-def __getattr__(name: str) -> object:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from . import report as rep
+from .classes import check_size_classes
 from .source import SourceError
 from .stat import alloc_rows, stat
 
@@ -52,7 +53,6 @@ def cmd_stat(args: argparse.Namespace) -> int:
 
 def cmd_classes(args: argparse.Namespace) -> int:
     """Print ``matched N of M`` for the model's kmalloc size classes."""
-    from .classes import check_size_classes
     res = check_size_classes(_source(args.file))
     _warn(res.report.warnings())
     if res.report.total_events == 0:

@@ -24,7 +24,7 @@ from typing import Any
 
 from .parse import (_FIFTH_WORD, _MAX_EXAMPLES, _MAX_WORDS, _NULLS, ALLOC, FREE, LOST, PAGE_ALLOC,
                     PAGE_FREE, SKIP_BAD, SKIP_BLANK, SKIP_CALLCHAIN, SKIP_COMMENT,
-                    SKIP_UNKNOWN_EVENT, ParseReport, _layout_record, parse_line)
+                    SKIP_UNKNOWN_EVENT, ParseReport, Record, _layout_record, parse_line)
 from .reader import _LOST_RE, BATCH_LINES, KIND_NAMES
 from .source import MAX_LINE, ReadStatus, TextSource, iter_lines, looks_like_path, open_binary_path
 from .stat import _float
@@ -78,24 +78,14 @@ def schema() -> dict[str, Any]:
     }
 
 
-def record_fields(rec: tuple) -> dict[str, Any]:
-    """A record tuple of :func:`~kmemwidgets.trace.parse.parse_line` as frame fields."""
-    kind = rec[0]
-    out: dict[str, Any] = {"kind": kind, "cpu": int(rec[1]) if rec[1] else -1,
-                           "time": _float(rec[2])}
-    if kind == ALLOC:
-        _, _, _, cs, ptr, req, alloc, node, cache, gfp, legacy, acc = rec
-        out.update(call_site=cs, ptr=ptr, bytes_req=req, bytes_alloc=alloc,
-                   node=None if node is None else int(node), cache=cache, gfp_flags=gfp,
-                   legacy_node=legacy, accounted=None if acc is None else acc == "true")
-    elif kind == FREE:
-        out.update(call_site=rec[3], ptr=rec[4], cache=rec[5])
-    elif kind == PAGE_ALLOC:
-        _, _, _, key, pfn, order, mt, gfp, failed = rec
-        out.update(page=key, pfn=pfn, order=order, migratetype=mt, gfp_flags=gfp,
-                   failed=failed)
-    else:
-        out.update(page=rec[3], pfn=rec[4], order=rec[5])
+def record_fields(rec: Record) -> dict[str, Any]:
+    """A record of :func:`~kmemwidgets.trace.parse.parse_line` as frame fields."""
+    out = rec._asdict()
+    out["cpu"] = int(rec.cpu) if rec.cpu else -1
+    out["time"] = _float(out.pop("ts"))
+    if rec.kind == ALLOC:
+        out["node"] = None if rec.node is None else int(rec.node)
+        out["accounted"] = None if rec.accounted is None else rec.accounted == "true"
     return out
 
 

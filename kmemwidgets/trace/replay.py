@@ -134,21 +134,21 @@ class _Batch(NamedTuple):
 
 
 def _python_batch(batch: list[tuple], gfp: "_GfpFlags") -> _Batch:
-    """A batch of record tuples of the Python reader as a :class:`_Batch`."""
+    """A batch of records of the Python reader as a :class:`_Batch`."""
     rows: tuple[list, ...] = ([], [], [], [])
     sa, sf, pa, pf = rows
     kinds = []
     for r in batch:
-        kind = r[0]
+        kind = r.kind
         kinds.append(kind)
         if kind == ALLOC:
-            sa.append((r[4], r[5], r[8], gfp[r[9]]))
+            sa.append((r.ptr, r.bytes_req, r.cache, gfp[r.gfp_flags]))
         elif kind == FREE:
-            sf.append(r[4])
+            sf.append(r.ptr)
         elif kind == PAGE_ALLOC:
-            pa.append((r[4], r[5], gfp[r[7]], r[8]))
+            pa.append((r.pfn, r.order, gfp[r.gfp_flags], r.failed))
         else:
-            pf.append((r[4], r[5]))
+            pf.append((r.pfn, r.order))
     runs = [(kind, len(list(same))) for kind, same in groupby(kinds)]
     return _Batch(runs, tuple(map(iter, rows)), len(batch), batch)
 

@@ -235,7 +235,7 @@ def stat_records(records: Iterable, *, report: ParseReport | None = None,
                  page_size: int = 4096, cpu_node: Mapping[int, int] | None = None,
                  series_points: int = 1000, max_leaks: int = 10000,
                  batches: bool = False) -> KmemStat:
-    """Compute :class:`KmemStat` from record tuples (see :mod:`kmemwidgets.trace.parse`),
+    """Compute :class:`KmemStat` from records (see :mod:`kmemwidgets.trace.parse`),
     or from lists of them when *batches* is true (as :func:`iter_batches` yields).
 
     *cpu_node* maps CPU -> NUMA node for "Cross CPU allocations" (perf reads it from the
@@ -267,7 +267,7 @@ def stat_records(records: Iterable, *, report: ParseReport | None = None,
     ts = first_ts = None
     for batch in (records if batches else _batched(records)):
         if first_ts is None and batch:
-            first_ts = batch[0][2]
+            first_ts = batch[0].ts
         for rec in batch:
             n += 1
             kind = rec[0]
@@ -313,9 +313,9 @@ def stat_records(records: Iterable, *, report: ParseReport | None = None,
                     k[1] += req
                     k[2] += alloc
             elif kind == FREE:
-                cpu = rec[1]
-                ts = rec[2]
-                a = ptrs.get(rec[4])
+                cpu = rec.cpu
+                ts = rec.ts
+                a = ptrs.get(rec.ptr)
                 if a is None:
                     frees_wo_alloc += 1
                 else:
@@ -350,11 +350,11 @@ def stat_records(records: Iterable, *, report: ParseReport | None = None,
                     else:
                         out_of_range += 1
             else:  # PAGE_FREE
-                ts = rec[2]
-                nbytes = page_size << rec[5]
+                ts = rec.ts
+                nbytes = page_size << rec.order
                 nr_pf += 1
                 pf_bytes += nbytes
-                if live_pages.pop(rec[3], None) is None:
+                if live_pages.pop(rec.page, None) is None:
                     nomatch += 1
                     nomatch_bytes += nbytes
             if n >= next_sample:
