@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Callable, NamedTuple, Union
+from typing import Any, Callable, NamedTuple, Optional, Union
 
 # Record kinds (first element of every parsed tuple).
 ALLOC = 0       # kmalloc, kmem_cache_alloc, kmalloc_node, kmem_cache_alloc_node
@@ -44,57 +44,31 @@ PAGE_FREE = 3   # mm_page_free, mm_page_free_direct
 # the trace has no CPU column; ``ts`` is the timestamp as printed; ``page`` is what
 # perf keys a page by (the pfn text when the event has pfn=, else page=: ``use_pfn`` in
 # tools/perf/builtin-kmem.c). They are tuples (``kind`` first), built on the hot path by
-# ``tuple.__new__`` (:func:`_record`), which costs a third of the NamedTuple constructor.
+# ``tuple.__new__`` (``_record``), which costs a third of the NamedTuple constructor.
 
-class SlabAllocRecord(NamedTuple):
-    """kmalloc / kmem_cache_alloc (and the *_node events of kernels before 6.1)."""
-    kind: int
-    cpu: str
-    ts: str
-    call_site: str
-    ptr: str
-    bytes_req: int
-    bytes_alloc: int
-    node: str | None
-    cache: str | None           # name= of kmem_cache_alloc; None for kmalloc
-    gfp_flags: str
-    legacy_node: bool
-    accounted: str | None
+def _record_type(name: str, doc: str, fields: list[tuple[str, Any]]) -> type:
+    """A NamedTuple class of this module (the field lists share their first fields)."""
+    cls = NamedTuple(name, fields)
+    cls.__doc__ = doc
+    cls.__module__ = __name__
+    return cls
 
 
-class SlabFreeRecord(NamedTuple):
-    """kfree / kmem_cache_free."""
-    kind: int
-    cpu: str
-    ts: str
-    call_site: str
-    ptr: str
-    cache: str | None
-
-
-class PageAllocRecord(NamedTuple):
-    """mm_page_alloc."""
-    kind: int
-    cpu: str
-    ts: str
-    page: str
-    pfn: int | None
-    order: int
-    migratetype: int
-    gfp_flags: str
-    failed: bool
-
-
-class PageFreeRecord(NamedTuple):
-    """mm_page_free (and mm_page_free_direct before 3.3)."""
-    kind: int
-    cpu: str
-    ts: str
-    page: str
-    pfn: int | None
-    order: int
-
-
+_EVENT = [("kind", int), ("cpu", str), ("ts", str)]
+_SLAB = _EVENT + [("call_site", str), ("ptr", str)]
+_PAGE = _EVENT + [("page", str), ("pfn", Optional[int]), ("order", int)]
+SlabAllocRecord = _record_type(
+    "SlabAllocRecord", "kmalloc / kmem_cache_alloc (and the *_node events of kernels before "
+    "6.1); ``cache`` is the name= of kmem_cache_alloc, None for kmalloc.",
+    _SLAB + [("bytes_req", int), ("bytes_alloc", int), ("node", Optional[str]),
+             ("cache", Optional[str]), ("gfp_flags", str), ("legacy_node", bool),
+             ("accounted", Optional[str])])
+SlabFreeRecord = _record_type("SlabFreeRecord", "kfree / kmem_cache_free.",
+                              _SLAB + [("cache", Optional[str])])
+PageAllocRecord = _record_type("PageAllocRecord", "mm_page_alloc.",
+                               _PAGE + [("migratetype", int), ("gfp_flags", str), ("failed", bool)])
+PageFreeRecord = _record_type("PageFreeRecord",
+                              "mm_page_free (and mm_page_free_direct before 3.3).", _PAGE)
 Record = Union[SlabAllocRecord, SlabFreeRecord, PageAllocRecord, PageFreeRecord]
 _record = tuple.__new__     # _record(SlabFreeRecord, (FREE, cpu, ...)): no Python-level __new__
 
