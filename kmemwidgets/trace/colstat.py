@@ -118,8 +118,9 @@ def _by_key(frame, key: str):
 def _pages(ev):
     """Page events that touch the live table (failed allocs do not), sorted by page."""
     import polars as pl
-    pg = ev.filter(((pl.col("kind") == PAGE_ALLOC) & ~pl.col("failed")) | (pl.col("kind") == PAGE_FREE)) \
-        .select("seq", "kind", "page", "order")
+    pg = ev.lazy().filter(((pl.col("kind") == PAGE_ALLOC) & ~pl.col("failed"))
+                          | (pl.col("kind") == PAGE_FREE)) \
+        .select("seq", "kind", "page", "order").collect(engine="in-memory")
     pg = _by_key(pg, "page")
     prev_alloc = (pl.col("same") & (pl.col("kind").shift(1) == PAGE_ALLOC)).fill_null(False)
     return pg.with_columns(
@@ -175,7 +176,8 @@ def stat_frame(ev, *, report: ParseReport, times, page_size: int = 4096,
         st.live_objects = d["objs"][n]
         st.live_object_bytes = d["bytes"][n]
         st.live_pages = d["pages"][n]
-    leaks = s.filter(pl.col("ends") & (pl.col("kind") == ALLOC))
+    leaks = s.lazy().filter(pl.col("ends") & (pl.col("kind") == ALLOC)) \
+        .select("ptr", "bytes_alloc", "call_site", "cache", "seq").collect(engine="in-memory")
     # the walk lists leaks in the order pointers were first allocated
     first = allocs.group_by("ptr").agg(first=pl.col("seq").min())
     leaks = leaks.join(first, on="ptr").sort("first")
@@ -222,7 +224,8 @@ def _tables(st: KmemStat, s, allocs, frees) -> None:
 def _page_figures(st: KmemStat, ev, page_size: int) -> None:
     """Page allocation and free totals, failures and the order/migratetype table."""
     import polars as pl
-    pages = ev.filter(pl.col("kind") >= PAGE_ALLOC).group_by("kind", "failed", "order", "migratetype").len()
+    pages = ev.lazy().filter(pl.col("kind") >= PAGE_ALLOC) \
+        .group_by("kind", "failed", "order", "migratetype").len().collect(engine="in-memory")
     for kind, failed, order, mt, count in pages.iter_rows():
         nbytes = count * (page_size << order)
         if kind == PAGE_FREE:
