@@ -358,7 +358,8 @@ def parse_with_lines(source: TextSource, report: ParseReport | None = None,
             parsed = parsed.with_columns(
                 kmem_marks=lines["line"].str.count_matches(" kmem:", literal=True))
         fill_report(parsed, report, status)
-    records = parsed.filter(pl.col("kind").is_not_null()).drop("skip", "detail", "text", "kmem_marks")
+    records = parsed.lazy().filter(pl.col("kind").is_not_null()) \
+        .drop("skip", "detail", "text", "kmem_marks").collect(engine="in-memory")
     return records, lines
 
 
