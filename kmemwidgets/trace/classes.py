@@ -64,9 +64,9 @@ def check_size_classes(source: TextSource, size_class: SizeClassFn | None = None
     res = ClassCheck(function=where)
     memo: dict[int, int | None] = {}
     for rec in iter_records(source, res.report):
-        if rec[0] != ALLOC or rec[8] is not None:
+        if rec.kind != ALLOC or rec.cache is not None:
             continue
-        req, got = rec[5], rec[6]
+        req, got = rec.bytes_req, rec.bytes_alloc
         res.total += 1
         if req in memo:
             want = memo[req]

@@ -52,11 +52,11 @@ def sample_counts(n: int, series_points: int) -> list[int]:
     return kept
 
 
-def _kmalloc_names(allocs, page_size: int):
-    """(bytes_alloc, gfp_flags, accounted) -> kmalloc cache name, for the kmalloc rows."""
+def _kmalloc_names(kmalloc, page_size: int):
+    """(bytes_alloc, gfp_flags, accounted) -> kmalloc cache name, for the rows of the
+    LazyFrame *kmalloc* (slab allocs without a cache name)."""
     import polars as pl
-    keys = allocs.filter(pl.col("cache").is_null()) \
-        .select("bytes_alloc", "gfp_flags", "accounted").unique()
+    keys = kmalloc.select("bytes_alloc", "gfp_flags", "accounted").unique().collect()
     names = [kmalloc_cache_name(b, g, None if a is None else ("true" if a else "false"), page_size)
              for b, g, a in keys.iter_rows()]
     return keys.with_columns(kname=pl.Series(names, dtype=pl.String))
@@ -65,13 +65,15 @@ def _kmalloc_names(allocs, page_size: int):
 def _slab(ev, page_size: int):
     """Slab events (alloc and free) sorted by pointer, with what each one does."""
     import polars as pl
-    slab = ev.filter(pl.col("kind") <= FREE)
-    allocs = slab.filter(pl.col("kind") == ALLOC)
-    slab = slab.join(_kmalloc_names(allocs, page_size), on=["bytes_alloc", "gfp_flags", "accounted"],
-                     how="left", nulls_equal=True, maintain_order="left")
-    # only what the walk reads travels through the sort by pointer
+    kmalloc = ev.lazy().filter((pl.col("kind") == ALLOC) & pl.col("cache").is_null())
+    slab = ev.lazy().filter(pl.col("kind") <= FREE).join(
+        _kmalloc_names(kmalloc, page_size).lazy(), on=["bytes_alloc", "gfp_flags", "accounted"],
+        how="left", nulls_equal=True, maintain_order="left")
+    # only what the walk reads travels through the sort by pointer (and, lazily, only
+    # those columns are copied out of the event frame)
     slab = slab.select("seq", "kind", "cpu", "ptr", "call_site", "bytes_req", "bytes_alloc", "node",
-                       cache=pl.when(pl.col("kind") == ALLOC).then(pl.coalesce("cache", "kname")))
+                       cache=pl.when(pl.col("kind") == ALLOC).then(pl.coalesce("cache", "kname"))) \
+        .collect(engine="in-memory")
     s = _by_key(slab, "ptr")
     is_alloc = pl.col("kind") == ALLOC
     prev_alloc = (pl.col("same") & (pl.col("kind").shift(1) == ALLOC)).fill_null(False)
@@ -116,8 +118,9 @@ def _by_key(frame, key: str):
 def _pages(ev):
     """Page events that touch the live table (failed allocs do not), sorted by page."""
     import polars as pl
-    pg = ev.filter(((pl.col("kind") == PAGE_ALLOC) & ~pl.col("failed")) | (pl.col("kind") == PAGE_FREE)) \
-        .select("seq", "kind", "page", "order")
+    pg = ev.lazy().filter(((pl.col("kind") == PAGE_ALLOC) & ~pl.col("failed"))
+                          | (pl.col("kind") == PAGE_FREE)) \
+        .select("seq", "kind", "page", "order").collect(engine="in-memory")
     pg = _by_key(pg, "page")
     prev_alloc = (pl.col("same") & (pl.col("kind").shift(1) == PAGE_ALLOC)).fill_null(False)
     return pg.with_columns(
@@ -137,8 +140,12 @@ def stat_frame(ev, *, report: ParseReport, times, page_size: int = 4096,
     ev = ev.with_row_index("seq")
     n = ev.height
     s = _slab(ev, page_size)
-    allocs = s.filter(pl.col("kind") == ALLOC)
-    frees = s.filter(pl.col("kind") == FREE)
+    # only the columns read below (an eager filter would copy all of them first)
+    allocs, frees = pl.collect_all([
+        s.lazy().filter(pl.col("kind") == ALLOC).select(
+            "seq", "cpu", "ptr", "call_site", "cache", "bytes_req", "bytes_alloc", "node", "prev_alloc"),
+        s.lazy().filter(pl.col("kind") == FREE).select(
+            "ptr", "freed", "pingpong", "prev_alloc", "last_call_site", "last_cache", "last_bytes_alloc")])
     a = allocs.select(req=pl.col("bytes_req").sum(), alloc=pl.col("bytes_alloc").sum(),
                       n=pl.len(), over=pl.col("prev_alloc").sum()).row(0)
     st.total_requested, st.total_allocated, st.nr_allocs, st.allocs_over_live = (
@@ -169,7 +176,8 @@ def stat_frame(ev, *, report: ParseReport, times, page_size: int = 4096,
         st.live_objects = d["objs"][n]
         st.live_object_bytes = d["bytes"][n]
         st.live_pages = d["pages"][n]
-    leaks = s.filter(pl.col("ends") & (pl.col("kind") == ALLOC))
+    leaks = s.lazy().filter(pl.col("ends") & (pl.col("kind") == ALLOC)) \
+        .select("ptr", "bytes_alloc", "call_site", "cache", "seq").collect(engine="in-memory")
     # the walk lists leaks in the order pointers were first allocated
     first = allocs.group_by("ptr").agg(first=pl.col("seq").min())
     leaks = leaks.join(first, on="ptr").sort("first")
@@ -216,7 +224,8 @@ def _tables(st: KmemStat, s, allocs, frees) -> None:
 def _page_figures(st: KmemStat, ev, page_size: int) -> None:
     """Page allocation and free totals, failures and the order/migratetype table."""
     import polars as pl
-    pages = ev.filter(pl.col("kind") >= PAGE_ALLOC).group_by("kind", "failed", "order", "migratetype").len()
+    pages = ev.lazy().filter(pl.col("kind") >= PAGE_ALLOC) \
+        .group_by("kind", "failed", "order", "migratetype").len().collect(engine="in-memory")
     for kind, failed, order, mt, count in pages.iter_rows():
         nbytes = count * (page_size << order)
         if kind == PAGE_FREE:

@@ -23,20 +23,54 @@ they are used only as identities, so hashing is harmless within one boot.
 
 The hot path (:func:`parse_line`) splits a line once, takes the words that repeat
 (call sites, cache names, flags, sizes) from tables filled on first sight, and returns
-plain tuples; :mod:`kmemwidgets.trace.events` turns them into dataclasses for the public
-API.
+typed records (:class:`SlabAllocRecord` ... , tuples with field names);
+:mod:`kmemwidgets.trace.events` turns them into dataclasses for the public API.
 """
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable, NamedTuple, Optional, Union
 
 # Record kinds (first element of every parsed tuple).
 ALLOC = 0       # kmalloc, kmem_cache_alloc, kmalloc_node, kmem_cache_alloc_node
 FREE = 1        # kfree, kmem_cache_free
 PAGE_ALLOC = 2  # mm_page_alloc
 PAGE_FREE = 3   # mm_page_free, mm_page_free_direct
+
+
+# The records parse_line returns, one type per kind. Fields are text except where typed:
+# pointers, CPU and node stay text because readers only compare them; ``cpu`` is "" when
+# the trace has no CPU column; ``ts`` is the timestamp as printed; ``page`` is what
+# perf keys a page by (the pfn text when the event has pfn=, else page=: ``use_pfn`` in
+# tools/perf/builtin-kmem.c). They are tuples (``kind`` first), built on the hot path by
+# ``tuple.__new__`` (``_record``), which costs a third of the NamedTuple constructor.
+
+def _record_type(name: str, doc: str, fields: list[tuple[str, Any]]) -> type:
+    """A NamedTuple class of this module (the field lists share their first fields)."""
+    cls = NamedTuple(name, fields)
+    cls.__doc__ = doc
+    cls.__module__ = __name__
+    return cls
+
+
+_EVENT = [("kind", int), ("cpu", str), ("ts", str)]
+_SLAB = _EVENT + [("call_site", str), ("ptr", str)]
+_PAGE = _EVENT + [("page", str), ("pfn", Optional[int]), ("order", int)]
+SlabAllocRecord = _record_type(
+    "SlabAllocRecord", "kmalloc / kmem_cache_alloc (and the *_node events of kernels before "
+    "6.1); ``cache`` is the name= of kmem_cache_alloc, None for kmalloc.",
+    _SLAB + [("bytes_req", int), ("bytes_alloc", int), ("node", Optional[str]),
+             ("cache", Optional[str]), ("gfp_flags", str), ("legacy_node", bool),
+             ("accounted", Optional[str])])
+SlabFreeRecord = _record_type("SlabFreeRecord", "kfree / kmem_cache_free.",
+                              _SLAB + [("cache", Optional[str])])
+PageAllocRecord = _record_type("PageAllocRecord", "mm_page_alloc.",
+                               _PAGE + [("migratetype", int), ("gfp_flags", str), ("failed", bool)])
+PageFreeRecord = _record_type("PageFreeRecord",
+                              "mm_page_free (and mm_page_free_direct before 3.3).", _PAGE)
+Record = Union[SlabAllocRecord, SlabFreeRecord, PageAllocRecord, PageFreeRecord]
+_record = tuple.__new__     # _record(SlabFreeRecord, (FREE, cpu, ...)): no Python-level __new__
 
 #: kmem event name -> (record kind, is a kmem_cache_* event, is a legacy *_node event)
 EVENTS: dict[str, tuple[int, bool, bool]] = {
@@ -234,7 +268,7 @@ def _header(head: str) -> tuple[str, str, str, str] | None:
 
 
 def _layout_record(kind: int, is_cache: bool, legacy: bool, cpu: str, ts: str,
-                   words: list[str]) -> tuple | None:
+                   words: list[str]) -> Record | None:
     """The record of a payload in the layout current kernels print (6.x), read by word
     position; None for another layout. A misnamed or malformed word raises ValueError.
 
@@ -247,41 +281,31 @@ def _layout_record(kind: int, is_cache: bool, legacy: bool, cpu: str, ts: str,
                 name, i = _NAME[words[2]], 3
             else:
                 name, i = None, 2
-            return (ALLOC, cpu, ts, _CALL_SITE[words[0]], words[1][4:], _BYTES_REQ[words[i]],
-                    _BYTES_ALLOC[words[i + 1]], _NODE[words[i + 3]], name,
-                    _GFP_FLAGS[words[i + 2]], legacy, _ACCOUNTED[words[i + 4]])
+            return _record(SlabAllocRecord, (
+                ALLOC, cpu, ts, _CALL_SITE[words[0]], words[1][4:], _BYTES_REQ[words[i]],
+                _BYTES_ALLOC[words[i + 1]], _NODE[words[i + 3]], name,
+                _GFP_FLAGS[words[i + 2]], legacy, _ACCOUNTED[words[i + 4]]))
     elif kind == FREE:
         if n == (3 if is_cache else 2) and words[1][:4] == "ptr=":
-            return (FREE, cpu, ts, _CALL_SITE[words[0]], words[1][4:],
-                    _NAME[words[2]] if is_cache else None)
+            return _record(SlabFreeRecord, (FREE, cpu, ts, _CALL_SITE[words[0]], words[1][4:],
+                                            _NAME[words[2]] if is_cache else None))
     elif n == (5 if kind == PAGE_ALLOC else 3) and words[0][:5] == "page=" \
             and words[1][:4] == "pfn=":
         pfn_s = words[1][4:]
         pfn = _int(pfn_s)
         if kind == PAGE_FREE:
-            return (PAGE_FREE, cpu, ts, pfn_s, pfn, _ORDER[words[2]])
+            return _record(PageFreeRecord, (PAGE_FREE, cpu, ts, pfn_s, pfn, _ORDER[words[2]]))
         # A failed allocation prints page=NULL (and pfn=0, or -1 before 4.x).
-        return (PAGE_ALLOC, cpu, ts, pfn_s, pfn, _ORDER[words[2]], _MIGRATETYPE[words[3]],
-                _GFP_FLAGS[words[4]], words[0][5:] in _NULLS or pfn == -1)
+        return _record(PageAllocRecord, (PAGE_ALLOC, cpu, ts, pfn_s, pfn, _ORDER[words[2]],
+                                         _MIGRATETYPE[words[3]], _GFP_FLAGS[words[4]],
+                                         words[0][5:] in _NULLS or pfn == -1))
     return None
 
 
 def parse_payload(name: str, cpu: str, ts: str, body: str):
-    """Parse the payload of kmem event *name*; returns a record tuple or a reason string.
-
-    Record tuples (strings except where noted; pointers, CPU and node stay as text
-    because the hot path only compares them; CPU is "" when the text has no CPU column)::
-
-        (ALLOC, cpu, ts, call_site, ptr, bytes_req:int, bytes_alloc:int,
-         node:str|None, cache:str|None, gfp_flags, legacy_node:bool, accounted:str|None)
-        (FREE, cpu, ts, call_site, ptr, cache:str|None)
-        (PAGE_ALLOC, cpu, ts, key, pfn:int|None, order:int, migratetype:int,
-         gfp_flags, failed:bool)
-        (PAGE_FREE, cpu, ts, key, pfn:int|None, order:int)
-
-    ``key`` identifies a page: the pfn text when the event has ``pfn=``, else ``page=``,
-    which is what ``perf kmem`` keys its page table on (``use_pfn`` in builtin-kmem.c).
-    """
+    """Parse the payload of kmem event *name*: its record (:class:`SlabAllocRecord`,
+    :class:`SlabFreeRecord`, :class:`PageAllocRecord` or :class:`PageFreeRecord`), or a
+    reason string."""
     kind, is_cache, legacy, _ = _EVENTS[name]
     try:
         rec = _layout_record(kind, is_cache, legacy, cpu, ts, body.split())
@@ -295,12 +319,12 @@ def parse_payload(name: str, cpu: str, ts: str, body: str):
             node = f.get("node")
             if node is not None:
                 int(node)       # validate; kept as text like the other fields
-            return (ALLOC, cpu, ts, f["call_site"], f["ptr"], _int(f["bytes_req"]),
-                    _int(f["bytes_alloc"]), node,
-                    f.get("name"), f.get("gfp_flags", ""), legacy, f.get("accounted"))
+            return SlabAllocRecord(ALLOC, cpu, ts, f["call_site"], f["ptr"], _int(f["bytes_req"]),
+                                   _int(f["bytes_alloc"]), node, f.get("name"),
+                                   f.get("gfp_flags", ""), legacy, f.get("accounted"))
         if kind == FREE:
             f = _fields(body)
-            return (FREE, cpu, ts, f["call_site"], f["ptr"], f.get("name"))
+            return SlabFreeRecord(FREE, cpu, ts, f["call_site"], f["ptr"], f.get("name"))
         if kind == PAGE_ALLOC:
             f = _fields(body)
             page, pfn_s = f.get("page", ""), f.get("pfn")
@@ -311,14 +335,15 @@ def parse_payload(name: str, cpu: str, ts: str, body: str):
             key = pfn_s if pfn_s is not None else page
             if key is None or (pfn_s is None and not page):
                 return "page event without page= or pfn="
-            return (PAGE_ALLOC, cpu, ts, key, pfn, order, mt, gfp, failed)
+            return PageAllocRecord(PAGE_ALLOC, cpu, ts, key, pfn, order, mt, gfp, failed)
         # PAGE_FREE
         f = _fields(body)
         pfn_s = f.get("pfn")
         key = pfn_s if pfn_s is not None else f.get("page")
         if not key:
             return "page event without page= or pfn="
-        return (PAGE_FREE, cpu, ts, key, None if pfn_s is None else _int(pfn_s), int(f["order"]))
+        return PageFreeRecord(PAGE_FREE, cpu, ts, key, None if pfn_s is None else _int(pfn_s),
+                              int(f["order"]))
     except KeyError as exc:
         return f"{name} without field {exc.args[0]}="
     except (ValueError, IndexError):
@@ -326,7 +351,7 @@ def parse_payload(name: str, cpu: str, ts: str, body: str):
 
 
 def parse_line(line: str):
-    """Classify and parse one line: a record tuple (see :func:`parse_payload`), or a
+    """Classify and parse one line: a record (see :func:`parse_payload`), or a
     ``(skip class, detail)`` pair for headers, callchain frames, other events and junk."""
     # Fastest path: one split() for the common layouts, where the event name is the
     # fifth word ("task-pid [cpu] flags ts: name:" or "comm pid [cpu] ts: kmem:name:").

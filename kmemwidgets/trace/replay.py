@@ -15,21 +15,23 @@ dropped.
 """
 from __future__ import annotations
 
+import importlib
 import os
 import re
+import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator
+from itertools import groupby, islice
+from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 from .gcpause import collector_paused
-from .parse import ALLOC, FREE, PAGE_ALLOC, ParseReport
+from .parse import ALLOC, FREE, PAGE_ALLOC, PAGE_FREE, ParseReport
 from .progress import Progress
 from .reader import BATCH_LINES, iter_batches
 from .source import TextSource, iter_chunks
 from .stat import Engine, choose_engine, stat_records
 
-PAGE_SHIFT = 12
 _GIB = 1 << 30
 
 
@@ -48,6 +50,7 @@ class ReplayResult:
 
     def summary(self) -> str:
         """A text account of the replay."""
+        from kmemwidgets.model.units import PAGE_SHIFT
         k = self.kernel
         lines = [f"replayed {sum(self.replayed.values())} of {self.events} kmem events through "
                  f"the model ({getattr(getattr(k, 'arch', None), 'name', '?')}, "
@@ -87,9 +90,11 @@ def _scan(source: TextSource) -> tuple[int, int]:
     return n, top
 
 
-def machine_size(max_pfn: int, page_shift: int = PAGE_SHIFT) -> int:
-    """RAM in bytes for a model holding pfns below *max_pfn*: rounded up to 1 GiB, at
-    least 1 GiB."""
+def machine_size(max_pfn: int, page_shift: int | None = None) -> int:
+    """RAM in bytes for a model holding pfns below *max_pfn* (pages of ``1 << page_shift``
+    bytes, the model's ``PAGE_SHIFT`` by default): rounded up to 1 GiB, at least 1 GiB."""
+    if page_shift is None:
+        from kmemwidgets.model.units import PAGE_SHIFT as page_shift
     need = max(max_pfn, 1) << page_shift
     return max(_GIB, -(-need // _GIB) * _GIB)
 
@@ -113,41 +118,76 @@ class _GfpFlags(dict):
         return v
 
 
-#: The record columns a replay reads, in the order of a replay row.
+#: The record columns a replay reads.
 REPLAY_COLUMNS = ("kind", "ptr", "bytes_req", "cache", "gfp_flags", "pfn", "order", "failed")
 
 
-def _rows(batch: list[tuple]) -> list[tuple]:
-    """Record tuples of the Python reader as replay rows (:data:`REPLAY_COLUMNS`)."""
-    out = []
+class _Batch(NamedTuple):
+    """Some consecutive events, as the replay's handlers take them: ``runs`` lists
+    (record kind, how many events) in trace order, and ``rows[kind]`` iterates over that
+    kind's rows (see :func:`_handlers`), at least as many as the runs ask for. ``source``
+    is what the batch was made from (passed on to the statistics)."""
+    runs: list[tuple[int, int]]
+    rows: tuple[Iterator[Any], ...]
+    events: int
+    source: Any = None
+
+
+def _python_batch(batch: list[tuple], gfp: "_GfpFlags") -> _Batch:
+    """A batch of records of the Python reader as a :class:`_Batch`."""
+    rows: tuple[list, ...] = ([], [], [], [])
+    sa, sf, pa, pf = rows
+    kinds = []
     for r in batch:
-        kind = r[0]
+        kind = r.kind
+        kinds.append(kind)
         if kind == ALLOC:
-            out.append((kind, r[4], r[5], r[8], r[9], None, None, False))
+            sa.append((r.ptr, r.bytes_req, r.cache, gfp[r.gfp_flags]))
         elif kind == FREE:
-            out.append((kind, r[4], None, None, None, None, None, False))
+            sf.append(r.ptr)
         elif kind == PAGE_ALLOC:
-            out.append((kind, None, None, None, r[7], r[4], r[5], r[8]))
+            pa.append((r.pfn, r.order, gfp[r.gfp_flags], r.failed))
         else:
-            out.append((kind, None, None, None, None, r[4], r[5], False))
-    return out
+            pf.append((r.pfn, r.order))
+    runs = [(kind, len(list(same))) for kind, same in groupby(kinds)]
+    return _Batch(runs, tuple(map(iter, rows)), len(batch), batch)
 
 
-def _column_batches(records, size: int = BATCH_LINES) -> Iterator[list[list]]:
-    """Replay columns (:data:`REPLAY_COLUMNS`) of a record frame, *size* rows at a time:
-    each column is read into a Python list once, and the loop zips a batch's columns as
-    it goes (no tuple is built and kept per event)."""
-    cols = [records[c].to_list() for c in REPLAY_COLUMNS]
-    for start in range(0, records.height, size):
-        yield [c[start:start + size] for c in cols]
+def _column_batches(records, cache_names: list[str], gfp: "_GfpFlags",
+                    size: int = BATCH_LINES) -> Iterator[_Batch]:
+    """:class:`_Batch` es of about *size* events (whole runs) from a record frame.
 
-
-def _zip_rows(columns: list[list]) -> Iterator[tuple]:
-    return zip(*columns)
-
-
-def _column_count(columns: list[list]) -> int:
-    return len(columns[0])
+    Each kind's columns are read into Python lists once, and only the columns that kind
+    has; pointers, cache names and gfp flags arrive as small ints (a pointer's code, an
+    index in *cache_names* -- filled here --, the model's gfp bits), which are cheaper to
+    build, hash and compare than the text."""
+    import polars as pl
+    gfp_text = records["gfp_flags"].unique()
+    bits = {t: gfp[t] for t in gfp_text.to_list()}
+    names = records["cache"].drop_nulls().unique(maintain_order=True)
+    cache_names.extend(names.to_list())
+    kind = pl.col("kind")
+    coded = records.lazy().select(
+        kind, ptr=pl.col("ptr").cast(pl.Categorical).to_physical(),
+        size=pl.col("bytes_req"), cache=pl.col("cache").cast(pl.Enum(names)).to_physical(),
+        gfp=pl.col("gfp_flags").replace_strict(bits, return_dtype=pl.Int64, default=0),
+        pfn=pl.col("pfn"), order=pl.col("order"), failed=pl.col("failed").fill_null(False))
+    columns = {ALLOC: ("ptr", "size", "cache", "gfp"), FREE: ("ptr",),
+               PAGE_ALLOC: ("pfn", "order", "gfp", "failed"), PAGE_FREE: ("pfn", "order")}
+    frames = pl.collect_all([coded.filter(kind == k).select(c) for k, c in columns.items()])
+    rows = tuple(iter(f.to_series().to_list()) if f.width == 1
+                 else zip(*(f[c].to_list() for c in f.columns)) for f in frames)
+    # (an eager rle: the streaming engine's asserts a single chunk, Polars 1.3x-2.1)
+    run_lengths = records["kind"].rle().struct.unnest()
+    kinds, lengths = run_lengths["value"].to_list(), run_lengths["len"].to_list()
+    start = 0
+    while start < len(kinds):
+        end, n = start, 0
+        while end < len(kinds) and n < size:
+            n += lengths[end]
+            end += 1
+        yield _Batch(list(zip(kinds[start:end], lengths[start:end])), rows, n)
+        start = end
 
 
 def _top_pfn(records) -> int:
@@ -180,7 +220,13 @@ def replay(source: TextSource, *, kernel: Any = None, ram: int | str | None = No
         from . import colstat
         from .columnar import parse_with_lines, timestamps
         columns = tuple(dict.fromkeys(REPLAY_COLUMNS + (colstat.COLUMNS if with_stat else ())))
-        records, lines = parse_with_lines(source, report, columns)
+        # Polars parses without the GIL: import the model (NumPy and all) meanwhile.
+        model_import = threading.Thread(target=importlib.import_module, args=("kmemwidgets.model",))
+        model_import.start()
+        try:
+            records, lines = parse_with_lines(source, report, columns)
+        finally:
+            model_import.join()
         top, total = _top_pfn(records), records.height
         # Only the statistics need the text (for timestamps); the replay must not keep it.
         times = timestamps(records, lines) if with_stat else None
@@ -199,8 +245,9 @@ def replay(source: TextSource, *, kernel: Any = None, ram: int | str | None = No
     res = ReplayResult(kernel=kernel, max_pfn_seen=top - 1 if top >= 0 else -1, report=report)
     with collector_paused():
         if records is not None:
-            replaying = _replaying(_column_batches(records), res, total, progress,
-                                   progress_every, rows=_zip_rows, events_in=_column_count)
+            names: list[str] = []
+            replaying = _replaying(_column_batches(records, names, _GfpFlags()), res, total,
+                                   progress, progress_every, cache_name=names.__getitem__)
             if with_stat:
                 with ThreadPoolExecutor(1) as pool:
                     # The statistics are column operations (Polars releases the GIL while it
@@ -214,7 +261,9 @@ def replay(source: TextSource, *, kernel: Any = None, ram: int | str | None = No
                 for _ in replaying:
                     pass
         else:
-            applied = _replaying(raw, res, total, progress, progress_every, rows=_rows)
+            gfp = _GfpFlags()
+            applied = _replaying((_python_batch(b, gfp) for b in raw), res, total, progress,
+                                 progress_every, cache_name=str)
             if with_stat:
                 res.stat = stat_records(applied, batches=True, report=report)
             else:
@@ -223,129 +272,173 @@ def replay(source: TextSource, *, kernel: Any = None, ram: int | str | None = No
     return res
 
 
-def _replaying(batches: Iterable[Any], res: ReplayResult, total: int,
-               progress: Progress | None, progress_every: int,
-               rows: Callable[[Any], Iterable[tuple]], events_in: Callable[[Any], int] = len,
-               ) -> Iterator[Any]:
-    """Apply each batch to ``res.kernel`` and pass the batch on (so statistics can share
-    the parse): ``rows(batch)`` gives its replay rows (:data:`REPLAY_COLUMNS`),
-    ``events_in(batch)`` its number of events. Counts what was applied
-    and skipped, by reason, in *res*.
+#: The names applied events are counted by in :attr:`ReplayResult.replayed`, in the
+#: order of the handlers' ``applied`` list.
+_APPLIED = ("kmalloc", "kmem_cache_alloc", "kfree", "kmem_cache_free", "mm_page_alloc",
+            "mm_page_free")
 
-    Each batch is one event batch of the model (views watching it redraw once per batch),
-    so the model's methods are called without their per-call batching wrapper."""
+
+def _handlers(res: ReplayResult, cache_name: Callable[[Any], str],
+              applied: list[int]) -> tuple[Callable, ...]:
+    """One handler per record kind, indexed by kind: ``handler(rows)`` applies the rows
+    (of one run of events of that kind) to ``res.kernel``, adds what it applied to
+    *applied* (counts in the order of :data:`_APPLIED`) and counts what it skipped, by
+    reason, in *res*. Rows are
+
+    * slab alloc: ``(ptr, bytes_req, cache key, gfp bits)`` (cache key None: kmalloc);
+    * slab free: ``ptr``;
+    * page alloc: ``(pfn, order, gfp bits, failed)``;
+    * page free: ``(pfn, order)``.
+
+    *cache_name(key)* names the cache of a key. Each batch is one event batch of the
+    model (views watching it redraw once per batch), so the model's methods are called
+    without their per-call batching wrapper."""
     from kmemwidgets.model.events import unbatched      # the model is loaded when used
+    from kmemwidgets.model.units import MAX_PAGE_ORDER
     k = res.kernel
     max_pfn = k.max_pfn
-    events = k.events
-    # Bound methods, looked up once: the loop runs once per event.
+    # Bound methods, looked up once: the handlers run once per event.
     alloc_at = unbatched(k, "alloc_pages_at")
     free_at = k.free_pages_at
     kmalloc, kfree = k.kmalloc, k.kfree
     cache_create = unbatched(k, "kmem_cache_create")
     cache_alloc = unbatched(k, "kmem_cache_alloc")
     cache_free = unbatched(k, "kmem_cache_free")
-    gfp = _GfpFlags()
     live_blocks: dict[int, int] = {}       # pfn -> order, blocks this replay allocated
     not_taken: set[int] = set()            # pfns whose alloc the model could not follow
-    objs: dict[str, tuple[int, Any]] = {}  # trace ptr -> (model address/object, cache or None)
+    objs: dict[Any, tuple[int, Any]] = {}  # trace ptr -> (model address/object, cache or None)
+    by_key: dict[Any, Any] = {}            # cache key -> model cache
     caches = res.caches
-    skipped = res.skipped
+    skipped, anomalies = res.skipped, res.anomalies
+
+    def slab_alloc(rows: Iterable[tuple]) -> None:
+        n_kmalloc = n_cache = 0
+        for ptr, size, key, gfp in rows:
+            if ptr in objs:
+                # the real kernel reused an address we still hold: its free was not traced
+                anomalies["slab alloc of a pointer still live (its free was not "
+                          "traced): old model object freed first"] += 1
+                obj, cache = objs.pop(ptr)
+                if cache is None:
+                    kfree(obj)
+                else:
+                    cache_free(cache, obj)
+            try:
+                if key is None:
+                    cache = None
+                    obj = kmalloc(size, gfp)
+                else:
+                    cache = by_key.get(key)
+                    if cache is None:
+                        name = cache_name(key)
+                        cache = caches.get(name)
+                        if cache is None:
+                            cache = caches[name] = cache_create(name, max(size, 1), 0, 0)
+                        by_key[key] = cache
+                    obj = cache_alloc(cache, gfp)
+            except (ValueError, TypeError) as exc:
+                skipped[f"slab alloc: model refused ({type(exc).__name__})"] += 1
+            else:
+                if obj is None or obj == 0:
+                    skipped["slab alloc: model returned NULL"] += 1
+                elif cache is None:
+                    objs[ptr] = (obj, None)
+                    n_kmalloc += 1
+                else:
+                    objs[ptr] = (obj, cache)
+                    n_cache += 1
+        applied[0] += n_kmalloc
+        applied[1] += n_cache
+
+    def slab_free(ptrs: Iterable[Any]) -> None:
+        n_kfree = n_cache = 0
+        for ptr in ptrs:
+            entry = objs.pop(ptr, None)
+            if entry is None:
+                skipped["slab free: allocated before the trace started"] += 1
+            else:
+                obj, cache = entry
+                if cache is None:
+                    kfree(obj)
+                    n_kfree += 1
+                else:
+                    cache_free(cache, obj)
+                    n_cache += 1
+        applied[2] += n_kfree
+        applied[3] += n_cache
+
+    def page_alloc(rows: Iterable[tuple]) -> None:
+        n = 0
+        for pfn, order, gfp, failed in rows:
+            if failed:
+                skipped["mm_page_alloc: allocation failed in the trace"] += 1
+            elif pfn is None:
+                skipped["mm_page_alloc: no pfn (kernel before 3.x)"] += 1
+            elif pfn + (1 << min(order, 62)) > max_pfn or order > MAX_PAGE_ORDER:
+                skipped["mm_page_alloc: pfn/order outside the modelled memory"] += 1
+            elif alloc_at(pfn, order, gfp) is None:
+                skipped["mm_page_alloc: block not free in the model"] += 1
+                not_taken.add(pfn)
+            else:
+                live_blocks[pfn] = order
+                n += 1
+        applied[4] += n
+
+    def page_free(rows: Iterable[tuple]) -> None:
+        n = 0
+        for pfn, order in rows:
+            o = live_blocks.get(pfn) if pfn is not None else None
+            if pfn is None:
+                skipped["mm_page_free: no pfn (kernel before 3.x)"] += 1
+            elif o is None:
+                if pfn in not_taken:
+                    not_taken.discard(pfn)
+                    skipped["mm_page_free: its alloc could not be replayed"] += 1
+                elif pfn >= max_pfn:
+                    skipped["mm_page_free: pfn outside the modelled memory"] += 1
+                else:
+                    skipped["mm_page_free: allocated before the trace started"] += 1
+            elif o != order:
+                skipped["mm_page_free: order differs from the alloc (split/compound page)"] += 1
+            else:
+                del live_blocks[pfn]
+                free_at(pfn, order)
+                n += 1
+        applied[5] += n
+
+    return slab_alloc, slab_free, page_alloc, page_free
+
+
+def _replaying(batches: Iterable[_Batch], res: ReplayResult, total: int,
+               progress: Progress | None, progress_every: int,
+               cache_name: Callable[[Any], str]) -> Iterator[Any]:
+    """Apply each batch to ``res.kernel``, one model event batch per batch, and pass the
+    batch's ``source`` on (so statistics can share the parse). Counts what was applied
+    and skipped, by reason, in *res*."""
+    applied = [0] * len(_APPLIED)
+    handlers = _handlers(res, cache_name, applied)
+    events = res.kernel.events
     n = 0
     for batch in batches:
-        # Applied events, by kind: plain ints in the loop, added to res.replayed per batch.
-        n_kmalloc = n_cache_alloc = n_kfree = n_cache_free = n_page_alloc = n_page_free = 0
+        rows = batch.rows
         events.begin()
         try:
-            for kind, ptr, size, cname, gfp_text, pfn, order, failed in rows(batch):
-                if kind == ALLOC:
-                    if ptr in objs:
-                        # the real kernel reused an address we still hold: its free was not traced
-                        res.anomalies["slab alloc of a pointer still live (its free was not "
-                                      "traced): old model object freed first"] += 1
-                        obj, cache = objs.pop(ptr)
-                        if cache is None:
-                            kfree(obj)
-                        else:
-                            cache_free(cache, obj)
-                    try:
-                        if cname is None:
-                            cache = None
-                            obj = kmalloc(size, gfp[gfp_text])
-                        else:
-                            cache = caches.get(cname)
-                            if cache is None:
-                                cache = caches[cname] = cache_create(cname, max(size, 1), 0, 0)
-                            obj = cache_alloc(cache, gfp[gfp_text])
-                    except (ValueError, TypeError) as exc:
-                        skipped[f"slab alloc: model refused ({type(exc).__name__})"] += 1
-                    else:
-                        if obj is None or obj == 0:
-                            skipped["slab alloc: model returned NULL"] += 1
-                        elif cache is None:
-                            objs[ptr] = (obj, None)
-                            n_kmalloc += 1
-                        else:
-                            objs[ptr] = (obj, cache)
-                            n_cache_alloc += 1
-                elif kind == FREE:
-                    entry = objs.pop(ptr, None)
-                    if entry is None:
-                        skipped["slab free: allocated before the trace started"] += 1
-                    else:
-                        obj, cache = entry
-                        if cache is None:
-                            kfree(obj)
-                            n_kfree += 1
-                        else:
-                            cache_free(cache, obj)
-                            n_cache_free += 1
-                elif kind == PAGE_ALLOC:
-                    if failed:
-                        skipped["mm_page_alloc: allocation failed in the trace"] += 1
-                    elif pfn is None:
-                        skipped["mm_page_alloc: no pfn (kernel before 3.x)"] += 1
-                    elif pfn + (1 << min(order, 62)) > max_pfn or order > 10:
-                        skipped["mm_page_alloc: pfn/order outside the modelled memory"] += 1
-                    elif alloc_at(pfn, order, gfp[gfp_text]) is None:
-                        skipped["mm_page_alloc: block not free in the model"] += 1
-                        not_taken.add(pfn)
-                    else:
-                        live_blocks[pfn] = order
-                        n_page_alloc += 1
-                else:  # PAGE_FREE
-                    o = live_blocks.get(pfn) if pfn is not None else None
-                    if pfn is None:
-                        skipped["mm_page_free: no pfn (kernel before 3.x)"] += 1
-                    elif o is None:
-                        if pfn in not_taken:
-                            not_taken.discard(pfn)
-                            skipped["mm_page_free: its alloc could not be replayed"] += 1
-                        elif pfn >= max_pfn:
-                            skipped["mm_page_free: pfn outside the modelled memory"] += 1
-                        else:
-                            skipped["mm_page_free: allocated before the trace started"] += 1
-                    elif o != order:
-                        skipped["mm_page_free: order differs from the alloc (split/compound page)"] += 1
-                    else:
-                        del live_blocks[pfn]
-                        free_at(pfn, order)
-                        n_page_free += 1
+            for kind, count in batch.runs:
+                handlers[kind](islice(rows[kind], count))
         finally:
             events.end()
-            for kind, count in (("kmalloc", n_kmalloc), ("kmem_cache_alloc", n_cache_alloc),
-                                ("kfree", n_kfree), ("kmem_cache_free", n_cache_free),
-                                ("mm_page_alloc", n_page_alloc), ("mm_page_free", n_page_free)):
+            for i, count in enumerate(applied):
                 if count:
-                    res.replayed[kind] += count
+                    res.replayed[_APPLIED[i]] += count
+                    applied[i] = 0
         before = n
-        n += events_in(batch)
+        n += batch.events
         # Only the end call may say "done": a scan's total can equal (or undercount) the
         # events, and a bar drawn complete mid-way would be drawn complete twice.
         if progress is not None and n // progress_every != before // progress_every \
                 and (total == 0 or n < total):
             progress(n, total)
-        yield batch
+        yield batch.source
     res.events = n
     if progress is not None:
         progress(n, n)             # the scan's total is an estimate; the end is exact

@@ -28,7 +28,7 @@ from itertools import islice
 from typing import Any, Iterable, Iterator, Literal, Mapping
 
 from .gcpause import collector_paused
-from .parse import ALLOC, FREE, PAGE_ALLOC, ParseReport
+from .parse import PageAllocRecord, PageFreeRecord, ParseReport, SlabAllocRecord, SlabFreeRecord
 from .reader import iter_batches
 from .source import TextSource
 
@@ -235,7 +235,7 @@ def stat_records(records: Iterable, *, report: ParseReport | None = None,
                  page_size: int = 4096, cpu_node: Mapping[int, int] | None = None,
                  series_points: int = 1000, max_leaks: int = 10000,
                  batches: bool = False) -> KmemStat:
-    """Compute :class:`KmemStat` from record tuples (see :mod:`kmemwidgets.trace.parse`),
+    """Compute :class:`KmemStat` from records (see :mod:`kmemwidgets.trace.parse`),
     or from lists of them when *batches* is true (as :func:`iter_batches` yields).
 
     *cpu_node* maps CPU -> NUMA node for "Cross CPU allocations" (perf reads it from the
@@ -260,111 +260,120 @@ def stat_records(records: Iterable, *, report: ParseReport | None = None,
     nr_pa = pa_bytes = nr_pf = pf_bytes = nomatch = nomatch_bytes = fails = fail_bytes = 0
     frees_wo_alloc = over_live = out_of_range = 0
     live_objs = live_bytes = 0
+
+    # One handler per record kind (perf's perf_evsel__process_alloc_event and friends in
+    # tools/perf/builtin-kmem.c); the tables and totals are this function's variables.
+    def slab_alloc(rec: SlabAllocRecord) -> None:
+        nonlocal total_req, total_alloc, nr_allocs, nr_cross, live_objs, live_bytes, over_live
+        _, cpu, ts, cs, ptr, req, alloc, node, cache, gfp, legacy, acc = rec
+        total_req += req
+        total_alloc += alloc
+        nr_allocs += 1
+        if node is not None and node != _NO_NODE and int(node) != cpu_node.get(
+                int(cpu) if cpu else 0, 0):
+            nr_cross += 1
+        if cache is None:
+            key = (alloc, gfp, acc)
+            cache = knames.get(key)
+            if cache is None:
+                cache = knames[key] = kmalloc_cache_name(alloc, gfp, acc, page_size)
+        a = ptrs.get(ptr)
+        if a is None:
+            ptrs[ptr] = [cs, alloc, cpu, 1, req, alloc, 0, cache, ts, True]
+            live_objs += 1
+        else:
+            if a[_LIVE]:
+                over_live += 1
+                live_bytes -= a[_LAST]
+            else:
+                live_objs += 1
+            # one new list is cheaper than eight item stores
+            ptrs[ptr] = [cs, alloc, cpu, a[_HIT] + 1, a[_REQ] + req, a[_ALLOC] + alloc,
+                         a[_PP], cache, ts, True]
+        live_bytes += alloc
+        c = sites.get(cs)
+        if c is None:
+            sites[cs] = [1, req, alloc, 0]
+        else:
+            c[0] += 1
+            c[1] += req
+            c[2] += alloc
+        k = kcaches.get(cache)
+        if k is None:
+            kcaches[cache] = [1, req, alloc, 0, 0]
+        else:
+            k[0] += 1
+            k[1] += req
+            k[2] += alloc
+
+    def slab_free(rec: SlabFreeRecord) -> None:
+        nonlocal frees_wo_alloc, total_freed, live_objs, live_bytes
+        a = ptrs.get(rec.ptr)
+        if a is None:
+            frees_wo_alloc += 1
+            return
+        last = a[_LAST]
+        total_freed += last
+        if rec.cpu != a[_CPU]:
+            a[_PP] += 1
+            sites[a[_CS]][3] += 1
+        a[_CPU] = -1
+        if a[_LIVE]:
+            a[_LIVE] = False
+            live_objs -= 1
+            live_bytes -= last
+            k = kcaches[a[_CACHE]]
+            k[3] += 1
+            k[4] += last
+        else:
+            frees_wo_alloc += 1
+
+    def page_alloc(rec: PageAllocRecord) -> None:
+        nonlocal nr_pa, pa_bytes, fails, fail_bytes, out_of_range
+        _, cpu, ts, key, pfn, order, mt, gfp, failed = rec
+        nbytes = page_size << order
+        nr_pa += 1
+        pa_bytes += nbytes
+        if failed:
+            fails += 1
+            fail_bytes += nbytes
+            return
+        if key not in live_pages:
+            live_pages[key] = order
+        if 0 <= order < MAX_PAGE_ORDER and 0 <= mt < MAX_MIGRATE_TYPES:
+            order_stats[order][mt] += 1
+        else:
+            out_of_range += 1
+
+    def page_free(rec: PageFreeRecord) -> None:
+        nonlocal nr_pf, pf_bytes, nomatch, nomatch_bytes
+        nbytes = page_size << rec.order
+        nr_pf += 1
+        pf_bytes += nbytes
+        if live_pages.pop(rec.page, None) is None:
+            nomatch += 1
+            nomatch_bytes += nbytes
+
+    handlers = (slab_alloc, slab_free, page_alloc, page_free)
     n = 0
     every = 64
     next_sample = every
     series = st.series
-    ts = first_ts = None
+    rec = first_ts = None
     for batch in (records if batches else _batched(records)):
         if first_ts is None and batch:
-            first_ts = batch[0][2]
+            first_ts = batch[0].ts
         for rec in batch:
+            handlers[rec[0]](rec)
             n += 1
-            kind = rec[0]
-            if kind == ALLOC:
-                _, cpu, ts, cs, ptr, req, alloc, node, cache, gfp, legacy, acc = rec
-                total_req += req
-                total_alloc += alloc
-                nr_allocs += 1
-                if node is not None and node != _NO_NODE and int(node) != cpu_node.get(
-                        int(cpu) if cpu else 0, 0):
-                    nr_cross += 1
-                if cache is None:
-                    key = (alloc, gfp, acc)
-                    cache = knames.get(key)
-                    if cache is None:
-                        cache = knames[key] = kmalloc_cache_name(alloc, gfp, acc, page_size)
-                a = ptrs.get(ptr)
-                if a is None:
-                    ptrs[ptr] = [cs, alloc, cpu, 1, req, alloc, 0, cache, ts, True]
-                    live_objs += 1
-                else:
-                    if a[_LIVE]:
-                        over_live += 1
-                        live_bytes -= a[_LAST]
-                    else:
-                        live_objs += 1
-                    # one new list is cheaper than eight item stores
-                    ptrs[ptr] = [cs, alloc, cpu, a[_HIT] + 1, a[_REQ] + req, a[_ALLOC] + alloc,
-                                 a[_PP], cache, ts, True]
-                live_bytes += alloc
-                c = sites.get(cs)
-                if c is None:
-                    sites[cs] = [1, req, alloc, 0]
-                else:
-                    c[0] += 1
-                    c[1] += req
-                    c[2] += alloc
-                k = kcaches.get(cache)
-                if k is None:
-                    kcaches[cache] = [1, req, alloc, 0, 0]
-                else:
-                    k[0] += 1
-                    k[1] += req
-                    k[2] += alloc
-            elif kind == FREE:
-                cpu = rec[1]
-                ts = rec[2]
-                a = ptrs.get(rec[4])
-                if a is None:
-                    frees_wo_alloc += 1
-                else:
-                    last = a[_LAST]
-                    total_freed += last
-                    if cpu != a[_CPU]:
-                        a[_PP] += 1
-                        sites[a[_CS]][3] += 1
-                    a[_CPU] = -1
-                    if a[_LIVE]:
-                        a[_LIVE] = False
-                        live_objs -= 1
-                        live_bytes -= last
-                        k = kcaches[a[_CACHE]]
-                        k[3] += 1
-                        k[4] += last
-                    else:
-                        frees_wo_alloc += 1
-            elif kind == PAGE_ALLOC:
-                _, cpu, ts, key, pfn, order, mt, gfp, failed = rec
-                nbytes = page_size << order
-                nr_pa += 1
-                pa_bytes += nbytes
-                if failed:
-                    fails += 1
-                    fail_bytes += nbytes
-                else:
-                    if key not in live_pages:
-                        live_pages[key] = order
-                    if 0 <= order < MAX_PAGE_ORDER and 0 <= mt < MAX_MIGRATE_TYPES:
-                        order_stats[order][mt] += 1
-                    else:
-                        out_of_range += 1
-            else:  # PAGE_FREE
-                ts = rec[2]
-                nbytes = page_size << rec[5]
-                nr_pf += 1
-                pf_bytes += nbytes
-                if live_pages.pop(rec[3], None) is None:
-                    nomatch += 1
-                    nomatch_bytes += nbytes
             if n >= next_sample:
-                series.append(LivePoint(_float(ts), n, live_objs, live_bytes, len(live_pages)))
+                series.append(LivePoint(_float(rec[2]), n, live_objs, live_bytes, len(live_pages)))
                 if len(series) >= series_points:
                     del series[1::2]
                     every *= 2
                 next_sample = n + every
     if n:
-        series.append(LivePoint(_float(ts), n, live_objs, live_bytes, len(live_pages)))
+        series.append(LivePoint(_float(rec[2]), n, live_objs, live_bytes, len(live_pages)))
     st.total_requested, st.total_allocated, st.total_freed = total_req, total_alloc, total_freed
     st.nr_allocs, st.nr_cross_allocs = nr_allocs, nr_cross
     st.nr_page_allocs, st.total_page_alloc_bytes = nr_pa, pa_bytes
@@ -375,7 +384,7 @@ def stat_records(records: Iterable, *, report: ParseReport | None = None,
     st.out_of_range_pages = out_of_range
     st.live_objects, st.live_object_bytes, st.live_pages = live_objs, live_bytes, len(live_pages)
     st.first_timestamp = None if first_ts is None else _float(first_ts)
-    st.last_timestamp = None if ts is None else _float(ts)
+    st.last_timestamp = None if rec is None else _float(rec[2])
     st.callers = {cs: SiteStat(cs, h, rq, al, pp) for cs, (h, rq, al, pp) in sites.items()}
     st.caches = {name: SiteStat(name, h, rq, al, 0, fr, fb)
                  for name, (h, rq, al, fr, fb) in kcaches.items()}
