@@ -230,7 +230,10 @@ class BuddyAllocator:
                 trace: list | None) -> None:
         """The block taken from *zone* is *owner*'s now: stamp ``mem_map``, enter it in the
         block table, and report the splits and the alloc."""
-        self.mem_map[pfn:pfn + (1 << order)] = _FILL[owner][order]
+        if order:
+            self.mem_map[pfn:pfn + (1 << order)] = _FILL[owner][order]
+        else:
+            self.mem_map[pfn] = owner
         self._blocks[pfn] = order
         if trace is not None:
             self._emit_steps(trace, zone)
@@ -324,20 +327,26 @@ class BuddyAllocator:
             return None
         high, zones = zonelist
         trace = [] if self.events.active else None
+        mem_map, blocks = self.mem_map, self._blocks
         pfns: list[int] = []
-        commit = self._commit
         while len(pfns) < nr_pages:
             want = min(100, nr_pages - len(pfns))
             zone = next((z for z in zones
                          if zone_watermark_ok(z, 0, z.watermark[WMARK_LOW] + want, high)), None)
             if zone is None:
                 break
+            rmqueue = zone.rmqueue
             got = 0
             while got < want:
-                pfn = zone.rmqueue(0, trace)
+                pfn = rmqueue(0, trace)
                 if pfn is None:
                     break
-                commit(pfn, 0, owner, gfp, "alloc_pages_bulk", zone, trace)
+                if trace is None:
+                    # _commit()'s two stores, inline: this loop runs once per vmalloc'ed page.
+                    mem_map[pfn] = owner
+                    blocks[pfn] = 0
+                else:
+                    self._commit(pfn, 0, owner, gfp, "alloc_pages_bulk", zone, trace)
                 pfns.append(pfn)
                 got += 1
             if got < want:
@@ -367,7 +376,7 @@ class BuddyAllocator:
         problem = self._bad_free_reason(pfn, order, owner)
         if problem:
             return self._refuse_free(pfn, order, problem, caller)
-        self._release(pfn, order, owner, caller)
+        self._release((pfn,), order, owner, caller)
         return None
 
     def free_bulk(self, pfns: list[int], owner: int, caller: str) -> Report | None:
@@ -375,30 +384,35 @@ class BuddyAllocator:
         each); if one of them is not, nothing is freed and its report is returned."""
         blocks, mem_map = self._blocks, self.mem_map
         for pfn in pfns:
-            if blocks.get(pfn) != 0 or mem_map[pfn] != owner:
+            if mem_map[pfn] != owner or blocks.get(pfn) != 0:
                 return self.bad_free(pfn, 0, owner, caller)
-        release = self._release
-        for pfn in pfns:
-            release(pfn, 0, owner, caller)
+        self._release(pfns, 0, owner, caller)
         return None
 
-    def _release(self, pfn: int, order: int, owner: int, caller: str) -> None:
-        """Give a checked block back: out of the block table and ``mem_map``, onto the
-        free lists with its merges, then the events."""
-        del self._blocks[pfn]
-        if self._large_kmalloc:
-            # kfree() ends a large kmalloc block so, and so does __free_pages() on it,
-            # which free_pages_prepare() cannot tell from any other compound block.
-            self._large_kmalloc.pop(pfn, None)
-        self.mem_map[pfn:pfn + (1 << order)] = _FILL[PG_FREE][order]
-        zone = self.pfn_zone(pfn)
-        if not self.events.active:
-            zone.free_one_page(pfn, order, None)
-            return
-        trace: list = []
-        zone.free_one_page(pfn, order, trace)
-        self.events.emit("free", pfn=pfn, order=order, zone=zone.name, owner=owner, caller=caller)
-        self._emit_steps(trace, zone)
+    def _release(self, pfns: tuple[int, ...] | list[int], order: int, owner: int, caller: str) -> None:
+        """Give checked blocks back: out of the block table and ``mem_map``, onto the
+        free lists with their merges, then the events."""
+        blocks, large_kmalloc, mem_map = self._blocks, self._large_kmalloc, self.mem_map
+        fill, n = _FILL[PG_FREE][order], 1 << order
+        events = self.events
+        for pfn in pfns:
+            del blocks[pfn]
+            if large_kmalloc:
+                # kfree() ends a large kmalloc block so, and so does __free_pages() on it,
+                # which free_pages_prepare() cannot tell from any other compound block.
+                large_kmalloc.pop(pfn, None)
+            if order:
+                mem_map[pfn:pfn + n] = fill
+            else:
+                mem_map[pfn] = PG_FREE      # an item store is ten times a slice store's speed
+            zone = self.pfn_zone(pfn)
+            if not events.active:
+                zone.free_one_page(pfn, order, None)
+                continue
+            trace: list = []
+            zone.free_one_page(pfn, order, trace)
+            events.emit("free", pfn=pfn, order=order, zone=zone.name, owner=owner, caller=caller)
+            self._emit_steps(trace, zone)
 
     def bad_free(self, pfn: int, order: int, owner: int, caller: str) -> Report:
         """The ``bad_page()`` report refusing to free *pfn* at *order* as *owner*'s

@@ -163,7 +163,7 @@ class Vmalloc:
             gfp |= HIGHMEM
         pfns = self._vm_area_alloc_pages(gfp | NOWARN, nr_pages)
         if len(pfns) < nr_pages or not self._set_kernel_ptes(addr, pfns):
-            self._vm_free_pages(pfns, "__vmalloc_area_node")
+            self.buddy.free_bulk(pfns, PG_VMALLOC, "__vmalloc_area_node")
             # Both messages give area->nr_pages * PAGE_SIZE: the pages actually obtained.
             self._warn_vmalloc(gfp, "failed to allocate pages" if len(pfns) < nr_pages
                                else "failed to map pages", len(pfns) << PAGE_SHIFT)
@@ -228,7 +228,7 @@ class Vmalloc:
         if area is None or not area.flags & VM_ALLOC:
             return self._bad_vfree(addr, "vfree")
         self._vm_remove(area)
-        self._vm_free_pages(area.pages.tolist(), caller)
+        self.buddy.free_bulk(area.pages.tolist(), PG_VMALLOC, caller)   # __free_page() each
         return None
 
     # --- the frames: the bulk page allocator ------------------------------------------
@@ -246,10 +246,6 @@ class Vmalloc:
                 break
             pfns.append(pfn)
         return pfns
-
-    def _vm_free_pages(self: "Kernel", pfns: list[int], caller: str) -> None:
-        """Give an area's frames back (``vfree`` → ``__free_page`` for each)."""
-        self.buddy.free_bulk(pfns, PG_VMALLOC, caller)
 
     def _bad_vfree(self: "Kernel", addr: int, fn: str) -> Report:
         w = 16 if self.arch.bits == 64 else 8
