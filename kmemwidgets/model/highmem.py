@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .arch import KM_MAX_IDX
-from .errors import InvariantError
+from .errors import InvariantError, KernelBug
 from .page import Page
-from .printk import BUG_SEPARATOR, KERN_WARNING, Report
+from .printk import KERN_ALERT, KERN_WARNING, Report
 from .units import PAGE_SHIFT, PAGE_SIZE
 
 if TYPE_CHECKING:
@@ -143,12 +143,11 @@ class Kmap:
         vaddr = self._page_address_map.get(pfn)
         nr = None if vaddr is None else (vaddr - self.PKMAP_BASE) >> PAGE_SHIFT
         if nr is None or self.pkmap_count[nr] < 2:
-            return self.kmsg.report("kunmap_bad", KERN_WARNING,
-                                    f"{BUG_SEPARATOR}\nkernel BUG at mm/highmem.c:"
-                                    f"{'616' if nr is None else '631'}!\n"
-                                    f"kunmap_high: page pfn {pfn:#x} is not kmapped "
-                                    f"({'no pkmap address' if nr is None else 'pkmap_count would drop to 0'});"
-                                    " refused", pfn=pfn)
+            return self.kmsg.kernel_bug(
+                "kunmap_bad", KERN_WARNING, f"mm/highmem.c:{'616' if nr is None else '631'}",
+                f"kunmap_high: page pfn {pfn:#x} is not kmapped "
+                f"({'no pkmap address' if nr is None else 'pkmap_count would drop to 0'}); refused",
+                cut_here=True, pfn=pfn)
         self.pkmap_count[nr] -= 1
         if self.events.active:
             self.events.emit("kunmap", pfn=pfn, vaddr=vaddr, slot=nr, count=int(self.pkmap_count[nr]))
@@ -166,10 +165,10 @@ class Kmap:
             return self.page_offset + (pfn << PAGE_SHIFT)
         idx = len(self.kmap_local_stack)
         if idx >= KM_MAX_IDX:
-            raise self.kmsg.bug("kmap_local_overflow",
-                                f"{BUG_SEPARATOR}\nkernel BUG at mm/highmem.c:526!\n"
-                                f"kmap_local_idx_push: more than KM_MAX_IDX ({KM_MAX_IDX}) nested "
-                                "kmap_local mappings on this CPU", pfn=pfn)
+            raise KernelBug(self.kmsg.kernel_bug(
+                "kmap_local_overflow", KERN_ALERT, "mm/highmem.c:526",
+                f"kmap_local_idx_push: more than KM_MAX_IDX ({KM_MAX_IDX}) nested kmap_local "
+                "mappings on this CPU", cut_here=True, pfn=pfn))
         self._pgtables()
         vaddr = self._fix_to_virt(self.arch.fix_kmap_begin + idx)
         self._set_kernel_ptes(vaddr, [pfn], caller="__kmap_local_pfn_prot")
@@ -197,12 +196,11 @@ class Kmap:
             return None          # a lowmem page: kmap_local gave its direct-map address
         top = self.kmap_local_stack[-1][1] if self.kmap_local_stack else None
         if top != vaddr & ~(PAGE_SIZE - 1):
-            return self.kmsg.report("kunmap_local_order", KERN_WARNING,
-                                    f"{BUG_SEPARATOR}\nWARNING: CPU: 0 PID: {self.current.pid} at "
-                                    f"mm/highmem.c:597 kunmap_local_indexed\n"
-                                    f"kunmap_local({vaddr:#x}): not the most recent kmap_local mapping "
-                                    f"({'none is active' if top is None else f'that is {top:#x}'}); "
-                                    "mappings must be released in reverse order; refused", addr=vaddr)
+            return self.kmsg.warn("kunmap_local_order", "", "mm/highmem.c:597 kunmap_local_indexed",
+                                  f"kunmap_local({vaddr:#x}): not the most recent kmap_local mapping "
+                                  f"({'none is active' if top is None else f'that is {top:#x}'}); "
+                                  "mappings must be released in reverse order; refused",
+                                  taint=False, addr=vaddr)
         pfn, va = self.kmap_local_stack.pop()
         self._clear_kernel_ptes(va, 1)
         if self.events.active:

@@ -27,14 +27,14 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Hashable
 
-from .errors import InvariantError
+from .errors import InvariantError, KernelBug
 from .gfp import GFP_KERNEL, check_gfp
 from .gfp import __GFP_DIRECT_RECLAIM as DIRECT_RECLAIM, __GFP_IO as IO
 from .gfp import __GFP_NOMEMALLOC as NOMEMALLOC, __GFP_NORETRY as NORETRY
 from .gfp import __GFP_NOWARN as NOWARN, __GFP_ZERO as ZERO
 from .owners import PG_PAGEALLOC
 from .page import Page
-from .printk import BUG_SEPARATOR, KERN_INFO, KERN_WARNING, Report
+from .printk import KERN_ALERT, KERN_INFO, KERN_WARNING, Report
 
 if TYPE_CHECKING:
     from .kernel import Kernel
@@ -198,10 +198,9 @@ class Mempools:
         pool = self._pool_arg(pool, "mempool_alloc")
         check_gfp(gfp)
         if gfp & ZERO:
-            self.kmsg.report("mempool_gfp_zero", KERN_WARNING,
-                             f"{BUG_SEPARATOR}\nWARNING: CPU: 0 PID: {self.current.pid} at mm/mempool.c:391 "
-                             "mempool_alloc_noprof\nmempool_alloc: __GFP_ZERO is not supported "
-                             "(VM_WARN_ON_ONCE); the flag is dropped")
+            self.kmsg.warn("mempool_gfp_zero", "", "mm/mempool.c:391 mempool_alloc_noprof",
+                           "mempool_alloc: __GFP_ZERO is not supported (VM_WARN_ON_ONCE); the flag "
+                           "is dropped", taint=False)
             gfp &= ~ZERO
         if gfp & DIRECT_RECLAIM and self.context_stack.atomic:
             self.kmsg.might_sleep(MEMPOOL_SITE)
@@ -299,8 +298,9 @@ class Mempools:
         if isinstance(new_min_nr, bool) or not isinstance(new_min_nr, int):
             raise TypeError(f"new_min_nr must be an int, not {type(new_min_nr).__name__}")
         if new_min_nr <= 0:
-            raise self.kmsg.bug("mempool_resize", f"{BUG_SEPARATOR}\nkernel BUG at mm/mempool.c:280!\n"
-                                                  f"mempool_resize: BUG_ON(new_min_nr <= 0) with {new_min_nr}")
+            raise KernelBug(self.kmsg.kernel_bug("mempool_resize", KERN_ALERT, "mm/mempool.c:280",
+                                                 f"mempool_resize: BUG_ON(new_min_nr <= 0) with {new_min_nr}",
+                                                 cut_here=True))
         if self.context_stack.atomic:
             self.kmsg.might_sleep("mm/mempool.c:277")
         while pool.curr_nr > new_min_nr:

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Iterator
 import numpy as np
 
 from .context import Task
-from .errors import InvariantError
+from .errors import InvariantError, KernelBug
 from .gfp import GFP_HIGHUSER_MOVABLE, gfp_name
 from .gfp import __GFP_ZERO as ZERO
 from .owners import OWNER_NAMES, PG_USER
@@ -634,7 +634,6 @@ class Processes:
     def _user_read(self: "Kernel", proc: Process, addr: int, n: int) -> bytes:
         report = self._user_touch(proc, addr, n, False)
         if report is not None:
-            from .errors import KernelBug
             raise KernelBug(report)
         return b"".join(self.physmem.read(p, c) for p, c in self._user_pieces(proc, addr, n))
 

@@ -146,11 +146,15 @@ class Printk:
 
     # --- the report formats ----------------------------------------------------------
 
-    def warn(self, kind: str, message: str, where: str, note: str = "", **fields: object) -> Report:
+    def warn(self, kind: str, message: str, where: str, note: str = "", taint: bool = True,
+             **fields: object) -> Report:
         """``WARN(cond, fmt...)`` (``WARN_ON(cond)`` when *message* is empty): the cut-here
-        block, the message, the ``WARNING:`` line; taints W. *note* is the model's own
-        explanation, printed after the kernel's lines."""
-        self.add_taint(TAINT_WARN)
+        block, the message, the ``WARNING:`` line; taints W (``__warn()``, kernel/panic.c).
+        *note* is the model's own explanation, printed after the kernel's lines.
+        ``taint=False`` keeps the few sites the model has always left untainted (a
+        simplification listed in docs/fidelity.md)."""
+        if taint:
+            self.add_taint(TAINT_WARN)
         lines = [BUG_SEPARATOR] + ([message] if message else [])
         lines.append(f"WARNING: CPU: 0 PID: {self.context.task.pid} at {where}")
         if note:
@@ -166,9 +170,12 @@ class Printk:
         self.warned_once.add(site)
         return self.warn(kind, "", where, note, **fields)
 
-    def kernel_bug(self, kind: str, level: int, where: str, text: str, **fields: object) -> Report:
-        """``BUG()`` at *where* (``file:line``): ``kernel BUG at ...!`` then *text*."""
-        return self.report(kind, level, f"kernel BUG at {where}!\n{text}", **fields)
+    def kernel_bug(self, kind: str, level: int, where: str, text: str, cut_here: bool = False,
+                   **fields: object) -> Report:
+        """``BUG()`` at *where* (``file:line``): ``kernel BUG at ...!`` then *text*, after
+        the cut-here line with *cut_here*."""
+        head = f"{BUG_SEPARATOR}\n" if cut_here else ""
+        return self.report(kind, level, f"{head}kernel BUG at {where}!\n{text}", **fields)
 
     def might_sleep(self, where: str) -> None:
         """``__might_resched()``: report a possibly-sleeping call made in atomic context,

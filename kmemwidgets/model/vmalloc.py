@@ -26,7 +26,7 @@ from .gfp import __GFP_DIRECT_RECLAIM as DIRECT_RECLAIM, __GFP_HIGHMEM as HIGHME
 from .gfp import __GFP_NOWARN as NOWARN, __GFP_ZERO as ZERO
 from .owners import OWNER_NAMES, PG_FREE, PG_RESERVED, PG_VMALLOC
 from .page import Page
-from .printk import KERN_WARNING, BUG_SEPARATOR, Report
+from .printk import KERN_WARNING, Report
 from .units import PAGE_SHIFT, PAGE_SIZE
 
 if TYPE_CHECKING:
@@ -129,19 +129,16 @@ class Vmalloc:
         caller = caller or fn
         stack = self.context_stack
         if stack.in_interrupt:
-            self.kmsg.report("vmalloc_in_interrupt", KERN_WARNING,
-                             f"{BUG_SEPARATOR}\nkernel BUG at mm/vmalloc.c:3089!\n"
-                             f"{fn}({size}) in {stack.current.name} context: BUG_ON(in_interrupt()) in "
-                             "__get_vm_area_node(); vmalloc may sleep and cannot be used from "
-                             "interrupts (refused)", size=size)
+            self.kmsg.kernel_bug("vmalloc_in_interrupt", KERN_WARNING, "mm/vmalloc.c:3089",
+                                 f"{fn}({size}) in {stack.current.name} context: BUG_ON(in_interrupt()) "
+                                 "in __get_vm_area_node(); vmalloc may sleep and cannot be used from "
+                                 "interrupts (refused)", cut_here=True, size=size)
             return None
         if not self.context_stack.atomic and self.vfree_deferred:
             self.delayed_vfree_work()
         if size <= 0:
-            self.kmsg.report("vmalloc_zero", KERN_WARNING,
-                             f"{BUG_SEPARATOR}\nWARNING: CPU: 0 PID: {self.current.pid} at "
-                             f"mm/vmalloc.c:3782 __vmalloc_node_range_noprof\n"
-                             f"{fn}({size}): WARN_ON_ONCE(!size); returns NULL", size=size)
+            self.kmsg.warn("vmalloc_zero", "", "mm/vmalloc.c:3782 __vmalloc_node_range_noprof",
+                           f"{fn}({size}): WARN_ON_ONCE(!size); returns NULL", taint=False, size=size)
             return None
         real_size = size
         size = (size + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)
@@ -256,10 +253,9 @@ class Vmalloc:
                     "(already freed, or a pointer into the middle of one)")
         else:
             hint = self._describe_vaddr(addr)
-        return self.kmsg.report("vfree_bad", KERN_WARNING,
-                                f"{BUG_SEPARATOR}\nTrying to {fn}() nonexistent vm area ({addr:0{w}x})\n"
-                                f"WARNING: CPU: 0 PID: {self.current.pid} at mm/vmalloc.c:3356 {fn}\n"
-                                f"({hint}; nothing was freed)", addr=addr)
+        return self.kmsg.warn("vfree_bad", f"Trying to {fn}() nonexistent vm area ({addr:0{w}x})",
+                              f"mm/vmalloc.c:3356 {fn}", f"({hint}; nothing was freed)", taint=False,
+                              addr=addr)
 
     def _vm_remove(self: "Kernel", area: VmStruct) -> None:
         self._clear_kernel_ptes(area.addr, area.nr_pages)
