@@ -157,9 +157,6 @@ class Mempools:
 
     def mempool_create_kmalloc_pool(self: "Kernel", min_nr: int, size: int) -> Mempool | None:
         """``mempool_create_kmalloc_pool(min_nr, size)``: elements are ``kmalloc(size)``."""
-        if not hasattr(self, "kmalloc"):
-            raise NotImplementedError("kmalloc pools need the slab allocator, which this model lacks")
-
         def mempool_kmalloc(gfp: int, size: int) -> int | None:
             return self.kmalloc(size, gfp)
 
@@ -170,9 +167,6 @@ class Mempools:
 
     def mempool_create_slab_pool(self: "Kernel", min_nr: int, cache: Any) -> Mempool | None:
         """``mempool_create_slab_pool(min_nr, kmem_cache)``: elements from a slab cache."""
-        if not hasattr(self, "kmem_cache_alloc"):
-            raise NotImplementedError("slab pools need the slab allocator, which this model lacks")
-
         def mempool_alloc_slab(gfp: int, cache: Any) -> int | None:
             return self.kmem_cache_alloc(cache, gfp)
 

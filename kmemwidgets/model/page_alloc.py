@@ -371,8 +371,6 @@ class BuddyAllocator:
 
     def _free_core(self, pfn: int, order: int, owner: int, caller: str) -> Report | None:
         """``__free_pages_ok()`` after the checks of ``free_pages_prepare()``."""
-        if order.__class__ is not int:
-            check_order(order)
         problem = self._bad_free_reason(pfn, order, owner)
         if problem:
             return self._refuse_free(pfn, order, problem, caller)
@@ -429,6 +427,10 @@ class BuddyAllocator:
         return self.kmsg.bad_page(pfn, problem, caller)
 
     def _bad_free_reason(self, pfn: int, order: int, owner: int) -> str | None:
+        """What ``free_pages_prepare()`` (or the model's own check) finds wrong with
+        freeing *pfn* at *order* as *owner*'s block; None if nothing."""
+        if order.__class__ is not int:
+            check_order(order)
         if not 0 <= pfn < self.max_pfn:
             return f"pfn {pfn:#x} is outside memory (max_pfn {self.max_pfn:#x})"
         if not 0 <= order <= MAX_PAGE_ORDER:

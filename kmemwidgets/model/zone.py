@@ -102,8 +102,8 @@ class Zone:
 
         ``__rmqueue_smallest()`` + ``expand()``: a larger block is split in halves, the
         caller keeps the lower half and each upper half goes onto the next lower list.
-        With *trace* a list, each split is appended as ``("split", pfn, from_order)``:
-        the head and order of the block that was halved.
+        With *trace* a list, each split is appended as ``("split", head, from_order)``:
+        the head of the half kept and the order of the block that was halved.
         """
         lists = self._lists
         for current in range(order, NR_PAGE_ORDERS):
@@ -125,7 +125,8 @@ class Zone:
 
         This is what ``alloc_contig_range()`` / ``__isolate_free_page()`` achieve; the
         model uses it to replay a real trace's ``mm_page_alloc pfn=... order=...``.
-        *trace* records splits as :meth:`rmqueue` does.
+        *trace* records splits as :meth:`rmqueue` does (the half kept is the one holding
+        *pfn*, the upper half when *pfn* lies there).
         """
         lists = self._lists
         for o in range(order, NR_PAGE_ORDERS):
