@@ -27,19 +27,18 @@ from .kmalloc import Kmalloc
 from .memory import KernelMemory
 from .mempool import Mempools
 from .mm import Processes
-from .owners import NR_OWNERS, OWNER_NAMES, PG_FREE, PG_PAGECACHE, PG_RESERVED
+from .owners import NR_OWNERS, OWNER_NAMES, PG_PAGECACHE
 from .page_alloc import BuddyAllocator, PageAllocator
 from .physmem import PhysMem
 from .printk import KernelLog, Printk, Report
 from .reclaim import PageReclaim
 from .subsystem import Subsystem
 from .paging import Paging
-from .units import MAX_PAGE_ORDER, NR_PAGE_ORDERS, PAGE_SHIFT, SZ_1M, parse_size
+from .units import PAGE_SHIFT, SZ_1M, parse_size
 from .vmalloc import Vmalloc
 from .vmstat import (buddyinfo, extfrag_index_text, fragmentation_index, show_free_areas_line,
                      unusable_free_index, unusable_index_text, zoneinfo)
 from .workload import Workloads
-from .watermarks import calculate_min_free_kbytes, setup_per_zone_lowmem_reserve, setup_per_zone_wmarks
 from .zone import Zone
 
 
@@ -92,12 +91,8 @@ class Kernel(Workloads, Kmalloc, Mempools, Kmap, Vmalloc, Processes, Paging, Pag
         self.reserved = self._reserved_ranges()
         self.buddy.memblock_reserve(self.reserved)
         self.buddy.memblock_free_all()
-        lowmem = sum(z.managed_pages for z in self.zones if not z.is_highmem)
-        self.min_free_kbytes = (calculate_min_free_kbytes(lowmem) if min_free_kbytes is None
-                                else int(min_free_kbytes))
+        self.min_free_kbytes = self.buddy.setup_watermarks(min_free_kbytes, watermark_scale_factor)
         self.watermark_scale_factor = watermark_scale_factor
-        setup_per_zone_wmarks(self.zones, self.min_free_kbytes, watermark_scale_factor)
-        setup_per_zone_lowmem_reserve(self.zones)
         self.buddy.build_zonelists()
         self._init_reclaim()
         self._init_subsystems(options)

@@ -38,7 +38,8 @@ from .physmem import PhysMem
 from .printk import KERN_WARNING, PHYSADDR_BUG, Printk, Report
 from .units import MAX_PAGE_ORDER, NR_PAGE_ORDERS, PAGE_ALLOC_COSTLY_ORDER, PAGE_SHIFT, check_order
 from .vmstat import show_free_areas_line
-from .watermarks import SWAP_CLUSTER_MAX, effective_min, zone_watermark_ok
+from .watermarks import (SWAP_CLUSTER_MAX, calculate_min_free_kbytes, effective_min,
+                         setup_per_zone_lowmem_reserve, setup_per_zone_wmarks, zone_watermark_ok)
 from .zone import WMARK_LOW, WMARK_MIN, Zone
 
 if TYPE_CHECKING:
@@ -117,6 +118,16 @@ class BuddyAllocator:
                     blocks.append((pfn, order))
                     pfn += 1 << order
             zone.add_boot_blocks(blocks)
+
+    def setup_watermarks(self, min_free_kbytes: int | None, watermark_scale_factor: int) -> int:
+        """``init_per_zone_wmark_min()``: ``min_free_kbytes`` (from the managed lowmem unless
+        given), every zone's watermarks and ``lowmem_reserve``; returns ``min_free_kbytes``."""
+        if min_free_kbytes is None:
+            min_free_kbytes = calculate_min_free_kbytes(sum(z.managed_pages for z in self.zones
+                                                            if not z.is_highmem))
+        setup_per_zone_wmarks(self.zones, int(min_free_kbytes), watermark_scale_factor)
+        setup_per_zone_lowmem_reserve(self.zones)
+        return int(min_free_kbytes)
 
     def build_zonelists(self) -> None:
         """Precompute, for each combination of zone bits, the zones to try, highest first."""

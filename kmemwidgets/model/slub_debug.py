@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .printk import KERN_ERR, TAINT_BAD_PAGE, TAINT_FLAGS, TAINT_WARN, Report  # noqa: F401 (re-exported)
+from .printk import KERN_ERR, TAINT_BAD_PAGE, Report
 from .slab_layout import (POISON_END, POISON_FREE, POISON_INUSE, SLAB_POISON, SLAB_RED_ZONE,
                           SLAB_STORE_USER, SLUB_RED_ACTIVE, SLUB_RED_INACTIVE, track_size)
 from .units import PAGE_SHIFT, PAGE_SIZE
