@@ -47,8 +47,8 @@ if TYPE_CHECKING:
 
 #: Where the model says a blocking allocation "might sleep" (might_alloc's might_sleep_if).
 MIGHT_ALLOC_SITE = "include/linux/sched/mm.h:321"
-# Filled bytes for the owner array, one per (owner, order): slice assignment of a
-# ready-made bytes object is the cheapest way to stamp a block's frames.
+# Filled bytes for the owner array, one per (owner, order): for a block of several frames,
+# slice assignment of a ready-made bytes object is the cheapest stamp (one frame: an item store).
 _FILL = tuple(tuple(bytes([owner]) * (1 << o) for o in range(MAX_PAGE_ORDER + 1))
               for owner in range(len(OWNER_NAMES)))
 
