@@ -52,14 +52,45 @@ class Task:
 
 
 class ContextStack:
-    """The stack of entered contexts; the innermost decides what is allowed."""
+    """The stack of entered contexts and the task running in them (``current``); the
+    innermost context decides what is allowed."""
 
     def __init__(self) -> None:
         self.stack: list[Context] = [CONTEXTS["process"]]
+        #: ``current``: the task on whose behalf the kernel runs.
+        self.task = Task()
         #: ``preempt_disable()`` calls not yet undone (PREEMPT_OFFSET each).
         self.preempt_disabled = 0
         #: ``current->pagefault_disabled``: ``pagefault_disable()`` depth (no preempt_count part).
         self.pagefault_disabled = 0
+        #: ``in_atomic() || irqs_disabled()``: sleeping here is a bug. This and
+        #: :attr:`in_interrupt` are kept up to date by the methods below, because the
+        #: allocators' hot paths read them on every call.
+        self.atomic = False
+        #: ``in_interrupt()``: hard or soft interrupt context (not a plain spinlock).
+        self.in_interrupt = False
+
+    def enter(self, ctx: Context) -> None:
+        """Start running in *ctx* (an interrupt arrives, a lock is taken, ...)."""
+        self.stack.append(ctx)
+        self._update()
+
+    def leave(self) -> None:
+        """Return from the innermost context."""
+        self.stack.pop()
+        self._update()
+
+    def preempt_disable(self) -> None:
+        """``preempt_disable(); pagefault_disable();`` (what ``kmap_atomic`` does)."""
+        self.preempt_disabled += 1
+        self.pagefault_disabled += 1
+        self._update()
+
+    def preempt_enable(self) -> None:
+        """``pagefault_enable(); preempt_enable();``: undo :meth:`preempt_disable`."""
+        self.pagefault_disabled -= 1
+        self.preempt_disabled -= 1
+        self._update()
 
     @property
     def current(self) -> Context:
@@ -73,15 +104,10 @@ class ContextStack:
     def irqs_disabled(self) -> bool:
         return any(c.irqs_disabled for c in self.stack)
 
-    @property
-    def atomic(self) -> bool:
-        """``in_atomic() || irqs_disabled()``: sleeping here is a bug."""
-        return self.preempt_count != 0 or self.irqs_disabled
-
-    @property
-    def in_interrupt(self) -> bool:
-        """``in_interrupt()``: hard or soft interrupt context (not a plain spinlock)."""
-        return bool(self.preempt_count & (SOFTIRQ_OFFSET * 0xFF | HARDIRQ_OFFSET * 0xF))
+    def _update(self) -> None:
+        pc = self.preempt_count
+        self.atomic = pc != 0 or self.irqs_disabled
+        self.in_interrupt = bool(pc & (SOFTIRQ_OFFSET * 0xFF | HARDIRQ_OFFSET * 0xF))
 
     def sleep_bug_text(self, where: str, task: Task) -> str:
         """The ``__might_resched()`` report for a blocking call at *where* (``file:line``)."""

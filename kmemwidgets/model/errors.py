@@ -1,7 +1,10 @@
 """Exceptions the model raises (kernel-detected misuse is logged as a report first)."""
 from __future__ import annotations
 
-from .printk import Report
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .printk import Report
 
 
 class InvariantError(AssertionError):
@@ -13,6 +16,6 @@ class KernelBug(ValueError):
     vmalloc address, an access to an unmapped kernel address). The report is also in
     ``dmesg`` and ``Kernel.reports``; the model's state is unchanged."""
 
-    def __init__(self, report: Report) -> None:
+    def __init__(self, report: "Report") -> None:
         super().__init__(report.text)
         self.report = report

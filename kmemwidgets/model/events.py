@@ -74,6 +74,15 @@ class EventStream:
             self.flush()
 
 
+def batched(events: EventStream, fn: Callable, *args: Any) -> Any:
+    """``fn(*args)`` with the events it emits delivered as one batch."""
+    events.begin()
+    try:
+        return fn(*args)
+    finally:
+        events.end()
+
+
 def unbatched(obj: Any, name: str) -> Callable:
     """Method *name* of *obj* without its :func:`operation` wrapper, for a caller that
     brackets many calls in one :meth:`EventStream.begin`/:meth:`~EventStream.end` itself
@@ -87,12 +96,7 @@ def operation(method: Callable) -> Callable:
     """Mark a public Kernel method as one operation: its events reach listeners as one batch."""
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
-        ev = self.events
-        if not ev.active:
+        if not self.events.active:
             return method(self, *args, **kwargs)
-        ev.begin()
-        try:
-            return method(self, *args, **kwargs)
-        finally:
-            ev.end()
+        return batched(self.events, functools.partial(method, self, *args, **kwargs))
     return wrapper

@@ -169,11 +169,6 @@ def gfpflags_allow_blocking(gfp: int) -> bool:
     return bool(gfp & __GFP_DIRECT_RECLAIM)
 
 
-def gfp_migratetype(gfp: int) -> int:
-    """Migrate type from the mobility bits: 0 unmovable, 1 movable, 2 reclaimable."""
-    return (gfp & GFP_MOVABLE_MASK) >> 3 if gfp & GFP_MOVABLE_MASK != GFP_MOVABLE_MASK else 0
-
-
 class BadGfpZone(ValueError):
     """The zone modifiers contradict each other (``GFP_ZONE_BAD`` in ``include/linux/gfp.h``)."""
 

@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .arch import KM_MAX_IDX
-from .errors import InvariantError
+from .errors import InvariantError, KernelBug
 from .page import Page
-from .printk import BUG_SEPARATOR, KERN_WARNING, Report
+from .printk import KERN_ALERT, KERN_WARNING, Report
 from .units import PAGE_SHIFT, PAGE_SIZE
 
 if TYPE_CHECKING:
@@ -78,8 +78,8 @@ class Kmap:
         None (with a report) when all slots are in use: the kernel would sleep in
         ``map_new_virtual()`` until somebody calls ``kunmap()``."""
         pfn = self._page_arg(page, "kmap")
-        if self._atomic:
-            self._might_sleep(KMAP_SITE)
+        if self.context_stack.atomic:
+            self.kmsg.might_sleep(KMAP_SITE)
         if not self._is_highmem_pfn(pfn):
             return self.page_offset + (pfn << PAGE_SHIFT)
         self._pgtables()
@@ -87,11 +87,11 @@ class Kmap:
         if vaddr is None:
             vaddr = self._map_new_virtual(pfn)
             if vaddr is None:
-                self._report("kmap_wait", KERN_WARNING,
-                             f"kmap: all {self.LAST_PKMAP} pkmap slots are in use; map_new_virtual() "
-                             f"would sleep on pkmap_map_wait until a kunmap() (in "
-                             f"{self.context_stack.current.name} context the model returns NULL)",
-                             pfn=pfn)
+                self.kmsg.report("kmap_wait", KERN_WARNING,
+                                 f"kmap: all {self.LAST_PKMAP} pkmap slots are in use; map_new_virtual() "
+                                 f"would sleep on pkmap_map_wait until a kunmap() (in "
+                                 f"{self.context_stack.current.name} context the model returns NULL)",
+                                 pfn=pfn)
                 return None
         nr = (vaddr - self.PKMAP_BASE) >> PAGE_SHIFT
         self.pkmap_count[nr] += 1
@@ -143,12 +143,11 @@ class Kmap:
         vaddr = self._page_address_map.get(pfn)
         nr = None if vaddr is None else (vaddr - self.PKMAP_BASE) >> PAGE_SHIFT
         if nr is None or self.pkmap_count[nr] < 2:
-            return self._report("kunmap_bad", KERN_WARNING,
-                                f"{BUG_SEPARATOR}\nkernel BUG at mm/highmem.c:"
-                                f"{'616' if nr is None else '631'}!\n"
-                                f"kunmap_high: page pfn {pfn:#x} is not kmapped "
-                                f"({'no pkmap address' if nr is None else 'pkmap_count would drop to 0'});"
-                                " refused", pfn=pfn)
+            return self.kmsg.kernel_bug(
+                "kunmap_bad", KERN_WARNING, f"mm/highmem.c:{'616' if nr is None else '631'}",
+                f"kunmap_high: page pfn {pfn:#x} is not kmapped "
+                f"({'no pkmap address' if nr is None else 'pkmap_count would drop to 0'}); refused",
+                cut_here=True, pfn=pfn)
         self.pkmap_count[nr] -= 1
         if self.events.active:
             self.events.emit("kunmap", pfn=pfn, vaddr=vaddr, slot=nr, count=int(self.pkmap_count[nr]))
@@ -166,10 +165,10 @@ class Kmap:
             return self.page_offset + (pfn << PAGE_SHIFT)
         idx = len(self.kmap_local_stack)
         if idx >= KM_MAX_IDX:
-            raise self._bug("kmap_local_overflow",
-                            f"{BUG_SEPARATOR}\nkernel BUG at mm/highmem.c:526!\n"
-                            f"kmap_local_idx_push: more than KM_MAX_IDX ({KM_MAX_IDX}) nested "
-                            "kmap_local mappings on this CPU", pfn=pfn)
+            raise KernelBug(self.kmsg.kernel_bug(
+                "kmap_local_overflow", KERN_ALERT, "mm/highmem.c:526",
+                f"kmap_local_idx_push: more than KM_MAX_IDX ({KM_MAX_IDX}) nested kmap_local "
+                "mappings on this CPU", cut_here=True, pfn=pfn))
         self._pgtables()
         vaddr = self._fix_to_virt(self.arch.fix_kmap_begin + idx)
         self._set_kernel_ptes(vaddr, [pfn], caller="__kmap_local_pfn_prot")
@@ -184,10 +183,7 @@ class Kmap:
         ``kunmap_atomic`` the caller is atomic: ``in_atomic()`` is true and a sleeping
         allocation prints the sleeping-in-atomic BUG."""
         vaddr = self.kmap_local_page(page)
-        stack = self.context_stack
-        stack.preempt_disabled += 1
-        stack.pagefault_disabled += 1
-        self._atomic = stack.atomic
+        self.context_stack.preempt_disable()
         self._kmap_atomic_depth += 1
         return vaddr
 
@@ -200,12 +196,11 @@ class Kmap:
             return None          # a lowmem page: kmap_local gave its direct-map address
         top = self.kmap_local_stack[-1][1] if self.kmap_local_stack else None
         if top != vaddr & ~(PAGE_SIZE - 1):
-            return self._report("kunmap_local_order", KERN_WARNING,
-                                f"{BUG_SEPARATOR}\nWARNING: CPU: 0 PID: {self.current.pid} at "
-                                f"mm/highmem.c:597 kunmap_local_indexed\n"
-                                f"kunmap_local({vaddr:#x}): not the most recent kmap_local mapping "
-                                f"({'none is active' if top is None else f'that is {top:#x}'}); "
-                                "mappings must be released in reverse order; refused", addr=vaddr)
+            return self.kmsg.warn("kunmap_local_order", "", "mm/highmem.c:597 kunmap_local_indexed",
+                                  f"kunmap_local({vaddr:#x}): not the most recent kmap_local mapping "
+                                  f"({'none is active' if top is None else f'that is {top:#x}'}); "
+                                  "mappings must be released in reverse order; refused",
+                                  taint=False, addr=vaddr)
         pfn, va = self.kmap_local_stack.pop()
         self._clear_kernel_ptes(va, 1)
         if self.events.active:
@@ -218,16 +213,13 @@ class Kmap:
         refused with ``preempt_count_sub``'s CONFIG_DEBUG_PREEMPT warning."""
         _check_vaddr(vaddr)
         if not self._kmap_atomic_depth:
-            return self._warn("preempt_underflow", "DEBUG_LOCKS_WARN_ON(val > preempt_count())",
-                              "kernel/sched/core.c:5823 preempt_count_sub",
-                              f"kunmap_atomic({vaddr:#x}) without a kmap_atomic: preempt_enable() "
-                              "would underflow preempt_count; refused", addr=vaddr)
+            return self.kmsg.warn("preempt_underflow", "DEBUG_LOCKS_WARN_ON(val > preempt_count())",
+                                  "kernel/sched/core.c:5823 preempt_count_sub",
+                                  f"kunmap_atomic({vaddr:#x}) without a kmap_atomic: preempt_enable() "
+                                  "would underflow preempt_count; refused", addr=vaddr)
         report = self.kunmap_local(vaddr)
         if report is None:
-            stack = self.context_stack
-            stack.pagefault_disabled -= 1
-            stack.preempt_disabled -= 1
-            self._atomic = stack.atomic
+            self.context_stack.preempt_enable()
             self._kmap_atomic_depth -= 1
         return report
 

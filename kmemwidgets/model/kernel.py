@@ -3,9 +3,11 @@
 A Kernel boots like ``mm/mm_init.c``: memblock reserves the first MiB, the kernel
 image and ``mem_map``; every other frame is handed to the buddy allocator in maximal
 naturally aligned blocks (``memblock_free_all`` → ``__free_pages_core``, which queues
-at the tail, so the lowest blocks are used first). Subsystems (slab, vmalloc, paging,
-mempool) are mixins that add their state in ``_init_*`` and their invariants in
-``_check_*``.
+at the tail, so the lowest blocks are used first). The page allocator
+(:class:`~.page_alloc.BuddyAllocator`, ``Kernel.buddy``) and the report path
+(:class:`~.printk.Printk`, ``Kernel.kmsg``) are components that own their state; the
+Kernel delegates to them. The other subsystems (slab, vmalloc, paging, mempool) are still
+mixins that add their state in ``_init_*`` and their invariants in ``_check_*``.
 """
 from __future__ import annotations
 
@@ -25,19 +27,18 @@ from .kmalloc import Kmalloc
 from .memory import KernelMemory
 from .mempool import Mempools
 from .mm import Processes
-from .owners import NR_OWNERS, OWNER_NAMES, PG_FREE, PG_PAGECACHE, PG_RESERVED
-from .page_alloc import PageAllocator
+from .owners import NR_OWNERS, OWNER_NAMES, PG_PAGECACHE
+from .page_alloc import BuddyAllocator, PageAllocator
 from .physmem import PhysMem
-from .printk import KernelLog, Report
+from .printk import KernelLog, Printk, Report
 from .reclaim import PageReclaim
 from .subsystem import Subsystem
 from .paging import Paging
-from .units import MAX_PAGE_ORDER, NR_PAGE_ORDERS, PAGE_SHIFT, SZ_1M, parse_size
+from .units import PAGE_SHIFT, SZ_1M, parse_size
 from .vmalloc import Vmalloc
 from .vmstat import (buddyinfo, extfrag_index_text, fragmentation_index, show_free_areas_line,
                      unusable_free_index, unusable_index_text, zoneinfo)
 from .workload import Workloads
-from .watermarks import calculate_min_free_kbytes, setup_per_zone_lowmem_reserve, setup_per_zone_wmarks
 from .zone import Zone
 
 
@@ -73,31 +74,26 @@ class Kernel(Workloads, Kmalloc, Mempools, Kmap, Vmalloc, Processes, Paging, Pag
         self.page_offset = self.arch.page_offset
         self.max_pfn = self.arch.max_pfn
         self.events = EventStream(history)
-        self.log = KernelLog()
-        self.current = Task()
         self.context_stack = ContextStack()
-        self._atomic = False
-        #: The ``WARN_ON_ONCE`` sites that have fired (each one's static ``__warned``).
-        self.warned_once: set[str] = set()
+        #: The report path: the log, taint, WARN and BUG texts (:class:`~.printk.Printk`).
+        self.kmsg = Printk(self.events, self.context_stack)
         self.vm_stat: Counter[str] = Counter()
         self.physmem = PhysMem(self.max_pfn)
-        #: One byte per frame: who owns it (see :mod:`.owners`). ``owner`` is its NumPy view.
-        self.mem_map = bytearray(self.max_pfn)
-        self.owner = np.frombuffer(self.mem_map, dtype=np.uint8)
-        self._blocks: dict[int, int] = {}          # allocated block head pfn -> order
-        self.zones: list[Zone] = [Zone(t, s, e) for t, s, e in self.arch.zone_ranges]
-        self._zone_bounds = [(z.end_pfn, z) for z in self.zones]
+        #: The page allocator (:class:`~.page_alloc.BuddyAllocator`): zones, mem_map, blocks.
+        self.buddy = BuddyAllocator(self.arch, self.events, self.kmsg, self.context_stack,
+                                    self.physmem, self.vm_stat, self)
+        # Every subsystem takes and gives back frames through these two; bound once so the
+        # hottest calls in the model pay no delegation.
+        self._alloc = self.buddy.alloc
+        self._free = self.buddy.free
         for note in self.arch.notes:
-            self.log.printk(note)
-        self._memblock_reserve()
-        self._memblock_free_all()
-        lowmem = sum(z.managed_pages for z in self.zones if not z.is_highmem)
-        self.min_free_kbytes = (calculate_min_free_kbytes(lowmem) if min_free_kbytes is None
-                                else int(min_free_kbytes))
+            self.kmsg.printk(note)
+        self.reserved = self._reserved_ranges()
+        self.buddy.memblock_reserve(self.reserved)
+        self.buddy.memblock_free_all()
+        self.min_free_kbytes = self.buddy.setup_watermarks(min_free_kbytes, watermark_scale_factor)
         self.watermark_scale_factor = watermark_scale_factor
-        setup_per_zone_wmarks(self.zones, self.min_free_kbytes, watermark_scale_factor)
-        setup_per_zone_lowmem_reserve(self.zones)
-        self._build_zonelists()
+        self.buddy.build_zonelists()
         self._init_reclaim()
         self._init_subsystems(options)
         if page_cache:
@@ -124,41 +120,26 @@ class Kernel(Workloads, Kmalloc, Mempools, Kmap, Vmalloc, Processes, Paging, Pag
         ranges.append((mem_map_start, a.max_low_pfn, "mem_map (struct page array)"))
         return ranges
 
-    def _memblock_reserve(self) -> None:
-        self.reserved = self._reserved_ranges()
-        for start, end, _ in self.reserved:
-            self.mem_map[start:end] = bytes([PG_RESERVED]) * (end - start)
-
-    def _memblock_free_all(self) -> None:
-        """Give every unreserved frame to its zone in maximal aligned blocks."""
-        owner = self.owner
-        for zone in self.zones:
-            free = owner[zone.start_pfn:zone.end_pfn] == PG_FREE
-            zone.managed_pages = int(free.sum())
-            # Runs of free frames: edges of the boolean mask.
-            edges = np.flatnonzero(np.diff(np.concatenate(([0], free.view(np.int8), [0]))))
-            blocks = []
-            for start, end in zip(edges[::2] + zone.start_pfn, edges[1::2] + zone.start_pfn):
-                pfn = int(start)
-                while pfn < end:
-                    order = MAX_PAGE_ORDER
-                    while pfn & ((1 << order) - 1) or pfn + (1 << order) > end:
-                        order -= 1
-                    blocks.append((pfn, order))
-                    pfn += 1 << order
-            # Queued at the tail in ascending order = the lowest block is at the head.
-            for pfn, order in reversed(blocks):
-                zone._lists[order][pfn] = None
-            zone.nr_free_pages = zone.managed_pages
-
     # --- lookups -----------------------------------------------------------------------
+
+    @property
+    def zones(self) -> list[Zone]:
+        """The zones, lowest first (the page allocator's)."""
+        return self.buddy.zones
+
+    @property
+    def mem_map(self) -> bytearray:
+        """One byte per frame: who owns it (see :mod:`.owners`); read it, never write it."""
+        return self.buddy.mem_map
+
+    @property
+    def owner(self) -> np.ndarray:
+        """``mem_map`` as a NumPy ``uint8`` array (a zero-copy view)."""
+        return self.buddy.owner
 
     def pfn_zone(self, pfn: int) -> Zone:
         """The zone a frame belongs to (``page_zone``)."""
-        for end, zone in self._zone_bounds:
-            if pfn < end:
-                return zone
-        raise ValueError(f"pfn {pfn:#x} is outside memory (max_pfn {self.max_pfn:#x})")
+        return self.buddy.pfn_zone(pfn)
 
     def zone(self, name: str) -> Zone:
         """The zone called *name* (``"DMA"``, ``"DMA32"``, ``"Normal"``, ``"HighMem"``)."""
@@ -169,20 +150,15 @@ class Kernel(Workloads, Kmalloc, Mempools, Kmap, Vmalloc, Processes, Paging, Pag
 
     def block_order(self, pfn: int) -> int | None:
         """Order of the allocated block headed by *pfn*, or None."""
-        return self._blocks.get(pfn)
+        return self.buddy.block_order(pfn)
 
     def block_of(self, pfn: int) -> tuple[int, int, bool] | None:
         """``(head pfn, order, is_free)`` of the block containing *pfn*, or None if reserved."""
-        for order in range(NR_PAGE_ORDERS):
-            head = pfn & ~((1 << order) - 1)
-            if self._blocks.get(head, -1) >= order:
-                return head, self._blocks[head], False
-        found = self.pfn_zone(pfn).free_block_of(pfn)
-        return (found[0], found[1], True) if found else None
+        return self.buddy.block_of(pfn)
 
     def allocated_blocks(self) -> dict[int, int]:
         """A copy of ``{head pfn: order}`` for every allocated block."""
-        return dict(self._blocks)
+        return self.buddy.allocated_blocks()
 
     def kernel_address(self, pfn: int) -> int | None:
         """Direct-map address of a lowmem frame, None for highmem."""
@@ -196,42 +172,66 @@ class Kernel(Workloads, Kmalloc, Mempools, Kmap, Vmalloc, Processes, Paging, Pag
         ``"tasklet"``, ``"timer"``, ``"hardirq"`` or ``"spinlock"``. Nests."""
         ctx = get_context(name)
         stack = self.context_stack
-        stack.stack.append(ctx)
-        self._atomic = stack.atomic
+        stack.enter(ctx)
         if self.events.active:
             self.events.emit("context", name=name, entered=True)
         try:
             yield self
         finally:
-            stack.stack.pop()
-            self._atomic = stack.atomic
+            stack.leave()
             if self.events.active:
                 self.events.emit("context", name=name, entered=False)
 
     def in_atomic(self) -> bool:
         """True when sleeping is forbidden here."""
-        return self._atomic
+        return self.context_stack.atomic
 
     # --- reports -----------------------------------------------------------------------
 
-    def _report(self, kind: str, level: int, text: str, **fields: object) -> Report:
-        report = self.log.add(Report(kind, text, level, fields))
-        if self.events.active:
-            self.events.emit("report", report=report)
-        return report
+    @property
+    def current(self) -> Task:
+        """``current``: the task on whose behalf the kernel runs."""
+        return self.context_stack.task
+
+    @current.setter
+    def current(self, task: Task) -> None:
+        self.context_stack.task = task
+
+    @property
+    def log(self) -> KernelLog:
+        """The kernel log behind :meth:`dmesg`."""
+        return self.kmsg.log
+
+    @property
+    def taint_mask(self) -> int:
+        """``tainted_mask``: one bit per ``TAINT_*`` flag (:mod:`.printk`)."""
+        return self.kmsg.taint_mask
+
+    @property
+    def warned_once(self) -> set[str]:
+        """The ``WARN_ON_ONCE`` sites that have fired (each one's static ``__warned``)."""
+        return self.kmsg.warned_once
+
+    def add_taint(self, flag: int) -> None:
+        """``add_taint(flag)``: e.g. ``TAINT_BAD_PAGE`` after a slab BUG."""
+        self.kmsg.add_taint(flag)
+
+    def print_tainted(self) -> str:
+        """``print_tainted()``: ``"Not tainted"`` or ``"Tainted: G    B  ..."``."""
+        return self.kmsg.print_tainted()
 
     @property
     def reports(self) -> list[Report]:
         """Every report so far (allocation failures, BUGs, SLUB reports, ...)."""
-        return self.log.reports
+        return self.kmsg.log.reports
 
     def dmesg(self) -> str:
         """The kernel log so far (like ``dmesg -t``: no timestamps)."""
-        return self.log.dmesg()
+        return self.kmsg.log.dmesg()
 
     def printk(self, text: str) -> None:
         """Add a line to the kernel log."""
-        self.log.printk(text)
+        self.kmsg.printk(text)
 
     # --- text views ----------------------------------------------------------------------
 
@@ -272,51 +272,8 @@ class Kernel(Workloads, Kmalloc, Mempools, Kmap, Vmalloc, Processes, Paging, Pag
 
     def check(self) -> None:
         """Raise :class:`InvariantError` naming the first broken rule; else return None."""
+        self.buddy.check()
         owner = self.owner
-        cover = np.zeros(self.max_pfn + 1, dtype=np.int32)
-        for zone in self.zones:
-            total = 0
-            for order, blocks in enumerate(zone._lists):
-                size = 1 << order
-                for pfn in blocks:
-                    if pfn & (size - 1):
-                        raise InvariantError(f"free block {pfn:#x} of order {order} is not naturally aligned")
-                    if not (zone.start_pfn <= pfn and pfn + size <= zone.end_pfn):
-                        raise InvariantError(f"free block {pfn:#x} order {order} leaves zone {zone.name}")
-                    if order < MAX_PAGE_ORDER and pfn ^ size in blocks:
-                        raise InvariantError(f"free blocks {pfn:#x} and {pfn ^ size:#x} of order {order} "
-                                             "are buddies but were not merged")
-                    cover[pfn] += 1
-                    cover[pfn + size] -= 1
-                    total += size
-            if total != zone.nr_free_pages:
-                raise InvariantError(f"zone {zone.name}: free lists hold {total} pages but "
-                                     f"nr_free_pages is {zone.nr_free_pages}")
-        free_cover = np.cumsum(cover, dtype=np.int32)[:-1]
-        if free_cover.max(initial=0) > 1:
-            raise InvariantError(f"free blocks overlap at pfn {int(np.argmax(free_cover > 1)):#x}")
-        is_free = owner == PG_FREE
-        if not np.array_equal(free_cover == 1, is_free):
-            bad = int(np.flatnonzero((free_cover == 1) != is_free)[0])
-            raise InvariantError(f"pfn {bad:#x} is {'on a free list' if free_cover[bad] else 'not on any free list'}"
-                                 f" but marked {OWNER_NAMES[owner[bad]]}: a page both free and allocated")
-        cover[:] = 0
-        for pfn, order in self._blocks.items():
-            cover[pfn] += 1
-            cover[pfn + (1 << order)] -= 1
-        alloc_cover = np.cumsum(cover, dtype=np.int32)[:-1]
-        if alloc_cover.max(initial=0) > 1:
-            raise InvariantError(f"allocated blocks overlap at pfn {int(np.argmax(alloc_cover > 1)):#x}")
-        in_use = (owner != PG_FREE) & (owner != PG_RESERVED)
-        if not np.array_equal(alloc_cover == 1, in_use):
-            bad = int(np.flatnonzero((alloc_cover == 1) != in_use)[0])
-            raise InvariantError(f"pfn {bad:#x} marked {OWNER_NAMES[owner[bad]]} but "
-                                 f"{'inside' if alloc_cover[bad] else 'outside'} every allocated block")
-        reserved = int((owner == PG_RESERVED).sum())
-        managed = sum(z.managed_pages for z in self.zones)
-        if managed + reserved != self.max_pfn:
-            raise InvariantError(f"page counts not conserved: managed {managed} + reserved {reserved}"
-                                 f" != {self.max_pfn} frames")
         for pfn in self.page_cache_lru:
             if owner[pfn] != PG_PAGECACHE:
                 raise InvariantError(f"page cache LRU holds pfn {pfn:#x} owned by {OWNER_NAMES[owner[pfn]]}")

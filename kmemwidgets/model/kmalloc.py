@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .errors import InvariantError
 from .gfp import check_gfp
 from .gfp import __GFP_ACCOUNT as ACCOUNT, __GFP_COMP as COMP, __GFP_DIRECT_RECLAIM as DIRECT_RECLAIM
 from .gfp import __GFP_DMA as DMA, __GFP_RECLAIMABLE as RECLAIMABLE, __GFP_ZERO as ZERO
@@ -24,7 +23,7 @@ from .printk import Report
 from .slab_layout import KMALLOC_MAX_SIZE, SLAB_CACHE_DMA, SLAB_KMALLOC, SLAB_POISON, SLAB_RECLAIM_ACCOUNT
 from .slab_layout import SLAB_RED_ZONE, SLAB_STORE_USER, SLAB_TYPESAFE_BY_RCU
 from .slub import KmemCache, SlubAllocator
-from .units import MAX_PAGE_ORDER, PAGE_SHIFT, PAGE_SIZE, get_order
+from .units import PAGE_SHIFT, PAGE_SIZE, get_order
 
 if TYPE_CHECKING:
     from .kernel import Kernel
@@ -116,7 +115,6 @@ class Kmalloc(SlubAllocator):
         super()._init_subsystems(options)
         self.kmalloc_min_size = ARCH_KMALLOC_MIN_SIZE.get(self.arch.name, KMALLOC_MIN_SIZE)
         self.kmalloc_caches: dict[str, dict[int, KmemCache]] = {t: {} for t in KMALLOC_TYPES}
-        self._kmalloc_large: dict[int, int] = {}          # head pfn -> order
         # create_kmalloc_caches(): the normal caches exist from boot (descriptors only;
         # slabs come with the first allocation); the other types are made on first use.
         for index in sorted(set(kmalloc_index(s, self.kmalloc_min_size)
@@ -168,7 +166,7 @@ class Kmalloc(SlubAllocator):
             cache = self._kmalloc_table[size]
             slab = cache.cpu_slab
             if slab is not None and slab.free and not cache.debug and not gfp & ZERO and \
-                    not self.events.active and not (gfp & DIRECT_RECLAIM and self._atomic):
+                    not self.events.active and not (gfp & DIRECT_RECLAIM and self.context_stack.atomic):
                 # The fast path: pop the CPU slab's freelist.
                 addr = slab.free.pop()
                 slab.inuse += 1
@@ -196,8 +194,8 @@ class Kmalloc(SlubAllocator):
     def _kmalloc_large_node(self: "Kernel", size: int, gfp: int, caller: str) -> int | None:
         """``__kmalloc_large_node()``: whole pages with ``__GFP_COMP``; over 4 MiB the
         page allocator refuses the order with its warning."""
-        if gfp & DIRECT_RECLAIM and self._atomic:
-            self._might_sleep(MIGHT_ALLOC_SITE)
+        if gfp & DIRECT_RECLAIM and self.context_stack.atomic:
+            self.kmsg.might_sleep(MIGHT_ALLOC_SITE)
         gfp = self._fix_slab_gfp(gfp, "__kmalloc_large_node")
         order = get_order(size)
         pfn = self._alloc(gfp | COMP, order, PG_PAGEALLOC, "__kmalloc_large_node")
@@ -205,7 +203,7 @@ class Kmalloc(SlubAllocator):
             self.kswapd()
         if pfn is None:
             return None
-        self._kmalloc_large[pfn] = order
+        self.buddy.mark_large_kmalloc(pfn)
         addr = self.page_offset + (pfn << PAGE_SHIFT)
         if self.events.active:
             self._emit_kmalloc(addr, size, PAGE_SIZE << order, gfp, caller)
@@ -233,18 +231,23 @@ class Kmalloc(SlubAllocator):
             slab = self._slab_pfns.get((addr - self.page_offset) >> PAGE_SHIFT)
         if slab is not None:
             return slab_ksize(slab.cache)
-        pfn = (addr - self.page_offset) >> PAGE_SHIFT if self.is_lowmem_address(addr) else None
-        if pfn is not None and pfn in self._kmalloc_large and not addr & (PAGE_SIZE - 1):
-            return PAGE_SIZE << self._kmalloc_large[pfn]
-        self._warn("ksize_bad", f"ksize: {self._ptr(addr)} is not a kmalloc'd object", "mm/slab_common.c __ksize",
-                   object=addr)
+        order = self._large_kmalloc_order(addr)
+        if order is not None and not addr & (PAGE_SIZE - 1):
+            return PAGE_SIZE << order
+        self.kmsg.warn("ksize_bad", f"ksize: {self._ptr(addr)} is not a kmalloc'd object", "mm/slab_common.c __ksize",
+                       object=addr)
         return 0
 
     def kmalloc_live(self: "Kernel", addr: int) -> bool:
         """True while *addr* is a live kmalloc'd object: a slab object or the head of a
         large (page allocator) kmalloc block."""
-        return addr in self._slab_live or (self.is_lowmem_address(addr)
-                                           and (addr - self.page_offset) >> PAGE_SHIFT in self._kmalloc_large)
+        return addr in self._slab_live or self._large_kmalloc_order(addr) is not None
+
+    def _large_kmalloc_order(self: "Kernel", addr: int) -> int | None:
+        """Order of the large kmalloc block whose head page holds *addr*, or None."""
+        if not self.is_lowmem_address(addr):
+            return None
+        return self.buddy.large_kmalloc_order((addr - self.page_offset) >> PAGE_SHIFT)
 
     def kmalloc_size_roundup(self: "Kernel", size: int) -> int:
         """``kmalloc_size_roundup(size)`` for this machine's kmalloc caches."""
@@ -267,8 +270,8 @@ class Kmalloc(SlubAllocator):
         if addr > ZERO_SIZE_PTR:
             slab = self._slab_live.get(addr)
             if not self.kmalloc_live(addr):
-                raise self._bug("krealloc_bad", f"krealloc: {self._ptr(addr)} is not a live kmalloc'd "
-                                "object (freed, or never returned by kmalloc)", object=addr)
+                raise self.kmsg.bug("krealloc_bad", f"krealloc: {self._ptr(addr)} is not a live kmalloc'd "
+                                    "object (freed, or never returned by kmalloc)", object=addr)
             ks = self.ksize(addr)
             if ks >= new_size:
                 if slab is not None and slab.cache.layout.orig_size_tracked:
@@ -320,7 +323,7 @@ class Kmalloc(SlubAllocator):
         caller = caller or "kfree"
         if self.is_lowmem_address(addr):
             pfn = (addr - self.page_offset) >> PAGE_SHIFT
-            order = self._kmalloc_large.get(pfn)
+            order = self.buddy.large_kmalloc_order(pfn)
             if order is not None and not addr & (PAGE_SIZE - 1):
                 report = self._free(pfn, order, PG_PAGEALLOC, "free_large_kmalloc")
                 if report is None and self.events.active:
@@ -344,40 +347,12 @@ class Kmalloc(SlubAllocator):
         drop a reference the caller does not own.
         """
         state = self.owner[pfn]
-        warning = self._warn("kfree_bad", f"object pointer: {self._ptr(addr)}\nkfree: not an "
-                             f"object kmalloc returned (the page belongs to {OWNER_NAMES[state]}); "
-                             "refused", "mm/slub.c:4689 free_large_kmalloc", object=addr, pfn=pfn)
+        warning = self.kmsg.warn("kfree_bad", f"object pointer: {self._ptr(addr)}\nkfree: not an "
+                                 f"object kmalloc returned (the page belongs to {OWNER_NAMES[state]}); "
+                                 "refused", "mm/slub.c:4689 free_large_kmalloc", object=addr, pfn=pfn)
         if state == PG_FREE:
-            return self._bad_page(pfn, self._bad_free_reason(pfn, 0, PG_PAGEALLOC), "free_large_kmalloc")
+            return self.buddy.bad_free(pfn, 0, PG_PAGEALLOC, "free_large_kmalloc")
         return warning
-
-    def _explain_bad_free(self: "Kernel", pfn: int, order: int, problem: str) -> str:
-        """A large kmalloc block is a compound page: freeing it with another order trips
-        ``VM_BUG_ON_PAGE(compound && compound_order(page) != order)`` in
-        ``free_pages_prepare()`` (mm/page_alloc.c, CONFIG_DEBUG_VM)."""
-        have = self._kmalloc_large.get(pfn)
-        if have is not None and have != order and 0 <= order <= MAX_PAGE_ORDER:
-            return f"VM_BUG_ON_PAGE(compound && compound_order(page) != order): {problem}"
-        return problem
-
-    def _free_pages_core(self: "Kernel", pfn: int, order: int, owner: int, caller: str) -> Report | None:
-        """A free that succeeds also ends a large kmalloc block headed by *pfn*: kfree()
-        frees it so, and so does ``__free_pages()``/``free_pages()`` on it, which the
-        kernel's ``free_pages_prepare()`` cannot tell from any other compound block of the
-        right order (its misuse shows at the later kfree, :meth:`_free_large_kmalloc_bad`)."""
-        report = super()._free_pages_core(pfn, order, owner, caller)
-        if report is None and self._kmalloc_large:
-            self._kmalloc_large.pop(pfn, None)
-        return report
-
-    # --- invariants ------------------------------------------------------------------
-
-    def _check_subsystems(self: "Kernel") -> None:
-        super()._check_subsystems()
-        for pfn, order in self._kmalloc_large.items():
-            if self._blocks.get(pfn) != order or self.owner[pfn] != PG_PAGEALLOC:
-                raise InvariantError(f"large kmalloc block {pfn:#x} order {order} is not an "
-                                     "allocated page-allocator block")
 
 
 def slab_ksize(cache: KmemCache) -> int:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from .errors import KernelBug
 from .page import Page
-from .printk import KERN_ALERT
+from .printk import KERN_ALERT, PHYSADDR_BUG
 from .units import PAGE_SHIFT, PAGE_SIZE
 
 if TYPE_CHECKING:
@@ -36,11 +36,10 @@ class KernelMemory:
         """``__pa(vaddr)``: physical address of a direct-mapped (lowmem) kernel address."""
         _check_addr(vaddr, "vaddr")
         if not self.is_lowmem_address(vaddr):
-            raise self._bug("bad_pa",
-                            f"kernel BUG at arch/x86/mm/physaddr.c:28!\n__pa({vaddr:#x}): not a "
-                            f"direct-mapped address (lowmem is {self.page_offset:#x}-"
-                            f"{self.arch.high_memory:#x}); {self._describe_vaddr(vaddr)}",
-                            addr=vaddr)
+            raise KernelBug(self.kmsg.kernel_bug(
+                "bad_pa", KERN_ALERT, PHYSADDR_BUG,
+                f"__pa({vaddr:#x}): not a direct-mapped address (lowmem is {self.page_offset:#x}-"
+                f"{self.arch.high_memory:#x}); {self._describe_vaddr(vaddr)}", addr=vaddr))
         return vaddr - self.page_offset
 
     def va(self: "Kernel", paddr: int) -> int:
@@ -49,7 +48,7 @@ class KernelMemory:
         if not 0 <= paddr < self.arch.max_low_pfn << PAGE_SHIFT:
             where = ("highmem: it has no permanent kernel address; map the page with kmap_local_page()"
                      if paddr < self.max_pfn << PAGE_SHIFT else "beyond the end of RAM")
-            raise self._bug("bad_va", f"__va({paddr:#x}): physical address is {where}", addr=paddr)
+            raise self.kmsg.bug("bad_va", f"__va({paddr:#x}): physical address is {where}", addr=paddr)
         return paddr + self.page_offset
 
     def virt_to_page(self: "Kernel", vaddr: int) -> Page:
@@ -103,19 +102,7 @@ class KernelMemory:
         return pieces
 
     def _oops(self: "Kernel", addr: int, write: bool) -> KernelBug:
-        kind = "write" if write else "read"
-        code = 0x0002 if write else 0x0000
-        if addr < PAGE_SIZE * 16:
-            first = f"BUG: kernel NULL pointer dereference, address: {addr:08x}"
-        else:
-            first = f"BUG: unable to handle page fault for address: {addr:08x}"
-        return self._bug("oops", "\n".join((
-            first,
-            f"#PF: supervisor {kind} access in kernel mode",
-            f"#PF: error_code({code:#06x}) - not-present page",
-            f"Oops: {code:04x} [#1] PREEMPT SMP",
-            f"({self._describe_vaddr(addr)}; the access was refused)",
-        )), addr=addr)
+        return self.kmsg.oops(addr, write, self._describe_vaddr(addr))
 
     def read(self: "Kernel", addr: int, n: int) -> bytes:
         """Read *n* bytes at kernel virtual address *addr*."""
@@ -147,6 +134,3 @@ class KernelMemory:
         if not 0 <= byte <= 255 or n < 0:
             raise ValueError(f"memset needs 0 <= byte <= 255 and n >= 0, got byte={byte}, n={n}")
         self.write(addr, bytes([byte]) * n)
-
-    def _bug(self: "Kernel", kind: str, text: str, **fields: object) -> KernelBug:
-        return KernelBug(self._report(kind, KERN_ALERT, text, **fields))

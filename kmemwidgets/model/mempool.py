@@ -27,14 +27,14 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Hashable
 
-from .errors import InvariantError
+from .errors import InvariantError, KernelBug
 from .gfp import GFP_KERNEL, check_gfp
 from .gfp import __GFP_DIRECT_RECLAIM as DIRECT_RECLAIM, __GFP_IO as IO
 from .gfp import __GFP_NOMEMALLOC as NOMEMALLOC, __GFP_NORETRY as NORETRY
 from .gfp import __GFP_NOWARN as NOWARN, __GFP_ZERO as ZERO
 from .owners import PG_PAGEALLOC
 from .page import Page
-from .printk import BUG_SEPARATOR, KERN_INFO, KERN_WARNING, Report
+from .printk import KERN_ALERT, KERN_INFO, KERN_WARNING, Report
 
 if TYPE_CHECKING:
     from .kernel import Kernel
@@ -120,8 +120,8 @@ class Mempools:
                             "free_fn(element, pool_data)")
         pool = Mempool(self, name or getattr(alloc_fn, "__name__", "mempool"), min_nr, alloc_fn,
                        free_fn, pool_data)
-        if self._atomic:
-            self._might_sleep(MEMPOOL_SITE)
+        if self.context_stack.atomic:
+            self.kmsg.might_sleep(MEMPOOL_SITE)
         while pool.curr_nr < min_nr:                  # mempool_init_node
             elem = alloc_fn(GFP_KERNEL, pool_data)
             if elem is None:
@@ -157,9 +157,6 @@ class Mempools:
 
     def mempool_create_kmalloc_pool(self: "Kernel", min_nr: int, size: int) -> Mempool | None:
         """``mempool_create_kmalloc_pool(min_nr, size)``: elements are ``kmalloc(size)``."""
-        if not hasattr(self, "kmalloc"):
-            raise NotImplementedError("kmalloc pools need the slab allocator, which this model lacks")
-
         def mempool_kmalloc(gfp: int, size: int) -> int | None:
             return self.kmalloc(size, gfp)
 
@@ -170,9 +167,6 @@ class Mempools:
 
     def mempool_create_slab_pool(self: "Kernel", min_nr: int, cache: Any) -> Mempool | None:
         """``mempool_create_slab_pool(min_nr, kmem_cache)``: elements from a slab cache."""
-        if not hasattr(self, "kmem_cache_alloc"):
-            raise NotImplementedError("slab pools need the slab allocator, which this model lacks")
-
         def mempool_alloc_slab(gfp: int, cache: Any) -> int | None:
             return self.kmem_cache_alloc(cache, gfp)
 
@@ -189,8 +183,8 @@ class Mempools:
         if not isinstance(pool, Mempool) or pool.kernel is not self:
             raise TypeError(f"{fn}() needs a mempool of this kernel, not {type(pool).__name__}")
         if pool.destroyed:
-            raise self._bug("mempool_destroyed", f"{fn}: mempool {pool.name} was destroyed "
-                                                 "(use after free of the mempool_t)", pool=pool.name)
+            raise self.kmsg.bug("mempool_destroyed", f"{fn}: mempool {pool.name} was destroyed "
+                                                     "(use after free of the mempool_t)", pool=pool.name)
         return pool
 
     def mempool_alloc(self: "Kernel", pool: Mempool, gfp: int) -> Any:
@@ -198,13 +192,12 @@ class Mempools:
         pool = self._pool_arg(pool, "mempool_alloc")
         check_gfp(gfp)
         if gfp & ZERO:
-            self._report("mempool_gfp_zero", KERN_WARNING,
-                         f"{BUG_SEPARATOR}\nWARNING: CPU: 0 PID: {self.current.pid} at mm/mempool.c:391 "
-                         "mempool_alloc_noprof\nmempool_alloc: __GFP_ZERO is not supported "
-                         "(VM_WARN_ON_ONCE); the flag is dropped")
+            self.kmsg.warn("mempool_gfp_zero", "", "mm/mempool.c:391 mempool_alloc_noprof",
+                           "mempool_alloc: __GFP_ZERO is not supported (VM_WARN_ON_ONCE); the flag "
+                           "is dropped", taint=False)
             gfp &= ~ZERO
-        if gfp & DIRECT_RECLAIM and self._atomic:
-            self._might_sleep(MEMPOOL_SITE)
+        if gfp & DIRECT_RECLAIM and self.context_stack.atomic:
+            self.kmsg.might_sleep(MEMPOOL_SITE)
             gfp &= ~DIRECT_RECLAIM           # reported; the model does not go on to sleep
         gfp |= NOMEMALLOC | NORETRY | NOWARN
         gfp_temp = gfp & ~(DIRECT_RECLAIM | IO)
@@ -230,11 +223,11 @@ class Mempools:
             if elem is None and gfp & DIRECT_RECLAIM:
                 rec.path = "waiting"
                 pool.waiting.append(rec)
-                self._report("mempool_wait", KERN_INFO,
-                             f"mempool_alloc: {self.current.comm}[{self.current.pid}] would sleep on "
-                             f"{pool.name}->wait (io_schedule_timeout(5*HZ)) until mempool_free() "
-                             "returns an element; the model returns NULL and queues the request",
-                             pool=pool.name)
+                self.kmsg.report("mempool_wait", KERN_INFO,
+                                 f"mempool_alloc: {self.current.comm}[{self.current.pid}] would sleep on "
+                                 f"{pool.name}->wait (io_schedule_timeout(5*HZ)) until mempool_free() "
+                                 "returns an element; the model returns NULL and queues the request",
+                                 pool=pool.name)
         rec.element = elem
         if elem is not None:
             k = _key(elem)
@@ -254,12 +247,12 @@ class Mempools:
         k = _key(element)
         if not pool.out.get(k):
             owner = next((p.name for p in self.mempools if p is not pool and p.out.get(k)), None)
-            return self._report("mempool_bad_free", KERN_WARNING,
-                                f"mempool_free: element {element!r} was not allocated from mempool "
-                                f"{pool.name}" + (f" but from {owner}" if owner else "") +
-                                "; refused (the kernel cannot tell: it would put a foreign element in "
-                                "this pool's reserve or free it with the wrong free function)",
-                                pool=pool.name)
+            return self.kmsg.report("mempool_bad_free", KERN_WARNING,
+                                    f"mempool_free: element {element!r} was not allocated from mempool "
+                                    f"{pool.name}" + (f" but from {owner}" if owner else "") +
+                                    "; refused (the kernel cannot tell: it would put a foreign element in "
+                                    "this pool's reserve or free it with the wrong free function)",
+                                    pool=pool.name)
         if pool.out[k] == 1:
             del pool.out[k]
         else:
@@ -270,11 +263,11 @@ class Mempools:
             # mempool_free would hand freed memory to a waiter or keep it in the reserve.
             # (With a full reserve it goes to pool->free, whose allocator reports the
             # double free in its own words.)
-            return self._report("mempool_bad_free", KERN_WARNING,
-                                f"mempool_free: element {element!r} of mempool {pool.name} is no longer "
-                                "allocated (it was freed behind the pool's back, e.g. with kfree or "
-                                "__free_pages); refused, and the pool forgets it (the model's check: "
-                                "the kernel would put freed memory in the reserve)", pool=pool.name)
+            return self.kmsg.report("mempool_bad_free", KERN_WARNING,
+                                    f"mempool_free: element {element!r} of mempool {pool.name} is no longer "
+                                    "allocated (it was freed behind the pool's back, e.g. with kfree or "
+                                    "__free_pages); refused, and the pool forgets it (the model's check: "
+                                    "the kernel would put freed memory in the reserve)", pool=pool.name)
         if pool.waiting:
             rec = pool.waiting.popleft()          # wake_up(&pool->wait): the waiter retries
             rec.path, rec.element = "waited", element
@@ -299,10 +292,11 @@ class Mempools:
         if isinstance(new_min_nr, bool) or not isinstance(new_min_nr, int):
             raise TypeError(f"new_min_nr must be an int, not {type(new_min_nr).__name__}")
         if new_min_nr <= 0:
-            raise self._bug("mempool_resize", f"{BUG_SEPARATOR}\nkernel BUG at mm/mempool.c:280!\n"
-                                              f"mempool_resize: BUG_ON(new_min_nr <= 0) with {new_min_nr}")
-        if self._atomic:
-            self._might_sleep("mm/mempool.c:277")
+            raise KernelBug(self.kmsg.kernel_bug("mempool_resize", KERN_ALERT, "mm/mempool.c:280",
+                                                 f"mempool_resize: BUG_ON(new_min_nr <= 0) with {new_min_nr}",
+                                                 cut_here=True))
+        if self.context_stack.atomic:
+            self.kmsg.might_sleep("mm/mempool.c:277")
         while pool.curr_nr > new_min_nr:
             pool.free(pool.elements.pop(), pool.pool_data)
         added = []
@@ -325,11 +319,11 @@ class Mempools:
         pool = self._pool_arg(pool, "mempool_destroy")
         out = sum(pool.out.values())
         if out:
-            return self._report("mempool_destroy_busy", KERN_WARNING,
-                                f"mempool_destroy: {pool.name} still has {out} element(s) allocated; "
-                                "a later mempool_free() would use the freed pool. Refused (the model's "
-                                "check: mm/mempool.c does not track elements that are out)",
-                                pool=pool.name, out=out)
+            return self.kmsg.report("mempool_destroy_busy", KERN_WARNING,
+                                    f"mempool_destroy: {pool.name} still has {out} element(s) allocated; "
+                                    "a later mempool_free() would use the freed pool. Refused (the model's "
+                                    "check: mm/mempool.c does not track elements that are out)",
+                                    pool=pool.name, out=out)
         while pool.elements:
             pool.free(pool.elements.pop(), pool.pool_data)
         pool.destroyed = True

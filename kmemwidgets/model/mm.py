@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Iterator
 import numpy as np
 
 from .context import Task
-from .errors import InvariantError
+from .errors import InvariantError, KernelBug
 from .gfp import GFP_HIGHUSER_MOVABLE, gfp_name
 from .gfp import __GFP_ZERO as ZERO
 from .owners import OWNER_NAMES, PG_USER
@@ -237,8 +237,8 @@ class Processes:
         write-protected in both (copy-on-write) and gains a mapping. None if no memory."""
         self._check_proc(parent, "fork")
         if not parent.alive:
-            raise self._bug("fork_dead", f"fork: {parent.comm}[{parent.pid}] has exited; "
-                                         "there is no mm to copy", pid=parent.pid)
+            raise self.kmsg.bug("fork_dead", f"fork: {parent.comm}[{parent.pid}] has exited; "
+                                             "there is no mm to copy", pid=parent.pid)
         pid = self._new_pid()
         child_mm = self._pgd_alloc(parent.comm, pid)
         if child_mm is None:
@@ -303,10 +303,10 @@ class Processes:
         the pgd. Exiting twice is refused with a report (the task is already gone)."""
         self._check_proc(proc, "exit")
         if not proc.alive:
-            return self._report("exit_twice", KERN_WARNING,
-                                f"exit: {proc.comm}[{proc.pid}] has already exited: its mm was "
-                                "released by exit_mmap() and its task_struct reaped; refused "
-                                "(the model keeps the handle only to say so)", pid=proc.pid)
+            return self.kmsg.report("exit_twice", KERN_WARNING,
+                                    f"exit: {proc.comm}[{proc.pid}] has already exited: its mm was "
+                                    "released by exit_mmap() and its task_struct reaped; refused "
+                                    "(the model keeps the handle only to say so)", pid=proc.pid)
         self._release_mm(proc.mm)
         proc.alive = False
         del self._mms[proc.pid]
@@ -423,8 +423,8 @@ class Processes:
     def _check_live(self: "Kernel", proc: object, what: str) -> None:
         self._check_proc(proc, what)
         if not proc.alive:
-            raise self._bug("dead_process", f"{what}: {proc.comm}[{proc.pid}] has exited; its mm is gone",
-                            pid=proc.pid)
+            raise self.kmsg.bug("dead_process", f"{what}: {proc.comm}[{proc.pid}] has exited; its mm is gone",
+                                pid=proc.pid)
 
     def _unmap_range(self: "Kernel", mm: MMStruct, start: int, end: int) -> None:
         """``zap_page_range``: clear the ptes of ``[start, end)`` and drop the mappings."""
@@ -467,7 +467,7 @@ class Processes:
         sp = self.arch.task_size - PAGE_SIZE
         text = (f"{proc.comm}[{proc.pid}]: segfault at {addr:x} ip {ip:0{w}x} sp {sp:0{w}x} "
                 f"error {code:x}\n({why})")
-        return self._report("segfault", KERN_INFO, text, pid=proc.pid, addr=addr, error_code=code)
+        return self.kmsg.report("segfault", KERN_INFO, text, pid=proc.pid, addr=addr, error_code=code)
 
     def _user_check(self: "Kernel", proc: Process, addr: int, n: int, write: bool) -> Report | None:
         """Everything the MMU and the fault handler would refuse, found before any change."""
@@ -601,11 +601,11 @@ class Processes:
         return True
 
     def _oom(self: "Kernel", proc: Process) -> Report:
-        return self._report("oom", KERN_WARNING,
-                            f"{proc.comm} invoked oom-killer: gfp_mask={GFP_USER_PAGE:#x}"
-                            f"({gfp_name(GFP_USER_PAGE)}), order=0, oom_score_adj=0\n"
-                            "(the page fault could not get a frame; the model stops here instead of "
-                            "killing a task; pages faulted in so far stay mapped)", pid=proc.pid)
+        return self.kmsg.report("oom", KERN_WARNING,
+                                f"{proc.comm} invoked oom-killer: gfp_mask={GFP_USER_PAGE:#x}"
+                                f"({gfp_name(GFP_USER_PAGE)}), order=0, oom_score_adj=0\n"
+                                "(the page fault could not get a frame; the model stops here instead of "
+                                "killing a task; pages faulted in so far stay mapped)", pid=proc.pid)
 
     def _user_pieces(self: "Kernel", proc: Process, addr: int, n: int) -> list[tuple[int, int]]:
         pieces = []
@@ -634,7 +634,6 @@ class Processes:
     def _user_read(self: "Kernel", proc: Process, addr: int, n: int) -> bytes:
         report = self._user_touch(proc, addr, n, False)
         if report is not None:
-            from .errors import KernelBug
             raise KernelBug(report)
         return b"".join(self.physmem.read(p, c) for p, c in self._user_pieces(proc, addr, n))
 

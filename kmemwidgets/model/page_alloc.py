@@ -6,11 +6,27 @@ watermark; the slow path wakes kswapd, retries against *min* (lowered for
 ``__GFP_HIGH``/GFP_ATOMIC), and only callers that may sleep go on to direct reclaim.
 A request that still cannot be met returns NULL (None) and prints ``warn_alloc()``'s
 ``page allocation failure`` line unless ``__GFP_NOWARN``.
+
+:class:`BuddyAllocator` owns the page allocator's state — the zones and their free
+lists, ``mem_map`` (one owner byte per frame), the table of allocated blocks, the
+zonelists and the large-kmalloc mark of compound blocks — and is the only code that
+writes it. Every other subsystem takes and gives back frames through its few
+operations: :meth:`~BuddyAllocator.alloc` (from a zonelist),
+:meth:`~BuddyAllocator.alloc_at` (an exact block), :meth:`~BuddyAllocator.alloc_bulk`,
+:meth:`~BuddyAllocator.free` and :meth:`~BuddyAllocator.free_bulk` (ownership checked).
+:class:`PageAllocator` is the Kernel's face of it: the kernel's API with its spellings.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections import Counter
+from typing import TYPE_CHECKING, Protocol
 
+import numpy as np
+
+from .arch import Arch
+from .context import ContextStack
+from .errors import InvariantError
+from .events import EventStream, batched
 from .gfp import BadGfpZone, GFP_ZONEMASK, check_gfp, gfp_name, gfp_zone
 # Inside a class body Python mangles ``__GFP_*``, so the bits get plain aliases here.
 from .gfp import __GFP_DIRECT_RECLAIM as DIRECT_RECLAIM, __GFP_HIGHMEM as HIGHMEM
@@ -18,10 +34,12 @@ from .gfp import __GFP_KSWAPD_RECLAIM as KSWAPD_RECLAIM, __GFP_NOFAIL as NOFAIL
 from .gfp import __GFP_NORETRY as NORETRY, __GFP_NOWARN as NOWARN, __GFP_ZERO as ZERO
 from .owners import OWNER_NAMES, PG_FREE, PG_PAGEALLOC, PG_PAGECACHE, PG_PAGETABLE, PG_RESERVED, PG_SLAB, PG_USER
 from .page import Page
-from .printk import KERN_WARNING, Report
-from .slub_debug import TAINT_WARN
-from .units import MAX_PAGE_ORDER, PAGE_ALLOC_COSTLY_ORDER, PAGE_SHIFT, check_order
-from .watermarks import SWAP_CLUSTER_MAX, effective_min, zone_watermark_ok
+from .physmem import PhysMem
+from .printk import KERN_WARNING, PHYSADDR_BUG, Printk, Report
+from .units import MAX_PAGE_ORDER, NR_PAGE_ORDERS, PAGE_ALLOC_COSTLY_ORDER, PAGE_SHIFT, check_order
+from .vmstat import show_free_areas_line
+from .watermarks import (SWAP_CLUSTER_MAX, calculate_min_free_kbytes, effective_min,
+                         setup_per_zone_lowmem_reserve, setup_per_zone_wmarks, zone_watermark_ok)
 from .zone import WMARK_LOW, WMARK_MIN, Zone
 
 if TYPE_CHECKING:
@@ -29,8 +47,8 @@ if TYPE_CHECKING:
 
 #: Where the model says a blocking allocation "might sleep" (might_alloc's might_sleep_if).
 MIGHT_ALLOC_SITE = "include/linux/sched/mm.h:321"
-# Filled bytes for the owner array, one per (owner, order): slice assignment of a
-# ready-made bytes object is the cheapest way to stamp a block's frames.
+# Filled bytes for the owner array, one per (owner, order): for a block of several frames,
+# slice assignment of a ready-made bytes object is the cheapest stamp (one frame: an item store).
 _FILL = tuple(tuple(bytes([owner]) * (1 << o) for o in range(MAX_PAGE_ORDER + 1))
               for owner in range(len(OWNER_NAMES)))
 
@@ -43,50 +61,142 @@ _PAGE_BAD_REASON = {PG_SLAB: "nonzero mapcount", PG_PAGETABLE: "nonzero mapcount
                     PG_USER: "nonzero mapcount", PG_PAGECACHE: "non-NULL mapping"}
 
 
-class PageAllocator:
-    """Mixin of :class:`Kernel`: the buddy allocator's front end and the free path."""
+class Reclaim(Protocol):
+    """What the page allocator asks of reclaim (``mm/vmscan.c``)."""
 
-    # --- set-up ----------------------------------------------------------------------
+    def wakeup_kswapd(self, order: int, highest_zoneidx: int) -> None: ...
 
-    def _build_zonelists(self: "Kernel") -> None:
-        """Precompute, for each combination of zone bits, the zones to try, highest first."""
+    def shrink_page_cache(self, nr_to_reclaim: int, highest_zoneidx: int, direct: bool = False) -> int: ...
+
+
+class BuddyAllocator:
+    """The page allocator: owner of the zones, ``mem_map``, the allocated blocks and the
+    zonelists. Frames leave and come back only through its operations."""
+
+    def __init__(self, arch: Arch, events: EventStream, kmsg: Printk, context: ContextStack,
+                 physmem: PhysMem, vm_stat: Counter[str], reclaim: Reclaim) -> None:
+        self.arch = arch
+        self.max_pfn = arch.max_pfn
+        self.events = events
+        self.kmsg = kmsg
+        self.context = context
+        self.physmem = physmem
+        self.vm_stat = vm_stat
+        self.reclaim = reclaim
+        #: One byte per frame: who owns it (see :mod:`.owners`). ``owner`` is its NumPy view.
+        self.mem_map = bytearray(self.max_pfn)
+        self.owner = np.frombuffer(self.mem_map, dtype=np.uint8)
+        self._blocks: dict[int, int] = {}          # allocated block head pfn -> order
+        #: Compound blocks handed out by kmalloc (``__kmalloc_large_node``): head pfn -> order.
+        self._large_kmalloc: dict[int, int] = {}
+        self.zones: list[Zone] = [Zone(t, s, e) for t, s, e in arch.zone_ranges]
+        self._zone_bounds = [(z.end_pfn, z) for z in self.zones]
         self._zonelists: dict[int, tuple[int, tuple[Zone, ...]] | None] = {}
+
+    # --- boot ------------------------------------------------------------------------
+
+    def memblock_reserve(self, ranges: list[tuple[int, int, str]]) -> None:
+        """Mark ``(start pfn, end pfn, what)`` ranges reserved: never handed to the allocator."""
+        for start, end, _ in ranges:
+            self.mem_map[start:end] = bytes([PG_RESERVED]) * (end - start)
+
+    def memblock_free_all(self) -> None:
+        """Give every unreserved frame to its zone in maximal aligned blocks."""
+        owner = self.owner
+        for zone in self.zones:
+            free = owner[zone.start_pfn:zone.end_pfn] == PG_FREE
+            zone.managed_pages = int(free.sum())
+            # Runs of free frames: edges of the boolean mask.
+            edges = np.flatnonzero(np.diff(np.concatenate(([0], free.view(np.int8), [0]))))
+            blocks = []
+            for start, end in zip(edges[::2] + zone.start_pfn, edges[1::2] + zone.start_pfn):
+                pfn = int(start)
+                while pfn < end:
+                    order = MAX_PAGE_ORDER
+                    while pfn & ((1 << order) - 1) or pfn + (1 << order) > end:
+                        order -= 1
+                    blocks.append((pfn, order))
+                    pfn += 1 << order
+            zone.add_boot_blocks(blocks)
+
+    def setup_watermarks(self, min_free_kbytes: int | None, watermark_scale_factor: int) -> int:
+        """``init_per_zone_wmark_min()``: ``min_free_kbytes`` (from the managed lowmem unless
+        given), every zone's watermarks and ``lowmem_reserve``; returns ``min_free_kbytes``."""
+        if min_free_kbytes is None:
+            min_free_kbytes = calculate_min_free_kbytes(sum(z.managed_pages for z in self.zones
+                                                            if not z.is_highmem))
+        setup_per_zone_wmarks(self.zones, int(min_free_kbytes), watermark_scale_factor)
+        setup_per_zone_lowmem_reserve(self.zones)
+        return int(min_free_kbytes)
+
+    def build_zonelists(self) -> None:
+        """Precompute, for each combination of zone bits, the zones to try, highest first."""
+        a = self.arch
         for bits in range(GFP_ZONEMASK + 1):
             try:
-                high = gfp_zone(bits, self.arch.has_highmem, self.arch.has_dma32, self.arch.has_dma)
+                high = gfp_zone(bits, a.has_highmem, a.has_dma32, a.has_dma)
             except BadGfpZone:
                 self._zonelists[bits] = None
                 continue
             zones = tuple(z for z in reversed(self.zones) if z.type <= high)
             self._zonelists[bits] = (high, zones)
 
-    def zonelist(self: "Kernel", gfp: int) -> tuple[int, tuple[Zone, ...]]:
-        """``(gfp_zone(gfp), zones to try)`` for this machine: the populated zones at or
-        below the highest usable one, highest first, as ``build_zonelists()`` orders them
-        for one node. Raises :class:`BadGfpZone` for contradictory zone modifiers."""
+    # --- queries ---------------------------------------------------------------------
+
+    def zonelist(self, gfp: int) -> tuple[int, tuple[Zone, ...]]:
+        """``(gfp_zone(gfp), zones to try)``; :class:`BadGfpZone` for contradictory bits."""
         entry = self._zonelists[gfp & GFP_ZONEMASK]
         if entry is None:
             raise BadGfpZone(f"contradictory zone modifiers in gfp {gfp:#x}({gfp_name(gfp)})")
         return entry
 
+    def pfn_zone(self, pfn: int) -> Zone:
+        """The zone a frame belongs to (``page_zone``)."""
+        for end, zone in self._zone_bounds:
+            if pfn < end:
+                return zone
+        raise ValueError(f"pfn {pfn:#x} is outside memory (max_pfn {self.max_pfn:#x})")
+
+    def block_order(self, pfn: int) -> int | None:
+        """Order of the allocated block headed by *pfn*, or None."""
+        return self._blocks.get(pfn)
+
+    def block_of(self, pfn: int) -> tuple[int, int, bool] | None:
+        """``(head pfn, order, is_free)`` of the block containing *pfn*, or None if reserved."""
+        for order in range(NR_PAGE_ORDERS):
+            head = pfn & ~((1 << order) - 1)
+            if self._blocks.get(head, -1) >= order:
+                return head, self._blocks[head], False
+        found = self.pfn_zone(pfn).free_block_of(pfn)
+        return (found[0], found[1], True) if found else None
+
+    def allocated_blocks(self) -> dict[int, int]:
+        """A copy of ``{head pfn: order}`` for every allocated block."""
+        return dict(self._blocks)
+
+    # --- large kmalloc blocks (compound pages of __kmalloc_large_node) ----------------
+
+    def mark_large_kmalloc(self, pfn: int) -> None:
+        """Remember that the allocated block at *pfn* is a large kmalloc object."""
+        self._large_kmalloc[pfn] = self._blocks[pfn]
+
+    def large_kmalloc_order(self, pfn: int) -> int | None:
+        """Order of the large kmalloc block headed by *pfn*, or None."""
+        return self._large_kmalloc.get(pfn)
+
     # --- allocation ------------------------------------------------------------------
 
-    def _alloc(self: "Kernel", gfp: int, order: int, owner: int, caller: str) -> int | None:
-        """Allocate ``2**order`` frames for *owner*; the pfn of the block, or None.
+    def alloc(self, gfp: int, order: int, owner: int, caller: str) -> int | None:
+        """Allocate ``2**order`` frames for *owner* from *gfp*'s zonelist; the pfn, or None.
 
         While someone listens, the allocation's events reach them as one batch; the
         unobserved path costs one attribute test (this is the hottest call in the model).
         """
-        ev = self.events
-        if not ev.active:
-            return self._alloc_pages_core(gfp, order, owner, caller)
-        ev.begin()
-        try:
-            return self._alloc_pages_core(gfp, order, owner, caller)
-        finally:
-            ev.end()
+        if not self.events.active:
+            return self._alloc_core(gfp, order, owner, caller)
+        return batched(self.events, self._alloc_core, gfp, order, owner, caller)
 
-    def _alloc_pages_core(self: "Kernel", gfp: int, order: int, owner: int, caller: str) -> int | None:
+    def _alloc_core(self, gfp: int, order: int, owner: int, caller: str) -> int | None:
         """``__alloc_pages()``: checks, zonelist, fast path, slow path."""
         if order.__class__ is not int:
             check_order(order)
@@ -94,26 +204,26 @@ class PageAllocator:
             check_gfp(gfp)
         if not 0 <= order <= MAX_PAGE_ORDER:
             # WARN_ON_ONCE_GFP(order > MAX_PAGE_ORDER, gfp): once per boot, never with NOWARN.
-            self._warn_on_once("__alloc_pages_noprof order", gfp, "page_alloc_bad_order",
-                               "mm/page_alloc.c:4727 __alloc_pages_noprof+0x2c/0x310",
-                               f"{caller}: order {order} is outside 0..MAX_PAGE_ORDER "
-                               f"({MAX_PAGE_ORDER}); returns NULL", order=order)
+            self.kmsg.warn_on_once("__alloc_pages_noprof order", gfp, "page_alloc_bad_order",
+                                   "mm/page_alloc.c:4727 __alloc_pages_noprof+0x2c/0x310",
+                                   f"{caller}: order {order} is outside 0..MAX_PAGE_ORDER "
+                                   f"({MAX_PAGE_ORDER}); returns NULL", order=order)
             return None
         zonelist = self._zonelists[gfp & GFP_ZONEMASK]
         if zonelist is None:
-            self._report("bad_gfp_zone", KERN_WARNING,
-                         f"kernel BUG at include/linux/gfp.h:167!\n"
-                         f"{caller}: gfp_zone(): contradictory zone modifiers in mode:{gfp:#x}"
-                         f"({gfp_name(gfp)}); refused", gfp=gfp)
+            self.kmsg.kernel_bug("bad_gfp_zone", KERN_WARNING, "include/linux/gfp.h:167",
+                                 f"{caller}: gfp_zone(): contradictory zone modifiers in mode:{gfp:#x}"
+                                 f"({gfp_name(gfp)}); refused", gfp=gfp)
             return None
-        if gfp & DIRECT_RECLAIM and self._atomic:
-            self._might_sleep(MIGHT_ALLOC_SITE)
+        if gfp & DIRECT_RECLAIM and self.context.atomic:
+            self.kmsg.might_sleep(MIGHT_ALLOC_SITE)
         high, zones = zonelist
-        ev = self.events
-        trace = [] if ev.active else None
+        trace = [] if self.events.active else None
         need = (1 << order) - 1
         pfn = None
-        for zone in zones:       # get_page_from_freelist() with ALLOC_WMARK_LOW
+        for zone in zones:
+            # get_page_from_freelist() with ALLOC_WMARK_LOW: zone_watermark_fast(), whose
+            # free-list test is rmqueue() finding a block.
             if zone.nr_free_pages - need > zone.watermark[WMARK_LOW] + zone.lowmem_reserve[high]:
                 pfn = zone.rmqueue(order, trace)
                 if pfn is not None:
@@ -122,51 +232,62 @@ class PageAllocator:
             zone, pfn = self._alloc_slowpath(gfp, order, high, zones, caller, trace)
             if pfn is None:
                 return None
-        self.mem_map[pfn:pfn + need + 1] = _FILL[owner][order]
-        self._blocks[pfn] = order
         if gfp & ZERO:
             self.physmem.clear(pfn, need + 1)
-        if trace is not None:
-            self._emit_steps(trace, zone)
-            ev.emit("alloc", pfn=pfn, order=order, zone=zone.name, owner=owner, gfp=gfp,
-                    caller=caller)
+        self._commit(pfn, order, owner, gfp, caller, zone, trace)
         return pfn
 
-    def _alloc_slowpath(self: "Kernel", gfp: int, order: int, high: int, zones: tuple[Zone, ...],
+    def _commit(self, pfn: int, order: int, owner: int, gfp: int, caller: str, zone: Zone,
+                trace: list | None) -> None:
+        """The block taken from *zone* is *owner*'s now: stamp ``mem_map``, enter it in the
+        block table, and report the splits and the alloc."""
+        if order:
+            self.mem_map[pfn:pfn + (1 << order)] = _FILL[owner][order]
+        else:
+            self.mem_map[pfn] = owner
+        self._blocks[pfn] = order
+        if trace is not None:
+            self._emit_steps(trace, zone)
+            trace.clear()
+            self.events.emit("alloc", pfn=pfn, order=order, zone=zone.name, owner=owner, gfp=gfp,
+                             caller=caller)
+
+    def _alloc_slowpath(self, gfp: int, order: int, high: int, zones: tuple[Zone, ...],
                         caller: str, trace: list | None) -> tuple[Zone | None, int | None]:
         """``__alloc_pages_slowpath()``: kswapd, the min watermark, direct reclaim, failure."""
         if gfp & KSWAPD_RECLAIM:
-            self.wakeup_kswapd(order, high)     # kswapd runs once this allocation returns
+            self.reclaim.wakeup_kswapd(order, high)     # kswapd runs once this allocation returns
         found = self._try_zones(gfp, order, high, zones, trace)
         if found[1] is not None:
             return found
         if not gfp & DIRECT_RECLAIM:
             return self._alloc_failed(gfp, order, caller)
-        if self._atomic:
+        stack = self.context
+        if stack.atomic:
             # might_sleep() only warned; really sleeping here is fatal in the kernel.
-            self._report("scheduling_while_atomic", KERN_WARNING,
-                         f"BUG: scheduling while atomic: {self.current.comm}/{self.current.pid}/"
-                         f"{self.context_stack.preempt_count:#010x}\n"
-                         f"{caller}: direct reclaim would sleep in {self.context_stack.current.name} "
-                         f"context; the model fails the allocation instead")
+            self.kmsg.report("scheduling_while_atomic", KERN_WARNING,
+                             f"BUG: scheduling while atomic: {stack.task.comm}/{stack.task.pid}/"
+                             f"{stack.preempt_count:#010x}\n"
+                             f"{caller}: direct reclaim would sleep in {stack.current.name} "
+                             f"context; the model fails the allocation instead")
             return self._alloc_failed(gfp, order, caller)
         rounds = 0
         while True:
             rounds += 1
-            freed = self.shrink_page_cache(SWAP_CLUSTER_MAX, high, direct=True)
+            freed = self.reclaim.shrink_page_cache(SWAP_CLUSTER_MAX, high, direct=True)
             found = self._try_zones(gfp, order, high, zones, trace)
             if found[1] is not None:
                 return found
             if not freed or gfp & NORETRY or (order > PAGE_ALLOC_COSTLY_ORDER and rounds > 1):
                 break
         if gfp & NOFAIL:
-            self._report("nofail_stuck", KERN_WARNING,
-                         f"WARNING: CPU: 0 PID: {self.current.pid} at mm/page_alloc.c:4400 "
-                         f"__alloc_pages_slowpath\n{caller}: NOFAIL order:{order} cannot be met;"
-                         f" the kernel would retry forever (the model gives up)")
+            self.kmsg.report("nofail_stuck", KERN_WARNING,
+                             f"WARNING: CPU: 0 PID: {stack.task.pid} at mm/page_alloc.c:4400 "
+                             f"__alloc_pages_slowpath\n{caller}: NOFAIL order:{order} cannot be met;"
+                             f" the kernel would retry forever (the model gives up)")
         return self._alloc_failed(gfp, order, caller)
 
-    def _try_zones(self: "Kernel", gfp: int, order: int, high: int, zones: tuple[Zone, ...],
+    def _try_zones(self, gfp: int, order: int, high: int, zones: tuple[Zone, ...],
                    trace: list | None) -> tuple[Zone | None, int | None]:
         for zone in zones:
             mark = effective_min(zone.watermark[WMARK_MIN], gfp)
@@ -176,73 +297,151 @@ class PageAllocator:
                     return zone, pfn
         return None, None
 
-    def _alloc_failed(self: "Kernel", gfp: int, order: int, caller: str) -> tuple[None, None]:
+    def _alloc_failed(self, gfp: int, order: int, caller: str) -> tuple[None, None]:
         """``warn_alloc()``: print the failure (unless ``NOWARN``) and return NULL."""
         self.vm_stat["allocstall_fail"] += 1
         if not gfp & NOWARN:
-            lines = [f"{self.current.comm}: page allocation failure: order:{order}, "
+            lines = [f"{self.context.task.comm}: page allocation failure: order:{order}, "
                      f"mode:{gfp:#x}({gfp_name(gfp)}), nodemask=(null),cpuset=/,mems_allowed=0"]
-            lines += [self.show_free_areas_line(z) for z in self.zones]
-            self._report("page_alloc_failure", KERN_WARNING, "\n".join(lines),
-                         order=order, gfp=gfp, caller=caller)
+            lines += [show_free_areas_line(z) for z in self.zones]
+            self.kmsg.report("page_alloc_failure", KERN_WARNING, "\n".join(lines),
+                             order=order, gfp=gfp, caller=caller)
         elif self.events.active:
             self.events.emit("alloc_fail", order=order, gfp=gfp, caller=caller)
         return None, None
 
-    def _might_sleep(self: "Kernel", where: str) -> None:
-        """``__might_resched()``: report a possibly-sleeping call made in atomic context,
-        then ``add_taint(TAINT_WARN)`` (kernel/sched/core.c)."""
-        self._report("sleep_in_atomic", KERN_WARNING,
-                     self.context_stack.sleep_bug_text(where, self.current),
-                     context=self.context_stack.current.name)
-        self.add_taint(TAINT_WARN)
-
-    def _emit_steps(self: "Kernel", trace: list, zone: Zone) -> None:
+    def _emit_steps(self, trace: list, zone: Zone) -> None:
         for kind, pfn, order in trace:
             self.events.emit(kind, pfn=pfn, order=order, zone=zone.name)
 
+    def alloc_at(self, pfn: int, order: int, owner: int, gfp: int, caller: str) -> bool:
+        """Take exactly the free block ``[pfn, pfn + 2**order)`` for *owner* (what
+        ``alloc_contig_range()`` achieves); False, and nothing changed, if any frame of it
+        is not free or the block is not a naturally aligned one inside memory."""
+        check_order(order)
+        if not (0 <= order <= MAX_PAGE_ORDER and 0 <= pfn < self.max_pfn) or pfn & ((1 << order) - 1):
+            return False
+        zone = self.pfn_zone(pfn)
+        trace = [] if self.events.active else None
+        if not zone.take_block(pfn, order, trace):
+            return False
+        self._commit(pfn, order, owner, gfp, caller, zone, trace)
+        return True
+
+    def alloc_bulk(self, gfp: int, nr_pages: int, owner: int) -> list[int] | None:
+        """``alloc_pages_bulk()``: up to *nr_pages* order-0 frames for *owner*, in batches
+        of up to 100, each from one zone: the first of the zonelist whose free pages
+        exceed its low watermark plus the batch. Stops at the first batch that comes back
+        short; None if *gfp*'s zone modifiers contradict each other."""
+        zonelist = self._zonelists[gfp & GFP_ZONEMASK]
+        if zonelist is None:
+            return None
+        high, zones = zonelist
+        trace = [] if self.events.active else None
+        mem_map, blocks = self.mem_map, self._blocks
+        pfns: list[int] = []
+        while len(pfns) < nr_pages:
+            want = min(100, nr_pages - len(pfns))
+            zone = next((z for z in zones
+                         if zone_watermark_ok(z, 0, z.watermark[WMARK_LOW] + want, high)), None)
+            if zone is None:
+                break
+            rmqueue = zone.rmqueue
+            got = 0
+            while got < want:
+                pfn = rmqueue(0, trace)
+                if pfn is None:
+                    break
+                if trace is None:
+                    # _commit()'s two stores, inline: this loop runs once per vmalloc'ed page.
+                    mem_map[pfn] = owner
+                    blocks[pfn] = 0
+                else:
+                    self._commit(pfn, 0, owner, gfp, "alloc_pages_bulk", zone, trace)
+                pfns.append(pfn)
+                got += 1
+            if got < want:
+                break
+        if gfp & ZERO:
+            clear = self.physmem.clear
+            for pfn in pfns:
+                clear(pfn, 1)
+        return pfns
+
     # --- free ------------------------------------------------------------------------
 
-    def _free(self: "Kernel", pfn: int, order: int, owner: int, caller: str) -> Report | None:
+    def free(self, pfn: int, order: int, owner: int, caller: str) -> Report | None:
         """Return a block to the buddy allocator after checking it was *owner*'s at *order*.
 
         Refusals (never allocated, already free, wrong order, wrong owner) leave the
         model unchanged and return the logged report.
         """
-        ev = self.events
-        if not ev.active:
-            return self._free_pages_core(pfn, order, owner, caller)
-        ev.begin()
-        try:
-            return self._free_pages_core(pfn, order, owner, caller)
-        finally:
-            ev.end()
+        if not self.events.active:
+            return self._free_core(pfn, order, owner, caller)
+        return batched(self.events, self._free_core, pfn, order, owner, caller)
 
-    def _free_pages_core(self: "Kernel", pfn: int, order: int, owner: int, caller: str) -> Report | None:
+    def _free_core(self, pfn: int, order: int, owner: int, caller: str) -> Report | None:
         """``__free_pages_ok()`` after the checks of ``free_pages_prepare()``."""
-        if order.__class__ is not int:
-            check_order(order)
         problem = self._bad_free_reason(pfn, order, owner)
         if problem:
-            return self._bad_page(pfn, self._explain_bad_free(pfn, order, problem), caller)
-        del self._blocks[pfn]
-        n = 1 << order
-        self.mem_map[pfn:pfn + n] = _FILL[PG_FREE][order]
-        zone = self.pfn_zone(pfn)
-        ev = self.events
-        trace = [] if ev.active else None
-        zone.free_one_page(pfn, order, trace)
-        if trace is not None:
-            ev.emit("free", pfn=pfn, order=order, zone=zone.name, owner=owner, caller=caller)
-            self._emit_steps(trace, zone)
+            return self._refuse_free(pfn, order, problem, caller)
+        self._release((pfn,), order, owner, caller)
         return None
 
-    def _explain_bad_free(self: "Kernel", pfn: int, order: int, problem: str) -> str:
-        """The report's reason for a refused free (a subsystem that knows more about the
-        block overrides it; called on the refusal path only, never on a good free)."""
-        return problem
+    def free_bulk(self, pfns: list[int], owner: int, caller: str) -> Report | None:
+        """Free order-0 frames that were all *owner*'s (``vfree`` → ``__free_page`` for
+        each); if one of them is not, nothing is freed and its report is returned."""
+        blocks, mem_map = self._blocks, self.mem_map
+        for pfn in pfns:
+            if mem_map[pfn] != owner or blocks.get(pfn) != 0:
+                return self.bad_free(pfn, 0, owner, caller)
+        self._release(pfns, 0, owner, caller)
+        return None
 
-    def _bad_free_reason(self: "Kernel", pfn: int, order: int, owner: int) -> str | None:
+    def _release(self, pfns: tuple[int, ...] | list[int], order: int, owner: int, caller: str) -> None:
+        """Give checked blocks back: out of the block table and ``mem_map``, onto the
+        free lists with their merges, then the events."""
+        blocks, large_kmalloc, mem_map = self._blocks, self._large_kmalloc, self.mem_map
+        fill, n = _FILL[PG_FREE][order], 1 << order
+        events = self.events
+        for pfn in pfns:
+            del blocks[pfn]
+            if large_kmalloc:
+                # kfree() ends a large kmalloc block so, and so does __free_pages() on it,
+                # which free_pages_prepare() cannot tell from any other compound block.
+                large_kmalloc.pop(pfn, None)
+            if order:
+                mem_map[pfn:pfn + n] = fill
+            else:
+                mem_map[pfn] = PG_FREE      # an item store is ten times a slice store's speed
+            zone = self.pfn_zone(pfn)
+            if not events.active:
+                zone.free_one_page(pfn, order, None)
+                continue
+            trace: list = []
+            zone.free_one_page(pfn, order, trace)
+            events.emit("free", pfn=pfn, order=order, zone=zone.name, owner=owner, caller=caller)
+            self._emit_steps(trace, zone)
+
+    def bad_free(self, pfn: int, order: int, owner: int, caller: str) -> Report:
+        """The ``bad_page()`` report refusing to free *pfn* at *order* as *owner*'s
+        (for a caller that found the free bad itself)."""
+        return self._refuse_free(pfn, order, self._bad_free_reason(pfn, order, owner), caller)
+
+    def _refuse_free(self, pfn: int, order: int, problem: str, caller: str) -> Report:
+        """A large kmalloc block is a compound page: freeing it with another order trips
+        ``VM_BUG_ON_PAGE(compound && compound_order(page) != order)`` in
+        ``free_pages_prepare()`` (mm/page_alloc.c, CONFIG_DEBUG_VM)."""
+        have = self._large_kmalloc.get(pfn)
+        if have is not None and have != order and 0 <= order <= MAX_PAGE_ORDER:
+            problem = f"VM_BUG_ON_PAGE(compound && compound_order(page) != order): {problem}"
+        return self.kmsg.bad_page(pfn, problem, caller)
+
+    def _bad_free_reason(self, pfn: int, order: int, owner: int) -> str | None:
+        """What ``free_pages_prepare()`` (or the model's own check) finds wrong with
+        freeing *pfn* at *order* as *owner*'s block; None if nothing."""
+        if order.__class__ is not int:
+            check_order(order)
         if not 0 <= pfn < self.max_pfn:
             return f"pfn {pfn:#x} is outside memory (max_pfn {self.max_pfn:#x})"
         if not 0 <= order <= MAX_PAGE_ORDER:
@@ -263,19 +462,73 @@ class PageAllocator:
             return f"freed with order {order} but allocated with order {have}"
         return None
 
-    def _bad_page(self: "Kernel", pfn: int, reason: str, caller: str) -> Report:
-        """``bad_page()``-style report for a refused free."""
-        pfn_text = f"{pfn:#x}" if isinstance(pfn, int) else repr(pfn)
-        text = "\n".join((
-            f"BUG: Bad page state in process {self.current.comm}  pfn:{pfn:05x}"
-            if isinstance(pfn, int) and pfn >= 0 else
-            f"BUG: Bad page state in process {self.current.comm}",
-            f"page dumped because: {reason}",
-            f"{caller}: refused; the allocator's state is unchanged (pfn {pfn_text})",
-        ))
-        return self._report("bad_page", KERN_WARNING, text, pfn=pfn)
+    # --- invariants --------------------------------------------------------------------
+
+    def check(self) -> None:
+        """Raise :class:`InvariantError` naming the first broken rule of the free lists,
+        the block table and ``mem_map``; else return None."""
+        owner = self.owner
+        cover = np.zeros(self.max_pfn + 1, dtype=np.int32)
+        for zone in self.zones:
+            total = 0
+            for order, area in enumerate(zone.free_area):
+                size = 1 << order
+                for pfn in area:
+                    if pfn & (size - 1):
+                        raise InvariantError(f"free block {pfn:#x} of order {order} is not naturally aligned")
+                    if not (zone.start_pfn <= pfn and pfn + size <= zone.end_pfn):
+                        raise InvariantError(f"free block {pfn:#x} order {order} leaves zone {zone.name}")
+                    if order < MAX_PAGE_ORDER and pfn ^ size in area:
+                        raise InvariantError(f"free blocks {pfn:#x} and {pfn ^ size:#x} of order {order} "
+                                             "are buddies but were not merged")
+                    cover[pfn] += 1
+                    cover[pfn + size] -= 1
+                    total += size
+            if total != zone.nr_free_pages:
+                raise InvariantError(f"zone {zone.name}: free lists hold {total} pages but "
+                                     f"nr_free_pages is {zone.nr_free_pages}")
+        free_cover = np.cumsum(cover, dtype=np.int32)[:-1]
+        if free_cover.max(initial=0) > 1:
+            raise InvariantError(f"free blocks overlap at pfn {int(np.argmax(free_cover > 1)):#x}")
+        is_free = owner == PG_FREE
+        if not np.array_equal(free_cover == 1, is_free):
+            bad = int(np.flatnonzero((free_cover == 1) != is_free)[0])
+            raise InvariantError(f"pfn {bad:#x} is {'on a free list' if free_cover[bad] else 'not on any free list'}"
+                                 f" but marked {OWNER_NAMES[owner[bad]]}: a page both free and allocated")
+        cover[:] = 0
+        for pfn, order in self._blocks.items():
+            cover[pfn] += 1
+            cover[pfn + (1 << order)] -= 1
+        alloc_cover = np.cumsum(cover, dtype=np.int32)[:-1]
+        if alloc_cover.max(initial=0) > 1:
+            raise InvariantError(f"allocated blocks overlap at pfn {int(np.argmax(alloc_cover > 1)):#x}")
+        in_use = (owner != PG_FREE) & (owner != PG_RESERVED)
+        if not np.array_equal(alloc_cover == 1, in_use):
+            bad = int(np.flatnonzero((alloc_cover == 1) != in_use)[0])
+            raise InvariantError(f"pfn {bad:#x} marked {OWNER_NAMES[owner[bad]]} but "
+                                 f"{'inside' if alloc_cover[bad] else 'outside'} every allocated block")
+        reserved = int((owner == PG_RESERVED).sum())
+        managed = sum(z.managed_pages for z in self.zones)
+        if managed + reserved != self.max_pfn:
+            raise InvariantError(f"page counts not conserved: managed {managed} + reserved {reserved}"
+                                 f" != {self.max_pfn} frames")
+        for pfn, order in self._large_kmalloc.items():
+            if self._blocks.get(pfn) != order or owner[pfn] != PG_PAGEALLOC:
+                raise InvariantError(f"large kmalloc block {pfn:#x} order {order} is not an "
+                                     "allocated page-allocator block")
+
+
+class PageAllocator:
+    """Mixin of :class:`Kernel`: the page allocator's API in the kernel's spellings, over
+    :attr:`Kernel.buddy` (a :class:`BuddyAllocator`)."""
 
     # --- the kernel's API ------------------------------------------------------------
+
+    def zonelist(self: "Kernel", gfp: int) -> tuple[int, tuple[Zone, ...]]:
+        """``(gfp_zone(gfp), zones to try)`` for this machine: the populated zones at or
+        below the highest usable one, highest first, as ``build_zonelists()`` orders them
+        for one node. Raises :class:`BadGfpZone` for contradictory zone modifiers."""
+        return self.buddy.zonelist(gfp)
 
     def alloc_pages(self: "Kernel", gfp: int, order: int = 0) -> Page | None:
         """``alloc_pages(gfp, order)``: a block of ``2**order`` frames, as its first page."""
@@ -328,13 +581,12 @@ class PageAllocator:
         if addr == 0:
             return None
         if not self.is_lowmem_address(addr):
-            return self._report("bad_free_pages_addr", KERN_WARNING,
-                                f"kernel BUG at arch/x86/mm/physaddr.c:28!\nfree_pages: {addr:#x} "
-                                "is not a direct-mapped (lowmem) address; "
-                                "virt_to_page() cannot find its struct page", addr=addr)
+            return self.kmsg.kernel_bug("bad_free_pages_addr", KERN_WARNING, PHYSADDR_BUG,
+                                        f"free_pages: {addr:#x} is not a direct-mapped (lowmem) address; "
+                                        "virt_to_page() cannot find its struct page", addr=addr)
         if addr & ((1 << PAGE_SHIFT) - 1):
-            return self._bad_page((addr - self.page_offset) >> PAGE_SHIFT,
-                                  f"address {addr:#x} is not page aligned", "free_pages")
+            return self.kmsg.bad_page((addr - self.page_offset) >> PAGE_SHIFT,
+                                      f"address {addr:#x} is not page aligned", "free_pages")
         return self._free((addr - self.page_offset) >> PAGE_SHIFT, order, PG_PAGEALLOC, "free_pages")
 
     def free_page(self: "Kernel", addr: int) -> Report | None:
@@ -347,19 +599,8 @@ class PageAllocator:
         Used to replay a real trace's ``mm_page_alloc pfn=...`` events: the kernel chose
         the block, the model follows. Returns None if any frame of it is not free.
         """
-        check_order(order)
-        if not (0 <= order <= MAX_PAGE_ORDER and 0 <= pfn < self.max_pfn) or pfn & ((1 << order) - 1):
+        if not self.buddy.alloc_at(pfn, order, PG_PAGEALLOC, gfp, "alloc_pages_at"):
             return None
-        zone = self.pfn_zone(pfn)
-        trace = [] if self.events.active else None
-        if not zone.take_block(pfn, order, trace):
-            return None
-        self.mem_map[pfn:pfn + (1 << order)] = _FILL[PG_PAGEALLOC][order]
-        self._blocks[pfn] = order
-        if trace is not None:
-            self._emit_steps(trace, zone)
-            self.events.emit("alloc", pfn=pfn, order=order, zone=zone.name, owner=PG_PAGEALLOC,
-                             gfp=gfp, caller="alloc_pages_at")
         return Page(pfn, self)
 
     def free_pages_at(self: "Kernel", pfn: int, order: int = 0) -> Report | None:

@@ -208,7 +208,7 @@ class Paging:
             pfn = self._boot_table_frame()
         else:
             gfp = GFP_PGTABLE_KERNEL if owner == INIT_MM else GFP_PGTABLE_USER
-            if self._atomic:
+            if self.context_stack.atomic:
                 # The caller already printed might_sleep's report, which the kernel
                 # rate-limits (__might_resched prints once per second).
                 gfp &= ~DIRECT_RECLAIM
@@ -369,7 +369,7 @@ class Paging:
             if getattr(mm, "kernel", None) is not self:
                 self._mm_of(proc)
         if self._x86_64 and not self.is_canonical(vaddr):
-            report = self._report(
+            report = self.kmsg.report(
                 "non_canonical", KERN_ALERT,
                 f"general protection fault, probably for non-canonical address {vaddr:#x}: 0000 [#1] PREEMPT SMP\n"
                 f"(bits 63..47 of a 4-level x86_64 address must all be equal; {vaddr:#x} lies in the "

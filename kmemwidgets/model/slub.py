@@ -34,7 +34,7 @@ from .gfp import __GFP_RETRY_MAYFAIL as RETRY_MAYFAIL, __GFP_MEMALLOC as MEMALLO
 from .gfp import __GFP_HARDWALL as HARDWALL, __GFP_THISNODE as THISNODE
 from .owners import OWNER_NAMES, PG_SLAB
 from .page_alloc import MIGHT_ALLOC_SITE
-from .printk import KERN_ERR, KERN_WARNING, Report
+from .printk import KERN_ERR, KERN_WARNING, PHYSADDR_BUG, Report
 from .slab_layout import (KMALLOC_MAX_SIZE, MAX_PARTIAL, MIN_PARTIAL, POISON_INUSE, SLAB_CACHE_DMA,
                           SLAB_CONSISTENCY_CHECKS, SLAB_DEBUG_FLAGS, SLAB_FLAGS_PERMITTED,
                           SLAB_KMALLOC, SLAB_PANIC, SLAB_POISON, SLAB_RECLAIM_ACCOUNT, SLAB_RED_ZONE,
@@ -224,7 +224,6 @@ class SlubAllocator(SlubDebug):
         self._slab_pfns: dict[int, Slab] = {}       # every frame of every slab -> slab
         self._slab_live: dict[int, Slab] = {}       # allocated object address -> slab
         self.slab_errors = 0
-        self.taint_mask = 0
         self.jiffies = 0
         for m in messages:
             self.printk(m)
@@ -254,8 +253,8 @@ class SlubAllocator(SlubDebug):
             raise TypeError("ctor must be a callable taking the object address, or None")
         err, why = 0, ""
         if not name or self.context_stack.in_interrupt or size > KMALLOC_MAX_SIZE:
-            self._report("kmem_cache_create_failed", KERN_ERR,
-                         f"kmem_cache_create({name}) integrity check failed")
+            self.kmsg.report("kmem_cache_create_failed", KERN_ERR,
+                             f"kmem_cache_create({name}) integrity check failed")
             err, why = -22, "integrity check"
         elif size < 1:
             err, why = -22, f"size {size} is not positive"
@@ -272,11 +271,11 @@ class SlubAllocator(SlubDebug):
 
     def _create_failed(self: "Kernel", name: str, flags: int, err: int, why: str) -> None:
         if flags & SLAB_PANIC:
-            raise self._bug("panic", f"Kernel panic - not syncing: __kmem_cache_create_args: "
-                            f"Failed to create slab '{name}'. Error {err}\n({why}; SLAB_PANIC)",
-                            cache=name)
-        self._report("kmem_cache_create_failed", KERN_WARNING,
-                     f"__kmem_cache_create_args({name}) failed with error {err}\n({why})", cache=name)
+            raise self.kmsg.bug("panic", f"Kernel panic - not syncing: __kmem_cache_create_args: "
+                                f"Failed to create slab '{name}'. Error {err}\n({why}; SLAB_PANIC)",
+                                cache=name)
+        self.kmsg.report("kmem_cache_create_failed", KERN_WARNING,
+                         f"__kmem_cache_create_args({name}) failed with error {err}\n({why})", cache=name)
         return None
 
     def _create_cache(self: "Kernel", name: str, size: int, align: int, flags: int,
@@ -316,10 +315,10 @@ class SlubAllocator(SlubDebug):
         get, with a ``pr_warn`` (and a ``dump_stack``, not modelled): no WARN, so no taint."""
         if gfp & GFP_SLAB_BUG_MASK:
             fixed = gfp & ~GFP_SLAB_BUG_MASK
-            self._report("kmalloc_fix_flags", KERN_WARNING,
-                         f"Unexpected gfp: {gfp & GFP_SLAB_BUG_MASK:#x} "
-                         f"({gfp_name(gfp & GFP_SLAB_BUG_MASK)}). Fixing up to gfp: {fixed:#x} "
-                         f"({gfp_name(fixed)}). Fix your code!", gfp=gfp, where=where)
+            self.kmsg.report("kmalloc_fix_flags", KERN_WARNING,
+                             f"Unexpected gfp: {gfp & GFP_SLAB_BUG_MASK:#x} "
+                             f"({gfp_name(gfp & GFP_SLAB_BUG_MASK)}). Fixing up to gfp: {fixed:#x} "
+                             f"({gfp_name(fixed)}). Fix your code!", gfp=gfp, where=where)
             return fixed
         return gfp
 
@@ -388,7 +387,7 @@ class SlubAllocator(SlubDebug):
     def _slab_out_of_memory(self: "Kernel", cache: KmemCache, gfp: int) -> None:
         """``slab_out_of_memory()``."""
         L = cache.layout
-        self._report("slab_out_of_memory", KERN_WARNING, "\n".join((
+        self.kmsg.report("slab_out_of_memory", KERN_WARNING, "\n".join((
             f"SLUB: Unable to allocate memory on node -1, gfp={gfp:#x}({gfp_name(gfp)})",
             f"  cache: {cache.name}, object size: {cache.object_size}, buffer size: {cache.size}, "
             f"default order: {L.order}, min order: {L.min_order}",
@@ -450,7 +449,7 @@ class SlubAllocator(SlubDebug):
                 not gfp & (ZERO | ~0xFFFFFF) and not cache.debug and cache.state != RELEASED:
             slab = cache.cpu_slab
             if slab is not None and slab.free and not self.events.active and \
-                    not (gfp & DIRECT_RECLAIM and self._atomic):
+                    not (gfp & DIRECT_RECLAIM and self.context_stack.atomic):
                 # The fast path (as in kmalloc): pop the CPU slab's freelist.
                 addr = slab.free.pop()
                 slab.inuse += 1
@@ -458,8 +457,8 @@ class SlubAllocator(SlubDebug):
                 return addr
         self._check_cache(cache, "kmem_cache_alloc")
         if cache.state == RELEASED:
-            raise self._bug("slab_use_after_free", self._cache_gone(cache, "kmem_cache_alloc"),
-                            cache=cache.name)
+            raise self.kmsg.bug("slab_use_after_free", self._cache_gone(cache, "kmem_cache_alloc"),
+                                cache=cache.name)
         if gfp.__class__ is not int or gfp < 0 or gfp & ~0xFFFFFF:
             check_gfp(gfp)
         addr = self._slab_alloc(cache, gfp, cache.object_size, caller or "kmem_cache_alloc")
@@ -474,8 +473,8 @@ class SlubAllocator(SlubDebug):
 
     def _slab_alloc(self: "Kernel", cache: KmemCache, gfp: int, orig_size: int, caller: str) -> int | None:
         """``slab_alloc_node()``: the CPU slab's freelist, else a partial slab, else a new slab."""
-        if gfp & DIRECT_RECLAIM and self._atomic:
-            self._might_sleep(MIGHT_ALLOC_SITE)
+        if gfp & DIRECT_RECLAIM and self.context_stack.atomic:
+            self.kmsg.might_sleep(MIGHT_ALLOC_SITE)
         if cache.debug:
             return self._alloc_debug(cache, gfp, orig_size, caller)
         slab = cache.cpu_slab
@@ -560,16 +559,16 @@ class SlubAllocator(SlubDebug):
             if isinstance(obj, bool) or not isinstance(obj, int):
                 raise TypeError(f"obj must be an int address, not {type(obj).__name__}")
         if cache.state == RELEASED:
-            return self._report("slab_use_after_free", KERN_ERR,
-                                self._cache_gone(cache, "kmem_cache_free"), cache=cache.name)
+            return self.kmsg.report("slab_use_after_free", KERN_ERR,
+                                    self._cache_gone(cache, "kmem_cache_free"), cache=cache.name)
         slab = self._slab_live.get(obj)
         if slab is not None and slab.cache is not cache:
             # cache_from_obj(): the model refuses instead of freeing to the right cache.
             real = slab.cache
-            return self._warn("slub_wrong_cache", f"cache_from_obj: Wrong slab cache. {cache.name} "
-                              f"but object is from {real.name}", "mm/slub.c cache_from_obj",
-                              "(the model refuses the free; the kernel would free it to its real cache)",
-                              cache=cache.name, object=obj, slab=slab.pfn)
+            return self.kmsg.warn("slub_wrong_cache", f"cache_from_obj: Wrong slab cache. {cache.name} "
+                                  f"but object is from {real.name}", "mm/slub.c cache_from_obj",
+                                  "(the model refuses the free; the kernel would free it to its real cache)",
+                                  cache=cache.name, object=obj, slab=slab.pfn)
         report = self._slab_free(obj, caller or "kmem_cache_free", cache)
         if report is None and self.events.active:
             self.events.emit("kmem_cache_free", cache=cache.name, ptr=obj)
@@ -629,18 +628,17 @@ class SlubAllocator(SlubDebug):
         """Why *addr* is not a live slab object: outside any slab, a pointer into the
         middle of an object, or a double free (``free_consistency_checks()``)."""
         if not self.is_lowmem_address(addr):
-            return self._report("slub_invalid_pointer", KERN_ERR,
-                                f"kernel BUG at arch/x86/mm/physaddr.c:28!\n{caller}({self._ptr(addr)}): "
-                                f"not a direct-mapped address, so not a slab object; refused",
-                                object=addr)
+            return self.kmsg.kernel_bug("slub_invalid_pointer", KERN_ERR, PHYSADDR_BUG,
+                                        f"{caller}({self._ptr(addr)}): not a direct-mapped address, "
+                                        "so not a slab object; refused", object=addr)
         slab = self._slab_pfns.get((addr - self.page_offset) >> PAGE_SHIFT)
         if slab is None:
             return self._not_slab(addr, caller)
         cache = slab.cache
         if expect is not None and cache is not expect:
-            return self._warn("slub_wrong_cache", f"cache_from_obj: Wrong slab cache. {expect.name} "
-                              f"but object is from {cache.name}", "mm/slub.c cache_from_obj",
-                              cache=expect.name, object=addr, slab=slab.pfn)
+            return self.kmsg.warn("slub_wrong_cache", f"cache_from_obj: Wrong slab cache. {expect.name} "
+                                  f"but object is from {cache.name}", "mm/slub.c cache_from_obj",
+                                  cache=expect.name, object=addr, slab=slab.pfn)
         if not cache.valid_pointer(slab, addr):
             return self._slab_err(cache, slab, f"Invalid object pointer {self._ptr(addr)}",
                                   "slub_invalid_pointer", fix=f"Object at {self._ptr(addr)} not freed",
@@ -656,10 +654,10 @@ class SlubAllocator(SlubDebug):
 
     def _not_slab(self: "Kernel", addr: int, caller: str) -> Report:
         pfn = (addr - self.page_offset) >> PAGE_SHIFT
-        return self._report("slub_invalid_pointer", KERN_ERR,
-                            f"SLUB <none>: no slab for object {self._ptr(addr)}.\n{caller}: the page "
-                            f"(pfn {pfn:#x}) belongs to {OWNER_NAMES[self.owner[pfn]]}; refused",
-                            object=addr)
+        return self.kmsg.report("slub_invalid_pointer", KERN_ERR,
+                                f"SLUB <none>: no slab for object {self._ptr(addr)}.\n{caller}: the page "
+                                f"(pfn {pfn:#x}) belongs to {OWNER_NAMES[self.owner[pfn]]}; refused",
+                                object=addr)
 
     # --- validate, destroy -----------------------------------------------------------
 
@@ -669,7 +667,7 @@ class SlubAllocator(SlubDebug):
         errors counted (BUG and FIX lines, as ``lib/slub_kunit.c`` counts them)."""
         self._check_cache(cache, "validate")
         if cache.state == RELEASED:
-            raise self._bug("slab_use_after_free", self._cache_gone(cache, "validate"), cache=cache.name)
+            raise self.kmsg.bug("slab_use_after_free", self._cache_gone(cache, "validate"), cache=cache.name)
         before = self.slab_errors
         self._flush_cpu_slab(cache)
         for slab in list(cache.slabs.values()):
@@ -736,9 +734,9 @@ class SlubAllocator(SlubDebug):
         self._check_cache(cache, "kmem_cache_destroy")
         caller = caller or "kmem_cache_destroy"
         if cache.state != ALIVE:
-            return self._warn("slub_destroy_twice", f"kmem_cache_destroy {cache.name}: the cache "
-                              f"was already destroyed (refcount would underflow); refused",
-                              "mm/slab_common.c kmem_cache_destroy", cache=cache.name)
+            return self.kmsg.warn("slub_destroy_twice", f"kmem_cache_destroy {cache.name}: the cache "
+                                  f"was already destroyed (refcount would underflow); refused",
+                                  "mm/slab_common.c kmem_cache_destroy", cache=cache.name)
         self._flush_cpu_slab(cache)
         busy = [s for s in cache.slabs.values() if s.inuse]
         for slab in [s for s in cache.slabs.values() if not s.inuse]:
@@ -761,9 +759,9 @@ class SlubAllocator(SlubDebug):
         cache.state = LEAKED
         self._leaked_caches.append(cache)
         self.slab_errors += 1
-        return self._warn("slub_leak", f"kmem_cache_destroy {cache.name}: Slab cache still has "
-                          f"objects when called from {caller}", "mm/slab_common.c kmem_cache_destroy",
-                          cache=cache.name, objects=cache.inuse_objs)
+        return self.kmsg.warn("slub_leak", f"kmem_cache_destroy {cache.name}: Slab cache still has "
+                              f"objects when called from {caller}", "mm/slab_common.c kmem_cache_destroy",
+                              cache=cache.name, objects=cache.inuse_objs)
 
     # --- text views ------------------------------------------------------------------
 
@@ -800,7 +798,7 @@ class SlubAllocator(SlubDebug):
             for pfn, slab in cache.slabs.items():
                 n = 1 << slab.order
                 frames += n
-                if self._blocks.get(pfn) != slab.order or not (owner[pfn:pfn + n] == PG_SLAB).all():
+                if self.block_order(pfn) != slab.order or not (owner[pfn:pfn + n] == PG_SLAB).all():
                     raise InvariantError(f"{cache.name}: slab {pfn:#x} order {slab.order} is not an "
                                          "allocated block of PG_SLAB frames")
                 if any(self._slab_pfns.get(pfn + i) is not slab for i in range(n)):

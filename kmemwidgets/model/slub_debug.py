@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .gfp import __GFP_NOWARN as NOWARN
-from .printk import BUG_SEPARATOR, KERN_ERR, KERN_WARNING, Report
+from .printk import KERN_ERR, TAINT_BAD_PAGE, Report
 from .slab_layout import (POISON_END, POISON_FREE, POISON_INUSE, SLAB_POISON, SLAB_RED_ZONE,
                           SLAB_STORE_USER, SLUB_RED_ACTIVE, SLUB_RED_INACTIVE, track_size)
 from .units import PAGE_SHIFT, PAGE_SIZE
@@ -22,15 +21,6 @@ from .units import PAGE_SHIFT, PAGE_SIZE
 if TYPE_CHECKING:
     from .kernel import Kernel
     from .slub import KmemCache, Slab
-
-# kernel/panic.c taint_flags[]: (char when set, char when clear), in bit order.
-TAINT_FLAGS = ("PG", "F ", "S ", "R ", "M ", "B ", "U ", "D ", "A ", "W ", "C ", "I ", "O ",
-               "E ", "L ", "K ", "X ", "T ", "N ")
-TAINT_BAD_PAGE = 5
-TAINT_WARN = 9
-SEP_EQ = "=" * 77
-SEP_DASH = "-" * 77
-
 
 _PATTERNS: dict[tuple[int, int], bytes] = {}
 
@@ -57,27 +47,10 @@ def hex_dump(prefix: str, addr: int, data: bytes, width: int) -> list[str]:
 class SlubDebug:
     """Mixin of :class:`Kernel`: SLUB's debug bytes, checks and reports."""
 
-    # --- taint (kernel/panic.c) ------------------------------------------------------
-
-    def add_taint(self: "Kernel", flag: int) -> None:
-        """``add_taint(flag)``: e.g. :data:`TAINT_BAD_PAGE` after a slab BUG."""
-        self.taint_mask |= 1 << flag
-
-    def print_tainted(self: "Kernel") -> str:
-        """``print_tainted()``: ``"Not tainted"`` or ``"Tainted: G    B  ..."``."""
-        if not self.taint_mask:
-            return "Not tainted"
-        return "Tainted: " + "".join(c[0] if self.taint_mask >> i & 1 else c[1]
-                                     for i, c in enumerate(TAINT_FLAGS))
-
     # --- pieces of the report text ---------------------------------------------------
 
     def _ptr(self: "Kernel", addr: int) -> str:
         return f"0x{addr:0{self.arch.bits // 4}x}"
-
-    def _slab_bug(self: "Kernel", cache: "KmemCache", reason: str) -> list[str]:
-        """``slab_bug()``: the header every SLUB report starts with."""
-        return [SEP_EQ, f"BUG {cache.name} ({self.print_tainted()}): {reason}", SEP_DASH, ""]
 
     def _struct_page_address(self: "Kernel", pfn: int) -> int:
         """Where ``struct page`` of *pfn* lives: vmemmap on x86_64, mem_map otherwise."""
@@ -132,51 +105,30 @@ class SlubDebug:
 
     def _slub_report(self: "Kernel", kind: str, lines: list[str], cache: "KmemCache",
                      slab: "Slab | None", **fields: object) -> Report:
-        return self._report(kind, KERN_ERR, "\n".join(lines), cache=cache.name,
-                            slab=slab.pfn if slab is not None else None, **fields)
+        return self.kmsg.report(kind, KERN_ERR, "\n".join(lines), cache=cache.name,
+                                slab=slab.pfn if slab is not None else None, **fields)
 
     def _object_err(self: "Kernel", cache: "KmemCache", slab: "Slab", o: int, reason: str,
                     kind: str, extra: list[str] = ()) -> Report:
         """``object_err()``: BUG, trailer, taint."""
         self.slab_errors += 1
-        lines = self._slab_bug(cache, reason) + list(extra) + self._trailer(cache, slab, o)
-        self.add_taint(TAINT_BAD_PAGE)
+        lines = self.kmsg.slab_bug(cache.name, reason) + list(extra) + self._trailer(cache, slab, o)
+        self.kmsg.add_taint(TAINT_BAD_PAGE)
         return self._slub_report(kind, lines, cache, slab, object=slab.base + o, what=reason)
 
     def _slab_err(self: "Kernel", cache: "KmemCache", slab: "Slab | None", reason: str, kind: str,
                   extra: list[str] = (), fix: str | None = None, **fields: object) -> Report:
         """``slab_err()``: BUG, slab info, taint; plus an optional ``slab_fix()`` line."""
         self.slab_errors += 1
-        lines = self._slab_bug(cache, reason)
+        lines = self.kmsg.slab_bug(cache.name, reason)
         if slab is not None:
             lines.append(self._slab_info(slab))
         lines += list(extra)
         if fix is not None:
             self.slab_errors += 1
             lines.append(f"FIX {cache.name}: {fix}")
-        self.add_taint(TAINT_BAD_PAGE)
+        self.kmsg.add_taint(TAINT_BAD_PAGE)
         return self._slub_report(kind, lines, cache, slab, what=reason, **fields)
-
-    def _warn(self: "Kernel", kind: str, message: str, where: str, note: str = "",
-              **fields: object) -> Report:
-        """``WARN(cond, fmt...)`` (``WARN_ON(cond)`` when *message* is empty): the cut-here
-        block, the message, the ``WARNING:`` line; taints W. *note* is the model's own
-        explanation, printed after the kernel's lines."""
-        self.add_taint(TAINT_WARN)
-        lines = [BUG_SEPARATOR] + ([message] if message else [])
-        lines.append(f"WARNING: CPU: 0 PID: {self.current.pid} at {where}")
-        if note:
-            lines.append(note)
-        return self._report(kind, KERN_WARNING, "\n".join(lines), **fields)
-
-    def _warn_on_once(self: "Kernel", site: str, gfp: int | None, kind: str, where: str, note: str,
-                      **fields: object) -> Report | None:
-        """``WARN_ON_ONCE(cond)`` (``WARN_ON_ONCE_GFP(cond, gfp)`` when *gfp* is given:
-        silent under ``__GFP_NOWARN``): warns the first time *site* fires in this boot."""
-        if site in self.warned_once or (gfp is not None and gfp & NOWARN):
-            return None
-        self.warned_once.add(site)
-        return self._warn(kind, "", where, note, **fields)
 
     # --- laying down the debug bytes -------------------------------------------------
 
@@ -226,7 +178,7 @@ class SlubDebug:
         bad = np.flatnonzero(arr != value)
         first, last = start + int(bad[0]), start + int(bad[-1])
         base = slab.base
-        lines = self._slab_bug(cache, f"{what} overwritten")
+        lines = self.kmsg.slab_bug(cache.name, f"{what} overwritten")
         lines.append(f"{self._ptr(base + first)}-{self._ptr(base + last)} @offset={first}. "
                      f"First byte {buf[first]:#x} instead of {value:#x}")
         lines.append(f"FIX {cache.name}: Restoring {what} {self._ptr(base + first)}-"
@@ -276,8 +228,8 @@ class SlubDebug:
         last = found[-1]
         trailer = "\n".join(self._trailer(cache, slab, o))
         last.text += "\n" + trailer
-        self.log.printk(trailer)
-        self.add_taint(TAINT_BAD_PAGE)
+        self.kmsg.printk(trailer)
+        self.kmsg.add_taint(TAINT_BAD_PAGE)
         return False
 
     def _fp_ok(self: "Kernel", cache: "KmemCache", slab: "Slab", o: int, active: bool) -> bool:

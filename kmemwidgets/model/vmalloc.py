@@ -21,14 +21,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .errors import InvariantError
-from .gfp import GFP_DMA, GFP_DMA32, GFP_KERNEL, GFP_ZONEMASK, check_gfp, gfp_name
+from .gfp import GFP_DMA, GFP_DMA32, GFP_KERNEL, check_gfp, gfp_name
 from .gfp import __GFP_DIRECT_RECLAIM as DIRECT_RECLAIM, __GFP_HIGHMEM as HIGHMEM
 from .gfp import __GFP_NOWARN as NOWARN, __GFP_ZERO as ZERO
 from .owners import OWNER_NAMES, PG_FREE, PG_RESERVED, PG_VMALLOC
 from .page import Page
-from .printk import KERN_WARNING, BUG_SEPARATOR, Report
+from .printk import KERN_WARNING, Report
 from .units import PAGE_SHIFT, PAGE_SIZE
-from .zone import WMARK_LOW
 
 if TYPE_CHECKING:
     from .kernel import Kernel
@@ -40,7 +39,6 @@ VM_MAP = 0x00000004
 VM_USERMAP = 0x00000008
 VM_NO_GUARD = 0x00000040
 
-_OWNER_BYTE = PG_VMALLOC
 VMALLOC_SITE = "mm/vmalloc.c:3249"          # might_sleep() in alloc_vmap_area / vfree
 VFREE_SITE = "mm/vmalloc.c:3340"
 
@@ -100,7 +98,7 @@ class Vmalloc:
         lines = ([extra] if extra else []) + [
             f"{self.current.comm}: vmalloc error: size {size}, {text}, mode:{gfp:#x}({gfp_name(gfp)}), "
             "nodemask=(null),cpuset=/,mems_allowed=0"]
-        self._report("vmalloc_failure", KERN_WARNING, "\n".join(lines), size=size, gfp=gfp)
+        self.kmsg.report("vmalloc_failure", KERN_WARNING, "\n".join(lines), size=size, gfp=gfp)
 
     def _no_vmap_area(self: "Kernel", area_size: int) -> str:
         """``alloc_vmap_area()``'s ``pr_warn`` when no range fits (6.11+); *area_size*
@@ -131,19 +129,16 @@ class Vmalloc:
         caller = caller or fn
         stack = self.context_stack
         if stack.in_interrupt:
-            self._report("vmalloc_in_interrupt", KERN_WARNING,
-                         f"{BUG_SEPARATOR}\nkernel BUG at mm/vmalloc.c:3089!\n"
-                         f"{fn}({size}) in {stack.current.name} context: BUG_ON(in_interrupt()) in "
-                         "__get_vm_area_node(); vmalloc may sleep and cannot be used from "
-                         "interrupts (refused)", size=size)
+            self.kmsg.kernel_bug("vmalloc_in_interrupt", KERN_WARNING, "mm/vmalloc.c:3089",
+                                 f"{fn}({size}) in {stack.current.name} context: BUG_ON(in_interrupt()) "
+                                 "in __get_vm_area_node(); vmalloc may sleep and cannot be used from "
+                                 "interrupts (refused)", cut_here=True, size=size)
             return None
-        if not self._atomic and self.vfree_deferred:
+        if not self.context_stack.atomic and self.vfree_deferred:
             self.delayed_vfree_work()
         if size <= 0:
-            self._report("vmalloc_zero", KERN_WARNING,
-                         f"{BUG_SEPARATOR}\nWARNING: CPU: 0 PID: {self.current.pid} at "
-                         f"mm/vmalloc.c:3782 __vmalloc_node_range_noprof\n"
-                         f"{fn}({size}): WARN_ON_ONCE(!size); returns NULL", size=size)
+            self.kmsg.warn("vmalloc_zero", "", "mm/vmalloc.c:3782 __vmalloc_node_range_noprof",
+                           f"{fn}({size}): WARN_ON_ONCE(!size); returns NULL", taint=False, size=size)
             return None
         real_size = size
         size = (size + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)
@@ -151,8 +146,8 @@ class Vmalloc:
         if nr_pages > self._totalram_pages:
             self._warn_vmalloc(gfp, "exceeds total pages", real_size)
             return None
-        if self._atomic:
-            self._might_sleep(VMALLOC_SITE)
+        if self.context_stack.atomic:
+            self.kmsg.might_sleep(VMALLOC_SITE)
             gfp &= ~DIRECT_RECLAIM       # reported once; the model does not sleep after it
         self._pgtables()
         area_size = size + (0 if vm_flags & VM_NO_GUARD else PAGE_SIZE)
@@ -165,7 +160,7 @@ class Vmalloc:
             gfp |= HIGHMEM
         pfns = self._vm_area_alloc_pages(gfp | NOWARN, nr_pages)
         if len(pfns) < nr_pages or not self._set_kernel_ptes(addr, pfns):
-            self._vm_free_pages(pfns, "__vmalloc_area_node")
+            self.buddy.free_bulk(pfns, PG_VMALLOC, "__vmalloc_area_node")
             # Both messages give area->nr_pages * PAGE_SIZE: the pages actually obtained.
             self._warn_vmalloc(gfp, "failed to allocate pages" if len(pfns) < nr_pages
                                else "failed to map pages", len(pfns) << PAGE_SHIFT)
@@ -217,8 +212,8 @@ class Vmalloc:
                 if self.events.active:
                     self.events.emit("vfree_deferred", addr=addr, pending=len(self.vfree_deferred))
             return None
-        if self._atomic:
-            self._might_sleep(VFREE_SITE)
+        if self.context_stack.atomic:
+            self.kmsg.might_sleep(VFREE_SITE)
         elif self.vfree_deferred:
             self.delayed_vfree_work()
         if not addr:
@@ -230,75 +225,24 @@ class Vmalloc:
         if area is None or not area.flags & VM_ALLOC:
             return self._bad_vfree(addr, "vfree")
         self._vm_remove(area)
-        self._vm_free_pages(area.pages.tolist(), caller)
+        self.buddy.free_bulk(area.pages.tolist(), PG_VMALLOC, caller)   # __free_page() each
         return None
 
     # --- the frames: the bulk page allocator ------------------------------------------
 
     def _vm_area_alloc_pages(self: "Kernel", gfp: int, nr_pages: int) -> list[int]:
-        """``vm_area_alloc_pages()``: order-0 frames, in batches of up to 100 from
-        ``alloc_pages_bulk`` (one zone per batch, the first of the zonelist whose free pages
-        exceed its low watermark plus the batch), falling back to ``alloc_pages`` one page
-        at a time (full slow path) when a batch comes back short."""
-        pfns: list[int] = []
-        zonelist = self._zonelists[gfp & GFP_ZONEMASK]
-        if zonelist is None:
-            return pfns
-        high, zones = zonelist
-        ev = self.events
-        trace = [] if ev.active else None
-        fill = _OWNER_BYTE
-        mem_map = self.mem_map
-        blocks = self._blocks
-        while len(pfns) < nr_pages:
-            want = min(100, nr_pages - len(pfns))
-            zone = next((z for z in zones if z.nr_free_pages > z.watermark[WMARK_LOW] + want
-                         + z.lowmem_reserve[high]), None)
-            if zone is None:
-                break
-            got = 0
-            while got < want:
-                pfn = zone.rmqueue(0, trace)
-                if pfn is None:
-                    break
-                mem_map[pfn] = fill
-                blocks[pfn] = 0
-                pfns.append(pfn)
-                got += 1
-                if trace is not None:
-                    self._emit_steps(trace, zone)
-                    trace.clear()
-                    ev.emit("alloc", pfn=pfn, order=0, zone=zone.name, owner=PG_VMALLOC, gfp=gfp,
-                            caller="alloc_pages_bulk")
-            if got < want:
-                break
-        if gfp & ZERO:
-            clear = self.physmem.clear
-            for pfn in pfns:
-                clear(pfn, 1)
+        """``vm_area_alloc_pages()``: order-0 frames from ``alloc_pages_bulk`` (batches of
+        up to 100), falling back to ``alloc_pages`` one page at a time (full slow path)
+        when a batch comes back short."""
+        pfns = self.buddy.alloc_bulk(gfp, nr_pages, PG_VMALLOC)
+        if pfns is None:
+            return []
         while len(pfns) < nr_pages:
             pfn = self._alloc(gfp, 0, PG_VMALLOC, "__vmalloc_area_node")
             if pfn is None:
                 break
             pfns.append(pfn)
         return pfns
-
-    def _vm_free_pages(self: "Kernel", pfns: list[int], caller: str) -> None:
-        """Give an area's frames back (``vfree`` → ``__free_page`` for each); the area
-        owned them, which ``check()`` verifies, so the per-page ownership test is skipped."""
-        ev = self.events
-        trace = [] if ev.active else None
-        mem_map = self.mem_map
-        blocks = self._blocks
-        for pfn in pfns:
-            del blocks[pfn]
-            mem_map[pfn] = PG_FREE
-            zone = self.pfn_zone(pfn)
-            zone.free_one_page(pfn, 0, trace)
-            if trace is not None:
-                ev.emit("free", pfn=pfn, order=0, zone=zone.name, owner=PG_VMALLOC, caller=caller)
-                self._emit_steps(trace, zone)
-                trace.clear()
 
     def _bad_vfree(self: "Kernel", addr: int, fn: str) -> Report:
         w = 16 if self.arch.bits == 64 else 8
@@ -309,10 +253,9 @@ class Vmalloc:
                     "(already freed, or a pointer into the middle of one)")
         else:
             hint = self._describe_vaddr(addr)
-        return self._report("vfree_bad", KERN_WARNING,
-                            f"{BUG_SEPARATOR}\nTrying to {fn}() nonexistent vm area ({addr:0{w}x})\n"
-                            f"WARNING: CPU: 0 PID: {self.current.pid} at mm/vmalloc.c:3356 {fn}\n"
-                            f"({hint}; nothing was freed)", addr=addr)
+        return self.kmsg.warn("vfree_bad", f"Trying to {fn}() nonexistent vm area ({addr:0{w}x})",
+                              f"mm/vmalloc.c:3356 {fn}", f"({hint}; nothing was freed)", taint=False,
+                              addr=addr)
 
     def _vm_remove(self: "Kernel", area: VmStruct) -> None:
         self._clear_kernel_ptes(area.addr, area.nr_pages)
@@ -336,18 +279,18 @@ class Vmalloc:
         pfns = [p.pfn for p in pages[:count]]
         if any(self.mem_map[p] in (PG_FREE, PG_RESERVED) for p in pfns):
             raise ValueError("vmap: every page must be an allocated page")
-        if self.context_stack.in_interrupt or self._atomic:
-            self._might_sleep(VMALLOC_SITE)
+        if self.context_stack.in_interrupt or self.context_stack.atomic:
+            self.kmsg.might_sleep(VMALLOC_SITE)
         if flags & VM_NO_GUARD:
-            self._warn_on_once("vmap VM_NO_GUARD", None, "vmap_no_guard",
-                               "mm/vmalloc.c:3429 vmap+0x5d/0x140",
-                               "vmap(): VM_NO_GUARD is not allowed; the flag is cleared")
+            self.kmsg.warn_on_once("vmap VM_NO_GUARD", None, "vmap_no_guard",
+                                   "mm/vmalloc.c:3429 vmap+0x5d/0x140",
+                                   "vmap(): VM_NO_GUARD is not allowed; the flag is cleared")
             flags &= ~VM_NO_GUARD
         self._pgtables()
         area_size = (count << PAGE_SHIFT) + PAGE_SIZE
         addr = self._vm_find_gap(area_size)
         if addr is None:
-            self._report("vmalloc_failure", KERN_WARNING, self._no_vmap_area(area_size), size=area_size)
+            self.kmsg.report("vmalloc_failure", KERN_WARNING, self._no_vmap_area(area_size), size=area_size)
             return None
         if not self._set_kernel_ptes(addr, pfns):
             return None

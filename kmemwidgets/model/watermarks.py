@@ -91,6 +91,4 @@ def zone_watermark_ok(z: Zone, order: int, mark: int, highest_zoneidx: int) -> b
     free_pages = z.nr_free_pages - ((1 << order) - 1)
     if free_pages <= mark + z.lowmem_reserve[highest_zoneidx]:
         return False
-    if not order:
-        return True
-    return any(z._lists[o] for o in range(order, len(z._lists)))
+    return not order or z.has_free_block(order)

@@ -31,6 +31,10 @@ class FreeArea:
         """Block head pfns, head of the list (most recently freed) first."""
         return reversed(self.blocks)
 
+    def __contains__(self, pfn: int) -> bool:
+        """True if a free block of this order starts at *pfn*."""
+        return pfn in self.blocks
+
     def __repr__(self) -> str:
         return f"FreeArea(nr_free={self.nr_free})"
 
@@ -66,15 +70,15 @@ class Zone:
     def min_wmark_pages(self) -> int:
         return self.watermark[WMARK_MIN]
 
-    def low_wmark_pages(self) -> int:
-        return self.watermark[WMARK_LOW]
-
-    def high_wmark_pages(self) -> int:
-        return self.watermark[WMARK_HIGH]
-
     def nr_free(self) -> list[int]:
         """``nr_free`` of every order, 0..MAX_PAGE_ORDER."""
         return [len(d) for d in self._lists]
+
+    def has_free_block(self, order: int) -> bool:
+        """True if some free list of *order* or above is non-empty (the free-area loop
+        of ``__zone_watermark_ok()``)."""
+        lists = self._lists
+        return any(lists[o] for o in range(order, NR_PAGE_ORDERS))
 
     def __contains__(self, pfn: int) -> bool:
         return self.start_pfn <= pfn < self.end_pfn
@@ -85,12 +89,21 @@ class Zone:
 
     # --- the buddy algorithm -------------------------------------------------------
 
+    def add_boot_blocks(self, blocks: list[tuple[int, int]]) -> None:
+        """Queue boot's free ``(pfn, order)`` blocks, given in ascending order, at the tail
+        (``__free_pages_core()`` uses ``FPI_TO_TAIL``): the lowest block ends at the head."""
+        lists = self._lists
+        for pfn, order in reversed(blocks):
+            lists[order][pfn] = None
+            self.nr_free_pages += 1 << order
+
     def rmqueue(self, order: int, trace: list | None = None) -> int | None:
         """Take a block of *order* from the smallest list that has one; return its pfn.
 
         ``__rmqueue_smallest()`` + ``expand()``: a larger block is split in halves, the
         caller keeps the lower half and each upper half goes onto the next lower list.
-        With *trace* a list, each split is appended as ``(pfn, from_order)``.
+        With *trace* a list, each split is appended as ``("split", head, from_order)``:
+        the head of the half kept and the order of the block that was halved.
         """
         lists = self._lists
         for current in range(order, NR_PAGE_ORDERS):
@@ -112,6 +125,8 @@ class Zone:
 
         This is what ``alloc_contig_range()`` / ``__isolate_free_page()`` achieve; the
         model uses it to replay a real trace's ``mm_page_alloc pfn=... order=...``.
+        *trace* records splits as :meth:`rmqueue` does (the half kept is the one holding
+        *pfn*, the upper half when *pfn* lies there).
         """
         lists = self._lists
         for o in range(order, NR_PAGE_ORDERS):
@@ -139,7 +154,8 @@ class Zone:
         ``__free_one_page()``: the buddy of a block is ``pfn ^ (1 << order)``
         (``__find_buddy_pfn`` in ``mm/internal.h``); while it is free, of the same order
         and in this zone, unlink it and continue with the combined block
-        ``pfn & buddy_pfn`` one order up.
+        ``pfn & buddy_pfn`` one order up. With *trace* a list, each merge is appended
+        as ``("merge", head, to_order)``: the head and order of the combined block.
         """
         lists = self._lists
         self.nr_free_pages += 1 << order

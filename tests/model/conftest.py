@@ -20,7 +20,7 @@ def k1g() -> kw.Kernel:
 
 def state_of(k: kw.Kernel) -> tuple:
     """Everything a refused page-allocator operation must leave untouched."""
-    return (k.buddyinfo(), bytes(k.mem_map), dict(k._blocks),
+    return (k.buddyinfo(), bytes(k.mem_map), k.allocated_blocks(),
             [z.nr_free_pages for z in k.zones], dict(k.page_cache_lru))
 
 

@@ -7,7 +7,7 @@ from kmemwidgets.model.gfp import __GFP_HIGHMEM, __GFP_NOWARN
 from kmemwidgets.model.printk import BUG_SEPARATOR
 from kmemwidgets.model.slab_layout import (POISON_INUSE, SLAB_CONSISTENCY_CHECKS, SLAB_POISON,
                                            SLAB_RED_ZONE, SLAB_STORE_USER)
-from kmemwidgets.model.slub_debug import TAINT_FLAGS, TAINT_WARN
+from kmemwidgets.model.printk import TAINT_FLAGS, TAINT_WARN
 
 
 def kernel() -> kw.Kernel:

@@ -17,7 +17,7 @@ def snapshot(k: kw.Kernel) -> tuple:
     pools = [(p.name, len(p.elements), dict(p.out), len(p.waiting)) for p in k.mempools]
     procs = {pid: (p.alive, [(v.start, v.end, v.prot) for v in p.mm.vmas], p.mm.brk)
              for pid, p in k.processes.items()}
-    return (k.buddyinfo(), bytes(k.mem_map), dict(k._blocks), tables, areas, pools, procs,
+    return (k.buddyinfo(), bytes(k.mem_map), k.allocated_blocks(), tables, areas, pools, procs,
             dict(k._mapcount), k.pkmap_count.tobytes(), list(k.kmap_local_stack))
 
 
