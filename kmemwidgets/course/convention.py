@@ -119,6 +119,12 @@ def problems(notebook: nbformat.NotebookNode, lecture: str, name: str) -> list[s
     for index, cell in enumerate(cells):
         meta = cell.get("metadata", {}).get("nbgrader")
         if meta is None:
+            # nbgrader looks for its markers in every cell, prose included: a sentence
+            # naming one would be cut out of the student copy, or stop generate_assignment.
+            marker = next((m for m in (BEGIN_SOLUTION, BEGIN_HIDDEN) if m.removeprefix("### ") in cell.source), None)
+            if marker:
+                found.append(f"{name} cell {index}: names nbgrader's marker {marker!r} outside an exercise "
+                             "(nbgrader would cut the cell; say 'the solution markers')")
             continue
         grade_id = meta.get("grade_id", "")
         where = f"{name} cell {index} ({grade_id or 'no grade_id'})"

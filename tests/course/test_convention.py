@@ -33,6 +33,8 @@ def test_the_synthetic_lecture_follows_the_convention(tmp_path: Path) -> None:
      "cell 4 (97-1-check): it has committed outputs (verdicts are never committed)"),
     (lambda nb: nb.cells.insert(7, nb.cells.pop(4)),
      "exercise 97-1: the check cell (cell 7) must come after its answer cell (cell 3), before the next answer"),
+    (lambda nb: nb.cells.insert(2, nbformat.v4.new_markdown_cell("Answers sit between `### BEGIN SOLUTION` and ...")),
+     "cell 2: names nbgrader's marker '### BEGIN SOLUTION' outside an exercise"),
     (lambda nb: nb.cells[3].metadata.pop("tags"),
      "cell 3 (97-1-answer): tag the answer cell with one kind of"),
     (lambda nb: setattr(nb.cells[2], "source", "### Exercise 2 · reasoning: out of order"),
