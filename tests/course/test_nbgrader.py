@@ -26,6 +26,8 @@ from nbgrader_run import autograde, release, scores
 
 pytest.importorskip("nbgrader", reason="nbgrader is in the test extra: pip install -e '.[test]'")
 
+#: Characters a literal answer needs before it is searched for on its own.
+DISTINCTIVE = 6
 #: Lectures also graded half done (every lecture is graded as the instructor's version
 #: and untouched; the score in between needs showing once on a real lecture, and each
 #: autograde runs the whole lecture again).
@@ -42,16 +44,19 @@ def _region(source: str, begin: str, end: str) -> list[str]:
     return lines[starts[0] + 1:ends[0]] if starts and ends else []
 
 
-def _secrets(source_nb: nbformat.NotebookNode) -> list[str]:
-    """The texts a student version must not contain: each solution's code, the hidden tests."""
-    found = []
-    for cell in source_nb.cells:
-        for begin, end in ((BEGIN_SOLUTION, END_SOLUTION), (BEGIN_HIDDEN, END_HIDDEN)):
-            found += [line.strip() for line in _region(cell.source, begin, end) if line.strip()]
-    # A literal answer (answer = (602, 456, 3883)) must not appear anywhere, not even
-    # as a value outside the assignment.
-    found += [m.group(1).strip() for s in list(found) if (m := re.match(r"answer\s*=\s*(.+)", s))]
-    return found
+def _secrets(cell: nbformat.NotebookNode) -> list[str]:
+    """What the student version of *cell* must not contain: its solution's code, its hidden tests."""
+    return [line.strip() for begin, end in ((BEGIN_SOLUTION, END_SOLUTION), (BEGIN_HIDDEN, END_HIDDEN))
+            for line in _region(cell.source, begin, end) if line.strip()]
+
+
+def _answer_literals(source_nb: nbformat.NotebookNode) -> list[str]:
+    """Distinctive literal answers (answer = (602, 456, 3883)): they may appear nowhere in
+    the student version, not even as a value outside the assignment. A short one (True,
+    512) may well stand in the lecture for another reason; its cell is checked above."""
+    values = [m.group(1).strip() for cell in source_nb.cells for line in _secrets(cell)
+              if (m := re.match(r"answer\s*=\s*(.+)", line))]
+    return [v for v in values if len(v) >= DISTINCTIVE and v not in ("True", "False", "None")]
 
 
 def _half_done(source_nb: nbformat.NotebookNode, release_nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -109,14 +114,21 @@ def test_the_course_has_the_synthetic_lecture(course) -> None:
 
 
 def test_the_student_version_has_no_solutions_and_no_answers(course) -> None:
+    grade_id = lambda c: c.metadata.get("nbgrader", {}).get("grade_id")  # noqa: E731
     for name, root in course.items():
         source_nb = nbformat.read(root / "source" / name / f"{name}.ipynb", as_version=4)
         release = (root / "release" / name / f"{name}.ipynb").read_text(encoding="utf-8")
-        secrets = _secrets(source_nb)
-        assert secrets, f"{name}: no solution found in the instructor version"
-        leaked = [s for s in secrets if s in release]
-        assert not leaked, f"{name}: the student version contains {leaked}"
         release_nb = nbformat.reads(release, as_version=4)
+        released = {grade_id(c): c.source for c in release_nb.cells if grade_id(c)}
+        # Each exercise cell, compared with its own student copy: generic setup lines of
+        # a hidden test (held = []) may well stand in other cells of the lecture.
+        secret_cells = [(grade_id(c), _secrets(c)) for c in source_nb.cells if grade_id(c) and _secrets(c)]
+        assert secret_cells, f"{name}: no solution found in the instructor version"
+        for gid, secrets in secret_cells:
+            leaked = [s for s in secrets if s in released.get(gid, "")]
+            assert not leaked, f"{name} {gid}: the student version contains {leaked}"
+        leaked = [v for v in _answer_literals(source_nb) if v in release]
+        assert not leaked, f"{name}: the student version contains the answers {leaked}"
         assert not any(c.get("outputs") for c in release_nb.cells), f"{name}: outputs in the student version"
         stubs = [c.source for c in release_nb.cells if c.metadata.get("nbgrader", {}).get("solution")]
         assert stubs and all("answer = ...  # your answer" in s for s in stubs), stubs
@@ -124,9 +136,9 @@ def test_the_student_version_has_no_solutions_and_no_answers(course) -> None:
 
 def test_synthetic_secrets_are_the_literals() -> None:
     """The leak check above is not vacuous: it looks for the literal answers and the hidden test."""
-    secrets = _secrets(synthetic.notebook())
-    assert synthetic.SOLUTIONS[1] in secrets and synthetic.SOLUTIONS[2] in secrets
-    assert f"expected = {synthetic.HIDDEN}" in secrets
+    nb = synthetic.notebook()
+    assert set(_answer_literals(nb)) == {synthetic.SOLUTIONS[1], synthetic.SOLUTIONS[2]}
+    assert any(f"expected = {synthetic.HIDDEN}" in _secrets(c) for c in nb.cells)
 
 
 def test_autograde_full_marks_zero_and_in_between(course) -> None:
