@@ -109,6 +109,11 @@ def test_binder_requirements_run_a_notebook(
     assert str(venv / "share" / "jupyter" / "labextensions") in listing, listing
     for name in ("@jupyter-widgets/jupyterlab-manager", "bqplot"):
         assert re.search(rf"^\s*{re.escape(name)} v\S+ enabled", listing, re.M), listing
+    # repo2docker then runs binder/postBuild: JupyterLab's settings defaults (Simplified
+    # Chinese fonts first) land where the venv's JupyterLab reads them.
+    _run(["bash", BINDER / "postBuild"], {**env, "NB_PYTHON_PREFIX": str(venv)}, REPO_ROOT, timeout=60)
+    overrides = venv / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    assert "Noto Sans CJK SC" in overrides.read_text(encoding="utf-8")
     # The Chinese language pack registers itself as a JupyterLab language pack.
     packs = _run([python, "-c", "from importlib.metadata import entry_points;"
                   "print(sorted(e.name for e in entry_points(group='jupyterlab.languagepack')))"],

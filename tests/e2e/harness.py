@@ -129,6 +129,11 @@ def _lab_settings(settings_dir: Path) -> None:
             "windowingMode": "none",
         },
     }
+    # What Binder users get (binder/postBuild installs binder/overrides.json): Chinese
+    # text in Simplified Chinese glyph forms.
+    binder = json.loads((REPO_ROOT / "binder" / "overrides.json").read_text(encoding="utf-8"))
+    settings["@jupyterlab/apputils-extension/themes.jupyterlab-settings"] = \
+        binder["@jupyterlab/apputils-extension:themes"]
     for rel, value in settings.items():
         path = settings_dir / rel
         path.parent.mkdir(parents=True, exist_ok=True)

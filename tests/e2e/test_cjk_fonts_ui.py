@@ -54,6 +54,8 @@ MIN_WIDTH_GAP_EM = 0.05
 SAMPLE_CHARS = 8
 
 # Font families that cover Han characters (Noto CJK in CI; others on a developer's machine).
+#: A font family drawing Simplified Chinese forms (Noto/Source Han "SC", PingFang SC, YaHei).
+SIMPLIFIED = re.compile(r"\bSC\b|YaHei|WenQuanYi", re.I)
 CJK_FONT = re.compile(r"CJK|Han|Hei|Song|Ming|Kai|WenQuanYi|Droid Sans Fallback|Sarasa", re.I)
 
 # Measures the glyphs of the Han characters in `el`'s text, in el's own font stack:
@@ -160,6 +162,11 @@ def test_chinese_tour_renders_cjk(lab: LabPage) -> None:
         lab.metrics[f"{name}_cjk_em"] = round(m["cjk_em"], 3)
         lab.metrics[f"{name}_missing_em"] = [round(w, 3) for w in m["missing_em"]]
         lab.metrics[f"{name}_fonts"] = ", ".join(f"{k} ({v})" for k, v in m["platform_fonts"].items())
+        # Simplified Chinese glyph forms, not the Japanese ones fontconfig falls back to on
+        # a page without lang="zh-CN": JupyterLab's font lists name SC fonts first
+        # (binder/overrides.json, which the harness installs as Binder's postBuild does).
+        cjk = [f for f in m["platform_fonts"] if CJK_FONT.search(f)]
+        assert cjk and all(SIMPLIFIED.search(f) for f in cjk), f"{tour} {name}: drawn with {cjk}"
     lab.screenshot("zh-tour")
 
 
