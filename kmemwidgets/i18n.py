@@ -18,15 +18,21 @@ are committed.
 
 In Python: ``kw.set_locale("zh_CN")`` switches the default (and every open view that
 follows it); ``translator("zh_CN")`` is the ``gettext`` of one locale, for a view made
-with ``locale=``. ``N_()`` marks a string for extraction where it is defined (a table
-of labels) and is translated where it is shown.
+with ``locale=``. ``N_()`` marks a string for extraction where it is defined (a label
+given to a widget, a table of labels) and is translated where it is shown
+(:mod:`kmemwidgets.widgets.localize` relabels the widgets of a view). ``_()`` translates
+at once, into the language of the view that is drawing or acting (:func:`speaking`),
+else the default: messages with numbers keep them as format fields inside the message,
+``_("{n} free blocks").format(n=n)``.
 """
 from __future__ import annotations
 
 import gettext
 import sys
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 
@@ -42,11 +48,33 @@ Translator = Callable[[str], str]
 
 _default = SOURCE_LOCALE
 _listeners: "weakref.WeakSet[object]" = weakref.WeakSet()
+#: The locale of the view drawing or acting now (None: the default's).
+_speaking: ContextVar[str | None] = ContextVar("kmemwidgets_speaking", default=None)
 
 
 def N_(message: str) -> str:
     """Mark *message* for the catalog without translating it here (``gettext_noop``)."""
     return message
+
+
+def _(message: str) -> str:
+    """*message* in the language spoken now: the drawing view's (:func:`speaking`), else the default."""
+    return translator(_speaking.get() or _default)(message)
+
+
+@contextmanager
+def speaking(locale: str) -> Iterator[None]:
+    """A block in which :func:`_` translates into *locale* (a view wraps its drawing and actions)."""
+    token = _speaking.set(locale)
+    try:
+        yield
+    finally:
+        _speaking.reset(token)
+
+
+def normalise(locale: str) -> str:
+    """The catalog name of *locale* (``"zh-CN"`` -> ``"zh_CN"``); ``ValueError`` if there is none."""
+    return _normalise(locale)
 
 
 def available_locales() -> tuple[str, ...]:
