@@ -62,6 +62,11 @@ def _(message: str) -> str:
     return translator(_speaking.get() or _default)(message)
 
 
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """:func:`_` of a message with a count: *singular* or *plural* as the language has it."""
+    return _translations(_speaking.get() or _default).ngettext(singular, plural, n)
+
+
 @contextmanager
 def speaking(locale: str) -> Iterator[None]:
     """A block in which :func:`_` translates into *locale* (a view wraps its drawing and actions)."""
@@ -95,17 +100,21 @@ def _normalise(locale: str) -> str:
 
 
 @lru_cache(maxsize=None)
-def translator(locale: str = SOURCE_LOCALE) -> Translator:
-    """The ``gettext`` function of *locale* (English: the message itself)."""
+def _translations(locale: str) -> gettext.NullTranslations:
     name = _normalise(locale)
     if name == SOURCE_LOCALE:
-        return gettext.NullTranslations().gettext
+        return gettext.NullTranslations()
     mo = LOCALE_DIR / name / "LC_MESSAGES" / f"{DOMAIN}.mo"
     if not mo.exists():
         # A checkout used without installing it (PYTHONPATH): compile on first use.
         compile_catalogs()
     with open(mo, "rb") as fp:
-        return gettext.GNUTranslations(fp).gettext
+        return gettext.GNUTranslations(fp)
+
+
+def translator(locale: str = SOURCE_LOCALE) -> Translator:
+    """The ``gettext`` function of *locale* (English: the message itself)."""
+    return _translations(locale).gettext
 
 
 def get_locale() -> str:
@@ -151,7 +160,7 @@ def compile_catalogs(locale_dir: Path = LOCALE_DIR) -> list[Path]:
         with open(mo, "wb") as fp:
             write_mo(fp, catalog)
         written.append(mo)
-    translator.cache_clear()
+    _translations.cache_clear()
     return written
 
 

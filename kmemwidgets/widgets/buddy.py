@@ -34,6 +34,8 @@ read-only (:class:`BuddyInfoView`).
 """
 from __future__ import annotations
 
+from kmemwidgets.i18n import N_, _, ngettext
+
 from typing import Any, Mapping
 
 import ipywidgets as widgets
@@ -66,7 +68,7 @@ CAPTION_HEIGHT = "52px"
 
 class BuddyView(Predictable, KernelView):
     """The buddy allocator of one kernel: controls, free lists, map, watermarks, log."""
-    title = "Buddy allocator"
+    title = N_("Buddy allocator")
     question = FreeListsQuestion
     redraw_events = PAGE_EVENTS
 
@@ -85,24 +87,24 @@ class BuddyView(Predictable, KernelView):
     # --- construction --------------------------------------------------------------------
 
     def _build(self) -> list[widgets.Widget]:
-        self.zone_picker = widgets.Dropdown(description="zone", layout=widgets.Layout(width="200px"))
+        self.zone_picker = widgets.Dropdown(description=N_("zone"), layout=widgets.Layout(width="200px"))
         self.order_picker = OrderPicker()
         self.gfp_picker = GfpPicker()
         self.context_picker = context_dropdown()
-        self.alloc_button = widgets.Button(description="Alloc", button_style="primary",
-                                           tooltip="alloc_pages(gfp, order)")
-        self.free_button = widgets.Button(description="Free", tooltip="__free_pages() the selected block")
-        self.reset_button = widgets.Button(description="Reset", button_style="warning",
-                                           tooltip="a fresh kernel of the same machine")
+        self.alloc_button = widgets.Button(description=N_("Alloc"), button_style="primary",
+                                           tooltip=N_("alloc_pages(gfp, order)"))
+        self.free_button = widgets.Button(description=N_("Free"), tooltip=N_("__free_pages() the selected block"))
+        self.reset_button = widgets.Button(description=N_("Reset"), button_style="warning",
+                                           tooltip=N_("a fresh kernel of the same machine"))
         self.click_picker = widgets.ToggleButtons(options=[("click selects", "select"),
                                                            ("click frees", "free")],
                                                   style={"button_width": "90px"})
-        self.step_toggle = widgets.Checkbox(description="step mode (replay splits and merges)",
+        self.step_toggle = widgets.Checkbox(description=N_("step mode (replay splits and merges)"),
                                             indent=False)
-        self.step_button = widgets.Button(description="Step", disabled=True,
-                                          tooltip="apply the next split/merge step")
+        self.step_button = widgets.Button(description=N_("Step"), disabled=True,
+                                          tooltip=N_("apply the next split/merge step"))
         self.play = widgets.Play(interval=600, min=0, max=0, value=0, disabled=True,
-                                 description="play the steps")
+                                 description=N_("play the steps"))
         self.step_label = StatusLine(tag="small")
         self.step_caption = StatusLine(tag="span", style={"font_size": CAPTION_FONT},
                                        layout=widgets.Layout(height=CAPTION_HEIGHT, overflow="hidden",
@@ -441,9 +443,9 @@ class BuddyInfoView(Scalable, widgets.VBox):
 
     def __init__(self, buddyinfo: Any, **kwargs) -> None:
         self.zones = snapshot_zones(buddyinfo)
-        self.bars = FreeListBars(title="free blocks per order (/proc/buddyinfo)")
+        self.bars = FreeListBars(title=N_("free blocks per order (/proc/buddyinfo)"))
         self.frag = FragmentationChart()
-        self.zone_picker = widgets.Dropdown(options=list(self.zones), description="zone")
+        self.zone_picker = widgets.Dropdown(options=list(self.zones), description=N_("zone"))
         self.caption = widgets.HTML()
         self.legend = widgets.HTML()
         super().__init__(children=[self.zone_picker, self.bars.figure, self.frag.figure,

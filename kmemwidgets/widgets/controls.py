@@ -20,6 +20,8 @@ mouse drive the same state::
 """
 from __future__ import annotations
 
+from kmemwidgets.i18n import N_, _, ngettext
+
 import ipywidgets as widgets
 import traitlets
 
@@ -91,7 +93,7 @@ class GfpPicker(widgets.VBox):
 
     def __init__(self, gfp: int = GFP_KERNEL, **kwargs) -> None:
         self.base = widgets.Dropdown(options=list(_MASKS), value="GFP_KERNEL",
-                                     description="gfp", layout=widgets.Layout(width="260px"))
+                                     description=N_("gfp"), layout=widgets.Layout(width="260px"))
         self.toggles = {bit: widgets.ToggleButton(value=False, description=_short(bit),
                                                   tooltip=GFP_BIT_NAMES[bit],
                                                   layout=widgets.Layout(width="auto"))
@@ -142,7 +144,7 @@ class GfpPicker(widgets.VBox):
 def context_dropdown(value: str = "process") -> widgets.Dropdown:
     """A dropdown of calling contexts; its ``value`` is the context name."""
     return widgets.Dropdown(options=[(f"{name}", name) for name in CONTEXTS], value=value,
-                            description="context",
+                            description=N_("context"),
                             tooltip="; ".join(c.description for c in CONTEXTS.values()),
                             layout=widgets.Layout(width="220px"))
 
@@ -153,7 +155,7 @@ class OrderPicker(widgets.HBox):
 
     def __init__(self, order: int = 0, **kwargs) -> None:
         self.slider = widgets.IntSlider(value=order, min=0, max=MAX_PAGE_ORDER,
-                                        description="order", continuous_update=False)
+                                        description=N_("order"), continuous_update=False)
         self.size = widgets.Label(block_size_text(order))
         super().__init__(children=[self.slider, self.size], **kwargs)
         traitlets.link((self.slider, "value"), (self, "order"))

@@ -17,6 +17,8 @@ hard-coded here).
 """
 from __future__ import annotations
 
+from kmemwidgets.i18n import N_, _, ngettext
+
 import numpy as np
 import ipywidgets as widgets
 import traitlets
@@ -43,7 +45,7 @@ SLIDER_MAX = 8 * KMALLOC_MAX_CACHE_SIZE
 
 class KmallocView(Predictable, KernelView):
     """kmalloc size classes, ksize and waste; large sizes visibly go to the page allocator."""
-    title = "kmalloc"
+    title = N_("kmalloc")
     question = CacheQuestion
     #: The objects list changes with kmalloc/kfree; the curves never do.
     redraw_events = frozenset({"kmalloc", "kfree", "report"})
@@ -58,17 +60,17 @@ class KmallocView(Predictable, KernelView):
     large = traitlets.Bool(False, read_only=True)
 
     def _build(self) -> list[widgets.Widget]:
-        self.size_slider = widgets.IntSlider(value=self.size, min=0, max=SLIDER_MAX, description="size (bytes)",
+        self.size_slider = widgets.IntSlider(value=self.size, min=0, max=SLIDER_MAX, description=N_("size (bytes)"),
                                              continuous_update=False, layout=widgets.Layout(width="480px"))
         self.size_text = widgets.BoundedIntText(value=self.size, min=0, max=KMALLOC_MAX_SIZE + PAGE_SIZE,
                                                 layout=widgets.Layout(width="110px"))
         self.gfp_picker = GfpPicker()
         self.context_picker = context_dropdown()
-        self.alloc_button = widgets.Button(description="kmalloc", button_style="primary")
-        self.free_button = widgets.Button(description="kfree")
-        self.reset_button = widgets.Button(description="Reset", button_style="warning")
+        self.alloc_button = widgets.Button(description=N_("kmalloc"), button_style="primary")
+        self.free_button = widgets.Button(description=N_("kfree"))
+        self.reset_button = widgets.Button(description=N_("Reset"), button_style="warning")
         self.result = StatusLine(tag="span")
-        self.objects = widgets.Select(description="objects", rows=6, layout=widgets.Layout(width="480px"))
+        self.objects = widgets.Select(description=N_("objects"), rows=6, layout=widgets.Layout(width="480px"))
         for (w, name), trait in (((self.size_slider, "value"), "size"), ((self.size_text, "value"), "size"),
                                  ((self.gfp_picker, "gfp"), "gfp"), ((self.context_picker, "value"), "context")):
             traitlets.link((self, trait), (w, name))     # the view's value wins at start
@@ -83,20 +85,20 @@ class KmallocView(Predictable, KernelView):
         self.x_scale, self.y_scale = LogScale(min=1.0, max=float(SLIDER_MAX)), LinearScale(min=0, max=1)
         scales = {"x": self.x_scale, "y": self.y_scale}
         slab, large = KMALLOC_COLORS.values()
-        self.curve = Lines(x=np.ones(2), y=np.zeros(2), scales=scales, colors=[slab], labels=["slab caches"],
+        self.curve = Lines(x=np.ones(2), y=np.zeros(2), scales=scales, colors=[slab], labels=[N_("slab caches")],
                            stroke_width=2.5)
         self.large_curve = Lines(x=np.ones(2), y=np.zeros(2), scales=scales, colors=[large],
-                                 labels=["page allocator"], stroke_width=2.5)
+                                 labels=[N_("page allocator")], stroke_width=2.5)
         self.point = Scatter(x=np.ones(1), y=np.zeros(1), scales=scales, colors=[INK],
-                             default_size=100, labels=["this size"])
+                             default_size=100, labels=[N_("this size")])
         # Byte sizes with units (8 B … 256 KiB), not "1e+0 2e+0 5e+0"; the legend is HTML
         # under the figure, not over the curve.
-        self.x_axis = readable_axis(self.x_scale, label="requested size (log scale)")
+        self.x_axis = readable_axis(self.x_scale, label=N_("requested size (log scale)"))
         set_ticks(self.x_axis, byte_ticks(1, SLIDER_MAX))
         self.y_axis = readable_axis(self.y_scale, side="left", tick_format=".0%",
-                                    tick_values=[0.0, 0.25, 0.5, 0.75, 1.0], label="wasted", label_offset="55px")
+                                    tick_values=[0.0, 0.25, 0.5, 0.75, 1.0], label=N_("wasted"), label_offset="55px")
         self.figure = chart_figure([self.curve, self.large_curve, self.point], [self.x_axis, self.y_axis],
-                                   title="internal fragmentation: wasted / ksize", width=660, height=300,
+                                   title=N_("internal fragmentation: wasted / ksize"), width=660, height=300,
                                    fig_margin={"top": 40, "bottom": 55, "left": 80, "right": 30})
         self.legend.value = legend_html([*KMALLOC_COLORS.items(), ("this size (the dot)", INK)],
                                         "where the bytes come from")

@@ -6,7 +6,9 @@ such text of a widget tree in the view's locale, and shows it again in English (
 text as the code wrote it) when the locale goes back. It translates the traits that
 hold a label: ``description``, ``tooltip``, ``placeholder``, a Figure's ``title``, an
 Axis's ``label``, the option labels of a selection widget (never their values), tab
-titles, a bqplot mark's legend ``labels`` and a Tooltip's ``labels``.
+titles, a bqplot mark's legend ``labels`` and a Tooltip's ``labels``. A composite widget
+that makes text of its own (a size beside a slider) has a ``localize(locale)`` method, which
+:func:`relabel` calls.
 
 It remembers, per widget and trait, the English source and the text it showed: when
 the code has since set the trait to something else (a redraw sets a figure title), that
@@ -65,6 +67,9 @@ def relabel(widgets: Iterable[Any], locale: str) -> None:
                 w.set_trait(name, text) if w.trait_metadata(name, "read_only") or name == "_options_labels" \
                     else setattr(w, name, text)
             sources[name] = (source, text)
+        hook = getattr(w, "localize", None)
+        if callable(hook):
+            hook(locale)
 
 
 class Localized(traitlets.HasTraits):

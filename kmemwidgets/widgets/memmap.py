@@ -26,6 +26,8 @@ one: :func:`~kmemwidgets.model.buddy_inspect.block_in_range`), ``max_cells``, ``
 """
 from __future__ import annotations
 
+from kmemwidgets.i18n import N_, _, ngettext
+
 from typing import Callable
 
 import numpy as np
@@ -91,7 +93,7 @@ class MemoryMap(widgets.VBox):
     columns = traitlets.Int(DEFAULT_COLUMNS, min=1)
 
     def __init__(self, max_cells: int = DEFAULT_MAX_CELLS, columns: int = DEFAULT_COLUMNS,
-                 title: str = "physical memory", width: int = 660, controls: bool = True,
+                 title: str = N_("physical memory"), width: int = 660, controls: bool = True,
                  **kwargs) -> None:
         self._kernel: Kernel | None = None
         self._owner_override: np.ndarray | None = None
@@ -109,11 +111,11 @@ class MemoryMap(widgets.VBox):
         self.heatmap.on_element_click(self._on_click)
         self.figure = chart_figure([self.heatmap], [], title=title, width=width, height=360, padding_x=0,
                                    padding_y=0, fig_margin={"top": 30, "bottom": 5, "left": 5, "right": 5})
-        self.zoom = widgets.IntRangeSlider(value=(0, 1), min=0, max=1, description="pfn range",
+        self.zoom = widgets.IntRangeSlider(value=(0, 1), min=0, max=1, description=N_("pfn range"),
                                            continuous_update=False, readout_format="x",
                                            layout=widgets.Layout(width=f"{max(width - 120, 200)}px"))
-        self.whole = widgets.Button(description="Whole range", layout=widgets.Layout(width="auto"),
-                                    tooltip="zoom out to the whole range")
+        self.whole = widgets.Button(description=N_("Whole range"), layout=widgets.Layout(width="auto"),
+                                    tooltip=N_("zoom out to the whole range"))
         self.whole.on_click(lambda _: self.show_all())
         self.info = StatusLine(tag="span", style={"font_size": "14px"})   # projector-readable
         self.legend = widgets.HTML(legend_html(zip(OWNER_NAMES, OWNER_COLORS), "owner"))

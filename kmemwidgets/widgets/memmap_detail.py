@@ -15,6 +15,8 @@ overview selects a block and focuses the strip on it. ``detail_blocks()`` lists 
 """
 from __future__ import annotations
 
+from kmemwidgets.i18n import N_, _, ngettext
+
 from typing import Callable
 
 import numpy as np
@@ -47,11 +49,11 @@ class MapWithDetail(widgets.HBox):
     focus_pfn = traitlets.Int(None, allow_none=True)
     focus_frames = traitlets.Int(1, min=1)
 
-    def __init__(self, title: str = "zone memory map (click a cell)", width: int = 520,
+    def __init__(self, title: str = N_("zone memory map (click a cell)"), width: int = 520,
                  detail_width: int = 360, **kwargs) -> None:
         self.overview = MemoryMap(title=title, width=width)
         self.detail = MemoryMap(max_cells=DETAIL_FRAMES, columns=DETAIL_COLUMNS, width=detail_width,
-                                title="detail: 1 frame per cell", controls=False)
+                                title=N_("detail: 1 frame per cell"), controls=False)
         self._kernel: Kernel | None = None
         self._owner: np.ndarray | None = None
         self._lo, self._hi = 0, 1

@@ -28,6 +28,8 @@ caller's wait as a pending request instead of blocking (see
 """
 from __future__ import annotations
 
+from kmemwidgets.i18n import N_, _, ngettext
+
 from collections import Counter
 
 import numpy as np
@@ -64,7 +66,7 @@ _MARGIN = {"top": 40, "bottom": 45, "left": 140, "right": 20}
 
 class MempoolView(Predictable, KernelView):
     """One mempool: reserve vs min_nr, memory pressure, and where each allocation came from."""
-    title = "mempool"
+    title = N_("mempool")
     question = PathQuestion
 
     pool_kind = traitlets.Enum(("page", "kmalloc"), default_value="page")
@@ -81,20 +83,20 @@ class MempoolView(Predictable, KernelView):
     def _build(self) -> list[widgets.Widget]:
         self.kind_picker = widgets.Dropdown(options=[("page pool (order 0)", "page"),
                                                      ("kmalloc pool", "kmalloc")],
-                                            description="pool", layout=widgets.Layout(width="250px"))
-        self.size_box = widgets.BoundedIntText(description="size", min=1, max=1 << 22,
+                                            description=N_("pool"), layout=widgets.Layout(width="250px"))
+        self.size_box = widgets.BoundedIntText(description=N_("size"), min=1, max=1 << 22,
                                                layout=widgets.Layout(width="180px"))
-        self.min_nr_slider = widgets.IntSlider(description="min_nr", min=1, max=32, continuous_update=False)
+        self.min_nr_slider = widgets.IntSlider(description=N_("min_nr"), min=1, max=32, continuous_update=False)
         self.gfp_picker = GfpPicker()
         self.context_picker = context_dropdown()
-        self.pressure_toggle = widgets.ToggleButton(description="memory pressure", icon="compress",
-                                                    tooltip="fill memory with page allocations / release them")
-        self.alloc_button = widgets.Button(description="mempool_alloc", button_style="primary")
-        self.free_button = widgets.Button(description="mempool_free")
-        self.create_button = widgets.Button(description="Create pool",
-                                            tooltip="mempool_create with the kind, size and min_nr above "
-                                                    "(destroys the pool this view made before)")
-        self.reset_button = widgets.Button(description="Reset", button_style="warning")
+        self.pressure_toggle = widgets.ToggleButton(description=N_("memory pressure"), icon="compress",
+                                                    tooltip=N_("fill memory with page allocations / release them"))
+        self.alloc_button = widgets.Button(description=N_("mempool_alloc"), button_style="primary")
+        self.free_button = widgets.Button(description=N_("mempool_free"))
+        self.create_button = widgets.Button(description=N_("Create pool"),
+                                            tooltip=N_("mempool_create with the kind, size and min_nr above "
+                                                       "(destroys the pool this view made before)"))
+        self.reset_button = widgets.Button(description=N_("Reset"), button_style="warning")
         for (w, name), trait in (((self.kind_picker, "value"), "pool_kind"), ((self.size_box, "value"), "element_size"),
                                  ((self.gfp_picker, "gfp"), "gfp"),
                                  ((self.context_picker, "value"), "context"),
@@ -112,29 +114,29 @@ class MempoolView(Predictable, KernelView):
         xs, ys = OrdinalScale(domain=list(LEVELS), reverse=True), LinearScale(min=0, max=1)
         self.levels = Bars(x=list(LEVELS), y=np.zeros(3), scales={"x": xs, "y": ys}, orientation="horizontal",
                            colors=list(MEMPOOL_LEVEL_COLORS.values()),
-                           tooltip=Tooltip(fields=["x", "y"], labels=["", "elements"]))
+                           tooltip=Tooltip(fields=["x", "y"], labels=["", N_("elements")]))
         # min_nr: an ink line across the bars, named at its top (no legend over the data).
         self.min_line = Lines(x=np.zeros(2), y=[LEVELS[0], LEVELS[-1]], scales={"x": ys, "y": xs},
-                              colors=[INK], line_style="dashed", labels=["min_nr"], stroke_width=2)
+                              colors=[INK], line_style="dashed", labels=[N_("min_nr")], stroke_width=2)
         self.min_label = Label(x=np.zeros(1), y=[LEVELS[-1]], text=["min_nr"], scales={"x": ys, "y": xs},
                                colors=[INK], align="start", x_offset=6, y_offset=5, enable_hover=False)
-        self.level_axis = readable_axis(ys, label="elements", tick_format="d")
+        self.level_axis = readable_axis(ys, label=N_("elements"), tick_format="d")
         self.level_figure = chart_figure([self.levels, self.min_line, self.min_label],
                                          [readable_axis(xs, side="left"), self.level_axis],
-                                         title="reserve vs min_nr", width=380, height=240, fig_margin=_MARGIN)
+                                         title=N_("reserve vs min_nr"), width=380, height=240, fig_margin=_MARGIN)
         px, py = OrdinalScale(domain=list(PATHS), reverse=True), LinearScale(min=0, max=1)
         self.paths = Bars(x=list(PATHS), y=np.zeros(len(PATHS)), scales={"x": px, "y": py}, orientation="horizontal",
-                          colors=list(PATH_COLORS), tooltip=Tooltip(fields=["x", "y"], labels=["path", "allocations"]))
-        self.path_axis = readable_axis(py, label="allocations", tick_format="d")
+                          colors=list(PATH_COLORS), tooltip=Tooltip(fields=["x", "y"], labels=[N_("path"), N_("allocations")]))
+        self.path_axis = readable_axis(py, label=N_("allocations"), tick_format="d")
         self.path_figure = chart_figure([self.paths], [readable_axis(px, side="left"),
                                                        self.path_axis],
-                                        title="path of each mempool_alloc", width=400, height=240,
+                                        title=N_("path of each mempool_alloc"), width=400, height=240,
                                         fig_margin=_MARGIN)
         tx, ty = OrdinalScale(), LinearScale(min=0, max=1)
         self.timeline = Bars(x=np.arange(1), y=np.zeros((len(PATHS), 1)), type="stacked",
                              scales={"x": tx, "y": ty}, colors=list(PATH_COLORS), labels=list(PATHS),
-                             tooltip=Tooltip(fields=["x"], labels=["allocation #"]), padding=0.1)
-        self.timeline_axis = readable_axis(tx, label="allocation #")
+                             tooltip=Tooltip(fields=["x"], labels=[N_("allocation #")]), padding=0.1)
+        self.timeline_axis = readable_axis(tx, label=N_("allocation #"))
         self.timeline_figure = chart_figure([self.timeline], [self.timeline_axis],
                                             title=f"the last {TIMELINE} allocations, coloured by path",
                                             width=780, height=170,

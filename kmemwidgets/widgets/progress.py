@@ -9,13 +9,15 @@ not import widgets; :class:`ProgressBar` is that callable for notebooks::
 """
 from __future__ import annotations
 
+from kmemwidgets.i18n import N_, _, ngettext
+
 import ipywidgets as widgets
 
 
 class ProgressBar(widgets.HBox):
     """An ``IntProgress`` plus a label, updated by calling the widget as ``bar(done, total)``."""
 
-    def __init__(self, description: str = "progress", **kwargs) -> None:
+    def __init__(self, description: str = N_("progress"), **kwargs) -> None:
         self.bar = widgets.IntProgress(min=0, max=1, description=description)
         self.label = widgets.Label("")
         super().__init__(children=[self.bar, self.label], **kwargs)

@@ -9,6 +9,8 @@ stack per entry of ``stacks``) and lists them in a table. Subclasses say what a 
 """
 from __future__ import annotations
 
+from kmemwidgets.i18n import N_, _, ngettext
+
 from typing import Any, Callable, Sequence
 
 import ipywidgets as widgets
@@ -51,8 +53,8 @@ class RankedBars(Scalable, widgets.VBox):
                                                                num_ticks=5)],
                                    title=title, width="100%", height=420,
                                    fig_margin={"top": 40, "bottom": 50, "left": 220, "right": 30})
-        self.sort_picker = widgets.ToggleButtons(options=list(self.sort_keys), description="sort by")
-        self.top_slider = widgets.IntSlider(min=5, max=50, description="top")
+        self.sort_picker = widgets.ToggleButtons(options=list(self.sort_keys), description=N_("sort by"))
+        self.top_slider = widgets.IntSlider(min=5, max=50, description=N_("top"))
         self.table = widgets.HTML()
         self.legend = widgets.HTML(legend_html([(s, c) for s, c, _ in self.stacks], title))
         super().__init__(children=[widgets.HBox([self.sort_picker, self.top_slider]), self.figure,

@@ -7,6 +7,8 @@ held by active objects and the rest, with a table of the rows.
 """
 from __future__ import annotations
 
+from kmemwidgets.i18n import N_, _, ngettext
+
 from .palette import SNAPSHOT_COLORS
 from .ranked import RankedBars
 
@@ -25,9 +27,9 @@ class SlabInfoView(RankedBars):
                ("num_objs", lambda c: c.num_objs), ("objsize", lambda c: c.objsize),
                ("objperslab", lambda c: c.objperslab), ("pagesperslab", lambda c: c.pagesperslab),
                ("KiB", lambda c: c.slab_bytes() // 1024))
-    axis_label = "KiB in slabs"
+    axis_label = N_("KiB in slabs")
 
-    def __init__(self, slabinfo, title: str = "/proc/slabinfo snapshot", **kwargs) -> None:
+    def __init__(self, slabinfo, title: str = N_("/proc/slabinfo snapshot"), **kwargs) -> None:
         self.slabinfo = slabinfo
         super().__init__(getattr(slabinfo, "rows", None), title, lambda c: c.name, **kwargs)
 

@@ -35,6 +35,8 @@ log; in a hard interrupt, the ``BUG_ON(in_interrupt())`` report.
 """
 from __future__ import annotations
 
+from kmemwidgets.i18n import N_, _, ngettext
+
 
 import numpy as np
 import ipywidgets as widgets
@@ -87,7 +89,7 @@ TEXT_SIZE = 14                                     # px: readable on a projector
 
 class VmallocView(Predictable, KernelView):
     """vmalloc areas, guard pages and the scattered frames behind them."""
-    title = "vmalloc"
+    title = N_("vmalloc")
     question = FramesQuestion
 
     size = traitlets.Int(64 << 10, min=0)
@@ -109,26 +111,26 @@ class VmallocView(Predictable, KernelView):
 
     def _build(self) -> list[widgets.Widget]:
         self.size_slider = widgets.IntSlider(value=self.size, min=0, max=SLIDER_MAX, step=PAGE_SIZE,
-                                             description="size (bytes)", continuous_update=False,
+                                             description=N_("size (bytes)"), continuous_update=False,
                                              layout=widgets.Layout(width="420px"))
         self.size_text = widgets.BoundedIntText(value=self.size, min=0, max=1 << 40,
                                                 layout=widgets.Layout(width="120px"))
         self.context_picker = context_dropdown()
-        self.vmalloc_button = widgets.Button(description="vmalloc", button_style="primary",
-                                             tooltip="vmalloc(size): frames prefer HighMem")
-        self.vmalloc_32_button = widgets.Button(description="vmalloc_32",
-                                                tooltip="vmalloc_32(size): frames below 4 GiB (lowmem on i386)")
-        self.vzalloc_button = widgets.Button(description="vzalloc", tooltip="vzalloc(size): zero-filled")
-        self.vfree_button = widgets.Button(description="vfree", tooltip="vfree() the selected area")
-        self.reset_button = widgets.Button(description="Reset", button_style="warning",
-                                           tooltip="a fresh kernel of the same machine")
-        self.areas = widgets.Dropdown(description="area", options=[], value=None,
+        self.vmalloc_button = widgets.Button(description=N_("vmalloc"), button_style="primary",
+                                             tooltip=N_("vmalloc(size): frames prefer HighMem"))
+        self.vmalloc_32_button = widgets.Button(description=N_("vmalloc_32"),
+                                                tooltip=N_("vmalloc_32(size): frames below 4 GiB (lowmem on i386)"))
+        self.vzalloc_button = widgets.Button(description=N_("vzalloc"), tooltip=N_("vzalloc(size): zero-filled"))
+        self.vfree_button = widgets.Button(description=N_("vfree"), tooltip=N_("vfree() the selected area"))
+        self.reset_button = widgets.Button(description=N_("Reset"), button_style="warning",
+                                           tooltip=N_("a fresh kernel of the same machine"))
+        self.areas = widgets.Dropdown(description=N_("area"), options=[], value=None,
                                       layout=widgets.Layout(width="420px"))
-        self.zoom_slider = widgets.IntRangeSlider(value=(0, 1), min=0, max=1, description="pages",
+        self.zoom_slider = widgets.IntRangeSlider(value=(0, 1), min=0, max=1, description=N_("pages"),
                                                   continuous_update=False,
                                                   layout=widgets.Layout(width="520px"))
-        self.whole_button = widgets.Button(description="Whole area", layout=widgets.Layout(width="auto"))
-        self.area_zoom_button = widgets.Button(description="Zoom to area", layout=widgets.Layout(width="auto"))
+        self.whole_button = widgets.Button(description=N_("Whole area"), layout=widgets.Layout(width="auto"))
+        self.area_zoom_button = widgets.Button(description=N_("Zoom to area"), layout=widgets.Layout(width="auto"))
         self.info = StatusLine(tag="span", style={"font_size": f"{TEXT_SIZE}px"})
         self.vmallocinfo = widgets.HTML()
 
@@ -168,7 +170,7 @@ class VmallocView(Predictable, KernelView):
                                 default_size=TEXT_SIZE, colors=["black"])
         self.figure = chart_figure([self.lines, self.used_ticks, self.virtual, self.used, self.physical,
                                     self.labels, self.end_labels, self.pfn_labels], [],
-                                   title="vmalloc area (top) → the frames it uses (middle) → all memory (bottom)",
+                                   title=N_("vmalloc area (top) → the frames it uses (middle) → all memory (bottom)"),
                                    width=700, height=380, padding_x=0, padding_y=0,
                                    fig_margin={"top": 35, "bottom": 10, "left": 10, "right": 10})
         self.legend.value = (

@@ -8,6 +8,8 @@ space (area sizes, guard pages included), split into vmalloc pages and the rest
 """
 from __future__ import annotations
 
+from kmemwidgets.i18n import N_, _, ngettext
+
 from dataclasses import dataclass
 
 from .palette import SNAPSHOT_COLORS
@@ -48,7 +50,7 @@ class VmallocInfoView(RankedBars):
                ("KiB", lambda c: c.size // 1024), ("pages", lambda c: c.pages),
                ("kinds", lambda c: c.kinds))
 
-    def __init__(self, vmallocinfo, title: str = "/proc/vmallocinfo snapshot", **kwargs) -> None:
+    def __init__(self, vmallocinfo, title: str = N_("/proc/vmallocinfo snapshot"), **kwargs) -> None:
         self.vmallocinfo = vmallocinfo
         super().__init__(callers(vmallocinfo), title, lambda c: c.caller, **kwargs)
 

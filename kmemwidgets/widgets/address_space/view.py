@@ -1,6 +1,8 @@
 """AddressSpaceView: the widget (see the package docstring)."""
 from __future__ import annotations
 
+from kmemwidgets.i18n import N_, _, ngettext
+
 import numpy as np
 import ipywidgets as widgets
 import traitlets
@@ -34,7 +36,7 @@ from .pgd_grid import pgd_codes
 
 class AddressSpaceView(Predictable, KernelView):
     """Processes' address spaces, their pgds, the frames they map and the page-table walk."""
-    title = "address spaces"
+    title = N_("address spaces")
     question = NewFrameQuestion
 
     pid = traitlets.Int(None, allow_none=True)
@@ -53,26 +55,26 @@ class AddressSpaceView(Predictable, KernelView):
 
     def _build(self) -> list[widgets.Widget]:
         layout = widgets.Layout(width="220px")
-        self.pid_picker = widgets.Dropdown(description="act on", layout=layout)
-        self.left_picker = widgets.Dropdown(description="left", layout=layout)
-        self.right_picker = widgets.Dropdown(description="right", layout=layout)
-        self.spawn_button = widgets.Button(description="spawn", button_style="primary",
-                                           tooltip="a new process with a fresh mm (pgd_alloc)")
-        self.fork_button = widgets.Button(description="fork", tooltip="fork(): copy-on-write copy")
-        self.mmap_button = widgets.Button(description="mmap+touch",
-                                          tooltip="mmap(length, rw) and write every page")
-        self.write_button = widgets.Button(description="write", tooltip="store data at vaddr (breaks COW)")
-        self.exit_button = widgets.Button(description="exit", tooltip="exit(): exit_mmap frees it all")
-        self.reset_button = widgets.Button(description="Reset", button_style="warning")
-        self.length_box = widgets.BoundedIntText(description="length", min=1, max=1 << 30,
+        self.pid_picker = widgets.Dropdown(description=N_("act on"), layout=layout)
+        self.left_picker = widgets.Dropdown(description=N_("left"), layout=layout)
+        self.right_picker = widgets.Dropdown(description=N_("right"), layout=layout)
+        self.spawn_button = widgets.Button(description=N_("spawn"), button_style="primary",
+                                           tooltip=N_("a new process with a fresh mm (pgd_alloc)"))
+        self.fork_button = widgets.Button(description=N_("fork"), tooltip=N_("fork(): copy-on-write copy"))
+        self.mmap_button = widgets.Button(description=N_("mmap+touch"),
+                                          tooltip=N_("mmap(length, rw) and write every page"))
+        self.write_button = widgets.Button(description=N_("write"), tooltip=N_("store data at vaddr (breaks COW)"))
+        self.exit_button = widgets.Button(description=N_("exit"), tooltip=N_("exit(): exit_mmap frees it all"))
+        self.reset_button = widgets.Button(description=N_("Reset"), button_style="warning")
+        self.length_box = widgets.BoundedIntText(description=N_("length"), min=1, max=1 << 30,
                                                  layout=widgets.Layout(width="200px"))
-        self.data_box = widgets.Text(description="data", layout=widgets.Layout(width="220px"))
-        self.vaddr_box = widgets.Text(description="vaddr (hex)", layout=widgets.Layout(width="260px"),
+        self.data_box = widgets.Text(description=N_("data"), layout=widgets.Layout(width="220px"))
+        self.vaddr_box = widgets.Text(description=N_("vaddr (hex)"), layout=widgets.Layout(width="260px"),
                                       continuous_update=False)
-        self.translate_button = widgets.Button(description="Translate", button_style="info",
-                                               tooltip="walk both processes' page tables for vaddr")
-        self.step_button = widgets.Button(description="Step", tooltip="one level of the walk")
-        self.play = widgets.Play(min=0, max=0, value=0, interval=700, description="play the walk")
+        self.translate_button = widgets.Button(description=N_("Translate"), button_style="info",
+                                               tooltip=N_("walk both processes' page tables for vaddr"))
+        self.step_button = widgets.Button(description=N_("Step"), tooltip=N_("one level of the walk"))
+        self.play = widgets.Play(min=0, max=0, value=0, interval=700, description=N_("play the walk"))
         # a fixed height: stepping the walk must not move the figure below it
         self.walk_text = widgets.HTML(layout=widgets.Layout(height="240px", overflow="auto"))
 
@@ -118,7 +120,7 @@ class AddressSpaceView(Predictable, KernelView):
         self.figure = chart_figure([self.lines, self.left_strip, self.phys_strip, self.right_strip,
                                     self.split_lines, self.walk_lines, self.labels, self.pfn_labels,
                                     self.tick_labels, self.right_tick_labels], [],
-                                   title="virtual (left, right; 0 at the bottom) → frames used (middle)",
+                                   title=N_("virtual (left, right; 0 at the bottom) → frames used (middle)"),
                                    width=720, height=520, padding_x=0, padding_y=0,
                                    fig_margin={"top": 60, "bottom": 10, "left": 10, "right": 10})
         pgd_colors = code_scale(PGD_COLORS)
@@ -444,7 +446,7 @@ class AddressSpaceView(Predictable, KernelView):
                     set_strip(strip, False, cell_bounds(VROWS, 1), self._region_rows,
                               np.full(VROWS, NOTHING, dtype=np.uint8))
                     self._draw_pgd(grid, np.zeros(nr, dtype=np.uint8))
-                    fig.title = "(no process)"
+                    fig.title = N_("(no process)")
                     continue
                 va, pfn, shared, kv, kp = sides[side]
                 mapped = np.full(VROWS, NOTHING, dtype=np.uint8)

@@ -19,6 +19,8 @@ view whose button runs several judged actions (SlabView's double free) runs the 
 """
 from __future__ import annotations
 
+from kmemwidgets.i18n import N_, _, ngettext
+
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
@@ -57,8 +59,8 @@ class PredictPanel(widgets.VBox):
 
     def __init__(self, question: Question) -> None:
         self.question = question
-        self.toggle = widgets.ToggleButton(description="predict mode", icon="question",
-                                           tooltip="predict what the next action does, then check")
+        self.toggle = widgets.ToggleButton(description=N_("predict mode"), icon="question",
+                                           tooltip=N_("predict what the next action does, then check"))
         self.prompt = StatusLine(question.prompt, tag="span")
         self.inputs: dict[str, widgets.ValueWidget] = {}
         for name, shape in question.fields.items():

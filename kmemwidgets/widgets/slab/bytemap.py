@@ -9,6 +9,8 @@ hold: nobody damaged them. Hovering a cell shows its address, value and role.
 """
 from __future__ import annotations
 
+from kmemwidgets.i18n import N_, _, ngettext
+
 from typing import Any, Sequence
 
 import numpy as np
@@ -42,7 +44,7 @@ def legend_roles() -> list[tuple[str, str]]:
     for role in BYTE_ROLES:
         if role == "outside":
             continue
-        label = "red zone" if role.endswith("red zone") else role
+        label = N_("red zone") if role.endswith("red zone") else role
         if label not in entries and SLAB_ROLE_COLORS[role] not in entries.values():
             entries[label] = SLAB_ROLE_COLORS[role]
     return list(entries.items()) + [("overwritten (not what SLUB expects)", BYTE_COLORS[CODE_OVERWRITTEN]),
@@ -53,7 +55,7 @@ class ByteMap:
     """The figure (``figure``, mark ``heatmap``, tooltip ``hover_info``) and what it shows
     (``shown``: ``slab``, ``addr`` of the first cell, ``data``, ``roles``, ``expected``)."""
 
-    def __init__(self, title: str = "slab page bytes", width: int = 660) -> None:
+    def __init__(self, title: str = N_("slab page bytes"), width: int = 660) -> None:
         self.heatmap = GridHeatMap(color=np.full((2, 2), ROLE_OUTSIDE, dtype=np.uint8),
                                    scales={"color": code_scale(BYTE_COLORS)}, stroke="white",
                                    interactions={"hover": "tooltip", "click": "select"},

@@ -46,6 +46,8 @@ the next free or alloc of the object rewrites them (``init_object``), erasing th
 """
 from __future__ import annotations
 
+from kmemwidgets.i18n import N_, _, ngettext
+
 from typing import Any, Callable
 
 import numpy as np
@@ -86,7 +88,7 @@ NO_CHECKS = ("only when the cache is validated (Validate): without SLAB_CONSISTE
 
 class SlabView(Predictable, KernelView):
     """A SLUB cache: create/pick it, alloc/free objects, its slabs, a slab page byte by byte."""
-    title = "SLUB caches"
+    title = N_("SLUB caches")
     question = ReportQuestion
     redraw_events = SLAB_EVENTS
 
@@ -117,28 +119,28 @@ class SlabView(Predictable, KernelView):
         self._report_object: int | None = None  # the object the last report names
         self._syncing_lists = False
         narrow = widgets.Layout(width="170px")
-        self.cache_box = widgets.Combobox(description="cache", ensure_option=False, continuous_update=False,
-                                          placeholder="name, or pick one", layout=widgets.Layout(width="260px"))
-        self.size_box = widgets.BoundedIntText(description="size", min=1, max=KMALLOC_MAX_SIZE, layout=narrow)
-        self.align_box = widgets.BoundedIntText(description="align", min=0, max=KMALLOC_MAX_SIZE, layout=narrow)
+        self.cache_box = widgets.Combobox(description=N_("cache"), ensure_option=False, continuous_update=False,
+                                          placeholder=N_("name, or pick one"), layout=widgets.Layout(width="260px"))
+        self.size_box = widgets.BoundedIntText(description=N_("size"), min=1, max=KMALLOC_MAX_SIZE, layout=narrow)
+        self.align_box = widgets.BoundedIntText(description=N_("align"), min=0, max=KMALLOC_MAX_SIZE, layout=narrow)
         self.flag_row = FlagBoxes()
         self.flag_boxes = self.flag_row.boxes
         self.gfp_picker = GfpPicker()
         self.context_picker = context_dropdown()
         b = widgets.Button
-        self.create_button = b(description="Create", tooltip="kmem_cache_create(name, size, align, flags)")
-        self.alloc_button = b(description="Alloc", button_style="primary", tooltip="kmem_cache_alloc(cache, gfp)")
-        self.free_button = b(description="Free", tooltip="kmem_cache_free() the selected object")
-        self.validate_button = b(description="Validate", tooltip="echo 1 > /sys/kernel/slab/<cache>/validate")
-        self.reset_button = b(description="Reset", button_style="warning", tooltip="a fresh kernel of the same machine")
-        self.overrun_button = b(description="write past the end", button_style="danger",
-                                tooltip="write bug_bytes bytes just after the selected object")
-        self.uaf_button = b(description="write after free", button_style="danger",
-                            tooltip="free the selected object, then write into it")
-        self.double_free_button = b(description="free twice", button_style="danger",
-                                    tooltip="kmem_cache_free() the selected object twice")
-        self.leak_button = b(description="leak and destroy", button_style="danger",
-                             tooltip="kmem_cache_destroy() with objects still allocated")
+        self.create_button = b(description=N_("Create"), tooltip=N_("kmem_cache_create(name, size, align, flags)"))
+        self.alloc_button = b(description=N_("Alloc"), button_style="primary", tooltip=N_("kmem_cache_alloc(cache, gfp)"))
+        self.free_button = b(description=N_("Free"), tooltip=N_("kmem_cache_free() the selected object"))
+        self.validate_button = b(description=N_("Validate"), tooltip=N_("echo 1 > /sys/kernel/slab/<cache>/validate"))
+        self.reset_button = b(description=N_("Reset"), button_style="warning", tooltip=N_("a fresh kernel of the same machine"))
+        self.overrun_button = b(description=N_("write past the end"), button_style="danger",
+                                tooltip=N_("write bug_bytes bytes just after the selected object"))
+        self.uaf_button = b(description=N_("write after free"), button_style="danger",
+                            tooltip=N_("free the selected object, then write into it"))
+        self.double_free_button = b(description=N_("free twice"), button_style="danger",
+                                    tooltip=N_("kmem_cache_free() the selected object twice"))
+        self.leak_button = b(description=N_("leak and destroy"), button_style="danger",
+                             tooltip=N_("kmem_cache_destroy() with objects still allocated"))
         for button, fn in ((self.create_button, self.create_cache), (self.alloc_button, self.alloc),
                            (self.free_button, self.free), (self.validate_button, self.validate),
                            (self.reset_button, self.reset), (self.overrun_button, self.overrun),
@@ -146,10 +148,10 @@ class SlabView(Predictable, KernelView):
                            (self.double_free_button, self.double_free),
                            (self.leak_button, self.leak_and_destroy)):
             button.on_click(lambda _, fn=fn: fn())
-        self.slab_list = widgets.Select(description="slabs", rows=6, layout=widgets.Layout(width="430px"))
-        self.object_list = widgets.Select(description="objects", rows=6, layout=widgets.Layout(width="330px"))
+        self.slab_list = widgets.Select(description=N_("slabs"), rows=6, layout=widgets.Layout(width="430px"))
+        self.object_list = widgets.Select(description=N_("objects"), rows=6, layout=widgets.Layout(width="330px"))
         self.slab_counts = widgets.HTML(style={"font_size": TEXT_PX})
-        self.page_slider = widgets.IntSlider(description="page", min=0, max=0, continuous_update=False,
+        self.page_slider = widgets.IntSlider(description=N_("page"), min=0, max=0, continuous_update=False,
                                              layout=widgets.Layout(width="300px"))
         self.window_picker = widgets.ToggleButtons(style={"button_width": "120px"})
         self.map_info = widgets.HTML(style={"font_size": TEXT_PX})
