@@ -51,7 +51,7 @@ from kmemwidgets.i18n import SOURCE_LOCALE, N_, _
 from kmemwidgets.model.errors import KernelBug
 from kmemwidgets.model.kernel import Kernel
 
-from .localize import Localized, relabel
+from .localize import Localized, relabel, speaks
 from .log import MessageLog
 from .redraw import DeferredRedraw
 from .status import StatusLine, caption_html
@@ -233,6 +233,7 @@ class KernelView(Localized, Scalable, widgets.VBox):
                 events.end()
         return None
 
+    @speaks
     def _act_in_context(self, what: str, context: str, call: Callable[[], Any]) -> Any:
         """:meth:`_act` on *call* run in calling context *context*; a None result that
         was not refused is logged as the allocator returning NULL."""
@@ -245,6 +246,7 @@ class KernelView(Localized, Scalable, widgets.VBox):
             self._say(_("{call} returned NULL").format(call=what))
         return result
 
+    @speaks
     def _refuse(self, what: str, why: str) -> None:
         self.message = _("{call} refused: {reason}").format(call=what, reason=why)
         self.messages.post(self.message, "refused")

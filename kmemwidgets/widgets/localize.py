@@ -22,8 +22,9 @@ default views send exactly what they sent before the catalogs existed.
 """
 from __future__ import annotations
 
+import functools
 from contextlib import AbstractContextManager
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, TypeVar
 
 import traitlets
 
@@ -72,6 +73,18 @@ def relabel(widgets: Iterable[Any], locale: str) -> None:
             hook(locale)
 
 
+Method = TypeVar("Method", bound=Callable[..., Any])
+
+
+def speaks(method: Method) -> Method:
+    """Run a method of a :class:`Localized` widget (an action) speaking its locale."""
+    @functools.wraps(method)
+    def wrapper(self, *args: Any, **kwargs: Any) -> Any:
+        with self.speaking():
+            return method(self, *args, **kwargs)
+    return wrapper  # type: ignore[return-value]
+
+
 class Localized(traitlets.HasTraits):
     """A widget that speaks one locale: ``locale=`` (default: follow :func:`kmemwidgets.set_locale`).
 
@@ -118,4 +131,4 @@ class Localized(traitlets.HasTraits):
         """Show every text in the new locale (subclasses: relabel and redraw)."""
 
 
-__all__ = ["Localized", "relabel", "TEXT_TRAITS", "LIST_TRAITS"]
+__all__ = ["Localized", "relabel", "speaks", "TEXT_TRAITS", "LIST_TRAITS"]
