@@ -120,17 +120,20 @@ class ByteMap:
         off = addr - s["addr"]
         slab = s["slab"]
         value = int(s["data"][off])
-        lines = [f"<b>{addr:#x}</b> (slab offset {addr - slab.base:#x})",
-                 f"byte <b>{value:#04x}</b>", f"role: {text_html(BYTE_ROLES[s['roles'][off]])}"]
+        lines = [f"<b>{addr:#x}</b> " + text_html(_("(slab offset {offset})").format(offset=f"{addr - slab.base:#x}")),
+                 text_html(_("byte")) + f" <b>{value:#04x}</b>",
+                 text_html(_("role: {role}").format(role=_(BYTE_ROLES[s["roles"][off]])))]
         expected = int(s["expected"][off])
         if expected >= 0:
-            lines.append(f"SLUB expects {expected:#04x}" + (" — <b>overwritten</b>" if value != expected else ""))
+            lines.append(text_html(_("SLUB expects {value}").format(value=f"{expected:#04x}"))
+                         + (f" — <b>{text_html(_('overwritten'))}</b>" if value != expected else ""))
         found = object_of(k, addr)
         if found is not None:
             obj = found[1]
-            state = ("allocated" if is_live_object(k, obj) else "isolated by SLUB (never handed out)"
-                     if obj in isolated_objects(k, slab) else "free")
-            lines.append(f"object {obj:#x} (#{(obj - slab.base) // slab.cache.size}, {state})")
+            state = (_("allocated") if is_live_object(k, obj) else _("isolated by SLUB (never handed out)")
+                     if obj in isolated_objects(k, slab) else _("free"))
+            lines.append(text_html(_("object {addr} (#{index}, {state})").format(
+                addr=f"{obj:#x}", index=(obj - slab.base) // slab.cache.size, state=state)))
         return f'<div style="font-size:{TEXT_PX};padding:4px;background:white">' + "<br>".join(lines) + "</div>"
 
     def _set_height(self, rows: int) -> None:

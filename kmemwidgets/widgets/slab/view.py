@@ -67,7 +67,8 @@ from kmemwidgets.model.units import PAGE_SHIFT, PAGE_SIZE
 from ..base import KernelView
 from ..predict import Predictable
 from ..predict.questions import ReportQuestion
-from ..controls import GfpPicker, context_dropdown, GfpTrait, ContextTrait
+from ..controls import GfpPicker, context_dropdown, GfpTrait, ContextTrait, in_context
+from ..localize import speaks
 from ..slabinfo import SlabInfoView
 from ..palette import legend_html
 from ..status import text_html
@@ -81,9 +82,9 @@ SLAB_EVENTS = frozenset(("kmem_cache_alloc", "kmem_cache_free", "kmalloc", "kfre
 #: The value the bug buttons write (ASCII 'A', easy to spot in a hex dump).
 BUG_BYTE = 0x41
 #: When SLUB looks at the damage in a cache without SLAB_CONSISTENCY_CHECKS.
-NO_CHECKS = ("only when the cache is validated (Validate): without SLAB_CONSISTENCY_CHECKS "
-             "alloc and free do not check objects, and they re-initialise its red zones and "
-             "poison (init_object), erasing the damage")
+NO_CHECKS = N_("only when the cache is validated (Validate): without SLAB_CONSISTENCY_CHECKS "
+                "alloc and free do not check objects, and they re-initialise its red zones and "
+                "poison (init_object), erasing the damage")
 
 
 class SlabView(Predictable, KernelView):
@@ -173,7 +174,7 @@ class SlabView(Predictable, KernelView):
         self._sync_window_picker()
         self.legend.style.font_size = self.status.style.font_size = TEXT_PX
         self.status.tag = "span"                  # a browser draws <code> at 13 px
-        self.legend.value = legend_html(legend_roles(), "byte roles")
+        self._retranslate()
         return [
             widgets.HBox([self.cache_box, self.size_box, self.align_box, self.create_button]),
             self.flag_row,
@@ -316,6 +317,7 @@ class SlabView(Predictable, KernelView):
             self.window_picker.value = change["new"]
         self.redraw()
 
+    @speaks
     def select(self, addr: int | None) -> None:
         """Select the object whose slot holds byte *addr* (None clears the selection)."""
         if addr is None:
@@ -371,15 +373,19 @@ class SlabView(Predictable, KernelView):
         self._draw_lists()
         self._draw_bytes()
 
+    def _retranslate(self) -> None:
+        self.legend.value = legend_html(legend_roles(), N_("byte roles"))
+
     def _draw_lists(self) -> None:
         cache = self._cache
         if cache is None:
             self.slab_list.options, self.object_list.options = [], []
-            self.slab_counts.value = (f"<span>no cache called <b>{text_html(self.cache_name)}</b> yet: "
-                                      "Create (or Alloc) makes it</span>")
+            self.slab_counts.value = "<span>{}</span>".format(text_html(
+                _("no cache called {name} yet: Create (or Alloc) makes it").format(name=self.cache_name)))
             return
         lists = slab_lists(cache)
-        slab_opts = [(f"{name}: pfn {s.pfn:#x} order {s.order}, {s.inuse}/{s.objects} in use", s.pfn)
+        slab_opts = [(_("{list}: pfn {pfn} order {order}, {inuse}/{objects} in use").format(
+                          list=name, pfn=f"{s.pfn:#x}", order=s.order, inuse=s.inuse, objects=s.objects), s.pfn)
                      for name in SLAB_LIST_NAMES for s in lists[name]]
         slab = self._slab()
         objs = [a for a in live_objects(self.kernel, slab) if is_live_object(self.kernel, a)] if slab else []
@@ -395,12 +401,15 @@ class SlabView(Predictable, KernelView):
             self.object_list.value = self.selected_object if self.selected_object in objs else None
         finally:
             self._syncing_lists = False
-        state = "" if cache.state == ALIVE else f" — {cache.state} by kmem_cache_destroy"
+        state = "" if cache.state == ALIVE else _(" — {state} by kmem_cache_destroy").format(state=cache.state)
         self.slab_counts.value = (
-            f"<span><b>{text_html(cache.name)}</b>{state}: object_size {cache.object_size}, size {cache.size}, "
-            f"align {cache.align}, {cache.objects_per_slab} objects per order-{cache.layout.order} slab; "
-            + ", ".join(f"{name} {len(lists[name])}" for name in SLAB_LIST_NAMES)
-            + f" slab(s); {cache.inuse_objs} object(s) in use</span>")
+            f"<span><b>{text_html(cache.name)}</b>{text_html(state)}: " + text_html(_(
+                "object_size {object_size}, size {size}, align {align}, {objects} objects per order-{order} slab; "
+                "{lists} slab(s); {inuse} object(s) in use").format(
+                object_size=cache.object_size, size=cache.size, align=cache.align,
+                objects=cache.objects_per_slab, order=cache.layout.order,
+                lists=", ".join(f"{name} {len(lists[name])}" for name in SLAB_LIST_NAMES), inuse=cache.inuse_objs))
+            + "</span>")
 
     def _draw_bytes(self) -> None:
         slab = self._slab()
@@ -411,7 +420,7 @@ class SlabView(Predictable, KernelView):
             self.page_slider.disabled = pages == 1
         if slab is None:
             self.byte_map.clear(w)
-            self.map_info.value = "<span>no slab to draw: Alloc an object</span>"
+            self.map_info.value = f"<span>{text_html(_('no slab to draw: Alloc an object'))}</span>"
             return
         start = self.page_index * PAGE_SIZE + self.window_index * w
         outline = self._written
@@ -420,10 +429,13 @@ class SlabView(Predictable, KernelView):
             outline = (focus, focus + slab.cache.object_size)
         bad = self.byte_map.draw(self.kernel, slab, start, w, self.report_ranges, outline)
         addr0 = slab.base + start
-        self.map_info.value = (
-            f"<span>slab pfn {slab.pfn:#x}, page {self.page_index + 1} of {pages}, bytes "
-            f"{start:#x}–{start + w - 1:#x} (addresses {addr0:#x}–{addr0 + w - 1:#x}); one cell per byte, "
-            f"{COLUMNS} per row" + (f"; <b>{bad} overwritten byte(s)</b>" if bad else "") + "</span>")
+        where = _("slab pfn {pfn}, page {page} of {pages}, bytes {start}–{end} (addresses {addr0}–{addr1}); "
+                  "one cell per byte, {columns} per row").format(
+            pfn=f"{slab.pfn:#x}", page=self.page_index + 1, pages=pages, start=f"{start:#x}",
+            end=f"{start + w - 1:#x}", addr0=f"{addr0:#x}", addr1=f"{addr0 + w - 1:#x}", columns=COLUMNS)
+        bad_text = _("{n} overwritten byte(s)").format(n=bad) if bad else ""
+        self.map_info.value = (f"<span>{text_html(where)}" + (f"; <b>{text_html(bad_text)}</b>" if bad else "")
+                               + "</span>")
 
     # --- reports --------------------------------------------------------------------
 
@@ -445,13 +457,16 @@ class SlabView(Predictable, KernelView):
         where = ranges_text(ranges)
         self.report_panel.show(mine, where, isolated_note(self.kernel, ranges) if named.kind == "slub_leak" else "")
         if not ranges:
-            return f"the kernel reported {named.title}"
+            return _("the kernel reported {report}").format(report=named.title)
         found = object_of(self.kernel, ranges[0][0])
         self._report_object = found[1] if found is not None else None
         self._show_address(ranges[0][0])
         slab = self._slab()
-        shown = f" (the byte map shows slab pfn {slab.pfn:#x})" if slab is not None else ""
-        return f"the kernel reported {named.title}: bytes {where} are highlighted{shown}"
+        if slab is None:
+            return _("the kernel reported {report}: bytes {where} are highlighted").format(
+                report=named.title, where=where)
+        return _("the kernel reported {report}: bytes {where} are highlighted (the byte map shows slab pfn {pfn})"
+                 ).format(report=named.title, where=where, pfn=f"{slab.pfn:#x}")
 
     def _clear_report(self) -> None:
         self._written = None
@@ -485,10 +500,11 @@ class SlabView(Predictable, KernelView):
             cache = self._create()
         if cache is None:
             if not self.message:
-                self._refuse(what, f"no cache called {self.cache_name!r}: press Create")
+                self._refuse(what, _("no cache called {name}: press Create").format(name=repr(self.cache_name)))
             return None
         if cache.state != ALIVE:
-            self._refuse(what, f"cache {cache.name} was {cache.state} by kmem_cache_destroy; pick or create another")
+            self._refuse(what, _("cache {name} was {state} by kmem_cache_destroy; pick or create another").format(
+                name=cache.name, state=cache.state))
             return None
         return cache
 
@@ -499,9 +515,10 @@ class SlabView(Predictable, KernelView):
         alive = [a for a in self._allocated if is_live_object(self.kernel, a)] if live else []
         if alive:
             return alive[-1]
-        self._refuse(what, "select an object first (or Alloc one)")
+        self._refuse(what, _("select an object first (or Alloc one)"))
         return None
 
+    @speaks
     def create_cache(self):
         """``kmem_cache_create(cache_name, size, align, flags)``; the cache or None."""
         return self._action(self._create)
@@ -510,7 +527,7 @@ class SlabView(Predictable, KernelView):
         name, size, align, flags = self.cache_name, self.size, self.align, self.flags
         what = f"kmem_cache_create({name!r}, {size}, {align}, {flag_names(flags)})"
         if any(c.name == name for c in self.kernel.slab_caches):
-            self._refuse(what, f"a cache called {name!r} exists; pick another name")
+            self._refuse(what, _("a cache called {name} exists; pick another name").format(name=repr(name)))
             return None
         cache = self._act_in_context(what, self.context,
                                      lambda: self.kernel.kmem_cache_create(name, size, align, flags))
@@ -520,10 +537,12 @@ class SlabView(Predictable, KernelView):
         self.selected_object = None
         self.set_trait("selected_slab", None)
         L = cache.layout
-        self._say(f"{what}: object_size {cache.object_size}, size {cache.size}, align {cache.align}, "
-                  f"{L.objects} objects per order-{L.order} slab")
+        self._say(_("{call}: object_size {object_size}, size {size}, align {align}, {objects} objects per "
+                    "order-{order} slab").format(call=what, object_size=cache.object_size, size=cache.size,
+                                                 align=cache.align, objects=L.objects, order=L.order))
         return cache
 
+    @speaks
     def alloc(self) -> int | None:
         """``kmem_cache_alloc(cache, gfp)`` in the chosen context (creating the cache first
         if it does not exist); the object address or None."""
@@ -534,7 +553,7 @@ class SlabView(Predictable, KernelView):
         if cache is None:
             return None
         gfp, ctx = self.gfp, self.context
-        what = f"kmem_cache_alloc({cache.name}, {gfp_code(gfp)}) in {ctx} context"
+        what = in_context(f"kmem_cache_alloc({cache.name}, {gfp_code(gfp)})", ctx)
         addr = self._act_in_context(
             what, ctx, lambda: self.kernel.kmem_cache_alloc(cache, gfp, caller="slab_view_alloc+0x1c/0x40"))
         if addr is None:
@@ -544,6 +563,7 @@ class SlabView(Predictable, KernelView):
         self.message = f"{what} = {addr:#x}"
         return addr
 
+    @speaks
     def free(self) -> bool:
         """``kmem_cache_free()`` the selected object (or this view's newest); True if freed."""
         return self._action(self._free)
@@ -565,24 +585,27 @@ class SlabView(Predictable, KernelView):
         if self.message:               # refused before the kernel
             return False
         if report is not None:
-            self.message = f"{what}: the kernel reported {report.title}"
+            self.message = _("{call}: the kernel reported {report}").format(call=what, report=report.title)
             return False
-        self.message = f"{what}: freed"
+        self.message = _("{call}: freed").format(call=what)
         return True
 
+    @speaks
     def validate(self) -> int | None:
         """Validate the cache (every slab's free chain and every object); the error count."""
         def run():
             cache = self._usable_cache("validate")
             if cache is None:
                 return None
-            errors = self._act(f"validate {cache.name}", lambda: self.kernel.validate(cache))
+            errors = self._act(_("validate {cache}").format(cache=cache.name), lambda: self.kernel.validate(cache))
             if errors is not None:
-                self.message = (f"validate {cache.name}: {errors} error(s) (BUG and FIX lines)" if errors
-                                else f"validate {cache.name}: every slab and object is intact")
+                self.message = (_("validate {cache}: {errors} error(s) (BUG and FIX lines)") if errors
+                                else _("validate {cache}: every slab and object is intact")).format(
+                    cache=cache.name, errors=errors)
             return errors
         return self._action(run)
 
+    @speaks
     def overrun(self) -> int | None:
         """Write ``bug_bytes`` bytes of 0x41 just past the end of the selected object
         (allocating one if there is none). SLUB notices on free or validate; returns the
@@ -593,13 +616,14 @@ class SlabView(Predictable, KernelView):
                 return None
             cache, obj = found
             at, n = obj + cache.object_size, self.bug_bytes
-            when = ("when the object is freed (Free) or validated" if cache.flags & SLAB_CONSISTENCY_CHECKS
+            when = (_("when the object is freed (Free) or validated") if cache.flags & SLAB_CONSISTENCY_CHECKS
                     else NO_CHECKS)
-            return self._write(at, n, f"wrote {n} byte(s) of {BUG_BYTE:#x} past the end of {obj:#x} "
-                               f"(object_size {cache.object_size}) at {at:#x}: nothing noticed yet — "
-                               f"SLUB checks the red zone {when}")
+            return self._write(at, n, _("wrote {n} byte(s) of {byte} past the end of {obj} (object_size {size}) "
+                                        "at {at}: nothing noticed yet — SLUB checks the red zone {when}").format(
+                n=n, byte=f"{BUG_BYTE:#x}", obj=f"{obj:#x}", size=cache.object_size, at=f"{at:#x}", when=when))
         return self._action(run)
 
+    @speaks
     def use_after_free(self) -> int | None:
         """Free the selected object (if live), then write ``bug_bytes`` bytes of 0x41 into
         it. SLUB notices when it hands the object out again or validates; returns the
@@ -610,12 +634,14 @@ class SlabView(Predictable, KernelView):
                 return None
             cache, obj = found
             n = min(self.bug_bytes, cache.object_size)
-            when = ("when the object is handed out again (Alloc: free objects are reused last-in "
-                    "first-out) or validated" if cache.flags & SLAB_CONSISTENCY_CHECKS else NO_CHECKS)
-            return self._write(obj, n, f"freed {obj:#x}, then wrote {n} byte(s) of {BUG_BYTE:#x} into it: "
-                               f"nothing noticed yet — SLUB checks the poison {when}")
+            when = (_("when the object is handed out again (Alloc: free objects are reused last-in "
+                      "first-out) or validated") if cache.flags & SLAB_CONSISTENCY_CHECKS else _(NO_CHECKS))
+            return self._write(obj, n, _("freed {obj}, then wrote {n} byte(s) of {byte} into it: nothing noticed "
+                                         "yet — SLUB checks the poison {when}").format(
+                obj=f"{obj:#x}", n=n, byte=f"{BUG_BYTE:#x}", when=when))
         return self._action(run)
 
+    @speaks
     def double_free(self):
         """Free the selected object (if live), then free it again: "Object already free".
         Returns the kernel's report (None if the second free was accepted)."""
@@ -630,6 +656,7 @@ class SlabView(Predictable, KernelView):
             return new[-1] if new else None
         return self._action(run)
 
+    @speaks
     def leak_and_destroy(self):
         """``kmem_cache_destroy()`` with objects still allocated (allocating one if none
         is): the kernel lists them and leaks the cache. Returns the WARN report."""
@@ -639,7 +666,8 @@ class SlabView(Predictable, KernelView):
                 return None
             if not cache.inuse_objs and self._alloc() is None:
                 return None
-            what = f"kmem_cache_destroy({cache.name}) with {cache.inuse_objs} object(s) in use"
+            what = _("{call} with {n} object(s) in use").format(call=f"kmem_cache_destroy({cache.name})",
+                                                               n=cache.inuse_objs)
             report = self._act(what, lambda: self.kernel.kmem_cache_destroy(cache, "slab_view_exit+0x8/0x20"))
             if report is not None:
                 self.message = f"{what}: {report.title}"
@@ -665,7 +693,7 @@ class SlabView(Predictable, KernelView):
         return any(is_live_object(self.kernel, a) for a in self._allocated)
 
     def _write(self, at: int, n: int, text: str) -> int | None:
-        what = f"write {n} byte(s) at {at:#x}"
+        what = _("write {n} byte(s) at {at}").format(n=n, at=f"{at:#x}")
         self.message = ""
         self._act(what, lambda: self.kernel.write(at, bytes([BUG_BYTE]) * n))
         if self.message:
@@ -677,6 +705,7 @@ class SlabView(Predictable, KernelView):
 
     # --- hover and click --------------------------------------------------------------
 
+    @speaks
     def _on_hover(self, mark, content) -> None:
         addr = self.byte_map.cell_addr(content)
         if addr is not None:
@@ -696,9 +725,9 @@ class SlabView(Predictable, KernelView):
     # --- snapshots -------------------------------------------------------------------
 
     @classmethod
-    def from_snapshot(cls, slabinfo: Any) -> "SlabInfoView":
+    def from_snapshot(cls, slabinfo: Any, **kwargs: Any) -> "SlabInfoView":
         """A read-only view of a ``/proc/slabinfo`` snapshot (see :class:`SlabInfoView`)."""
-        return SlabInfoView(slabinfo)
+        return SlabInfoView(slabinfo, **kwargs)
 
     # --- text summary ----------------------------------------------------------------
 
@@ -706,32 +735,35 @@ class SlabView(Predictable, KernelView):
         lines = [repr(self.kernel)]
         cache = self._cache
         if cache is None:
-            lines.append(f"cache {self.cache_name}: not created yet (size {self.size}, align {self.align}, "
-                         f"flags {flag_names(self.flags)})")
+            lines.append(_("cache {name}: not created yet (size {size}, align {align}, flags {flags})").format(
+                name=self.cache_name, size=self.size, align=self.align, flags=flag_names(self.flags)))
         else:
             L = cache.layout
-            lines.append(f"cache {cache.name} ({cache.state}): object_size {cache.object_size}, size "
-                         f"{cache.size}, align {cache.align}, flags {flag_names(cache.flags)}; "
-                         f"{L.objects} objects per order-{L.order} slab")
-            lines.append("object slot: " + ", ".join(f"{role} {a}..{b}" for role, a, b in layout_ranges(L)))
+            lines.append(_("cache {name} ({state}): object_size {object_size}, size {size}, align {align}, "
+                           "flags {flags}; {objects} objects per order-{order} slab").format(
+                name=cache.name, state=cache.state, object_size=cache.object_size, size=cache.size,
+                align=cache.align, flags=flag_names(cache.flags), objects=L.objects, order=L.order))
+            lines.append(_("object slot: {ranges}").format(
+                ranges=", ".join(f"{_(role)} {a}..{b}" for role, a, b in layout_ranges(L))))
             lists = slab_lists(cache)
-            lines.append("slabs: " + ", ".join(f"{n} {len(lists[n])}" for n in SLAB_LIST_NAMES)
-                         + f"; {cache.inuse_objs} object(s) in use")
+            lines.append(_("slabs: {lists}; {inuse} object(s) in use").format(
+                lists=", ".join(f"{n} {len(lists[n])}" for n in SLAB_LIST_NAMES), inuse=cache.inuse_objs))
             slab = self._slab()
             shown = self.byte_map.shown
             if slab is not None and shown:
                 roles = shown["roles"]
                 counts = np.bincount(roles, minlength=len(BYTE_ROLES))
-                lines.append(f"byte map: slab pfn {slab.pfn:#x} ({slab_list_name(cache, slab)}), page "
-                             f"{self.page_index + 1} of {1 << slab.order}, {self.window_bytes} bytes from "
-                             f"{shown['addr']:#x}: " + ", ".join(
-                                 f"{int(c)} {BYTE_ROLES[i]}" for i, c in enumerate(counts) if c)
-                             + f"; {int(overwritten(shown['data'], shown['expected']).sum())} "
-                               "overwritten")
+                lines.append(_("byte map: slab pfn {pfn} ({list}), page {page} of {pages}, {n} bytes from "
+                               "{addr}: {roles}; {bad} overwritten").format(
+                    pfn=f"{slab.pfn:#x}", list=slab_list_name(cache, slab), page=self.page_index + 1,
+                    pages=1 << slab.order, n=self.window_bytes, addr=f"{shown['addr']:#x}",
+                    roles=", ".join(f"{int(c)} {_(BYTE_ROLES[i])}" for i, c in enumerate(counts) if c),
+                    bad=int(overwritten(shown["data"], shown["expected"]).sum())))
         if self.selected_object is not None:
-            lines.append(f"selected object {self.selected_object:#x}")
+            lines.append(_("selected object {addr}").format(addr=f"{self.selected_object:#x}"))
         if self.report_title:
-            lines.append(f"last report: {self.report_title} (bytes {ranges_text(self.report_ranges)})")
+            lines.append(_("last report: {report} (bytes {where})").format(
+                report=self.report_title, where=ranges_text(self.report_ranges)))
         if self.message:
-            lines.append(f"last action: {self.message}")
+            lines.append(_("last action: {message}").format(message=self.message))
         return lines
