@@ -277,7 +277,7 @@ class BuddyView(Predictable, KernelView):
         if reason:
             self._refuse(f"free pfn {pfn:#x}", reason)
             return False
-        head, order, _ = k.block_of(pfn)
+        head, order = k.block_of(pfn)[:2]
         what = in_context(f"__free_pages(pfn {head:#x}, {order})", self.context)
 
         def run():
