@@ -16,14 +16,14 @@ from .ranked import RankedBars
 class SlabInfoView(RankedBars):
     """The biggest caches of a slabinfo snapshot; ``sort`` and ``top`` pick which."""
     sort_keys = {
-        "memory": lambda c: c.slab_bytes(),
-        "objects": lambda c: c.active_objs,
-        "unused": lambda c: c.slab_bytes() - c.active_bytes,
+        N_("memory"): lambda c: c.slab_bytes(),
+        N_("objects"): lambda c: c.active_objs,
+        N_("unused"): lambda c: c.slab_bytes() - c.active_bytes,
     }
     stacks = (("active objects", SNAPSHOT_COLORS["active objects"], lambda c: c.active_bytes / 1024),
               ("free objects and waste", SNAPSHOT_COLORS["free objects and waste"],
                lambda c: (c.slab_bytes() - c.active_bytes) / 1024))
-    columns = (("cache", lambda c: c.name), ("active_objs", lambda c: c.active_objs),
+    columns = ((N_("cache"), lambda c: c.name), ("active_objs", lambda c: c.active_objs),
                ("num_objs", lambda c: c.num_objs), ("objsize", lambda c: c.objsize),
                ("objperslab", lambda c: c.objperslab), ("pagesperslab", lambda c: c.pagesperslab),
                ("KiB", lambda c: c.slab_bytes() // 1024))

@@ -40,15 +40,15 @@ def callers(vmallocinfo) -> list[CallerUse]:
 
 class VmallocInfoView(RankedBars):
     """The callers holding the most vmalloc space; ``sort`` and ``top`` pick which."""
-    sort_keys = {"pages": lambda c: c.pages, "address space": lambda c: c.size,
-                 "areas": lambda c: c.areas}
+    sort_keys = {N_("pages"): lambda c: c.pages, N_("address space"): lambda c: c.size,
+                 N_("areas"): lambda c: c.areas}
     stacks = (("backed by pages", SNAPSHOT_COLORS["backed by pages"], lambda c: c.pages * PAGE_KIB),
               ("address space without pages (vmap, ioremap, guards)",
                SNAPSHOT_COLORS["address space without pages (vmap, ioremap, guards)"],
                lambda c: max(0, c.size // 1024 - c.pages * PAGE_KIB)))
-    columns = (("caller", lambda c: c.caller), ("areas", lambda c: c.areas),
-               ("KiB", lambda c: c.size // 1024), ("pages", lambda c: c.pages),
-               ("kinds", lambda c: c.kinds))
+    columns = ((N_("caller"), lambda c: c.caller), (N_("areas"), lambda c: c.areas),
+               ("KiB", lambda c: c.size // 1024), (N_("pages"), lambda c: c.pages),
+               (N_("kinds"), lambda c: c.kinds))
 
     def __init__(self, vmallocinfo, title: str = N_("/proc/vmallocinfo snapshot"), **kwargs) -> None:
         self.vmallocinfo = vmallocinfo
