@@ -253,7 +253,7 @@ class WatermarkChart:
             color = zone_color(zone)
             if list(self.free.colors) != [color]:
                 self.free.colors = [color]
-        self.figure.title = f"{zone}: {free} free pages"
+        self.figure.title = _("{zone}: {free} free pages").format(zone=zone, free=free)
 
 
 class FragmentationChart:
@@ -290,5 +290,5 @@ class FragmentationChart:
             self.extfrag.y = np.array(extfrag, dtype=np.float64) / 1000
             if list(self.extfrag.colors) != [color]:
                 self.unusable.colors, self.extfrag.colors = [tint(color, 0.5)], [color]
-        self.figure.title = f"{zone}: fragmentation"
+        self.figure.title = _("{zone}: fragmentation").format(zone=zone)
         return unusable, extfrag
