@@ -130,6 +130,8 @@ class KernelView(Localized, Scalable, widgets.VBox):
         self._unsubscribe: Callable[[], None] | None = None
         self._owns_log = log is None
         self.messages = log if log is not None else MessageLog()
+        if self._owns_log:
+            self.messages.relabel(self.locale)
         self.status = StatusLine()
         self.legend = widgets.HTML()
         self.caption = widgets.HTML()
@@ -294,7 +296,7 @@ class KernelView(Localized, Scalable, widgets.VBox):
         self._relabelled = True
         relabel(iter_widgets(self), self.locale)
 
-    def _locale_changed(self) -> None:
+    def _speak_locale(self) -> None:
         if not self.children:
             return
         with self.deferred():

@@ -97,8 +97,8 @@ class BuddyView(Predictable, KernelView):
         self.free_button = widgets.Button(description=N_("Free"), tooltip=N_("__free_pages() the selected block"))
         self.reset_button = widgets.Button(description=N_("Reset"), button_style="warning",
                                            tooltip=N_("a fresh kernel of the same machine"))
-        self.click_picker = widgets.ToggleButtons(options=[("click selects", "select"),
-                                                           ("click frees", "free")],
+        self.click_picker = widgets.ToggleButtons(options=[(N_("click selects"), "select"),
+                                                           (N_("click frees"), "free")],
                                                   style={"button_width": "90px"})
         self.step_toggle = widgets.Checkbox(description=N_("step mode (replay splits and merges)"),
                                             indent=False)
@@ -470,10 +470,10 @@ class BuddyInfoView(Localized, Scalable, widgets.VBox):
         self.bars.update([n.split(" ")[0] for n in self.zones], list(self.zones.values()),
                          labels=list(self.zones))
         self.zone = next(iter(self.zones))
-        self._locale_changed()
+        self._speak_locale()
         self.rescale()
 
-    def _locale_changed(self) -> None:
+    def _speak_locale(self) -> None:
         with self.speaking():
             self.legend.value = legend_html(((n, c) for n, c in ZONE_COLORS.items()), N_("zones"))
             self._zone_changed({"new": self.zone})

@@ -99,7 +99,7 @@ class Dashboard(Localized, widgets.VBox):
                                                    tooltip=N_("every tab asks for a prediction before an action"))
         self.log_heading = widgets.HTML()
         super().__init__(children=[self.predict_toggle, self.tabs, self.log_heading, self.messages], **kwargs)
-        self._locale_changed()
+        self._speak_locale()
         self.kernel = kernel
         self.scale = scale
         self._links = [traitlets.link((self, name), (v, name)) for v in self.views for name in ("kernel", "scale")]
@@ -108,7 +108,7 @@ class Dashboard(Localized, widgets.VBox):
         self._links.append(traitlets.link((self.predict_toggle, "value"), (self, "predict_mode")))
         self._links += [traitlets.dlink((self, "locale"), (v, "locale")) for v in self.views]
 
-    def _locale_changed(self) -> None:
+    def _speak_locale(self) -> None:
         """The Dashboard's own texts and its tabs' placeholders in the new locale (the views
         follow through their linked ``locale``)."""
         if "tabs" not in self.__dict__:

@@ -55,11 +55,11 @@ def relabel(widgets: Iterable[Any], locale: str) -> None:
         if sources is None:
             sources = w.__dict__[_SOURCES] = {}
         for name in TEXT_TRAITS + LIST_TRAITS:
-            if not w.has_trait(name):
-                continue
+            if not w.has_trait(name) or (name == "label" and w.has_trait("_options_labels")):
+                continue                  # a selection's label is its selected option, relabelled with them
             current = getattr(w, name)
-            if current is None or (name in LIST_TRAITS and not isinstance(current, (list, tuple))):
-                continue
+            if not isinstance(current, (list, tuple) if name in LIST_TRAITS else str):
+                continue                  # a bqplot mark's tooltip is a widget, not a text
             source, shown = sources.get(name, (current, current))
             if current != shown:          # the code wrote a new text since
                 source = current
@@ -89,7 +89,7 @@ class Localized(traitlets.HasTraits):
     """A widget that speaks one locale: ``locale=`` (default: follow :func:`kmemwidgets.set_locale`).
 
     A subclass calls :meth:`_init_locale` in its constructor, implements
-    :meth:`_locale_changed` (relabel, redraw) and wraps its drawing and actions in
+    :meth:`_speak_locale` (relabel, redraw) and wraps its drawing and actions in
     :meth:`speaking`.
     """
     #: The catalog the widget's texts come from: ``"en"`` (the code's English) or ``"zh_CN"``.
@@ -97,10 +97,10 @@ class Localized(traitlets.HasTraits):
 
     def _init_locale(self, locale: str | None) -> None:
         """Speak *locale*, or (None) the default and follow :func:`kmemwidgets.set_locale`."""
-        self._follows_default = locale is None
         name = i18n.get_locale() if locale is None else i18n.normalise(locale)
         i18n.translator(name)                 # a broken catalog fails before anything is built
-        self.set_trait("locale", name)
+        self.set_trait("locale", name)        # before _follows_default: nothing is built to relabel yet
+        self._follows_default = locale is None
         if self._follows_default:
             i18n.follow_default(self)
 
@@ -116,7 +116,7 @@ class Localized(traitlets.HasTraits):
     @traitlets.observe("locale")
     def _locale_observed(self, change: dict) -> None:
         if change["old"] != change["new"] and "_follows_default" in self.__dict__:
-            self._locale_changed()
+            self._speak_locale()
 
     def follow_default_locale(self, name: str) -> None:
         """:func:`kmemwidgets.set_locale` switched the default: follow it unless given ``locale=``."""
@@ -127,7 +127,7 @@ class Localized(traitlets.HasTraits):
         """A block in which ``_()`` translates into this widget's locale."""
         return i18n.speaking(self.locale)
 
-    def _locale_changed(self) -> None:
+    def _speak_locale(self) -> None:
         """Show every text in the new locale (subclasses: relabel and redraw)."""
 
 

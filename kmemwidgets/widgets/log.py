@@ -106,7 +106,8 @@ class MessageLog(widgets.VBox):
     def _render(self) -> None:
         _ = i18n.translator(self.locale)
         if not self.entries:
-            self.html.value = f'<div class="kmem-log"><i>{text_html(_("No kernel messages yet."))}</i></div>'
+            empty = _("No kernel messages yet.")
+            self.html.value = f'<div class="kmem-log"><i>{text_html(empty)}</i></div>'
             return
         rows = "".join(
             f'<details class="kmem-log-{e.kind}" style="border-left:{KIND_BORDERS[e.kind]};'

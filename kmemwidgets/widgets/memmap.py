@@ -321,8 +321,9 @@ def describe_cell(kernel: Kernel, pfn: int, fpc: int, owner: np.ndarray | None =
     zone = kernel.pfn_zone(pfn)
     virt = kernel.kernel_address(pfn)
     lines = [f"<b>pfn {pfn:#x}</b>" + (f"–{pfn + fpc - 1:#x}" if fpc > 1 else "") + f" ({text_html(zone.name)})",
-             f"phys {pfn << PAGE_SHIFT:#x}",
-             f"virt {virt:#x}" if virt is not None else text_html(_("virt: none (highmem: kmap it)"))]
+             text_html(_("phys {addr}").format(addr=f"{pfn << PAGE_SHIFT:#x}")),
+             text_html(_("virt {virt}").format(virt=f"{virt:#x}")) if virt is not None
+             else text_html(_("virt: none (highmem: kmap it)"))]
     block = (block_of or kernel.block_of)(pfn)
     if block is None:
         lines.append(text_html(_("reserved at boot (memblock)")))

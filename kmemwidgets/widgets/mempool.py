@@ -82,8 +82,8 @@ class MempoolView(Predictable, KernelView):
     # --- construction --------------------------------------------------------------------
 
     def _build(self) -> list[widgets.Widget]:
-        self.kind_picker = widgets.Dropdown(options=[("page pool (order 0)", "page"),
-                                                     ("kmalloc pool", "kmalloc")],
+        self.kind_picker = widgets.Dropdown(options=[(N_("page pool (order 0)"), "page"),
+                                                     (N_("kmalloc pool"), "kmalloc")],
                                             description=N_("pool"), layout=widgets.Layout(width="250px"))
         self.size_box = widgets.BoundedIntText(description=N_("size"), min=1, max=1 << 22,
                                                layout=widgets.Layout(width="180px"))

@@ -66,10 +66,10 @@ class RankedBars(Localized, Scalable, widgets.VBox):
         self.sort = next(iter(self.sort_keys))
         traitlets.link((self, "sort"), (self.sort_picker, "value"))
         traitlets.link((self, "top"), (self.top_slider, "value"))
-        self._locale_changed()
+        self._speak_locale()
         self.rescale()
 
-    def _locale_changed(self) -> None:
+    def _speak_locale(self) -> None:
         if "table" not in self.__dict__:
             return
         with self.speaking():

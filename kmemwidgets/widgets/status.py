@@ -74,7 +74,7 @@ def preformatted_html(text: str, whole: str = "",
 def caption_html(title: str, lines: Iterable[str]) -> str:
     """A view's summary: one list item per line, labelled *title*, as a status region."""
     items = "".join(f"<li>{text_html(line)}</li>" for line in lines)
-    return (f'<div class="kmem-summary" role="status" aria-label=N_("{text_html(title)} summary")>'
+    return (f'<div class="kmem-summary" role="status" aria-label="{text_html(title)} summary">'
             f'<ul style="margin:0">{items}</ul></div>')
 
 

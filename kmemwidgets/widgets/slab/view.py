@@ -87,6 +87,15 @@ NO_CHECKS = N_("only when the cache is validated (Validate): without SLAB_CONSIS
                 "poison (init_object), erasing the damage")
 
 
+#: How SLUB's lists of slabs are named on screen (``slab_inspect.SLAB_LIST_NAMES``).
+LIST_LABELS = {"cpu": N_("cpu"), "partial": N_("partial"), "empty": N_("empty"), "full": N_("full")}
+
+
+def list_counts(lists: dict) -> str:
+    """``"cpu 0, partial 1, empty 0, full 0"``: the number of slabs on each list, in the language spoken."""
+    return ", ".join(f"{_(LIST_LABELS[name])} {len(lists[name])}" for name in SLAB_LIST_NAMES)
+
+
 class SlabView(Predictable, KernelView):
     """A SLUB cache: create/pick it, alloc/free objects, its slabs, a slab page byte by byte."""
     title = N_("SLUB caches")
@@ -385,7 +394,7 @@ class SlabView(Predictable, KernelView):
             return
         lists = slab_lists(cache)
         slab_opts = [(_("{list}: pfn {pfn} order {order}, {inuse}/{objects} in use").format(
-                          list=name, pfn=f"{s.pfn:#x}", order=s.order, inuse=s.inuse, objects=s.objects), s.pfn)
+                          list=_(LIST_LABELS[name]), pfn=f"{s.pfn:#x}", order=s.order, inuse=s.inuse, objects=s.objects), s.pfn)
                      for name in SLAB_LIST_NAMES for s in lists[name]]
         slab = self._slab()
         objs = [a for a in live_objects(self.kernel, slab) if is_live_object(self.kernel, a)] if slab else []
@@ -408,7 +417,7 @@ class SlabView(Predictable, KernelView):
                 "{lists} slab(s); {inuse} object(s) in use").format(
                 object_size=cache.object_size, size=cache.size, align=cache.align,
                 objects=cache.objects_per_slab, order=cache.layout.order,
-                lists=", ".join(f"{name} {len(lists[name])}" for name in SLAB_LIST_NAMES), inuse=cache.inuse_objs))
+                lists=list_counts(lists), inuse=cache.inuse_objs))
             + "</span>")
 
     def _draw_bytes(self) -> None:
@@ -420,7 +429,7 @@ class SlabView(Predictable, KernelView):
             self.page_slider.disabled = pages == 1
         if slab is None:
             self.byte_map.clear(w)
-            self.map_info.value = f"<span>{text_html(_('no slab to draw: Alloc an object'))}</span>"
+            self.map_info.value = "<span>{}</span>".format(text_html(_("no slab to draw: Alloc an object")))
             return
         start = self.page_index * PAGE_SIZE + self.window_index * w
         outline = self._written
@@ -747,7 +756,7 @@ class SlabView(Predictable, KernelView):
                 ranges=", ".join(f"{_(role)} {a}..{b}" for role, a, b in layout_ranges(L))))
             lists = slab_lists(cache)
             lines.append(_("slabs: {lists}; {inuse} object(s) in use").format(
-                lists=", ".join(f"{n} {len(lists[n])}" for n in SLAB_LIST_NAMES), inuse=cache.inuse_objs))
+                lists=list_counts(lists), inuse=cache.inuse_objs))
             slab = self._slab()
             shown = self.byte_map.shown
             if slab is not None and shown:
