@@ -23,6 +23,7 @@ from typing import Sequence
 import ipywidgets as widgets
 import traitlets
 
+from kmemwidgets import i18n
 from kmemwidgets.i18n import N_, _
 from kmemwidgets.model.kernel import Kernel
 
@@ -57,15 +58,11 @@ def available_views() -> list[type[KernelView]]:
     return found
 
 
-def _placeholder_html(view: KernelView) -> str:
-    """What an unselected tab holds until it is first shown, in the view's locale."""
-    with view.speaking():
+def _placeholder_html(view: KernelView, locale: str) -> str:
+    """What an unselected tab holds until it is first shown, in *locale*."""
+    with i18n.speaking(locale):
         text = _("{view}: select this tab to draw it.").format(view=_(view.title))
     return f"<p><i>{text_html(text)}</i></p>"
-
-
-def _placeholder(view: KernelView) -> widgets.HTML:
-    return widgets.HTML(_placeholder_html(view))
 
 
 class Dashboard(Localized, widgets.VBox):
@@ -91,7 +88,8 @@ class Dashboard(Localized, widgets.VBox):
         # Only the first tab is mounted; the others are mounted when first selected. A
         # bqplot figure inside a hidden tab is laid out at zero size (negative plot
         # widths, console errors), and fewer SVGs make the first render faster.
-        self.tabs = widgets.Tab(children=[self.views[0], *map(_placeholder, self.views[1:])]
+        self.tabs = widgets.Tab(children=[self.views[0], *(widgets.HTML(_placeholder_html(v, self.locale))
+                                                               for v in self.views[1:])]
                                 if self.views else [], titles=[v.title for v in self.views])
         self.tabs.observe(self._mount_selected, "selected_index")
         self.predict_toggle = widgets.ToggleButton(description=N_("predict mode (all tabs)"), icon="question",
@@ -119,7 +117,7 @@ class Dashboard(Localized, widgets.VBox):
             children = list(self.tabs.children)
             for i, view in enumerate(self.views):
                 if children[i] is not view:
-                    children[i].value = _placeholder_html(view)
+                    children[i].value = _placeholder_html(view, self.locale)
         self.tabs.titles = tuple(v.title for v in self.views)
         relabel((self.predict_toggle, self.tabs), self.locale)
         self.messages.relabel(self.locale)

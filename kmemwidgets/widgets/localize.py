@@ -49,6 +49,9 @@ def relabel(widgets: Iterable[Any], locale: str) -> None:
     english = locale == i18n.SOURCE_LOCALE
     gettext = i18n.translator(locale)
     for w in widgets:
+        hook = getattr(w, "localize", None)
+        if callable(hook):
+            hook(locale)
         sources: dict[str, tuple[Any, Any]] | None = w.__dict__.get(_SOURCES)
         if english and not sources:
             continue                      # never translated: nothing to restore
@@ -68,9 +71,6 @@ def relabel(widgets: Iterable[Any], locale: str) -> None:
                 w.set_trait(name, text) if w.trait_metadata(name, "read_only") or name == "_options_labels" \
                     else setattr(w, name, text)
             sources[name] = (source, text)
-        hook = getattr(w, "localize", None)
-        if callable(hook):
-            hook(locale)
 
 
 Method = TypeVar("Method", bound=Callable[..., Any])
