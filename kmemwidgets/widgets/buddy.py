@@ -34,13 +34,12 @@ read-only (:class:`BuddyInfoView`).
 """
 from __future__ import annotations
 
-from kmemwidgets.i18n import N_, _, ngettext
-
 from typing import Any, Mapping
 
 import ipywidgets as widgets
 import traitlets
 
+from kmemwidgets.i18n import N_, _, ngettext
 from kmemwidgets.model.buddy_inspect import STEP_KINDS, ShownBuddy, apply_step, free_refusal, rewound_blocks
 from kmemwidgets.model.gfp import GFP_KERNEL, gfp_code
 from kmemwidgets.model.kernel import Kernel

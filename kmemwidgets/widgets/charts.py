@@ -23,14 +23,13 @@ Axis helpers: :func:`count_ticks` (integer ticks, never a repeated label),
 """
 from __future__ import annotations
 
-from kmemwidgets.i18n import N_, _, ngettext
-
 from typing import Sequence
 
 import numpy as np
 import ipywidgets as widgets
 from bqplot import Axis, Bars, Figure, Label, Lines, LinearScale, LogScale, OrdinalScale, Scatter, Tooltip
 
+from kmemwidgets.i18n import N_, _
 from kmemwidgets.model.units import NR_PAGE_ORDERS
 from kmemwidgets.model.vmstat import fragmentation_index, unusable_free_index
 

@@ -20,12 +20,11 @@ mouse drive the same state::
 """
 from __future__ import annotations
 
-from kmemwidgets import i18n
-from kmemwidgets.i18n import N_, _, ngettext
-
 import ipywidgets as widgets
 import traitlets
 
+from kmemwidgets import i18n
+from kmemwidgets.i18n import N_, _, ngettext
 from kmemwidgets.model.context import CONTEXTS
 from kmemwidgets.model.gfp import COMMON_GFP, GFP_BIT_NAMES, GFP_KERNEL, check_gfp, gfp_code
 from kmemwidgets.model.gfp import __GFP_DMA as DMA, __GFP_HIGH as HIGH, __GFP_HIGHMEM as HIGHMEM

@@ -17,13 +17,12 @@ hard-coded here).
 """
 from __future__ import annotations
 
-from kmemwidgets.i18n import N_, _, ngettext
-
 import numpy as np
 import ipywidgets as widgets
 import traitlets
 from bqplot import Lines, LinearScale, LogScale, Scatter
 
+from kmemwidgets.i18n import N_, _
 from kmemwidgets.model.gfp import GFP_KERNEL, gfp_code
 from kmemwidgets.model.kernel import Kernel
 from kmemwidgets.model.kmalloc import KMALLOC_MAX_CACHE_SIZE

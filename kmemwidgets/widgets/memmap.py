@@ -26,9 +26,6 @@ one: :func:`~kmemwidgets.model.buddy_inspect.block_in_range`), ``max_cells``, ``
 """
 from __future__ import annotations
 
-from kmemwidgets import i18n
-from kmemwidgets.i18n import N_, _, ngettext
-
 from typing import Callable
 
 import numpy as np
@@ -36,6 +33,8 @@ import ipywidgets as widgets
 import traitlets
 from bqplot import GridHeatMap
 
+from kmemwidgets import i18n
+from kmemwidgets.i18n import N_, _, ngettext
 from kmemwidgets.model.buddy_inspect import block_in_range
 from kmemwidgets.model.kernel import Kernel
 from kmemwidgets.model.owners import NR_OWNERS, OWNER_NAMES, PG_FREE, PG_RESERVED

@@ -15,14 +15,13 @@ overview selects a block and focuses the strip on it. ``detail_blocks()`` lists 
 """
 from __future__ import annotations
 
-from kmemwidgets.i18n import N_, _, ngettext
-
 from typing import Callable
 
 import numpy as np
 import ipywidgets as widgets
 import traitlets
 
+from kmemwidgets.i18n import N_
 from kmemwidgets.model.kernel import Kernel
 
 from .memmap import NR_OWNERS, MemoryMap

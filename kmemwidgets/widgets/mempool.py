@@ -28,8 +28,6 @@ caller's wait as a pending request instead of blocking (see
 """
 from __future__ import annotations
 
-from kmemwidgets.i18n import N_, _, ngettext
-
 from collections import Counter
 
 import numpy as np
@@ -37,6 +35,7 @@ import ipywidgets as widgets
 import traitlets
 from bqplot import Bars, Label, Lines, LinearScale, OrdinalScale, Tooltip
 
+from kmemwidgets.i18n import N_, _
 from kmemwidgets.model.gfp import GFP_ATOMIC, GFP_KERNEL, gfp_code
 from kmemwidgets.model.gfp import __GFP_NOWARN as NOWARN
 from kmemwidgets.model.kernel import Kernel

@@ -9,9 +9,9 @@ not import widgets; :class:`ProgressBar` is that callable for notebooks::
 """
 from __future__ import annotations
 
-from kmemwidgets.i18n import N_, _, ngettext
-
 import ipywidgets as widgets
+
+from kmemwidgets.i18n import N_
 
 
 class ProgressBar(widgets.HBox):

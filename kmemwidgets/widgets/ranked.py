@@ -9,14 +9,14 @@ stack per entry of ``stacks``) and lists them in a table. Subclasses say what a 
 """
 from __future__ import annotations
 
-from kmemwidgets.i18n import N_, _, ngettext
-
 from typing import Any, Callable, Sequence
 
 import ipywidgets as widgets
 import numpy as np
 import traitlets
 from bqplot import Bars, LinearScale, OrdinalScale, Tooltip
+
+from kmemwidgets.i18n import N_, _
 
 from .charts import chart_figure, readable_axis
 

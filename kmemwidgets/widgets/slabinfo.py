@@ -7,7 +7,7 @@ held by active objects and the rest, with a table of the rows.
 """
 from __future__ import annotations
 
-from kmemwidgets.i18n import N_, _, ngettext
+from kmemwidgets.i18n import N_
 
 from .palette import SNAPSHOT_COLORS
 from .ranked import RankedBars

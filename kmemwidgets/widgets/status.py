@@ -17,13 +17,13 @@ helpers below build the common shapes:
 """
 from __future__ import annotations
 
-from kmemwidgets.i18n import N_, _, ngettext
-
 from html import escape
 from typing import Iterable
 
 import ipywidgets as widgets
 import traitlets
+
+from kmemwidgets.i18n import _
 
 #: A text longer than this many lines or characters is clipped: enough for a SLUB report
 #: that dumps a whole 4 KiB object (mm/slub.c ``print_trailer`` dumps at most PAGE_SIZE of it).

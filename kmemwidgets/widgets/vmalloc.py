@@ -35,14 +35,13 @@ log; in a hard interrupt, the ``BUG_ON(in_interrupt())`` report.
 """
 from __future__ import annotations
 
-from kmemwidgets.i18n import N_, _, ngettext
-
 
 import numpy as np
 import ipywidgets as widgets
 import traitlets
 from bqplot import Label, Lines, LinearScale, Scatter
 
+from kmemwidgets.i18n import N_, _, ngettext
 from kmemwidgets.model.kernel import Kernel
 from kmemwidgets.model.owners import OWNER_NAMES
 from kmemwidgets.model.units import PAGE_SHIFT, PAGE_SIZE

@@ -8,9 +8,9 @@ space (area sizes, guard pages included), split into vmalloc pages and the rest
 """
 from __future__ import annotations
 
-from kmemwidgets.i18n import N_, _, ngettext
-
 from dataclasses import dataclass
+
+from kmemwidgets.i18n import N_
 
 from .palette import SNAPSHOT_COLORS
 from .ranked import RankedBars

@@ -1,13 +1,12 @@
 """AddressSpaceView: the widget (see the package docstring)."""
 from __future__ import annotations
 
-from kmemwidgets.i18n import N_, _, ngettext
-
 import numpy as np
 import ipywidgets as widgets
 import traitlets
 from bqplot import GridHeatMap, Label, Lines, LinearScale
 
+from kmemwidgets.i18n import N_, _
 from kmemwidgets.model.kernel import Kernel
 from kmemwidgets.model.pgtable_inspect import (addr_fraction, entry_present, have_page_tables, leaves,
                                                nr_pgd_entries, pgd_entries, pgd_present, pgd_target_pfn,

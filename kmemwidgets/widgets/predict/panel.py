@@ -19,15 +19,15 @@ view whose button runs several judged actions (SlabView's double free) runs the 
 """
 from __future__ import annotations
 
-from kmemwidgets import i18n
-from kmemwidgets.i18n import N_, _, ngettext
-
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 import ipywidgets as widgets
 import traitlets
+
+from kmemwidgets import i18n
+from kmemwidgets.i18n import N_, _, ngettext
 
 from ...exercises import Verdict
 from ...practice.answers import AnswerTypeError, Name

@@ -13,13 +13,13 @@ the frames of the vmalloc area, the page-fault kind, the mempool path).
 """
 from __future__ import annotations
 
-from kmemwidgets.i18n import N_, _
-
 from collections import Counter
 from typing import Any
 
 import numpy as np
 from bqplot import LinearScale
+
+from kmemwidgets.i18n import N_, _
 
 from ...model.units import PAGE_SIZE, get_order
 from ...model.zone_types import ZONE_NAMES

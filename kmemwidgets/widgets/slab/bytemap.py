@@ -9,14 +9,13 @@ hold: nobody damaged them. Hovering a cell shows its address, value and role.
 """
 from __future__ import annotations
 
-from kmemwidgets.i18n import N_, _, ngettext
-
 from typing import Any, Sequence
 
 import numpy as np
 import ipywidgets as widgets
 from bqplot import GridHeatMap
 
+from kmemwidgets.i18n import N_, _
 from kmemwidgets.model.kernel import Kernel
 from kmemwidgets.model.slab_inspect import (BYTE_ROLES, ROLE_OUTSIDE, is_live_object, isolated_objects,
                                             object_of, overwritten, slab_byte_map, slab_bytes)

@@ -7,12 +7,11 @@
 """
 from __future__ import annotations
 
-from kmemwidgets.i18n import N_, _, ngettext
-
 from typing import Sequence
 
 import ipywidgets as widgets
 
+from kmemwidgets.i18n import _
 from kmemwidgets.model.kernel import Kernel
 from kmemwidgets.model.slab_inspect import isolated_objects, live_objects, object_of
 from kmemwidgets.model.slub import KmemCache

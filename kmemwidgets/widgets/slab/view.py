@@ -46,14 +46,13 @@ the next free or alloc of the object rewrites them (``init_object``), erasing th
 """
 from __future__ import annotations
 
-from kmemwidgets.i18n import N_, _, ngettext
-
 from typing import Any, Callable
 
 import numpy as np
 import ipywidgets as widgets
 import traitlets
 
+from kmemwidgets.i18n import N_, _
 from kmemwidgets.model.gfp import GFP_KERNEL, gfp_code
 from kmemwidgets.model.kernel import Kernel
 from kmemwidgets.model.slab_inspect import (BYTE_ROLES, SLAB_LIST_NAMES, is_live_object, layout_ranges,
