@@ -388,8 +388,10 @@ class SlabView(Predictable, KernelView):
         cache = self._cache
         if cache is None:
             self.slab_list.options, self.object_list.options = [], []
+            # the message is escaped first, then the (escaped) name goes in, in bold
             self.slab_counts.value = "<span>{}</span>".format(text_html(
-                _("no cache called {name} yet: Create (or Alloc) makes it").format(name=self.cache_name)))
+                _("no cache called {name} yet: Create (or Alloc) makes it")).format(
+                    name=f"<b>{text_html(self.cache_name)}</b>"))
             return
         lists = slab_lists(cache)
         slab_opts = [(_("{list}: pfn {pfn} order {order}, {inuse}/{objects} in use").format(
