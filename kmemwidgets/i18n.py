@@ -143,6 +143,11 @@ def follow_default(listener: object) -> None:
     _listeners.add(listener)
 
 
+def unfollow_default(listener: object) -> None:
+    """Stop switching *listener* on :func:`set_locale` (a view being closed)."""
+    _listeners.discard(listener)
+
+
 def compile_catalogs(locale_dir: Path = LOCALE_DIR) -> list[Path]:
     """Compile every ``.po`` under *locale_dir* into its ``.mo`` (Babel); returns the ``.mo`` paths.
 

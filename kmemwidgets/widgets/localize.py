@@ -127,6 +127,11 @@ class Localized(traitlets.HasTraits):
         """A block in which ``_()`` translates into this widget's locale."""
         return i18n.speaking(self.locale)
 
+    def close(self) -> None:
+        """Stop following :func:`kmemwidgets.set_locale`, then close the widget."""
+        i18n.unfollow_default(self)
+        super().close()  # type: ignore[misc]
+
     def _speak_locale(self) -> None:
         """Show every text in the new locale (subclasses: relabel and redraw)."""
 

@@ -105,11 +105,12 @@ class RankedBars(Localized, Scalable, widgets.VBox):
 
     def summary_head(self) -> str:
         """The first line of :meth:`summary` (totals of the whole snapshot)."""
-        return f"**{self.title}**: {len(self.rows)} rows"
+        return _("{title}: {n} rows").format(title=f"**{_(self.title)}**", n=len(self.rows))
 
     def summary(self) -> str:
-        lines = [f"{self.summary_head()}; top {self.top} by {self.sort}:"]
-        lines += ["- " + ", ".join(f"{t} {cell(r)}" for t, cell in self.columns) for r in self.shown()]
+        with self.speaking():
+            lines = [_("{head}; top {n} by {key}:").format(head=self.summary_head(), n=self.top, key=_(self.sort))]
+            lines += ["- " + ", ".join(f"{_(t)} {cell(r)}" for t, cell in self.columns) for r in self.shown()]
         return "\n".join(lines)
 
     def _repr_markdown_(self) -> str:

@@ -7,7 +7,7 @@ held by active objects and the rest, with a table of the rows.
 """
 from __future__ import annotations
 
-from kmemwidgets.i18n import N_
+from kmemwidgets.i18n import N_, _
 
 from .palette import SNAPSHOT_COLORS
 from .ranked import RankedBars
@@ -35,4 +35,5 @@ class SlabInfoView(RankedBars):
 
     def summary_head(self) -> str:
         total = sum(c.slab_bytes() for c in self.rows) // 1024
-        return f"**{self.title}**: {len(self.rows)} caches, {total} KiB in slabs"
+        return _("{title}: {n} caches, {kib} KiB in slabs").format(title=f"**{_(self.title)}**", n=len(self.rows),
+                                                                    kib=total)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kmemwidgets.i18n import N_
+from kmemwidgets.i18n import N_, _
 
 from .palette import SNAPSHOT_COLORS
 from .ranked import RankedBars
@@ -56,5 +56,6 @@ class VmallocInfoView(RankedBars):
 
     def summary_head(self) -> str:
         info = self.vmallocinfo
-        return (f"**{self.title}**: {len(info.areas)} areas, {info.total_size // 1024} KiB of address "
-                f"space, {info.total_pages} pages, {len(self.rows)} callers")
+        return _("{title}: {areas} areas, {kib} KiB of address space, {pages} pages, {callers} callers").format(
+            title=f"**{_(self.title)}**", areas=len(info.areas), kib=info.total_size // 1024,
+            pages=info.total_pages, callers=len(self.rows))

@@ -186,6 +186,30 @@ def test_a_view_given_a_locale_keeps_it():
     assert view.locale == "zh_CN" and view.alloc_button.description != "Alloc"
 
 
+def test_a_closed_view_no_longer_follows():
+    view = BuddyView(kernel=kernel())
+    view.close()
+    kw.set_locale("zh_CN")
+    assert view.locale == "en"
+
+
+def test_predict_mode_judges_in_chinese():
+    """Predict mode matches an action by the start of its description: a Chinese view's
+    descriptions must still start with the call (``"{call}（{context}上下文）"``)."""
+    view = SlabView(kernel=kernel(), locale="zh_CN", predict_mode=True)
+    view.predict(bytes="none")
+    view.alloc()
+    assert view.last_verdict and view.score == (1, 1)
+    assert view.predict_panel.verdict.text.startswith("✓")
+    view.predict(bytes="none")
+    view.validate()
+    assert view.score == (2, 2)
+    buddy = BuddyView(kernel=kernel(), locale="zh_CN", predict_mode=True)
+    buddy.predict(changes="none")
+    buddy.alloc()
+    assert buddy.score[1] == 1 and "模型的答案" in buddy.last_verdict.message
+
+
 def test_an_english_view_speaks_english():
     view = BuddyView(kernel=kernel())
     texts = [t for _, t in visible_texts(view)]
