@@ -129,9 +129,7 @@ class KernelView(Localized, Scalable, widgets.VBox):
         self._kernel_factory = kernel_factory or same_machine(kernel)
         self._unsubscribe: Callable[[], None] | None = None
         self._owns_log = log is None
-        self.messages = log if log is not None else MessageLog()
-        if self._owns_log:
-            self.messages.relabel(self.locale)
+        self.messages = log if log is not None else MessageLog(locale=self.locale)
         self.status = StatusLine()
         self.legend = widgets.HTML()
         self.caption = widgets.HTML()

@@ -79,7 +79,7 @@ class Dashboard(Localized, widgets.VBox):
             raise TypeError(f"kernel must be a kmemwidgets Kernel, not {type(kernel).__name__}")
         self._init_locale(locale)
         kernel = kernel if kernel is not None else lecture_kernel()
-        self.messages = MessageLog(kernel=kernel)
+        self.messages = MessageLog(kernel=kernel, locale=self.locale)
         classes = list(views) if views is not None else available_views()
         scale = check_scale(scale if scale is not None else current_scale())
         self.views: list[KernelView] = [cls(kernel=kernel, log=self.messages, show_log=False, scale=scale,

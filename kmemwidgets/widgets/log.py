@@ -20,7 +20,7 @@ from kmemwidgets import i18n
 from kmemwidgets.i18n import N_
 from kmemwidgets.model.kernel import Kernel
 
-from .localize import relabel
+from .localize import Localized, relabel
 
 from .palette import INK
 from .status import clipped, preformatted_html, text_html
@@ -40,29 +40,34 @@ class LogEntry(NamedTuple):
     text: str
 
 
-class MessageLog(widgets.VBox):
+class MessageLog(Localized, widgets.VBox):
     """Kernel reports and view messages, newest on top (at most ``max_entries``)."""
     kernel = traitlets.Instance(Kernel, allow_none=True)
     max_entries = traitlets.Int(40, min=1)
     #: Number of entries ever posted (also counts the ones dropped off the end).
     count = traitlets.Int(0, read_only=True)
 
-    def __init__(self, kernel: Kernel | None = None, max_entries: int = 40, **kwargs) -> None:
+    def __init__(self, kernel: Kernel | None = None, max_entries: int = 40, locale: str | None = None,
+                 **kwargs) -> None:
+        self._init_locale(locale)
         self.entries: list[LogEntry] = []          # newest first
         self._unsubscribe: Callable[[], None] | None = None
         self.html = widgets.HTML(layout=widgets.Layout(max_height="260px", overflow="auto"))
         self.clear_button = widgets.Button(description=N_("Clear log"), layout=widgets.Layout(width="auto"))
-        self.locale = i18n.get_locale()
         self.clear_button.on_click(lambda _: self.clear())
         super().__init__(children=[self.html, self.clear_button], max_entries=max_entries, **kwargs)
         self.kernel = kernel
-        self.relabel(self.locale)
+        self._speak_locale()
 
     def relabel(self, locale: str) -> None:
-        """Show the log's own texts in *locale* (entries keep the language they were written in;
-        kernel reports are English anyway)."""
+        """Speak *locale* from now on (the view or Dashboard showing this log says which)."""
         self.locale = locale
-        relabel((self.clear_button,), locale)
+        self._speak_locale()
+
+    def _speak_locale(self) -> None:
+        """The log's own texts in its locale (entries keep the language they were written in;
+        kernel reports are English anyway)."""
+        relabel((self.clear_button,), self.locale)
         self._render()
 
     @traitlets.observe("kernel")

@@ -210,6 +210,16 @@ def test_predict_mode_judges_in_chinese():
     assert buddy.score[1] == 1 and "模型的答案" in buddy.last_verdict.message
 
 
+def test_a_message_log_speaks_too():
+    log = MessageLog(locale="zh_CN")
+    assert log.clear_button.description == "清空日志" and "还没有内核消息" in log.html.value
+    standalone = MessageLog()
+    kw.set_locale("zh_CN")
+    assert standalone.clear_button.description == "清空日志"
+    kw.set_locale("en")
+    assert standalone.clear_button.description == "Clear log" and "No kernel messages yet." in standalone.html.value
+
+
 def test_an_english_view_speaks_english():
     view = BuddyView(kernel=kernel())
     texts = [t for _, t in visible_texts(view)]
