@@ -292,7 +292,7 @@ class KernelView(Localized, Scalable, widgets.VBox):
         if self.locale == SOURCE_LOCALE and not self.__dict__.get("_relabelled"):
             return                        # English from the start: the code's texts as they are
         self._relabelled = True
-        relabel(iter_widgets(self), self.locale)
+        relabel(self._sync_widgets, self.locale)   # the widgets the view holds and draws
 
     def _speak_locale(self) -> None:
         if not self.children:

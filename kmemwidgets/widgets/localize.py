@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 from contextlib import AbstractContextManager
+from functools import lru_cache
 from typing import Any, Callable, Iterable, TypeVar
 
 import traitlets
@@ -36,6 +37,8 @@ TEXT_TRAITS = ("description", "tooltip", "placeholder", "title", "label")
 LIST_TRAITS = ("_options_labels", "titles", "tooltips", "labels")
 #: Where :func:`relabel` keeps a widget's sources: ``{trait: (source, shown)}``.
 _SOURCES = "_kmem_label_sources"
+#: The locale a widget's ``localize`` hook last ran for.
+_HOOKED = "_kmem_localized_to"
 
 
 def _translate(gettext: i18n.Translator, value: Any) -> Any:
@@ -44,33 +47,44 @@ def _translate(gettext: i18n.Translator, value: Any) -> Any:
     return type(value)(gettext(v) if isinstance(v, str) and v else v for v in value)
 
 
+@lru_cache(maxsize=None)
+def _label_traits(cls: type) -> tuple[str, ...]:
+    """The label traits widgets of class *cls* have (a selection's ``label`` is its selected
+    option, relabelled with the options)."""
+    has = lambda name: isinstance(getattr(cls, name, None), traitlets.TraitType)   # noqa: E731
+    return tuple(n for n in TEXT_TRAITS + LIST_TRAITS
+                 if has(n) and not (n == "label" and has("_options_labels")))
+
+
 def relabel(widgets: Iterable[Any], locale: str) -> None:
     """Show the label traits of *widgets* in *locale* (see the module's docstring)."""
     english = locale == i18n.SOURCE_LOCALE
     gettext = i18n.translator(locale)
     for w in widgets:
         hook = getattr(w, "localize", None)
-        if callable(hook):
+        if callable(hook) and w.__dict__.get(_HOOKED) != locale:
             hook(locale)
-        sources: dict[str, tuple[Any, Any]] | None = w.__dict__.get(_SOURCES)
+            w.__dict__[_HOOKED] = locale
+        sources: dict[str, tuple[Any, Any, str]] | None = w.__dict__.get(_SOURCES)
         if english and not sources:
             continue                      # never translated: nothing to restore
         if sources is None:
             sources = w.__dict__[_SOURCES] = {}
-        for name in TEXT_TRAITS + LIST_TRAITS:
-            if not w.has_trait(name) or (name == "label" and w.has_trait("_options_labels")):
-                continue                  # a selection's label is its selected option, relabelled with them
+        for name in _label_traits(type(w)):
             current = getattr(w, name)
+            source, shown, shown_in = sources.get(name, (current, current, ""))
+            if current == shown and shown_in == locale:
+                continue                  # nothing new since the last relabel (most draws)
             if not isinstance(current, (list, tuple) if name in LIST_TRAITS else str):
-                continue                  # a bqplot mark's tooltip is a widget, not a text
-            source, shown = sources.get(name, (current, current))
+                sources[name] = (current, current, locale)   # a bqplot mark's tooltip is a widget
+                continue
             if current != shown:          # the code wrote a new text since
                 source = current
             text = _translate(gettext, source)
             if text != current:
                 w.set_trait(name, text) if w.trait_metadata(name, "read_only") or name == "_options_labels" \
                     else setattr(w, name, text)
-            sources[name] = (source, text)
+            sources[name] = (source, text, locale)
 
 
 Method = TypeVar("Method", bound=Callable[..., Any])
