@@ -159,7 +159,8 @@ class FreeListBars:
         self.delta = Label(x=np.array([], dtype=np.int64), y=np.array([], dtype=np.float64), text=[],
                            scales=scales, colors=[DELTA_COLOR], default_size=18, font_weight="bolder",
                            align="middle", y_offset=-10, enable_hover=False)
-        self.y_axis = readable_axis(self.y_scale, side="left", label=N_("nr_free"), tick_format="d", label_offset="42px")
+        self.y_axis = readable_axis(self.y_scale, side="left", label=N_("nr_free"), tick_format="d",
+                                    label_offset="42px")
         self.figure = chart_figure([self.band, self.bars, self.ghost, self.delta],
                                    [readable_axis(self.x_scale, label=N_("order")), self.y_axis],
                                    title=title, width=660, height=300)

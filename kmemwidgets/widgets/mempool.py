@@ -126,7 +126,8 @@ class MempoolView(Predictable, KernelView):
                                          title=N_("reserve vs min_nr"), width=380, height=240, fig_margin=_MARGIN)
         px, py = OrdinalScale(domain=list(PATHS), reverse=True), LinearScale(min=0, max=1)
         self.paths = Bars(x=list(PATHS), y=np.zeros(len(PATHS)), scales={"x": px, "y": py}, orientation="horizontal",
-                          colors=list(PATH_COLORS), tooltip=Tooltip(fields=["x", "y"], labels=[N_("path"), N_("allocations")]))
+                          colors=list(PATH_COLORS),
+                          tooltip=Tooltip(fields=["x", "y"], labels=[N_("path"), N_("allocations")]))
         self.path_axis = readable_axis(py, label=N_("allocations"), tick_format="d")
         self.path_figure = chart_figure([self.paths], [readable_axis(px, side="left"),
                                                        self.path_axis],

@@ -96,7 +96,8 @@ SLAB_ROLE_COLORS: dict[str, str] = {
 
 #: Paths of ``MempoolAllocRecord.path``, in the order ``mempool_alloc`` tries them.
 MEMPOOL_PATH_COLORS: dict[str, str] = {
-    N_("allocator"): OKABE_ITO["blue"], N_("reserve"): OKABE_ITO["orange"], N_("allocator-retry"): OKABE_ITO["sky blue"],
+    N_("allocator"): OKABE_ITO["blue"], N_("reserve"): OKABE_ITO["orange"],
+    N_("allocator-retry"): OKABE_ITO["sky blue"],
     N_("waited"): OKABE_ITO["reddish purple"], N_("waiting"): OKABE_ITO["vermillion"], N_("failed"): "#3A3A3A",
 }
 #: The pool's levels: the reserve and waiting requests look as they do on the path charts.

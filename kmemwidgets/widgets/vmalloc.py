@@ -170,7 +170,8 @@ class VmallocView(Predictable, KernelView):
                                 default_size=TEXT_SIZE, colors=["black"])
         self.figure = chart_figure([self.lines, self.used_ticks, self.virtual, self.used, self.physical,
                                     self.labels, self.end_labels, self.pfn_labels], [],
-                                   title=N_("vmalloc area (top) → the frames it uses (middle) → all memory (bottom)"),
+                                   title=N_("vmalloc area (top) → the frames it uses (middle) → "
+                                            "all memory (bottom)"),
                                    width=700, height=380, padding_x=0, padding_y=0,
                                    fig_margin={"top": 35, "bottom": 10, "left": 10, "right": 10})
         self._retranslate()

@@ -488,7 +488,8 @@ class AddressSpaceView(Predictable, KernelView):
                 ys.append(y)
                 colors += [LINE_COLORS[("private", "shared", "kernel")[c]] for c in kinds.tolist()]
                 self._draw_pgd(grid, pgd_codes(k, mine, other, init, b))
-                fig.title = _("pgd of {proc} at pfn {pfn}").format(proc=f"{proc.comm}[{proc.pid}]", pfn=f"{proc.pgd:#x}")
+                fig.title = _("pgd of {proc} at pfn {pfn}").format(proc=f"{proc.comm}[{proc.pid}]",
+                                                                   pfn=f"{proc.pgd:#x}")
             x = np.vstack(xs) if xs else np.zeros((0, 2))
             y = np.vstack(ys) if ys else np.zeros((0, 2))
             set_lines(self.lines, x, y, colors)
@@ -655,7 +656,8 @@ class AddressSpaceView(Predictable, KernelView):
                      split=f"{k.arch.region('user').end:#x}", first=k.kernel_pgd_boundary, n=nr_pgd_entries(k))]
         for pid, proc in sorted(k.processes.items()):
             va = leaves(k, proc.pgd, 0, k.kernel_pgd_boundary)[0]
-            lines.append(_("{proc}: pgd pfn {pfn}, {vmas} VMA(s), {pages} user page(s) mapped, {cow} COW copies").format(
+            lines.append(_("{proc}: pgd pfn {pfn}, {vmas} VMA(s), {pages} user page(s) mapped, "
+                           "{cow} COW copies").format(
                 proc=f"{proc.comm}[{pid}]", pfn=f"{proc.pgd:#x}", vmas=len(proc.mm.vmas), pages=len(va),
                 cow=proc.mm.cow_copies))
         a, b = self._proc(self.left_pid), self._proc(self.right_pid)

@@ -94,7 +94,8 @@ class FreeListsQuestion(Question):
                     out.append(Spot(order, max(now, ZERO_LEVEL), None))
             else:
                 first = not guess and order == missed[0]
-                out.append(Spot(order, max(then, ZERO_LEVEL), False, _("you: no change {mark}").format(mark=_mark(False))
+                out.append(Spot(order, max(then, ZERO_LEVEL), False,
+                                _("you: no change {mark}").format(mark=_mark(False))
                                 if first else ""))
         return out
 
@@ -231,7 +232,8 @@ class FramesQuestion(Question):
         per = -(-n // MAX_MARKS)                 # frames per mark
         ok = guess == truth
         out = [Spot((i + 0.5) * per / n, self.GUESS_Y, ok,
-                    _("you: {pages} frames, {zone} {mark}").format(pages=pages, zone=zone, mark=_mark(ok)) if i == 0 else "")
+                    _("you: {pages} frames, {zone} {mark}").format(pages=pages, zone=zone, mark=_mark(ok))
+                    if i == 0 else "")
                for i in range(-(-pages // per))]
         if not ok:
             out += [Spot((i + 0.5) * per / n, self.MODEL_Y, None,

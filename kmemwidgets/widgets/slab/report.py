@@ -71,7 +71,8 @@ def isolated_note(k: Kernel, ranges: Sequence[tuple[int, int]]) -> str:
     if not n:
         return ""
     return _("{n} of these objects were never allocated: SLUB isolated their slab after a failed check "
-             "(\"Marking all objects used\") and counts them as used; their bytes are those of free objects").format(n=n)
+             "(\"Marking all objects used\") and counts them as used; their bytes are those of free "
+             "objects").format(n=n)
 
 
 class ReportPanel(widgets.HTML):

@@ -60,7 +60,7 @@ from kmemwidgets.model.slab_inspect import (BYTE_ROLES, SLAB_LIST_NAMES, is_live
                                             slab_of_pfn)
 from kmemwidgets.model.slab_layout import (KMALLOC_MAX_SIZE, SLAB_CONSISTENCY_CHECKS, SLAB_FLAGS_PERMITTED,
                                            SLAB_POISON, SLAB_RED_ZONE, SLAB_STORE_USER)
-from kmemwidgets.model.slub import ALIVE, RELEASED
+from kmemwidgets.model.slub import ALIVE, LEAKED, RELEASED
 from kmemwidgets.model.units import PAGE_SHIFT, PAGE_SIZE
 
 from ..base import KernelView
@@ -88,6 +88,8 @@ NO_CHECKS = N_("only when the cache is validated (Validate): without SLAB_CONSIS
 
 #: How SLUB's lists of slabs are named on screen (``slab_inspect.SLAB_LIST_NAMES``).
 LIST_LABELS = {"cpu": N_("cpu"), "partial": N_("partial"), "empty": N_("empty"), "full": N_("full")}
+#: How a cache's state (``slub.ALIVE``, ``LEAKED``, ``RELEASED``) is named on screen.
+STATE_LABELS = {ALIVE: N_("alive"), LEAKED: N_("leaked"), RELEASED: N_("released")}
 
 
 def list_counts(lists: dict) -> str:
@@ -138,10 +140,12 @@ class SlabView(Predictable, KernelView):
         self.context_picker = context_dropdown()
         b = widgets.Button
         self.create_button = b(description=N_("Create"), tooltip=N_("kmem_cache_create(name, size, align, flags)"))
-        self.alloc_button = b(description=N_("Alloc"), button_style="primary", tooltip=N_("kmem_cache_alloc(cache, gfp)"))
+        self.alloc_button = b(description=N_("Alloc"), button_style="primary",
+                              tooltip=N_("kmem_cache_alloc(cache, gfp)"))
         self.free_button = b(description=N_("Free"), tooltip=N_("kmem_cache_free() the selected object"))
         self.validate_button = b(description=N_("Validate"), tooltip=N_("echo 1 > /sys/kernel/slab/<cache>/validate"))
-        self.reset_button = b(description=N_("Reset"), button_style="warning", tooltip=N_("a fresh kernel of the same machine"))
+        self.reset_button = b(description=N_("Reset"), button_style="warning",
+                              tooltip=N_("a fresh kernel of the same machine"))
         self.overrun_button = b(description=N_("write past the end"), button_style="danger",
                                 tooltip=N_("write bug_bytes bytes just after the selected object"))
         self.uaf_button = b(description=N_("write after free"), button_style="danger",
@@ -395,7 +399,8 @@ class SlabView(Predictable, KernelView):
             return
         lists = slab_lists(cache)
         slab_opts = [(_("{list}: pfn {pfn} order {order}, {inuse}/{objects} in use").format(
-                          list=_(LIST_LABELS[name]), pfn=f"{s.pfn:#x}", order=s.order, inuse=s.inuse, objects=s.objects), s.pfn)
+                          list=_(LIST_LABELS[name]), pfn=f"{s.pfn:#x}", order=s.order, inuse=s.inuse,
+                          objects=s.objects), s.pfn)
                      for name in SLAB_LIST_NAMES for s in lists[name]]
         slab = self._slab()
         objs = [a for a in live_objects(self.kernel, slab) if is_live_object(self.kernel, a)] if slab else []
@@ -411,7 +416,8 @@ class SlabView(Predictable, KernelView):
             self.object_list.value = self.selected_object if self.selected_object in objs else None
         finally:
             self._syncing_lists = False
-        state = "" if cache.state == ALIVE else _(" — {state} by kmem_cache_destroy").format(state=cache.state)
+        state = "" if cache.state == ALIVE else _(" — {state} by kmem_cache_destroy").format(
+            state=_(STATE_LABELS[cache.state]))
         self.slab_counts.value = (
             f"<span><b>{text_html(cache.name)}</b>{text_html(state)}: " + text_html(_(
                 "object_size {object_size}, size {size}, align {align}, {objects} objects per order-{order} slab; "
@@ -514,7 +520,7 @@ class SlabView(Predictable, KernelView):
             return None
         if cache.state != ALIVE:
             self._refuse(what, _("cache {name} was {state} by kmem_cache_destroy; pick or create another").format(
-                name=cache.name, state=cache.state))
+                name=cache.name, state=_(STATE_LABELS[cache.state])))
             return None
         return cache
 
@@ -751,7 +757,7 @@ class SlabView(Predictable, KernelView):
             L = cache.layout
             lines.append(_("cache {name} ({state}): object_size {object_size}, size {size}, align {align}, "
                            "flags {flags}; {objects} objects per order-{order} slab").format(
-                name=cache.name, state=cache.state, object_size=cache.object_size, size=cache.size,
+                name=cache.name, state=_(STATE_LABELS[cache.state]), object_size=cache.object_size, size=cache.size,
                 align=cache.align, flags=flag_names(cache.flags), objects=L.objects, order=L.order))
             lines.append(_("object slot: {ranges}").format(
                 ranges=", ".join(f"{_(role)} {a}..{b}" for role, a, b in layout_ranges(L))))
