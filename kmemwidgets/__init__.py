@@ -2,7 +2,8 @@
 
 ``import kmemwidgets as kw; k = kw.Kernel(arch="i386", ram="1G")`` gives the model;
 ``kmemwidgets.widgets`` has the views and ``kw.set_theme(scale=1.5)`` enlarges the views
-made afterwards for a projector; ``from kmemwidgets.api import *`` gives plain
+made afterwards for a projector; ``kw.set_locale("zh_CN")`` makes the views speak Simplified
+Chinese (the open ones too; ``"en"`` switches back); ``from kmemwidgets.api import *`` gives plain
 functions with the kernel's spellings on a current kernel.
 
 The model's names (``Kernel``, ``GFP_KERNEL``, ``__GFP_ZERO`` ...) are loaded on first
@@ -34,7 +35,8 @@ def _load_model() -> None:
 
 
 #: Names of the widget layer offered here, loaded on first use (they import ipywidgets).
-_WIDGET_NAMES = {"set_theme": "kmemwidgets.widgets.theme"}
+_WIDGET_NAMES = {"set_theme": "kmemwidgets.widgets.theme", "set_locale": "kmemwidgets.i18n",
+                 "get_locale": "kmemwidgets.i18n"}
 
 
 def __getattr__(name: str) -> object:

@@ -25,6 +25,10 @@ A view is an ``ipywidgets.VBox`` bound to one :class:`~kmemwidgets.model.kernel.
   showing ``message``), ``legend`` and ``caption`` (HTML: the text summary for screen readers
   and static exports) and ``_repr_markdown_``. Text reaches these HTML widgets only through
   :mod:`kmemwidgets.widgets.status`, which escapes it.
+* ``locale`` (``locale=``; default: follow :func:`kmemwidgets.set_locale`) is the language of
+  every text the view shows (:mod:`kmemwidgets.widgets.localize`): labels are marked ``N_()``
+  where the widgets are made and relabelled after each draw; drawing and actions run
+  :meth:`~.localize.Localized.speaking` the view's locale, so ``_()`` translates into it.
 * ``scale`` (default: :func:`kmemwidgets.widgets.theme.set_theme`) enlarges fonts, figures
   and captions of the whole view (:func:`~kmemwidgets.widgets.theme.apply_scale`).
 * :func:`iter_widgets` walks a widget tree including bqplot figures, marks, axes,
@@ -37,15 +41,17 @@ for highlights and for views that can skip parts no event of the batch touches.
 """
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
+from contextlib import contextmanager
 from typing import Any, Callable, ClassVar, Iterator
 
 import ipywidgets as widgets
 import traitlets
 
+from kmemwidgets.i18n import SOURCE_LOCALE, N_, _
 from kmemwidgets.model.errors import KernelBug
 from kmemwidgets.model.kernel import Kernel
 
+from .localize import Localized, relabel, speaks
 from .log import MessageLog
 from .redraw import DeferredRedraw
 from .status import StatusLine, caption_html
@@ -97,7 +103,7 @@ def iter_widgets(root: widgets.Widget) -> Iterator[widgets.Widget]:
                 stack.append(value)
 
 
-class KernelView(Scalable, widgets.VBox):
+class KernelView(Localized, Scalable, widgets.VBox):
     """Base class of the views: kernel binding, batched redraw, refusals, summary."""
     kernel = traitlets.Instance(Kernel)
     #: The last message this view produced (a result or a refusal), as plain text.
@@ -106,23 +112,24 @@ class KernelView(Scalable, widgets.VBox):
     read_only = traitlets.Bool(False)
 
     #: The view's name in the Dashboard's tab bar and in its summary.
-    title = "kernel view"
+    title = N_("kernel view")
     #: Event kinds that may change what this view shows; a batch with none of them is
     #: not drawn. None: every kind but ``context`` (entering a context changes no picture).
     redraw_events: ClassVar[frozenset[str] | None] = None
 
     def __init__(self, kernel: Kernel | None = None, log: MessageLog | None = None,
                  kernel_factory: Callable[[], Kernel] | None = None, show_log: bool = True,
-                 **kwargs: Any) -> None:
+                 locale: str | None = None, **kwargs: Any) -> None:
         if kernel is not None and not isinstance(kernel, Kernel):
             raise TypeError(f"kernel must be a kmemwidgets Kernel, not {type(kernel).__name__}")
         if log is not None and not isinstance(log, MessageLog):
             raise TypeError(f"log must be a MessageLog, not {type(log).__name__}")
+        self._init_locale(locale)
         kernel = kernel if kernel is not None else lecture_kernel()
         self._kernel_factory = kernel_factory or same_machine(kernel)
         self._unsubscribe: Callable[[], None] | None = None
         self._owns_log = log is None
-        self.messages = log if log is not None else MessageLog()
+        self.messages = log if log is not None else MessageLog(locale=self.locale)
         self.status = StatusLine()
         self.legend = widgets.HTML()
         self.caption = widgets.HTML()
@@ -133,9 +140,10 @@ class KernelView(Scalable, widgets.VBox):
                if self.has_trait(name) and not widgets.VBox.class_traits().get(name)}
         super().__init__(**kwargs)
         self.set_trait("kernel", kernel)
-        # show_log=False: the log lives elsewhere (the Dashboard shows its shared one once).
-        built = [c for c in self._build() if show_log or c is not self.messages]
-        self.children = self._with_panels(built) + [self.theme_css]
+        with self.speaking():
+            # show_log=False: the log lives elsewhere (the Dashboard shows its shared one once).
+            built = [c for c in self._build() if show_log or c is not self.messages]
+            self.children = self._with_panels(built) + [self.theme_css]
         self._sync_widgets = [w for w in iter_widgets(self) if w is not self
                               and not self._is_log_widget(w)]
         self._rebind(kernel)
@@ -178,8 +186,10 @@ class KernelView(Scalable, widgets.VBox):
         # Runs inside the kernel's operation or a click: a failing view must never break
         # the model or the click; the failure is reported in the log.
         try:
-            self._redraw(batch)
-            self._update_caption()
+            with self.speaking():
+                self._redraw(batch)
+                self._update_caption()
+                self._relabel()
         except Exception as exc:       # noqa: BLE001 - reported in the log, not raised
             self.messages.post(f"{type(exc).__name__}: {exc}", "refused",
                                title=f"{self.title}: redraw failed")
@@ -188,10 +198,13 @@ class KernelView(Scalable, widgets.VBox):
         """Redraw everything from the model (at the end of a :meth:`deferred` block if in one)."""
         self._redraws.request()
 
-    def deferred(self) -> AbstractContextManager[None]:
+    @contextmanager
+    def deferred(self) -> Iterator[None]:
         """A block whose redraw requests (events, trait changes) draw once, at its end,
-        and whose widget changes are sent then (one message per changed widget)."""
-        return self._redraws.deferred()
+        and whose widget changes are sent then (one message per changed widget); its
+        messages are in the view's locale."""
+        with self.speaking(), self._redraws.deferred():
+            yield
 
     def after_draw(self, callback: Callable[[], None]) -> None:
         """Run *callback* once the action in progress has drawn (at once outside one)."""
@@ -205,7 +218,7 @@ class KernelView(Scalable, widgets.VBox):
     def _act(self, what: str, fn: Callable[[], Any]) -> Any:
         """Run *fn* (model calls) as one event batch; refusals go to the log, not up."""
         if self.read_only:
-            self._refuse(what, "this view shows a snapshot of a real kernel: it is read-only")
+            self._refuse(what, _("this view shows a snapshot of a real kernel: it is read-only"))
             return None
         events = self.kernel.events
         with self.deferred():
@@ -213,13 +226,14 @@ class KernelView(Scalable, widgets.VBox):
             try:
                 return fn()
             except KernelBug as exc:
-                self._refuse(what, f"the kernel refused it: {exc.report.title}")
+                self._refuse(what, _("the kernel refused it: {report}").format(report=exc.report.title))
             except (ValueError, TypeError) as exc:
                 self._refuse(what, str(exc))
             finally:
                 events.end()
         return None
 
+    @speaks
     def _act_in_context(self, what: str, context: str, call: Callable[[], Any]) -> Any:
         """:meth:`_act` on *call* run in calling context *context*; a None result that
         was not refused is logged as the allocator returning NULL."""
@@ -229,11 +243,12 @@ class KernelView(Scalable, widgets.VBox):
         self.message = ""
         result = self._act(what, run)
         if result is None and not self.message:
-            self._say(f"{what} returned NULL")
+            self._say(_("{call} returned NULL").format(call=what))
         return result
 
+    @speaks
     def _refuse(self, what: str, why: str) -> None:
-        self.message = f"{what} refused: {why}"
+        self.message = _("{call} refused: {reason}").format(call=what, reason=why)
         self.messages.post(self.message, "refused")
 
     @traitlets.observe("message")
@@ -246,11 +261,12 @@ class KernelView(Scalable, widgets.VBox):
 
     def reset(self) -> None:
         """Replace the kernel by a fresh one of the same machine (every linked view follows)."""
-        if self.read_only:
-            self._refuse("reset", "this view shows a snapshot of a real kernel: it is read-only")
-            return
-        self.kernel = self._kernel_factory()
-        self._say(f"reset: a fresh {self.kernel!r}")
+        with self.speaking():
+            if self.read_only:
+                self._refuse(_("reset"), _("this view shows a snapshot of a real kernel: it is read-only"))
+                return
+            self.kernel = self._kernel_factory()
+            self._say(_("reset: a fresh {kernel}").format(kernel=repr(self.kernel)))
 
     # --- text summary --------------------------------------------------------------------
 
@@ -260,13 +276,34 @@ class KernelView(Scalable, widgets.VBox):
 
     def summary(self) -> str:
         """The view's state as Markdown (for screen readers and static exports)."""
-        return f"**{self.title}**\n\n" + "\n".join(f"- {line}" for line in self.summary_lines())
+        with self.speaking():
+            return f"**{_(self.title)}**\n\n" + "\n".join(f"- {line}" for line in self.summary_lines())
 
     def _repr_markdown_(self) -> str:
         return self.summary()
 
     def _update_caption(self) -> None:
-        self.caption.value = caption_html(self.title, self.summary_lines())
+        self.caption.value = caption_html(_(self.title), self.summary_lines())
+
+    # --- language ------------------------------------------------------------------------
+
+    def _relabel(self) -> None:
+        """Show the marked labels of every widget of the view in its locale."""
+        if self.locale == SOURCE_LOCALE and not self.__dict__.get("_relabelled"):
+            return                        # English from the start: the code's texts as they are
+        self._relabelled = True
+        relabel(self._sync_widgets, self.locale)   # the widgets the view holds and draws
+
+    def _speak_locale(self) -> None:
+        if not self.children:
+            return
+        with self.deferred():
+            self._retranslate()
+            self.messages.relabel(self.locale)
+            self.redraw()
+
+    def _retranslate(self) -> None:
+        """Redo texts made once at build time from ``_()`` (a legend); called in the new locale."""
 
     # --- subclass hooks ----------------------------------------------------------------
 

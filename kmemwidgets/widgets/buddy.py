@@ -39,6 +39,7 @@ from typing import Any, Mapping
 import ipywidgets as widgets
 import traitlets
 
+from kmemwidgets.i18n import N_, _, ngettext
 from kmemwidgets.model.buddy_inspect import STEP_KINDS, ShownBuddy, apply_step, free_refusal, rewound_blocks
 from kmemwidgets.model.gfp import GFP_KERNEL, gfp_code
 from kmemwidgets.model.kernel import Kernel
@@ -47,11 +48,12 @@ from kmemwidgets.model.page import Page
 from kmemwidgets.model.units import MAX_PAGE_ORDER, NR_PAGE_ORDERS, PAGE_SHIFT
 from kmemwidgets.model.zone import WMARK_HIGH, WMARK_LOW, WMARK_MIN
 
-from .base import KernelView
+from .base import KernelView, iter_widgets
+from .localize import Localized, relabel
 from .predict import Predictable
 from .predict.questions import FreeListsQuestion
 from .charts import FragmentationChart, FreeListBars, WatermarkChart
-from .controls import GfpPicker, OrderPicker, context_dropdown, GfpTrait, ContextTrait
+from .controls import GfpPicker, OrderPicker, context_dropdown, GfpTrait, ContextTrait, in_context
 from .charts import signed
 from .memmap_detail import MapWithDetail
 from .redraw import PAGE_EVENTS, one_redraw
@@ -66,7 +68,7 @@ CAPTION_HEIGHT = "52px"
 
 class BuddyView(Predictable, KernelView):
     """The buddy allocator of one kernel: controls, free lists, map, watermarks, log."""
-    title = "Buddy allocator"
+    title = N_("Buddy allocator")
     question = FreeListsQuestion
     redraw_events = PAGE_EVENTS
 
@@ -85,24 +87,24 @@ class BuddyView(Predictable, KernelView):
     # --- construction --------------------------------------------------------------------
 
     def _build(self) -> list[widgets.Widget]:
-        self.zone_picker = widgets.Dropdown(description="zone", layout=widgets.Layout(width="200px"))
+        self.zone_picker = widgets.Dropdown(description=N_("zone"), layout=widgets.Layout(width="200px"))
         self.order_picker = OrderPicker()
         self.gfp_picker = GfpPicker()
         self.context_picker = context_dropdown()
-        self.alloc_button = widgets.Button(description="Alloc", button_style="primary",
-                                           tooltip="alloc_pages(gfp, order)")
-        self.free_button = widgets.Button(description="Free", tooltip="__free_pages() the selected block")
-        self.reset_button = widgets.Button(description="Reset", button_style="warning",
-                                           tooltip="a fresh kernel of the same machine")
-        self.click_picker = widgets.ToggleButtons(options=[("click selects", "select"),
-                                                           ("click frees", "free")],
+        self.alloc_button = widgets.Button(description=N_("Alloc"), button_style="primary",
+                                           tooltip=N_("alloc_pages(gfp, order)"))
+        self.free_button = widgets.Button(description=N_("Free"), tooltip=N_("__free_pages() the selected block"))
+        self.reset_button = widgets.Button(description=N_("Reset"), button_style="warning",
+                                           tooltip=N_("a fresh kernel of the same machine"))
+        self.click_picker = widgets.ToggleButtons(options=[(N_("click selects"), "select"),
+                                                           (N_("click frees"), "free")],
                                                   style={"button_width": "90px"})
-        self.step_toggle = widgets.Checkbox(description="step mode (replay splits and merges)",
+        self.step_toggle = widgets.Checkbox(description=N_("step mode (replay splits and merges)"),
                                             indent=False)
-        self.step_button = widgets.Button(description="Step", disabled=True,
-                                          tooltip="apply the next split/merge step")
+        self.step_button = widgets.Button(description=N_("Step"), disabled=True,
+                                          tooltip=N_("apply the next split/merge step"))
         self.play = widgets.Play(interval=600, min=0, max=0, value=0, disabled=True,
-                                 description="play the steps")
+                                 description=N_("play the steps"))
         self.step_label = StatusLine(tag="small")
         self.step_caption = StatusLine(tag="span", style={"font_size": CAPTION_FONT},
                                        layout=widgets.Layout(height=CAPTION_HEIGHT, overflow="hidden",
@@ -130,8 +132,7 @@ class BuddyView(Predictable, KernelView):
                                       ((self.map, "map_end"), "map_end")):
             traitlets.link((widget, name), (self, trait))
         self.zone_picker.observe(self._zone_picked, "value")
-        self.legend.value = legend_html(ZONE_COLORS.items(), "zones") + legend_html(
-            zip(OWNER_NAMES, OWNER_COLORS), "frame owners")
+        self._retranslate()
         self._allocated: list[int] = []        # heads this view allocated, oldest first
         self._steps: list[Any] = []            # events waiting to be replayed
         self._steps_done = 0
@@ -148,6 +149,10 @@ class BuddyView(Predictable, KernelView):
             self.mapview,
             self.caption, self.legend, self.messages,
         ]
+
+    def _retranslate(self) -> None:
+        self.legend.value = legend_html(ZONE_COLORS.items(), N_("zones")) + legend_html(
+            zip(OWNER_NAMES, OWNER_COLORS), N_("frame owners"))
 
     # --- trait validation ------------------------------------------------------------
 
@@ -198,8 +203,10 @@ class BuddyView(Predictable, KernelView):
             self._sync_step_widgets()
             self._show_status()               # the result waits for the replay's end
             if self._steps_done == 0:
-                self.step_caption.text = (f"{len(self._steps)} step{'s' if len(self._steps) > 1 else ''} "
-                                          "to replay: press Step or ▶ to watch the free lists change")
+                self.step_caption.text = ngettext(
+                    "{n} step to replay: press Step or ▶ to watch the free lists change",
+                    "{n} steps to replay: press Step or ▶ to watch the free lists change",
+                    len(self._steps)).format(n=len(self._steps))
             return self._draw_shown()
         if not self._steps:               # step mode keeps the owners the next replay starts from
             self._take_shown_state()
@@ -214,7 +221,8 @@ class BuddyView(Predictable, KernelView):
         """What the last action changed on the free lists, in one line."""
         names = [z.name for z in self.kernel.zones]
         parts = [f"{names[z]} nr_free[{o}] {signed(d)}" for (z, o), d in sorted(self.bars.changes.items())]
-        return "changed: " + (", ".join(parts) if parts else "no free list") + " (outlined on the bars)"
+        return _("changed: {lists} (outlined on the bars)").format(
+            lists=", ".join(parts) if parts else _("no free list"))
 
     def _draw_shown(self) -> None:
         k = self.kernel
@@ -239,7 +247,7 @@ class BuddyView(Predictable, KernelView):
     def alloc(self) -> Page | None:
         """``alloc_pages(gfp, order)`` in the chosen context; the Page, or None."""
         gfp, order, ctx = self.gfp, self.order, self.context
-        what = f"alloc_pages({gfp_code(gfp)}, {order}) in {ctx} context"
+        what = in_context(f"alloc_pages({gfp_code(gfp)}, {order})", ctx)
         page = self._act_in_context(what, ctx, lambda: self.kernel.alloc_pages(gfp, order))
         if page is None:
             return None
@@ -248,8 +256,9 @@ class BuddyView(Predictable, KernelView):
         self.selected_pfn = page.pfn
         zone = self.kernel.pfn_zone(page.pfn)
         virt = self.kernel.kernel_address(page.pfn)
-        self.message = (f"{what} = pfn {page.pfn:#x} in zone {zone.name} (phys {page.pfn << PAGE_SHIFT:#x}, "
-                        + (f"virt {virt:#x})" if virt is not None else "highmem: no kernel address)"))
+        where = _("virt {virt}").format(virt=f"{virt:#x}") if virt is not None else _("highmem: no kernel address")
+        self.message = _("{call} = pfn {pfn} in zone {zone} (phys {phys}, {where})").format(
+            call=what, pfn=f"{page.pfn:#x}", zone=zone.name, phys=f"{page.pfn << PAGE_SHIFT:#x}", where=where)
         return page
 
     @one_redraw
@@ -260,15 +269,15 @@ class BuddyView(Predictable, KernelView):
         if pfn is None:
             alive = [p for p in self._allocated if k.block_order(p) is not None and k.owner[p] == PG_PAGEALLOC]
             if not alive:
-                self._refuse("free", "nothing is selected and this view holds no block")
+                self._refuse("free", _("nothing is selected and this view holds no block"))
                 return False
             pfn = alive[-1]
         reason = free_refusal(k, pfn)
         if reason:
             self._refuse(f"free pfn {pfn:#x}", reason)
             return False
-        head, order, _ = k.block_of(pfn)
-        what = f"__free_pages(pfn {head:#x}, {order}) in {self.context} context"
+        head, order = k.block_of(pfn)[:2]
+        what = in_context(f"__free_pages(pfn {head:#x}, {order})", self.context)
 
         def run():
             with k.context(self.context):
@@ -283,7 +292,8 @@ class BuddyView(Predictable, KernelView):
         if self.last_pfn == head:
             self.set_trait("last_pfn", self._allocated[-1] if self._allocated else None)
         self.selected_pfn = None
-        self.message = f"{what}: freed {1 << order} page{'s' if order else ''}"
+        self.message = ngettext("{call}: freed {n} page", "{call}: freed {n} pages", 1 << order).format(
+            call=what, n=1 << order)
         return True
 
     def select(self, pfn: int | None) -> None:
@@ -307,9 +317,11 @@ class BuddyView(Predictable, KernelView):
             self.free()
         else:
             block = self.map.block_at(pfn)       # during a replay: the block shown
-            self.message = (f"selected pfn {pfn:#x}" + ("" if block is None else
-                            f": {OWNER_NAMES[self.map.owner_at(block[0])]} "
-                            f"block {block[0]:#x} order {block[1]}"))
+            with self.speaking():
+                self.message = (_("selected pfn {pfn}").format(pfn=f"{pfn:#x}") if block is None else
+                                _("selected pfn {pfn}: {owner} block {head} order {order}").format(
+                                    pfn=f"{pfn:#x}", owner=_(OWNER_NAMES[self.map.owner_at(block[0])]),
+                                    head=f"{block[0]:#x}", order=block[1]))
 
     # --- step mode -------------------------------------------------------------------
 
@@ -332,7 +344,8 @@ class BuddyView(Predictable, KernelView):
         pfn, nframes = self._shown.touched
         total = self._steps_done + len(self._steps)
         with self.deferred():           # one message per changed widget
-            self.step_caption.text = f"step {self._steps_done}/{total}: {text}"
+            self.step_caption.text = _("step {done}/{total}: {what}").format(done=self._steps_done, total=total,
+                                                                              what=text)
             if not self._steps:           # caught up: the model is the truth again
                 self._steps_done = 0
                 self._take_shown_state()
@@ -361,15 +374,16 @@ class BuddyView(Predictable, KernelView):
         if not self.step_mode:
             self.step_label.text = ""
         elif pending:
-            self.step_label.text = f"{pending} step{'s' if pending > 1 else ''} left: press Step or play"
+            self.step_label.text = ngettext("{n} step left: press Step or play", "{n} steps left: press Step or play",
+                                            pending).format(n=pending)
         else:
-            self.step_label.text = "replay done: the figures show the model again"
+            self.step_label.text = _("replay done: the figures show the model again")
 
     @traitlets.observe("message")
     def _show_status(self, change: dict | None = None) -> None:
         # During a replay the result would give away what the steps are about to show.
         if getattr(self, "_steps", None) and self.step_mode:
-            self.status.text = "replaying: the result shows when the last step is done"
+            self.status.text = _("replaying: the result shows when the last step is done")
         else:
             self.status.text = self.message
 
@@ -380,26 +394,27 @@ class BuddyView(Predictable, KernelView):
         lines = [repr(k)]
         for z in k.zones:
             nr = self._shown.nr_free.get(z.name, z.nr_free())
-            lines.append(f"zone {z.name} (pfn {z.start_pfn:#x}-{z.end_pfn:#x}): "
-                         f"{sum(n << o for o, n in enumerate(nr))} free pages, nr_free per order "
-                         f"{' '.join(map(str, nr))}; watermarks min {z.watermark[WMARK_MIN]} "
-                         f"low {z.watermark[WMARK_LOW]} high {z.watermark[WMARK_HIGH]}")
-        lines.append(f"map: pfn {self.map_start:#x}-{self.map_end:#x}, "
-                     f"{self.map.frames_per_cell} frame(s) per cell")
+            lines.append(_("zone {zone} (pfn {start}-{end}): {free} free pages, nr_free per order {nr_free}; "
+                           "watermarks min {min} low {low} high {high}").format(
+                zone=z.name, start=f"{z.start_pfn:#x}", end=f"{z.end_pfn:#x}",
+                free=sum(n << o for o, n in enumerate(nr)), nr_free=" ".join(map(str, nr)),
+                min=z.watermark[WMARK_MIN], low=z.watermark[WMARK_LOW], high=z.watermark[WMARK_HIGH]))
+        lines.append(_("map: pfn {start}-{end}, {n} frame(s) per cell").format(
+            start=f"{self.map_start:#x}", end=f"{self.map_end:#x}", n=self.map.frames_per_cell))
         counts = {n: c for n, c in k.owner_counts().items() if c}
-        lines.append("frames by owner: " + ", ".join(f"{c} {n}" for n, c in counts.items()))
+        lines.append(_("frames by owner: {counts}").format(counts=", ".join(f"{c} {_(n)}" for n, c in counts.items())))
         if self.message:
-            lines.append(f"last action: {self.message}")
+            lines.append(_("last action: {message}").format(message=self.message))
         if self.step_mode and self._steps:
-            lines.append(f"replay: {self.step_caption.text}")
+            lines.append(_("replay: {caption}").format(caption=self.step_caption.text))
         return lines
 
     # --- snapshots -------------------------------------------------------------------
 
     @classmethod
-    def from_snapshot(cls, buddyinfo: Any) -> "BuddyInfoView":
+    def from_snapshot(cls, buddyinfo: Any, **kwargs: Any) -> "BuddyInfoView":
         """A read-only view of a real machine's ``/proc/buddyinfo`` (see :class:`BuddyInfoView`)."""
-        return BuddyInfoView(buddyinfo)
+        return BuddyInfoView(buddyinfo, **kwargs)
 
 
 def snapshot_zones(buddyinfo: Any) -> dict[str, list[int]]:
@@ -434,16 +449,17 @@ def snapshot_zones(buddyinfo: Any) -> dict[str, list[int]]:
     return out
 
 
-class BuddyInfoView(Scalable, widgets.VBox):
+class BuddyInfoView(Localized, Scalable, widgets.VBox):
     """Read-only free lists and fragmentation of a real kernel's ``/proc/buddyinfo``."""
     zone = traitlets.Unicode("")
     read_only = traitlets.Bool(True, read_only=True)
 
-    def __init__(self, buddyinfo: Any, **kwargs) -> None:
+    def __init__(self, buddyinfo: Any, locale: str | None = None, **kwargs) -> None:
+        self._init_locale(locale)
         self.zones = snapshot_zones(buddyinfo)
-        self.bars = FreeListBars(title="free blocks per order (/proc/buddyinfo)")
+        self.bars = FreeListBars(title=N_("free blocks per order (/proc/buddyinfo)"))
         self.frag = FragmentationChart()
-        self.zone_picker = widgets.Dropdown(options=list(self.zones), description="zone")
+        self.zone_picker = widgets.Dropdown(options=list(self.zones), description=N_("zone"))
         self.caption = widgets.HTML()
         self.legend = widgets.HTML()
         super().__init__(children=[self.zone_picker, self.bars.figure, self.frag.figure,
@@ -452,21 +468,32 @@ class BuddyInfoView(Scalable, widgets.VBox):
         # Colours follow the zone type; labels keep the node ("Normal (node 1)").
         self.bars.update([n.split(" ")[0] for n in self.zones], list(self.zones.values()),
                          labels=list(self.zones))
-        self.legend.value = legend_html(((n, c) for n, c in ZONE_COLORS.items()), "zones")
         self.zone = next(iter(self.zones))
-        self._zone_changed({"new": self.zone})
+        self._speak_locale()
         self.rescale()
+
+    def _speak_locale(self) -> None:
+        with self.speaking():
+            self.legend.value = legend_html(((n, c) for n, c in ZONE_COLORS.items()), N_("zones"))
+            self._zone_changed({"new": self.zone})
+        relabel(iter_widgets(self), self.locale)
 
     @traitlets.observe("zone")
     def _zone_changed(self, change) -> None:
-        self.frag.update(change["new"], self.zones[change["new"]])
-        self.caption.value = caption_html("/proc/buddyinfo snapshot", (
-            f"{n}: nr_free {' '.join(map(str, c))} ({sum(x << o for o, x in enumerate(c))} free pages)"
-            for n, c in self.zones.items()))
+        with self.speaking():
+            self.frag.update(change["new"], self.zones[change["new"]])
+            self.caption.value = caption_html(_("/proc/buddyinfo snapshot"), (
+                _("{zone}: nr_free {nr_free} ({free} free pages)").format(
+                    zone=n, nr_free=" ".join(map(str, c)), free=sum(x << o for o, x in enumerate(c)))
+                for n, c in self.zones.items()))
+        relabel(iter_widgets(self), self.locale)
 
     def summary(self) -> str:
-        return "**/proc/buddyinfo snapshot**\n\n" + "\n".join(
-            f"- {n}: nr_free per order {' '.join(map(str, c))}" for n, c in self.zones.items())
+        with self.speaking():
+            title = _("/proc/buddyinfo snapshot")
+            return f"**{title}**\n\n" + "\n".join(
+                "- " + _("{zone}: nr_free per order {nr_free}").format(zone=n, nr_free=" ".join(map(str, c)))
+                for n, c in self.zones.items())
 
     def _repr_markdown_(self) -> str:
         return self.summary()

@@ -29,6 +29,7 @@ import numpy as np
 import ipywidgets as widgets
 from bqplot import Axis, Bars, Figure, Label, Lines, LinearScale, LogScale, OrdinalScale, Scatter, Tooltip
 
+from kmemwidgets.i18n import N_, _
 from kmemwidgets.model.units import NR_PAGE_ORDERS
 from kmemwidgets.model.vmstat import fragmentation_index, unusable_free_index
 
@@ -141,13 +142,13 @@ class FreeListBars:
     ``+1``/``−1`` label over its order (``delta``).
     """
 
-    def __init__(self, title: str = "free blocks per order (nr_free, log scale)") -> None:
+    def __init__(self, title: str = N_("free blocks per order (nr_free, log scale)")) -> None:
         self.x_scale = OrdinalScale()
         self.y_scale = LogScale(min=ZERO_LEVEL, max=2.0)
         scales = {"x": self.x_scale, "y": self.y_scale}
         self.bars = Bars(x=ORDERS, y=np.full((1, NR_PAGE_ORDERS), ZERO_LEVEL), type="grouped",
                          scales=scales, display_legend=False, base=ZERO_LEVEL,
-                         tooltip=Tooltip(fields=["x", "y"], labels=["order", "nr_free"], formats=["", ".0f"]),
+                         tooltip=Tooltip(fields=["x", "y"], labels=[N_("order"), N_("nr_free")], formats=["", ".0f"]),
                          padding=0.15)
         self.band = Bars(x=ORDERS, y=np.full(NR_PAGE_ORDERS, ZERO_LEVEL), scales=scales, base=ZERO_LEVEL,
                          padding=0.04, colors=[BAND_COLOR], enable_hover=False)
@@ -158,9 +159,10 @@ class FreeListBars:
         self.delta = Label(x=np.array([], dtype=np.int64), y=np.array([], dtype=np.float64), text=[],
                            scales=scales, colors=[DELTA_COLOR], default_size=18, font_weight="bolder",
                            align="middle", y_offset=-10, enable_hover=False)
-        self.y_axis = readable_axis(self.y_scale, side="left", label="nr_free", tick_format="d", label_offset="42px")
+        self.y_axis = readable_axis(self.y_scale, side="left", label=N_("nr_free"), tick_format="d",
+                                    label_offset="42px")
         self.figure = chart_figure([self.band, self.bars, self.ghost, self.delta],
-                                   [readable_axis(self.x_scale, label="order"), self.y_axis],
+                                   [readable_axis(self.x_scale, label=N_("order")), self.y_axis],
                                    title=title, width=660, height=300)
         self._last: np.ndarray | None = None
         #: ``nr_free`` as drawn, ``counts[z][order]`` (``bars.y`` holds 0 as :data:`ZERO_LEVEL`).
@@ -228,9 +230,9 @@ class WatermarkChart:
                            scales=scales, colors=[INK], default_size=TEXT_PX, align="start", x_offset=4,
                            y_offset=5, enable_hover=False)
         self.free = Scatter(x=np.ones(1), y=np.array([0.25]), scales=scales, colors=[zone_color("Normal")],
-                            default_size=160, labels=["free pages"],
-                            tooltip=Tooltip(fields=["x"], labels=["free pages"], formats=["d"]))
-        self.x_axis = readable_axis(self.x_scale, label="free pages (log scale)", tick_format="~s")
+                            default_size=160, labels=[N_("free pages")],
+                            tooltip=Tooltip(fields=["x"], labels=[N_("free pages")], formats=["d"]))
+        self.x_axis = readable_axis(self.x_scale, label=N_("free pages (log scale)"), tick_format="~s")
         self.figure = chart_figure([*self.lines, self.names, self.free], [self.x_axis], width=360, height=250,
                                    fig_margin={"top": 40, "bottom": 55, "left": 25, "right": 30})
 
@@ -251,7 +253,7 @@ class WatermarkChart:
             color = zone_color(zone)
             if list(self.free.colors) != [color]:
                 self.free.colors = [color]
-        self.figure.title = f"{zone}: {free} free pages"
+        self.figure.title = _("{zone}: {free} free pages").format(zone=zone, free=free)
 
 
 class FragmentationChart:
@@ -262,18 +264,18 @@ class FragmentationChart:
         self.x_scale, self.y_scale = OrdinalScale(), LinearScale(min=-1, max=1)
         scales = {"x": self.x_scale, "y": self.y_scale}
         self.unusable = Bars(x=ORDERS, y=np.zeros(NR_PAGE_ORDERS), scales=scales,
-                             colors=[tint(zone_color("Normal"), 0.5)], labels=["unusable"],
-                             tooltip=Tooltip(fields=["x", "y"], labels=["order", "unusable index"],
+                             colors=[tint(zone_color("Normal"), 0.5)], labels=[N_("unusable")],
+                             tooltip=Tooltip(fields=["x", "y"], labels=[N_("order"), N_("unusable index")],
                                              formats=["", ".3f"]))
         self.extfrag = Lines(x=ORDERS, y=np.zeros(NR_PAGE_ORDERS), scales=scales, marker="circle",
-                             colors=[zone_color("Normal")], labels=["extfrag"], stroke_width=2.5)
+                             colors=[zone_color("Normal")], labels=[N_("extfrag")], stroke_width=2.5)
         ticks = [-1.0, -0.5, 0.0, 0.5, 1.0]
         self.figure = chart_figure([self.unusable, self.extfrag],
-                                   [readable_axis(self.x_scale, label="order"),
+                                   [readable_axis(self.x_scale, label=N_("order")),
                                     readable_axis(self.y_scale, side="left", tick_format=".1f", tick_values=ticks,
-                                                  label="unusable (bars)", label_offset="45px"),
+                                                  label=N_("unusable (bars)"), label_offset="45px"),
                                     readable_axis(self.y_scale, side="right", tick_format=".1f", tick_values=ticks,
-                                                  label="extfrag (line)", label_offset="45px")],
+                                                  label=N_("extfrag (line)"), label_offset="45px")],
                                    width=360, height=220,
                                    fig_margin={"top": 40, "bottom": 50, "left": 60, "right": 60})
 
@@ -288,5 +290,5 @@ class FragmentationChart:
             self.extfrag.y = np.array(extfrag, dtype=np.float64) / 1000
             if list(self.extfrag.colors) != [color]:
                 self.unusable.colors, self.extfrag.colors = [tint(color, 0.5)], [color]
-        self.figure.title = f"{zone}: fragmentation"
+        self.figure.title = _("{zone}: fragmentation").format(zone=zone)
         return unusable, extfrag

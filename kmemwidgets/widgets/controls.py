@@ -23,6 +23,8 @@ from __future__ import annotations
 import ipywidgets as widgets
 import traitlets
 
+from kmemwidgets import i18n
+from kmemwidgets.i18n import N_, _, ngettext
 from kmemwidgets.model.context import CONTEXTS
 from kmemwidgets.model.gfp import COMMON_GFP, GFP_BIT_NAMES, GFP_KERNEL, check_gfp, gfp_code
 from kmemwidgets.model.gfp import __GFP_DMA as DMA, __GFP_HIGH as HIGH, __GFP_HIGHMEM as HIGHMEM
@@ -91,7 +93,7 @@ class GfpPicker(widgets.VBox):
 
     def __init__(self, gfp: int = GFP_KERNEL, **kwargs) -> None:
         self.base = widgets.Dropdown(options=list(_MASKS), value="GFP_KERNEL",
-                                     description="gfp", layout=widgets.Layout(width="260px"))
+                                     description=N_("gfp"), layout=widgets.Layout(width="260px"))
         self.toggles = {bit: widgets.ToggleButton(value=False, description=_short(bit),
                                                   tooltip=GFP_BIT_NAMES[bit],
                                                   layout=widgets.Layout(width="auto"))
@@ -139,12 +141,40 @@ class GfpPicker(widgets.VBox):
         self.label.value = f"<code style=\"font-size:inherit\">{text_html(gfp_code(gfp))}</code> ({gfp:#x})"
 
 
+#: How each calling context is named on screen (the value stays the model's context name).
+CONTEXT_LABELS: dict[str, str] = {"process": N_("process"), "softirq": N_("softirq"), "tasklet": N_("tasklet"),
+                                  "timer": N_("timer"), "hardirq": N_("hardirq"), "spinlock": N_("spinlock")}
+#: What each context allows (the model's ``Context.description``, marked here for the catalog).
+CONTEXT_TIPS: dict[str, str] = {
+    "process": N_("process context (a system call, a kernel thread): may sleep"),
+    "softirq": N_("softirq: runs after an interrupt, may not sleep"),
+    "tasklet": N_("tasklet: a softirq-driven callback, may not sleep"),
+    "timer": N_("timer callback (TIMER_SOFTIRQ): may not sleep"),
+    "hardirq": N_("hard interrupt handler: IRQs off, may not sleep"),
+    "spinlock": N_("spin_lock() held: preemption off, may not sleep"),
+}
+
+
+def in_context(call: str, context: str) -> str:
+    """``"kmalloc(64, GFP_KERNEL) in process context"``: a call and where it ran, in the language spoken."""
+    return _("{call} in {context} context").format(call=call, context=_(CONTEXT_LABELS.get(context, context)))
+
+
+class ContextDropdown(widgets.Dropdown):
+    """A dropdown of calling contexts (value: the context name); its tooltip says what each allows."""
+
+    def localize(self, locale: str) -> None:
+        """The tooltip in *locale* (the option labels are relabelled with the view's)."""
+        with i18n.speaking(locale):
+            self.tooltip = "; ".join(_(CONTEXT_TIPS.get(n, c.description)) for n, c in CONTEXTS.items())
+
+
 def context_dropdown(value: str = "process") -> widgets.Dropdown:
     """A dropdown of calling contexts; its ``value`` is the context name."""
-    return widgets.Dropdown(options=[(f"{name}", name) for name in CONTEXTS], value=value,
-                            description="context",
-                            tooltip="; ".join(c.description for c in CONTEXTS.values()),
-                            layout=widgets.Layout(width="220px"))
+    box = ContextDropdown(options=[(CONTEXT_LABELS.get(name, name), name) for name in CONTEXTS], value=value,
+                          description=N_("context"), layout=widgets.Layout(width="220px"))
+    box.localize(i18n.SOURCE_LOCALE)
+    return box
 
 
 class OrderPicker(widgets.HBox):
@@ -153,19 +183,26 @@ class OrderPicker(widgets.HBox):
 
     def __init__(self, order: int = 0, **kwargs) -> None:
         self.slider = widgets.IntSlider(value=order, min=0, max=MAX_PAGE_ORDER,
-                                        description="order", continuous_update=False)
+                                        description=N_("order"), continuous_update=False)
         self.size = widgets.Label(block_size_text(order))
+        self._locale = i18n.SOURCE_LOCALE
         super().__init__(children=[self.slider, self.size], **kwargs)
         traitlets.link((self.slider, "value"), (self, "order"))
         self.order = order
 
     @traitlets.observe("order")
     def _show(self, change) -> None:
-        self.size.value = block_size_text(change["new"])
+        with i18n.speaking(self._locale):
+            self.size.value = block_size_text(change["new"])
+
+    def localize(self, locale: str) -> None:
+        """Show the block size in *locale* from now on."""
+        self._locale = locale
+        self._show({"new": self.order})
 
 
 def block_size_text(order: int) -> str:
     """``"8 pages = 32 KiB"`` for order 3."""
     nbytes = PAGE_SIZE << order
     text = f"{nbytes >> 20} MiB" if nbytes >= 1 << 20 else f"{nbytes >> 10} KiB"
-    return f"{1 << order} page{'s' if order else ''} = {text}"
+    return ngettext("{n} page = {size}", "{n} pages = {size}", 1 << order).format(n=1 << order, size=text)

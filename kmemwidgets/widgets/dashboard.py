@@ -5,6 +5,9 @@ The views' ``kernel`` traits are ``link``ed to the Dashboard's, so a Reset in an
 :class:`~kmemwidgets.widgets.log.MessageLog`, shown once under the tabs, so each kernel
 report appears once.
 
+``locale`` (``locale=``, default: follow :func:`kmemwidgets.set_locale`) is passed to
+every tab and to the shared log.
+
 ``predict_mode`` (the toggle above the tabs) turns predict mode on or off in every tab
 that has it (:mod:`.predict`); ``score`` adds up the tabs' running scores.
 
@@ -20,9 +23,12 @@ from typing import Sequence
 import ipywidgets as widgets
 import traitlets
 
+from kmemwidgets import i18n
+from kmemwidgets.i18n import N_, _
 from kmemwidgets.model.kernel import Kernel
 
 from .base import KernelView, lecture_kernel
+from .localize import Localized, relabel
 from .log import MessageLog
 from .status import text_html
 from .theme import check_scale, current_scale
@@ -52,12 +58,14 @@ def available_views() -> list[type[KernelView]]:
     return found
 
 
-def _placeholder(view: KernelView) -> widgets.HTML:
-    """What an unselected tab holds until it is first shown: the view's facts as text."""
-    return widgets.HTML(f"<p><i>{text_html(view.title)}: select this tab to draw it.</i></p>")
+def _placeholder_html(view: KernelView, locale: str) -> str:
+    """What an unselected tab holds until it is first shown, in *locale*."""
+    with i18n.speaking(locale):
+        text = _("{view}: select this tab to draw it.").format(view=_(view.title))
+    return f"<p><i>{text_html(text)}</i></p>"
 
 
-class Dashboard(widgets.VBox):
+class Dashboard(Localized, widgets.VBox):
     """All views as tabs on one kernel; ``views`` lists them, ``messages`` is the shared log."""
     kernel = traitlets.Instance(Kernel)
     #: Presentation scale of every tab (linked to each view's ``scale``).
@@ -66,32 +74,53 @@ class Dashboard(widgets.VBox):
     predict_mode = traitlets.Bool(False)
 
     def __init__(self, kernel: Kernel | None = None, views: Sequence[type[KernelView]] | None = None,
-                 scale: float | None = None, **kwargs) -> None:
+                 scale: float | None = None, locale: str | None = None, **kwargs) -> None:
         if kernel is not None and not isinstance(kernel, Kernel):
             raise TypeError(f"kernel must be a kmemwidgets Kernel, not {type(kernel).__name__}")
+        self._init_locale(locale)
         kernel = kernel if kernel is not None else lecture_kernel()
-        self.messages = MessageLog(kernel=kernel)
+        self.messages = MessageLog(kernel=kernel, locale=self.locale)
         classes = list(views) if views is not None else available_views()
         scale = check_scale(scale if scale is not None else current_scale())
-        self.views: list[KernelView] = [cls(kernel=kernel, log=self.messages, show_log=False, scale=scale)
+        self.views: list[KernelView] = [cls(kernel=kernel, log=self.messages, show_log=False, scale=scale,
+                                                    locale=self.locale)
                                         for cls in classes]
         # Only the first tab is mounted; the others are mounted when first selected. A
         # bqplot figure inside a hidden tab is laid out at zero size (negative plot
         # widths, console errors), and fewer SVGs make the first render faster.
-        self.tabs = widgets.Tab(children=[self.views[0], *map(_placeholder, self.views[1:])]
+        self.tabs = widgets.Tab(children=[self.views[0], *(widgets.HTML(_placeholder_html(v, self.locale))
+                                                               for v in self.views[1:])]
                                 if self.views else [], titles=[v.title for v in self.views])
         self.tabs.observe(self._mount_selected, "selected_index")
-        self.predict_toggle = widgets.ToggleButton(description="predict mode (all tabs)", icon="question",
+        self.predict_toggle = widgets.ToggleButton(description=N_("predict mode (all tabs)"), icon="question",
                                                    layout=widgets.Layout(width="auto"),  # never truncated
-                                                   tooltip="every tab asks for a prediction before an action")
-        super().__init__(children=[self.predict_toggle, self.tabs, widgets.HTML("<b>Kernel messages</b> (newest on top)"),
-                                   self.messages], **kwargs)
+                                                   tooltip=N_("every tab asks for a prediction before an action"))
+        self.log_heading = widgets.HTML()
+        super().__init__(children=[self.predict_toggle, self.tabs, self.log_heading, self.messages], **kwargs)
+        self._speak_locale()
         self.kernel = kernel
         self.scale = scale
         self._links = [traitlets.link((self, name), (v, name)) for v in self.views for name in ("kernel", "scale")]
         self._links += [traitlets.dlink((self, "predict_mode"), (v, "predict_mode"))
                         for v in self.views if v.has_trait("predict_mode")]
         self._links.append(traitlets.link((self.predict_toggle, "value"), (self, "predict_mode")))
+        self._links += [traitlets.dlink((self, "locale"), (v, "locale")) for v in self.views]
+
+    def _speak_locale(self) -> None:
+        """The Dashboard's own texts and its tabs' placeholders in the new locale (the views
+        follow through their linked ``locale``)."""
+        if "tabs" not in self.__dict__:
+            return
+        with self.speaking():
+            self.log_heading.value = "<b>{}</b> {}".format(text_html(_("Kernel messages")),
+                                                           text_html(_("(newest on top)")))
+            children = list(self.tabs.children)
+            for i, view in enumerate(self.views):
+                if children[i] is not view:
+                    children[i].value = _placeholder_html(view, self.locale)
+        self.tabs.titles = tuple(v.title for v in self.views)
+        relabel((self.predict_toggle, self.tabs), self.locale)
+        self.messages.relabel(self.locale)
 
     def _mount_selected(self, change: dict) -> None:
         index = change["new"]

@@ -22,6 +22,7 @@ import ipywidgets as widgets
 import traitlets
 from bqplot import Lines, LinearScale, LogScale, Scatter
 
+from kmemwidgets.i18n import N_, _
 from kmemwidgets.model.gfp import GFP_KERNEL, gfp_code
 from kmemwidgets.model.kernel import Kernel
 from kmemwidgets.model.kmalloc import KMALLOC_MAX_CACHE_SIZE
@@ -31,7 +32,8 @@ from kmemwidgets.model.units import PAGE_SIZE, get_order
 from .base import KernelView
 from .predict import Predictable
 from .predict.questions import CacheQuestion
-from .controls import GfpPicker, context_dropdown, GfpTrait, ContextTrait
+from .controls import GfpPicker, context_dropdown, GfpTrait, ContextTrait, in_context
+from .localize import speaks
 from .charts import byte_ticks, chart_figure, readable_axis, set_ticks
 from .palette import INK, KMALLOC_COLORS, legend_html
 from .redraw import one_redraw
@@ -43,7 +45,7 @@ SLIDER_MAX = 8 * KMALLOC_MAX_CACHE_SIZE
 
 class KmallocView(Predictable, KernelView):
     """kmalloc size classes, ksize and waste; large sizes visibly go to the page allocator."""
-    title = "kmalloc"
+    title = N_("kmalloc")
     question = CacheQuestion
     #: The objects list changes with kmalloc/kfree; the curves never do.
     redraw_events = frozenset({"kmalloc", "kfree", "report"})
@@ -58,17 +60,17 @@ class KmallocView(Predictable, KernelView):
     large = traitlets.Bool(False, read_only=True)
 
     def _build(self) -> list[widgets.Widget]:
-        self.size_slider = widgets.IntSlider(value=self.size, min=0, max=SLIDER_MAX, description="size (bytes)",
+        self.size_slider = widgets.IntSlider(value=self.size, min=0, max=SLIDER_MAX, description=N_("size (bytes)"),
                                              continuous_update=False, layout=widgets.Layout(width="480px"))
         self.size_text = widgets.BoundedIntText(value=self.size, min=0, max=KMALLOC_MAX_SIZE + PAGE_SIZE,
                                                 layout=widgets.Layout(width="110px"))
         self.gfp_picker = GfpPicker()
         self.context_picker = context_dropdown()
-        self.alloc_button = widgets.Button(description="kmalloc", button_style="primary")
-        self.free_button = widgets.Button(description="kfree")
-        self.reset_button = widgets.Button(description="Reset", button_style="warning")
+        self.alloc_button = widgets.Button(description=N_("kmalloc"), button_style="primary")
+        self.free_button = widgets.Button(description=N_("kfree"))
+        self.reset_button = widgets.Button(description=N_("Reset"), button_style="warning")
         self.result = StatusLine(tag="span")
-        self.objects = widgets.Select(description="objects", rows=6, layout=widgets.Layout(width="480px"))
+        self.objects = widgets.Select(description=N_("objects"), rows=6, layout=widgets.Layout(width="480px"))
         for (w, name), trait in (((self.size_slider, "value"), "size"), ((self.size_text, "value"), "size"),
                                  ((self.gfp_picker, "gfp"), "gfp"), ((self.context_picker, "value"), "context")):
             traitlets.link((self, trait), (w, name))     # the view's value wins at start
@@ -83,28 +85,32 @@ class KmallocView(Predictable, KernelView):
         self.x_scale, self.y_scale = LogScale(min=1.0, max=float(SLIDER_MAX)), LinearScale(min=0, max=1)
         scales = {"x": self.x_scale, "y": self.y_scale}
         slab, large = KMALLOC_COLORS.values()
-        self.curve = Lines(x=np.ones(2), y=np.zeros(2), scales=scales, colors=[slab], labels=["slab caches"],
+        self.curve = Lines(x=np.ones(2), y=np.zeros(2), scales=scales, colors=[slab], labels=[N_("slab caches")],
                            stroke_width=2.5)
         self.large_curve = Lines(x=np.ones(2), y=np.zeros(2), scales=scales, colors=[large],
-                                 labels=["page allocator"], stroke_width=2.5)
+                                 labels=[N_("page allocator")], stroke_width=2.5)
         self.point = Scatter(x=np.ones(1), y=np.zeros(1), scales=scales, colors=[INK],
-                             default_size=100, labels=["this size"])
+                             default_size=100, labels=[N_("this size")])
         # Byte sizes with units (8 B … 256 KiB), not "1e+0 2e+0 5e+0"; the legend is HTML
         # under the figure, not over the curve.
-        self.x_axis = readable_axis(self.x_scale, label="requested size (log scale)")
+        self.x_axis = readable_axis(self.x_scale, label=N_("requested size (log scale)"))
         set_ticks(self.x_axis, byte_ticks(1, SLIDER_MAX))
         self.y_axis = readable_axis(self.y_scale, side="left", tick_format=".0%",
-                                    tick_values=[0.0, 0.25, 0.5, 0.75, 1.0], label="wasted", label_offset="55px")
+                                    tick_values=[0.0, 0.25, 0.5, 0.75, 1.0], label=N_("wasted"), label_offset="55px")
         self.figure = chart_figure([self.curve, self.large_curve, self.point], [self.x_axis, self.y_axis],
-                                   title="internal fragmentation: wasted / ksize", width=660, height=300,
+                                   title=N_("internal fragmentation: wasted / ksize"), width=660, height=300,
                                    fig_margin={"top": 40, "bottom": 55, "left": 80, "right": 30})
-        self.legend.value = legend_html([*KMALLOC_COLORS.items(), ("this size (the dot)", INK)],
-                                        "where the bytes come from")
+        self._retranslate()
         self._allocated: list[int] = []
         return [widgets.HBox([self.size_slider, self.size_text]), self.gfp_picker,
                 widgets.HBox([self.context_picker, self.alloc_button, self.free_button, self.reset_button]),
                 self.result, self.status, self.figure, self.objects, self.caption, self.legend,
                 self.messages]
+
+    def _retranslate(self) -> None:
+        self.legend.value = legend_html([*KMALLOC_COLORS.items(), (N_("this size (the dot)"), INK)],
+                                        N_("where the bytes come from"))
+        self._size_changed(None)
 
     def _bind(self, kernel: Kernel) -> None:
         self._allocated = []
@@ -121,6 +127,10 @@ class KmallocView(Predictable, KernelView):
     def _size_changed(self, change) -> None:
         if not self.children:
             return
+        with self.speaking():
+            self._show_size()
+
+    def _show_size(self) -> None:
         k, size = self.kernel, self.size
         roundup = k.kmalloc_size_roundup(size)
         cache = k.kmalloc_slab(size, self.gfp) if size else None
@@ -132,15 +142,16 @@ class KmallocView(Predictable, KernelView):
             self.point.x = np.array([max(size, 1)], dtype=np.float64)
             self.point.y = np.array([(roundup - size) / roundup if roundup else 0.0])
         if size == 0:
-            where = "kmalloc(0) returns ZERO_SIZE_PTR (16): no memory at all"
+            where = _("kmalloc(0) returns ZERO_SIZE_PTR (16): no memory at all")
         elif self.large:
             order = get_order(size)
-            where = (f"above KMALLOC_MAX_CACHE_SIZE ({KMALLOC_MAX_CACHE_SIZE}): the page allocator gives "
-                     f"an order-{order} block ({1 << order} pages)")
+            where = _("above KMALLOC_MAX_CACHE_SIZE ({max}): the page allocator gives an order-{order} block "
+                      "({pages} pages)").format(max=KMALLOC_MAX_CACHE_SIZE, order=order, pages=1 << order)
         else:
-            where = f"cache {self.cache_name}"
-        self.result.text = (f"kmalloc({size}, {gfp_code(self.gfp)}) → {where}; ksize {roundup} bytes, "
-                            f"wasted {roundup - size} bytes ({100 * (roundup - size) / roundup if roundup else 0:.1f}%)")
+            where = _("cache {cache}").format(cache=self.cache_name)
+        self.result.text = _("{call} → {where}; ksize {ksize} bytes, wasted {wasted} bytes ({percent}%)").format(
+            call=f"kmalloc({size}, {gfp_code(self.gfp)})", where=where, ksize=roundup, wasted=roundup - size,
+            percent=f"{100 * (roundup - size) / roundup if roundup else 0:.1f}")
         self._update_caption()
 
     def _redraw(self, batch: list | None) -> None:
@@ -149,10 +160,11 @@ class KmallocView(Predictable, KernelView):
         self._allocated = alive
         self.objects.options = [(f"{p:#x}: ksize {k.ksize(p)}", p) for p in alive]
 
+    @speaks
     def kmalloc(self) -> int | None:
         """``kmalloc(size, gfp)`` in the chosen context; the address or None."""
         size, gfp, ctx = self.size, self.gfp, self.context
-        what = f"kmalloc({size}, {gfp_code(gfp)}) in {ctx} context"
+        what = in_context(f"kmalloc({size}, {gfp_code(gfp)})", ctx)
         with self.deferred():           # one redraw, with the new object in the list
             ptr = self._act_in_context(what, ctx, lambda: self.kernel.kmalloc(size, gfp))
             if ptr is not None and size:
@@ -171,7 +183,7 @@ class KmallocView(Predictable, KernelView):
         ptr = self.selected_ptr if self.selected_ptr is not None else (
             self._allocated[-1] if self._allocated else None)
         if ptr is None:
-            self._refuse("kfree", "nothing selected and this view holds no object")
+            self._refuse("kfree", _("nothing selected and this view holds no object"))
             return False
         what = f"kfree({ptr:#x})"
         report = self._act(what, lambda: self.kernel.kfree(ptr))
@@ -182,14 +194,15 @@ class KmallocView(Predictable, KernelView):
             self._allocated.remove(ptr)
             self.redraw()
         self.selected_ptr = None
-        self.message = f"{what}: done"
+        self.message = _("{call}: done").format(call=what)
         return True
 
     def summary_lines(self) -> list[str]:
-        lines = [f"kmalloc({self.size}) uses " + (f"cache {self.cache_name}" if self.cache_name else
-                 "the page allocator" if self.large else "no memory")
-                 + f"; ksize {self.ksize} bytes, wasted {self.wasted} bytes",
-                 f"this view holds {len(self._allocated)} object(s)"]
+        uses = (_("cache {cache}").format(cache=self.cache_name) if self.cache_name else
+                _("the page allocator") if self.large else _("no memory"))
+        lines = [_("{call} uses {where}; ksize {ksize} bytes, wasted {wasted} bytes").format(
+                     call=f"kmalloc({self.size})", where=uses, ksize=self.ksize, wasted=self.wasted),
+                 _("this view holds {n} object(s)").format(n=len(self._allocated))]
         if self.message:
-            lines.append(f"last action: {self.message}")
+            lines.append(_("last action: {message}").format(message=self.message))
         return lines

@@ -16,7 +16,11 @@ from typing import Callable, NamedTuple
 import ipywidgets as widgets
 import traitlets
 
+from kmemwidgets import i18n
+from kmemwidgets.i18n import N_
 from kmemwidgets.model.kernel import Kernel
+
+from .localize import Localized, relabel
 
 from .palette import INK
 from .status import clipped, preformatted_html, text_html
@@ -25,6 +29,8 @@ from .status import clipped, preformatted_html, text_html
 #: kind is also written out), so the log never reuses a colour the figures give a meaning.
 KIND_BORDERS = {"report": f"4px solid {INK}", "refused": "4px dashed #555555",
                 "info": "2px solid #AAAAAA", "step": "2px dotted #777777"}
+#: How each kind is named above its entry (the kind itself stays the key).
+KIND_NAMES = {"report": N_("report"), "refused": N_("refused"), "info": N_("info"), "step": N_("step")}
 
 
 class LogEntry(NamedTuple):
@@ -34,21 +40,34 @@ class LogEntry(NamedTuple):
     text: str
 
 
-class MessageLog(widgets.VBox):
+class MessageLog(Localized, widgets.VBox):
     """Kernel reports and view messages, newest on top (at most ``max_entries``)."""
     kernel = traitlets.Instance(Kernel, allow_none=True)
     max_entries = traitlets.Int(40, min=1)
     #: Number of entries ever posted (also counts the ones dropped off the end).
     count = traitlets.Int(0, read_only=True)
 
-    def __init__(self, kernel: Kernel | None = None, max_entries: int = 40, **kwargs) -> None:
+    def __init__(self, kernel: Kernel | None = None, max_entries: int = 40, locale: str | None = None,
+                 **kwargs) -> None:
+        self._init_locale(locale)
         self.entries: list[LogEntry] = []          # newest first
         self._unsubscribe: Callable[[], None] | None = None
         self.html = widgets.HTML(layout=widgets.Layout(max_height="260px", overflow="auto"))
-        self.clear_button = widgets.Button(description="Clear log", layout=widgets.Layout(width="auto"))
+        self.clear_button = widgets.Button(description=N_("Clear log"), layout=widgets.Layout(width="auto"))
         self.clear_button.on_click(lambda _: self.clear())
         super().__init__(children=[self.html, self.clear_button], max_entries=max_entries, **kwargs)
         self.kernel = kernel
+        self._speak_locale()
+
+    def relabel(self, locale: str) -> None:
+        """Speak *locale* from now on (the view or Dashboard showing this log says which)."""
+        self.locale = locale
+        self._speak_locale()
+
+    def _speak_locale(self) -> None:
+        """The log's own texts in its locale (entries keep the language they were written in;
+        kernel reports are English anyway)."""
+        relabel((self.clear_button,), self.locale)
         self._render()
 
     @traitlets.observe("kernel")
@@ -90,13 +109,15 @@ class MessageLog(widgets.VBox):
         return "\n".join(e.text for e in self.entries)
 
     def _render(self) -> None:
+        _ = i18n.translator(self.locale)
         if not self.entries:
-            self.html.value = '<div class="kmem-log"><i>No kernel messages yet.</i></div>'
+            empty = _("No kernel messages yet.")
+            self.html.value = f'<div class="kmem-log"><i>{text_html(empty)}</i></div>'
             return
         rows = "".join(
             f'<details class="kmem-log-{e.kind}" style="border-left:{KIND_BORDERS[e.kind]};'
             f'padding-left:6px;margin:2px 0"{" open" if i == 0 else ""}>'
-            f'<summary><b>{text_html(e.kind)}</b>: {text_html(clipped(e.title))}</summary>'
+            f'<summary><b>{text_html(_(KIND_NAMES[e.kind]))}</b>: {text_html(clipped(e.title))}</summary>'
             f'{preformatted_html(e.text, "kernel.dmesg()" if e.kind == "report" else "")}</details>'
             for i, e in enumerate(self.entries))
         self.html.value = f'<div class="kmem-log" role="log" aria-live="polite">{rows}</div>'

@@ -33,6 +33,8 @@ import ipywidgets as widgets
 import traitlets
 from bqplot import GridHeatMap
 
+from kmemwidgets import i18n
+from kmemwidgets.i18n import N_, _, ngettext
 from kmemwidgets.model.buddy_inspect import block_in_range
 from kmemwidgets.model.kernel import Kernel
 from kmemwidgets.model.owners import NR_OWNERS, OWNER_NAMES, PG_FREE, PG_RESERVED
@@ -91,7 +93,7 @@ class MemoryMap(widgets.VBox):
     columns = traitlets.Int(DEFAULT_COLUMNS, min=1)
 
     def __init__(self, max_cells: int = DEFAULT_MAX_CELLS, columns: int = DEFAULT_COLUMNS,
-                 title: str = "physical memory", width: int = 660, controls: bool = True,
+                 title: str = N_("physical memory"), width: int = 660, controls: bool = True,
                  **kwargs) -> None:
         self._kernel: Kernel | None = None
         self._owner_override: np.ndarray | None = None
@@ -109,14 +111,15 @@ class MemoryMap(widgets.VBox):
         self.heatmap.on_element_click(self._on_click)
         self.figure = chart_figure([self.heatmap], [], title=title, width=width, height=360, padding_x=0,
                                    padding_y=0, fig_margin={"top": 30, "bottom": 5, "left": 5, "right": 5})
-        self.zoom = widgets.IntRangeSlider(value=(0, 1), min=0, max=1, description="pfn range",
+        self.zoom = widgets.IntRangeSlider(value=(0, 1), min=0, max=1, description=N_("pfn range"),
                                            continuous_update=False, readout_format="x",
                                            layout=widgets.Layout(width=f"{max(width - 120, 200)}px"))
-        self.whole = widgets.Button(description="Whole range", layout=widgets.Layout(width="auto"),
-                                    tooltip="zoom out to the whole range")
+        self.whole = widgets.Button(description=N_("Whole range"), layout=widgets.Layout(width="auto"),
+                                    tooltip=N_("zoom out to the whole range"))
         self.whole.on_click(lambda _: self.show_all())
         self.info = StatusLine(tag="span", style={"font_size": "14px"})   # projector-readable
-        self.legend = widgets.HTML(legend_html(zip(OWNER_NAMES, OWNER_COLORS), "owner"))
+        self.legend = widgets.HTML(legend_html(zip(OWNER_NAMES, OWNER_COLORS), N_("owner")))
+        self._locale = i18n.SOURCE_LOCALE
         self._select_callbacks: list[Callable[[int], None]] = []
         children = [self.info, self.figure] + (
             [widgets.HBox([self.zoom, self.whole]), self.legend] if controls else [])
@@ -188,11 +191,14 @@ class MemoryMap(widgets.VBox):
             self.heatmap.color = grid
             self._show_selected()
         set_height(self.figure, min(max(rows * 11, 40), 520) + 40)
-        self.info.text = (f"pfn {start:#x}–{end - 1:#x} ({n} frames); one cell = {fpc} "
-                          f"frame{'s' if fpc > 1 else ''} ({fpc * PAGE_SIZE >> 10} KiB); "
-                          f"{cols} cells per row"
-                          + ("; alternate blocks are shaded" if fpc == 1 else
-                             "; a cell shows its most common owner, free only if all frames are"))
+        self.info.text = (ngettext("pfn {start}–{end} ({n} frames); one cell = {fpc} frame ({kib} KiB); "
+                                   "{cols} cells per row",
+                                   "pfn {start}–{end} ({n} frames); one cell = {fpc} frames ({kib} KiB); "
+                                   "{cols} cells per row", fpc).format(
+                              start=f"{start:#x}", end=f"{end - 1:#x}", n=n, fpc=fpc, kib=fpc * PAGE_SIZE >> 10,
+                              cols=cols)
+                          + (_("; alternate blocks are shaded") if fpc == 1 else
+                             _("; a cell shows its most common owner, free only if all frames are")))
 
     @staticmethod
     def _alternate_blocks(block_of: Callable[[int], tuple | None], owner: np.ndarray,
@@ -278,7 +284,17 @@ class MemoryMap(widgets.VBox):
         for cb in self._select_callbacks:
             cb(pfn)
 
+    def localize(self, locale: str) -> None:
+        """The legend and the cells' tooltips in *locale* (the view's)."""
+        self._locale = locale
+        with i18n.speaking(locale):
+            self.legend.value = legend_html(zip(OWNER_NAMES, OWNER_COLORS), N_("owner"))
+
     def _on_hover(self, mark, content) -> None:
+        with i18n.speaking(self._locale):
+            self._hover(content)
+
+    def _hover(self, content: dict) -> None:
         data = content.get("point", content.get("data", {})) or {}
         try:
             pfn = self.cell_pfn(int(data["rowNum"]), int(data["columnNum"]))
@@ -304,17 +320,18 @@ def describe_cell(kernel: Kernel, pfn: int, fpc: int, owner: np.ndarray | None =
     zone = kernel.pfn_zone(pfn)
     virt = kernel.kernel_address(pfn)
     lines = [f"<b>pfn {pfn:#x}</b>" + (f"–{pfn + fpc - 1:#x}" if fpc > 1 else "") + f" ({text_html(zone.name)})",
-             f"phys {pfn << PAGE_SHIFT:#x}",
-             f"virt {virt:#x}" if virt is not None else "virt: none (highmem: kmap it)"]
+             text_html(_("phys {addr}").format(addr=f"{pfn << PAGE_SHIFT:#x}")),
+             text_html(_("virt {virt}").format(virt=f"{virt:#x}")) if virt is not None
+             else text_html(_("virt: none (highmem: kmap it)"))]
     block = (block_of or kernel.block_of)(pfn)
     if block is None:
-        lines.append("reserved at boot (memblock)")
+        lines.append(text_html(_("reserved at boot (memblock)")))
     else:
-        head, order, _ = block
-        lines.append(f"block pfn {head:#x} order {order} ({1 << order} pages): "
-                     f"{text_html(OWNER_NAMES[owner[head]])}")
+        head, order = block[:2]
+        lines.append(text_html(_("block pfn {head} order {order} ({pages} pages): {owner}").format(
+            head=f"{head:#x}", order=order, pages=1 << order, owner=_(OWNER_NAMES[owner[head]]))))
     if fpc > 1:
         counts = np.bincount(owner[pfn:pfn + fpc], minlength=NR_OWNERS)
-        lines.append("frames: " + text_html(", ".join(f"{int(c)} {OWNER_NAMES[o]}"
-                                                     for o, c in enumerate(counts) if c)))
+        lines.append(text_html(_("frames: {counts}").format(counts=", ".join(
+            f"{int(c)} {_(OWNER_NAMES[o])}" for o, c in enumerate(counts) if c))))
     return '<div style="padding:4px;background:white">' + "<br>".join(lines) + "</div>"

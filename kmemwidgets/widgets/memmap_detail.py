@@ -21,6 +21,7 @@ import numpy as np
 import ipywidgets as widgets
 import traitlets
 
+from kmemwidgets.i18n import N_
 from kmemwidgets.model.kernel import Kernel
 
 from .memmap import NR_OWNERS, MemoryMap
@@ -47,11 +48,11 @@ class MapWithDetail(widgets.HBox):
     focus_pfn = traitlets.Int(None, allow_none=True)
     focus_frames = traitlets.Int(1, min=1)
 
-    def __init__(self, title: str = "zone memory map (click a cell)", width: int = 520,
+    def __init__(self, title: str = N_("zone memory map (click a cell)"), width: int = 520,
                  detail_width: int = 360, **kwargs) -> None:
         self.overview = MemoryMap(title=title, width=width)
         self.detail = MemoryMap(max_cells=DETAIL_FRAMES, columns=DETAIL_COLUMNS, width=detail_width,
-                                title="detail: 1 frame per cell", controls=False)
+                                title=N_("detail: 1 frame per cell"), controls=False)
         self._kernel: Kernel | None = None
         self._owner: np.ndarray | None = None
         self._lo, self._hi = 0, 1

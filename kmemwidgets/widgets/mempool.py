@@ -35,6 +35,7 @@ import ipywidgets as widgets
 import traitlets
 from bqplot import Bars, Label, Lines, LinearScale, OrdinalScale, Tooltip
 
+from kmemwidgets.i18n import N_, _
 from kmemwidgets.model.gfp import GFP_ATOMIC, GFP_KERNEL, gfp_code
 from kmemwidgets.model.gfp import __GFP_NOWARN as NOWARN
 from kmemwidgets.model.kernel import Kernel
@@ -48,7 +49,8 @@ from .charts import WatermarkChart, chart_figure, readable_axis, set_count_axis
 from .predict import Predictable
 from .predict.questions import PathQuestion
 from .redraw import one_redraw
-from .controls import GfpPicker, context_dropdown, GfpTrait, ContextTrait
+from .controls import GfpPicker, context_dropdown, GfpTrait, ContextTrait, in_context
+from .localize import speaks
 from .palette import INK, MEMPOOL_LEVEL_COLORS, MEMPOOL_PATH_COLORS, legend_html
 
 #: The paths of ``MempoolAllocRecord.path``, in the order ``mempool_alloc`` tries them.
@@ -64,7 +66,7 @@ _MARGIN = {"top": 40, "bottom": 45, "left": 140, "right": 20}
 
 class MempoolView(Predictable, KernelView):
     """One mempool: reserve vs min_nr, memory pressure, and where each allocation came from."""
-    title = "mempool"
+    title = N_("mempool")
     question = PathQuestion
 
     pool_kind = traitlets.Enum(("page", "kmalloc"), default_value="page")
@@ -79,22 +81,22 @@ class MempoolView(Predictable, KernelView):
     # --- construction --------------------------------------------------------------------
 
     def _build(self) -> list[widgets.Widget]:
-        self.kind_picker = widgets.Dropdown(options=[("page pool (order 0)", "page"),
-                                                     ("kmalloc pool", "kmalloc")],
-                                            description="pool", layout=widgets.Layout(width="250px"))
-        self.size_box = widgets.BoundedIntText(description="size", min=1, max=1 << 22,
+        self.kind_picker = widgets.Dropdown(options=[(N_("page pool (order 0)"), "page"),
+                                                     (N_("kmalloc pool"), "kmalloc")],
+                                            description=N_("pool"), layout=widgets.Layout(width="250px"))
+        self.size_box = widgets.BoundedIntText(description=N_("size"), min=1, max=1 << 22,
                                                layout=widgets.Layout(width="180px"))
-        self.min_nr_slider = widgets.IntSlider(description="min_nr", min=1, max=32, continuous_update=False)
+        self.min_nr_slider = widgets.IntSlider(description=N_("min_nr"), min=1, max=32, continuous_update=False)
         self.gfp_picker = GfpPicker()
         self.context_picker = context_dropdown()
-        self.pressure_toggle = widgets.ToggleButton(description="memory pressure", icon="compress",
-                                                    tooltip="fill memory with page allocations / release them")
-        self.alloc_button = widgets.Button(description="mempool_alloc", button_style="primary")
-        self.free_button = widgets.Button(description="mempool_free")
-        self.create_button = widgets.Button(description="Create pool",
-                                            tooltip="mempool_create with the kind, size and min_nr above "
-                                                    "(destroys the pool this view made before)")
-        self.reset_button = widgets.Button(description="Reset", button_style="warning")
+        self.pressure_toggle = widgets.ToggleButton(description=N_("memory pressure"), icon="compress",
+                                                    tooltip=N_("fill memory with page allocations / release them"))
+        self.alloc_button = widgets.Button(description=N_("mempool_alloc"), button_style="primary")
+        self.free_button = widgets.Button(description=N_("mempool_free"))
+        self.create_button = widgets.Button(description=N_("Create pool"),
+                                            tooltip=N_("mempool_create with the kind, size and min_nr above "
+                                                       "(destroys the pool this view made before)"))
+        self.reset_button = widgets.Button(description=N_("Reset"), button_style="warning")
         for (w, name), trait in (((self.kind_picker, "value"), "pool_kind"), ((self.size_box, "value"), "element_size"),
                                  ((self.gfp_picker, "gfp"), "gfp"),
                                  ((self.context_picker, "value"), "context"),
@@ -112,37 +114,36 @@ class MempoolView(Predictable, KernelView):
         xs, ys = OrdinalScale(domain=list(LEVELS), reverse=True), LinearScale(min=0, max=1)
         self.levels = Bars(x=list(LEVELS), y=np.zeros(3), scales={"x": xs, "y": ys}, orientation="horizontal",
                            colors=list(MEMPOOL_LEVEL_COLORS.values()),
-                           tooltip=Tooltip(fields=["x", "y"], labels=["", "elements"]))
+                           tooltip=Tooltip(fields=["x", "y"], labels=["", N_("elements")]))
         # min_nr: an ink line across the bars, named at its top (no legend over the data).
         self.min_line = Lines(x=np.zeros(2), y=[LEVELS[0], LEVELS[-1]], scales={"x": ys, "y": xs},
-                              colors=[INK], line_style="dashed", labels=["min_nr"], stroke_width=2)
+                              colors=[INK], line_style="dashed", labels=[N_("min_nr")], stroke_width=2)
         self.min_label = Label(x=np.zeros(1), y=[LEVELS[-1]], text=["min_nr"], scales={"x": ys, "y": xs},
                                colors=[INK], align="start", x_offset=6, y_offset=5, enable_hover=False)
-        self.level_axis = readable_axis(ys, label="elements", tick_format="d")
+        self.level_axis = readable_axis(ys, label=N_("elements"), tick_format="d")
         self.level_figure = chart_figure([self.levels, self.min_line, self.min_label],
                                          [readable_axis(xs, side="left"), self.level_axis],
-                                         title="reserve vs min_nr", width=380, height=240, fig_margin=_MARGIN)
+                                         title=N_("reserve vs min_nr"), width=380, height=240, fig_margin=_MARGIN)
         px, py = OrdinalScale(domain=list(PATHS), reverse=True), LinearScale(min=0, max=1)
         self.paths = Bars(x=list(PATHS), y=np.zeros(len(PATHS)), scales={"x": px, "y": py}, orientation="horizontal",
-                          colors=list(PATH_COLORS), tooltip=Tooltip(fields=["x", "y"], labels=["path", "allocations"]))
-        self.path_axis = readable_axis(py, label="allocations", tick_format="d")
+                          colors=list(PATH_COLORS),
+                          tooltip=Tooltip(fields=["x", "y"], labels=[N_("path"), N_("allocations")]))
+        self.path_axis = readable_axis(py, label=N_("allocations"), tick_format="d")
         self.path_figure = chart_figure([self.paths], [readable_axis(px, side="left"),
                                                        self.path_axis],
-                                        title="path of each mempool_alloc", width=400, height=240,
+                                        title=N_("path of each mempool_alloc"), width=400, height=240,
                                         fig_margin=_MARGIN)
         tx, ty = OrdinalScale(), LinearScale(min=0, max=1)
         self.timeline = Bars(x=np.arange(1), y=np.zeros((len(PATHS), 1)), type="stacked",
                              scales={"x": tx, "y": ty}, colors=list(PATH_COLORS), labels=list(PATHS),
-                             tooltip=Tooltip(fields=["x"], labels=["allocation #"]), padding=0.1)
-        self.timeline_axis = readable_axis(tx, label="allocation #")
+                             tooltip=Tooltip(fields=["x"], labels=[N_("allocation #")]), padding=0.1)
+        self.timeline_axis = readable_axis(tx, label=N_("allocation #"))
         self.timeline_figure = chart_figure([self.timeline], [self.timeline_axis],
-                                            title=f"the last {TIMELINE} allocations, coloured by path",
+                                            title=_("the last {n} allocations, coloured by path").format(n=TIMELINE),
                                             width=780, height=170,
                                             fig_margin={"top": 40, "bottom": 50, "left": 15, "right": 15})
         self.watermarks = WatermarkChart()
-        self.legend.value = (legend_html(MEMPOOL_PATH_COLORS.items(), "path of an allocation")
-                             + legend_html([(n, c) for n, c in MEMPOOL_LEVEL_COLORS.items()
-                                            if n not in MEMPOOL_PATH_COLORS], "pool"))
+        self._retranslate()
         self.pool: Mempool | None = None
         self._held: list = []
         self._pressure_blocks: list[tuple[Page, int]] = []
@@ -193,14 +194,21 @@ class MempoolView(Predictable, KernelView):
         else:
             pool = self._act(what, lambda: k.mempool_create_kmalloc_pool(self.pool_min_nr, self.element_size))
         if pool is None:
-            self._refuse(what, "the reserve could not be filled (no memory)")
+            self._refuse(what, _("the reserve could not be filled (no memory)"))
             return False
         self.pool = pool
         self._own_pool = True
-        self.message = f"{what}: reserve of {pool.curr_nr} filled"
+        self.message = _("{call}: reserve of {n} filled").format(call=what, n=pool.curr_nr)
         self.redraw()
         return True
 
+    def _retranslate(self) -> None:
+        self.legend.value = (legend_html(MEMPOOL_PATH_COLORS.items(), N_("path of an allocation"))
+                             + legend_html([(n, c) for n, c in MEMPOOL_LEVEL_COLORS.items()
+                                            if n not in MEMPOOL_PATH_COLORS], N_("pool")))
+        self.timeline_figure.title = _("the last {n} allocations, coloured by path").format(n=TIMELINE)
+
+    @speaks
     def create_pool(self) -> bool:
         """Create a pool of ``pool_kind``/``element_size``/``pool_min_nr`` (``mempool_destroy``
         first for a pool this view made; a pool made elsewhere is left alone)."""
@@ -209,7 +217,7 @@ class MempoolView(Predictable, KernelView):
             self.message = ""
             report = self._act(f"mempool_destroy({self.pool.name})", lambda: k.mempool_destroy(self.pool))
             if report is not None:
-                self._refuse("create pool", report.title)
+                self._refuse(_("create pool"), report.title)
                 return False
             if self.message:              # refused before the kernel
                 return False
@@ -227,6 +235,7 @@ class MempoolView(Predictable, KernelView):
             self.pool_min_nr = change["new"]
 
     @traitlets.observe("pool_min_nr")
+    @speaks
     def _min_nr_changed(self, change) -> None:
         if not self.children or self._syncing:
             return
@@ -236,9 +245,11 @@ class MempoolView(Predictable, KernelView):
             self.message = ""
             err = self._act(what, lambda: k.mempool_resize(self.pool, n))
             if err == 0:
-                self.message = f"{what}: reserve now {self.pool.curr_nr}/{self.pool.min_nr}"
+                self.message = _("{call}: reserve now {curr}/{min}").format(call=what, curr=self.pool.curr_nr,
+                                                                           min=self.pool.min_nr)
             elif err is not None:
-                self._refuse(what, f"-ENOMEM: the reserve could not grow; min_nr stays {self.pool.min_nr}")
+                self._refuse(what, _("-ENOMEM: the reserve could not grow; min_nr stays {min}").format(
+                    min=self.pool.min_nr))
             self.redraw()
         value = self.pool.min_nr if self.pool is not None else change["new"]
         self._syncing = True
@@ -255,6 +266,7 @@ class MempoolView(Predictable, KernelView):
 
     # --- actions -------------------------------------------------------------------------
 
+    @speaks
     def fill(self) -> int:
         """Take every frame ``GFP_ATOMIC`` can get (largest blocks first); returns pages held."""
         k = self.kernel
@@ -267,13 +279,14 @@ class MempoolView(Predictable, KernelView):
                     self._pressure_blocks.append((page, order))
                     got += 1 << order
             return got
-        got = self._act("memory pressure", run) or 0
+        got = self._act(_("memory pressure"), run) or 0
         self.set_trait("pressure_pages", sum(1 << o for _, o in self._pressure_blocks))
-        self.message = (f"memory pressure: took {got} more pages with {gfp_code(PRESSURE_GFP)} "
-                        f"(holding {self.pressure_pages}); the allocator now fails")
+        self.message = _("memory pressure: took {n} more pages with {gfp} (holding {held}); the allocator "
+                         "now fails").format(n=got, gfp=gfp_code(PRESSURE_GFP), held=self.pressure_pages)
         self._draw_text()
         return self.pressure_pages
 
+    @speaks
     def release(self) -> int:
         """Give back every frame the pressure control holds; returns pages released."""
         k = self.kernel
@@ -284,19 +297,20 @@ class MempoolView(Predictable, KernelView):
             for page, order in blocks:
                 free(page, order)
             return sum(1 << o for _, o in blocks)
-        n = self._act("release memory pressure", run) or 0
+        n = self._act(_("release memory pressure"), run) or 0
         self.set_trait("pressure_pages", 0)
-        self.message = f"memory pressure released: {n} pages back to the buddy allocator"
+        self.message = _("memory pressure released: {n} pages back to the buddy allocator").format(n=n)
         self._draw_text()
         return n
 
     @one_redraw
+    @speaks
     def alloc(self):
         """``mempool_alloc(pool, gfp)`` in the chosen context; the element, or None."""
         if self.pool is None and not self._create():
             return None
         k, gfp, ctx, pool = self.kernel, self.gfp, self.context, self.pool
-        what = f"mempool_alloc({pool.name}, {gfp_code(gfp)}) in {ctx} context"
+        what = in_context(f"mempool_alloc({pool.name}, {gfp_code(gfp)})", ctx)
 
         def run():
             with k.context(ctx):
@@ -311,16 +325,18 @@ class MempoolView(Predictable, KernelView):
         if elem is not None:
             self._held.append(elem)
             self.set_trait("held", len(self._held))
-        self.message = f"{what} = {_describe(elem)} via {path}" + (
-            " (would sleep: the request waits for a mempool_free)" if path == "waiting" else "")
+        self.message = (_("{call} = {element} via {path} (would sleep: the request waits for a mempool_free)")
+                        if path == "waiting" else _("{call} = {element} via {path}")).format(
+            call=what, element=_describe(elem), path=_(path))
         self._draw_text()
         return elem
 
     @one_redraw
+    @speaks
     def free(self) -> bool:
         """``mempool_free`` the newest element this view holds; True if done."""
         if self.pool is None or not self._held:
-            self._refuse("mempool_free", "this view holds no element")
+            self._refuse("mempool_free", _("this view holds no element"))
             return False
         k, pool = self.kernel, self.pool
         elem = self._held[-1]
@@ -337,11 +353,11 @@ class MempoolView(Predictable, KernelView):
         if len(pool.waiting) < waiting:
             served = [r for r in pool.history if r.path == "waited"][-1]
             self._held.append(served.element)
-            where = f"handed to the waiting request #{served.seq}"
+            where = _("handed to the waiting request #{seq}").format(seq=served.seq)
         elif pool.curr_nr > before:
-            where = f"back into the reserve ({pool.curr_nr}/{pool.min_nr})"
+            where = _("back into the reserve ({curr}/{min})").format(curr=pool.curr_nr, min=pool.min_nr)
         else:
-            where = "the reserve is full: freed to the allocator"
+            where = _("the reserve is full: freed to the allocator")
         self.set_trait("held", len(self._held))
         self.message = f"{what}: {where}"
         self._draw_text()
@@ -393,8 +409,8 @@ class MempoolView(Predictable, KernelView):
 
     def _draw_text(self) -> None:
         pool = self.pool
-        self.level_figure.title = (f"reserve {pool.curr_nr} of min_nr {pool.min_nr}" if pool and not pool.destroyed
-                                   else "no pool yet")
+        self.level_figure.title = (_("reserve {curr} of min_nr {min}").format(curr=pool.curr_nr, min=pool.min_nr)
+                                   if pool and not pool.destroyed else _("no pool yet"))
         self._update_caption()
 
     def summary_lines(self) -> list[str]:
@@ -402,16 +418,19 @@ class MempoolView(Predictable, KernelView):
         pool = self.pool
         lines = [repr(k)]
         if pool is None or pool.destroyed:
-            lines.append("no mempool yet (mempool_alloc or Create pool makes one)")
+            lines.append(_("no mempool yet (mempool_alloc or Create pool makes one)"))
         else:
-            lines.append(f"mempool {pool.name}: {pool.curr_nr} of min_nr {pool.min_nr} in reserve, "
-                         f"{sum(pool.out.values())} handed out, {len(pool.waiting)} waiting")
-            lines.append("paths so far: " + ", ".join(f"{p} {c}" for p, c in zip(PATHS, self.path_counts()) if c)
-                         if pool.history else "no allocation yet")
-        lines.append(f"memory pressure: {'on' if self.pressure_pages else 'off'}, holding {self.pressure_pages} pages")
-        lines.append(f"this view holds {len(self._held)} element(s)")
+            lines.append(_("mempool {name}: {curr} of min_nr {min} in reserve, {out} handed out, {waiting} waiting"
+                           ).format(name=pool.name, curr=pool.curr_nr, min=pool.min_nr, out=sum(pool.out.values()),
+                                    waiting=len(pool.waiting)))
+            lines.append(_("paths so far: {paths}").format(
+                paths=", ".join(f"{_(p)} {c}" for p, c in zip(PATHS, self.path_counts()) if c))
+                if pool.history else _("no allocation yet"))
+        lines.append((_("memory pressure: on, holding {n} pages") if self.pressure_pages else
+                      _("memory pressure: off, holding {n} pages")).format(n=self.pressure_pages))
+        lines.append(_("this view holds {n} element(s)").format(n=len(self._held)))
         if self.message:
-            lines.append(f"last action: {self.message}")
+            lines.append(_("last action: {message}").format(message=self.message))
         return lines
 
 
@@ -419,7 +438,7 @@ def _describe(elem) -> str:
     if elem is None:
         return "NULL"
     if isinstance(elem, Page):
-        return f"page pfn {elem.pfn:#x}"
+        return _("page pfn {pfn}").format(pfn=f"{elem.pfn:#x}")
     if isinstance(elem, int):
         return f"{elem:#x}"
     return repr(elem)

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 from typing import Iterable, Sequence
 
+from kmemwidgets.i18n import N_, _
 from kmemwidgets.model.owners import OWNER_NAMES
 
 from .status import text_html
@@ -61,14 +62,14 @@ CHANGE_BAND = "#FFE680"
 INK = "#000000"
 
 OWNER_COLOR_BY_NAME: dict[str, str] = {
-    "free": FREE_GREY,
-    "page allocator": OKABE_ITO["blue"],
-    "slab": OKABE_ITO["orange"],
-    "vmalloc": OKABE_ITO["bluish green"],
-    "user": OKABE_ITO["reddish purple"],
-    "page cache": OKABE_ITO["sky blue"],
-    "page tables": OKABE_ITO["vermillion"],
-    "reserved": "#3A3A3A",
+    N_("free"): FREE_GREY,
+    N_("page allocator"): OKABE_ITO["blue"],
+    N_("slab"): OKABE_ITO["orange"],
+    N_("vmalloc"): OKABE_ITO["bluish green"],
+    N_("user"): OKABE_ITO["reddish purple"],
+    N_("page cache"): OKABE_ITO["sky blue"],
+    N_("page tables"): OKABE_ITO["vermillion"],
+    N_("reserved"): "#3A3A3A",
 }
 #: Colour of each owner code, in the order of ``OWNER_NAMES``.
 OWNER_COLORS: tuple[str, ...] = tuple(OWNER_COLOR_BY_NAME[name] for name in OWNER_NAMES)
@@ -82,61 +83,62 @@ ZONE_COLORS: dict[str, str] = {
 #: Byte roles of a slab page, as SLUB lays an object out (``mm/slub.c``
 #: ``calculate_sizes``/``print_trailer``), then the two states drawn over them.
 SLAB_BYTE_COLORS: dict[str, str] = {
-    "object": OKABE_ITO["blue"], "free object": FREE_GREY, "free pointer": OKABE_ITO["bluish green"],
-    "red zone": OKABE_ITO["vermillion"], "poison": OKABE_ITO["reddish purple"], "padding": "#A0A0A0",
-    "track": OKABE_ITO["sky blue"], "outside": OUTSIDE_WHITE,
-    "overwritten (not what SLUB expects)": INK, "named by the kernel's report": HIGHLIGHT,
+    N_("object"): OKABE_ITO["blue"], N_("free object"): FREE_GREY, N_("free pointer"): OKABE_ITO["bluish green"],
+    N_("red zone"): OKABE_ITO["vermillion"], N_("poison"): OKABE_ITO["reddish purple"], N_("padding"): "#A0A0A0",
+    N_("track"): OKABE_ITO["sky blue"], N_("outside"): OUTSIDE_WHITE,
+    N_("overwritten (not what SLUB expects)"): INK, N_("named by the kernel's report"): HIGHLIGHT,
 }
 #: Colour of each byte role of ``slab_inspect.BYTE_ROLES`` (both red zones are "red zone").
 SLAB_ROLE_COLORS: dict[str, str] = {
     **{r: c for r, c in SLAB_BYTE_COLORS.items() if r != "red zone"},
-    "left red zone": SLAB_BYTE_COLORS["red zone"], "right red zone": SLAB_BYTE_COLORS["red zone"],
+    N_("left red zone"): SLAB_BYTE_COLORS["red zone"], N_("right red zone"): SLAB_BYTE_COLORS["red zone"],
 }
 
 #: Paths of ``MempoolAllocRecord.path``, in the order ``mempool_alloc`` tries them.
 MEMPOOL_PATH_COLORS: dict[str, str] = {
-    "allocator": OKABE_ITO["blue"], "reserve": OKABE_ITO["orange"], "allocator-retry": OKABE_ITO["sky blue"],
-    "waited": OKABE_ITO["reddish purple"], "waiting": OKABE_ITO["vermillion"], "failed": "#3A3A3A",
+    N_("allocator"): OKABE_ITO["blue"], N_("reserve"): OKABE_ITO["orange"],
+    N_("allocator-retry"): OKABE_ITO["sky blue"],
+    N_("waited"): OKABE_ITO["reddish purple"], N_("waiting"): OKABE_ITO["vermillion"], N_("failed"): "#3A3A3A",
 }
 #: The pool's levels: the reserve and waiting requests look as they do on the path charts.
 MEMPOOL_LEVEL_COLORS: dict[str, str] = {
-    "reserve (curr_nr)": MEMPOOL_PATH_COLORS["reserve"], "handed out": OKABE_ITO["bluish green"],
-    "waiting": MEMPOOL_PATH_COLORS["waiting"],
+    N_("reserve (curr_nr)"): MEMPOOL_PATH_COLORS["reserve"], N_("handed out"): OKABE_ITO["bluish green"],
+    N_("waiting"): MEMPOOL_PATH_COLORS["waiting"],
 }
 
 #: A virtual page of the vmalloc area.
 VMALLOC_STATE_COLORS: dict[str, str] = {
-    "unused": FREE_GREY, "vmalloc area": OWNER_COLOR_BY_NAME["vmalloc"], "guard page": INK,
-    "vmap area": "#8FD3C1", "selected area": HIGHLIGHT,
+    N_("unused"): FREE_GREY, N_("vmalloc area"): OWNER_COLOR_BY_NAME["vmalloc"], N_("guard page"): INK,
+    N_("vmap area"): "#8FD3C1", N_("selected area"): HIGHLIGHT,
 }
 #: What a user page maps (AddressSpaceView's inner column; its lines take the same colour).
 MAPPING_COLORS: dict[str, str] = {
-    "nothing mapped": FREE_GREY, "VMA, no page yet": "#EBC9DC", "private page": OWNER_COLOR_BY_NAME["user"],
-    "shared page (COW or zero page)": "#E7298A", "kernel half (same tables in every process)": "#7F7F7F",
-    "kernel entry not synced yet": "#C4C4C4",
+    N_("nothing mapped"): FREE_GREY, N_("VMA, no page yet"): "#EBC9DC", N_("private page"): OWNER_COLOR_BY_NAME["user"],
+    N_("shared page (COW or zero page)"): "#E7298A", N_("kernel half (same tables in every process)"): "#7F7F7F",
+    N_("kernel entry not synced yet"): "#C4C4C4",
 }
 #: Layout regions of a virtual address space (AddressSpaceView's outer column).
 REGION_COLORS: dict[str, str] = {
-    "user space": "#FFF7BC", "direct map (lowmem)": "#C6DBEF", "vmalloc": OWNER_COLOR_BY_NAME["vmalloc"],
-    "other kernel": "#FDD0A2",
+    N_("user space"): "#FFF7BC", N_("direct map (lowmem)"): "#C6DBEF", N_("vmalloc"): OWNER_COLOR_BY_NAME["vmalloc"],
+    N_("other kernel"): "#FDD0A2",
 }
 #: What a pgd entry is.
 PGD_COLORS: dict[str, str] = {
-    "absent": FREE_GREY, "user (this process's own table)": OWNER_COLOR_BY_NAME["user"],
-    "kernel, shared with the other process": MAPPING_COLORS["kernel half (same tables in every process)"],
-    "kernel, this process only": "#33A02C",
-    "kernel, not synced yet (init_mm has it)": MAPPING_COLORS["kernel entry not synced yet"],
+    N_("absent"): FREE_GREY, N_("user (this process's own table)"): OWNER_COLOR_BY_NAME["user"],
+    N_("kernel, shared with the other process"): MAPPING_COLORS["kernel half (same tables in every process)"],
+    N_("kernel, this process only"): "#33A02C",
+    N_("kernel, not synced yet (init_mm has it)"): MAPPING_COLORS["kernel entry not synced yet"],
 }
 #: kmalloc: who serves a size.
 KMALLOC_COLORS: dict[str, str] = {
-    "slab (kmalloc caches)": OWNER_COLOR_BY_NAME["slab"],
-    "page allocator (__kmalloc_large_node)": OWNER_COLOR_BY_NAME["page allocator"],
+    N_("slab (kmalloc caches)"): OWNER_COLOR_BY_NAME["slab"],
+    N_("page allocator (__kmalloc_large_node)"): OWNER_COLOR_BY_NAME["page allocator"],
 }
 #: Snapshot bars: memory in use and memory held but unused.
 SNAPSHOT_COLORS: dict[str, str] = {
-    "active objects": OWNER_COLOR_BY_NAME["slab"], "free objects and waste": "#F5D78E",
-    "backed by pages": OWNER_COLOR_BY_NAME["vmalloc"],
-    "address space without pages (vmap, ioremap, guards)": VMALLOC_STATE_COLORS["vmap area"],
+    N_("active objects"): OWNER_COLOR_BY_NAME["slab"], N_("free objects and waste"): "#F5D78E",
+    N_("backed by pages"): OWNER_COLOR_BY_NAME["vmalloc"],
+    N_("address space without pages (vmap, ioremap, guards)"): VMALLOC_STATE_COLORS["vmap area"],
 }
 #: The lighter shade of every second block of the memory map (block boundaries at one
 #: frame per cell; the same meaning as the owner); free blocks alternate with a darker grey.
@@ -220,7 +222,10 @@ def code_scale(colors: Sequence[str]):
 
 
 def legend_html(items: Iterable[tuple[str, str]], title: str = "") -> str:
-    """An HTML legend: one swatch + label per ``(label, colour)`` pair."""
+    """An HTML legend: one swatch + label per ``(label, colour)`` pair; labels and title are
+    translated (:func:`kmemwidgets.i18n._`: the tables' labels are marked ``N_``)."""
+    items = [(_(label), c) for label, c in items]
+    title = _(title) if title else title
     swatches = "".join(
         f'<span style="display:inline-block;margin-right:10px;white-space:nowrap">'
         f'<span style="display:inline-block;width:0.9em;height:0.9em;background:{c};'

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 
+from kmemwidgets.i18n import N_
+
 
 class ProgressBar(widgets.HBox):
     """An ``IntProgress`` plus a label, updated by calling the widget as ``bar(done, total)``."""
 
-    def __init__(self, description: str = "progress", **kwargs) -> None:
+    def __init__(self, description: str = N_("progress"), **kwargs) -> None:
         self.bar = widgets.IntProgress(min=0, max=1, description=description)
         self.label = widgets.Label("")
         super().__init__(children=[self.bar, self.label], **kwargs)

@@ -16,14 +16,18 @@ import numpy as np
 import traitlets
 from bqplot import Bars, LinearScale, OrdinalScale, Tooltip
 
+from kmemwidgets.i18n import N_, _
+
 from .charts import chart_figure, readable_axis
 
+from .base import iter_widgets
+from .localize import Localized, relabel
 from .palette import legend_html
 from .status import text_html
 from .theme import Scalable
 
 
-class RankedBars(Scalable, widgets.VBox):
+class RankedBars(Localized, Scalable, widgets.VBox):
     """Base class: subclasses set the class attributes and pass the rows."""
     sort = traitlets.Unicode()
     top = traitlets.Int(15, min=1, max=100)
@@ -37,9 +41,11 @@ class RankedBars(Scalable, widgets.VBox):
     columns: Sequence[tuple[str, Callable[[Any], Any]]] = ()
     axis_label = "KiB"
 
-    def __init__(self, rows: Sequence[Any], title: str, name: Callable[[Any], str], **kwargs) -> None:
+    def __init__(self, rows: Sequence[Any], title: str, name: Callable[[Any], str], locale: str | None = None,
+                 **kwargs) -> None:
         if not rows:
             raise ValueError(f"{title}: the snapshot has no rows")
+        self._init_locale(locale)
         self.rows, self.title, self._name = list(rows), title, name
         self.y_scale, self.x_scale = OrdinalScale(reverse=True), LinearScale(min=0)
         self.bars = Bars(x=[], y=np.zeros((len(self.stacks), 0)), type="stacked",
@@ -51,17 +57,24 @@ class RankedBars(Scalable, widgets.VBox):
                                                                num_ticks=5)],
                                    title=title, width="100%", height=420,
                                    fig_margin={"top": 40, "bottom": 50, "left": 220, "right": 30})
-        self.sort_picker = widgets.ToggleButtons(options=list(self.sort_keys), description="sort by")
-        self.top_slider = widgets.IntSlider(min=5, max=50, description="top")
+        self.sort_picker = widgets.ToggleButtons(options=list(self.sort_keys), description=N_("sort by"))
+        self.top_slider = widgets.IntSlider(min=5, max=50, description=N_("top"))
         self.table = widgets.HTML()
-        self.legend = widgets.HTML(legend_html([(s, c) for s, c, _ in self.stacks], title))
+        self.legend = widgets.HTML()
         super().__init__(children=[widgets.HBox([self.sort_picker, self.top_slider]), self.figure,
                                    self.legend, self.table, self.theme_css], **kwargs)
         self.sort = next(iter(self.sort_keys))
         traitlets.link((self, "sort"), (self.sort_picker, "value"))
         traitlets.link((self, "top"), (self.top_slider, "value"))
-        self._redraw()
+        self._speak_locale()
         self.rescale()
+
+    def _speak_locale(self) -> None:
+        if "table" not in self.__dict__:
+            return
+        with self.speaking():
+            self.legend.value = legend_html([(s, c) for s, c, _ in self.stacks], self.title)
+        self._redraw()
 
     @traitlets.validate("sort")
     def _valid_sort(self, proposal: dict) -> str:
@@ -77,22 +90,27 @@ class RankedBars(Scalable, widgets.VBox):
     def _redraw(self, change: dict | None = None) -> None:
         if not self.sort:
             return
-        rows = self.shown()
+        with self.speaking():
+            self._draw(self.shown())
+        relabel(iter_widgets(self), self.locale)
+
+    def _draw(self, rows: list) -> None:
         with self.bars.hold_sync():
             self.bars.x = [self._name(r) for r in rows]
             self.bars.y = np.array([[part(r) for r in rows] for _, _, part in self.stacks])
-        head = "".join(f"<th>{text_html(t)}</th>" for t, _ in self.columns)
+        head = "".join(f"<th>{text_html(_(t))}</th>" for t, _cell in self.columns)
         body = "".join("<tr>" + "".join(f"<td>{text_html(str(cell(r)))}</td>" for _, cell in self.columns)
                        + "</tr>" for r in rows)
         self.table.value = f"<table><tr>{head}</tr>{body}</table>"
 
     def summary_head(self) -> str:
         """The first line of :meth:`summary` (totals of the whole snapshot)."""
-        return f"**{self.title}**: {len(self.rows)} rows"
+        return _("{title}: {n} rows").format(title=f"**{_(self.title)}**", n=len(self.rows))
 
     def summary(self) -> str:
-        lines = [f"{self.summary_head()}; top {self.top} by {self.sort}:"]
-        lines += ["- " + ", ".join(f"{t} {cell(r)}" for t, cell in self.columns) for r in self.shown()]
+        with self.speaking():
+            lines = [_("{head}; top {n} by {key}:").format(head=self.summary_head(), n=self.top, key=_(self.sort))]
+            lines += ["- " + ", ".join(f"{_(t)} {cell(r)}" for t, cell in self.columns) for r in self.shown()]
         return "\n".join(lines)
 
     def _repr_markdown_(self) -> str:

@@ -23,6 +23,8 @@ from typing import Iterable
 import ipywidgets as widgets
 import traitlets
 
+from kmemwidgets.i18n import _
+
 #: A text longer than this many lines or characters is clipped: enough for a SLUB report
 #: that dumps a whole 4 KiB object (mm/slub.c ``print_trailer`` dumps at most PAGE_SIZE of it).
 MAX_LINES = 320
@@ -58,8 +60,9 @@ def clipped(text: str, whole: str = "", max_lines: int = MAX_LINES, max_chars: i
     left = len(lines) - len(head) - len(tail)
     if left <= 0:                         # only over-long lines were shortened
         return "\n".join(lines)
-    where = f": the whole text is in {whole}" if whole else ""
-    return "\n".join(head + [f"[... {left} line(s) not shown{where} ...]"] + tail)
+    note = (_("[... {n} line(s) not shown: the whole text is in {where} ...]") if whole else
+            _("[... {n} line(s) not shown ...]")).format(n=left, where=whole)
+    return "\n".join(head + [note] + tail)
 
 
 def preformatted_html(text: str, whole: str = "",

@@ -41,6 +41,7 @@ import ipywidgets as widgets
 import traitlets
 from bqplot import Label, Lines, LinearScale, Scatter
 
+from kmemwidgets.i18n import N_, _, ngettext
 from kmemwidgets.model.kernel import Kernel
 from kmemwidgets.model.owners import OWNER_NAMES
 from kmemwidgets.model.units import PAGE_SHIFT, PAGE_SIZE
@@ -51,7 +52,8 @@ from .charts import chart_figure
 from .predict import Predictable
 from .predict.questions import FramesQuestion
 from .vmallocinfo import VmallocInfoView
-from .controls import context_dropdown, ContextTrait
+from .controls import context_dropdown, ContextTrait, in_context
+from .localize import speaks
 from .memmap import aggregate_owners
 from .palette import OUTSIDE_WHITE, OWNER_COLORS, VMALLOC_STATE_COLORS, ZONE_COLORS, code_scale, legend_html, zone_color
 from .status import StatusLine, preformatted_html
@@ -87,7 +89,7 @@ TEXT_SIZE = 14                                     # px: readable on a projector
 
 class VmallocView(Predictable, KernelView):
     """vmalloc areas, guard pages and the scattered frames behind them."""
-    title = "vmalloc"
+    title = N_("vmalloc")
     question = FramesQuestion
 
     size = traitlets.Int(64 << 10, min=0)
@@ -109,26 +111,26 @@ class VmallocView(Predictable, KernelView):
 
     def _build(self) -> list[widgets.Widget]:
         self.size_slider = widgets.IntSlider(value=self.size, min=0, max=SLIDER_MAX, step=PAGE_SIZE,
-                                             description="size (bytes)", continuous_update=False,
+                                             description=N_("size (bytes)"), continuous_update=False,
                                              layout=widgets.Layout(width="420px"))
         self.size_text = widgets.BoundedIntText(value=self.size, min=0, max=1 << 40,
                                                 layout=widgets.Layout(width="120px"))
         self.context_picker = context_dropdown()
-        self.vmalloc_button = widgets.Button(description="vmalloc", button_style="primary",
-                                             tooltip="vmalloc(size): frames prefer HighMem")
-        self.vmalloc_32_button = widgets.Button(description="vmalloc_32",
-                                                tooltip="vmalloc_32(size): frames below 4 GiB (lowmem on i386)")
-        self.vzalloc_button = widgets.Button(description="vzalloc", tooltip="vzalloc(size): zero-filled")
-        self.vfree_button = widgets.Button(description="vfree", tooltip="vfree() the selected area")
-        self.reset_button = widgets.Button(description="Reset", button_style="warning",
-                                           tooltip="a fresh kernel of the same machine")
-        self.areas = widgets.Dropdown(description="area", options=[], value=None,
+        self.vmalloc_button = widgets.Button(description=N_("vmalloc"), button_style="primary",
+                                             tooltip=N_("vmalloc(size): frames prefer HighMem"))
+        self.vmalloc_32_button = widgets.Button(description=N_("vmalloc_32"),
+                                                tooltip=N_("vmalloc_32(size): frames below 4 GiB (lowmem on i386)"))
+        self.vzalloc_button = widgets.Button(description=N_("vzalloc"), tooltip=N_("vzalloc(size): zero-filled"))
+        self.vfree_button = widgets.Button(description=N_("vfree"), tooltip=N_("vfree() the selected area"))
+        self.reset_button = widgets.Button(description=N_("Reset"), button_style="warning",
+                                           tooltip=N_("a fresh kernel of the same machine"))
+        self.areas = widgets.Dropdown(description=N_("area"), options=[], value=None,
                                       layout=widgets.Layout(width="420px"))
-        self.zoom_slider = widgets.IntRangeSlider(value=(0, 1), min=0, max=1, description="pages",
+        self.zoom_slider = widgets.IntRangeSlider(value=(0, 1), min=0, max=1, description=N_("pages"),
                                                   continuous_update=False,
                                                   layout=widgets.Layout(width="520px"))
-        self.whole_button = widgets.Button(description="Whole area", layout=widgets.Layout(width="auto"))
-        self.area_zoom_button = widgets.Button(description="Zoom to area", layout=widgets.Layout(width="auto"))
+        self.whole_button = widgets.Button(description=N_("Whole area"), layout=widgets.Layout(width="auto"))
+        self.area_zoom_button = widgets.Button(description=N_("Zoom to area"), layout=widgets.Layout(width="auto"))
         self.info = StatusLine(tag="span", style={"font_size": f"{TEXT_SIZE}px"})
         self.vmallocinfo = widgets.HTML()
 
@@ -168,14 +170,11 @@ class VmallocView(Predictable, KernelView):
                                 default_size=TEXT_SIZE, colors=["black"])
         self.figure = chart_figure([self.lines, self.used_ticks, self.virtual, self.used, self.physical,
                                     self.labels, self.end_labels, self.pfn_labels], [],
-                                   title="vmalloc area (top) → the frames it uses (middle) → all memory (bottom)",
+                                   title=N_("vmalloc area (top) → the frames it uses (middle) → "
+                                            "all memory (bottom)"),
                                    width=700, height=380, padding_x=0, padding_y=0,
                                    fig_margin={"top": 35, "bottom": 10, "left": 10, "right": 10})
-        self.legend.value = (
-            legend_html(zip(STATE_NAMES, STATE_COLORS), "virtual: area state (top row)")
-            + legend_html(((f"{z} frame", c) for z, c in ZONE_COLORS.items()),
-                          "virtual: zone of the frame (2nd row) and line colour")
-            + legend_html(zip(OWNER_NAMES, OWNER_COLORS), "physical: owner (bottom row; zone above it)"))
+        self._retranslate()
         return [
             widgets.HBox([self.size_slider, self.size_text, self.context_picker]),
             widgets.HBox([self.vmalloc_button, self.vmalloc_32_button, self.vzalloc_button,
@@ -225,29 +224,39 @@ class VmallocView(Predictable, KernelView):
                 self.zoom_slider.value = (lo, hi)
             self.redraw()
 
+    def _retranslate(self) -> None:
+        self.legend.value = (
+            legend_html(zip(STATE_NAMES, STATE_COLORS), N_("virtual: area state (top row)"))
+            + legend_html(((_("{zone} frame").format(zone=z), c) for z, c in ZONE_COLORS.items()),
+                          N_("virtual: zone of the frame (2nd row) and line colour"))
+            + legend_html(zip(OWNER_NAMES, OWNER_COLORS), N_("physical: owner (bottom row; zone above it)")))
+
     def _slider_zoomed(self, change) -> None:
         lo, hi = change["new"]
         base = self.kernel.VMALLOC_START
         if hi > lo:
             self.zoom(base + (lo << PAGE_SHIFT), base + (hi << PAGE_SHIFT))
 
+    @speaks
     def zoom(self, start: int, end: int) -> None:
         """Draw the virtual range ``[start, end)`` (clipped to the vmalloc area)."""
         with self.hold_trait_notifications():
             self.view_start, self.view_end = start, end
         if self.view_end <= self.view_start:
-            self._refuse("zoom", f"empty range {start:#x}..{end:#x} inside the vmalloc area")
+            self._refuse(_("zoom"), _("empty range {start}..{end} inside the vmalloc area").format(
+                start=f"{start:#x}", end=f"{end:#x}"))
             self.show_all()
 
     def show_all(self) -> None:
         """Draw the whole vmalloc area."""
         self.zoom(self.kernel.VMALLOC_START, self.kernel.VMALLOC_END)
 
+    @speaks
     def zoom_to_area(self) -> None:
         """Draw the selected area (guard page included) with a page of context each side."""
         area = self._target_area()
         if area is None:
-            self._refuse("zoom to area", "no area is selected")
+            self._refuse(_("zoom to area"), _("no area is selected"))
             return
         self.zoom(area.addr - 2 * PAGE_SIZE, area.end + 2 * PAGE_SIZE)
 
@@ -255,6 +264,7 @@ class VmallocView(Predictable, KernelView):
         """Select the area starting at *addr* (what ``vfree()`` frees); None clears it."""
         self.selected_area = addr
 
+    @speaks
     def _strip_clicked(self, mark, content) -> None:
         data = content.get("data", {})
         try:
@@ -265,14 +275,17 @@ class VmallocView(Predictable, KernelView):
         for area in self.kernel.vm_areas():
             if area.addr < base + self.pages_per_cell * PAGE_SIZE and area.end > base:
                 self.selected_area = area.addr
-                self.message = f"selected the area at {area.addr:#x} ({area.nr_pages} pages, {area.caller})"
+                self.message = _("selected the area at {addr} ({pages} pages, {caller})").format(
+                    addr=f"{area.addr:#x}", pages=area.nr_pages, caller=area.caller)
                 return
 
     # --- drawing -------------------------------------------------------------------------
 
     def _area_options(self) -> list[tuple[str, int]]:
-        return [(f"{a.addr:#x}: {a.nr_pages} pages + {'guard' if a.guard else 'no guard'} "
-                 f"({'vmalloc' if a.flags & VM_ALLOC else 'vmap'}, {a.caller})", a.addr)
+        return [((_("{addr}: {pages} pages + guard ({kind}, {caller})") if a.guard else
+                  _("{addr}: {pages} pages + no guard ({kind}, {caller})")).format(
+                    addr=f"{a.addr:#x}", pages=a.nr_pages, kind="vmalloc" if a.flags & VM_ALLOC else "vmap",
+                    caller=a.caller), a.addr)
                 for a in self.kernel.vm_areas()]
 
     def _redraw(self, batch: list | None) -> None:
@@ -334,11 +347,15 @@ class VmallocView(Predictable, KernelView):
             for mark, text in zip((self.labels, self.end_labels), texts):
                 if list(mark.text) != text:
                     mark.text = text
-        self.info.text = (f"virtual {self.view_start:#x}–{self.view_end:#x} ({n} pages, one cell = "
-                          f"{ppc} page{'s' if ppc > 1 else ''}); physical: {k.max_pfn} frames, one cell = "
-                          f"{self._phys_fpc} frames; {self._used_text}; {self._lines_text}")
+        self.info.text = ngettext(
+            "virtual {start}–{end} ({n} pages, one cell = {ppc} page); physical: {frames} frames, one cell = "
+            "{fpc} frames; {used}; {lines}",
+            "virtual {start}–{end} ({n} pages, one cell = {ppc} pages); physical: {frames} frames, one cell = "
+            "{fpc} frames; {used}; {lines}", ppc).format(
+            start=f"{self.view_start:#x}", end=f"{self.view_end:#x}", n=n, ppc=ppc, frames=k.max_pfn,
+            fpc=self._phys_fpc, used=self._used_text, lines=self._lines_text)
         self.vmallocinfo.value = ("<b>/proc/vmallocinfo</b>"
-                                  + preformatted_html(k.vmallocinfo() or "(no areas)", "kernel.vmallocinfo()"))
+                                  + preformatted_html(k.vmallocinfo() or _("(no areas)"), "kernel.vmallocinfo()"))
 
     def _draw_physical(self) -> None:
         """The bottom strip: all of memory, owners over zones."""
@@ -357,9 +374,11 @@ class VmallocView(Predictable, KernelView):
         self.frames_strip.draw(layout, k.owner, self._zone_code)
         self._set_used_ticks(np.unique((layout.firsts + 0.5) / k.max_pfn))
         fpc, runs = layout.per_cell, layout.runs
-        self._used_text = "no frames used" if not m else (
-            f"{m} frame{'s' if m > 1 else ''} used in {runs} run{'s' if runs > 1 else ''} "
-            f"(middle strip, one cell = {fpc} used frame{'s' if fpc > 1 else ''})")
+        self._used_text = _("no frames used") if not m else (
+            ngettext("{n} frame used", "{n} frames used", m).format(n=m) + " "
+            + ngettext("in {runs} run", "in {runs} runs", runs).format(runs=runs) + " "
+            + ngettext("(middle strip, one cell = {fpc} used frame)", "(middle strip, one cell = {fpc} used frames)",
+                       fpc).format(fpc=fpc))
 
     def _set_used_ticks(self, xs: np.ndarray) -> None:
         """A marker above all memory where used frames lie (none: one invisible marker)."""
@@ -377,7 +396,7 @@ class VmallocView(Predictable, KernelView):
         cell = layout.group(pfns)                                   # used-strip cell of each page
         if m <= self.max_lines:
             xv, uc = (pages + 0.5) / n, cell
-            self._lines_text = f"{m} lines, one per mapped page"
+            self._lines_text = _("{m} lines, one per mapped page").format(m=m)
         else:
             ncells = len(layout.centres)
             pairs = np.unique((pages // ppc) * ncells + cell)
@@ -386,8 +405,8 @@ class VmallocView(Predictable, KernelView):
                 keep = np.linspace(0, len(pairs) - 1, self.max_lines).astype(np.int64)
                 vc, uc = vc[keep], uc[keep]
             xv = np.minimum((vc + 0.5) * ppc, n) / n
-            self._lines_text = (f"{len(vc)} lines stand for {m} mapped pages "
-                                "(one per virtual cell → used-frame cell pair)")
+            self._lines_text = _("{n} lines stand for {m} mapped pages "
+                                 "(one per virtual cell → used-frame cell pair)").format(n=len(vc), m=m)
         xp = layout.centres[uc] if len(uc) else np.zeros(0)
         x, y = segments(xv, np.full(len(xv), V_BAND[0]), xp, np.full(len(xp), U_BAND[1]))
         frame_of = layout.firsts[np.asarray(uc, dtype=np.int64)]
@@ -401,7 +420,7 @@ class VmallocView(Predictable, KernelView):
     @one_redraw
     def _allocate(self, fn: str) -> int | None:
         k, size, ctx = self.kernel, self.size, self.context
-        what = f"{fn}({size}) in {ctx} context"
+        what = in_context(f"{fn}({size})", ctx)
         def call() -> int | None:
             addr = getattr(k, fn)(size)
             if addr is not None:
@@ -411,8 +430,9 @@ class VmallocView(Predictable, KernelView):
         if addr is None:
             return None
         area = k.find_vm_area(addr)
-        self.message = (f"{what} = {addr:#x}: {area.nr_pages} pages + {'a guard page' if area.guard else 'no guard'}"
-                        f"; frames from " + self._frames_by_zone(area.pages))
+        self.message = (_("{call} = {addr}: {pages} pages + a guard page; frames from {zones}") if area.guard else
+                        _("{call} = {addr}: {pages} pages + no guard; frames from {zones}")).format(
+            call=what, addr=f"{addr:#x}", pages=area.nr_pages, zones=self._frames_by_zone(area.pages))
         return addr
 
     def vmalloc(self) -> int | None:
@@ -443,11 +463,11 @@ class VmallocView(Predictable, KernelView):
         if addr is None:
             area = self._target_area()
             if area is None:
-                self._refuse("vfree", "nothing is selected and there is no vmalloc area")
+                self._refuse("vfree", _("nothing is selected and there is no vmalloc area"))
                 return False
             addr = area.addr
         ctx = self.context
-        what = f"vfree({addr:#x}) in {ctx} context"
+        what = in_context(f"vfree({addr:#x})", ctx)
         pending = len(k.vfree_deferred)
 
         def run():
@@ -464,10 +484,10 @@ class VmallocView(Predictable, KernelView):
         if self.message:                  # refused before the kernel (bad input)
             return False
         if len(k.vfree_deferred) > pending:
-            self.message = (f"{what}: queued (vfree_atomic); the next vmalloc/vfree in process "
-                            f"context frees it ({len(k.vfree_deferred)} pending)")
+            self.message = _("{call}: queued (vfree_atomic); the next vmalloc/vfree in process "
+                             "context frees it ({n} pending)").format(call=what, n=len(k.vfree_deferred))
         else:
-            self.message = f"{what}: unmapped and freed"
+            self.message = _("{call}: unmapped and freed").format(call=what)
         return True
 
     # --- text summary --------------------------------------------------------------------
@@ -482,30 +502,33 @@ class VmallocView(Predictable, KernelView):
         return ", ".join(f"{counts[i]} {ZONE_NAMES[codes[i] - ZONE_BASE]}" for i in np.argsort(first))
 
     @classmethod
-    def from_snapshot(cls, vmallocinfo) -> VmallocInfoView:
+    def from_snapshot(cls, vmallocinfo, **kwargs) -> VmallocInfoView:
         """A read-only view of a ``/proc/vmallocinfo`` snapshot (see :class:`VmallocInfoView`)."""
-        return VmallocInfoView(vmallocinfo)
+        return VmallocInfoView(vmallocinfo, **kwargs)
 
     def summary_lines(self) -> list[str]:
         k = self.kernel
         areas = k.vm_areas()
         pages = np.concatenate([a.pages for a in areas]) if areas else np.zeros(0, np.int64)
         lines = [repr(k),
-                 f"vmalloc area {k.VMALLOC_START:#x}-{k.VMALLOC_END:#x} "
-                 f"({(k.VMALLOC_END - k.VMALLOC_START) >> 20} MiB, {self._npages} pages)",
-                 f"{len(areas)} area(s), {len(pages)} mapped page(s); frames by zone: "
-                 + (self._frames_by_zone(pages) or "none"),
-                 f"drawn: {self.view_start:#x}-{self.view_end:#x}, {self.pages_per_cell} page(s) per cell, "
-                 f"{self.nr_lines} line(s)"]
+                 _("vmalloc area {start}-{end} ({mib} MiB, {pages} pages)").format(
+                     start=f"{k.VMALLOC_START:#x}", end=f"{k.VMALLOC_END:#x}",
+                     mib=(k.VMALLOC_END - k.VMALLOC_START) >> 20, pages=self._npages),
+                 _("{areas} area(s), {pages} mapped page(s); frames by zone: {zones}").format(
+                     areas=len(areas), pages=len(pages), zones=self._frames_by_zone(pages) or _("none")),
+                 _("drawn: {start}-{end}, {ppc} page(s) per cell, {lines} line(s)").format(
+                     start=f"{self.view_start:#x}", end=f"{self.view_end:#x}", ppc=self.pages_per_cell,
+                     lines=self.nr_lines)]
         for a in areas[:8]:
-            lines.append(f"area {a.addr:#x}-{a.end:#x}: {a.nr_pages} pages"
-                         + (" + guard page" if a.guard else "") + f", {a.caller}")
+            lines.append((_("area {start}-{end}: {pages} pages + guard page, {caller}") if a.guard else
+                          _("area {start}-{end}: {pages} pages, {caller}")).format(
+                start=f"{a.addr:#x}", end=f"{a.end:#x}", pages=a.nr_pages, caller=a.caller))
         if len(areas) > 8:
-            lines.append(f"... and {len(areas) - 8} more areas")
+            lines.append(_("... and {n} more areas").format(n=len(areas) - 8))
         if k.vfree_deferred:
-            lines.append(f"{len(k.vfree_deferred)} vfree(s) deferred from interrupt context")
+            lines.append(_("{n} vfree(s) deferred from interrupt context").format(n=len(k.vfree_deferred)))
         if self.selected_area is not None:
-            lines.append(f"selected area: {self.selected_area:#x}")
+            lines.append(_("selected area: {addr}").format(addr=f"{self.selected_area:#x}"))
         if self.message:
-            lines.append(f"last action: {self.message}")
+            lines.append(_("last action: {message}").format(message=self.message))
         return lines

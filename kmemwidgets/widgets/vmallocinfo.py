@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kmemwidgets.i18n import N_, _
+
 from .palette import SNAPSHOT_COLORS
 from .ranked import RankedBars
 
@@ -38,21 +40,22 @@ def callers(vmallocinfo) -> list[CallerUse]:
 
 class VmallocInfoView(RankedBars):
     """The callers holding the most vmalloc space; ``sort`` and ``top`` pick which."""
-    sort_keys = {"pages": lambda c: c.pages, "address space": lambda c: c.size,
-                 "areas": lambda c: c.areas}
+    sort_keys = {N_("pages"): lambda c: c.pages, N_("address space"): lambda c: c.size,
+                 N_("areas"): lambda c: c.areas}
     stacks = (("backed by pages", SNAPSHOT_COLORS["backed by pages"], lambda c: c.pages * PAGE_KIB),
               ("address space without pages (vmap, ioremap, guards)",
                SNAPSHOT_COLORS["address space without pages (vmap, ioremap, guards)"],
                lambda c: max(0, c.size // 1024 - c.pages * PAGE_KIB)))
-    columns = (("caller", lambda c: c.caller), ("areas", lambda c: c.areas),
-               ("KiB", lambda c: c.size // 1024), ("pages", lambda c: c.pages),
-               ("kinds", lambda c: c.kinds))
+    columns = ((N_("caller"), lambda c: c.caller), (N_("areas"), lambda c: c.areas),
+               ("KiB", lambda c: c.size // 1024), (N_("pages"), lambda c: c.pages),
+               (N_("kinds"), lambda c: c.kinds))
 
-    def __init__(self, vmallocinfo, title: str = "/proc/vmallocinfo snapshot", **kwargs) -> None:
+    def __init__(self, vmallocinfo, title: str = N_("/proc/vmallocinfo snapshot"), **kwargs) -> None:
         self.vmallocinfo = vmallocinfo
         super().__init__(callers(vmallocinfo), title, lambda c: c.caller, **kwargs)
 
     def summary_head(self) -> str:
         info = self.vmallocinfo
-        return (f"**{self.title}**: {len(info.areas)} areas, {info.total_size // 1024} KiB of address "
-                f"space, {info.total_pages} pages, {len(self.rows)} callers")
+        return _("{title}: {areas} areas, {kib} KiB of address space, {pages} pages, {callers} callers").format(
+            title=f"**{_(self.title)}**", areas=len(info.areas), kib=info.total_size // 1024,
+            pages=info.total_pages, callers=len(self.rows))

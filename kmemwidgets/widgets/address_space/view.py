@@ -6,6 +6,7 @@ import ipywidgets as widgets
 import traitlets
 from bqplot import GridHeatMap, Label, Lines, LinearScale
 
+from kmemwidgets.i18n import N_, _
 from kmemwidgets.model.kernel import Kernel
 from kmemwidgets.model.pgtable_inspect import (addr_fraction, entry_present, have_page_tables, leaves,
                                                nr_pgd_entries, pgd_entries, pgd_present, pgd_target_pfn,
@@ -34,7 +35,7 @@ from .pgd_grid import pgd_codes
 
 class AddressSpaceView(Predictable, KernelView):
     """Processes' address spaces, their pgds, the frames they map and the page-table walk."""
-    title = "address spaces"
+    title = N_("address spaces")
     question = NewFrameQuestion
 
     pid = traitlets.Int(None, allow_none=True)
@@ -53,26 +54,26 @@ class AddressSpaceView(Predictable, KernelView):
 
     def _build(self) -> list[widgets.Widget]:
         layout = widgets.Layout(width="220px")
-        self.pid_picker = widgets.Dropdown(description="act on", layout=layout)
-        self.left_picker = widgets.Dropdown(description="left", layout=layout)
-        self.right_picker = widgets.Dropdown(description="right", layout=layout)
-        self.spawn_button = widgets.Button(description="spawn", button_style="primary",
-                                           tooltip="a new process with a fresh mm (pgd_alloc)")
-        self.fork_button = widgets.Button(description="fork", tooltip="fork(): copy-on-write copy")
-        self.mmap_button = widgets.Button(description="mmap+touch",
-                                          tooltip="mmap(length, rw) and write every page")
-        self.write_button = widgets.Button(description="write", tooltip="store data at vaddr (breaks COW)")
-        self.exit_button = widgets.Button(description="exit", tooltip="exit(): exit_mmap frees it all")
-        self.reset_button = widgets.Button(description="Reset", button_style="warning")
-        self.length_box = widgets.BoundedIntText(description="length", min=1, max=1 << 30,
+        self.pid_picker = widgets.Dropdown(description=N_("act on"), layout=layout)
+        self.left_picker = widgets.Dropdown(description=N_("left"), layout=layout)
+        self.right_picker = widgets.Dropdown(description=N_("right"), layout=layout)
+        self.spawn_button = widgets.Button(description=N_("spawn"), button_style="primary",
+                                           tooltip=N_("a new process with a fresh mm (pgd_alloc)"))
+        self.fork_button = widgets.Button(description=N_("fork"), tooltip=N_("fork(): copy-on-write copy"))
+        self.mmap_button = widgets.Button(description=N_("mmap+touch"),
+                                          tooltip=N_("mmap(length, rw) and write every page"))
+        self.write_button = widgets.Button(description=N_("write"), tooltip=N_("store data at vaddr (breaks COW)"))
+        self.exit_button = widgets.Button(description=N_("exit"), tooltip=N_("exit(): exit_mmap frees it all"))
+        self.reset_button = widgets.Button(description=N_("Reset"), button_style="warning")
+        self.length_box = widgets.BoundedIntText(description=N_("length"), min=1, max=1 << 30,
                                                  layout=widgets.Layout(width="200px"))
-        self.data_box = widgets.Text(description="data", layout=widgets.Layout(width="220px"))
-        self.vaddr_box = widgets.Text(description="vaddr (hex)", layout=widgets.Layout(width="260px"),
+        self.data_box = widgets.Text(description=N_("data"), layout=widgets.Layout(width="220px"))
+        self.vaddr_box = widgets.Text(description=N_("vaddr (hex)"), layout=widgets.Layout(width="260px"),
                                       continuous_update=False)
-        self.translate_button = widgets.Button(description="Translate", button_style="info",
-                                               tooltip="walk both processes' page tables for vaddr")
-        self.step_button = widgets.Button(description="Step", tooltip="one level of the walk")
-        self.play = widgets.Play(min=0, max=0, value=0, interval=700, description="play the walk")
+        self.translate_button = widgets.Button(description=N_("Translate"), button_style="info",
+                                               tooltip=N_("walk both processes' page tables for vaddr"))
+        self.step_button = widgets.Button(description=N_("Step"), tooltip=N_("one level of the walk"))
+        self.play = widgets.Play(min=0, max=0, value=0, interval=700, description=N_("play the walk"))
         # a fixed height: stepping the walk must not move the figure below it
         self.walk_text = widgets.HTML(layout=widgets.Layout(height="240px", overflow="auto"))
 
@@ -107,7 +108,7 @@ class AddressSpaceView(Predictable, KernelView):
                                 colors=[OKABE_ITO["black"], OKABE_ITO["black"]], stroke_width=3,
                                 marker="circle", marker_size=40)
         self.labels = Label(x=[LEFT[0], MID[0], RIGHT[0]], y=[1.0, 1.0, 1.0], scales=scales,
-                            text=["", "frames used", ""], default_size=TEXT_SIZE, colors=["black"],
+                            text=["", _("frames used"), ""], default_size=TEXT_SIZE, colors=["black"],
                             align="start")
         self.tick_labels = Label(x=[0.0], y=[0.0], scales=scales, text=[""], default_size=TEXT_SIZE,
                                  colors=["black"], align="end")
@@ -118,7 +119,7 @@ class AddressSpaceView(Predictable, KernelView):
         self.figure = chart_figure([self.lines, self.left_strip, self.phys_strip, self.right_strip,
                                     self.split_lines, self.walk_lines, self.labels, self.pfn_labels,
                                     self.tick_labels, self.right_tick_labels], [],
-                                   title="virtual (left, right; 0 at the bottom) → frames used (middle)",
+                                   title=N_("virtual (left, right; 0 at the bottom) → frames used (middle)"),
                                    width=720, height=520, padding_x=0, padding_y=0,
                                    fig_margin={"top": 60, "bottom": 10, "left": 10, "right": 10})
         pgd_colors = code_scale(PGD_COLORS)
@@ -197,7 +198,8 @@ class AddressSpaceView(Predictable, KernelView):
                 raise ValueError(f"{change['new']!r} does not fit in {self.kernel.arch.bits} bits")
         except ValueError as exc:
             # The box keeps the bad text (reverting here would break the link); vaddr stays.
-            self._refuse("vaddr", f"{exc}; vaddr stays {self.vaddr:#x}")
+            with self.speaking():
+                self._refuse("vaddr", _("{error}; vaddr stays {addr}").format(error=exc, addr=f"{self.vaddr:#x}"))
             return
         self.vaddr = value
 
@@ -226,7 +228,7 @@ class AddressSpaceView(Predictable, KernelView):
     def _actor(self, what: str) -> Process | None:
         proc = self._proc(self.pid)
         if proc is None:
-            self._refuse(what, "no process selected: spawn one first")
+            self._refuse(what, _("no process selected: spawn one first"))
         return proc
 
     # --- actions ---------------------------------------------------------------------------
@@ -240,10 +242,11 @@ class AddressSpaceView(Predictable, KernelView):
         proc = self._act(f"spawn({name!r})", lambda: k.spawn(name))
         if proc is None:
             if not self.message:
-                self._say(f"spawn({name!r}): no memory for a pgd")
+                self._say(_("{call}: no memory for a pgd").format(call=f"spawn({name!r})"))
             return None
         self._place(proc.pid)
-        self.message = f"spawn: {proc.comm}[{proc.pid}], pgd at pfn {proc.pgd:#x} (kernel half copied)"
+        self.message = _("spawn: {proc}, pgd at pfn {pfn} (kernel half copied)").format(
+            proc=f"{proc.comm}[{proc.pid}]", pfn=f"{proc.pgd:#x}")
         return proc
 
     def _place(self, pid: int) -> None:
@@ -266,13 +269,13 @@ class AddressSpaceView(Predictable, KernelView):
         child = self._act(f"fork({parent.comm}[{parent.pid}])", lambda: k.fork(parent))
         if child is None:
             if not self.message:
-                self._say("fork: no memory for the child's page tables")
+                self._say(_("fork: no memory for the child's page tables"))
             return None
         with self.hold_trait_notifications():
             self.left_pid, self.right_pid, self.pid = parent.pid, child.pid, child.pid
         self._sync_pickers()
-        self.message = (f"fork: {child.comm}[{child.pid}] shares every private page of [{parent.pid}] "
-                        "read-only (copy-on-write); a write copies the page")
+        self.message = _("fork: {child} shares every private page of [{parent}] read-only (copy-on-write); "
+                         "a write copies the page").format(child=f"{child.comm}[{child.pid}]", parent=parent.pid)
         return child
 
     @one_redraw
@@ -293,14 +296,15 @@ class AddressSpaceView(Predictable, KernelView):
         out = self._act(f"mmap({length})", run)
         if out is None:
             if not self.message:
-                self._say(f"mmap({length}) in {proc.comm}: -ENOMEM (no gap that large)")
+                self._say(_("{call} in {comm}: -ENOMEM (no gap that large)").format(call=f"mmap({length})",
+                                                                                    comm=proc.comm))
             return None
         if isinstance(out, tuple):
-            self._refuse(f"touching the mapping at {out[0]:#x}", out[1].title)
+            self._refuse(_("touching the mapping at {addr}").format(addr=f"{out[0]:#x}"), out[1].title)
             out = out[0]
         self.vaddr = out
-        self.message = (f"mmap in {proc.comm}[{proc.pid}]: {out:#x}-{out + length:#x} rw, "
-                        f"{-(-length // PAGE_SIZE)} page(s) faulted in")
+        self.message = _("mmap in {proc}: {start}-{end} rw, {n} page(s) faulted in").format(
+            proc=f"{proc.comm}[{proc.pid}]", start=f"{out:#x}", end=f"{out + length:#x}", n=-(-length // PAGE_SIZE))
         return out
 
     @one_redraw
@@ -310,10 +314,11 @@ class AddressSpaceView(Predictable, KernelView):
         if proc is None:
             return False
         k = self.kernel
-        what = f"write {self.data!r} at {self.vaddr:#x} in {proc.comm}[{proc.pid}]"
+        what = _("write {data} at {addr} in {proc}").format(data=repr(self.data), addr=f"{self.vaddr:#x}",
+                                                            proc=f"{proc.comm}[{proc.pid}]")
         if not self.data:
             # Zero bytes touch no page: no fault, no COW copy, nothing to show.
-            self._refuse(what, "the data box is empty: type the text to store at vaddr")
+            self._refuse(what, _("the data box is empty: type the text to store at vaddr"))
             return False
         before = k.translate(proc, self.vaddr).pfn if self.vaddr < 1 << k.arch.bits else None
         self.message = ""
@@ -325,9 +330,10 @@ class AddressSpaceView(Predictable, KernelView):
             return False
         after = k.translate(proc, self.vaddr).pfn
         if before is not None and after != before:
-            self.message = f"{what}: copy-on-write, the page moved from pfn {before:#x} to {after:#x}"
+            self.message = _("{call}: copy-on-write, the page moved from pfn {before} to {after}").format(
+                call=what, before=f"{before:#x}", after=f"{after:#x}")
         else:
-            self.message = f"{what}: done (pfn {after:#x})"
+            self.message = _("{call}: done (pfn {pfn})").format(call=what, pfn=f"{after:#x}")
         if self._walks:
             self.translate()
         return True
@@ -338,7 +344,7 @@ class AddressSpaceView(Predictable, KernelView):
         proc = self._actor("exit")
         if proc is None:
             return False
-        report = self._act(f"exit {proc.comm}[{proc.pid}]", lambda: self.kernel.exit(proc))
+        report = self._act(_("exit {proc}").format(proc=f"{proc.comm}[{proc.pid}]"), lambda: self.kernel.exit(proc))
         if report is not None:
             self._refuse("exit", report.title)
             return False
@@ -350,7 +356,8 @@ class AddressSpaceView(Predictable, KernelView):
             live = sorted(self.kernel.processes)
             self.pid = self.left_pid or self.right_pid or (live[-1] if live else None)
         self._sync_pickers()
-        self.message = f"exit: {proc.comm}[{proc.pid}] is gone; exit_mmap freed its pages and tables"
+        self.message = _("exit: {proc} is gone; exit_mmap freed its pages and tables").format(
+            proc=f"{proc.comm}[{proc.pid}]")
         return True
 
     @one_redraw
@@ -361,11 +368,12 @@ class AddressSpaceView(Predictable, KernelView):
         for pid in (self.left_pid, self.right_pid):
             proc = self._proc(pid)
             if proc is not None:
-                walk = self._act(f"translate {self.vaddr:#x}", lambda p=proc: k.translate(p, self.vaddr))
+                walk = self._act(_("translate {addr}").format(addr=f"{self.vaddr:#x}"),
+                                 lambda p=proc: k.translate(p, self.vaddr))
                 if walk is not None:
                     walks[pid] = walk
         if not walks:
-            self._refuse("translate", "no process is drawn: spawn one first")
+            self._refuse(_("translate"), _("no process is drawn: spawn one first"))
         self._walks = walks
         n = max((len(w.steps) + (1 if w.ok else 0) for w in walks.values()), default=0)
         self.set_trait("walk_length", n)
@@ -444,7 +452,7 @@ class AddressSpaceView(Predictable, KernelView):
                     set_strip(strip, False, cell_bounds(VROWS, 1), self._region_rows,
                               np.full(VROWS, NOTHING, dtype=np.uint8))
                     self._draw_pgd(grid, np.zeros(nr, dtype=np.uint8))
-                    fig.title = "(no process)"
+                    fig.title = N_("(no process)")
                     continue
                 va, pfn, shared, kv, kp = sides[side]
                 mapped = np.full(VROWS, NOTHING, dtype=np.uint8)
@@ -480,12 +488,13 @@ class AddressSpaceView(Predictable, KernelView):
                 ys.append(y)
                 colors += [LINE_COLORS[("private", "shared", "kernel")[c]] for c in kinds.tolist()]
                 self._draw_pgd(grid, pgd_codes(k, mine, other, init, b))
-                fig.title = f"pgd of {proc.comm}[{proc.pid}] at pfn {proc.pgd:#x}"
+                fig.title = _("pgd of {proc} at pfn {pfn}").format(proc=f"{proc.comm}[{proc.pid}]",
+                                                                   pfn=f"{proc.pgd:#x}")
             x = np.vstack(xs) if xs else np.zeros((0, 2))
             y = np.vstack(ys) if ys else np.zeros((0, 2))
             set_lines(self.lines, x, y, colors)
-            self.labels.text = [f"{p.comm}[{p.pid}]" if p else "(none)" for p in procs[:1]] + \
-                ["frames used"] + [f"{p.comm}[{p.pid}]" if p else "(none)" for p in procs[1:]]
+            self.labels.text = [f"{p.comm}[{p.pid}]" if p else _("(none)") for p in procs[:1]] + \
+                [_("frames used")] + [f"{p.comm}[{p.pid}]" if p else _("(none)") for p in procs[1:]]
         self._draw_walk()
 
     def _place_frames(self, sides: list) -> None:
@@ -521,11 +530,14 @@ class AddressSpaceView(Predictable, KernelView):
             return
         self._legend_owners = owners
         self.legend.value = (
-            legend_html(zip(MAP_NAMES, MAP_COLORS), "virtual: what is mapped (inner column; lines take its colour)")
-            + legend_html(zip(REGION_NAMES, REGION_COLORS), "virtual: layout region (outer column)")
-            + legend_html(ZONE_COLORS.items(), "frames used: zone (left column)")
-            + legend_html(((OWNER_NAMES[o], OWNER_COLORS[o]) for o in owners), "frames used: owner (right column)")
-            + legend_html(zip(PGD_NAMES, PGD_COLORS), "pgd entries"))
+            legend_html(zip(MAP_NAMES, MAP_COLORS), N_("virtual: what is mapped (inner column; lines take its colour)"))
+            + legend_html(zip(REGION_NAMES, REGION_COLORS), N_("virtual: layout region (outer column)"))
+            + legend_html(ZONE_COLORS.items(), N_("frames used: zone (left column)"))
+            + legend_html(((OWNER_NAMES[o], OWNER_COLORS[o]) for o in owners), N_("frames used: owner (right column)"))
+            + legend_html(zip(PGD_NAMES, PGD_COLORS), N_("pgd entries")))
+
+    def _retranslate(self) -> None:
+        self._legend_owners = None          # drawn again, in the new locale, by the redraw
 
     def frame_y(self, pfns: np.ndarray) -> np.ndarray:
         """Where frames *pfns* are drawn on the physical strip (fractions 0..1)."""
@@ -615,15 +627,16 @@ class AddressSpaceView(Predictable, KernelView):
             grid.selected = np.array([self.pgd_cell(walk.steps[0].index)], dtype=np.int32) \
                 if walk.steps and self.walk_step >= 1 else None
             proc = self._proc(pid)
-            lines = [(f"{s} ({'present' if entry_present(k, 0, s.entry) or i else 'absent'})",
-                      i + 1 == self.walk_step) for i, s in enumerate(walk.steps[:self.walk_step])]
+            lines = [((_("{step} (present)") if entry_present(k, 0, s.entry) or i else _("{step} (absent)")).format(
+                step=s), i + 1 == self.walk_step) for i, s in enumerate(walk.steps[:self.walk_step])]
             if self.walk_step >= len(pts_x) - 1:
-                lines.append((f"paddr {walk.paddr:#x} (pfn {walk.pfn:#x})" if walk.ok else f"fault: {walk.fault}",
-                              True))
+                lines.append((f"paddr {walk.paddr:#x} (pfn {walk.pfn:#x})" if walk.ok else
+                              _("fault: {why}").format(why=walk.fault), True))
             items = "".join(f"<li><b>{text_html(t)}</b></li>" if now else f"<li>{text_html(t)}</li>"
                             for t, now in lines)
             if proc is not None:
-                who, where = f"{proc.comm}[{pid}]", f"{walk.vaddr:#x} ({walk.region or 'no region'})"
+                region = _(walk.region) if walk.region else _("no region")
+                who, where = f"{proc.comm}[{pid}]", f"{walk.vaddr:#x} ({region})"
                 texts.append(f"<div><b>{text_html(who)}</b> {text_html(where)}: "
                              f"<ol style='margin:0'>{items}</ol></div>")
         width = max(len(x) for x in xs)
@@ -631,29 +644,32 @@ class AddressSpaceView(Predictable, KernelView):
         y = np.array([list(v) + [v[-1]] * (width - len(v)) for v in ys], dtype=np.float64)
         with self.walk_lines.hold_sync():
             self.walk_lines.x, self.walk_lines.y = x, y
-        self.walk_text.value = (f"<span>walk step {self.walk_step}/{self.walk_length}</span>"
+        self.walk_text.value = ("<span>{}</span>".format(text_html(_("walk step {step}/{length}").format(
+                                    step=self.walk_step, length=self.walk_length)))
                                 + "".join(texts)) if self._walks else ""
 
     # --- text summary --------------------------------------------------------------------
 
     def summary_lines(self) -> list[str]:
         k = self.kernel
-        lines = [repr(k), f"user/kernel split at {k.arch.region('user').end:#x}; kernel pgd entries from "
-                 f"index {k.kernel_pgd_boundary} of {nr_pgd_entries(k)}"]
+        lines = [repr(k), _("user/kernel split at {split}; kernel pgd entries from index {first} of {n}").format(
+                     split=f"{k.arch.region('user').end:#x}", first=k.kernel_pgd_boundary, n=nr_pgd_entries(k))]
         for pid, proc in sorted(k.processes.items()):
-            va, pfn, _ = leaves(k, proc.pgd, 0, k.kernel_pgd_boundary)
-            lines.append(f"{proc.comm}[{pid}]: pgd pfn {proc.pgd:#x}, {len(proc.mm.vmas)} VMA(s), "
-                         f"{len(va)} user page(s) mapped, {proc.mm.cow_copies} COW copies")
+            va = leaves(k, proc.pgd, 0, k.kernel_pgd_boundary)[0]
+            lines.append(_("{proc}: pgd pfn {pfn}, {vmas} VMA(s), {pages} user page(s) mapped, "
+                           "{cow} COW copies").format(
+                proc=f"{proc.comm}[{pid}]", pfn=f"{proc.pgd:#x}", vmas=len(proc.mm.vmas), pages=len(va),
+                cow=proc.mm.cow_copies))
         a, b = self._proc(self.left_pid), self._proc(self.right_pid)
         if a and b:
             bnd = k.kernel_pgd_boundary
             same = int((pgd_entries(k, a.pgd)[bnd:] == pgd_entries(k, b.pgd)[bnd:]).sum())
-            lines.append(f"{a.comm}[{a.pid}] and {b.comm}[{b.pid}] share {same} of "
-                         f"{nr_pgd_entries(k) - bnd} kernel pgd entries")
+            lines.append(_("{a} and {b} share {same} of {n} kernel pgd entries").format(
+                a=f"{a.comm}[{a.pid}]", b=f"{b.comm}[{b.pid}]", same=same, n=nr_pgd_entries(k) - bnd))
         for pid, w in self._walks.items():
-            lines.append(f"translate {w.vaddr:#x} in [{pid}]: "
-                         + (f"paddr {w.paddr:#x}" if w.ok else f"fault ({w.fault})")
-                         + f" after {len(w.steps)} level(s)")
+            lines.append(_("translate {addr} in [{pid}]: {result} after {n} level(s)").format(
+                addr=f"{w.vaddr:#x}", pid=pid, n=len(w.steps),
+                result=f"paddr {w.paddr:#x}" if w.ok else _("fault ({why})").format(why=w.fault)))
         if self.message:
-            lines.append(f"last action: {self.message}")
+            lines.append(_("last action: {message}").format(message=self.message))
         return lines

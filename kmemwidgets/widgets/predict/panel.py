@@ -26,9 +26,13 @@ from typing import Any, Callable, Iterator
 import ipywidgets as widgets
 import traitlets
 
+from kmemwidgets import i18n
+from kmemwidgets.i18n import N_, _, ngettext
+
 from ...exercises import Verdict
 from ...practice.answers import AnswerTypeError, Name
 from ...practice.problem import judge
+from ..localize import speaks
 from ..status import StatusLine
 from .overlay import Overlay
 from .question import Question
@@ -57,13 +61,15 @@ class PredictPanel(widgets.VBox):
 
     def __init__(self, question: Question) -> None:
         self.question = question
-        self.toggle = widgets.ToggleButton(description="predict mode", icon="question",
-                                           tooltip="predict what the next action does, then check")
-        self.prompt = StatusLine(question.prompt, tag="span")
+        self.toggle = widgets.ToggleButton(description=N_("predict mode"), icon="question",
+                                           tooltip=N_("predict what the next action does, then check"))
+        self.prompt = StatusLine(_(question.prompt), tag="span")
+        #: Called when the panel's locale changes (the view shows its score again).
+        self.on_localize: Callable[[], None] | None = None
         self.inputs: dict[str, widgets.ValueWidget] = {}
         for name, shape in question.fields.items():
             if isinstance(shape, Name) and shape.choices:
-                extra = [("none", "none")] if shape.none_word else []
+                extra = [(N_("none"), "none")] if shape.none_word else []
                 box = widgets.Dropdown(options=[("—", "")] + [(c, c) for c in shape.choices] + extra, value="")
             else:
                 box = widgets.Text(placeholder=question.examples.get(name, ""))
@@ -77,6 +83,13 @@ class PredictPanel(widgets.VBox):
                                   self.score], layout=widgets.Layout(display="none"))
         super().__init__([self.toggle, self.body])
         self.add_class("kmem-predict")
+
+    def localize(self, locale: str) -> None:
+        """The question (and, through :attr:`on_localize`, the score) in *locale*."""
+        with i18n.speaking(locale):
+            self.prompt.text = _(self.question.prompt)
+            if self.on_localize is not None:
+                self.on_localize()
 
     def show_body(self, on: bool) -> None:
         self.body.layout.display = None if on else "none"
@@ -127,6 +140,7 @@ class Predictable(traitlets.HasTraits):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self.predict_panel = PredictPanel(self.question())
+        self.predict_panel.on_localize = self._predict_score
         self.last_verdict: Verdict | None = None
         self._predict_overlay: Overlay | None = None
         self._predict_shown: tuple[Any, Any] | None = None       # (guess, truth) drawn now
@@ -171,8 +185,9 @@ class Predictable(traitlets.HasTraits):
             self.predict_panel.fill(given)
             self._predict_read()
         except AnswerTypeError as e:
-            return self._predict_verdict(Verdict(False, f"Prediction not taken: {e}."), count=False)
-        self.predict_panel.verdict.text = "prediction entered: now run the action"
+            return self._predict_verdict(Verdict(False, _("Prediction not taken: {error}.").format(error=e)),
+                                         count=False)
+        self.predict_panel.verdict.text = _("prediction entered: now run the action")
         return None
 
     def _predict_read(self) -> Any:
@@ -180,7 +195,8 @@ class Predictable(traitlets.HasTraits):
         entered = self.predict_panel.entered()
         missing = [n for n in q.fields if n not in entered]
         if missing:
-            raise AnswerTypeError(f"predict {', '.join(missing)} first ({q.shape.describe})")
+            raise AnswerTypeError(_("predict {fields} first ({what})").format(fields=", ".join(missing),
+                                                                             what=q.shape.describe))
         raw = q.answer(entered)
         return raw, q.shape.read(raw)
 
@@ -195,8 +211,8 @@ class Predictable(traitlets.HasTraits):
             try:
                 raw, guess = self._predict_read()
             except AnswerTypeError as e:
-                self._refuse(what, f"predict mode: {e}")
-                self._predict_verdict(Verdict(False, f"{q.prompt} — {e}."), count=False)
+                self._refuse(what, _("predict mode: {error}").format(error=e))
+                self._predict_verdict(Verdict(False, f"{_(q.prompt)} — {e}."), count=False)
                 return None
             judging = _Judging(what, raw, guess, q.before(self))
             if self._predict_window_open:
@@ -231,12 +247,12 @@ class Predictable(traitlets.HasTraits):
 
     def _predict_judge(self, judging: "_Judging") -> None:
         if not judging.ran:
-            self._predict_verdict(Verdict(False, f"Not judged: {judging.what} was refused before it ran; "
-                                                 "your prediction stays for the next try."), count=False)
+            self._predict_verdict(Verdict(False, _("Not judged: {call} was refused before it ran; your prediction "
+                                                   "stays for the next try.").format(call=judging.what)), count=False)
             return
         q = self.predict_panel.question
         truth = q.shape.read(q.outcome(self, judging.before, judging.result, judging.batch))
-        verdict = judge(q.shape, judging.raw, truth, f"The model: {q.shape.show(truth)}.")
+        verdict = judge(q.shape, judging.raw, truth, _("The model: {answer}.").format(answer=q.shape.show(truth)))
         self.predict_panel.clear_inputs()
         self._predict_held = (verdict, judging.guess, truth)
         # The action's redraw (which queues step mode's replay) may still be pending.
@@ -245,7 +261,7 @@ class Predictable(traitlets.HasTraits):
     def _predict_settle(self) -> None:
         if getattr(self, "steps_pending", 0):
             # Step mode replays the action: the check comes after the student has seen it.
-            self.predict_panel.verdict.text = "judged: the verdict shows when the replay ends"
+            self.predict_panel.verdict.text = _("judged: the verdict shows when the replay ends")
         else:
             self._predict_reveal()
 
@@ -271,10 +287,13 @@ class Predictable(traitlets.HasTraits):
         self._predict_score()
         return verdict
 
+    @speaks
     def _predict_score(self) -> None:
         right, made = self.score
-        self.predict_panel.score.text = (f"score: {right} of {made} prediction{'s' * (made != 1)} right"
-                                         if made else "score: no prediction judged yet")
+        self.predict_panel.score.text = (ngettext("score: {right} of {made} prediction right",
+                                                  "score: {right} of {made} predictions right", made).format(
+                                             right=right, made=made)
+                                         if made else _("score: no prediction judged yet"))
 
     # --- the highlight on the figure ------------------------------------------------------
 

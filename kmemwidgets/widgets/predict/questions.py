@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 from bqplot import LinearScale
 
+from kmemwidgets.i18n import N_, _
+
 from ...model.units import PAGE_SIZE, get_order
 from ...model.zone_types import ZONE_NAMES
 from ...practice.answers import Bool, Deltas, Int, Name, Span
@@ -46,7 +48,7 @@ class FreeListsQuestion(Question):
     ``__free_pages`` makes (summed over the zones; mm/page_alloc.c ``expand()`` splits,
     ``__free_one_page()`` merges)."""
     judged = ("alloc_pages(", "__free_pages(")
-    prompt = ("Which nr_free bars change, and by how much? Type order:delta pairs, "
+    prompt = N_("Which nr_free bars change, and by how much? Type order:delta pairs, "
               "e.g. 3:-1 (a block taken from order 3) or 4:-1 3:+1 (an order-4 block split).")
     fields = {"changes": Deltas("the free-list changes")}
     examples = {"changes": "4:-1 3:+1"}
@@ -87,12 +89,13 @@ class FreeListsQuestion(Question):
             if order in guess:
                 ok = guess[order] == truth.get(order, 0)
                 out.append(Spot(order, min(max(then + guess[order], ZERO_LEVEL), top), ok,
-                                f"you {signed(guess[order])} {_mark(ok)}"))
+                                _("you {delta} {mark}").format(delta=signed(guess[order]), mark=_mark(ok))))
                 if not ok:
                     out.append(Spot(order, max(now, ZERO_LEVEL), None))
             else:
                 first = not guess and order == missed[0]
-                out.append(Spot(order, max(then, ZERO_LEVEL), False, f"you: no change {_mark(False)}"
+                out.append(Spot(order, max(then, ZERO_LEVEL), False,
+                                _("you: no change {mark}").format(mark=_mark(False))
                                 if first else ""))
         return out
 
@@ -103,7 +106,7 @@ class CacheQuestion(Question):
     mm/slub.c ``__kmalloc_large_node()``)."""
     judged = ("kmalloc(",)
     PAGES = "page allocator"
-    prompt = ("Which cache serves this kmalloc? Type its name, e.g. kmalloc-128 "
+    prompt = N_("Which cache serves this kmalloc? Type its name, e.g. kmalloc-128 "
               "(or 'page allocator' above the largest cache, 'none' for kmalloc(0)).")
     fields = {"cache": Name("the cache", example="kmalloc-64",
                             none_word="no memory is used (kmalloc(0) or a failure)")}
@@ -139,7 +142,8 @@ class CacheQuestion(Question):
                 continue
             y = (x - size) / x if x >= size else 0.0     # the waste that class would give
             out.append(Spot(float(x), y, ok if who else None,
-                            f"you: {name} {_mark(ok)}" if who else f"model: {name}"))
+                            _("you: {name} {mark}").format(name=name, mark=_mark(ok)) if who else
+                            _("model: {name}").format(name=name)))
         return out
 
 
@@ -148,7 +152,7 @@ class ReportQuestion(Question):
     the object (mm/slub.c ``check_bytes_and_report()``: the first and last wrong byte),
     or none."""
     judged = ("kmem_cache_free(", "kmem_cache_alloc(", "validate ")
-    prompt = ("Which bytes will SLUB's report name when this action checks the object? "
+    prompt = N_("Which bytes will SLUB's report name when this action checks the object? "
               "Type first-last (hex addresses), or 'none' if SLUB reports nothing.")
     fields = {"bytes": Span("the reported bytes", none_word="SLUB reports nothing")}
     examples = {"bytes": "0xc1000040-0xc1000043"}
@@ -192,8 +196,8 @@ class ReportQuestion(Question):
         def inside(span, a) -> bool:
             return span is not None and span[0] <= a <= span[1]
         if guess == truth:
-            return cells(guess, lambda a: True, f"you {_mark(True)}")
-        return (cells(guess, lambda a: inside(truth, a), f"you {_mark(False)}")
+            return cells(guess, lambda a: True, _("you {mark}").format(mark=_mark(True)))
+        return (cells(guess, lambda a: inside(truth, a), _("you {mark}").format(mark=_mark(False)))
                 + cells(truth, lambda a: None, "SLUB"))
 
 
@@ -204,11 +208,11 @@ class FramesQuestion(Question):
     vmalloc prefers HighMem on i386 and ``vmalloc_32`` (``GFP_VMALLOC32``) does not; the
     guard page after the area has no frame)."""
     judged = ("vmalloc(", "vmalloc_32(", "vzalloc(")
-    prompt = ("How many frames does this vmalloc take, and from which zone do (most of) them come? "
+    prompt = N_("How many frames does this vmalloc take, and from which zone do (most of) them come? "
               "(The guard page takes no frame.)")
     fields = {"pages": Int("the number of frames"), "zone": Name("the zone", tuple(ZONE_NAMES.values()),
                                                                 none_word="it gets no frame")}
-    examples = {"pages": "e.g. 3"}
+    examples = {"pages": N_("e.g. 3")}
     #: Where the row of predicted frames (and the model's, below it) is drawn: between
     #: the view's virtual strip and its frames-used strip.
     GUESS_Y, MODEL_Y = 0.72, 0.62
@@ -228,11 +232,12 @@ class FramesQuestion(Question):
         per = -(-n // MAX_MARKS)                 # frames per mark
         ok = guess == truth
         out = [Spot((i + 0.5) * per / n, self.GUESS_Y, ok,
-                    f"you: {pages} frames, {zone} {_mark(ok)}" if i == 0 else "")
+                    _("you: {pages} frames, {zone} {mark}").format(pages=pages, zone=zone, mark=_mark(ok))
+                    if i == 0 else "")
                for i in range(-(-pages // per))]
         if not ok:
             out += [Spot((i + 0.5) * per / n, self.MODEL_Y, None,
-                         f"model: {true_pages} frames, {true_zone}" if i == 0 else "")
+                         _("model: {pages} frames, {zone}").format(pages=true_pages, zone=true_zone) if i == 0 else "")
                     for i in range(-(-true_pages // per))]
         return out
 
@@ -243,10 +248,10 @@ class NewFrameQuestion(Question):
     the frame the page has (mm/memory.c ``do_anonymous_page()``, ``do_wp_page()``)."""
     judged = ("write ",)
     NEW_FRAME = ("anon", "cow_copy", "zero_page_copy")
-    prompt = ("Does this write get a new frame (yes: a fault allocates or copies one) "
+    prompt = N_("Does this write get a new frame (yes: a fault allocates or copies one) "
               "or land in the frame the page already has (no)?")
     fields = {"new_frame": Bool("a new frame", shown=("the same frame", "a new frame"))}
-    examples = {"new_frame": "yes or no"}
+    examples = {"new_frame": N_("yes or no")}
 
     def outcome(self, view: Any, before: Any, result: Any, batch: list) -> bool:
         return any(ev.kind == "page_fault" and ev.data.get("fault") in self.NEW_FRAME for ev in batch)
@@ -263,10 +268,10 @@ class NewFrameQuestion(Question):
             return []
         y = float(view.frame_y(np.array([walk.pfn]))[0])
         ok = guess == truth
-        said, real = ("new frame" if g else "same frame" for g in (guess, truth))
-        out = [Spot(MID[1] + 0.03, y, ok, f"you: {said} {_mark(ok)}")]
+        said, real = (_("new frame") if g else _("same frame") for g in (guess, truth))
+        out = [Spot(MID[1] + 0.03, y, ok, _("you: {name} {mark}").format(name=said, mark=_mark(ok)))]
         if not ok:
-            out.append(Spot(MID[1] + 0.03, y - 0.05, None, f"model: {real}"))
+            out.append(Spot(MID[1] + 0.03, y - 0.05, None, _("model: {name}").format(name=real)))
         return out
 
 
@@ -274,7 +279,7 @@ class PathQuestion(Question):
     """MempoolView: the path ``mempool_alloc()`` takes (mm/mempool.c: the allocator
     without reclaim, the reserve, the allocator with the full mask, then wait or fail)."""
     judged = ("mempool_alloc(",)
-    prompt = "Which path does this mempool_alloc take?"
+    prompt = N_("Which path does this mempool_alloc take?")
     fields = {"path": Name("the path", PATHS)}
 
     def outcome(self, view: Any, before: Any, result: Any, batch: list) -> str:
@@ -287,9 +292,9 @@ class PathQuestion(Question):
     def spots(self, view: Any, overlay: Overlay, guess: str, truth: str) -> list[Spot]:
         counts = dict(zip(view.paths.x, view.paths.y))
         ok = guess == truth
-        out = [Spot(guess, float(counts.get(guess, 0)) + 0.5, ok, f"you {_mark(ok)}")]
+        out = [Spot(guess, float(counts.get(guess, 0)) + 0.5, ok, _("you {mark}").format(mark=_mark(ok)))]
         if not ok:
-            out.append(Spot(truth, float(counts.get(truth, 0)) + 0.5, None, "model"))
+            out.append(Spot(truth, float(counts.get(truth, 0)) + 0.5, None, _("model")))
         return out
 
 

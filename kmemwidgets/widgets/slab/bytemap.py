@@ -15,6 +15,7 @@ import numpy as np
 import ipywidgets as widgets
 from bqplot import GridHeatMap
 
+from kmemwidgets.i18n import N_, _
 from kmemwidgets.model.kernel import Kernel
 from kmemwidgets.model.slab_inspect import (BYTE_ROLES, ROLE_OUTSIDE, is_live_object, isolated_objects,
                                             object_of, overwritten, slab_byte_map, slab_bytes)
@@ -42,7 +43,7 @@ def legend_roles() -> list[tuple[str, str]]:
     for role in BYTE_ROLES:
         if role == "outside":
             continue
-        label = "red zone" if role.endswith("red zone") else role
+        label = N_("red zone") if role.endswith("red zone") else role
         if label not in entries and SLAB_ROLE_COLORS[role] not in entries.values():
             entries[label] = SLAB_ROLE_COLORS[role]
     return list(entries.items()) + [("overwritten (not what SLUB expects)", BYTE_COLORS[CODE_OVERWRITTEN]),
@@ -53,7 +54,7 @@ class ByteMap:
     """The figure (``figure``, mark ``heatmap``, tooltip ``hover_info``) and what it shows
     (``shown``: ``slab``, ``addr`` of the first cell, ``data``, ``roles``, ``expected``)."""
 
-    def __init__(self, title: str = "slab page bytes", width: int = 660) -> None:
+    def __init__(self, title: str = N_("slab page bytes"), width: int = 660) -> None:
         self.heatmap = GridHeatMap(color=np.full((2, 2), ROLE_OUTSIDE, dtype=np.uint8),
                                    scales={"color": code_scale(BYTE_COLORS)}, stroke="white",
                                    interactions={"hover": "tooltip", "click": "select"},
@@ -118,17 +119,20 @@ class ByteMap:
         off = addr - s["addr"]
         slab = s["slab"]
         value = int(s["data"][off])
-        lines = [f"<b>{addr:#x}</b> (slab offset {addr - slab.base:#x})",
-                 f"byte <b>{value:#04x}</b>", f"role: {text_html(BYTE_ROLES[s['roles'][off]])}"]
+        lines = [f"<b>{addr:#x}</b> " + text_html(_("(slab offset {offset})").format(offset=f"{addr - slab.base:#x}")),
+                 text_html(_("byte")) + f" <b>{value:#04x}</b>",
+                 text_html(_("role: {role}").format(role=_(BYTE_ROLES[s["roles"][off]])))]
         expected = int(s["expected"][off])
         if expected >= 0:
-            lines.append(f"SLUB expects {expected:#04x}" + (" — <b>overwritten</b>" if value != expected else ""))
+            lines.append(text_html(_("SLUB expects {value}").format(value=f"{expected:#04x}"))
+                         + (" — <b>{}</b>".format(text_html(_("overwritten"))) if value != expected else ""))
         found = object_of(k, addr)
         if found is not None:
             obj = found[1]
-            state = ("allocated" if is_live_object(k, obj) else "isolated by SLUB (never handed out)"
-                     if obj in isolated_objects(k, slab) else "free")
-            lines.append(f"object {obj:#x} (#{(obj - slab.base) // slab.cache.size}, {state})")
+            state = (_("allocated") if is_live_object(k, obj) else _("isolated by SLUB (never handed out)")
+                     if obj in isolated_objects(k, slab) else _("free"))
+            lines.append(text_html(_("object {addr} (#{index}, {state})").format(
+                addr=f"{obj:#x}", index=(obj - slab.base) // slab.cache.size, state=state)))
         return f'<div style="font-size:{TEXT_PX};padding:4px;background:white">' + "<br>".join(lines) + "</div>"
 
     def _set_height(self, rows: int) -> None:

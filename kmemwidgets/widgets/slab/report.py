@@ -11,6 +11,7 @@ from typing import Sequence
 
 import ipywidgets as widgets
 
+from kmemwidgets.i18n import _
 from kmemwidgets.model.kernel import Kernel
 from kmemwidgets.model.slab_inspect import isolated_objects, live_objects, object_of
 from kmemwidgets.model.slub import KmemCache
@@ -41,7 +42,7 @@ def ranges_text(ranges: Sequence[tuple[int, int]]) -> str:
     """Byte ranges ``[a, b)`` as text: runs of equal ranges at an equal stride are grouped
     ("36 ranges of 52 bytes every 0x70, 0xc3f00008–0xc3f00f8b"), the others listed."""
     if not ranges:
-        return "no bytes named"
+        return _("no bytes named")
     rs = sorted(ranges)
     runs: list[list[tuple[int, int]]] = [[rs[0]]]
     for r in rs[1:]:
@@ -57,7 +58,8 @@ def ranges_text(ranges: Sequence[tuple[int, int]]) -> str:
             parts += [f"{a:#x}–{b - 1:#x}" for a, b in run]
         else:
             (a, b), stride = run[0], run[1][0] - run[0][0]
-            parts.append(f"{len(run)} ranges of {b - a} bytes every {stride:#x}, {a:#x}–{run[-1][1] - 1:#x}")
+            parts.append(_("{n} ranges of {size} bytes every {stride}, {first}–{last}").format(
+                n=len(run), size=b - a, stride=f"{stride:#x}", first=f"{a:#x}", last=f"{run[-1][1] - 1:#x}"))
     return ", ".join(parts)
 
 
@@ -68,8 +70,9 @@ def isolated_note(k: Kernel, ranges: Sequence[tuple[int, int]]) -> str:
     n = sum(1 for slab in slabs for a in isolated_objects(k, slab) if a in named)
     if not n:
         return ""
-    return (f"{n} of these objects were never allocated: SLUB isolated their slab after a failed check "
-            "(\"Marking all objects used\") and counts them as used; their bytes are those of free objects")
+    return _("{n} of these objects were never allocated: SLUB isolated their slab after a failed check "
+             "(\"Marking all objects used\") and counts them as used; their bytes are those of free "
+             "objects").format(n=n)
 
 
 class ReportPanel(widgets.HTML):
@@ -81,9 +84,10 @@ class ReportPanel(widgets.HTML):
 
     def show(self, reports: Sequence, where: str, note: str = "") -> None:
         """Show *reports* (each with ``text``); *where* names the highlighted bytes."""
+        heading, highlighted = _("kernel report"), _("bytes highlighted: {where}").format(where=where)
         self.value = (
             f'<div class="kmem-slab-report" role="alert" style="border-left:4px solid {HIGHLIGHT};'
-            f'padding-left:6px"><b>kernel report</b> — bytes highlighted: {text_html(where)}'
+            f'padding-left:6px"><b>{text_html(heading)}</b> — {text_html(highlighted)}'
             + (f"<br>{text_html(note)}" if note else "")
             + "".join(preformatted_html(r.text, "kernel.dmesg()",
                                         f"font-size:{TEXT_PX};margin:2px 0;white-space:pre-wrap")

@@ -52,6 +52,7 @@ import numpy as np
 import ipywidgets as widgets
 import traitlets
 
+from kmemwidgets.i18n import N_, _
 from kmemwidgets.model.gfp import GFP_KERNEL, gfp_code
 from kmemwidgets.model.kernel import Kernel
 from kmemwidgets.model.slab_inspect import (BYTE_ROLES, SLAB_LIST_NAMES, is_live_object, layout_ranges,
@@ -59,13 +60,14 @@ from kmemwidgets.model.slab_inspect import (BYTE_ROLES, SLAB_LIST_NAMES, is_live
                                             slab_of_pfn)
 from kmemwidgets.model.slab_layout import (KMALLOC_MAX_SIZE, SLAB_CONSISTENCY_CHECKS, SLAB_FLAGS_PERMITTED,
                                            SLAB_POISON, SLAB_RED_ZONE, SLAB_STORE_USER)
-from kmemwidgets.model.slub import ALIVE, RELEASED
+from kmemwidgets.model.slub import ALIVE, LEAKED, RELEASED
 from kmemwidgets.model.units import PAGE_SHIFT, PAGE_SIZE
 
 from ..base import KernelView
 from ..predict import Predictable
 from ..predict.questions import ReportQuestion
-from ..controls import GfpPicker, context_dropdown, GfpTrait, ContextTrait
+from ..controls import GfpPicker, context_dropdown, GfpTrait, ContextTrait, in_context
+from ..localize import speaks
 from ..slabinfo import SlabInfoView
 from ..palette import legend_html
 from ..status import text_html
@@ -79,14 +81,25 @@ SLAB_EVENTS = frozenset(("kmem_cache_alloc", "kmem_cache_free", "kmalloc", "kfre
 #: The value the bug buttons write (ASCII 'A', easy to spot in a hex dump).
 BUG_BYTE = 0x41
 #: When SLUB looks at the damage in a cache without SLAB_CONSISTENCY_CHECKS.
-NO_CHECKS = ("only when the cache is validated (Validate): without SLAB_CONSISTENCY_CHECKS "
-             "alloc and free do not check objects, and they re-initialise its red zones and "
-             "poison (init_object), erasing the damage")
+NO_CHECKS = N_("only when the cache is validated (Validate): without SLAB_CONSISTENCY_CHECKS "
+                "alloc and free do not check objects, and they re-initialise its red zones and "
+                "poison (init_object), erasing the damage")
+
+
+#: How SLUB's lists of slabs are named on screen (``slab_inspect.SLAB_LIST_NAMES``).
+LIST_LABELS = {"cpu": N_("cpu"), "partial": N_("partial"), "empty": N_("empty"), "full": N_("full")}
+#: How a cache's state (``slub.ALIVE``, ``LEAKED``, ``RELEASED``) is named on screen.
+STATE_LABELS = {ALIVE: N_("alive"), LEAKED: N_("leaked"), RELEASED: N_("released")}
+
+
+def list_counts(lists: dict) -> str:
+    """``"cpu 0, partial 1, empty 0, full 0"``: the number of slabs on each list, in the language spoken."""
+    return ", ".join(f"{_(LIST_LABELS[name])} {len(lists[name])}" for name in SLAB_LIST_NAMES)
 
 
 class SlabView(Predictable, KernelView):
     """A SLUB cache: create/pick it, alloc/free objects, its slabs, a slab page byte by byte."""
-    title = "SLUB caches"
+    title = N_("SLUB caches")
     question = ReportQuestion
     redraw_events = SLAB_EVENTS
 
@@ -117,28 +130,30 @@ class SlabView(Predictable, KernelView):
         self._report_object: int | None = None  # the object the last report names
         self._syncing_lists = False
         narrow = widgets.Layout(width="170px")
-        self.cache_box = widgets.Combobox(description="cache", ensure_option=False, continuous_update=False,
-                                          placeholder="name, or pick one", layout=widgets.Layout(width="260px"))
-        self.size_box = widgets.BoundedIntText(description="size", min=1, max=KMALLOC_MAX_SIZE, layout=narrow)
-        self.align_box = widgets.BoundedIntText(description="align", min=0, max=KMALLOC_MAX_SIZE, layout=narrow)
+        self.cache_box = widgets.Combobox(description=N_("cache"), ensure_option=False, continuous_update=False,
+                                          placeholder=N_("name, or pick one"), layout=widgets.Layout(width="260px"))
+        self.size_box = widgets.BoundedIntText(description=N_("size"), min=1, max=KMALLOC_MAX_SIZE, layout=narrow)
+        self.align_box = widgets.BoundedIntText(description=N_("align"), min=0, max=KMALLOC_MAX_SIZE, layout=narrow)
         self.flag_row = FlagBoxes()
         self.flag_boxes = self.flag_row.boxes
         self.gfp_picker = GfpPicker()
         self.context_picker = context_dropdown()
         b = widgets.Button
-        self.create_button = b(description="Create", tooltip="kmem_cache_create(name, size, align, flags)")
-        self.alloc_button = b(description="Alloc", button_style="primary", tooltip="kmem_cache_alloc(cache, gfp)")
-        self.free_button = b(description="Free", tooltip="kmem_cache_free() the selected object")
-        self.validate_button = b(description="Validate", tooltip="echo 1 > /sys/kernel/slab/<cache>/validate")
-        self.reset_button = b(description="Reset", button_style="warning", tooltip="a fresh kernel of the same machine")
-        self.overrun_button = b(description="write past the end", button_style="danger",
-                                tooltip="write bug_bytes bytes just after the selected object")
-        self.uaf_button = b(description="write after free", button_style="danger",
-                            tooltip="free the selected object, then write into it")
-        self.double_free_button = b(description="free twice", button_style="danger",
-                                    tooltip="kmem_cache_free() the selected object twice")
-        self.leak_button = b(description="leak and destroy", button_style="danger",
-                             tooltip="kmem_cache_destroy() with objects still allocated")
+        self.create_button = b(description=N_("Create"), tooltip=N_("kmem_cache_create(name, size, align, flags)"))
+        self.alloc_button = b(description=N_("Alloc"), button_style="primary",
+                              tooltip=N_("kmem_cache_alloc(cache, gfp)"))
+        self.free_button = b(description=N_("Free"), tooltip=N_("kmem_cache_free() the selected object"))
+        self.validate_button = b(description=N_("Validate"), tooltip=N_("echo 1 > /sys/kernel/slab/<cache>/validate"))
+        self.reset_button = b(description=N_("Reset"), button_style="warning",
+                              tooltip=N_("a fresh kernel of the same machine"))
+        self.overrun_button = b(description=N_("write past the end"), button_style="danger",
+                                tooltip=N_("write bug_bytes bytes just after the selected object"))
+        self.uaf_button = b(description=N_("write after free"), button_style="danger",
+                            tooltip=N_("free the selected object, then write into it"))
+        self.double_free_button = b(description=N_("free twice"), button_style="danger",
+                                    tooltip=N_("kmem_cache_free() the selected object twice"))
+        self.leak_button = b(description=N_("leak and destroy"), button_style="danger",
+                             tooltip=N_("kmem_cache_destroy() with objects still allocated"))
         for button, fn in ((self.create_button, self.create_cache), (self.alloc_button, self.alloc),
                            (self.free_button, self.free), (self.validate_button, self.validate),
                            (self.reset_button, self.reset), (self.overrun_button, self.overrun),
@@ -146,10 +161,10 @@ class SlabView(Predictable, KernelView):
                            (self.double_free_button, self.double_free),
                            (self.leak_button, self.leak_and_destroy)):
             button.on_click(lambda _, fn=fn: fn())
-        self.slab_list = widgets.Select(description="slabs", rows=6, layout=widgets.Layout(width="430px"))
-        self.object_list = widgets.Select(description="objects", rows=6, layout=widgets.Layout(width="330px"))
+        self.slab_list = widgets.Select(description=N_("slabs"), rows=6, layout=widgets.Layout(width="430px"))
+        self.object_list = widgets.Select(description=N_("objects"), rows=6, layout=widgets.Layout(width="330px"))
         self.slab_counts = widgets.HTML(style={"font_size": TEXT_PX})
-        self.page_slider = widgets.IntSlider(description="page", min=0, max=0, continuous_update=False,
+        self.page_slider = widgets.IntSlider(description=N_("page"), min=0, max=0, continuous_update=False,
                                              layout=widgets.Layout(width="300px"))
         self.window_picker = widgets.ToggleButtons(style={"button_width": "120px"})
         self.map_info = widgets.HTML(style={"font_size": TEXT_PX})
@@ -171,7 +186,7 @@ class SlabView(Predictable, KernelView):
         self._sync_window_picker()
         self.legend.style.font_size = self.status.style.font_size = TEXT_PX
         self.status.tag = "span"                  # a browser draws <code> at 13 px
-        self.legend.value = legend_html(legend_roles(), "byte roles")
+        self._retranslate()
         return [
             widgets.HBox([self.cache_box, self.size_box, self.align_box, self.create_button]),
             self.flag_row,
@@ -314,6 +329,7 @@ class SlabView(Predictable, KernelView):
             self.window_picker.value = change["new"]
         self.redraw()
 
+    @speaks
     def select(self, addr: int | None) -> None:
         """Select the object whose slot holds byte *addr* (None clears the selection)."""
         if addr is None:
@@ -369,15 +385,22 @@ class SlabView(Predictable, KernelView):
         self._draw_lists()
         self._draw_bytes()
 
+    def _retranslate(self) -> None:
+        self.legend.value = legend_html(legend_roles(), N_("byte roles"))
+
     def _draw_lists(self) -> None:
         cache = self._cache
         if cache is None:
             self.slab_list.options, self.object_list.options = [], []
-            self.slab_counts.value = (f"<span>no cache called <b>{text_html(self.cache_name)}</b> yet: "
-                                      "Create (or Alloc) makes it</span>")
+            # the message is escaped first, then the (escaped) name goes in, in bold
+            self.slab_counts.value = "<span>{}</span>".format(text_html(
+                _("no cache called {name} yet: Create (or Alloc) makes it")).format(
+                    name=f"<b>{text_html(self.cache_name)}</b>"))
             return
         lists = slab_lists(cache)
-        slab_opts = [(f"{name}: pfn {s.pfn:#x} order {s.order}, {s.inuse}/{s.objects} in use", s.pfn)
+        slab_opts = [(_("{list}: pfn {pfn} order {order}, {inuse}/{objects} in use").format(
+                          list=_(LIST_LABELS[name]), pfn=f"{s.pfn:#x}", order=s.order, inuse=s.inuse,
+                          objects=s.objects), s.pfn)
                      for name in SLAB_LIST_NAMES for s in lists[name]]
         slab = self._slab()
         objs = [a for a in live_objects(self.kernel, slab) if is_live_object(self.kernel, a)] if slab else []
@@ -393,12 +416,16 @@ class SlabView(Predictable, KernelView):
             self.object_list.value = self.selected_object if self.selected_object in objs else None
         finally:
             self._syncing_lists = False
-        state = "" if cache.state == ALIVE else f" — {cache.state} by kmem_cache_destroy"
+        state = "" if cache.state == ALIVE else _(" — {state} by kmem_cache_destroy").format(
+            state=_(STATE_LABELS[cache.state]))
         self.slab_counts.value = (
-            f"<span><b>{text_html(cache.name)}</b>{state}: object_size {cache.object_size}, size {cache.size}, "
-            f"align {cache.align}, {cache.objects_per_slab} objects per order-{cache.layout.order} slab; "
-            + ", ".join(f"{name} {len(lists[name])}" for name in SLAB_LIST_NAMES)
-            + f" slab(s); {cache.inuse_objs} object(s) in use</span>")
+            f"<span><b>{text_html(cache.name)}</b>{text_html(state)}: " + text_html(_(
+                "object_size {object_size}, size {size}, align {align}, {objects} objects per order-{order} slab; "
+                "{lists} slab(s); {inuse} object(s) in use").format(
+                object_size=cache.object_size, size=cache.size, align=cache.align,
+                objects=cache.objects_per_slab, order=cache.layout.order,
+                lists=list_counts(lists), inuse=cache.inuse_objs))
+            + "</span>")
 
     def _draw_bytes(self) -> None:
         slab = self._slab()
@@ -409,7 +436,7 @@ class SlabView(Predictable, KernelView):
             self.page_slider.disabled = pages == 1
         if slab is None:
             self.byte_map.clear(w)
-            self.map_info.value = "<span>no slab to draw: Alloc an object</span>"
+            self.map_info.value = "<span>{}</span>".format(text_html(_("no slab to draw: Alloc an object")))
             return
         start = self.page_index * PAGE_SIZE + self.window_index * w
         outline = self._written
@@ -418,10 +445,13 @@ class SlabView(Predictable, KernelView):
             outline = (focus, focus + slab.cache.object_size)
         bad = self.byte_map.draw(self.kernel, slab, start, w, self.report_ranges, outline)
         addr0 = slab.base + start
-        self.map_info.value = (
-            f"<span>slab pfn {slab.pfn:#x}, page {self.page_index + 1} of {pages}, bytes "
-            f"{start:#x}–{start + w - 1:#x} (addresses {addr0:#x}–{addr0 + w - 1:#x}); one cell per byte, "
-            f"{COLUMNS} per row" + (f"; <b>{bad} overwritten byte(s)</b>" if bad else "") + "</span>")
+        where = _("slab pfn {pfn}, page {page} of {pages}, bytes {start}–{end} (addresses {addr0}–{addr1}); "
+                  "one cell per byte, {columns} per row").format(
+            pfn=f"{slab.pfn:#x}", page=self.page_index + 1, pages=pages, start=f"{start:#x}",
+            end=f"{start + w - 1:#x}", addr0=f"{addr0:#x}", addr1=f"{addr0 + w - 1:#x}", columns=COLUMNS)
+        bad_text = _("{n} overwritten byte(s)").format(n=bad) if bad else ""
+        self.map_info.value = (f"<span>{text_html(where)}" + (f"; <b>{text_html(bad_text)}</b>" if bad else "")
+                               + "</span>")
 
     # --- reports --------------------------------------------------------------------
 
@@ -443,13 +473,16 @@ class SlabView(Predictable, KernelView):
         where = ranges_text(ranges)
         self.report_panel.show(mine, where, isolated_note(self.kernel, ranges) if named.kind == "slub_leak" else "")
         if not ranges:
-            return f"the kernel reported {named.title}"
+            return _("the kernel reported {report}").format(report=named.title)
         found = object_of(self.kernel, ranges[0][0])
         self._report_object = found[1] if found is not None else None
         self._show_address(ranges[0][0])
         slab = self._slab()
-        shown = f" (the byte map shows slab pfn {slab.pfn:#x})" if slab is not None else ""
-        return f"the kernel reported {named.title}: bytes {where} are highlighted{shown}"
+        if slab is None:
+            return _("the kernel reported {report}: bytes {where} are highlighted").format(
+                report=named.title, where=where)
+        return _("the kernel reported {report}: bytes {where} are highlighted (the byte map shows slab pfn {pfn})"
+                 ).format(report=named.title, where=where, pfn=f"{slab.pfn:#x}")
 
     def _clear_report(self) -> None:
         self._written = None
@@ -483,10 +516,11 @@ class SlabView(Predictable, KernelView):
             cache = self._create()
         if cache is None:
             if not self.message:
-                self._refuse(what, f"no cache called {self.cache_name!r}: press Create")
+                self._refuse(what, _("no cache called {name}: press Create").format(name=repr(self.cache_name)))
             return None
         if cache.state != ALIVE:
-            self._refuse(what, f"cache {cache.name} was {cache.state} by kmem_cache_destroy; pick or create another")
+            self._refuse(what, _("cache {name} was {state} by kmem_cache_destroy; pick or create another").format(
+                name=cache.name, state=_(STATE_LABELS[cache.state])))
             return None
         return cache
 
@@ -497,9 +531,10 @@ class SlabView(Predictable, KernelView):
         alive = [a for a in self._allocated if is_live_object(self.kernel, a)] if live else []
         if alive:
             return alive[-1]
-        self._refuse(what, "select an object first (or Alloc one)")
+        self._refuse(what, _("select an object first (or Alloc one)"))
         return None
 
+    @speaks
     def create_cache(self):
         """``kmem_cache_create(cache_name, size, align, flags)``; the cache or None."""
         return self._action(self._create)
@@ -508,7 +543,7 @@ class SlabView(Predictable, KernelView):
         name, size, align, flags = self.cache_name, self.size, self.align, self.flags
         what = f"kmem_cache_create({name!r}, {size}, {align}, {flag_names(flags)})"
         if any(c.name == name for c in self.kernel.slab_caches):
-            self._refuse(what, f"a cache called {name!r} exists; pick another name")
+            self._refuse(what, _("a cache called {name} exists; pick another name").format(name=repr(name)))
             return None
         cache = self._act_in_context(what, self.context,
                                      lambda: self.kernel.kmem_cache_create(name, size, align, flags))
@@ -518,10 +553,12 @@ class SlabView(Predictable, KernelView):
         self.selected_object = None
         self.set_trait("selected_slab", None)
         L = cache.layout
-        self._say(f"{what}: object_size {cache.object_size}, size {cache.size}, align {cache.align}, "
-                  f"{L.objects} objects per order-{L.order} slab")
+        self._say(_("{call}: object_size {object_size}, size {size}, align {align}, {objects} objects per "
+                    "order-{order} slab").format(call=what, object_size=cache.object_size, size=cache.size,
+                                                 align=cache.align, objects=L.objects, order=L.order))
         return cache
 
+    @speaks
     def alloc(self) -> int | None:
         """``kmem_cache_alloc(cache, gfp)`` in the chosen context (creating the cache first
         if it does not exist); the object address or None."""
@@ -532,7 +569,7 @@ class SlabView(Predictable, KernelView):
         if cache is None:
             return None
         gfp, ctx = self.gfp, self.context
-        what = f"kmem_cache_alloc({cache.name}, {gfp_code(gfp)}) in {ctx} context"
+        what = in_context(f"kmem_cache_alloc({cache.name}, {gfp_code(gfp)})", ctx)
         addr = self._act_in_context(
             what, ctx, lambda: self.kernel.kmem_cache_alloc(cache, gfp, caller="slab_view_alloc+0x1c/0x40"))
         if addr is None:
@@ -542,6 +579,7 @@ class SlabView(Predictable, KernelView):
         self.message = f"{what} = {addr:#x}"
         return addr
 
+    @speaks
     def free(self) -> bool:
         """``kmem_cache_free()`` the selected object (or this view's newest); True if freed."""
         return self._action(self._free)
@@ -563,24 +601,27 @@ class SlabView(Predictable, KernelView):
         if self.message:               # refused before the kernel
             return False
         if report is not None:
-            self.message = f"{what}: the kernel reported {report.title}"
+            self.message = _("{call}: the kernel reported {report}").format(call=what, report=report.title)
             return False
-        self.message = f"{what}: freed"
+        self.message = _("{call}: freed").format(call=what)
         return True
 
+    @speaks
     def validate(self) -> int | None:
         """Validate the cache (every slab's free chain and every object); the error count."""
         def run():
             cache = self._usable_cache("validate")
             if cache is None:
                 return None
-            errors = self._act(f"validate {cache.name}", lambda: self.kernel.validate(cache))
+            errors = self._act(_("validate {cache}").format(cache=cache.name), lambda: self.kernel.validate(cache))
             if errors is not None:
-                self.message = (f"validate {cache.name}: {errors} error(s) (BUG and FIX lines)" if errors
-                                else f"validate {cache.name}: every slab and object is intact")
+                self.message = (_("validate {cache}: {errors} error(s) (BUG and FIX lines)") if errors
+                                else _("validate {cache}: every slab and object is intact")).format(
+                    cache=cache.name, errors=errors)
             return errors
         return self._action(run)
 
+    @speaks
     def overrun(self) -> int | None:
         """Write ``bug_bytes`` bytes of 0x41 just past the end of the selected object
         (allocating one if there is none). SLUB notices on free or validate; returns the
@@ -591,13 +632,14 @@ class SlabView(Predictable, KernelView):
                 return None
             cache, obj = found
             at, n = obj + cache.object_size, self.bug_bytes
-            when = ("when the object is freed (Free) or validated" if cache.flags & SLAB_CONSISTENCY_CHECKS
+            when = (_("when the object is freed (Free) or validated") if cache.flags & SLAB_CONSISTENCY_CHECKS
                     else NO_CHECKS)
-            return self._write(at, n, f"wrote {n} byte(s) of {BUG_BYTE:#x} past the end of {obj:#x} "
-                               f"(object_size {cache.object_size}) at {at:#x}: nothing noticed yet — "
-                               f"SLUB checks the red zone {when}")
+            return self._write(at, n, _("wrote {n} byte(s) of {byte} past the end of {obj} (object_size {size}) "
+                                        "at {at}: nothing noticed yet — SLUB checks the red zone {when}").format(
+                n=n, byte=f"{BUG_BYTE:#x}", obj=f"{obj:#x}", size=cache.object_size, at=f"{at:#x}", when=when))
         return self._action(run)
 
+    @speaks
     def use_after_free(self) -> int | None:
         """Free the selected object (if live), then write ``bug_bytes`` bytes of 0x41 into
         it. SLUB notices when it hands the object out again or validates; returns the
@@ -608,12 +650,14 @@ class SlabView(Predictable, KernelView):
                 return None
             cache, obj = found
             n = min(self.bug_bytes, cache.object_size)
-            when = ("when the object is handed out again (Alloc: free objects are reused last-in "
-                    "first-out) or validated" if cache.flags & SLAB_CONSISTENCY_CHECKS else NO_CHECKS)
-            return self._write(obj, n, f"freed {obj:#x}, then wrote {n} byte(s) of {BUG_BYTE:#x} into it: "
-                               f"nothing noticed yet — SLUB checks the poison {when}")
+            when = (_("when the object is handed out again (Alloc: free objects are reused last-in "
+                      "first-out) or validated") if cache.flags & SLAB_CONSISTENCY_CHECKS else _(NO_CHECKS))
+            return self._write(obj, n, _("freed {obj}, then wrote {n} byte(s) of {byte} into it: nothing noticed "
+                                         "yet — SLUB checks the poison {when}").format(
+                obj=f"{obj:#x}", n=n, byte=f"{BUG_BYTE:#x}", when=when))
         return self._action(run)
 
+    @speaks
     def double_free(self):
         """Free the selected object (if live), then free it again: "Object already free".
         Returns the kernel's report (None if the second free was accepted)."""
@@ -628,6 +672,7 @@ class SlabView(Predictable, KernelView):
             return new[-1] if new else None
         return self._action(run)
 
+    @speaks
     def leak_and_destroy(self):
         """``kmem_cache_destroy()`` with objects still allocated (allocating one if none
         is): the kernel lists them and leaks the cache. Returns the WARN report."""
@@ -637,7 +682,8 @@ class SlabView(Predictable, KernelView):
                 return None
             if not cache.inuse_objs and self._alloc() is None:
                 return None
-            what = f"kmem_cache_destroy({cache.name}) with {cache.inuse_objs} object(s) in use"
+            what = _("{call} with {n} object(s) in use").format(call=f"kmem_cache_destroy({cache.name})",
+                                                               n=cache.inuse_objs)
             report = self._act(what, lambda: self.kernel.kmem_cache_destroy(cache, "slab_view_exit+0x8/0x20"))
             if report is not None:
                 self.message = f"{what}: {report.title}"
@@ -663,7 +709,7 @@ class SlabView(Predictable, KernelView):
         return any(is_live_object(self.kernel, a) for a in self._allocated)
 
     def _write(self, at: int, n: int, text: str) -> int | None:
-        what = f"write {n} byte(s) at {at:#x}"
+        what = _("write {n} byte(s) at {at}").format(n=n, at=f"{at:#x}")
         self.message = ""
         self._act(what, lambda: self.kernel.write(at, bytes([BUG_BYTE]) * n))
         if self.message:
@@ -675,6 +721,7 @@ class SlabView(Predictable, KernelView):
 
     # --- hover and click --------------------------------------------------------------
 
+    @speaks
     def _on_hover(self, mark, content) -> None:
         addr = self.byte_map.cell_addr(content)
         if addr is not None:
@@ -694,9 +741,9 @@ class SlabView(Predictable, KernelView):
     # --- snapshots -------------------------------------------------------------------
 
     @classmethod
-    def from_snapshot(cls, slabinfo: Any) -> "SlabInfoView":
+    def from_snapshot(cls, slabinfo: Any, **kwargs: Any) -> "SlabInfoView":
         """A read-only view of a ``/proc/slabinfo`` snapshot (see :class:`SlabInfoView`)."""
-        return SlabInfoView(slabinfo)
+        return SlabInfoView(slabinfo, **kwargs)
 
     # --- text summary ----------------------------------------------------------------
 
@@ -704,32 +751,35 @@ class SlabView(Predictable, KernelView):
         lines = [repr(self.kernel)]
         cache = self._cache
         if cache is None:
-            lines.append(f"cache {self.cache_name}: not created yet (size {self.size}, align {self.align}, "
-                         f"flags {flag_names(self.flags)})")
+            lines.append(_("cache {name}: not created yet (size {size}, align {align}, flags {flags})").format(
+                name=self.cache_name, size=self.size, align=self.align, flags=flag_names(self.flags)))
         else:
             L = cache.layout
-            lines.append(f"cache {cache.name} ({cache.state}): object_size {cache.object_size}, size "
-                         f"{cache.size}, align {cache.align}, flags {flag_names(cache.flags)}; "
-                         f"{L.objects} objects per order-{L.order} slab")
-            lines.append("object slot: " + ", ".join(f"{role} {a}..{b}" for role, a, b in layout_ranges(L)))
+            lines.append(_("cache {name} ({state}): object_size {object_size}, size {size}, align {align}, "
+                           "flags {flags}; {objects} objects per order-{order} slab").format(
+                name=cache.name, state=_(STATE_LABELS[cache.state]), object_size=cache.object_size, size=cache.size,
+                align=cache.align, flags=flag_names(cache.flags), objects=L.objects, order=L.order))
+            lines.append(_("object slot: {ranges}").format(
+                ranges=", ".join(f"{_(role)} {a}..{b}" for role, a, b in layout_ranges(L))))
             lists = slab_lists(cache)
-            lines.append("slabs: " + ", ".join(f"{n} {len(lists[n])}" for n in SLAB_LIST_NAMES)
-                         + f"; {cache.inuse_objs} object(s) in use")
+            lines.append(_("slabs: {lists}; {inuse} object(s) in use").format(
+                lists=list_counts(lists), inuse=cache.inuse_objs))
             slab = self._slab()
             shown = self.byte_map.shown
             if slab is not None and shown:
                 roles = shown["roles"]
                 counts = np.bincount(roles, minlength=len(BYTE_ROLES))
-                lines.append(f"byte map: slab pfn {slab.pfn:#x} ({slab_list_name(cache, slab)}), page "
-                             f"{self.page_index + 1} of {1 << slab.order}, {self.window_bytes} bytes from "
-                             f"{shown['addr']:#x}: " + ", ".join(
-                                 f"{int(c)} {BYTE_ROLES[i]}" for i, c in enumerate(counts) if c)
-                             + f"; {int(overwritten(shown['data'], shown['expected']).sum())} "
-                               "overwritten")
+                lines.append(_("byte map: slab pfn {pfn} ({list}), page {page} of {pages}, {n} bytes from "
+                               "{addr}: {roles}; {bad} overwritten").format(
+                    pfn=f"{slab.pfn:#x}", list=slab_list_name(cache, slab), page=self.page_index + 1,
+                    pages=1 << slab.order, n=self.window_bytes, addr=f"{shown['addr']:#x}",
+                    roles=", ".join(f"{int(c)} {_(BYTE_ROLES[i])}" for i, c in enumerate(counts) if c),
+                    bad=int(overwritten(shown["data"], shown["expected"]).sum())))
         if self.selected_object is not None:
-            lines.append(f"selected object {self.selected_object:#x}")
+            lines.append(_("selected object {addr}").format(addr=f"{self.selected_object:#x}"))
         if self.report_title:
-            lines.append(f"last report: {self.report_title} (bytes {ranges_text(self.report_ranges)})")
+            lines.append(_("last report: {report} (bytes {where})").format(
+                report=self.report_title, where=ranges_text(self.report_ranges)))
         if self.message:
-            lines.append(f"last action: {self.message}")
+            lines.append(_("last action: {message}").format(message=self.message))
         return lines
