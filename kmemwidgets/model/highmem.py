@@ -24,6 +24,7 @@ import numpy as np
 
 from .arch import KM_MAX_IDX
 from .errors import InvariantError, KernelBug
+from .kernel_api import kernel_function
 from .page import Page
 from .printk import KERN_ALERT, KERN_WARNING, Report
 from .units import PAGE_SHIFT, PAGE_SIZE
@@ -73,6 +74,7 @@ class Kmap:
 
     # --- kmap / kunmap ----------------------------------------------------------------
 
+    @kernel_function(batch=True)
     def kmap(self: "Kernel", page: Page) -> int | None:
         """``kmap(page)``: a kernel address for *page*; highmem pages get a pkmap slot.
         None (with a report) when all slots are in use: the kernel would sleep in
@@ -134,6 +136,7 @@ class Kmap:
         if self.events.active and len(idle):
             self.events.emit("flush_all_zero_pkmaps", slots=idle.tolist())
 
+    @kernel_function(batch=True)
     def kunmap(self: "Kernel", page: Page) -> Report | None:
         """``kunmap(page)``: drop one user of the page's pkmap slot (the mapping itself
         lingers until the next ``flush_all_zero_pkmaps``). Lowmem pages: nothing to do."""
@@ -158,6 +161,7 @@ class Kmap:
     def _fix_to_virt(self: "Kernel", idx: int) -> int:
         return self.FIXADDR_TOP - (idx << PAGE_SHIFT)
 
+    @kernel_function(batch=True)
     def kmap_local_page(self: "Kernel", page: Page) -> int:
         """``kmap_local_page(page)``: a short-lived mapping on this CPU's fixmap stack."""
         pfn = self._page_arg(page, "kmap_local_page")
@@ -187,6 +191,7 @@ class Kmap:
         self._kmap_atomic_depth += 1
         return vaddr
 
+    @kernel_function(batch=True)
     def kunmap_local(self: "Kernel", vaddr: int) -> Report | None:
         """``kunmap_local(vaddr)``: undo the most recent kmap_local_page (LIFO)."""
         _check_vaddr(vaddr)

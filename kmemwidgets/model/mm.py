@@ -30,8 +30,10 @@ import numpy as np
 
 from .context import Task
 from .errors import InvariantError, KernelBug
+from .events import operation
 from .gfp import GFP_HIGHUSER_MOVABLE, gfp_name
 from .gfp import __GFP_ZERO as ZERO
+from .kernel_api import kernel_function
 from .owners import OWNER_NAMES, PG_USER
 from .paging import INIT_MM
 from .pgtable_format import USER_RO, USER_RW
@@ -160,6 +162,7 @@ class Processes:
         """The mm whose tables the CPU is using (CR3/TTBR0): init_mm unless switched."""
         return self._active if self._active is not None else self._init_mm
 
+    @kernel_function
     @contextmanager
     def switch_mm(self: "Kernel", proc: Process | None) -> Iterator["Kernel"]:
         """Run the body with *proc*'s page tables loaded and *proc* as ``current``
@@ -209,6 +212,7 @@ class Processes:
         self._next_pid += 1
         return pid
 
+    @kernel_function(batch=True)
     def spawn(self: "Kernel", name: str = "init") -> Process | None:
         """Start a process *name* with a fresh address space: an empty heap at
         ``start_brk`` and a stack VMA under the top of user space. None if no memory."""
@@ -232,6 +236,7 @@ class Processes:
             self.events.emit("process", pid=mm.pid, comm=proc.comm, action="new", pgd=mm.pgd)
         return proc
 
+    @kernel_function(batch=True)
     def fork(self: "Kernel", parent: Process) -> Process | None:
         """``fork()``: copy the VMAs and the page tables; every present private page is
         write-protected in both (copy-on-write) and gains a mapping. None if no memory."""
@@ -298,6 +303,7 @@ class Processes:
                 return False
         return True
 
+    @kernel_function(batch=True)
     def exit(self: "Kernel", proc: Process) -> Report | None:
         """``do_exit`` → ``exit_mmap``: unmap every user page, free the page tables and
         the pgd. Exiting twice is refused with a report (the task is already gone)."""
@@ -336,6 +342,7 @@ class Processes:
 
     # --- mappings ---------------------------------------------------------------------
 
+    @kernel_function(batch=True)
     def mmap(self: "Kernel", proc: Process, length: int, prot: object = "rw") -> int | None:
         """``mmap(NULL, length, prot, MAP_PRIVATE|MAP_ANONYMOUS)``: a new anonymous VMA
         placed top-down under ``mmap_base``; nothing is allocated until touched. Returns
@@ -370,6 +377,7 @@ class Processes:
         mm.vmas.append(vma)
         mm.vmas.sort(key=lambda v: v.start)
 
+    @kernel_function(batch=True)
     def munmap(self: "Kernel", proc: Process, addr: int, length: int) -> int:
         """``munmap(addr, length)``: 0, or ``-EINVAL`` (-22) for an unaligned address."""
         self._check_live(proc, "munmap")
@@ -390,6 +398,7 @@ class Processes:
         mm.vmas = sorted(kept, key=lambda v: v.start)
         return 0
 
+    @kernel_function(batch=True)
     def brk(self: "Kernel", proc: Process, addr: int = 0) -> int:
         """``brk(addr)``: move the end of the heap; returns the (new or unchanged) brk.
         ``brk(proc)`` or an address below ``start_brk`` only reads it, as the syscall does."""
@@ -511,6 +520,7 @@ class Processes:
             va = v.end
         return None
 
+    @operation
     def _user_touch(self: "Kernel", proc: Process, addr: int, length: int, write: bool) -> Report | None:
         report = self._user_check(proc, addr, length, write)
         if report is not None or length == 0:
@@ -618,6 +628,7 @@ class Processes:
             n -= chunk
         return pieces
 
+    @operation
     def _user_write(self: "Kernel", proc: Process, addr: int, data: bytes) -> Report | None:
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise TypeError(f"data must be bytes, not {type(data).__name__}")
@@ -631,6 +642,7 @@ class Processes:
             pos += chunk
         return None
 
+    @operation
     def _user_read(self: "Kernel", proc: Process, addr: int, n: int) -> bytes:
         report = self._user_touch(proc, addr, n, False)
         if report is not None:

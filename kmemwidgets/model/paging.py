@@ -26,6 +26,7 @@ import numpy as np
 from .errors import InvariantError
 from .gfp import GFP_KERNEL
 from .gfp import __GFP_ACCOUNT as ACCOUNT, __GFP_DIRECT_RECLAIM as DIRECT_RECLAIM, __GFP_ZERO as ZERO
+from .kernel_api import kernel_function
 from .owners import OWNER_NAMES, PG_FREE, PG_PAGETABLE, PG_RESERVED
 from .pgtable_format import KERNEL_RW, PgtableFormat, make_format
 from .printk import KERN_ALERT
@@ -351,6 +352,7 @@ class Paging:
         steps, lv, leaf, _, _ = self._fmt.walk(self._pt, pgd, vaddr)
         return steps, lv, leaf
 
+    @kernel_function
     def translate(self: "Kernel", proc: object, vaddr: int) -> Walk:
         """Walk *proc*'s page tables for *vaddr* as the MMU does (``proc=None``: init_mm).
 

@@ -3,6 +3,7 @@ import pytest
 
 import kmemwidgets as kw
 import kmemwidgets.api as api
+from kmemwidgets.model.events import operation
 
 
 def test_dunder_names_work_on_the_object(k64):
@@ -78,3 +79,25 @@ def test_kernel_operations_deliver_one_batch_each(k64):
     batches.clear()
     k64.vfree(a)
     assert len(batches) == 1
+
+
+#: The Kernel methods that deliver their events as one batch (the former ``_OPERATIONS``
+#: of kernel.py; alloc_pages and the frees batch inside BuddyAllocator.alloc/free).
+BATCHED_OPERATIONS = {
+    "alloc_pages_at", "read_file", "kswapd", "spawn", "fork", "exit", "mmap", "munmap", "brk",
+    "_user_write", "_user_read", "_user_touch", "vmalloc", "vzalloc", "vmalloc_32",
+    "__vmalloc", "vfree", "vmap", "vunmap", "delayed_vfree_work", "kmap", "kunmap",
+    "kmap_local_page", "kunmap_local", "mempool_create", "mempool_create_page_pool",
+    "mempool_create_kmalloc_pool", "mempool_create_slab_pool", "mempool_alloc", "mempool_free",
+    "mempool_resize", "mempool_destroy", "kmem_cache_create", "kmem_cache_alloc",
+    "kmem_cache_zalloc", "kmem_cache_free", "kmem_cache_destroy", "validate", "_kmalloc_slow",
+    "_kfree_slow", "kzalloc", "kcalloc", "krealloc",
+}
+
+
+def test_the_declared_operations_are_the_batched_ones():
+    wrapper_code = operation(lambda self: None).__code__
+    mangled = tuple(f"_{cls.__name__}__" for cls in kw.Kernel.__mro__)
+    batched = {name for name in dir(kw.Kernel) if not name.startswith(mangled)
+               and getattr(getattr(kw.Kernel, name), "__code__", None) is wrapper_code}
+    assert batched == BATCHED_OPERATIONS
