@@ -152,7 +152,7 @@ class Vmalloc:
         if self.context_stack.atomic:
             self.kmsg.might_sleep(VMALLOC_SITE)
             gfp &= ~DIRECT_RECLAIM       # reported once; the model does not sleep after it
-        self._pgtables()
+        self.pgtables.tables()
         area_size = size + (0 if vm_flags & VM_NO_GUARD else PAGE_SIZE)
         addr = self._vm_find_gap(area_size)
         if addr is None:
@@ -162,7 +162,7 @@ class Vmalloc:
         if not gfp & (GFP_DMA | GFP_DMA32):
             gfp |= HIGHMEM
         pfns = self._vm_area_alloc_pages(gfp | NOWARN, nr_pages)
-        if len(pfns) < nr_pages or not self._set_kernel_ptes(addr, pfns):
+        if len(pfns) < nr_pages or not self.pgtables.set_kernel_ptes(addr, pfns):
             self.buddy.free_bulk(pfns, PG_VMALLOC, "__vmalloc_area_node")
             # Both messages give area->nr_pages * PAGE_SIZE: the pages actually obtained.
             self._warn_vmalloc(gfp, "failed to allocate pages" if len(pfns) < nr_pages
@@ -266,7 +266,7 @@ class Vmalloc:
                               addr=addr)
 
     def _vm_remove(self: "Kernel", area: VmStruct) -> None:
-        self._clear_kernel_ptes(area.addr, area.nr_pages)
+        self.pgtables.clear_kernel_ptes(area.addr, area.nr_pages)
         del self._vm_areas[area.addr]
         del self._vm_starts[bisect_left(self._vm_starts, area.addr)]
         if self.events.active:
@@ -295,13 +295,13 @@ class Vmalloc:
                                    "mm/vmalloc.c:3429 vmap+0x5d/0x140",
                                    "vmap(): VM_NO_GUARD is not allowed; the flag is cleared")
             flags &= ~VM_NO_GUARD
-        self._pgtables()
+        self.pgtables.tables()
         area_size = (count << PAGE_SHIFT) + PAGE_SIZE
         addr = self._vm_find_gap(area_size)
         if addr is None:
             self.kmsg.report("vmalloc_failure", KERN_WARNING, self._no_vmap_area(area_size), size=area_size)
             return None
-        if not self._set_kernel_ptes(addr, pfns):
+        if not self.pgtables.set_kernel_ptes(addr, pfns):
             return None
         self._vm_insert(VmStruct(addr, area_size, VM_MAP, np.asarray(pfns, dtype=np.int64),
                                  caller or "vmap"))
