@@ -204,9 +204,6 @@ class Processes:
         """
         if vaddr.__class__ is not int or not 0 <= vaddr < self._vaddr_limit:
             self._check_vaddr(vaddr)
-        pgt = self.pgtables
-        if not pgt.built:
-            pgt.tables()
         if proc is None:
             mm = self._init_mm
         else:
@@ -214,8 +211,9 @@ class Processes:
             if getattr(mm, "kernel", None) is not self:
                 self._mm_of(proc)
         if self._x86_64 and not self.is_canonical(vaddr):
+            self.pgtables.tables()
             return self._non_canonical(vaddr, mm.name)
-        return pgt.translate(mm.pgd, mm.owner_id, mm.name, vaddr)
+        return self.pgtables.translate(mm.pgd, mm.owner_id, mm.name, vaddr)
 
     def _mm_of(self: "Kernel", proc: object) -> MMStruct:
         if proc is None:

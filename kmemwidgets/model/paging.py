@@ -378,7 +378,10 @@ class PageTables:
         return steps, lv, leaf
 
     def translate(self, pgd: int, owner: int, name: str, vaddr: int) -> Walk:
-        """The MMU's walk of *vaddr* from *pgd* (the address space *owner* called *name*)."""
+        """The MMU's walk of *vaddr* from *pgd* (the address space *owner* called *name*);
+        builds the tables on first use."""
+        if self._pt is None:
+            self._paging_init()
         fmt = self.fmt
         steps, lv, leaf, user, writable = fmt.walk(self._pt, pgd, vaddr)
         if leaf is None:
