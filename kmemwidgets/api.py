@@ -7,7 +7,9 @@ cell reads like C::
     free_pages(addr, 3)
 
 The current kernel is made on first use (a small i386 machine) or set with
-:func:`use_kernel`. Each function forwards to the method of the same name.
+:func:`use_kernel`. Each function forwards to the Kernel method of the same name; the
+names are the ``KERNEL_FUNCTIONS`` that the model's subsystems declare where they define
+them (``@kernel_function``, :mod:`kmemwidgets.model.kernel_api`).
 """
 from __future__ import annotations
 
@@ -16,24 +18,9 @@ from typing import Any, Callable
 from .model import gfp as _gfp
 from .model import slab_layout as _slab
 from .model.kmalloc import ZERO_SIZE_PTR
-from .model.kernel import Kernel
+from .model.kernel import KERNEL_FUNCTIONS, Kernel
 
 _current: Kernel | None = None
-
-#: Kernel methods exported as functions, by their kernel names. Subsystems add theirs.
-KERNEL_FUNCTIONS: tuple[str, ...] = (
-    # page allocator (mm/page_alloc.c)
-    "alloc_pages", "alloc_page", "__free_pages", "__free_page", "__get_free_pages",
-    "__get_free_page", "get_zeroed_page", "free_pages", "free_page",
-    # address conversions (arch/x86/include/asm/page.h)
-    "page_address", "virt_to_page", "virt_to_phys", "page_to_pfn", "pfn_to_page", "__pa", "__va",
-    # memory access and text views
-    "read", "write", "memset", "buddyinfo", "zoneinfo", "dmesg", "context",
-    # slab caches and kmalloc (mm/slub.c, mm/slab_common.c)
-    "kmem_cache_create", "kmem_cache_alloc", "kmem_cache_zalloc", "kmem_cache_free", "kmem_cache_destroy", "validate", "kmalloc", "kzalloc", "kcalloc", "krealloc", "kfree", "ksize", "kmalloc_size_roundup", "slabinfo", "slabtop",
-    # address spaces, vmalloc, kmap, mempool (mm/memory.c, mm/vmalloc.c, mm/highmem.c, mm/mempool.c)
-    "spawn", "fork", "exit", "mmap", "munmap", "brk", "translate", "switch_mm", "vmalloc", "vzalloc", "vmalloc_32", "__vmalloc", "vfree", "vmap", "vunmap", "vmalloc_to_page", "vmallocinfo", "kmap", "kunmap", "kmap_local_page", "kunmap_local", "mempool_create", "mempool_create_page_pool", "mempool_create_kmalloc_pool", "mempool_create_slab_pool", "mempool_alloc", "mempool_free", "mempool_resize", "mempool_destroy",
-)
 
 
 def use_kernel(kernel: Kernel) -> Kernel:

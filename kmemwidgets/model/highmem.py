@@ -24,6 +24,7 @@ import numpy as np
 
 from .arch import KM_MAX_IDX
 from .errors import InvariantError, KernelBug
+from .kernel_api import kernel_function
 from .page import Page
 from .printk import KERN_ALERT, KERN_WARNING, Report
 from .units import PAGE_SHIFT, PAGE_SIZE
@@ -73,6 +74,7 @@ class Kmap:
 
     # --- kmap / kunmap ----------------------------------------------------------------
 
+    @kernel_function(batch=True)
     def kmap(self: "Kernel", page: Page) -> int | None:
         """``kmap(page)``: a kernel address for *page*; highmem pages get a pkmap slot.
         None (with a report) when all slots are in use: the kernel would sleep in
@@ -82,7 +84,7 @@ class Kmap:
             self.kmsg.might_sleep(KMAP_SITE)
         if not self._is_highmem_pfn(pfn):
             return self.page_offset + (pfn << PAGE_SHIFT)
-        self._pgtables()
+        self.pgtables.tables()
         vaddr = self._page_address_map.get(pfn)
         if vaddr is None:
             vaddr = self._map_new_virtual(pfn)
@@ -117,7 +119,7 @@ class Kmap:
             if not count:
                 return None
         vaddr = self.PKMAP_BASE + (nr << PAGE_SHIFT)
-        self._set_kernel_ptes(vaddr, [pfn], caller="map_new_virtual")
+        self.pgtables.set_kernel_ptes(vaddr, [pfn], caller="map_new_virtual")
         pkmap_count[nr] = 1
         self.pkmap_page[nr] = pfn
         self._page_address_map[pfn] = vaddr
@@ -128,12 +130,13 @@ class Kmap:
         idle = np.flatnonzero(self.pkmap_count == 1)
         for nr in idle.tolist():
             self.pkmap_count[nr] = 0
-            self._clear_kernel_ptes(self.PKMAP_BASE + (nr << PAGE_SHIFT), 1)
+            self.pgtables.clear_kernel_ptes(self.PKMAP_BASE + (nr << PAGE_SHIFT), 1)
             del self._page_address_map[int(self.pkmap_page[nr])]
             self.pkmap_page[nr] = -1
         if self.events.active and len(idle):
             self.events.emit("flush_all_zero_pkmaps", slots=idle.tolist())
 
+    @kernel_function(batch=True)
     def kunmap(self: "Kernel", page: Page) -> Report | None:
         """``kunmap(page)``: drop one user of the page's pkmap slot (the mapping itself
         lingers until the next ``flush_all_zero_pkmaps``). Lowmem pages: nothing to do."""
@@ -158,6 +161,7 @@ class Kmap:
     def _fix_to_virt(self: "Kernel", idx: int) -> int:
         return self.FIXADDR_TOP - (idx << PAGE_SHIFT)
 
+    @kernel_function(batch=True)
     def kmap_local_page(self: "Kernel", page: Page) -> int:
         """``kmap_local_page(page)``: a short-lived mapping on this CPU's fixmap stack."""
         pfn = self._page_arg(page, "kmap_local_page")
@@ -169,9 +173,9 @@ class Kmap:
                 "kmap_local_overflow", KERN_ALERT, "mm/highmem.c:526",
                 f"kmap_local_idx_push: more than KM_MAX_IDX ({KM_MAX_IDX}) nested kmap_local "
                 "mappings on this CPU", cut_here=True, pfn=pfn))
-        self._pgtables()
+        self.pgtables.tables()
         vaddr = self._fix_to_virt(self.arch.fix_kmap_begin + idx)
-        self._set_kernel_ptes(vaddr, [pfn], caller="__kmap_local_pfn_prot")
+        self.pgtables.set_kernel_ptes(vaddr, [pfn], caller="__kmap_local_pfn_prot")
         self.kmap_local_stack.append((pfn, vaddr))
         if self.events.active:
             self.events.emit("kmap_local", pfn=pfn, vaddr=vaddr, idx=idx)
@@ -187,6 +191,7 @@ class Kmap:
         self._kmap_atomic_depth += 1
         return vaddr
 
+    @kernel_function(batch=True)
     def kunmap_local(self: "Kernel", vaddr: int) -> Report | None:
         """``kunmap_local(vaddr)``: undo the most recent kmap_local_page (LIFO)."""
         _check_vaddr(vaddr)
@@ -202,7 +207,7 @@ class Kmap:
                                   "mappings must be released in reverse order; refused",
                                   taint=False, addr=vaddr)
         pfn, va = self.kmap_local_stack.pop()
-        self._clear_kernel_ptes(va, 1)
+        self.pgtables.clear_kernel_ptes(va, 1)
         if self.events.active:
             self.events.emit("kunmap_local", pfn=pfn, vaddr=va)
         return None
@@ -232,7 +237,7 @@ class Kmap:
 
     def _check_subsystems(self: "Kernel") -> None:
         super()._check_subsystems()
-        if self._pt is None:
+        if not self.pgtables.built:
             return
         used = np.flatnonzero(self.pkmap_count > 0)
         if len(used) != len(self._page_address_map):

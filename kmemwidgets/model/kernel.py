@@ -4,10 +4,13 @@ A Kernel boots like ``mm/mm_init.c``: memblock reserves the first MiB, the kerne
 image and ``mem_map``; every other frame is handed to the buddy allocator in maximal
 naturally aligned blocks (``memblock_free_all`` → ``__free_pages_core``, which queues
 at the tail, so the lowest blocks are used first). The page allocator
-(:class:`~.page_alloc.BuddyAllocator`, ``Kernel.buddy``) and the report path
+(:class:`~.page_alloc.BuddyAllocator`, ``Kernel.buddy``), the page tables
+(:class:`~.paging.PageTables`, ``Kernel.pgtables``) and the report path
 (:class:`~.printk.Printk`, ``Kernel.kmsg``) are components that own their state; the
-Kernel delegates to them. The other subsystems (slab, vmalloc, paging, mempool) are still
-mixins that add their state in ``_init_*`` and their invariants in ``_check_*``.
+Kernel delegates to them. The other subsystems (slab, vmalloc, processes, mempool) are
+still mixins that add their state in ``_init_*`` and their invariants in ``_check_*``.
+Each subsystem declares its kernel functions where it defines them
+(:func:`~.kernel_api.kernel_function`).
 """
 from __future__ import annotations
 
@@ -21,8 +24,9 @@ import numpy as np
 from .arch import Arch, make_arch
 from .context import ContextStack, Task, get_context
 from .errors import InvariantError
-from .events import EventStream, operation
+from .events import EventStream
 from .highmem import Kmap
+from .kernel_api import install_kernel_functions, kernel_function
 from .kmalloc import Kmalloc
 from .memory import KernelMemory
 from .mempool import Mempools
@@ -166,6 +170,7 @@ class Kernel(Workloads, Kmalloc, Mempools, Kmap, Vmalloc, Processes, Paging, Pag
 
     # --- context -----------------------------------------------------------------------
 
+    @kernel_function
     @contextmanager
     def context(self, name: str) -> Iterator["Kernel"]:
         """Run the body as if in context *name*: ``"process"``, ``"softirq"``,
@@ -225,6 +230,7 @@ class Kernel(Workloads, Kmalloc, Mempools, Kmap, Vmalloc, Processes, Paging, Pag
         """Every report so far (allocation failures, BUGs, SLUB reports, ...)."""
         return self.kmsg.log.reports
 
+    @kernel_function
     def dmesg(self) -> str:
         """The kernel log so far (like ``dmesg -t``: no timestamps)."""
         return self.kmsg.log.dmesg()
@@ -235,10 +241,12 @@ class Kernel(Workloads, Kmalloc, Mempools, Kmap, Vmalloc, Processes, Paging, Pag
 
     # --- text views ----------------------------------------------------------------------
 
+    @kernel_function
     def buddyinfo(self) -> str:
         """``/proc/buddyinfo``."""
         return buddyinfo(self.zones)
 
+    @kernel_function
     def zoneinfo(self) -> str:
         """The page-allocator part of ``/proc/zoneinfo``."""
         return zoneinfo(self.zones, self.arch.zone_types)
@@ -280,30 +288,6 @@ class Kernel(Workloads, Kmalloc, Mempools, Kmap, Vmalloc, Processes, Paging, Pag
         self._check_subsystems()
 
 
-# Each public operation delivers its events as one batch.
-# (alloc_pages and the frees batch inside _alloc/_free, which keeps their hot path unwrapped.)
-_OPERATIONS = (
-    "alloc_pages_at", "read_file", "kswapd", "spawn", "fork", "exit", "mmap", "munmap", "brk",
-    "_user_write", "_user_read", "_user_touch", "vmalloc", "vzalloc", "vmalloc_32",
-    "_vmalloc_gfp", "vfree", "vmap", "vunmap", "delayed_vfree_work", "kmap", "kunmap",
-    "kmap_local_page", "kunmap_local", "mempool_create", "mempool_create_page_pool",
-    "mempool_create_kmalloc_pool", "mempool_create_slab_pool", "mempool_alloc", "mempool_free",
-    "mempool_resize", "mempool_destroy", "kmem_cache_create", "kmem_cache_alloc",
-    "kmem_cache_zalloc", "kmem_cache_free", "kmem_cache_destroy", "validate", "_kmalloc_slow",
-    "_kfree_slow", "kzalloc", "kcalloc", "krealloc",
-)
-for _name in _OPERATIONS:
-    setattr(Kernel, _name, operation(getattr(Kernel, _name)))
-
-# Python mangles ``__name`` inside a class body, so the kernel's double-underscore
-# spellings are attached here, after the class exists.
-for _name, _target in {
-    "__free_pages": "_free_pages_page",
-    "__free_page": "_free_page_page",
-    "__get_free_pages": "get_free_pages",
-    "__get_free_page": "get_free_page",
-    "__pa": "pa",
-    "__va": "va",
-    "__vmalloc": "_vmalloc_gfp",
-}.items():
-    setattr(Kernel, _name, getattr(Kernel, _target))
+#: The kernel's API: every method a subsystem declared with ``@kernel_function``, by its
+#: kernel spelling; ``__free_pages``, ``__pa``, ... are attached to the class here.
+KERNEL_FUNCTIONS: tuple[str, ...] = install_kernel_functions(Kernel)

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .events import operation
 from .gfp import check_gfp
 from .gfp import __GFP_ACCOUNT as ACCOUNT, __GFP_COMP as COMP, __GFP_DIRECT_RECLAIM as DIRECT_RECLAIM
 from .gfp import __GFP_DMA as DMA, __GFP_RECLAIMABLE as RECLAIMABLE, __GFP_ZERO as ZERO
+from .kernel_api import kernel_function
 from .owners import OWNER_NAMES, PG_FREE, PG_PAGEALLOC, PG_SLAB
 from .page_alloc import MIGHT_ALLOC_SITE
 from .printk import Report
@@ -156,6 +158,7 @@ class Kmalloc(SlubAllocator):
 
     # --- allocation ------------------------------------------------------------------
 
+    @kernel_function
     def kmalloc(self: "Kernel", size: int, gfp: int, caller: str | None = None) -> int | None:
         """``kmalloc(size, gfp)``: a kernel (direct-map) address, ``ZERO_SIZE_PTR`` for
         0 bytes, or None. *caller* labels the call site for SLAB_STORE_USER."""
@@ -174,6 +177,7 @@ class Kmalloc(SlubAllocator):
                 return addr
         return self._kmalloc_slow(size, gfp, caller or "kmalloc")
 
+    @operation
     def _kmalloc_slow(self: "Kernel", size: int, gfp: int, caller: str) -> int | None:
         if size < 0:
             raise ValueError(f"size must be >= 0, not {size}")
@@ -209,10 +213,12 @@ class Kmalloc(SlubAllocator):
             self._emit_kmalloc(addr, size, PAGE_SIZE << order, gfp, caller)
         return addr
 
+    @kernel_function(batch=True)
     def kzalloc(self: "Kernel", size: int, gfp: int, caller: str | None = None) -> int | None:
         """``kzalloc(size, gfp)``: ``kmalloc(size, gfp | __GFP_ZERO)``."""
         return self.kmalloc(size, check_gfp(gfp) | ZERO, caller or "kzalloc")
 
+    @kernel_function(batch=True)
     def kcalloc(self: "Kernel", n: int, size: int, gfp: int, caller: str | None = None) -> int | None:
         """``kcalloc(n, size, gfp)``: a zeroed array; NULL if ``n * size`` overflows size_t."""
         _check_size(n, "n")
@@ -221,6 +227,7 @@ class Kmalloc(SlubAllocator):
             return None                              # check_mul_overflow() in kmalloc_array
         return self.kmalloc(n * size, check_gfp(gfp) | ZERO, caller or "kcalloc")
 
+    @kernel_function
     def ksize(self: "Kernel", addr: int) -> int:
         """``ksize(addr)``: usable bytes of a kmalloc'd object (0 for NULL/ZERO_SIZE_PTR)."""
         _check_size(addr, "addr")
@@ -249,10 +256,12 @@ class Kmalloc(SlubAllocator):
             return None
         return self.buddy.large_kmalloc_order((addr - self.page_offset) >> PAGE_SHIFT)
 
+    @kernel_function
     def kmalloc_size_roundup(self: "Kernel", size: int) -> int:
         """``kmalloc_size_roundup(size)`` for this machine's kmalloc caches."""
         return _roundup(size, self.kmalloc_min_size)
 
+    @kernel_function(batch=True)
     def krealloc(self: "Kernel", addr: int | None, new_size: int, gfp: int, caller: str | None = None) -> int | None:
         """``krealloc(p, new_size, gfp)``: resize in place if ``ksize`` allows, else
         allocate, copy ``ksize(p)`` bytes and free the old object. ``new_size == 0``
@@ -297,6 +306,7 @@ class Kmalloc(SlubAllocator):
 
     # --- free ------------------------------------------------------------------------
 
+    @kernel_function
     def kfree(self: "Kernel", addr: int | None, caller: str | None = None) -> Report | None:
         """``kfree(p)``: free a kmalloc'd (or any slab) object or a large kmalloc block.
 
@@ -315,6 +325,7 @@ class Kmalloc(SlubAllocator):
                 return None
         return self._kfree_slow(addr, caller)
 
+    @operation
     def _kfree_slow(self: "Kernel", addr: int, caller: str | None) -> Report | None:
         if addr <= ZERO_SIZE_PTR:
             if addr < 0:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .errors import KernelBug
+from .kernel_api import kernel_function
 from .page import Page
 from .printk import KERN_ALERT, PHYSADDR_BUG
 from .units import PAGE_SHIFT, PAGE_SIZE
@@ -32,6 +33,7 @@ class KernelMemory:
         """True for an address of the direct map (``virt_addr_valid``)."""
         return self.page_offset <= vaddr < self.arch.high_memory
 
+    @kernel_function("__pa")
     def pa(self: "Kernel", vaddr: int) -> int:
         """``__pa(vaddr)``: physical address of a direct-mapped (lowmem) kernel address."""
         _check_addr(vaddr, "vaddr")
@@ -42,6 +44,7 @@ class KernelMemory:
                 f"{self.arch.high_memory:#x}); {self._describe_vaddr(vaddr)}", addr=vaddr))
         return vaddr - self.page_offset
 
+    @kernel_function("__va")
     def va(self: "Kernel", paddr: int) -> int:
         """``__va(paddr)``: the direct-map address of a lowmem physical address."""
         _check_addr(paddr, "paddr")
@@ -51,14 +54,17 @@ class KernelMemory:
             raise self.kmsg.bug("bad_va", f"__va({paddr:#x}): physical address is {where}", addr=paddr)
         return paddr + self.page_offset
 
+    @kernel_function
     def virt_to_page(self: "Kernel", vaddr: int) -> Page:
         """``virt_to_page(vaddr)``: the struct page of a lowmem kernel address."""
         return Page(self.pa(vaddr) >> PAGE_SHIFT, self)
 
+    @kernel_function
     def virt_to_phys(self: "Kernel", vaddr: int) -> int:
         """``virt_to_phys(vaddr)``: ``__pa`` for lowmem."""
         return self.pa(vaddr)
 
+    @kernel_function
     def page_address(self: "Kernel", page: Page) -> int | None:
         """``page_address(page)``: the kernel address of a page, or None (NULL) for a
         highmem page that is not currently kmapped."""
@@ -70,9 +76,11 @@ class KernelMemory:
         """Where a highmem frame is mapped right now (none without the highmem layer)."""
         return None
 
+    @kernel_function
     def page_to_pfn(self: "Kernel", page: Page) -> int:
         return page.pfn
 
+    @kernel_function
     def pfn_to_page(self: "Kernel", pfn: int) -> Page:
         if not 0 <= pfn < self.max_pfn:
             raise ValueError(f"pfn {pfn:#x} is outside memory (max_pfn {self.max_pfn:#x})")
@@ -104,6 +112,7 @@ class KernelMemory:
     def _oops(self: "Kernel", addr: int, write: bool) -> KernelBug:
         return self.kmsg.oops(addr, write, self._describe_vaddr(addr))
 
+    @kernel_function
     def read(self: "Kernel", addr: int, n: int) -> bytes:
         """Read *n* bytes at kernel virtual address *addr*."""
         _check_addr(addr, "addr")
@@ -112,6 +121,7 @@ class KernelMemory:
             raise ValueError(f"n must be >= 0, not {n}")
         return b"".join(self.physmem.read(p, c) for p, c in self._resolve_range(addr, n, False))
 
+    @kernel_function
     def write(self: "Kernel", addr: int, data: bytes) -> None:
         """Write *data* at kernel virtual address *addr* (it may run past an object:
         nothing stops a kernel write inside mapped memory — that is how bugs happen)."""
@@ -127,6 +137,7 @@ class KernelMemory:
         if self.events.active and data:
             self.events.emit("write", addr=addr, n=len(data))
 
+    @kernel_function
     def memset(self: "Kernel", addr: int, byte: int, n: int) -> None:
         """``memset(addr, byte, n)``."""
         _check_addr(byte, "byte")

@@ -32,6 +32,7 @@ from .gfp import GFP_KERNEL, check_gfp
 from .gfp import __GFP_DIRECT_RECLAIM as DIRECT_RECLAIM, __GFP_IO as IO
 from .gfp import __GFP_NOMEMALLOC as NOMEMALLOC, __GFP_NORETRY as NORETRY
 from .gfp import __GFP_NOWARN as NOWARN, __GFP_ZERO as ZERO
+from .kernel_api import kernel_function
 from .owners import PG_PAGEALLOC
 from .page import Page
 from .printk import KERN_ALERT, KERN_INFO, KERN_WARNING, Report
@@ -109,6 +110,7 @@ class Mempools:
 
     # --- creation ----------------------------------------------------------------------
 
+    @kernel_function(batch=True)
     def mempool_create(self: "Kernel", min_nr: int, alloc_fn: AllocFn, free_fn: FreeFn,
                        pool_data: Any = None, name: str | None = None) -> Mempool | None:
         """``mempool_create(min_nr, alloc_fn, free_fn, pool_data)``: a pool whose reserve is
@@ -142,6 +144,7 @@ class Mempools:
             self._free(page.pfn, order, PG_PAGEALLOC, "mempool_free_pages")
         return mempool_alloc_pages, mempool_free_pages
 
+    @kernel_function(batch=True)
     def mempool_create_page_pool(self: "Kernel", min_nr: int, order: int) -> Mempool | None:
         """``mempool_create_page_pool(min_nr, order)``: elements are ``alloc_pages`` blocks."""
         alloc, free = self._page_pool_fns()
@@ -155,6 +158,7 @@ class Mempools:
             pool.live = live
         return pool
 
+    @kernel_function(batch=True)
     def mempool_create_kmalloc_pool(self: "Kernel", min_nr: int, size: int) -> Mempool | None:
         """``mempool_create_kmalloc_pool(min_nr, size)``: elements are ``kmalloc(size)``."""
         def mempool_kmalloc(gfp: int, size: int) -> int | None:
@@ -165,6 +169,7 @@ class Mempools:
         return self._track_live(self.mempool_create(min_nr, mempool_kmalloc, mempool_kfree, size,
                                                     name=f"kmalloc pool {size}"), self.kmalloc_live)
 
+    @kernel_function(batch=True)
     def mempool_create_slab_pool(self: "Kernel", min_nr: int, cache: Any) -> Mempool | None:
         """``mempool_create_slab_pool(min_nr, kmem_cache)``: elements from a slab cache."""
         def mempool_alloc_slab(gfp: int, cache: Any) -> int | None:
@@ -187,6 +192,7 @@ class Mempools:
                                                      "(use after free of the mempool_t)", pool=pool.name)
         return pool
 
+    @kernel_function(batch=True)
     def mempool_alloc(self: "Kernel", pool: Mempool, gfp: int) -> Any:
         """``mempool_alloc(pool, gfp)``: an element, or None (see the module docstring)."""
         pool = self._pool_arg(pool, "mempool_alloc")
@@ -238,6 +244,7 @@ class Mempools:
                              min_nr=pool.min_nr)
         return elem
 
+    @kernel_function(batch=True)
     def mempool_free(self: "Kernel", element: Any, pool: Mempool) -> Report | None:
         """``mempool_free(element, pool)``: refill the reserve (or a waiter) first, else
         free to the underlying allocator. ``mempool_free(None, pool)`` does nothing."""
@@ -285,6 +292,7 @@ class Mempools:
                              min_nr=pool.min_nr)
         return None
 
+    @kernel_function(batch=True)
     def mempool_resize(self: "Kernel", pool: Mempool, new_min_nr: int) -> int:
         """``mempool_resize(pool, new_min_nr)``: 0, or -ENOMEM (-12) if the reserve could
         not grow (the pool is then unchanged). May sleep."""
@@ -311,6 +319,7 @@ class Mempools:
         pool.min_nr = new_min_nr
         return 0
 
+    @kernel_function(batch=True)
     def mempool_destroy(self: "Kernel", pool: Mempool | None) -> Report | None:
         """``mempool_destroy(pool)``: free the reserve and the pool; NULL is a no-op.
         Refused while elements are still out (freeing them later would touch freed memory)."""

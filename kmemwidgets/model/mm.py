@@ -30,10 +30,12 @@ import numpy as np
 
 from .context import Task
 from .errors import InvariantError, KernelBug
+from .events import operation
 from .gfp import GFP_HIGHUSER_MOVABLE, gfp_name
 from .gfp import __GFP_ZERO as ZERO
+from .kernel_api import kernel_function
 from .owners import OWNER_NAMES, PG_USER
-from .paging import INIT_MM
+from .paging import INIT_MM, Walk
 from .pgtable_format import USER_RO, USER_RW
 from .printk import KERN_INFO, KERN_WARNING, Report
 from .units import PAGE_SHIFT, PAGE_SIZE
@@ -152,56 +154,95 @@ class Processes:
         self._next_pid = 1001
         self._mapcount: dict[int, int] = {}       # user frame -> number of ptes mapping it
         self._zero_pfn: int | None = None
-        self._active: MMStruct | None = None
         super()._init_subsystems(options)
+        self._init_mm = MMStruct(self, "init_mm", 0, self.pgtables.swapper_pg_dir)
+
+    @property
+    def init_mm(self: "Kernel") -> MMStruct:
+        """``init_mm``: the kernel's address space (its pgd is ``swapper_pg_dir``)."""
+        self.pgtables.tables()
+        return self._init_mm
 
     @property
     def _active_mm(self: "Kernel") -> MMStruct:
         """The mm whose tables the CPU is using (CR3/TTBR0): init_mm unless switched."""
-        return self._active if self._active is not None else self._init_mm
+        active = self.pgtables.active
+        return active if active is not None else self._init_mm
 
+    @kernel_function
     @contextmanager
     def switch_mm(self: "Kernel", proc: Process | None) -> Iterator["Kernel"]:
         """Run the body with *proc*'s page tables loaded and *proc* as ``current``
         (``switch_mm``); kernel accesses then walk this process's pgd."""
         mm = self._mm_of(proc) if proc is not None else None
-        self._pgtables()
-        saved = self._active, self.current
-        self._active = mm
+        self.pgtables.tables()
+        saved_mm, saved_task = self.pgtables.switch_pgd(mm), self.current
         if proc is not None:
             self.current = Task(proc.comm, proc.pid)
         try:
             yield self
         finally:
-            self._active, self.current = saved
+            self.pgtables.switch_pgd(saved_mm)
+            self.current = saved_task
 
     @property
     def zero_page_pfn(self: "Kernel") -> int:
         """``ZERO_PAGE(0)``: the shared zero-filled page, reserved at boot."""
         if self._zero_pfn is None:
-            self._pgtables()
-            self._zero_pfn = self._boot_table_frame()
+            self._zero_pfn = self.pgtables.boot_frame()
         return self._zero_pfn
+
+    # --- the MMU walk of an address space ----------------------------------------------
+
+    @kernel_function
+    def translate(self: "Kernel", proc: object, vaddr: int) -> Walk:
+        """Walk *proc*'s page tables for *vaddr* as the MMU does (``proc=None``: init_mm).
+
+        Returns a :class:`~.paging.Walk` with one :class:`~.paging.Step` per level visited
+        and either the physical address or the fault. A non-canonical x86_64 address never
+        reaches the tables: the CPU raises #GP, and the model logs the kernel's report.
+        """
+        if vaddr.__class__ is not int or not 0 <= vaddr < self._vaddr_limit:
+            self._check_vaddr(vaddr)
+        if proc is None:
+            mm = self._init_mm
+        else:
+            mm = getattr(proc, "mm", proc)
+            if getattr(mm, "kernel", None) is not self:
+                self._mm_of(proc)
+        if self._x86_64 and not self.is_canonical(vaddr):
+            self.pgtables.tables()
+            return self._non_canonical(vaddr, mm.name)
+        return self.pgtables.translate(mm.pgd, mm.owner_id, mm.name, vaddr)
+
+    def _mm_of(self: "Kernel", proc: object) -> MMStruct:
+        if proc is None:
+            return self._init_mm
+        mm = getattr(proc, "mm", proc)
+        if not isinstance(mm, MMStruct) or mm.kernel is not self:
+            raise TypeError(f"proc must be a process of this kernel (from spawn/fork) or None, "
+                            f"not {type(proc).__name__}")
+        return mm
 
     # --- creating and destroying address spaces -------------------------------------
 
     def _pgd_alloc(self: "Kernel", name: str, pid: int) -> MMStruct | None:
         """``pgd_alloc``: a pgd whose kernel half is copied from swapper_pg_dir."""
-        self._pgtables()
-        fmt = self._fmt
-        pgd = self._pt_alloc(0, pid, "pgd_alloc")
+        pgt = self.pgtables
+        pt = pgt.tables()
+        fmt = pgt.fmt
+        pgd = pgt.alloc(0, pid, "pgd_alloc")
         if pgd is None:
             return None
         mm = MMStruct(self, name, pid, pgd)
-        b = self.kernel_pgd_boundary
-        self._pt[pgd][b:] = self._pt[self._init_mm.pgd][b:]          # clone_pgd_range
+        pgt.clone_kernel_half(pgd)
         if fmt.arch == "i386-pae":
-            for i in range(b):                                       # preallocate_pmds
-                pmd = self._pt_alloc(1, pid, "preallocate_pmds")
+            for i in range(pgt.kernel_pgd_boundary):                 # preallocate_pmds
+                pmd = pgt.alloc(1, pid, "preallocate_pmds")
                 if pmd is None:
-                    self._free_mm_tables(mm)
+                    pgt.free_owned(mm.owner_id)
                     return None
-                self._pt[pgd][i] = fmt.table_entry(0, pmd, 0, True)
+                pt[pgd][i] = fmt.table_entry(0, pmd, 0, True)
         return mm
 
     def _new_pid(self: "Kernel") -> int:
@@ -209,6 +250,7 @@ class Processes:
         self._next_pid += 1
         return pid
 
+    @kernel_function(batch=True)
     def spawn(self: "Kernel", name: str = "init") -> Process | None:
         """Start a process *name* with a fresh address space: an empty heap at
         ``start_brk`` and a stack VMA under the top of user space. None if no memory."""
@@ -232,6 +274,7 @@ class Processes:
             self.events.emit("process", pid=mm.pid, comm=proc.comm, action="new", pgd=mm.pgd)
         return proc
 
+    @kernel_function(batch=True)
     def fork(self: "Kernel", parent: Process) -> Process | None:
         """``fork()``: copy the VMAs and the page tables; every present private page is
         write-protected in both (copy-on-write) and gains a mapping. None if no memory."""
@@ -254,8 +297,8 @@ class Processes:
     def _dup_tables(self: "Kernel", src_pfn: int, src_base: int, dst_pfn: int, dst_base: int,
                     level: int, lo: int, hi: int, child: MMStruct) -> bool:
         """``copy_page_range`` for entries ``[lo, hi)`` of one table; False on OOM."""
-        fmt = self._fmt
-        pt = self._pt
+        fmt = self.pgtables.fmt
+        pt = self.pgtables.tables()
         src, dst = pt[src_pfn], pt[dst_pfn]
         if level == fmt.last:
             entries = src[src_base + lo:src_base + hi]
@@ -281,7 +324,7 @@ class Processes:
             if fmt.present(level, d):
                 new = fmt.child(d)[0]                     # PAE's preallocated pmd
             else:
-                new = self._pt_alloc(level + 1, child.owner_id,
+                new = self.pgtables.alloc(level + 1, child.owner_id,
                                      "pte_alloc" if level + 1 == fmt.last else f"{fmt.levels[level + 1].name}_alloc")
                 if new is None:
                     return False
@@ -298,6 +341,7 @@ class Processes:
                 return False
         return True
 
+    @kernel_function(batch=True)
     def exit(self: "Kernel", proc: Process) -> Report | None:
         """``do_exit`` → ``exit_mmap``: unmap every user page, free the page tables and
         the pgd. Exiting twice is refused with a report (the task is already gone)."""
@@ -311,8 +355,8 @@ class Processes:
         proc.alive = False
         del self._mms[proc.pid]
         del self.processes[proc.pid]
-        if self._active is proc.mm:
-            self._active = None
+        if self.pgtables.active is proc.mm:
+            self.pgtables.switch_pgd(None)
         if self.events.active:
             self.events.emit("process", pid=proc.pid, comm=proc.comm, action="exit", pgd=proc.mm.pgd)
         return None
@@ -321,13 +365,7 @@ class Processes:
         for v in mm.vmas:
             self._unmap_range(mm, v.start, v.end)
         mm.vmas = []
-        self._free_mm_tables(mm)
-
-    def _free_mm_tables(self: "Kernel", mm: MMStruct) -> None:
-        """``free_pgtables`` + ``pgd_free``: every table this mm owns."""
-        mine = [pfn for pfn, owner in self._pt_owner.items() if owner == mm.owner_id]
-        for pfn in mine:
-            self._pt_free(pfn, "free_pgtables" if self._pt_level[pfn] else "pgd_free")
+        self.pgtables.free_owned(mm.owner_id)
 
     def _check_proc(self: "Kernel", proc: object, what: str) -> None:
         if not isinstance(proc, Process) or proc.kernel is not self:
@@ -336,6 +374,7 @@ class Processes:
 
     # --- mappings ---------------------------------------------------------------------
 
+    @kernel_function(batch=True)
     def mmap(self: "Kernel", proc: Process, length: int, prot: object = "rw") -> int | None:
         """``mmap(NULL, length, prot, MAP_PRIVATE|MAP_ANONYMOUS)``: a new anonymous VMA
         placed top-down under ``mmap_base``; nothing is allocated until touched. Returns
@@ -370,6 +409,7 @@ class Processes:
         mm.vmas.append(vma)
         mm.vmas.sort(key=lambda v: v.start)
 
+    @kernel_function(batch=True)
     def munmap(self: "Kernel", proc: Process, addr: int, length: int) -> int:
         """``munmap(addr, length)``: 0, or ``-EINVAL`` (-22) for an unaligned address."""
         self._check_live(proc, "munmap")
@@ -390,6 +430,7 @@ class Processes:
         mm.vmas = sorted(kept, key=lambda v: v.start)
         return 0
 
+    @kernel_function(batch=True)
     def brk(self: "Kernel", proc: Process, addr: int = 0) -> int:
         """``brk(addr)``: move the end of the heap; returns the (new or unchanged) brk.
         ``brk(proc)`` or an address below ``start_brk`` only reads it, as the syscall does."""
@@ -428,7 +469,8 @@ class Processes:
 
     def _unmap_range(self: "Kernel", mm: MMStruct, start: int, end: int) -> None:
         """``zap_page_range``: clear the ptes of ``[start, end)`` and drop the mappings."""
-        fmt = self._fmt
+        pgt = self.pgtables
+        fmt = pgt.fmt
         per = fmt.levels[-1].nr
         mc = self._mapcount
         zero = self._zero_pfn
@@ -436,10 +478,10 @@ class Processes:
         while va < end:
             idx = fmt.index(fmt.last, va)
             take = min((end - va) >> PAGE_SHIFT, per - idx)
-            where = self._pte_table_of(mm.pgd, va)
+            where = pgt.pte_table_of(mm.pgd, va)
             if where is not None:
                 pfn, base = where
-                table = self._pt[pfn]
+                table = pgt.table(pfn)
                 entries = table[base + idx:base + idx + take]
                 present = fmt.present_mask(entries)
                 if present.any():
@@ -511,6 +553,7 @@ class Processes:
             va = v.end
         return None
 
+    @operation
     def _user_touch(self: "Kernel", proc: Process, addr: int, length: int, write: bool) -> Report | None:
         report = self._user_check(proc, addr, length, write)
         if report is not None or length == 0:
@@ -519,7 +562,8 @@ class Processes:
 
     def _fault_range(self: "Kernel", proc: Process, start: int, end: int, write: bool) -> Report | None:
         """Handle the faults a user access to ``[start, end)`` takes (``handle_mm_fault``)."""
-        fmt = self._fmt
+        pgt = self.pgtables
+        fmt = pgt.fmt
         mm = proc.mm
         per = fmt.levels[-1].nr
         mc = self._mapcount
@@ -528,11 +572,11 @@ class Processes:
             while va < end:
                 idx = fmt.index(fmt.last, va)
                 take = min((end - va + PAGE_SIZE - 1) >> PAGE_SHIFT, per - idx)
-                where = self._pt_populate(mm, va, fmt.last)
+                where = pgt.populate(mm.pgd, mm.owner_id, va, fmt.last)
                 if where is None:
                     return self._oom(proc)
                 pfn, base = where
-                table = self._pt[pfn]
+                table = pgt.table(pfn)
                 lo = base + idx
                 entries = table[lo:lo + take]
                 present = fmt.present_mask(entries)
@@ -571,11 +615,11 @@ class Processes:
         return None
 
     def _writable_mask(self: "Kernel", entries: np.ndarray) -> np.ndarray:
-        return self._fmt.write_mask(entries)
+        return self.pgtables.fmt.write_mask(entries)
 
     def _wp_fault(self: "Kernel", proc: Process, table: np.ndarray, i: int, va: int) -> bool:
         """``do_wp_page``: reuse the frame if this is its only mapping, else copy it."""
-        fmt = self._fmt
+        fmt = self.pgtables.fmt
         e = table.item(i)
         old = fmt.leaf_paddr(fmt.last, e) >> PAGE_SHIFT
         mc = self._mapcount
@@ -608,16 +652,19 @@ class Processes:
                                 "killing a task; pages faulted in so far stay mapped)", pid=proc.pid)
 
     def _user_pieces(self: "Kernel", proc: Process, addr: int, n: int) -> list[tuple[int, int]]:
+        pgt = self.pgtables
+        fmt = pgt.fmt
         pieces = []
         while n > 0:
             chunk = min(n, PAGE_SIZE - (addr & (PAGE_SIZE - 1)))
-            steps, lv, leaf = self._walk(proc.mm.pgd, addr)
-            size = self._fmt.level_size(lv)
-            pieces.append((self._fmt.leaf_paddr(lv, leaf) | (addr & (size - 1)), chunk))
+            steps, lv, leaf = pgt.walk(proc.mm.pgd, addr)
+            size = fmt.level_size(lv)
+            pieces.append((fmt.leaf_paddr(lv, leaf) | (addr & (size - 1)), chunk))
             addr += chunk
             n -= chunk
         return pieces
 
+    @operation
     def _user_write(self: "Kernel", proc: Process, addr: int, data: bytes) -> Report | None:
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise TypeError(f"data must be bytes, not {type(data).__name__}")
@@ -631,6 +678,7 @@ class Processes:
             pos += chunk
         return None
 
+    @operation
     def _user_read(self: "Kernel", proc: Process, addr: int, n: int) -> bytes:
         report = self._user_touch(proc, addr, n, False)
         if report is not None:
@@ -641,17 +689,21 @@ class Processes:
 
     def _check_subsystems(self: "Kernel") -> None:
         super()._check_subsystems()
-        if self._pt is None:
+        pgt = self.pgtables
+        if not pgt.built:
             return
-        fmt = self._fmt
+        # Every process shares the kernel half of swapper_pg_dir.
+        for mm in self._mms.values():
+            pgt.check_kernel_half(mm.pgd, mm.name)
+        fmt = pgt.fmt
         counts: dict[int, int] = {}
-        for pfn, level in self._pt_level.items():
-            owner_id = self._pt_owner[pfn]
-            if level != fmt.last or owner_id == INIT_MM:
+        for pfn, owner_id in pgt.last_level_tables():
+            if owner_id == INIT_MM:
                 continue
             if owner_id not in self._mms:
                 raise InvariantError(f"page table {pfn:#x} belongs to pid {owner_id}, which has exited")
-            entries = self._pt[pfn][512:] if fmt.arch == "arm32" else self._pt[pfn]
+            table = pgt.table(pfn)
+            entries = table[512:] if fmt.arch == "arm32" else table
             present = fmt.present_mask(entries)
             for f in fmt.frames(entries[present]).tolist():
                 counts[f] = counts.get(f, 0) + 1

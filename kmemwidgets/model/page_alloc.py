@@ -26,12 +26,13 @@ import numpy as np
 from .arch import Arch
 from .context import ContextStack
 from .errors import InvariantError
-from .events import EventStream, batched
+from .events import EventStream, batched, operation
 from .gfp import BadGfpZone, GFP_ZONEMASK, check_gfp, gfp_name, gfp_zone
 # Inside a class body Python mangles ``__GFP_*``, so the bits get plain aliases here.
 from .gfp import __GFP_DIRECT_RECLAIM as DIRECT_RECLAIM, __GFP_HIGHMEM as HIGHMEM
 from .gfp import __GFP_KSWAPD_RECLAIM as KSWAPD_RECLAIM, __GFP_NOFAIL as NOFAIL
 from .gfp import __GFP_NORETRY as NORETRY, __GFP_NOWARN as NOWARN, __GFP_ZERO as ZERO
+from .kernel_api import kernel_function
 from .owners import OWNER_NAMES, PG_FREE, PG_PAGEALLOC, PG_PAGECACHE, PG_PAGETABLE, PG_RESERVED, PG_SLAB, PG_USER
 from .page import Page
 from .physmem import PhysMem
@@ -530,6 +531,7 @@ class PageAllocator:
         for one node. Raises :class:`BadGfpZone` for contradictory zone modifiers."""
         return self.buddy.zonelist(gfp)
 
+    @kernel_function
     def alloc_pages(self: "Kernel", gfp: int, order: int = 0) -> Page | None:
         """``alloc_pages(gfp, order)``: a block of ``2**order`` frames, as its first page."""
         pfn = self._alloc(gfp, order, PG_PAGEALLOC, "alloc_pages")
@@ -537,20 +539,24 @@ class PageAllocator:
             self.kswapd()
         return None if pfn is None else Page(pfn, self)
 
+    @kernel_function
     def alloc_page(self: "Kernel", gfp: int) -> Page | None:
         """``alloc_page(gfp)``: one frame."""
         return self.alloc_pages(gfp, 0)
 
-    def _free_pages_page(self: "Kernel", page: Page, order: int = 0) -> Report | None:
+    @kernel_function
+    def __free_pages(self: "Kernel", page: Page, order: int = 0) -> Report | None:
         """``__free_pages(page, order)``: give back a block from :meth:`alloc_pages`."""
         if not isinstance(page, Page):
             raise TypeError(f"page must be a struct page (Page) from alloc_pages, not {type(page).__name__}")
         return self._free(page.pfn, order, PG_PAGEALLOC, "__free_pages")
 
-    def _free_page_page(self: "Kernel", page: Page) -> Report | None:
+    @kernel_function
+    def __free_page(self: "Kernel", page: Page) -> Report | None:
         """``__free_page(page)``: ``__free_pages(page, 0)``."""
-        return self._free_pages_page(page, 0)
+        return self.__free_pages(page, 0)
 
+    @kernel_function("__get_free_pages")
     def get_free_pages(self: "Kernel", gfp: int, order: int = 0) -> int | None:
         """``__get_free_pages(gfp, order)``: a lowmem block's kernel virtual address.
 
@@ -563,14 +569,17 @@ class PageAllocator:
             self.kswapd()
         return None if pfn is None else self.page_offset + (pfn << PAGE_SHIFT)
 
+    @kernel_function("__get_free_page")
     def get_free_page(self: "Kernel", gfp: int) -> int | None:
         """``__get_free_page(gfp)``: one frame's kernel virtual address."""
         return self.get_free_pages(gfp, 0)
 
+    @kernel_function
     def get_zeroed_page(self: "Kernel", gfp: int) -> int | None:
         """``get_zeroed_page(gfp)``: one zero-filled frame's kernel virtual address."""
         return self.get_free_pages(check_gfp(gfp) | ZERO, 0)
 
+    @kernel_function
     def free_pages(self: "Kernel", addr: int, order: int = 0) -> Report | None:
         """``free_pages(addr, order)``: free a block from :meth:`get_free_pages`.
 
@@ -589,10 +598,12 @@ class PageAllocator:
                                       f"address {addr:#x} is not page aligned", "free_pages")
         return self._free((addr - self.page_offset) >> PAGE_SHIFT, order, PG_PAGEALLOC, "free_pages")
 
+    @kernel_function
     def free_page(self: "Kernel", addr: int) -> Report | None:
         """``free_page(addr)``: ``free_pages(addr, 0)``."""
         return self.free_pages(addr, 0)
 
+    @operation
     def alloc_pages_at(self: "Kernel", pfn: int, order: int = 0, gfp: int = 0) -> Page | None:
         """Take the exact block ``[pfn, pfn + 2**order)`` if it is free (model helper).
 

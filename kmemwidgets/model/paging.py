@@ -1,8 +1,10 @@
-"""Page tables: ``swapper_pg_dir``/``init_mm``, table pages from the buddy allocator, and
-the MMU's walk (``translate``).
+"""Page tables: ``swapper_pg_dir``, table pages from the buddy allocator, and the MMU's walk.
 
-Every table is a real frame. Tables are NumPy arrays of entries keyed by the table's pfn
-(``Paging._pt``); a table knows its level and the mm that owns it (``_pt_owner``).
+:class:`PageTables` (``Kernel.pgtables``) owns every table: a real frame each, held as a
+NumPy array of entries keyed by the table's pfn, with its level and the id of the address
+space that owns it; and the active pgd (CR3/TTBR0) that kernel accesses walk. It knows
+address spaces only as a pgd and an owner id: processes (:mod:`.mm`) sit above it and
+hand it the active one (:meth:`PageTables.switch_pgd`).
 ``swapper_pg_dir`` sits inside the reserved kernel image at the architecture's address
 (``arch/x86/kernel/head_32.S``, ``arch/arm/kernel/head.S``: 16 KiB below the kernel text);
 the other boot-time tables (direct-map tails, pkmap and fixmap pte tables) come, like
@@ -19,11 +21,14 @@ so a Kernel that never touches paging costs nothing.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Iterator, NamedTuple, Protocol
 
 import numpy as np
 
+from .arch import Arch
+from .context import ContextStack
 from .errors import InvariantError
+from .events import EventStream
 from .gfp import GFP_KERNEL
 from .gfp import __GFP_ACCOUNT as ACCOUNT, __GFP_DIRECT_RECLAIM as DIRECT_RECLAIM, __GFP_ZERO as ZERO
 from .owners import OWNER_NAMES, PG_FREE, PG_PAGETABLE, PG_RESERVED
@@ -33,7 +38,7 @@ from .units import PAGE_SHIFT, PAGE_SIZE
 
 if TYPE_CHECKING:
     from .kernel import Kernel
-    from .mm import MMStruct
+    from .page_alloc import BuddyAllocator
 
 GFP_PGTABLE_KERNEL = GFP_KERNEL | ZERO                 # include/asm-generic/pgalloc.h
 GFP_PGTABLE_USER = GFP_PGTABLE_KERNEL | ACCOUNT
@@ -53,14 +58,14 @@ class Step(NamedTuple):
 
 
 class Walk:
-    """The result of :meth:`Paging.translate`: the steps, then a physical address or a fault."""
-    __slots__ = ("_kernel", "vaddr", "mm", "_raw", "paddr", "fault", "page_size", "user",
+    """The result of :meth:`~.mm.Processes.translate`: the steps, then a physical address or a fault."""
+    __slots__ = ("_arch", "vaddr", "mm", "_raw", "paddr", "fault", "page_size", "user",
                  "writable", "synced")
 
-    def __init__(self, kernel: "Kernel", vaddr: int, mm: str, steps: list | tuple,
+    def __init__(self, arch: Arch, vaddr: int, mm: str, steps: list | tuple,
                  paddr: int | None, fault: str | None, page_size: int, user: bool, writable: bool,
                  synced: bool = False) -> None:
-        self._kernel = kernel
+        self._arch = arch
         self.vaddr = vaddr
         self.mm = mm
         self._raw = steps                   # plain tuples: Step objects are built on demand
@@ -79,7 +84,7 @@ class Walk:
     @property
     def region(self) -> str | None:
         """The kernel layout's name for the address (``user``, ``lowmem``, ``vmalloc``...)."""
-        r = self._kernel.arch.region_of(self.vaddr)
+        r = self._arch.region_of(self.vaddr)
         return r.name if r else None
 
     @property
@@ -101,68 +106,88 @@ class Walk:
         return f"<Walk {self.mm} {self.vaddr:#x}: {path} => {end}>"
 
 
-class Paging:
-    """Mixin of :class:`Kernel`: the page tables and the MMU walk."""
+class AddressSpace(Protocol):
+    """What the page tables are given of an address space (an ``mm_struct``, :mod:`.mm`)."""
+    pgd: int
+    owner_id: int
+    name: str
+    pid: int
+    vmalloc_faults: int
 
-    def _init_subsystems(self: "Kernel", options: dict) -> None:
-        self._fmt: PgtableFormat = make_format(self.arch.name, self.arch.pgtable_levels)
+
+class PageTables:
+    """The page tables: owner of every table (its entries, level and owning mm) and of the
+    active pgd the CPU walks for kernel addresses (CR3/TTBR0). Table frames come from the
+    page allocator (:class:`~.page_alloc.BuddyAllocator`) or, at boot, from the kernel
+    image. It knows address spaces only by their pgd and owner id: the processes
+    component above it (:mod:`.mm`) hands it the active pgd (:meth:`switch_pgd`)."""
+
+    def __init__(self, arch: Arch, buddy: "BuddyAllocator", events: EventStream,
+                 context: ContextStack) -> None:
+        self.arch = arch
+        self._buddy = buddy
+        self._events = events
+        self._context = context
+        #: The architecture's entry format and table geometry (read-only).
+        self.fmt: PgtableFormat = make_format(arch.name, arch.pgtable_levels)
         self._pt: dict[int, np.ndarray] | None = None       # None until first use
         self._pt_level: dict[int, int] = {}
         self._pt_owner: dict[int, int] = {}
-        self._vaddr_limit = 1 << self.arch.bits
-        self._x86_64 = self.arch.name == "x86_64"
-        self._user_end = self.arch.region("user").end
-        super()._init_subsystems(options)
-
-    # --- layout constants derived from the arch profile ------------------------------
-
-    @property
-    def kernel_pgd_boundary(self: "Kernel") -> int:
-        """First pgd index of the kernel half (``KERNEL_PGD_BOUNDARY``, ARM's
-        ``USER_PTRS_PER_PGD`` in hardware entries): 768 (i386), 3 (PAE), 256 (x86_64),
-        TASK_SIZE >> 20 (arm32)."""
-        return self.arch.region("user").end >> self._fmt.levels[0].shift
-
-    @property
-    def lazy_kernel_sync(self: "Kernel") -> bool:
-        """True where new kernel top-level entries reach processes on first touch
-        (``vmalloc_fault`` on i386 without PAE, ``do_translation_fault`` on ARM); PAE shares
-        the kernel pmd (SHARED_KERNEL_PMD) and x86_64 preallocates the vmalloc puds."""
-        return self._fmt.arch in ("i386", "arm32")
-
-    @property
-    def swapper_pg_dir(self: "Kernel") -> int:
-        """pfn of ``swapper_pg_dir`` (the kernel's own top-level table, inside the image)."""
-        return (self.arch.swapper_pg_dir - self.page_offset) >> PAGE_SHIFT
-
-    @property
-    def init_mm(self: "Kernel") -> "MMStruct":
-        self._pgtables()
-        return self._init_mm
+        self._linear_tables: set[int] = set()
+        #: pfn of ``swapper_pg_dir`` (init_mm's top-level table, inside the kernel image).
+        self.swapper_pg_dir = (arch.swapper_pg_dir - arch.page_offset) >> PAGE_SHIFT
+        #: First pgd index of the kernel half (``KERNEL_PGD_BOUNDARY``).
+        self.kernel_pgd_boundary = arch.region("user").end >> self.fmt.levels[0].shift
+        #: New kernel top-level entries reach processes on first touch (i386 without PAE, ARM).
+        self.lazy_kernel_sync = self.fmt.arch in ("i386", "arm32")
+        #: The address space the CPU runs on (CR3/TTBR0); None: init_mm (swapper_pg_dir).
+        self.active: AddressSpace | None = None
+        self._boot_next = self._boot_low = 0
 
     # --- table storage ---------------------------------------------------------------
 
-    def _pgtables(self: "Kernel") -> dict[int, np.ndarray]:
-        """The tables, building ``swapper_pg_dir`` on first use."""
+    @property
+    def built(self) -> bool:
+        """Whether any table exists yet (``swapper_pg_dir`` is built on first use)."""
+        return self._pt is not None
+
+    def tables(self) -> dict[int, np.ndarray]:
+        """``{pfn: entries}`` of every table (read it, never write it), built on first use."""
         if self._pt is None:
             self._paging_init()
         return self._pt
 
-    def _paging_init(self: "Kernel") -> None:
-        from .mm import MMStruct
+    def table(self, pfn: int) -> np.ndarray:
+        """The entries of the table at *pfn*. The fault, fork and unmap paths of
+        :mod:`.mm` write user entries through it, as ``set_pte_at()`` does."""
+        return self._pt[pfn]
+
+    def level_of(self, pfn: int) -> int:
+        """The level of the table at *pfn* (0 = pgd)."""
+        return self._pt_level[pfn]
+
+    def owner_of(self, pfn: int) -> int:
+        """The owner id of the table at *pfn* (``INIT_MM`` or the process's pid)."""
+        return self._pt_owner[pfn]
+
+    def last_level_tables(self) -> Iterator[tuple[int, int]]:
+        """``(pfn, owner id)`` of every last-level (pte) table."""
+        last = self.fmt.last
+        owner = self._pt_owner
+        return ((pfn, owner[pfn]) for pfn, level in self._pt_level.items() if level == last)
+
+    def _paging_init(self) -> None:
         self._pt = {}
-        self._linear_tables: set[int] = set()
-        fmt = self._fmt
+        fmt = self.fmt
+        a = self.arch
         pgd = self.swapper_pg_dir
-        self._boot_next = (self.arch.kernel_phys + self.arch.kernel_image_size) >> PAGE_SHIFT
-        if self.arch.name == "arm32":
-            self._boot_next = (self.arch.text_offset + self.arch.kernel_image_size) >> PAGE_SHIFT
+        self._boot_next = (a.kernel_phys + a.kernel_image_size) >> PAGE_SHIFT
+        if a.name == "arm32":
+            self._boot_next = (a.text_offset + a.kernel_image_size) >> PAGE_SHIFT
         self._boot_low = pgd + (1 << fmt.pgd_order)
         self._add_table(pgd, 0, INIT_MM)
-        self._init_mm = MMStruct(self, "init_mm", 0, pgd)
-        a = self.arch
         # The direct map: lowmem at PAGE_OFFSET with the largest pages that fit.
-        self._map_kernel_range(self.page_offset, 0, a.max_low_pfn << PAGE_SHIFT, boot=True)
+        self._map_kernel_range(a.page_offset, 0, a.max_low_pfn << PAGE_SHIFT, boot=True)
         if a.name == "x86_64":
             # The kernel image at __START_KERNEL_map (level2_kernel_pgt), 2 MiB pages.
             text = a.region("kernel text")
@@ -178,75 +203,84 @@ class Paging:
                 continue
             vaddr = r.start
             while vaddr < r.end:
-                self._pt_populate(self._init_mm, vaddr, fmt.last, boot=True)
+                self.populate(pgd, INIT_MM, vaddr, fmt.last, boot=True)
                 vaddr = (vaddr | (fmt.level_size(fmt.last - 1) - 1)) + 1
         if a.name == "x86_64":
             # preallocate_vmalloc_pages() (arch/x86/mm/init_64.c): every pgd entry of the
             # vmalloc area gets its pud page now, so no process ever needs a sync.
             r = a.region("vmalloc")
             for vaddr in range(r.start, r.end, fmt.level_size(0)):
-                if self._pt_populate(self._init_mm, vaddr, 1, boot=False) is None:
+                if self.populate(pgd, INIT_MM, vaddr, 1, boot=False) is None:
                     break
 
-    def _add_table(self: "Kernel", pfn: int, level: int, owner: int) -> np.ndarray:
-        table = self._fmt.new_table(level)
+    def _add_table(self, pfn: int, level: int, owner: int) -> np.ndarray:
+        table = self.fmt.new_table(level)
         self._pt[pfn] = table
         self._pt_level[pfn] = level
         self._pt_owner[pfn] = owner
         return table
 
-    def _boot_table_frame(self: "Kernel") -> int:
-        """A frame for a boot-time table, from memory reserved at boot (kernel image end)."""
+    def boot_frame(self) -> int:
+        """A frame reserved at boot (below the kernel image's end): boot-time tables and
+        the zero page."""
+        self.tables()
         self._boot_next -= 1
-        if self._boot_next < self._boot_low or self.mem_map[self._boot_next] != PG_RESERVED:
+        if self._boot_next < self._boot_low or self._buddy.mem_map[self._boot_next] != PG_RESERVED:
             raise RuntimeError("boot page tables do not fit in the reserved kernel image")
         return self._boot_next
 
-    def _pt_alloc(self: "Kernel", level: int, owner: int, caller: str, boot: bool = False) -> int | None:
+    def alloc(self, level: int, owner: int, caller: str, boot: bool = False) -> int | None:
         """A zeroed table page for *level* (``pte_alloc_one``/``pmd_alloc_one``/...)."""
         if boot:
-            pfn = self._boot_table_frame()
+            pfn = self.boot_frame()
         else:
             gfp = GFP_PGTABLE_KERNEL if owner == INIT_MM else GFP_PGTABLE_USER
-            if self.context_stack.atomic:
+            if self._context.atomic:
                 # The caller already printed might_sleep's report, which the kernel
                 # rate-limits (__might_resched prints once per second).
                 gfp &= ~DIRECT_RECLAIM
-            pfn = self._alloc(gfp, self._fmt.pgd_order if level == 0 else 0, PG_PAGETABLE, caller)
+            pfn = self._buddy.alloc(gfp, self.fmt.pgd_order if level == 0 else 0, PG_PAGETABLE, caller)
             if pfn is None:
                 return None
         self._add_table(pfn, level, owner)
-        if self.events.active:
-            self.events.emit("pgtable_alloc", pfn=pfn, level=self._fmt.levels[level].name,
-                             mm=owner, caller=caller)
+        if self._events.active:
+            self._events.emit("pgtable_alloc", pfn=pfn, level=self.fmt.levels[level].name,
+                              mm=owner, caller=caller)
         return pfn
 
-    def _pt_free(self: "Kernel", pfn: int, caller: str) -> None:
+    def free(self, pfn: int, caller: str) -> None:
+        """Give the table at *pfn* back to the page allocator."""
         level = self._pt_level.pop(pfn)
         del self._pt[pfn]
         self._pt_owner.pop(pfn)
-        self._free(pfn, self._fmt.pgd_order if level == 0 else 0, PG_PAGETABLE, caller)
+        self._buddy.free(pfn, self.fmt.pgd_order if level == 0 else 0, PG_PAGETABLE, caller)
+
+    def free_owned(self, owner: int) -> None:
+        """``free_pgtables`` + ``pgd_free``: every table of the address space *owner*."""
+        for pfn in [pfn for pfn, o in self._pt_owner.items() if o == owner]:
+            self.free(pfn, "free_pgtables" if self._pt_level[pfn] else "pgd_free")
 
     # --- building mappings -----------------------------------------------------------
 
-    def _pt_populate(self: "Kernel", mm: "MMStruct", vaddr: int, level: int,
-                     boot: bool = False) -> tuple[int, int] | None:
-        """Make sure the tables down to *level* exist for *vaddr* in *mm*; return the
-        ``(pfn, base word)`` of the level-*level* table, or None if a table page could not
-        be allocated. On ARM a new pte page fills both first-level entries of its pair."""
-        fmt = self._fmt
+    def populate(self, pgd: int, owner: int, vaddr: int, level: int,
+                 boot: bool = False) -> tuple[int, int] | None:
+        """Make sure the tables down to *level* exist for *vaddr* under *pgd* (the address
+        space *owner*); return the ``(pfn, base word)`` of the level-*level* table, or None
+        if a table page could not be allocated. On ARM a new pte page fills both
+        first-level entries of its pair."""
+        fmt = self.fmt
         pt = self._pt
-        pfn, base = mm.pgd, 0
-        user = mm.owner_id != INIT_MM and vaddr < self.arch.region("user").end
+        pfn, base = pgd, 0
+        user = owner != INIT_MM and vaddr < self.arch.region("user").end
         for lv in range(level):
             idx = fmt.index(lv, vaddr)
             table = pt[pfn]
             e = int(table[base + idx])
             if not fmt.present(lv, e):
                 caller = ("pte_alloc" if lv + 1 == fmt.last else f"{fmt.levels[lv + 1].name}_alloc")
-                if mm.owner_id == INIT_MM:
+                if owner == INIT_MM:
                     caller += "_kernel" if lv + 1 == fmt.last else ""
-                new = self._pt_alloc(lv + 1, mm.owner_id, caller, boot)
+                new = self.alloc(lv + 1, owner, caller, boot)
                 if new is None:
                     return None
                 if fmt.arch == "arm32":
@@ -262,10 +296,10 @@ class Paging:
             pfn, base = fmt.child(e)
         return pfn, base
 
-    def _map_kernel_range(self: "Kernel", vaddr: int, paddr: int, size: int, boot: bool,
+    def _map_kernel_range(self, vaddr: int, paddr: int, size: int, boot: bool,
                           max_level_size: int | None = None) -> None:
         """Map ``[vaddr, vaddr+size)`` to ``paddr`` in swapper_pg_dir with the largest leaves."""
-        fmt = self._fmt
+        fmt = self.fmt
         end = vaddr + size
         while vaddr < end:
             for lv in range(fmt.nr_levels):
@@ -273,18 +307,19 @@ class Paging:
                 if lv == fmt.last or (lv in fmt.huge_sizes and (max_level_size is None or sz <= max_level_size)
                                       and not vaddr & (sz - 1) and not paddr & (sz - 1) and vaddr + sz <= end):
                     break
-            pfn, base = self._pt_populate(self._init_mm, vaddr, lv, boot=boot)
+            pfn, base = self.populate(self.swapper_pg_dir, INIT_MM, vaddr, lv, boot=boot)
             if lv == fmt.last:
                 self._linear_tables.add(pfn)     # maps all of RAM, free frames included
             self._pt[pfn][base + fmt.index(lv, vaddr)] = fmt.leaf_entry(lv, paddr, KERNEL_RW)
             vaddr += sz
             paddr += sz
 
-    def _set_kernel_ptes(self: "Kernel", vaddr: int, pfns: np.ndarray | list[int], kind: str = KERNEL_RW,
-                         caller: str = "vmap_pages_range") -> bool:
+    def set_kernel_ptes(self, vaddr: int, pfns: np.ndarray | list[int], kind: str = KERNEL_RW,
+                        caller: str = "vmap_pages_range") -> bool:
         """Map consecutive pages at *vaddr* to *pfns* in init_mm, allocating pte tables as
         needed (``vmap_pages_range``); False (nothing mapped) if a table cannot be had."""
-        fmt = self._fmt
+        fmt = self.fmt
+        self.tables()
         pfns = np.asarray(pfns, dtype=np.int64)
         n = len(pfns)
         per_table = fmt.levels[-1].nr
@@ -292,7 +327,7 @@ class Paging:
         i = 0
         while i < n:
             va = vaddr + (i << PAGE_SHIFT)
-            where = self._pt_populate(self._init_mm, va, fmt.last)
+            where = self.populate(self.swapper_pg_dir, INIT_MM, va, fmt.last)
             if where is None:
                 return False
             idx = fmt.index(fmt.last, va)
@@ -303,14 +338,14 @@ class Paging:
             self._pt[pfn][base + idx:base + idx + take] = fmt.leaf_array(pfns[i:i + take] << PAGE_SHIFT, kind)
         return True
 
-    def _clear_kernel_ptes(self: "Kernel", vaddr: int, nr: int) -> None:
+    def clear_kernel_ptes(self, vaddr: int, nr: int) -> None:
         """Clear *nr* kernel ptes from *vaddr* (``vunmap_range``); the tables stay, as in the kernel."""
-        fmt = self._fmt
+        fmt = self.fmt
         per_table = fmt.levels[-1].nr
         i = 0
         while i < nr:
             va = vaddr + (i << PAGE_SHIFT)
-            where = self._pte_table_of(self._init_mm.pgd, va)
+            where = self.pte_table_of(self.swapper_pg_dir, va)
             idx = fmt.index(fmt.last, va)
             take = min(nr - i, per_table - idx)
             if where is not None:
@@ -318,9 +353,9 @@ class Paging:
                 self._pt[pfn][base + idx:base + idx + take] = 0
             i += take
 
-    def _pte_table_of(self: "Kernel", pgd: int, vaddr: int) -> tuple[int, int] | None:
+    def pte_table_of(self, pgd: int, vaddr: int) -> tuple[int, int] | None:
         """``(pfn, base)`` of the last-level table covering *vaddr*, or None."""
-        fmt = self._fmt
+        fmt = self.fmt
         pt = self._pt
         pfn, base = pgd, 0
         for lv in range(fmt.last):
@@ -330,7 +365,181 @@ class Paging:
             pfn, base = fmt.child(e)
         return pfn, base
 
+    def clone_kernel_half(self, pgd: int) -> None:
+        """``clone_pgd_range``: the kernel entries of *pgd* become swapper_pg_dir's."""
+        b = self.kernel_pgd_boundary
+        self._pt[pgd][b:] = self._pt[self.swapper_pg_dir][b:]
+
     # --- the walk ----------------------------------------------------------------------
+
+    def walk(self, pgd: int, vaddr: int) -> tuple[list[Step], int, int | None]:
+        """Walk from *pgd*: ``(steps, last level reached, leaf entry or None)``."""
+        steps, lv, leaf, _, _ = self.fmt.walk(self._pt, pgd, vaddr)
+        return steps, lv, leaf
+
+    def translate(self, pgd: int, owner: int, name: str, vaddr: int) -> Walk:
+        """The MMU's walk of *vaddr* from *pgd* (the address space *owner* called *name*);
+        builds the tables on first use."""
+        if self._pt is None:
+            self._paging_init()
+        fmt = self.fmt
+        steps, lv, leaf, user, writable = fmt.walk(self._pt, pgd, vaddr)
+        if leaf is None:
+            synced = False
+            if lv == 0 and owner != INIT_MM and vaddr >= self.arch.region("user").end:
+                synced = fmt.present(0, self._pt[self.swapper_pg_dir].item(fmt.index(0, vaddr)))
+            fault = f"not present at {fmt.levels[lv].name} level"
+            if synced:
+                fault += (f" in {name} (init_mm has it: the first kernel access from this "
+                          "process takes a vmalloc_fault that copies the entry)")
+            return Walk(self.arch, vaddr, name, steps, None, fault, fmt.level_size(lv), False,
+                        False, synced)
+        size = 1 << fmt.levels[lv].shift
+        paddr = fmt.leaf_paddr(lv, leaf) | (vaddr & (size - 1))
+        return Walk(self.arch, vaddr, name, steps, paddr, None, size, user, writable)
+
+    # --- the active address space --------------------------------------------------------
+
+    def switch_pgd(self, space: AddressSpace | None) -> AddressSpace | None:
+        """Load *space*'s pgd (CR3/TTBR0; None: swapper_pg_dir) for kernel accesses;
+        return the address space it replaces."""
+        previous, self.active = self.active, space
+        return previous
+
+    def kernel_virt_to_phys(self, vaddr: int) -> int | None:
+        """A kernel address beyond the direct map through the active pgd, taking a
+        ``vmalloc_fault`` where it lacks init_mm's entry; None if unmapped."""
+        space = self.active
+        pgd = self.swapper_pg_dir if space is None else space.pgd
+        steps, lv, leaf = self.walk(pgd, vaddr)
+        if leaf is None and lv == 0 and space is not None and space.owner_id != INIT_MM \
+                and self.lazy_kernel_sync and self._kernel_sync_fault(space, vaddr):
+            steps, lv, leaf = self.walk(pgd, vaddr)
+        if leaf is None:
+            return None
+        size = self.fmt.level_size(lv)
+        return self.fmt.leaf_paddr(lv, leaf) | (vaddr & (size - 1))
+
+    def _kernel_sync_fault(self, space: AddressSpace, vaddr: int) -> bool:
+        """``vmalloc_fault()`` (arch/x86/mm/fault.c) / ``do_translation_fault()``
+        (arch/arm/mm/fault.c): copy init_mm's top-level entry for a kernel address into
+        *space*'s pgd. True if there was one to copy."""
+        fmt = self.fmt
+        if vaddr < self.arch.region("user").end:
+            return False
+        idx = fmt.index(0, vaddr)
+        if fmt.arch == "arm32":
+            idx &= ~1                 # the pair that makes one Linux pmd
+            span = (idx, idx + 2)
+        else:
+            span = (idx, idx + 1)
+        ref = self._pt[self.swapper_pg_dir]
+        if not fmt.present(0, ref.item(idx)) and not fmt.present(0, ref.item(span[1] - 1)):
+            return False
+        self._pt[space.pgd][span[0]:span[1]] = ref[span[0]:span[1]]
+        space.vmalloc_faults += 1
+        if self._events.active:
+            self._events.emit("vmalloc_fault", mm=space.name, pid=space.pid, addr=vaddr, index=idx,
+                              entry=int(ref[idx]))
+        return True
+
+    # --- invariants --------------------------------------------------------------------
+
+    def check(self, lingering: np.ndarray) -> None:
+        """The tables' own rules; *lingering* are frames a kernel mapping may still name
+        after they were freed."""
+        if self._pt is None:
+            return
+        owner = self._buddy.owner
+        pgd_pfn = self.swapper_pg_dir
+        tables = np.fromiter(self._pt.keys(), dtype=np.int64, count=len(self._pt))
+        boot = tables[owner[tables] == PG_RESERVED]
+        buddy = np.sort(tables[owner[tables] != PG_RESERVED])
+        if pgd_pfn not in self._pt or owner[pgd_pfn] != PG_RESERVED:
+            raise InvariantError("swapper_pg_dir must be a table inside the reserved kernel image")
+        bad = buddy[owner[buddy] != PG_PAGETABLE]
+        if len(bad):
+            raise InvariantError(f"page table at pfn {int(bad[0]):#x} is owned by "
+                                 f"{OWNER_NAMES[owner[bad[0]]]}, not page tables")
+        heads = np.flatnonzero(owner == PG_PAGETABLE)
+        if self.fmt.pgd_order:
+            pgds = [p for p in buddy if self._pt_level[int(p)] == 0]
+            expect = np.sort(np.concatenate([buddy] + [np.arange(p + 1, p + 4) for p in pgds]))
+        else:
+            expect = buddy
+        if not np.array_equal(heads, expect):
+            extra = np.setdiff1d(heads, expect)
+            raise InvariantError(f"pfn {int(extra[0]) if len(extra) else int(np.setdiff1d(expect, heads)[0]):#x}"
+                                 " is a page-table page the page tables do not know (leaked or lost)")
+        if len(boot) != len(set(boot.tolist())):
+            raise InvariantError("a boot page table is listed twice")
+        self._check_kernel_leaves(lingering)
+
+    def check_kernel_half(self, pgd: int, name: str) -> None:
+        """The kernel half of *pgd* (the address space *name*) is swapper_pg_dir's."""
+        b = self.kernel_pgd_boundary
+        kref = self._pt[self.swapper_pg_dir][b:]
+        mine = self._pt[pgd][b:]
+        differ = np.flatnonzero(mine != kref)
+        if not len(differ):
+            return
+        i = int(differ[0])
+        e = int(mine[i])
+        if e == 0 and self.lazy_kernel_sync:
+            return                         # not synced yet: a vmalloc_fault will copy it
+        raise InvariantError(f"{name}: kernel pgd entry {b + i} is {e:#x} but swapper_pg_dir "
+                             f"has {int(kref[i]):#x}: the kernel half must be shared")
+
+    def _check_kernel_leaves(self, lingering: np.ndarray) -> None:
+        """Small kernel pages mapped outside the direct map must be allocated frames."""
+        fmt = self.fmt
+        owner = self._buddy.owner
+        for pfn, level in self._pt_level.items():
+            if level != fmt.last or self._pt_owner[pfn] != INIT_MM or pfn in self._linear_tables:
+                continue
+            entries = self._pt[pfn][512:] if fmt.arch == "arm32" else self._pt[pfn]
+            present = fmt.present_mask(entries)
+            if not present.any():
+                continue
+            frames = fmt.frames(entries[present])
+            if (frames >= self.arch.max_pfn).any():
+                raise InvariantError(f"kernel pte table {pfn:#x} maps a frame beyond RAM")
+            bad = frames[owner[frames] == PG_FREE]
+            if len(bad):
+                bad = np.setdiff1d(bad, lingering)
+            if len(bad):
+                raise InvariantError(f"kernel pte table {pfn:#x} maps free frame {int(bad[0]):#x}")
+
+
+class Paging:
+    """Mixin of :class:`Kernel`: the page tables' public names, over :attr:`Kernel.pgtables`
+    (a :class:`PageTables`)."""
+
+    def _init_subsystems(self: "Kernel", options: dict) -> None:
+        #: The page tables (:class:`PageTables`).
+        self.pgtables = PageTables(self.arch, self.buddy, self.events, self.context_stack)
+        self._vaddr_limit = 1 << self.arch.bits
+        self._x86_64 = self.arch.name == "x86_64"
+        super()._init_subsystems(options)
+
+    @property
+    def kernel_pgd_boundary(self: "Kernel") -> int:
+        """First pgd index of the kernel half (``KERNEL_PGD_BOUNDARY``, ARM's
+        ``USER_PTRS_PER_PGD`` in hardware entries): 768 (i386), 3 (PAE), 256 (x86_64),
+        TASK_SIZE >> 20 (arm32)."""
+        return self.pgtables.kernel_pgd_boundary
+
+    @property
+    def lazy_kernel_sync(self: "Kernel") -> bool:
+        """True where new kernel top-level entries reach processes on first touch
+        (``vmalloc_fault`` on i386 without PAE, ``do_translation_fault`` on ARM); PAE shares
+        the kernel pmd (SHARED_KERNEL_PMD) and x86_64 preallocates the vmalloc puds."""
+        return self.pgtables.lazy_kernel_sync
+
+    @property
+    def swapper_pg_dir(self: "Kernel") -> int:
+        """pfn of ``swapper_pg_dir`` (the kernel's own top-level table, inside the image)."""
+        return self.pgtables.swapper_pg_dir
 
     def _check_vaddr(self: "Kernel", vaddr: object) -> int:
         if isinstance(vaddr, bool) or not isinstance(vaddr, int):
@@ -346,61 +555,15 @@ class Paging:
         top = vaddr >> 47
         return top == 0 or top == (1 << 17) - 1
 
-    def _walk(self: "Kernel", pgd: int, vaddr: int) -> tuple[list[Step], int, int | None]:
-        """Walk from *pgd*: ``(steps, last level reached, leaf entry or None)``."""
-        steps, lv, leaf, _, _ = self._fmt.walk(self._pt, pgd, vaddr)
-        return steps, lv, leaf
-
-    def translate(self: "Kernel", proc: object, vaddr: int) -> Walk:
-        """Walk *proc*'s page tables for *vaddr* as the MMU does (``proc=None``: init_mm).
-
-        Returns a :class:`Walk` with one :class:`Step` per level visited and either the
-        physical address or the fault. A non-canonical x86_64 address never reaches the
-        tables: the CPU raises #GP, and the model logs the kernel's report.
-        """
-        if vaddr.__class__ is not int or not 0 <= vaddr < self._vaddr_limit:
-            self._check_vaddr(vaddr)
-        if self._pt is None:
-            self._paging_init()
-        if proc is None:
-            mm = self._init_mm
-        else:
-            mm = getattr(proc, "mm", proc)
-            if getattr(mm, "kernel", None) is not self:
-                self._mm_of(proc)
-        if self._x86_64 and not self.is_canonical(vaddr):
-            report = self.kmsg.report(
-                "non_canonical", KERN_ALERT,
-                f"general protection fault, probably for non-canonical address {vaddr:#x}: 0000 [#1] PREEMPT SMP\n"
-                f"(bits 63..47 of a 4-level x86_64 address must all be equal; {vaddr:#x} lies in the "
-                "hole between user and kernel space and is refused before any table is read)",
-                addr=vaddr)
-            return Walk(self, vaddr, mm.name, (), None, report.title, PAGE_SIZE, False, False)
-        fmt = self._fmt
-        steps, lv, leaf, user, writable = fmt.walk(self._pt, mm.pgd, vaddr)
-        if leaf is None:
-            synced = False
-            if lv == 0 and mm.owner_id != INIT_MM and vaddr >= self._user_end:
-                synced = fmt.present(0, self._pt[self._init_mm.pgd].item(fmt.index(0, vaddr)))
-            fault = f"not present at {fmt.levels[lv].name} level"
-            if synced:
-                fault += (f" in {mm.name} (init_mm has it: the first kernel access from this "
-                          "process takes a vmalloc_fault that copies the entry)")
-            return Walk(self, vaddr, mm.name, steps, None, fault, fmt.level_size(lv), False,
-                        False, synced)
-        size = 1 << fmt.levels[lv].shift
-        paddr = fmt.leaf_paddr(lv, leaf) | (vaddr & (size - 1))
-        return Walk(self, vaddr, mm.name, steps, paddr, None, size, user, writable)
-
-    def _mm_of(self: "Kernel", proc: object) -> "MMStruct":
-        if proc is None:
-            return self._init_mm
-        mm = getattr(proc, "mm", proc)
-        from .mm import MMStruct
-        if not isinstance(mm, MMStruct) or mm.kernel is not self:
-            raise TypeError(f"proc must be a process of this kernel (from spawn/fork) or None, "
-                            f"not {type(proc).__name__}")
-        return mm
+    def _non_canonical(self: "Kernel", vaddr: int, name: str) -> Walk:
+        """The #GP a non-canonical x86_64 address raises before any table is read."""
+        report = self.kmsg.report(
+            "non_canonical", KERN_ALERT,
+            f"general protection fault, probably for non-canonical address {vaddr:#x}: 0000 [#1] PREEMPT SMP\n"
+            f"(bits 63..47 of a 4-level x86_64 address must all be equal; {vaddr:#x} lies in the "
+            "hole between user and kernel space and is refused before any table is read)",
+            addr=vaddr)
+        return Walk(self.arch, vaddr, name, (), None, report.title, PAGE_SIZE, False, False)
 
     # --- kernel virtual addresses beyond the direct map ----------------------------------
 
@@ -409,110 +572,17 @@ class Paging:
         the running mm, taking a ``vmalloc_fault`` where this mm lacks init_mm's entry."""
         if self.is_lowmem_address(vaddr):
             return super().kernel_virt_to_phys(vaddr)
-        if self._pt is None or not self.is_canonical(vaddr) or not 0 <= vaddr < 1 << self.arch.bits:
+        if not self.pgtables.built or not self.is_canonical(vaddr) or not 0 <= vaddr < 1 << self.arch.bits:
             return None
-        mm = self._active_mm
-        steps, lv, leaf = self._walk(mm.pgd, vaddr)
-        if leaf is None and lv == 0 and mm.owner_id != INIT_MM and self.lazy_kernel_sync:
-            if self._kernel_sync_fault(mm, vaddr):
-                steps, lv, leaf = self._walk(mm.pgd, vaddr)
-        if leaf is None:
-            return None
-        size = self._fmt.level_size(lv)
-        return self._fmt.leaf_paddr(lv, leaf) | (vaddr & (size - 1))
-
-    def _kernel_sync_fault(self: "Kernel", mm: "MMStruct", vaddr: int) -> bool:
-        """``vmalloc_fault()`` (arch/x86/mm/fault.c) / ``do_translation_fault()``
-        (arch/arm/mm/fault.c): copy init_mm's top-level entry for a kernel address into
-        *mm*'s pgd. True if there was one to copy."""
-        fmt = self._fmt
-        if vaddr < self.arch.region("user").end:
-            return False
-        idx = fmt.index(0, vaddr)
-        if fmt.arch == "arm32":
-            idx &= ~1                 # the pair that makes one Linux pmd
-            span = (idx, idx + 2)
-        else:
-            span = (idx, idx + 1)
-        ref = self._pt[self._init_mm.pgd]
-        if not fmt.present(0, ref.item(idx)) and not fmt.present(0, ref.item(span[1] - 1)):
-            return False
-        self._pt[mm.pgd][span[0]:span[1]] = ref[span[0]:span[1]]
-        mm.vmalloc_faults += 1
-        if self.events.active:
-            self.events.emit("vmalloc_fault", mm=mm.name, pid=mm.pid, addr=vaddr, index=idx,
-                             entry=int(ref[idx]))
-        return True
-
-    # --- invariants --------------------------------------------------------------------
-
-    def _check_subsystems(self: "Kernel") -> None:
-        super()._check_subsystems()
-        if self._pt is None:
-            return
-        owner = self.owner
-        pgd_pfn = self.swapper_pg_dir
-        tables = np.fromiter(self._pt.keys(), dtype=np.int64, count=len(self._pt))
-        boot = tables[owner[tables] == PG_RESERVED]
-        buddy = np.sort(tables[owner[tables] != PG_RESERVED])
-        if pgd_pfn not in self._pt or owner[pgd_pfn] != PG_RESERVED:
-            raise InvariantError("swapper_pg_dir must be a table inside the reserved kernel image")
-        bad = buddy[owner[buddy] != PG_PAGETABLE]
-        if len(bad):
-            raise InvariantError(f"page table at pfn {int(bad[0]):#x} is owned by "
-                                 f"{OWNER_NAMES[owner[bad[0]]]}, not page tables")
-        heads = np.flatnonzero(owner == PG_PAGETABLE)
-        if self._fmt.pgd_order:
-            pgds = [p for p in buddy if self._pt_level[int(p)] == 0]
-            expect = np.sort(np.concatenate([buddy] + [np.arange(p + 1, p + 4) for p in pgds]))
-        else:
-            expect = buddy
-        if not np.array_equal(heads, expect):
-            extra = np.setdiff1d(heads, expect)
-            raise InvariantError(f"pfn {int(extra[0]) if len(extra) else int(np.setdiff1d(expect, heads)[0]):#x}"
-                                 " is a page-table page the page tables do not know (leaked or lost)")
-        if len(boot) != len(set(boot.tolist())):
-            raise InvariantError("a boot page table is listed twice")
-        # Every table is referenced exactly as often as it should be: kernel tables may be
-        # referenced from many pgds (the shared kernel half), user tables from one entry.
-        self._check_kernel_half()
-        self._check_kernel_leaves()
-
-    def _check_kernel_half(self: "Kernel") -> None:
-        ref = self._pt[self._init_mm.pgd]
-        b = self.kernel_pgd_boundary
-        kref = ref[b:]
-        for mm in self._mms.values():
-            mine = self._pt[mm.pgd][b:]
-            differ = np.flatnonzero(mine != kref)
-            if not len(differ):
-                continue
-            i = int(differ[0])
-            e = int(mine[i])
-            if e == 0 and self.lazy_kernel_sync:
-                continue                   # not synced yet: a vmalloc_fault will copy it
-            raise InvariantError(f"{mm.name}: kernel pgd entry {b + i} is {e:#x} but swapper_pg_dir "
-                                 f"has {int(kref[i]):#x}: the kernel half must be shared")
+        return self.pgtables.kernel_virt_to_phys(vaddr)
 
     def _lingering_kernel_frames(self: "Kernel") -> np.ndarray:
         """Frames a kernel mapping may still name after they were freed (none here)."""
         return np.empty(0, dtype=np.int64)
 
-    def _check_kernel_leaves(self: "Kernel") -> None:
-        """Small kernel pages mapped outside the direct map must be allocated frames."""
-        fmt = self._fmt
-        for pfn, level in self._pt_level.items():
-            if level != fmt.last or self._pt_owner[pfn] != INIT_MM or pfn in self._linear_tables:
-                continue
-            entries = self._pt[pfn][512:] if fmt.arch == "arm32" else self._pt[pfn]
-            present = fmt.present_mask(entries)
-            if not present.any():
-                continue
-            frames = fmt.frames(entries[present])
-            if (frames >= self.max_pfn).any():
-                raise InvariantError(f"kernel pte table {pfn:#x} maps a frame beyond RAM")
-            bad = frames[self.owner[frames] == PG_FREE]
-            if len(bad):
-                bad = np.setdiff1d(bad, self._lingering_kernel_frames())
-            if len(bad):
-                raise InvariantError(f"kernel pte table {pfn:#x} maps free frame {int(bad[0]):#x}")
+    # --- invariants --------------------------------------------------------------------
+
+    def _check_subsystems(self: "Kernel") -> None:
+        super()._check_subsystems()
+        if self.pgtables.built:
+            self.pgtables.check(self._lingering_kernel_frames())

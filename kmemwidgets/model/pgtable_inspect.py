@@ -30,12 +30,12 @@ if TYPE_CHECKING:
 
 def nr_pgd_entries(k: "Kernel") -> int:
     """``PTRS_PER_PGD`` of the machine's page-table format."""
-    return k._fmt.levels[0].nr
+    return k.pgtables.fmt.levels[0].nr
 
 
 def pgd_span(k: "Kernel") -> int:
     """Bytes of address space the top-level table covers."""
-    top = k._fmt.levels[0]
+    top = k.pgtables.fmt.levels[0]
     return top.nr << top.shift
 
 
@@ -48,12 +48,12 @@ def addr_fraction(k: "Kernel", vaddr: int | np.ndarray) -> float | np.ndarray:
 def have_page_tables(k: "Kernel") -> bool:
     """Whether any page table exists yet (``swapper_pg_dir`` is built on first use, so
     a view can draw an empty machine without changing it)."""
-    return k._pt is not None
+    return k.pgtables.built
 
 
 def pgd_entries(k: "Kernel", pgd: int) -> np.ndarray:
     """The raw entries of the top-level table at frame *pgd* (a read-only view)."""
-    entries = k._pgtables()[pgd][:nr_pgd_entries(k)]
+    entries = k.pgtables.tables()[pgd][:nr_pgd_entries(k)]
     view = entries.view()
     view.flags.writeable = False
     return view
@@ -61,19 +61,19 @@ def pgd_entries(k: "Kernel", pgd: int) -> np.ndarray:
 
 def entry_present(k: "Kernel", level: int, entry: int) -> bool:
     """Whether *entry* of a level-*level* table is present (``pgd_present()`` …)."""
-    return k._fmt.present(level, int(entry))
+    return k.pgtables.fmt.present(level, int(entry))
 
 
 def pgd_present(k: "Kernel", entries: np.ndarray) -> np.ndarray:
     """``pgd_present()`` of each entry, as a bool array."""
-    fmt = k._fmt
+    fmt = k.pgtables.fmt
     return np.fromiter((fmt.present(0, int(e)) for e in entries), dtype=bool, count=len(entries))
 
 
 def pgd_target_pfn(k: "Kernel", entry: int) -> int:
     """The frame a present pgd *entry* leads to: the middle frame of a large leaf
     (a 4 MiB or 1 GiB page), else the next-level table."""
-    fmt = k._fmt
+    fmt = k.pgtables.fmt
     if fmt.is_leaf(0, entry):
         return (fmt.leaf_paddr(0, entry) + fmt.level_size(0) // 2) >> PAGE_SHIFT
     return fmt.child(entry)[0]
@@ -81,8 +81,8 @@ def pgd_target_pfn(k: "Kernel", entry: int) -> int:
 
 def leaves(k: "Kernel", pgd: int, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every present leaf below pgd entries ``[lo, hi)`` of table *pgd*."""
-    pt = k._pgtables()
-    fmt = k._fmt
+    pt = k.pgtables.tables()
+    fmt = k.pgtables.fmt
     vas, pfns, wr = [], [], []
     span = pgd_span(k)
 

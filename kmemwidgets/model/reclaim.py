@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .events import operation
 from .gfp import GFP_HIGHUSER_MOVABLE
 from .gfp import __GFP_NOWARN as NOWARN   # plain alias: class bodies mangle __names
 from .owners import PG_PAGECACHE
@@ -53,6 +54,7 @@ class PageReclaim:
                 return True
         return mark is None
 
+    @operation
     def read_file(self: "Kernel", nbytes: int) -> int:
         """Bring *nbytes* of file data into the page cache (as reading a file would).
 
@@ -89,6 +91,7 @@ class PageReclaim:
             self.events.emit("reclaim", pages=len(victims), direct=direct)
         return len(victims)
 
+    @operation
     def kswapd(self: "Kernel") -> int:
         """Run kswapd once (``balance_pgdat``) for the order and zone of the allocations that
         woke it (all zones, order 0, when run by hand): reclaim from zones up to that one,

@@ -32,6 +32,7 @@ from .gfp import __GFP_RECLAIMABLE as RECLAIMABLE, __GFP_ZERO as ZERO
 from .gfp import __GFP_HIGH as HIGH, __GFP_IO as IO, __GFP_FS as FS
 from .gfp import __GFP_RETRY_MAYFAIL as RETRY_MAYFAIL, __GFP_MEMALLOC as MEMALLOC
 from .gfp import __GFP_HARDWALL as HARDWALL, __GFP_THISNODE as THISNODE
+from .kernel_api import kernel_function
 from .owners import OWNER_NAMES, PG_SLAB
 from .page_alloc import MIGHT_ALLOC_SITE
 from .printk import KERN_ERR, KERN_WARNING, PHYSADDR_BUG, Report
@@ -240,6 +241,7 @@ class SlubAllocator(SlubDebug):
             return flags
         return flags | self.slub_debug_flags
 
+    @kernel_function(batch=True)
     def kmem_cache_create(self: "Kernel", name: str, size: int, align: int = 0, flags: int = 0,
                           ctor: Callable[[int], None] | None = None) -> KmemCache | None:
         """``kmem_cache_create(name, size, align, flags, ctor)``: a new cache, or None
@@ -441,6 +443,7 @@ class SlubAllocator(SlubDebug):
         return (f"BUG: KASAN: slab-use-after-free in {fn}\n{fn}: kmem_cache '{cache.name}' "
                 f"was destroyed by kmem_cache_destroy(); the call was refused")
 
+    @kernel_function(batch=True)
     def kmem_cache_alloc(self: "Kernel", cache: KmemCache, gfp: int, caller: str | None = None) -> int | None:
         """``kmem_cache_alloc(cache, gfp)``: an object's address, or None (NULL).
 
@@ -467,6 +470,7 @@ class SlubAllocator(SlubDebug):
                              bytes_req=cache.object_size, bytes_alloc=cache.size, gfp=gfp)
         return addr
 
+    @kernel_function(batch=True)
     def kmem_cache_zalloc(self: "Kernel", cache: KmemCache, gfp: int, caller: str | None = None) -> int | None:
         """``kmem_cache_zalloc(cache, gfp)``: ``kmem_cache_alloc`` with ``__GFP_ZERO``."""
         return self.kmem_cache_alloc(cache, check_gfp(gfp) | ZERO, caller or "kmem_cache_zalloc")
@@ -544,6 +548,7 @@ class SlubAllocator(SlubDebug):
 
     # --- free ------------------------------------------------------------------------
 
+    @kernel_function(batch=True)
     def kmem_cache_free(self: "Kernel", cache: KmemCache, obj: int, caller: str | None = None) -> Report | None:
         """``kmem_cache_free(cache, obj)``; a refused free returns the logged report."""
         if obj.__class__ is int and not self.events.active:
@@ -661,6 +666,7 @@ class SlubAllocator(SlubDebug):
 
     # --- validate, destroy -----------------------------------------------------------
 
+    @kernel_function(batch=True)
     def validate(self: "Kernel", cache: KmemCache) -> int:
         """``echo 1 > /sys/kernel/slab/<cache>/validate``: check every slab's free chain
         and every object; reports and FIXes like the kernel. Returns the number of
@@ -725,6 +731,7 @@ class SlubAllocator(SlubDebug):
                 cache.partial.pop(slab, None)
         return True
 
+    @kernel_function(batch=True)
     def kmem_cache_destroy(self: "Kernel", cache: KmemCache | None, caller: str | None = None) -> Report | None:
         """``kmem_cache_destroy(cache)``: free the cache and its empty slabs. With live
         objects the kernel lists them, WARNs, and leaks the cache (it leaves
@@ -765,10 +772,12 @@ class SlubAllocator(SlubDebug):
 
     # --- text views ------------------------------------------------------------------
 
+    @kernel_function
     def slabinfo(self: "Kernel") -> str:
         """``/proc/slabinfo`` (version 2.1, SLUB: tunables are zero)."""
         return slabinfo_text(self.slab_caches)
 
+    @kernel_function
     def slabtop(self: "Kernel", n: int | None = None) -> str:
         """A ``slabtop -o``-like summary, caches by number of objects."""
         return slabtop_text(self.slab_caches, n)

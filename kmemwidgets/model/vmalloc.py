@@ -21,9 +21,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .errors import InvariantError
+from .events import operation
 from .gfp import GFP_DMA, GFP_DMA32, GFP_KERNEL, check_gfp, gfp_name
 from .gfp import __GFP_DIRECT_RECLAIM as DIRECT_RECLAIM, __GFP_HIGHMEM as HIGHMEM
 from .gfp import __GFP_NOWARN as NOWARN, __GFP_ZERO as ZERO
+from .kernel_api import kernel_function
 from .owners import OWNER_NAMES, PG_FREE, PG_RESERVED, PG_VMALLOC
 from .page import Page
 from .printk import KERN_WARNING, Report
@@ -108,6 +110,7 @@ class Vmalloc:
         return (f"vmalloc_node_range for size {area_size} failed: Address range restricted to "
                 f"{self.VMALLOC_START:#x} - {end:#x}")
 
+    @operation
     def delayed_vfree_work(self: "Kernel") -> int:
         """Run the deferred frees queued by ``vfree()`` in interrupt context; returns how many."""
         done = 0
@@ -149,7 +152,7 @@ class Vmalloc:
         if self.context_stack.atomic:
             self.kmsg.might_sleep(VMALLOC_SITE)
             gfp &= ~DIRECT_RECLAIM       # reported once; the model does not sleep after it
-        self._pgtables()
+        self.pgtables.tables()
         area_size = size + (0 if vm_flags & VM_NO_GUARD else PAGE_SIZE)
         addr = self._vm_find_gap(area_size)
         if addr is None:
@@ -159,7 +162,7 @@ class Vmalloc:
         if not gfp & (GFP_DMA | GFP_DMA32):
             gfp |= HIGHMEM
         pfns = self._vm_area_alloc_pages(gfp | NOWARN, nr_pages)
-        if len(pfns) < nr_pages or not self._set_kernel_ptes(addr, pfns):
+        if len(pfns) < nr_pages or not self.pgtables.set_kernel_ptes(addr, pfns):
             self.buddy.free_bulk(pfns, PG_VMALLOC, "__vmalloc_area_node")
             # Both messages give area->nr_pages * PAGE_SIZE: the pages actually obtained.
             self._warn_vmalloc(gfp, "failed to allocate pages" if len(pfns) < nr_pages
@@ -178,20 +181,24 @@ class Vmalloc:
             self.events.emit("vmalloc", addr=area.addr, size=area.size, pfns=area.pages.tolist(),
                              flags=area.flags, caller=area.caller)
 
+    @kernel_function(batch=True)
     def vmalloc(self: "Kernel", size: int, caller: str | None = None) -> int | None:
         """``vmalloc(size)``: virtually contiguous memory, or None (NULL)."""
         return self._vmalloc_node_range(size, GFP_KERNEL, caller, 0, "vmalloc")
 
+    @kernel_function(batch=True)
     def vzalloc(self: "Kernel", size: int, caller: str | None = None) -> int | None:
         """``vzalloc(size)``: vmalloc'ed and zero-filled."""
         return self._vmalloc_node_range(size, GFP_KERNEL | ZERO, caller, 0, "vzalloc")
 
+    @kernel_function(batch=True)
     def vmalloc_32(self: "Kernel", size: int, caller: str | None = None) -> int | None:
         """``vmalloc_32(size)``: frames below 4 GiB (``GFP_VMALLOC32`` = GFP_KERNEL|GFP_DMA32;
         lowmem on i386 and ARM, ZONE_DMA32 on x86_64)."""
         return self._vmalloc_node_range(size, GFP_KERNEL | GFP_DMA32, caller, 0, "vmalloc_32")
 
-    def _vmalloc_gfp(self: "Kernel", size: int, gfp: int, caller: str | None = None,
+    @kernel_function(batch=True)
+    def __vmalloc(self: "Kernel", size: int, gfp: int, caller: str | None = None,
                   vm_flags: int = 0) -> int | None:
         """``__vmalloc(size, gfp)``; *vm_flags* may add ``VM_NO_GUARD``."""
         if vm_flags & ~VM_NO_GUARD:
@@ -200,6 +207,7 @@ class Vmalloc:
 
     # --- free --------------------------------------------------------------------------
 
+    @kernel_function(batch=True)
     def vfree(self: "Kernel", addr: int) -> Report | None:
         """``vfree(addr)``: unmap and free a vmalloc area; ``vfree(0)`` does nothing.
         From interrupt context the free is queued (``vfree_atomic``) for
@@ -258,7 +266,7 @@ class Vmalloc:
                               addr=addr)
 
     def _vm_remove(self: "Kernel", area: VmStruct) -> None:
-        self._clear_kernel_ptes(area.addr, area.nr_pages)
+        self.pgtables.clear_kernel_ptes(area.addr, area.nr_pages)
         del self._vm_areas[area.addr]
         del self._vm_starts[bisect_left(self._vm_starts, area.addr)]
         if self.events.active:
@@ -267,6 +275,7 @@ class Vmalloc:
 
     # --- vmap ----------------------------------------------------------------------------
 
+    @kernel_function(batch=True)
     def vmap(self: "Kernel", pages: list[Page], count: int | None = None, flags: int = VM_MAP,
              caller: str | None = None) -> int | None:
         """``vmap(pages, count, flags, PAGE_KERNEL)``: map existing pages contiguously.
@@ -286,18 +295,19 @@ class Vmalloc:
                                    "mm/vmalloc.c:3429 vmap+0x5d/0x140",
                                    "vmap(): VM_NO_GUARD is not allowed; the flag is cleared")
             flags &= ~VM_NO_GUARD
-        self._pgtables()
+        self.pgtables.tables()
         area_size = (count << PAGE_SHIFT) + PAGE_SIZE
         addr = self._vm_find_gap(area_size)
         if addr is None:
             self.kmsg.report("vmalloc_failure", KERN_WARNING, self._no_vmap_area(area_size), size=area_size)
             return None
-        if not self._set_kernel_ptes(addr, pfns):
+        if not self.pgtables.set_kernel_ptes(addr, pfns):
             return None
         self._vm_insert(VmStruct(addr, area_size, VM_MAP, np.asarray(pfns, dtype=np.int64),
                                  caller or "vmap"))
         return addr
 
+    @kernel_function(batch=True)
     def vunmap(self: "Kernel", addr: int) -> Report | None:
         """``vunmap(addr)``: remove a vmap() mapping; the pages stay allocated."""
         area = self._vm_areas.get(addr)
@@ -326,6 +336,7 @@ class Vmalloc:
         walk = self.translate(None, addr)
         return walk.pfn
 
+    @kernel_function
     def vmalloc_to_page(self: "Kernel", addr: int) -> Page | None:
         """``vmalloc_to_page``."""
         pfn = self.vmalloc_to_pfn(addr)
@@ -335,6 +346,7 @@ class Vmalloc:
         """The live areas, lowest address first."""
         return [self._vm_areas[a] for a in self._vm_starts]
 
+    @kernel_function
     def vmallocinfo(self: "Kernel") -> str:
         """``/proc/vmallocinfo`` (``vmalloc_info_show``): range, size with the guard page,
         caller, ``pages=N`` (vmalloc areas only: a vmap area's ``nr_pages`` is 0), then

@@ -175,7 +175,7 @@ class Workloads:
             return sum(1 << order for _, order in squeezed)
         given = sum(1 << order for _, order in squeezed)       # "u"
         for page, order in squeezed:
-            self._free_pages_page(page, order)
+            getattr(self, "__free_pages")(page, order)   # the Kernel's spelling (see kernel_api)
         squeezed.clear()
         return given
 

@@ -492,7 +492,7 @@ class AllocatorMachine(RuleBasedStateMachine):
         assert all(not s.inuse for s in kept)
         assert sum(1 << s.order for s in kept) == owners["slab"]
         pt = np.flatnonzero(k.owner == PG_PAGETABLE)
-        assert all(k._pt_owner[int(f)] == 0 for f in pt), "a process page table outlived its process"
+        assert all(k.pgtables.owner_of(int(f)) == 0 for f in pt), "a process page table outlived its process"
         for zone, boot in zip(k.zones, self.boot_free):
             span = k.owner[zone.start_pfn:zone.end_pfn]
             held = int(np.count_nonzero(span == PG_SLAB)) + int(np.count_nonzero(span == PG_PAGETABLE))

@@ -3,6 +3,7 @@ import pytest
 
 import kmemwidgets as kw
 import kmemwidgets.api as api
+from kmemwidgets.model.events import operation
 
 
 def test_dunder_names_work_on_the_object(k64):
@@ -29,3 +30,74 @@ def test_plain_functions_act_on_the_current_kernel(k64):
     assert api.current_kernel() is k64
     with pytest.raises(TypeError, match="Kernel"):
         api.use_kernel("not a kernel")
+
+
+#: ``from kmemwidgets.api import *`` before the functions were declared where they are
+#: defined (issue 15): the registry must export exactly these kernel functions.
+EXPORTED_FUNCTIONS = {
+    "alloc_pages", "alloc_page", "__free_pages", "__free_page", "__get_free_pages",
+    "__get_free_page", "get_zeroed_page", "free_pages", "free_page",
+    "page_address", "virt_to_page", "virt_to_phys", "page_to_pfn", "pfn_to_page", "__pa", "__va",
+    "read", "write", "memset", "buddyinfo", "zoneinfo", "dmesg", "context",
+    "kmem_cache_create", "kmem_cache_alloc", "kmem_cache_zalloc", "kmem_cache_free",
+    "kmem_cache_destroy", "validate", "kmalloc", "kzalloc", "kcalloc", "krealloc", "kfree", "ksize",
+    "kmalloc_size_roundup", "slabinfo", "slabtop",
+    "spawn", "fork", "exit", "mmap", "munmap", "brk", "translate", "switch_mm", "vmalloc", "vzalloc",
+    "vmalloc_32", "__vmalloc", "vfree", "vmap", "vunmap", "vmalloc_to_page", "vmallocinfo", "kmap",
+    "kunmap", "kmap_local_page", "kunmap_local", "mempool_create", "mempool_create_page_pool",
+    "mempool_create_kmalloc_pool", "mempool_create_slab_pool", "mempool_alloc", "mempool_free",
+    "mempool_resize", "mempool_destroy",
+}
+
+
+def test_star_import_exports_exactly_the_kernel_functions_and_constants():
+    ns: dict = {}
+    exec("from kmemwidgets.api import *", ns)
+    exported = set(ns) - {"__builtins__"}
+    constants = {name for name in exported if name.startswith(("GFP_", "__GFP_", "SLAB_"))}
+    assert exported - constants == EXPORTED_FUNCTIONS | {"use_kernel", "current_kernel", "Kernel", "ZERO_SIZE_PTR"}
+    assert len(api.__all__) == len(set(api.__all__))
+    for name in EXPORTED_FUNCTIONS:
+        assert ns[name].__name__ == name
+        assert ns[name].__doc__ == getattr(kw.Kernel, name).__doc__
+
+
+def test_kernel_operations_deliver_one_batch_each(k64):
+    # The operations that batch their events (each is one click in a view).
+    batches: list = []
+    k64.events.subscribe(batches.append)
+    p = k64.spawn("batch")
+    batches.clear()
+    addr = k64.mmap(p, 4 * 4096, "rw")
+    assert len(batches) == 1
+    batches.clear()
+    p.touch(addr, 4 * 4096)
+    assert len(batches) == 1 and len(batches[0]) > 4
+    batches.clear()
+    a = getattr(k64, "__vmalloc")(3 * 4096, kw.GFP_KERNEL)
+    assert len(batches) == 1
+    batches.clear()
+    k64.vfree(a)
+    assert len(batches) == 1
+
+
+#: The Kernel methods that deliver their events as one batch (the former ``_OPERATIONS``
+#: of kernel.py; alloc_pages and the frees batch inside BuddyAllocator.alloc/free).
+BATCHED_OPERATIONS = {
+    "alloc_pages_at", "read_file", "kswapd", "spawn", "fork", "exit", "mmap", "munmap", "brk",
+    "_user_write", "_user_read", "_user_touch", "vmalloc", "vzalloc", "vmalloc_32",
+    "__vmalloc", "vfree", "vmap", "vunmap", "delayed_vfree_work", "kmap", "kunmap",
+    "kmap_local_page", "kunmap_local", "mempool_create", "mempool_create_page_pool",
+    "mempool_create_kmalloc_pool", "mempool_create_slab_pool", "mempool_alloc", "mempool_free",
+    "mempool_resize", "mempool_destroy", "kmem_cache_create", "kmem_cache_alloc",
+    "kmem_cache_zalloc", "kmem_cache_free", "kmem_cache_destroy", "validate", "_kmalloc_slow",
+    "_kfree_slow", "kzalloc", "kcalloc", "krealloc",
+}
+
+
+def test_the_declared_operations_are_the_batched_ones():
+    wrapper_code = operation(lambda self: None).__code__
+    mangled = tuple(f"_{cls.__name__}__" for cls in kw.Kernel.__mro__)
+    batched = {name for name in dir(kw.Kernel) if not name.startswith(mangled)
+               and getattr(getattr(kw.Kernel, name), "__code__", None) is wrapper_code}
+    assert batched == BATCHED_OPERATIONS

@@ -12,7 +12,7 @@ from kmemwidgets.model.owners import PG_PAGETABLE, PG_RESERVED
 def snapshot(k: kw.Kernel) -> tuple:
     """Everything a refused paging/vmalloc/mempool operation must leave untouched (shared
     by the other test_paging_*, test_vmalloc_*, test_highmem_*, test_mempool_* files)."""
-    tables = {pfn: bytes(t) for pfn, t in (k._pt or {}).items()}
+    tables = {pfn: bytes(t) for pfn, t in (k.pgtables.tables() if k.pgtables.built else {}).items()}
     areas = [(a.addr, a.size, a.pages.tolist()) for a in k.vm_areas()]
     pools = [(p.name, len(p.elements), dict(p.out), len(p.waiting)) for p in k.mempools]
     procs = {pid: (p.alive, [(v.start, v.end, v.prot) for v in p.mm.vmas], p.mm.brk)
@@ -100,7 +100,7 @@ def test_user_walk_matches_the_pte(arch, kw_):
     w = k.translate(p, a + 4096 + 5)
     bits = k.arch.pgtable_levels
     assert len(w.steps) == len(bits) - 1
-    for step, (name, shift, nr) in zip(w.steps, k._fmt.levels):
+    for step, (name, shift, nr) in zip(w.steps, k.pgtables.fmt.levels):
         assert step.level == name and step.index == ((a + 4096 + 5) >> shift) & (nr - 1)
     assert w.offset == 5 and w.user and w.writable
     assert k.owner[w.pfn] == kw.OWNER_NAMES.index("user")
@@ -132,7 +132,7 @@ def test_pa_va_roundtrip_across_lowmem_and_the_tables_agree():
 def test_direct_map_is_cheap_on_a_64g_x86_64():
     k = kw.Kernel(arch="x86_64", ram="64G")
     k.translate(None, k.page_offset)
-    assert len(k._pt) < 100                     # 1 GiB pages: one pud page for 64 GiB
+    assert len(k.pgtables.tables()) < 100                     # 1 GiB pages: one pud page for 64 GiB
     w = k.translate(None, k.page_offset + (63 << 30) + 0x1234)
     assert w.paddr == (63 << 30) + 0x1234
 
@@ -141,10 +141,10 @@ def test_swapper_and_boot_tables_are_reserved_and_others_from_the_buddy():
     k = kw.Kernel(arch="i386", ram="1G")
     k.init_mm
     assert k.owner[k.swapper_pg_dir] == PG_RESERVED
-    boot = [pfn for pfn in k._pt if k.owner[pfn] == PG_RESERVED]
+    boot = [pfn for pfn in k.pgtables.tables() if k.owner[pfn] == PG_RESERVED]
     assert k.swapper_pg_dir in boot and len(boot) >= 3      # + pkmap, fixmap, lowmem tail
     v = k.vmalloc(4096)
-    new = [pfn for pfn in k._pt if k.owner[pfn] == PG_PAGETABLE]
+    new = [pfn for pfn in k.pgtables.tables() if k.owner[pfn] == PG_PAGETABLE]
     assert len(new) == 1 and k.block_order(new[0]) == 0
     k.vfree(v)
     k.check()
@@ -171,9 +171,9 @@ def test_kernel_halves_identical_and_shared():
         k = kw.Kernel(arch=arch, ram="256M", **kw_)
         procs = [k.spawn(f"p{i}") for i in range(3)]
         b = k.kernel_pgd_boundary
-        ref = k._pt[k.swapper_pg_dir][b:]
+        ref = k.pgtables.table(k.swapper_pg_dir)[b:]
         for p in procs:
-            assert np.array_equal(k._pt[p.pgd][b:], ref)
+            assert np.array_equal(k.pgtables.table(p.pgd)[b:], ref)
             assert p.pgd != k.swapper_pg_dir
         # A kernel address walks to the same frame through any process.
         addr = k.page_offset + 0x345678
@@ -184,6 +184,6 @@ def test_kernel_halves_identical_and_shared():
 def test_check_catches_a_diverging_kernel_half():
     k = kw.Kernel(arch="x86_64", ram="64M")
     p = k.spawn("a")
-    k._pt[p.pgd][300] ^= 0x1000
+    k.pgtables.table(p.pgd)[300] ^= 0x1000
     with pytest.raises(kw.InvariantError, match="kernel half must be shared"):
         k.check()

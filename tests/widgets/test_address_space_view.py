@@ -58,11 +58,11 @@ def test_fork_and_write_give_different_frames_and_the_kernel_half_stays_shared(v
         assert grid.color.shape == (32, 32)
         flat = grid.color.ravel()
         assert (flat[768:] == PGD_SHARED).sum() == sum(
-            k._fmt.present(0, int(e)) for e in k._pt[parent.pgd][768:])
+            k.pgtables.fmt.present(0, int(e)) for e in k.pgtables.table(parent.pgd)[768:])
         assert (flat[:768] == PGD_USER).sum() == 1          # one user pte table each
     idx = addr >> 22
     assert view.left_pgd.color.ravel()[idx] == PGD_USER
-    assert k._pt[parent.pgd][idx] != k._pt[child.pgd][idx]      # different user tables
+    assert k.pgtables.table(parent.pgd)[idx] != k.pgtables.table(child.pgd)[idx]      # different user tables
     k.check()
 
 
@@ -190,10 +190,10 @@ def test_opening_the_view_builds_no_page_tables():
     k = kw.Kernel(arch="x86_64", ram="64M")          # x86_64 would take pud pages from the buddy
     free = [z.nr_free() for z in k.zones]
     view = AddressSpaceView(kernel=k)
-    assert k._pt is None and [z.nr_free() for z in k.zones] == free
+    assert not k.pgtables.built and [z.nr_free() for z in k.zones] == free
     assert (view.left_pgd.color == ABSENT).all()
     view.spawn()
-    assert k._pt is not None and view.left_pid in k.processes
+    assert k.pgtables.built and view.left_pid in k.processes
 
 
 def test_view_opens_on_existing_processes_with_constructor_traits():
