@@ -70,13 +70,27 @@ def scale_class(scale: float) -> str:
     return f"kmem-scale-{round(scale * 100)}"
 
 
+#: Han characters in Simplified Chinese glyph forms: a font that only covers CJK code
+#: points (unicode-range), backed by the SC fonts of every platform and put before the
+#: figures' sans-serif. Without it, the generic fallback picks Japanese forms on a page
+#: without lang="zh-CN"; Latin text keeps its font.
+HAN_FONT_FACE = ("@font-face {font-family:kmem-han; src:local('Noto Sans CJK SC'), local('NotoSansCJKsc-Regular'), "
+                 "local('Source Han Sans SC'), local('PingFang SC'), local('Microsoft YaHei'), "
+                 "local('WenQuanYi Micro Hei'); unicode-range:U+2E80-2FDF, U+3000-303F, U+3400-4DBF, "
+                 "U+4E00-9FFF, U+F900-FAFF, U+FF00-FFEF}")
+FIGURE_FONTS = "kmem-han, sans-serif"
+
+
 def scale_css(scale: float) -> str:
     """A ``<style>`` setting :data:`CSS_VARIABLES` at *scale* under :func:`scale_class`, and
     the size of bqplot's axis labels (a CSS class of bqplot's, no trait)."""
     cls = scale_class(scale)
     rules = ";".join(f"{name}:{px(size, scale)}" for name, size in CSS_VARIABLES.items())
-    return (f"<style>.{cls} {{{rules}}} "
-            f".{cls} .bqplot .axislabel {{font-size:{px(TEXT_PX, scale)}}}</style>")
+    return (f"<style>{HAN_FONT_FACE} .{cls} {{{rules}}} "
+            f".{cls} .bqplot .axislabel {{font-size:{px(TEXT_PX, scale)}}} "
+            # !important: bqplot sets its texts' font through shorthand rules of its own
+            # (`font: var(--bq-mainheading-font)`); only the family is replaced here.
+            f".{cls} .bqplot text {{font-family:{FIGURE_FONTS} !important}}</style>")
 
 
 def _scaled_px(value: Any, scale: float) -> Any:

@@ -144,8 +144,9 @@ def assert_cjk_glyphs(lab: LabPage, element: Locator, what: str) -> dict[str, An
 
 
 def _first_with_han(scope: Locator, selector: str) -> Locator:
-    """The first visible element under ``scope`` matching ``selector`` whose text has Han."""
-    element = scope.locator(selector).filter(has_text=re.compile(r"[\u4e00-\u9fff]")).first
+    """The first visible element under ``scope`` matching ``selector`` whose text has two
+    Han characters (the glyph checks compare characters with each other)."""
+    element = scope.locator(selector).filter(has_text=re.compile(r"[\u4e00-\u9fff].*[\u4e00-\u9fff]")).first
     element.wait_for(state="visible", timeout=30_000)
     return element
 
@@ -173,8 +174,12 @@ def test_chinese_tour_renders_cjk(lab: LabPage) -> None:
 def test_chinese_figure_title_renders_cjk(lab: LabPage) -> None:
     assert lab.open_and_render(STAND_IN) >= 1
     figure = lab.widget(".bqplot")
+    figures = lab.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output .bqplot")
     for name, selector in (("title", "text.mainheading"), ("axis label", "text.axislabel")):
-        m = assert_cjk_glyphs(lab, _first_with_han(figure, selector), f"figure {name}")
+        m = assert_cjk_glyphs(lab, _first_with_han(figures, selector), f"figure {name}")
         lab.metrics[f"figure {name} cjk_em"] = round(m["cjk_em"], 3)
         lab.metrics[f"figure {name} fonts"] = ", ".join(m["platform_fonts"])
+        # The views name Simplified Chinese fonts for their figures' text (theme.FIGURE_FONTS).
+        cjk = [f for f in m["platform_fonts"] if CJK_FONT.search(f)]
+        assert cjk and all(SIMPLIFIED.search(f) for f in cjk), f"figure {name}: drawn with {cjk}"
     lab.screenshot("zh-figure", figure)
