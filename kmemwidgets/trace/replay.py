@@ -392,7 +392,7 @@ def _handlers(res: ReplayResult, cache_name: Callable[[Any], str],
                 skipped["mm_page_alloc: allocation failed in the trace"] += 1
             elif pfn is None:
                 skipped["mm_page_alloc: no pfn (kernel before 3.x)"] += 1
-            elif pfn + (1 << min(order, 62)) > max_pfn or order > MAX_PAGE_ORDER:
+            elif not 0 <= order <= MAX_PAGE_ORDER or pfn + (1 << order) > max_pfn:
                 skipped["mm_page_alloc: pfn/order outside the modelled memory"] += 1
             elif not alloc_at(pfn, order, PG_PAGEALLOC, gfp, "alloc_pages_at"):
                 skipped["mm_page_alloc: block not free in the model"] += 1
