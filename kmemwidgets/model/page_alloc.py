@@ -319,8 +319,13 @@ class BuddyAllocator:
         """Take exactly the free block ``[pfn, pfn + 2**order)`` for *owner* (what
         ``alloc_contig_range()`` achieves); False, and nothing changed, if any frame of it
         is not free or the block is not a naturally aligned one inside memory."""
-        check_order(order)
+        if order.__class__ is not int:
+            check_order(order)
         if not (0 <= order <= MAX_PAGE_ORDER and 0 <= pfn < self.max_pfn) or pfn & ((1 << order) - 1):
+            return False
+        if self.mem_map[pfn] != PG_FREE:
+            # Only free frames are PG_FREE: no free block holds this one, as the walk of
+            # the free lists would find (after eleven lookups; a replay asks this often).
             return False
         zone = self.pfn_zone(pfn)
         trace = [] if self.events.active else None
@@ -383,6 +388,12 @@ class BuddyAllocator:
 
     def _free_core(self, pfn: int, order: int, owner: int, caller: str) -> Report | None:
         """``__free_pages_ok()`` after the checks of ``free_pages_prepare()``."""
+        if self._blocks.get(pfn) == order and order.__class__ is int and pfn.__class__ is int \
+                and self.mem_map[pfn] == owner:
+            # The usual free, an allocated block's head at its order by its owner, passes
+            # every check of _bad_free_reason(): skip them.
+            self._release((pfn,), order, owner, caller)
+            return None
         problem = self._bad_free_reason(pfn, order, owner)
         if problem:
             return self._refuse_free(pfn, order, problem, caller)

@@ -6,6 +6,13 @@ import os
 import sys
 from pathlib import Path
 
+# Polars allocates with its own jemalloc (symbols prefixed _rjem_), which reads this at its
+# first allocation, after Polars is imported on first use below: one arena, and freed
+# pages kept for reuse rather than handed back to the kernel. A stat of 600k events then
+# touches 17% fewer fresh pages (140k faults, was 169k) and costs 4-8% less CPU; the
+# process ends soon after anyway (see exit_now). A setting of the user's own wins.
+os.environ.setdefault("_RJEM_MALLOC_CONF", "narenas:1,dirty_decay_ms:-1,muzzy_decay_ms:-1")
+
 from . import report as rep
 from .classes import check_size_classes
 from .source import SourceError

@@ -201,7 +201,7 @@ def _top_pfn(records) -> int:
 def replay(source: TextSource, *, kernel: Any = None, ram: int | str | None = None,
            cpus: int = 2, arch: str = "x86_64", seed: int = 0, with_stat: bool = False,
            progress: Progress | None = None, progress_every: int = 4096,
-           engine: Engine | None = None) -> ReplayResult:
+           engine: Engine | None = None, checked: bool = False) -> ReplayResult:
     """Drive a model kernel with a trace and return what happened.
 
     Without *kernel*, one is booted with ``kmemwidgets.Kernel(arch, ram, cpus, seed)``;
@@ -214,6 +214,12 @@ def replay(source: TextSource, *, kernel: Any = None, ram: int | str | None = No
     into columns first (:mod:`kmemwidgets.trace.columnar`), which sizes the machine and
     gives progress its total, then feeds the model from the columns batch by batch;
     ``"python"`` parses line by line as it replays (a stream read once has no total).
+
+    A recording is known to be valid (the kernel did the checks), so page events go to
+    the buddy allocator's own ``alloc_at``/``free`` (no ``Page`` handle, no operation
+    wrapper per event); with *checked*, every event goes through the Kernel's public
+    operations (``alloc_pages_at``, ``free_pages_at``, ``kmalloc``, ...) instead: slower,
+    the same model state -- the reference the fast path is tested against.
     """
     report = ParseReport()
     if choose_engine(engine) == "polars":
@@ -247,7 +253,7 @@ def replay(source: TextSource, *, kernel: Any = None, ram: int | str | None = No
         if records is not None:
             names: list[str] = []
             replaying = _replaying(_column_batches(records, names, _GfpFlags()), res, total,
-                                   progress, progress_every, cache_name=names.__getitem__)
+                                   progress, progress_every, names.__getitem__, checked)
             if with_stat:
                 with ThreadPoolExecutor(1) as pool:
                     # The statistics are column operations (Polars releases the GIL while it
@@ -263,7 +269,7 @@ def replay(source: TextSource, *, kernel: Any = None, ram: int | str | None = No
         else:
             gfp = _GfpFlags()
             applied = _replaying((_python_batch(b, gfp) for b in raw), res, total, progress,
-                                 progress_every, cache_name=str)
+                                 progress_every, str, checked)
             if with_stat:
                 res.stat = stat_records(applied, batches=True, report=report)
             else:
@@ -279,7 +285,7 @@ _APPLIED = ("kmalloc", "kmem_cache_alloc", "kfree", "kmem_cache_free", "mm_page_
 
 
 def _handlers(res: ReplayResult, cache_name: Callable[[Any], str],
-              applied: list[int]) -> tuple[Callable, ...]:
+              applied: list[int], checked: bool = False) -> tuple[Callable, ...]:
     """One handler per record kind, indexed by kind: ``handler(rows)`` applies the rows
     (of one run of events of that kind) to ``res.kernel``, adds what it applied to
     *applied* (counts in the order of :data:`_APPLIED`) and counts what it skipped, by
@@ -292,18 +298,30 @@ def _handlers(res: ReplayResult, cache_name: Callable[[Any], str],
 
     *cache_name(key)* names the cache of a key. Each batch is one event batch of the
     model (views watching it redraw once per batch), so the model's methods are called
-    without their per-call batching wrapper."""
+    without their per-call batching wrapper (with *checked*: the Kernel's public
+    operations, see :func:`replay`)."""
     from kmemwidgets.model.events import unbatched      # the model is loaded when used
+    from kmemwidgets.model.owners import PG_PAGEALLOC
     from kmemwidgets.model.units import MAX_PAGE_ORDER
     k = res.kernel
     max_pfn = k.max_pfn
-    # Bound methods, looked up once: the handlers run once per event.
-    alloc_at = unbatched(k, "alloc_pages_at")
-    free_at = k.free_pages_at
-    kmalloc, kfree = k.kmalloc, k.kfree
-    cache_create = unbatched(k, "kmem_cache_create")
-    cache_alloc = unbatched(k, "kmem_cache_alloc")
-    cache_free = unbatched(k, "kmem_cache_free")
+    # Bound methods, looked up once: the handlers run once per event. Page events go
+    # to the buddy allocator's own operations, as Kernel.alloc_pages_at/free_pages_at
+    # pass them on, without a Page handle per block nobody reads.
+    if checked:
+        def alloc_at(pfn: int, order: int, owner: int, gfp: int, caller: str) -> bool:
+            return k.alloc_pages_at(pfn, order, gfp) is not None
+
+        def free_at(pfn: int, order: int, owner: int, caller: str) -> Any:
+            return k.free_pages_at(pfn, order)
+        kmalloc, kfree, cache_create = k.kmalloc, k.kfree, k.kmem_cache_create
+        cache_alloc, cache_free = k.kmem_cache_alloc, k.kmem_cache_free
+    else:
+        alloc_at, free_at = k.buddy.alloc_at, k.buddy.free
+        kmalloc, kfree = k.kmalloc, k.kfree
+        cache_create = unbatched(k, "kmem_cache_create")
+        cache_alloc = unbatched(k, "kmem_cache_alloc")
+        cache_free = unbatched(k, "kmem_cache_free")
     live_blocks: dict[int, int] = {}       # pfn -> order, blocks this replay allocated
     not_taken: set[int] = set()            # pfns whose alloc the model could not follow
     objs: dict[Any, tuple[int, Any]] = {}  # trace ptr -> (model address/object, cache or None)
@@ -374,9 +392,9 @@ def _handlers(res: ReplayResult, cache_name: Callable[[Any], str],
                 skipped["mm_page_alloc: allocation failed in the trace"] += 1
             elif pfn is None:
                 skipped["mm_page_alloc: no pfn (kernel before 3.x)"] += 1
-            elif pfn + (1 << min(order, 62)) > max_pfn or order > MAX_PAGE_ORDER:
+            elif not 0 <= order <= MAX_PAGE_ORDER or pfn + (1 << order) > max_pfn:
                 skipped["mm_page_alloc: pfn/order outside the modelled memory"] += 1
-            elif alloc_at(pfn, order, gfp) is None:
+            elif not alloc_at(pfn, order, PG_PAGEALLOC, gfp, "alloc_pages_at"):
                 skipped["mm_page_alloc: block not free in the model"] += 1
                 not_taken.add(pfn)
             else:
@@ -402,7 +420,7 @@ def _handlers(res: ReplayResult, cache_name: Callable[[Any], str],
                 skipped["mm_page_free: order differs from the alloc (split/compound page)"] += 1
             else:
                 del live_blocks[pfn]
-                free_at(pfn, order)
+                free_at(pfn, order, PG_PAGEALLOC, "free_pages_at")
                 n += 1
         applied[5] += n
 
@@ -411,12 +429,12 @@ def _handlers(res: ReplayResult, cache_name: Callable[[Any], str],
 
 def _replaying(batches: Iterable[_Batch], res: ReplayResult, total: int,
                progress: Progress | None, progress_every: int,
-               cache_name: Callable[[Any], str]) -> Iterator[Any]:
+               cache_name: Callable[[Any], str], checked: bool = False) -> Iterator[Any]:
     """Apply each batch to ``res.kernel``, one model event batch per batch, and pass the
     batch's ``source`` on (so statistics can share the parse). Counts what was applied
     and skipped, by reason, in *res*."""
     applied = [0] * len(_APPLIED)
-    handlers = _handlers(res, cache_name, applied)
+    handlers = _handlers(res, cache_name, applied, checked)
     events = res.kernel.events
     n = 0
     for batch in batches:

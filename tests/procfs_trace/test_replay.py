@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 
@@ -192,3 +193,32 @@ def test_a_watched_kernel_gets_one_event_batch_per_record_batch():
     assert watched.buddyinfo() == quiet.buddyinfo() and watched.slabinfo() == quiet.slabinfo()
     assert 0 < len(deliveries) <= -(-a.report.lines // BATCH_LINES)
     assert sum(len(batch) for batch in deliveries) > a.replayed["mm_page_alloc"]
+
+
+def _fixture_traces():
+    import kmemwidgets
+    data = Path(kmemwidgets.__file__).parent / "data" / "trace"
+    return sorted(p for d in (TRACES, data) for p in d.glob("*.txt.gz")
+                  if "perf-kmem" not in p.name)
+
+
+@pytest.mark.parametrize("trace", _fixture_traces(), ids=lambda p: f"{p.parent.parent.name}/{p.name}")
+def test_the_fast_path_leaves_the_model_the_checked_path_leaves(trace):
+    """The replay's lean path for a recorded stream (the buddy allocator's own operations,
+    no operation wrapper per event) ends in exactly the state and output of every event
+    through the Kernel's public operations."""
+    from kmemwidgets import Kernel
+    from kmemwidgets.model.owners import PG_SLAB
+
+    def run(checked: bool):
+        k = Kernel(arch="x86_64", ram="8G", cpus=2)
+        res = replay(trace, kernel=k, checked=checked, with_stat=True)
+        slab_frames = {pfn: bytes(k.physmem.frame(pfn)) for pfn in range(k.max_pfn)
+                       if k.mem_map[pfn] == PG_SLAB}
+        return (res.summary(), res.skipped, res.anomalies, res.stat, k.buddyinfo(), k.slabinfo(),
+                k.allocated_blocks(), bytes(k.mem_map), k.dmesg(), slab_frames)
+
+    fast, checked = run(False), run(True)
+    assert sum(fast[1].values()) + fast[0].count("\n") > 0
+    for a, b in zip(fast, checked):
+        assert a == b
