@@ -5,6 +5,10 @@ A shape *reads* a student's answer into the canonical form (``0x1a``, ``"26"`` a
 are the same int; a tuple is as good as a list; zone names ignore case), raises
 :class:`AnswerTypeError` with the expected type when it cannot, and *compares* a read
 answer with the model's, naming the parts that differ without giving the right values.
+
+Every message (and :attr:`Shape.describe`) is made when it is needed, through
+:mod:`kmemwidgets.i18n`: a predict-mode view judging in Chinese gets it in Chinese, a
+notebook in the default locale (English unless ``kw.set_locale`` changed it).
 """
 from __future__ import annotations
 
