@@ -26,6 +26,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol, runtime_checkable
 
+from .i18n import _
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -60,7 +62,7 @@ def _fmt(value: Any) -> str:
 
 
 def _with_hint(text: str, hint: str) -> str:
-    return text + (f" Hint: {hint}" if hint else "")
+    return _("{verdict} Hint: {hint}").format(verdict=text, hint=hint) if hint else text
 
 
 def verdict(answer: Any, expected: Any, hint: str = "", *,
@@ -70,11 +72,11 @@ def verdict(answer: Any, expected: Any, hint: str = "", *,
         judged = expected.check(answer)
         return judged if judged or not hint else Verdict(False, _with_hint(judged.message, hint))
     if answer is ...:
-        return Verdict(False, _with_hint("Not answered yet: replace ... with your answer.", hint))
+        return Verdict(False, _with_hint(_("Not answered yet: replace ... with your answer."), hint))
     ok = same(answer, expected) if same else answer == expected
     if ok:
-        return Verdict(True, f"Right: {_fmt(answer)}.")
-    return Verdict(False, _with_hint(f"Not yet: {_fmt(answer)} is not it.", hint))
+        return Verdict(True, _("Right: {answer}.").format(answer=_fmt(answer)))
+    return Verdict(False, _with_hint(_("Not yet: {answer} is not it.").format(answer=_fmt(answer)), hint))
 
 
 def check(answer: Any, expected: Any, hint: str = "", *,

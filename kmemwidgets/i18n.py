@@ -42,7 +42,10 @@ LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 #: The language the code is written in (no catalog: messages are shown as written).
 SOURCE_LOCALE = "en"
 #: The code's marked strings: what ``extract`` scans.
-EXTRACT_FROM = ("widgets", "i18n.py")
+EXTRACT_FROM = ("widgets", "practice", "exercises.py", "i18n.py")
+#: The line width of the locales' ``.po`` files (as committed: ``update`` keeps it, so a
+#: new message does not rewrap the others).
+PO_WIDTH = 100
 
 Translator = Callable[[str], str]
 
@@ -185,7 +188,7 @@ def extract() -> Path:
 
 def update() -> None:
     """Merge the template into every locale's ``.po`` (new messages appear untranslated)."""
-    _pybabel("update", "--no-fuzzy-matching", "-D", DOMAIN,
+    _pybabel("update", "--no-fuzzy-matching", "-w", str(PO_WIDTH), "-D", DOMAIN,
              "-i", str(LOCALE_DIR / f"{DOMAIN}.pot"), "-d", str(LOCALE_DIR))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from ..exercises import Verdict
+from ..i18n import _
 from .answers import AnswerTypeError, Shape
 
 
@@ -19,15 +20,17 @@ def judge(shape: Shape, answer: Any, expected: Any, hint: str = "") -> Verdict:
     what is wrong (then *hint*), one of the wrong type what type is expected, ``...``
     (an answer cell's placeholder) that it is not answered yet."""
     if answer is ...:
-        return Verdict(False, f"Not answered yet: replace ... with {shape.describe}.")
+        return Verdict(False, _("Not answered yet: replace ... with {type}.").format(type=shape.describe))
     try:
         got = shape.read(answer)
     except AnswerTypeError as e:
-        return Verdict(False, f"Wrong type: {e}.")
+        return Verdict(False, _("Wrong type: {error}.").format(error=e))
     problem = shape.compare(got, expected)
     if not problem:
-        return Verdict(True, f"Right: {shape.show(got)}.")
-    return Verdict(False, f"Not yet: {problem}." + (f" {hint}" if hint else ""))
+        return Verdict(True, _("Right: {answer}.").format(answer=shape.show(got)))
+    if hint:
+        return Verdict(False, _("Not yet: {problem}. {hint}").format(problem=problem, hint=hint))
+    return Verdict(False, _("Not yet: {problem}.").format(problem=problem))
 
 
 class Problem:
@@ -50,7 +53,7 @@ class Problem:
 
     @property
     def answer_type(self) -> str:
-        """The expected type of an answer, in words."""
+        """The expected type of an answer, in words (in the language spoken now)."""
         return self.shape.describe
 
     def solve(self) -> Any:
@@ -64,7 +67,7 @@ class Problem:
         names); a wrong answer is told what is wrong, an answer of the wrong type what
         type is expected. ``...`` (the placeholder of an answer cell) is "not answered".
         """
-        return judge(self.shape, answer, self._answer, "Run `explain()` for the model's steps.")
+        return judge(self.shape, answer, self._answer, _("Run `explain()` for the model's steps."))
 
     def explain(self) -> str:
         """The solution step by step, as the model took it, then the answer."""
@@ -74,7 +77,7 @@ class Problem:
     def text(self) -> str:
         """The problem as the CLI prints it."""
         return "\n".join([f"[{self.kind} problem, seed {self.seed}]", self.question, "",
-                          f"ops: {self.ops}", f"Answer with {self.answer_type}."])
+                          f"ops: {self.ops}", _("Answer with {type}.").format(type=self.answer_type)])
 
     def __str__(self) -> str:
         return self.text()

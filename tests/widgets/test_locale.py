@@ -26,7 +26,7 @@ from bqplot import Axis, Figure, Label, Tooltip
 from bqplot.marks import Mark
 
 import kmemwidgets as kw
-from kmemwidgets import i18n
+from kmemwidgets import i18n, practice
 from kmemwidgets.procfs import read_buddyinfo, read_slabinfo, read_vmallocinfo
 from kmemwidgets.widgets import (AddressSpaceView, BuddyView, Dashboard, KmallocView, MempoolView, SlabView,
                                  VmallocView)
@@ -70,10 +70,6 @@ IDENTIFIERS = re.compile("|".join((
 #: How the Chinese log and status line start the reason of a refusal that the model
 #: gave (model messages are the model's, kept in English: the view only frames them).
 MODEL_REASON = re.compile(r"被拒绝：.*$", re.MULTILINE)
-#: A predict-mode verdict: the panel frames it (✓/✗, "模型的答案：…"), but how an answer
-#: differs from the model's is written by kmemwidgets.practice's answer shapes, which
-#: are not translated yet (they are shared with the practice problems).
-VERDICT_DETAIL = re.compile(r"^[✓✗] .*$", re.MULTILINE)
 
 
 class _Text(HTMLParser):
@@ -128,8 +124,6 @@ def english_left(top: widgets.Widget) -> list[str]:
     """The texts of *top* that still hold English words (identifiers and reports excepted)."""
     left = []
     for w, text in visible_texts(top):
-        if "kmem-verdict" in getattr(w, "_dom_classes", ()):
-            text = VERDICT_DETAIL.sub(" ", text)
         bare = IDENTIFIERS.sub(" ", MODEL_REASON.sub(" ", text))
         found = ENGLISH.search(bare)
         if found:
@@ -208,6 +202,46 @@ def test_predict_mode_judges_in_chinese():
     buddy.predict(changes="none")
     buddy.alloc()
     assert buddy.score[1] == 1 and "模型的答案" in buddy.last_verdict.message
+
+
+def chinese_only(text: str) -> bool:
+    """*text* holds no English words (identifiers excepted) and some Chinese."""
+    return not ENGLISH.search(IDENTIFIERS.sub(" ", text)) and bool(re.search(r"[\u4e00-\u9fff]", text))
+
+
+def test_a_wrong_prediction_is_judged_in_chinese():
+    """How an answer differs from the model's, the expected answer type and the model's
+    answer: all in the view's language (practice's answer shapes speak it too)."""
+    buddy = BuddyView(kernel=kernel(), locale="zh_CN", predict_mode=True)
+    buddy.predict(changes="9:-1 4:+2")
+    buddy.alloc()
+    text = buddy.predict_panel.verdict.text
+    assert text.startswith("✗ 还不对：阶 4 的变化量不对；阶 9 不变；") and "的变化漏掉了。模型的答案：阶 0 +1、" in text
+    assert chinese_only(text) and buddy.score == (0, 1)
+    refused = buddy.predict(changes="9")
+    assert refused.message == ("预测未被接受：'9' 不是“阶:增减量”的形式；应为 空闲链表的变化：若干“阶:增减量”，"
+                               "如 '3:-1' 或 '4:-1 3:+1'（代码中是字典 {阶: 增减量}），或 'none'。")
+    slab = SlabView(kernel=kernel(), locale="zh_CN", predict_mode=True)
+    slab.predict(bytes="0xc1000040-0xc1000043")
+    slab.alloc()
+    assert slab.predict_panel.verdict.text == "✗ 还不对：0xc1000040-0xc1000043 不对。模型的答案：无。"
+    assert slab.predict(bytes=3.5).message == "预测未被接受：first：'3.5' 不是数；应为 第一个字节（十六进制如 0x1a，或十进制）。"
+    slab.predict_panel.clear_inputs()
+    slab.alloc()                                   # no prediction entered: refused, with the answer type
+    text = slab.predict_panel.verdict.text
+    assert "请先预测 bytes（报告指出的字节：写成“首-末”" in text and "SLUB 什么也不报告时填 None" in text
+    assert chinese_only(text)
+
+
+def test_a_practice_problem_speaks_where_it_is_checked():
+    """A problem made in English judges in the language spoken when it is checked (its
+    answer type is made when it is read, not when the problem is made)."""
+    problem = practice.buddy(seed=7, ask="pfns")
+    with i18n.speaking("zh_CN"):
+        wrong, answer_type = problem.check("zzz").message, problem.answer_type
+    assert wrong.startswith("类型不对：分配 #0：'zzz' 不是数；应为 一个页框号 pfn") and chinese_only(wrong)
+    assert answer_type.startswith("各次分配的 pfn：一个列表，每项是 一个页框号 pfn")
+    assert problem.check("zzz").message.startswith("Wrong type: allocation #0: 'zzz' is not a number; expected a pfn")
 
 
 def test_a_message_log_speaks_too():

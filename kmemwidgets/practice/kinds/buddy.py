@@ -7,6 +7,7 @@ seed of the problem is the seed of the machine's workload.
 """
 from __future__ import annotations
 
+from ...i18n import N_, _
 from ...model import Kernel
 from ...model.units import NR_PAGE_ORDERS
 from ..answers import Fields, Int, Seq
@@ -32,18 +33,19 @@ def generate(seed: int = 0, ops: int | str | None = None, ask: str | None = None
     steps = [step for i, r in enumerate(results) for step in op_steps(r, i)]
     events = [e.kind for r in results for e in r.events]
     if ask == "buddyinfo":
-        shape = Seq(f"the {zone.name} line", Int("a count"), NR_PAGE_ORDERS, label="order {}")
+        shape = Seq(lambda: _("the {zone} line").format(zone=zone.name), Int(N_("a count")), NR_PAGE_ORDERS,
+                    label=N_("order {}"))
         answer = zone.nr_free()
         steps.append(f"the {zone.name} zone's free lists now hold, per order 0..10: {answer}")
         prompt = (f"What does the {zone.name} line of /proc/buddyinfo show afterwards? "
                   "Give the 11 counts of free blocks, order 0 first.")
     elif ask == "pfns":
-        shape = Seq("the pfns", Int("a pfn", hex=True, none_ok=True), label="allocation #{}")
+        shape = Seq(N_("the pfns"), Int(N_("a pfn"), hex=True, none_ok=True), label=N_("allocation #{}"))
         answer = [r.value for r in results if r.op.verb == "a"]
         prompt = ("Which pfn does each allocation get? Give one pfn per `a` op, in order "
                   "(None for an allocation that fails).")
     else:
-        shape = Fields(splits=Int("the number of block splits"), merges=Int("the number of buddy merges"))
+        shape = Fields(splits=Int(N_("the number of block splits")), merges=Int(N_("the number of buddy merges")))
         answer = (events.count("split"), events.count("merge"))
         steps.append(f"{answer[0]} splits and {answer[1]} merges in all")
         prompt = ("How many times does the allocator split a block in two, and how many times "

@@ -6,6 +6,7 @@ from the seed; the answer from a kmalloc on the booted model.
 """
 from __future__ import annotations
 
+from ...i18n import N_
 from ...model import Kernel
 from ...model.gfp import GFP_KERNEL, __GFP_DMA, __GFP_RECLAIMABLE, gfp_name
 from ...model.kmalloc import KMALLOC_MAX_CACHE_SIZE
@@ -64,8 +65,8 @@ def generate(seed: int = 0, ops: int | str | None = None, arch: str | None = Non
                      f"__kmalloc_large_node() takes whole pages, order {get_order(size)}"
                      f" = {ksize} bytes, straight from the page allocator")
     steps.append(f"waste = ksize - size = {ksize} - {size} = {ksize - size} bytes")
-    shape = Fields(cache=Name("the cache", example="kmalloc-64", none_word=None),
-                   ksize=Int("ksize() in bytes"), waste=Int("wasted bytes (ksize - size)"))
+    shape = Fields(cache=Name(N_("the cache"), example="kmalloc-64", none_word=None),
+                   ksize=Int(N_("ksize() in bytes")), waste=Int(N_("wasted bytes (ksize - size)")))
     question = "\n".join([
         f"An {machine_name(k)} runs: {ops_text}  (`kN@MASK` is kmalloc(N, MASK); "
         "the default mask is GFP_KERNEL).",

@@ -10,6 +10,7 @@ The op ``s`` squeezes the machine (takes every free page), ``u`` gives the pages
 """
 from __future__ import annotations
 
+from ...i18n import N_
 from ...model import Kernel
 from ..answers import Name, Seq
 from ..narrate import machine_name, op_list, op_steps, seeded
@@ -53,7 +54,7 @@ def generate(seed: int = 0, ops: int | str | None = None, min_nr: int | None = N
     steps = [f"mempool_create_page_pool({min_nr}, 0) fills the reserve with {min_nr} pages"]
     steps += [s for i, r in enumerate(results) for s in op_steps(
         r, i, ("mempool_alloc", "mempool_free") if r.op.verb not in "su" else ())]
-    shape = Seq("the paths", Name("a path", PATHS), label="m op #{}")
+    shape = Seq(N_("the paths"), Name(N_("a path"), PATHS), label=N_("m op #{}"))
     question = "\n".join([
         f"An {machine_name(k)} creates a page pool: "
         f"mempool_create_page_pool({min_nr}, 0), and runs: {ops_text}",

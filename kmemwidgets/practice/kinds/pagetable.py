@@ -9,6 +9,9 @@ mapped in a process (``mmap`` + a user write), and the answer is the model's MMU
 """
 from __future__ import annotations
 
+from typing import Callable
+
+from ...i18n import N_, _
 from ...model import Kernel
 from ...model.pgtable_format import make_format
 from ...model.units import PAGE_SIZE
@@ -19,6 +22,11 @@ from ..problem import Problem
 ARCHES = {"i386": dict(arch="i386"), "i386-pae": dict(arch="i386", pae=True), "x86_64": dict(arch="x86_64")}
 #: Up to how far below mmap_base the page lands (a first, untouched mmap of this size at most).
 SPREAD = {"i386": 2 << 30, "i386-pae": 2 << 30, "x86_64": 1 << 40}
+
+
+def _index(level: str) -> Callable[[], str]:
+    """What the index of page-table *level* is, in words (made when it is shown)."""
+    return lambda: _("the {level} index").format(level=level)
 
 
 def generate(seed: int = 0, ops: None = None, arch: str | None = None) -> Problem:
@@ -51,7 +59,7 @@ def generate(seed: int = 0, ops: None = None, arch: str | None = None) -> Proble
     steps += [f"the model's walk: {s}" for s in walk.steps]
     steps.append(f"=> physical address {walk.paddr:#x} (frame {walk.pfn:#x} + offset {walk.offset:#x})")
     answer = tuple(s.index for s in walk.steps) + (walk.offset,)
-    shape = Fields(**{n: Int(f"the {n} index") for n in names}, offset=Int("the byte offset in the page", hex=True))
+    shape = Fields(**{n: Int(_index(n)) for n in names}, offset=Int(N_("the byte offset in the page"), hex=True))
     question = "\n".join([
         f"A process on an {arch} machine writes to user address {vaddr:#x}, mapped with 4 KiB pages.",
         f"Which index does the MMU use at each level ({', '.join(names)}), and what is the offset "

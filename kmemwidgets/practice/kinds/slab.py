@@ -7,6 +7,7 @@ fidelity fix in the model changes the answers with it.
 """
 from __future__ import annotations
 
+from ...i18n import N_
 from ...model import Kernel
 from ...model.slab_layout import (SLAB_FLAG_NAMES, SLAB_HWCACHE_ALIGN, SLAB_POISON, SLAB_RED_ZONE,
                                  SLAB_STORE_USER, SLUB_MAX_ORDER, fls, order_objects,
@@ -71,8 +72,8 @@ def generate(seed: int = 0, ops: None = None, size: int | None = None, align: in
     steps.append(f"order {L.order}: a slab of {PAGE_SIZE << L.order} bytes holds "
                  f"{PAGE_SIZE << L.order} // {L.size} = {L.objects} objects, leaving "
                  f"{(PAGE_SIZE << L.order) - L.objects * L.size} bytes over")
-    shape = Fields(stride=Int("the object stride s->size in bytes"), objects=Int("objects per slab"),
-                   order=Int("the slab order"))
+    shape = Fields(stride=Int(N_("the object stride s->size in bytes")), objects=Int(N_("objects per slab")),
+                   order=Int(N_("the slab order")))
     question = "\n".join([
         f"An {arch} machine with {cpus} CPU{'s' if cpus > 1 else ''} (slub_max_order 3, no slub_debug) runs",
         f"  {call}",

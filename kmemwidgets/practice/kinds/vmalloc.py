@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from ...i18n import N_
 from ...model import Kernel
 from ...model.units import PAGE_SIZE
 from ..answers import Fields, Int, Name
@@ -58,9 +59,9 @@ def generate(seed: int = 0, ops: int | str | None = None, machine: tuple[str, st
         steps.append(line)
     steps.append(f"vmalloc adds __GFP_HIGHMEM, so the frames come from the highest zone with room: "
                  + ", ".join(f"{plural(n, 'page')} from {z}" for z, n in zones.items()))
-    shape = Fields(addr=Int("the area's start address", hex=True), pages=Int("the number of pages"),
-                   size=Int("the size /proc/vmallocinfo shows, in bytes"),
-                   zone=Name("the zone of its frames", [z.name for z in k.zones]))
+    shape = Fields(addr=Int(N_("the area's start address"), hex=True), pages=Int(N_("the number of pages")),
+                   size=Int(N_("the size /proc/vmallocinfo shows, in bytes")),
+                   zone=Name(N_("the zone of its frames"), [z.name for z in k.zones]))
     question = "\n".join([
         f"A fresh {machine_name(k)} (zones {', '.join(z.name for z in k.zones)}; "
         f"VMALLOC_START {start:#x}) runs: {ops_text}",

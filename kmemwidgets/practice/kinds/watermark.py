@@ -9,6 +9,7 @@ the ops; the question shows each zone's free pages, watermarks and lowmem_reserv
 """
 from __future__ import annotations
 
+from ...i18n import N_
 from ...model import Kernel
 from ...model.gfp import GFP_KERNEL, gfp_name
 from ...model.watermarks import effective_min, zone_watermark_ok
@@ -93,5 +94,5 @@ def generate(seed: int = 0, ops: int | str | None = None) -> Problem:
         f"Now it calls alloc_pages({gfp_name(gfp)}, {ask.arg}). Does it succeed, and from which zone? "
         "(No page cache: reclaim frees nothing.)",
     ])
-    shape = Name("the zone that serves it", [z.name for z in k.zones], none_word="it fails")
+    shape = Name(N_("the zone that serves it"), [z.name for z in k.zones], none_word=N_("it fails"))
     return Problem("watermark", seed, question, ops_text, shape, served, steps)

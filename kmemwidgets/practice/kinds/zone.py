@@ -8,6 +8,7 @@ process context allows. The model runs the allocation inside the context.
 """
 from __future__ import annotations
 
+from ...i18n import N_, _
 from ...model import Kernel
 from ...model.context import CONTEXTS
 from ...model.gfp import gfp_name, gfpflags_allow_blocking, parse_gfp
@@ -50,8 +51,8 @@ def generate(seed: int = 0, ops: int | str | None = None, machine: tuple[str, st
                  f"{'may' if blocking else 'never'} sleep{'s' if not blocking else ''}; "
                  f"{CONTEXTS[context].description}"
                  + ("; sleeping there is a bug: might_alloc() reports it" if bug else "; the call is allowed"))
-    shape = Fields(zone=Name("the zone", [z.name for z in k.zones], none_word="the allocation fails"),
-                   allowed=Bool(f"whether the call is allowed in {context} context"))
+    shape = Fields(zone=Name(N_("the zone"), [z.name for z in k.zones], none_word=N_("the allocation fails")),
+                   allowed=Bool(lambda: _("whether the call is allowed in {context} context").format(context=context)))
     question = "\n".join([
         f"An {machine_name(k)} of RAM has zones {', '.join(z.name for z in k.zones)}.",
         f"In {context} context the kernel runs: {ops_text}  (`aN@MASK` is alloc_pages(MASK, N)).",

@@ -30,7 +30,7 @@ from kmemwidgets import i18n
 from kmemwidgets.i18n import N_, _, ngettext
 
 from ...exercises import Verdict
-from ...practice.answers import AnswerTypeError, Name
+from ...practice.answers import AnswerTypeError, Name, joined
 from ...practice.problem import judge
 from ..localize import speaks
 from ..status import StatusLine
@@ -105,8 +105,8 @@ class PredictPanel(widgets.VBox):
             if isinstance(box, widgets.Dropdown):
                 found = [v for _, v in box.options if v.lower() == text.strip().lower()]
                 if not found:
-                    raise AnswerTypeError(f"{name}: {text!r} is not one of "
-                                          + ", ".join(v for _, v in box.options if v))
+                    raise AnswerTypeError(_("{part}: {value} is not one of {choices}").format(
+                        part=name, value=repr(text), choices=joined([v for _l, v in box.options if v])))
                 text = found[0]
             box.value = text
 
@@ -167,6 +167,7 @@ class Predictable(traitlets.HasTraits):
         """(right, judged) predictions so far."""
         return self.predictions_right, self.predictions_made
 
+    @speaks
     def predict(self, **answer: Any) -> Verdict | None:
         """Enter a prediction for the next judged action (turns predict mode on).
 
@@ -179,8 +180,9 @@ class Predictable(traitlets.HasTraits):
             given = q.normalize(dict(answer))
             unknown = sorted(set(given) - set(q.fields))
             if unknown or not given:
-                raise AnswerTypeError(f"{self.title} asks for {', '.join(q.fields)}"
-                                      + (f"; there is no {', '.join(unknown)}" if unknown else ""))
+                asks = dict(view=_(self.title), fields=joined(list(q.fields)), unknown=joined(unknown))
+                raise AnswerTypeError((_("{view} asks for {fields}; there is no {unknown}") if unknown
+                                       else _("{view} asks for {fields}")).format(**asks))
             self.predict_panel.clear_inputs()
             self.predict_panel.fill(given)
             self._predict_read()
@@ -195,7 +197,7 @@ class Predictable(traitlets.HasTraits):
         entered = self.predict_panel.entered()
         missing = [n for n in q.fields if n not in entered]
         if missing:
-            raise AnswerTypeError(_("predict {fields} first ({what})").format(fields=", ".join(missing),
+            raise AnswerTypeError(_("predict {fields} first ({what})").format(fields=joined(missing),
                                                                              what=q.shape.describe))
         raw = q.answer(entered)
         return raw, q.shape.read(raw)
@@ -212,7 +214,8 @@ class Predictable(traitlets.HasTraits):
                 raw, guess = self._predict_read()
             except AnswerTypeError as e:
                 self._refuse(what, _("predict mode: {error}").format(error=e))
-                self._predict_verdict(Verdict(False, f"{_(q.prompt)} — {e}."), count=False)
+                refused = _("{question} — {error}.").format(question=_(q.prompt), error=e)
+                self._predict_verdict(Verdict(False, refused), count=False)
                 return None
             judging = _Judging(what, raw, guess, q.before(self))
             if self._predict_window_open:

@@ -50,7 +50,7 @@ class FreeListsQuestion(Question):
     judged = ("alloc_pages(", "__free_pages(")
     prompt = N_("Which nr_free bars change, and by how much? Type order:delta pairs, "
               "e.g. 3:-1 (a block taken from order 3) or 4:-1 3:+1 (an order-4 block split).")
-    fields = {"changes": Deltas("the free-list changes")}
+    fields = {"changes": Deltas(N_("the free-list changes"))}
     examples = {"changes": "4:-1 3:+1"}
 
     def normalize(self, given: dict[str, Any]) -> dict[str, Any]:
@@ -108,8 +108,8 @@ class CacheQuestion(Question):
     PAGES = "page allocator"
     prompt = N_("Which cache serves this kmalloc? Type its name, e.g. kmalloc-128 "
               "(or 'page allocator' above the largest cache, 'none' for kmalloc(0)).")
-    fields = {"cache": Name("the cache", example="kmalloc-64",
-                            none_word="no memory is used (kmalloc(0) or a failure)")}
+    fields = {"cache": Name(N_("the cache"), example="kmalloc-64",
+                            none_word=N_("no memory is used (kmalloc(0) or a failure)"))}
     examples = {"cache": "kmalloc-128"}
 
     def before(self, view: Any) -> tuple[int, int]:
@@ -154,7 +154,7 @@ class ReportQuestion(Question):
     judged = ("kmem_cache_free(", "kmem_cache_alloc(", "validate ")
     prompt = N_("Which bytes will SLUB's report name when this action checks the object? "
               "Type first-last (hex addresses), or 'none' if SLUB reports nothing.")
-    fields = {"bytes": Span("the reported bytes", none_word="SLUB reports nothing")}
+    fields = {"bytes": Span(N_("the reported bytes"), none_word=N_("SLUB reports nothing"))}
     examples = {"bytes": "0xc1000040-0xc1000043"}
 
     def outcome(self, view: Any, before: Any, result: Any, batch: list) -> tuple[int, int] | None:
@@ -210,8 +210,8 @@ class FramesQuestion(Question):
     judged = ("vmalloc(", "vmalloc_32(", "vzalloc(")
     prompt = N_("How many frames does this vmalloc take, and from which zone do (most of) them come? "
               "(The guard page takes no frame.)")
-    fields = {"pages": Int("the number of frames"), "zone": Name("the zone", tuple(ZONE_NAMES.values()),
-                                                                none_word="it gets no frame")}
+    fields = {"pages": Int(N_("the number of frames")), "zone": Name(N_("the zone"), tuple(ZONE_NAMES.values()),
+                                                                    none_word=N_("it gets no frame"))}
     examples = {"pages": N_("e.g. 3")}
     #: Where the row of predicted frames (and the model's, below it) is drawn: between
     #: the view's virtual strip and its frames-used strip.
@@ -250,7 +250,7 @@ class NewFrameQuestion(Question):
     NEW_FRAME = ("anon", "cow_copy", "zero_page_copy")
     prompt = N_("Does this write get a new frame (yes: a fault allocates or copies one) "
               "or land in the frame the page already has (no)?")
-    fields = {"new_frame": Bool("a new frame", shown=("the same frame", "a new frame"))}
+    fields = {"new_frame": Bool(N_("a new frame"), shown=(N_("the same frame"), N_("a new frame")))}
     examples = {"new_frame": N_("yes or no")}
 
     def outcome(self, view: Any, before: Any, result: Any, batch: list) -> bool:
@@ -280,7 +280,7 @@ class PathQuestion(Question):
     without reclaim, the reserve, the allocator with the full mask, then wait or fail)."""
     judged = ("mempool_alloc(",)
     prompt = N_("Which path does this mempool_alloc take?")
-    fields = {"path": Name("the path", PATHS)}
+    fields = {"path": Name(N_("the path"), PATHS)}
 
     def outcome(self, view: Any, before: Any, result: Any, batch: list) -> str:
         paths = [ev.data["path"] for ev in batch if ev.kind == "mempool_alloc"]
