@@ -108,8 +108,9 @@ def _translations(locale: str) -> gettext.NullTranslations:
     if name == SOURCE_LOCALE:
         return gettext.NullTranslations()
     mo = LOCALE_DIR / name / "LC_MESSAGES" / f"{DOMAIN}.mo"
-    if not mo.exists():
-        # A checkout used without installing it (PYTHONPATH): compile on first use.
+    if not mo.exists() or mo.stat().st_mtime < mo.with_suffix(".po").stat().st_mtime:
+        # A checkout used without installing it (PYTHONPATH), or whose catalog changed
+        # since it was installed (a pull): compile on first use.
         compile_catalogs()
     with open(mo, "rb") as fp:
         return gettext.GNUTranslations(fp)
