@@ -39,7 +39,7 @@ from typing import Any, Mapping
 import ipywidgets as widgets
 import traitlets
 
-from kmemwidgets.model.buddy_inspect import STEP_KINDS, ShownBuddy, apply_step, free_refusal, rewound_blocks
+from kmemwidgets.model.buddy_inspect import STEP_KINDS, PendingSteps, ShownBuddy, apply_step, free_refusal
 from kmemwidgets.model.gfp import GFP_KERNEL, gfp_code
 from kmemwidgets.model.kernel import Kernel
 from kmemwidgets.model.owners import OWNER_NAMES, PG_PAGEALLOC
@@ -133,7 +133,7 @@ class BuddyView(Predictable, KernelView):
         self.legend.value = legend_html(ZONE_COLORS.items(), "zones") + legend_html(
             zip(OWNER_NAMES, OWNER_COLORS), "frame owners")
         self._allocated: list[int] = []        # heads this view allocated, oldest first
-        self._steps: list[Any] = []            # events waiting to be replayed
+        self._steps = PendingSteps()           # events waiting to be replayed
         self._steps_done = 0
         self._shown = ShownBuddy({})
         return [
@@ -164,7 +164,7 @@ class BuddyView(Predictable, KernelView):
         self._allocated = []
         self.set_trait("last_pfn", None)
         self.selected_pfn = None
-        self._steps, self._steps_done = [], 0
+        self._steps, self._steps_done = PendingSteps(), 0
         self._sync_step_widgets()
         self._take_shown_state()
         names = [z.name for z in kernel.zones]
@@ -228,7 +228,7 @@ class BuddyView(Predictable, KernelView):
         self.frag.update(z.name, nr)
         if self._steps:
             shown = self._shown
-            shown.blocks = rewound_blocks(self._steps)
+            shown.blocks = self._steps.blocks
             self.mapview.update(k, shown.owner, lambda pfn: shown.block_of(k, pfn))
         else:
             self.mapview.update(k)
@@ -317,18 +317,24 @@ class BuddyView(Predictable, KernelView):
     def _step_mode_changed(self, change) -> None:
         if not self.children:
             return
-        self._steps, self._steps_done = [], 0
+        self._steps, self._steps_done = PendingSteps(), 0
         self._take_shown_state()
         self._sync_step_widgets()
         self.redraw()
 
     def step(self) -> str | None:
         """Apply the next replayed event to the shown state; its description, or None."""
-        if not self._steps:
+        return self._advance(1)
+
+    def _advance(self, count: int) -> str | None:
+        """Apply the next *count* replayed events and draw once; the last one's description."""
+        text = None
+        for _ in range(min(count, len(self._steps))):
+            ev = self._steps.popleft()
+            self._steps_done += 1
+            text = apply_step(self._shown, ev.kind, ev.data)
+        if text is None:
             return None
-        ev = self._steps.pop(0)
-        self._steps_done += 1
-        text = apply_step(self._shown, ev.kind, ev.data)
         pfn, nframes = self._shown.touched
         total = self._steps_done + len(self._steps)
         with self.deferred():           # one message per changed widget
@@ -347,8 +353,8 @@ class BuddyView(Predictable, KernelView):
         return text
 
     def _play_changed(self, change) -> None:
-        while self._steps and self._steps_done < change["new"]:
-            self.step()
+        # A jump of the Play slider applies every step up to it and draws once.
+        self._advance(change["new"] - self._steps_done)
 
     def _sync_step_widgets(self) -> None:
         pending = len(self._steps)
