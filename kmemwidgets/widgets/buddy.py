@@ -56,7 +56,7 @@ from .charts import signed
 from .memmap_detail import MapWithDetail
 from .redraw import PAGE_EVENTS, one_redraw
 from .palette import OWNER_COLORS, ZONE_COLORS, legend_html
-from .status import StatusLine, caption_html
+from .status import StatusLine, caption_html, reserved
 from .theme import Scalable
 
 #: The caption line above the figures: one sentence, large, fixed height (no layout shift).
@@ -103,7 +103,7 @@ class BuddyView(Predictable, KernelView):
                                           tooltip="apply the next split/merge step")
         self.play = widgets.Play(interval=600, min=0, max=0, value=0, disabled=True,
                                  description="play the steps")
-        self.step_label = StatusLine(tag="small")
+        self.step_label = StatusLine(tag="small", layout=reserved(1))
         self.step_caption = StatusLine(tag="span", style={"font_size": CAPTION_FONT},
                                        layout=widgets.Layout(height=CAPTION_HEIGHT, overflow="hidden",
                                                              width="880px"))
