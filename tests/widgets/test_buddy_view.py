@@ -1,6 +1,8 @@
 """BuddyView driven from Python: controls, model, and the bqplot marks agree."""
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 import traitlets
@@ -198,7 +200,6 @@ LONG_REPLAY_SANITY_SECONDS = 60
 def test_a_long_replay_steps_and_plays_in_time_and_ends_at_the_model(view):
     # After memory pressure is released thousands of frees and merges wait to be
     # replayed; each step and a Play jump must cost what they change, not what is pending.
-    import time
     k = view.kernel
     pages = [k.alloc_pages(kw.GFP_ATOMIC, 0) for _ in range(4096)]
     view.step_mode = True
