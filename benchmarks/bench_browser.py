@@ -15,8 +15,8 @@ mapping. BuddyView runs on three machines: 64 MiB, the tour's 1 GiB, and lecture
 Prints the median of every action and of every view (all its clicks); the issue-17
 budget is 100 ms for each main action.
 
-Run: ``python benchmarks/bench_browser.py [rounds]`` (default 10) from the repository
-root; needs Debian's ``chromium``.
+Run: ``python benchmarks/bench_browser.py [rounds] [notebook ...]`` (default 10 rounds, every
+view notebook) from the repository root; needs Debian's ``chromium``.
 """
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ def measure_view(lab: LabPage, notebook: str, rounds: int) -> dict[str, list[flo
     return samples
 
 
-def main(rounds: int = 10) -> None:
+def main(rounds: int = 10, notebooks: list[str] | None = None) -> None:
     chromium = find_chromium()
     if chromium is None:
         sys.exit("no Chromium found: apt-get install chromium")
@@ -78,7 +78,7 @@ def main(rounds: int = 10) -> None:
                 print(f"JupyterLab started in {server.startup_seconds:.1f} s; {rounds} rounds per action")
                 print(f"{'view':<28}{'action':<16}{'median ms':>10}{'max ms':>9}")
                 per_view = {}
-                for notebook in VIEWS:
+                for notebook in notebooks or VIEWS:
                     samples = measure_view(lab, notebook, rounds)
                     for action, times in samples.items():
                         print(f"{notebook:<28}{action:<16}{statistics.median(times):>10.1f}{max(times):>9.1f}",
@@ -93,4 +93,4 @@ def main(rounds: int = 10) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 10)
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 10, sys.argv[2:])

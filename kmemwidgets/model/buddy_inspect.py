@@ -15,8 +15,10 @@ it replays one operation's events.
 * :func:`block_in_range` – the block a click on a map cell of frames ``[lo, hi)``
   means: the first block allocated by ``alloc_pages`` in it, else the first in-use
   block, else the block of ``lo``.
-* :func:`rewound_blocks` – the shape of the blocks before pending events, so a replay's
-  memory map shows a block split in two only after the split step.
+* :class:`PendingSteps` – the events a replay has still to show, and the shape of the
+  blocks before them (``blocks``), so a replay's memory map shows a block split in two
+  only after the split step. Adding a batch or taking a step costs what those events
+  touch, not what is still pending.
 * :func:`free_refusal` – why ``__free_pages()`` of the block holding a pfn is not the
   caller's to make (a free block, a boot reservation, another allocator's block, a large
   kmalloc block), asked *before* the free: the model's own ``bad_page()`` report is for
@@ -27,8 +29,9 @@ The replay's questions take the shown state: :func:`block_in_range` and the
 """
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -50,7 +53,7 @@ class ShownBuddy:
     #: The frames the last applied step touched, ``(pfn, nframes)``, or None.
     touched: tuple[int, int] | None = field(default=None)
     #: ``{head: order}`` of blocks whose shape differs from the model's while steps are
-    #: pending (see :func:`rewound_blocks`); empty when the shown state is the model's.
+    #: pending (:attr:`PendingSteps.blocks`); empty when the shown state is the model's.
     blocks: dict[int, int] = field(default_factory=dict)
 
     def block_of(self, kernel: "Kernel", pfn: int) -> tuple[int, int, bool | None] | None:
@@ -99,21 +102,70 @@ def apply_step(shown: ShownBuddy, kind: str, data: dict[str, Any]) -> str:
     return text
 
 
-def rewound_blocks(pending: Sequence[Any]) -> dict[int, int]:
-    """``{head: order}`` of the blocks as they were before the *pending* events (each
-    with ``kind`` and ``data``) happened, for the blocks those events touched: a replay
-    shows the halves of a split only once it has replayed the split."""
-    blocks: dict[int, int] = {}
-    for ev in reversed(pending):
-        pfn, order = int(ev.data["pfn"]), int(ev.data["order"])
-        if ev.kind == "split":            # undo: the two halves were one block
-            blocks.pop(pfn + (1 << (order - 1)), None)
-            blocks[pfn] = order
-        elif ev.kind == "merge":          # undo: the block was two buddies
-            blocks[pfn] = blocks[pfn + (1 << (order - 1))] = order - 1
-        elif ev.kind in ("alloc", "free"):
-            blocks[pfn] = order
-    return blocks
+def _rewinding(ev: Any) -> tuple[tuple[int, int | None], ...]:
+    """The ``(head, order)`` entries (None: no block has that head) that undoing one
+    event writes: the shape of the blocks it touched just before it."""
+    pfn, order = int(ev.data["pfn"]), int(ev.data["order"])
+    if ev.kind == "split":            # the two halves were one block
+        return (pfn, order), (pfn + (1 << (order - 1)), None)
+    if ev.kind == "merge":            # the block was two buddies
+        return (pfn, order - 1), (pfn + (1 << (order - 1)), order - 1)
+    if ev.kind in ("alloc", "free"):
+        return ((pfn, order),)
+    return ()
+
+
+class PendingSteps:
+    """The step events a replay has not shown yet, oldest first, and ``blocks``: the
+    ``{head: order}`` of the blocks those events touch, as they were before the events.
+
+    Undoing the pending events newest first leaves each head with what its *oldest*
+    pending event's undo wrote. So the view keeps, per head, the queue of what each
+    pending event's undo writes there; ``blocks`` holds the front of every queue.
+    :meth:`extend` and :meth:`popleft` touch only the heads of the events they add or
+    take: a step costs what it changed, not what is still pending (a replay under
+    memory pressure holds tens of thousands of events)."""
+
+    def __init__(self, events: Iterable[Any] = ()) -> None:
+        self._events: deque[Any] = deque()
+        self._queues: dict[int, deque[int | None]] = {}
+        self.blocks: dict[int, int] = {}
+        self.extend(events)
+
+    def __len__(self) -> int:
+        return len(self._events)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._events)
+
+    def extend(self, events: Iterable[Any]) -> None:
+        """Append newer *events* (each with ``kind`` and ``data``)."""
+        for ev in events:
+            self._events.append(ev)
+            for head, order in _rewinding(ev):
+                queue = self._queues.setdefault(head, deque())
+                if not queue:
+                    self._show(head, order)
+                queue.append(order)
+
+    def popleft(self) -> Any:
+        """Take the oldest pending event; ``blocks`` becomes the shape before the rest."""
+        ev = self._events.popleft()
+        for head, _ in _rewinding(ev):
+            queue = self._queues[head]
+            queue.popleft()
+            if queue:
+                self._show(head, queue[0])
+            else:
+                del self._queues[head]
+                self.blocks.pop(head, None)
+        return ev
+
+    def _show(self, head: int, order: int | None) -> None:
+        if order is None:
+            self.blocks.pop(head, None)
+        else:
+            self.blocks[head] = order
 
 
 def block_in_range(kernel: "Kernel", lo: int, hi: int, owner: np.ndarray | None = None,

@@ -23,7 +23,7 @@ import os
 from typing import Any
 
 from .parse import (_FIFTH_WORD, _MAX_EXAMPLES, _MAX_WORDS, _NULLS, ALLOC, FREE, LOST, PAGE_ALLOC,
-                    PAGE_FREE, SKIP_BAD, SKIP_BLANK, SKIP_CALLCHAIN, SKIP_COMMENT,
+                    SKIP_BAD, SKIP_BLANK, SKIP_CALLCHAIN, SKIP_COMMENT,
                     SKIP_UNKNOWN_EVENT, ParseReport, Record, _layout_record, parse_line)
 from .reader import _LOST_RE, BATCH_LINES, KIND_NAMES
 from .source import MAX_LINE, ReadStatus, TextSource, iter_lines, looks_like_path, open_binary_path
@@ -214,7 +214,7 @@ def parse_frame(lines, columns: tuple[str, ...] | None = None, task: bool = Fals
     U = pl.col("u")
     kind = U.struct.field("kind")
     slab = kind <= FREE
-    is_alloc, is_page_alloc = kind == ALLOC, kind == PAGE_ALLOC
+    is_page_alloc = kind == PAGE_ALLOC
     ok = U.struct.field("words_ok") & head.str.contains(_HEAD) & w1.str.contains(_W1) \
         & pl.when(slab).then(w1.str.starts_with("ptr=")) \
         .otherwise(w1.str.starts_with("pfn=") & w0.str.contains(_PAGE_W0))

@@ -54,8 +54,11 @@ from kmemwidgets.model.kernel import Kernel
 from .localize import Localized, relabel, speaks
 from .log import MessageLog
 from .redraw import DeferredRedraw
-from .status import StatusLine, caption_html
+from .status import StatusLine, caption_html, reserved
 from .theme import Scalable
+
+#: Lines of text the status line above a view's figures reserves, empty or not.
+STATUS_LINES = 2
 
 def lecture_kernel() -> Kernel:
     """The small machine a view makes when given none: i386 with 64 MiB."""
@@ -130,7 +133,7 @@ class KernelView(Localized, Scalable, widgets.VBox):
         self._unsubscribe: Callable[[], None] | None = None
         self._owns_log = log is None
         self.messages = log if log is not None else MessageLog(locale=self.locale)
-        self.status = StatusLine()
+        self.status = StatusLine(layout=reserved(STATUS_LINES))   # no layout shift below it
         self.legend = widgets.HTML()
         self.caption = widgets.HTML()
         self._sync_widgets: list[widgets.Widget] = []

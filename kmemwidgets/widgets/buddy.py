@@ -40,7 +40,7 @@ import ipywidgets as widgets
 import traitlets
 
 from kmemwidgets.i18n import N_, _, ngettext
-from kmemwidgets.model.buddy_inspect import STEP_KINDS, ShownBuddy, apply_step, free_refusal, rewound_blocks
+from kmemwidgets.model.buddy_inspect import STEP_KINDS, PendingSteps, ShownBuddy, apply_step, free_refusal
 from kmemwidgets.model.gfp import GFP_KERNEL, gfp_code
 from kmemwidgets.model.kernel import Kernel
 from kmemwidgets.model.owners import OWNER_NAMES, PG_PAGEALLOC
@@ -58,7 +58,7 @@ from .charts import signed
 from .memmap_detail import MapWithDetail
 from .redraw import PAGE_EVENTS, one_redraw
 from .palette import OWNER_COLORS, ZONE_COLORS, legend_html
-from .status import StatusLine, caption_html
+from .status import StatusLine, caption_html, reserved
 from .theme import Scalable
 
 #: The caption line above the figures: one sentence, large, fixed height (no layout shift).
@@ -105,7 +105,7 @@ class BuddyView(Predictable, KernelView):
                                           tooltip=N_("apply the next split/merge step"))
         self.play = widgets.Play(interval=600, min=0, max=0, value=0, disabled=True,
                                  description=N_("play the steps"))
-        self.step_label = StatusLine(tag="small")
+        self.step_label = StatusLine(tag="small", layout=reserved(1))
         self.step_caption = StatusLine(tag="span", style={"font_size": CAPTION_FONT},
                                        layout=widgets.Layout(height=CAPTION_HEIGHT, overflow="hidden",
                                                              width="880px"))
@@ -134,7 +134,7 @@ class BuddyView(Predictable, KernelView):
         self.zone_picker.observe(self._zone_picked, "value")
         self._retranslate()
         self._allocated: list[int] = []        # heads this view allocated, oldest first
-        self._steps: list[Any] = []            # events waiting to be replayed
+        self._steps = PendingSteps()           # events waiting to be replayed
         self._steps_done = 0
         self._shown = ShownBuddy({})
         return [
@@ -169,7 +169,7 @@ class BuddyView(Predictable, KernelView):
         self._allocated = []
         self.set_trait("last_pfn", None)
         self.selected_pfn = None
-        self._steps, self._steps_done = [], 0
+        self._steps, self._steps_done = PendingSteps(), 0
         self._sync_step_widgets()
         self._take_shown_state()
         names = [z.name for z in kernel.zones]
@@ -236,7 +236,7 @@ class BuddyView(Predictable, KernelView):
         self.frag.update(z.name, nr)
         if self._steps:
             shown = self._shown
-            shown.blocks = rewound_blocks(self._steps)
+            shown.blocks = self._steps.blocks
             self.mapview.update(k, shown.owner, lambda pfn: shown.block_of(k, pfn))
         else:
             self.mapview.update(k)
@@ -329,18 +329,24 @@ class BuddyView(Predictable, KernelView):
     def _step_mode_changed(self, change) -> None:
         if not self.children:
             return
-        self._steps, self._steps_done = [], 0
+        self._steps, self._steps_done = PendingSteps(), 0
         self._take_shown_state()
         self._sync_step_widgets()
         self.redraw()
 
     def step(self) -> str | None:
         """Apply the next replayed event to the shown state; its description, or None."""
-        if not self._steps:
+        return self._advance(1)
+
+    def _advance(self, count: int) -> str | None:
+        """Apply the next *count* replayed events and draw once; the last one's description."""
+        text = None
+        for _step in range(min(count, len(self._steps))):
+            ev = self._steps.popleft()
+            self._steps_done += 1
+            text = apply_step(self._shown, ev.kind, ev.data)
+        if text is None:
             return None
-        ev = self._steps.pop(0)
-        self._steps_done += 1
-        text = apply_step(self._shown, ev.kind, ev.data)
         pfn, nframes = self._shown.touched
         total = self._steps_done + len(self._steps)
         with self.deferred():           # one message per changed widget
@@ -360,8 +366,8 @@ class BuddyView(Predictable, KernelView):
         return text
 
     def _play_changed(self, change) -> None:
-        while self._steps and self._steps_done < change["new"]:
-            self.step()
+        # A jump of the Play slider applies every step up to it and draws once.
+        self._advance(change["new"] - self._steps_done)
 
     def _sync_step_widgets(self) -> None:
         pending = len(self._steps)

@@ -37,7 +37,7 @@ from .localize import speaks
 from .charts import byte_ticks, chart_figure, readable_axis, set_ticks
 from .palette import INK, KMALLOC_COLORS, legend_html
 from .redraw import one_redraw
-from .status import StatusLine
+from .status import StatusLine, reserved
 
 #: Largest size the slider offers: a few pages past the last kmalloc cache.
 SLIDER_MAX = 8 * KMALLOC_MAX_CACHE_SIZE
@@ -69,7 +69,7 @@ class KmallocView(Predictable, KernelView):
         self.alloc_button = widgets.Button(description=N_("kmalloc"), button_style="primary")
         self.free_button = widgets.Button(description=N_("kfree"))
         self.reset_button = widgets.Button(description=N_("Reset"), button_style="warning")
-        self.result = StatusLine(tag="span")
+        self.result = StatusLine(tag="span", layout=reserved(2))
         self.objects = widgets.Select(description=N_("objects"), rows=6, layout=widgets.Layout(width="480px"))
         for (w, name), trait in (((self.size_slider, "value"), "size"), ((self.size_text, "value"), "size"),
                                  ((self.gfp_picker, "gfp"), "gfp"), ((self.context_picker, "value"), "context")):

@@ -42,7 +42,7 @@ from kmemwidgets.model.units import PAGE_SHIFT, PAGE_SIZE
 
 from .charts import chart_figure
 from .palette import MAP_ALTERNATE_COLORS, OUTSIDE_WHITE, OWNER_COLORS, code_scale, legend_html
-from .status import StatusLine, text_html
+from .status import StatusLine, reserved, text_html
 from .theme import set_height
 from .strips import aggregate_codes
 
@@ -117,7 +117,8 @@ class MemoryMap(widgets.VBox):
         self.whole = widgets.Button(description=N_("Whole range"), layout=widgets.Layout(width="auto"),
                                     tooltip=N_("zoom out to the whole range"))
         self.whole.on_click(lambda _: self.show_all())
-        self.info = StatusLine(tag="span", style={"font_size": "14px"})   # projector-readable
+        self.info = StatusLine(tag="span", style={"font_size": "14px"},   # projector-readable
+                               layout=reserved(2))
         self.legend = widgets.HTML(legend_html(zip(OWNER_NAMES, OWNER_COLORS), N_("owner")))
         self._locale = i18n.SOURCE_LOCALE
         self._select_callbacks: list[Callable[[int], None]] = []

@@ -28,6 +28,9 @@ from .memmap import NR_OWNERS, MemoryMap
 
 #: Frames in the detail strip: 8 rows of 32 frames, one cell each.
 DETAIL_FRAMES = 256
+#: Cells of the overview beside the strip: half a plain map's, since the strip shows the
+#: detail; the browser redraws half as many SVG cells per click.
+OVERVIEW_CELLS = 1024
 DETAIL_COLUMNS = 32
 
 
@@ -50,7 +53,7 @@ class MapWithDetail(widgets.HBox):
 
     def __init__(self, title: str = N_("zone memory map (click a cell)"), width: int = 520,
                  detail_width: int = 360, **kwargs) -> None:
-        self.overview = MemoryMap(title=title, width=width)
+        self.overview = MemoryMap(title=title, width=width, max_cells=OVERVIEW_CELLS)
         self.detail = MemoryMap(max_cells=DETAIL_FRAMES, columns=DETAIL_COLUMNS, width=detail_width,
                                 title=N_("detail: 1 frame per cell"), controls=False)
         self._kernel: Kernel | None = None

@@ -11,6 +11,8 @@ helpers below build the common shapes:
 * :func:`caption_html` – a view's text summary, one list item per line, as a
   ``role="status"`` region for screen readers.
 * :func:`preformatted_html` – a kernel report or a ``/proc`` file, in ``<pre>``.
+* :func:`reserved` – the layout of a status or caption area above a figure: a fixed
+  height of a few lines, empty or full, so a status appearing never moves the figure.
 * :func:`clipped` – long text cut to its first and last lines, saying how much is left
   out: one SLUB report of a 4 MiB slab hex-dumps its padding in megabytes, which would
   otherwise be sent to the browser in full at every update of the log.
@@ -78,6 +80,17 @@ def caption_html(title: str, lines: Iterable[str]) -> str:
             f'<ul style="margin:0">{items}</ul></div>')
 
 
+#: Height of one line of status or caption text at scale 1 (14–16 px type, line height ~1.5).
+LINE_PX = 24
+
+
+def reserved(lines: int, **layout: str) -> widgets.Layout:
+    """A layout reserving *lines* lines of text whether the area is empty or full: a status
+    line above a figure never moves it down (issue 17: no layout shift); longer text
+    scrolls inside it. The presentation scale enlarges the height with the text."""
+    return widgets.Layout(height=f"{lines * LINE_PX}px", overflow_y="auto", **layout)
+
+
 class StatusLine(widgets.HTML):
     """An HTML widget showing the plain text of its ``text`` trait, escaped.
 
@@ -100,4 +113,4 @@ class StatusLine(widgets.HTML):
                       if self.text else "")
 
 
-__all__ = ["StatusLine", "text_html", "clipped", "preformatted_html", "caption_html", "MAX_LINES", "MAX_CHARS"]
+__all__ = ["StatusLine", "reserved", "LINE_PX", "text_html", "clipped", "preformatted_html", "caption_html", "MAX_LINES", "MAX_CHARS"]

@@ -56,7 +56,7 @@ from .controls import context_dropdown, ContextTrait, in_context
 from .localize import speaks
 from .memmap import aggregate_owners
 from .palette import OUTSIDE_WHITE, OWNER_COLORS, VMALLOC_STATE_COLORS, ZONE_COLORS, code_scale, legend_html, zone_color
-from .status import StatusLine, preformatted_html
+from .status import StatusLine, preformatted_html, reserved
 from .redraw import frames_only, one_redraw
 from .frames_used import FramesUsedStrip, lay_out_frames
 from .strips import aggregate_codes, cell_bounds, per_cell_for, segments, set_lines, set_strip, strip_heatmap
@@ -131,7 +131,7 @@ class VmallocView(Predictable, KernelView):
                                                   layout=widgets.Layout(width="520px"))
         self.whole_button = widgets.Button(description=N_("Whole area"), layout=widgets.Layout(width="auto"))
         self.area_zoom_button = widgets.Button(description=N_("Zoom to area"), layout=widgets.Layout(width="auto"))
-        self.info = StatusLine(tag="span", style={"font_size": f"{TEXT_SIZE}px"})
+        self.info = StatusLine(tag="span", style={"font_size": f"{TEXT_SIZE}px"}, layout=reserved(2))
         self.vmallocinfo = widgets.HTML()
 
         for (w, name), trait in (((self.size_slider, "value"), "size"), ((self.size_text, "value"), "size"),

@@ -12,6 +12,12 @@ pytestmark = pytest.mark.e2e
 PGD_CELLS = 32 * 32            # i386: 1024 pgd entries per process
 
 
+def figure_top(lab: LabPage, figure) -> float:
+    """The figure's top (px) below the view's write button: page scrolling aside, what
+    moves it is the layout above it (issue 17: no layout shift)."""
+    return figure.bounding_box()["y"] - lab.button("write").bounding_box()["y"]
+
+
 def test_write_after_fork_and_the_walk(lab: LabPage) -> None:
     lab.open_and_render("address_space_view.ipynb")
     mapping = lab.widget(".bqplot", 0)
@@ -26,9 +32,18 @@ def test_write_after_fork_and_the_walk(lab: LabPage) -> None:
     lab.screenshot("address-space-before", mapping)
 
     # the child's first write copies the page: its line moves to a new frame
+    # a long text to store: the status line wraps to a second line after write, which
+    # must not push the figure down
+    data = lab.outputs().locator(".widget-text:has(label:text-is('data')) input")
+    data.fill("child " * 24)
+    data.press("Tab")
+    lab.page.wait_for_timeout(SETTLE_MS)
+    top_before = figure_top(lab, mapping)
     lab.measure_click_to_repaint("write", mapping)
     status = lab.widget(".widget-html code", 0)
     assert "copy-on-write" in status.inner_text()
+    # the status line above the figure reserves its height: the figure did not move down
+    assert abs(figure_top(lab, mapping) - top_before) < 1, (top_before, figure_top(lab, mapping))
     # the walk: Translate shows the address, each Step one more level
     lab.measure_click_to_repaint("Translate", mapping)
     walk = lab.page.locator(".jp-OutputArea-output .widget-html", has_text="walk step")

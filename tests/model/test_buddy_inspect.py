@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 import kmemwidgets as kw
-from kmemwidgets.model.buddy_inspect import (STEP_KINDS, ShownBuddy, apply_step, block_in_range, free_refusal,
-                                              rewound_blocks)
+from kmemwidgets.model.buddy_inspect import (STEP_KINDS, PendingSteps, ShownBuddy, apply_step, block_in_range,
+                                              free_refusal)
 from kmemwidgets.model.owners import PG_FREE, PG_PAGEALLOC
 
 
@@ -32,7 +32,7 @@ def test_replaying_an_alloc_and_its_free_reaches_the_model_state(order):
     events, page = record(k, lambda: k.alloc_pages(kw.GFP_KERNEL, order))
     assert any(ev.kind == "split" for ev in events) or order == 3
     # before any step, the rewound blocks are the blocks as they were
-    shown.blocks = rewound_blocks(events)
+    shown.blocks = PendingSteps(events).blocks
     for p in window:
         was, now = before_blocks[p], shown.block_of(k, p)
         assert (was is None) == (now is None) and (was is None or was[:2] == now[:2]), hex(p)
@@ -45,6 +45,44 @@ def test_replaying_an_alloc_and_its_free_reaches_the_model_state(order):
     assert shown.nr_free == {z.name: z.nr_free() for z in k.zones}
     assert texts[0].startswith(f"free the order-{order} block") and (
         order == 3 or any(t.startswith("merge two order-") for t in texts))
+
+
+def rewound_by_undoing(pending) -> dict[int, int]:
+    """The blocks before *pending*, the slow way: undo every event, newest first
+    (expand() split a block in two halves, __free_one_page() merged two buddies)."""
+    blocks: dict[int, int] = {}
+    for ev in reversed(pending):
+        pfn, order = int(ev.data["pfn"]), int(ev.data["order"])
+        if ev.kind == "split":
+            blocks.pop(pfn + (1 << (order - 1)), None)
+            blocks[pfn] = order
+        elif ev.kind == "merge":
+            blocks[pfn] = blocks[pfn + (1 << (order - 1))] = order - 1
+        else:
+            blocks[pfn] = order
+    return blocks
+
+
+def test_pending_steps_keep_the_rewound_blocks_of_what_is_still_pending():
+    # Scattered order-0 frees merge back up (__free_one_page(), mm/page_alloc.c); order-2
+    # allocations split (expand()). Batches arrive while earlier ones are still pending.
+    k = kw.Kernel(arch="i386", ram="16M")
+    pages = [k.alloc_pages(kw.GFP_ATOMIC, 0) for _ in range(256)]
+    free = getattr(k, "__free_pages")
+    batches = [record(k, lambda p=p: free(p, 0))[0] for p in pages[::2] + pages[1::2]]
+    batches += [record(k, lambda: k.alloc_pages(kw.GFP_KERNEL, 2))[0] for _ in range(8)]
+    events = [ev for b in batches for ev in b]
+    assert {"split", "merge", "alloc", "free"} <= {ev.kind for ev in events}
+    pending = PendingSteps(batches[0])
+    for batch in batches[1:]:
+        pending.extend(batch)
+        assert pending.blocks == rewound_by_undoing(list(pending))
+    taken = 0
+    while pending:
+        assert pending.popleft() is events[taken]
+        taken += 1
+        assert pending.blocks == rewound_by_undoing(events[taken:]), taken
+    assert pending.blocks == {} and taken == len(events)
 
 
 def test_a_click_on_a_cell_means_the_allocated_block_in_it():

@@ -1,6 +1,8 @@
 """BuddyView driven from Python: controls, model, and the bqplot marks agree."""
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 import traitlets
@@ -190,6 +192,37 @@ def test_step_mode_replays_splits_one_at_a_time(view):
     np.testing.assert_array_equal(view.bars.counts, nr_free_rows(k))
 
 
+#: Generous bound on the wall time of a long replay's steps (measured: ~1 s for all of
+#: them; before issue 17's fix, a step replayed everything pending: 630 s for 300 steps).
+LONG_REPLAY_SANITY_SECONDS = 60
+
+
+def test_a_long_replay_steps_and_plays_in_time_and_ends_at_the_model(view):
+    # After memory pressure is released thousands of frees and merges wait to be
+    # replayed; each step and a Play jump must cost what they change, not what is pending.
+    k = view.kernel
+    pages = [k.alloc_pages(kw.GFP_ATOMIC, 0) for _ in range(4096)]
+    view.step_mode = True
+    free = getattr(k, "__free_pages")
+    k.events.begin()
+    for page in pages[::2] + pages[1::2]:
+        free(page, 0)
+    k.events.end()
+    n = view.steps_pending
+    assert n > 4096
+    start = time.perf_counter()
+    for _ in range(300):
+        view.step_button.click()
+    assert view.steps_pending == n - 300
+    view.play.value = n - 10                  # a jump of the Play slider: one draw
+    assert view.steps_pending == 10 and view.step_caption.text.startswith(f"step {n - 10}/{n}:")
+    view.play.value = n
+    assert time.perf_counter() - start < LONG_REPLAY_SANITY_SECONDS
+    assert view.steps_pending == 0
+    np.testing.assert_array_equal(view.bars.counts, nr_free_rows(k))
+    np.testing.assert_array_equal(view.map.heatmap.color, expected_grid(view))
+
+
 def test_hover_tooltip_names_pfn_addresses_order_and_owner(view):
     view.order = 1
     pfn = view.alloc().pfn
@@ -223,7 +256,7 @@ def test_map_never_draws_more_than_max_cells():
     view = BuddyView(kernel=k)
     assert view.map.heatmap.color.size <= view.map.max_cells + view.map.columns
     n = view.map_end - view.map_start
-    assert view.map.frames_per_cell == frames_per_cell_for(n)
+    assert view.map.frames_per_cell == frames_per_cell_for(n, view.map.max_cells)
     view.zone_picker.value = "HighMem"
     z = k.zone("HighMem")
     assert (view.map_start, view.map_end) == (z.start_pfn, z.end_pfn)
@@ -383,8 +416,9 @@ def test_click_on_an_overview_cell_selects_the_allocated_block_in_it(big):
     pfn = big.alloc().pfn
     big.select(None)
     m = big.map
-    assert m.frames_per_cell == 128
-    cell_start = pfn - (pfn - m.map_start) % 128
+    fpc = m.frames_per_cell
+    assert fpc >= 128                          # a cell holds whole order-3 blocks and more
+    cell_start = pfn - (pfn - m.map_start) % fpc
     assert cell_start != pfn                   # the old click selected this free first frame
     click_cell(m, pfn)
     assert big.selected_pfn == pfn

@@ -1,6 +1,10 @@
 """The status component: text reaches HTML widgets escaped and clipped, in one place."""
 from __future__ import annotations
 
+import re
+
+import pytest
+
 from kmemwidgets.widgets import MessageLog
 from kmemwidgets.widgets.status import (MAX_CHARS, MAX_LINES, StatusLine, caption_html, clipped,
                                         preformatted_html, text_html)
@@ -39,3 +43,42 @@ def test_a_huge_report_does_not_flood_the_log():
     log.post("BUG demo: Object already free\n" + "Padding  5a 5a 5a 5a\n" * 1_000_000, "report")
     assert len(log.html.value) < 2 * MAX_CHARS
     assert "Object already free" in log.html.value and log.text.count("\n") == 1_000_001
+
+
+# --- no layout shift: status and caption areas keep their height (issue 17) ---------------
+
+def _views():
+    import kmemwidgets as kw
+    from kmemwidgets.widgets import (AddressSpaceView, BuddyView, Dashboard, KmallocView, MempoolView, SlabView,
+                                     VmallocView)
+    return {cls.__name__: (lambda cls=cls: cls(kernel=kw.Kernel(arch="i386", ram="64M")))
+            for cls in (AddressSpaceView, BuddyView, Dashboard, KmallocView, MempoolView, SlabView, VmallocView)}
+
+
+def _status_areas(top):
+    """Every StatusLine of *top* (a Dashboard's views included) but the predict prompts,
+    whose text is the question and never changes."""
+    from kmemwidgets.widgets import iter_widgets
+    roots = [top, *getattr(top, "views", ())]
+    prompts = {id(getattr(getattr(r, "predict_panel", None), "prompt", None)) for r in roots}
+    found = {id(w): w for r in roots for w in iter_widgets(r) if isinstance(w, StatusLine)}
+    return [w for key, w in found.items() if key not in prompts]
+
+
+@pytest.mark.parametrize("name", list(_views()))
+def test_status_lines_reserve_a_fixed_height_before_and_after_they_fill(name):
+    # A status line that starts empty and fills after a click would move the figure
+    # under it down ("Status appearing above a figure still shifts it down").
+    top = _views()[name]()
+    areas = _status_areas(top)
+    assert areas
+    heights = {}
+    for w in areas:
+        assert re.fullmatch(r"\d+(\.\d+)?px", w.layout.height or ""), (
+            f"{name}: a {w.tag} status line {w.text[:60]!r} has no fixed height ({w.layout.height!r})")
+        heights[id(w)] = w.layout.height
+    for view in [top, *getattr(top, "views", ())]:
+        for button in ("alloc_button", "spawn_button", "vmalloc_button", "create_button"):
+            if getattr(view, button, None) is not None:
+                getattr(view, button).click()
+    assert {id(w): w.layout.height for w in areas} == heights

@@ -269,7 +269,7 @@ def test_no_handler_raises_in_predict_mode(name, swallowed):
     for view in roots(top):
         if view.has_trait("predict_mode"):
             view.predict_mode = True
-    random_walk(name, top, random.Random(f"issue12-predict-walk-{name}"), STEPS, swallowed, PREDICTIONS)
+    random_walk(name, top, random.Random(f"issue12-predict-{name}"), STEPS, swallowed, PREDICTIONS)
     assert time.perf_counter() - start < SANITY_SECONDS
 
 

@@ -46,7 +46,7 @@ def generate(seed: int = 0, ops: int | str | None = None, min_nr: int | None = N
     min_nr = min_nr or rng.randint(2, 4)
     ops_text = op_list(ops, 8, lambda n: _write(rng, n))
     k = Kernel(seed=seed, **MACHINE)
-    pool = k.mempool_create_page_pool(min_nr, 0)
+    k.mempool_create_page_pool(min_nr, 0)        # the newest mempool: the one the ops' 'm' uses
     results = k.run_ops(ops_text, record=True)
     paths = [e.data["path"] for r in results for e in r.events if e.kind == "mempool_alloc"]
     if not paths:

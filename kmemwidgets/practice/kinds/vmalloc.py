@@ -57,7 +57,7 @@ def generate(seed: int = 0, ops: int | str | None = None, machine: tuple[str, st
             line += (f"; {r.op.arg} bytes round up to {plural(len(a['pfns']), 'page')}, the area with its guard "
                      f"is [{a['addr']:#x}, {a['addr'] + a['size']:#x}), {a['size']} bytes")
         steps.append(line)
-    steps.append(f"vmalloc adds __GFP_HIGHMEM, so the frames come from the highest zone with room: "
+    steps.append("vmalloc adds __GFP_HIGHMEM, so the frames come from the highest zone with room: "
                  + ", ".join(f"{plural(n, 'page')} from {z}" for z, n in zones.items()))
     shape = Fields(addr=Int(N_("the area's start address"), hex=True), pages=Int(N_("the number of pages")),
                    size=Int(N_("the size /proc/vmallocinfo shows, in bytes")),

@@ -33,7 +33,7 @@ from ...exercises import Verdict
 from ...practice.answers import AnswerTypeError, Name, joined
 from ...practice.problem import judge
 from ..localize import speaks
-from ..status import StatusLine
+from ..status import StatusLine, reserved
 from .overlay import Overlay
 from .question import Question
 
@@ -76,9 +76,9 @@ class PredictPanel(widgets.VBox):
             box.description = name
             box.layout = widgets.Layout(width=INPUT_WIDTH)
             self.inputs[name] = box
-        self.verdict = StatusLine(tag="span")
+        self.verdict = StatusLine(tag="span", layout=reserved(2))
         self.verdict.add_class("kmem-verdict")
-        self.score = StatusLine(tag="small")
+        self.score = StatusLine(tag="small", layout=reserved(1))
         self.body = widgets.VBox([self.prompt, widgets.HBox(list(self.inputs.values())), self.verdict,
                                   self.score], layout=widgets.Layout(display="none"))
         super().__init__([self.toggle, self.body])
