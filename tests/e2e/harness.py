@@ -167,9 +167,11 @@ c.JupyterNotebookApp.workspaces_dir = {str(workspaces)!r}
 # Voila (/voila/render/<path>) is the server extension on this same server.
 # Notebook 7's JupyterLab UI plugin is built against JupyterLab 4.6 modules that
 # Voila's own 4.2 core lacks: loading it there logs a module-federation error. The
-# jupytext extension (installed with the test extra, for the lecture sources) likewise
-# needs JupyterLab modules Voila does not provide.
-c.VoilaConfiguration.extension_denylist = ["@jupyter-notebook/lab-extension", "jupyterlab-jupytext"]
+# jupytext extension (installed with the test extra, for the lecture sources) and
+# nbgrader's (the test extra's, for tests/course) likewise need JupyterLab modules
+# Voila does not provide (@jupyterlab/filebrowser).
+c.VoilaConfiguration.extension_denylist = ["@jupyter-notebook/lab-extension", "jupyterlab-jupytext",
+                                           "@jupyter/nbgrader"]
 # Voila would fetch MathJax 2 from cdnjs on the first widget label; the string
 # "null" for both keys is Voila's switch to load no LaTeX typesetter at all.
 # (JupyterLab and Notebook 7 bundle their own MathJax 3 and ignore these keys.)
