@@ -16,6 +16,11 @@ The ``.mo`` files are build products: ``hatch_build.py`` compiles them whenever 
 package is built or installed (editable installs included), so only ``.po`` sources
 are committed.
 
+The default at start: ``KMEM_LOCALE`` if set (``zh_CN``), else the language of the
+lecture edition being run — a notebook in ``notebooks/zh-CN/`` starts its kernel there,
+so the Chinese edition's views speak Chinese with code cells identical to the English
+edition's — else English.
+
 In Python: ``kw.set_locale("zh_CN")`` switches the default (and every open view that
 follows it); ``translator("zh_CN")`` is the ``gettext`` of one locale, for a view made
 with ``locale=``. ``N_()`` marks a string for extraction where it is defined (a label
@@ -28,6 +33,7 @@ else the default: messages with numbers keep them as format fields inside the me
 from __future__ import annotations
 
 import gettext
+import os
 import sys
 import weakref
 from collections.abc import Callable, Iterator
@@ -49,7 +55,22 @@ PO_WIDTH = 100
 
 Translator = Callable[[str], str]
 
-_default = SOURCE_LOCALE
+def _initial_locale() -> str:
+    """``KMEM_LOCALE``, else the edition folder the process runs in (``zh-CN``), else English."""
+    wanted = os.environ.get("KMEM_LOCALE")
+    if wanted:
+        try:
+            return _normalise(wanted)
+        except ValueError as e:
+            print(f"kmemwidgets: KMEM_LOCALE: {e}; the views speak English", file=sys.stderr)
+            return SOURCE_LOCALE
+    try:
+        return _normalise(Path.cwd().name)
+    except (OSError, ValueError):         # a deleted working directory, or no edition folder
+        return SOURCE_LOCALE
+
+
+_default = SOURCE_LOCALE  # set at the end of the module, once the catalogs can be found
 _listeners: "weakref.WeakSet[object]" = weakref.WeakSet()
 #: The locale of the view drawing or acting now (None: the default's).
 _speaking: ContextVar[str | None] = ContextVar("kmemwidgets_speaking", default=None)
@@ -205,6 +226,8 @@ def main(argv: list[str] | None = None) -> int:
         print(result if isinstance(result, Path) else "\n".join(map(str, result)))
     return 0
 
+
+_default = _initial_locale()
 
 if __name__ == "__main__":
     raise SystemExit(main())

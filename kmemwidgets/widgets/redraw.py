@@ -125,27 +125,14 @@ class DeferredRedraw:
 
     @contextmanager
     def hold(self) -> Iterator[None]:
-        """``hold_sync()`` of every held widget, as one context manager.
-
-        It does what ``Widget.hold_sync`` does (ipywidgets 8: ``_holding_sync`` set, the
-        changed keys gathered in ``_states_to_send`` and sent as one message at the end)
-        for all the widgets at once: a context manager per widget cost 0.9 ms per draw
-        of a 90-widget view, this 0.1 ms. A widget already held is left to its holder."""
-        held = [w for w in self._held() if not w._holding_sync]
-        for w in held:
-            w._holding_sync = True
-        try:
+        """``hold_sync()`` of every held widget, as one context manager: each changed
+        widget sends one message when the block ends (a widget already held is left to
+        its holder). The last held is released first: a figure's scales and axes (found
+        after its marks) reach the browser before the marks they scale."""
+        with ExitStack() as stack:
+            for w in self._held():
+                stack.enter_context(w.hold_sync())
             yield
-        finally:
-            for w in held:                # first: a failing send must not leave one held
-                w._holding_sync = False
-            # last held first, as nested hold_sync()s would: a figure's scales and axes
-            # (found after its marks) reach the browser before the marks they scale
-            for w in reversed(held):
-                if w._states_to_send:
-                    keys = set(w._states_to_send)
-                    w._states_to_send.clear()
-                    w.send_state(keys)
 
 
 Method = TypeVar("Method", bound=Callable[..., Any])

@@ -13,8 +13,11 @@ an unknown locale is refused, and switching back to English restores every text 
 """
 from __future__ import annotations
 
+import os
 import random
 import re
+import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Callable, Iterator
@@ -309,3 +312,23 @@ def test_placeholders_survive_translation():
     # a plural's forms each hold the fields of the singular and the plural (nplurals=1 in Chinese)
     wrong = [m.id for m in catalog if m.id and set(fields(m.id)) != set(fields(m.string))]
     assert wrong == []
+
+
+@pytest.mark.parametrize("folder, env, spoken", [
+    ("zh-CN", None, "zh_CN"),           # the Chinese edition's kernels start in notebooks/zh-CN/
+    ("notebooks", None, "en"),          # the English edition's
+    ("notebooks", "zh_CN", "zh_CN"),    # KMEM_LOCALE wins
+    ("zh-CN", "en", "en"),
+    ("notebooks", "xx", "en"),          # a locale with no catalog: English, and a warning
+])
+def test_the_default_locale_follows_the_edition_and_kmem_locale(tmp_path, folder, env, spoken):
+    where = tmp_path / folder
+    where.mkdir()
+    environ = {k: v for k, v in os.environ.items() if k != "KMEM_LOCALE"}
+    environ["PYTHONPATH"] = str(Path(kw.__file__).resolve().parents[1])
+    if env:
+        environ["KMEM_LOCALE"] = env
+    done = subprocess.run([sys.executable, "-c", "import kmemwidgets as kw; print(kw.get_locale())"],
+                          cwd=where, env=environ, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == spoken
+    assert ("no catalog" in done.stderr) == (env == "xx")
