@@ -19,6 +19,11 @@ one by one, each change would redraw the whole view and send its arrays again.
 * A request made *while drawing* (a trait the draw itself sets, a report the draw's
   read-only query logs) is part of the draw in progress and is dropped: a draw never
   starts another.
+* A *hidden* view (:attr:`~DeferredRedraw.hidden`: a Dashboard tab not selected) draws
+  nothing for a request made outside a deferred block — another tab's action: it is only
+  :attr:`~DeferredRedraw.stale`, its events kept (at most :data:`STALE_EVENTS`; beyond,
+  the draw is a full one, batch None). It draws them all at once when shown again, at the
+  end of its next deferred block (its own action), or on :meth:`~DeferredRedraw.flush`.
 
 ``KernelView`` makes one per view; every view redraws through it (``_act`` defers, so an
 action's trait changes and its event batch draw once).
@@ -52,6 +57,10 @@ def frames_only(batch: list | None) -> bool:
     return batch is not None and all(ev.kind in FRAMES_ONLY_EVENTS for ev in batch)
 
 
+#: Events a hidden view keeps for its next draw; past this many it draws from the model
+#: alone (batch None), without "what changed" highlights.
+STALE_EVENTS = 4096
+
 #: What a draw receives: the events of the batches that asked for it, or None when only
 #: the view's own state changed (draw everything from the model).
 Draw = Callable[[list | None], None]
@@ -67,21 +76,32 @@ class DeferredRedraw:
         self._drawing = False
         self._wanted = False
         self._events: list[Any] = []
+        self._overflow = False
         self._after: list[Callable[[], None]] = []
+        #: True while the view cannot be seen: requests outside a deferred block wait.
+        self.hidden = False
 
     @property
     def drawing(self) -> bool:
         """True while a draw runs."""
         return self._drawing
 
+    @property
+    def stale(self) -> bool:
+        """True when a hidden view has not drawn what it was asked to and no deferred block
+        or draw in progress will (inside one, a redraw pending is the block's own)."""
+        return self._wanted and self.hidden and not self._depth and not self._drawing
+
     def request(self, batch: list | None = None) -> None:
         """Ask for a redraw caused by *batch* (model events) or by the view's own state."""
         if self._drawing:
             return
         self._wanted = True
-        if batch:
+        if batch and not self._overflow:
             self._events.extend(batch)
-        if not self._depth:
+            if self.hidden and len(self._events) > STALE_EVENTS:
+                self._events, self._overflow = [], True
+        if not self._depth and not self.hidden:
             self.flush()
 
     @contextmanager
@@ -116,10 +136,11 @@ class DeferredRedraw:
         if not self._wanted or self._drawing:
             return
         events, self._events, self._wanted = self._events, [], False
+        full, self._overflow = self._overflow, False
         self._drawing = True
         try:
             with self.hold():
-                self._draw(events or None)
+                self._draw(None if full else events or None)
         finally:
             self._drawing = False
 
