@@ -141,9 +141,14 @@ class ColourLines:
     where a point is not finite): three SVG paths for hundreds of lines, and a redraw
     that recomputes three ``d`` attributes instead of joining hundreds of groups."""
 
+    #: A mark with no line: one line of no length (bqplot squeezes a one-point array to a
+    #: scalar and cannot draw a curve of NaN points only; a zero-length line draws nothing).
+    NO_LINE = np.zeros(2)
+
     def __init__(self, scales: dict, colors: Sequence[str], **style) -> None:
         self.colors = list(colors)
-        self.marks = [Lines(x=np.full(1, np.nan), y=np.full(1, np.nan), scales=scales, colors=[c], **style)
+        self.counts = [0] * len(self.colors)
+        self.marks = [Lines(x=self.NO_LINE, y=self.NO_LINE, scales=scales, colors=[c], **style)
                       for c in self.colors]
 
     def draw(self, x: np.ndarray, y: np.ndarray, kinds: np.ndarray) -> None:
@@ -152,10 +157,14 @@ class ColourLines:
         kinds = np.asarray(kinds, dtype=np.int64)
         for kind, mark in enumerate(self.marks):
             mine = kinds == kind
-            n = int(mine.sum())
-            new_x, new_y = np.full(max(3 * n, 1), np.nan), np.full(max(3 * n, 1), np.nan)
-            new_x[:3 * n].reshape(n, 3)[:, :2] = x[mine]
-            new_y[:3 * n].reshape(n, 3)[:, :2] = y[mine]
+            n = self.counts[kind] = int(mine.sum())
+            # x0, x1, NaN per line, without the last NaN: bqplot puts a curve's label at
+            # its last point, which must be a number
+            new_x, new_y = self.NO_LINE, self.NO_LINE
+            if n:
+                new_x, new_y = np.full(3 * n - 1, np.nan), np.full(3 * n - 1, np.nan)
+                new_x[0::3], new_x[1::3] = x[mine, 0], x[mine, 1]
+                new_y[0::3], new_y[1::3] = y[mine, 0], y[mine, 1]
             with mark.hold_sync():
                 for name, new in (("x", new_x), ("y", new_y)):
                     old = getattr(mark, name)
@@ -166,11 +175,9 @@ class ColourLines:
         """The lines drawn: ``(x, y, colors)``, x and y of shape (n, 2), one colour per
         line (grouped by colour)."""
         xs, ys, colors = [], [], []
-        for colour, mark in zip(self.colors, self.marks):
-            n = len(mark.x) // 3
-            x, y = mark.x[:3 * n].reshape(n, 3)[:, :2], mark.y[:3 * n].reshape(n, 3)[:, :2]
-            xs.append(x)
-            ys.append(y)
+        for colour, mark, n in zip(self.colors, self.marks, self.counts):
+            xs.append(np.column_stack([mark.x[0::3][:n], mark.x[1::3][:n]]))
+            ys.append(np.column_stack([mark.y[0::3][:n], mark.y[1::3][:n]]))
             colors += [colour] * n
         return np.vstack(xs), np.vstack(ys), colors
 
