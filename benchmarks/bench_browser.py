@@ -24,9 +24,11 @@ from __future__ import annotations
 import statistics
 import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Browser, sync_playwright
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -67,7 +69,7 @@ def measure_view(lab: LabPage, notebook: str, rounds: int) -> dict[str, list[flo
     else:
         scope, kind = lab.widget(".bqplot", figure), "svg"
     # in a Dashboard, the shown tab's buttons (a hidden tab may have one of the same name)
-    within = lab.outputs().locator(".widget-vbox >> visible=true").first if notebook in VISIT_TABS else None
+    within = lab.outputs().locator(".widget-tab .widget-vbox >> visible=true").first if notebook in VISIT_TABS else None
     samples: dict[str, list[float]] = {}
     for _ in range(rounds):
         for pair in pairs:
@@ -78,7 +80,10 @@ def measure_view(lab: LabPage, notebook: str, rounds: int) -> dict[str, list[flo
     return samples
 
 
-def main(rounds: int = 10, notebooks: list[str] | None = None) -> None:
+@contextmanager
+def lab_in_chromium() -> Iterator[tuple[LabPage, Browser]]:
+    """A JupyterLab on 127.0.0.1 (the browser tests' server) and a headless Chromium page on
+    it (the tests' flags, 1400×1000); exits when there is no Chromium."""
     chromium = find_chromium()
     if chromium is None:
         sys.exit("no Chromium found: apt-get install chromium")
@@ -88,22 +93,25 @@ def main(rounds: int = 10, notebooks: list[str] | None = None) -> None:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=chromium, args=list(CHROMIUM_ARGS))
                 page = browser.new_page(viewport={"width": 1400, "height": 1000})
-                lab = LabPage(page, server, Path(work))
-                print(f"JupyterLab started in {server.startup_seconds:.1f} s; {rounds} rounds per action")
-                print(f"{'view':<28}{'action':<16}{'median ms':>10}{'max ms':>9}")
-                per_view = {}
-                for notebook in notebooks or VIEWS:
-                    samples = measure_view(lab, notebook, rounds)
-                    for action, times in samples.items():
-                        print(f"{notebook:<28}{action:<16}{statistics.median(times):>10.1f}{max(times):>9.1f}",
-                              flush=True)
-                    per_view[notebook] = statistics.median([t for ts in samples.values() for t in ts])
-                print(f"median per view (all its clicks; budget {BUDGET_MS:.0f} ms per main action):")
-                for notebook, median in per_view.items():
-                    print(f"  {notebook:<26}{median:>10.1f}{'' if median < BUDGET_MS else '  over budget'}")
+                yield LabPage(page, server, Path(work)), browser
                 browser.close()
         finally:
             server.stop()
+
+
+def main(rounds: int = 10, notebooks: list[str] | None = None) -> None:
+    with lab_in_chromium() as (lab, _):
+        print(f"JupyterLab started in {lab.server.startup_seconds:.1f} s; {rounds} rounds per action")
+        print(f"{'view':<28}{'action':<16}{'median ms':>10}{'max ms':>9}")
+        per_view = {}
+        for notebook in notebooks or VIEWS:
+            samples = measure_view(lab, notebook, rounds)
+            for action, times in samples.items():
+                print(f"{notebook:<28}{action:<16}{statistics.median(times):>10.1f}{max(times):>9.1f}", flush=True)
+            per_view[notebook] = statistics.median([t for ts in samples.values() for t in ts])
+        print(f"median per view (all its clicks; budget {BUDGET_MS:.0f} ms per main action):")
+        for notebook, median in per_view.items():
+            print(f"  {notebook:<26}{median:>10.1f}{'' if median < BUDGET_MS else '  over budget'}")
 
 
 if __name__ == "__main__":

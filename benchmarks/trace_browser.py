@@ -24,16 +24,9 @@ from __future__ import annotations
 import argparse
 import collections
 import json
-import sys
-import tempfile
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
-
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from tests.e2e.harness import CHROMIUM_ARGS, LabPage, find_chromium, start_lab_server  # noqa: E402
+from bench_browser import lab_in_chromium
 
 CATEGORIES = ["devtools.timeline", "disabled-by-default-devtools.timeline", "blink", "v8", "toplevel"]
 #: Trace events that only wrap others (their self time is the task's bookkeeping).
@@ -134,70 +127,59 @@ def main() -> None:
     ap.add_argument("--save", help="write the last click's trace (JSON) here, for chrome://tracing")
     ap.add_argument("buttons", nargs="*", default=["fork", "mmap+touch"])
     opts = ap.parse_args()
-    chromium = find_chromium()
-    if chromium is None:
-        sys.exit("no Chromium found: apt-get install chromium")
-    with tempfile.TemporaryDirectory() as work:
-        server = start_lab_server(Path(work))
-        try:
-            with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=chromium, args=list(CHROMIUM_ARGS))
-                page = browser.new_page(viewport={"width": 1400, "height": 1000})
-                received: list[int] = []
+    with lab_in_chromium() as (lab, browser):
+        page = lab.page
+        received: list[int] = []
 
-                def on_ws(ws) -> None:
-                    ws.on("framereceived", lambda payload: received.append(len(payload)))
-                page.on("websocket", on_ws)
-                lab = LabPage(page, server, Path(work))
-                lab.open_and_render(opts.notebook)
-                figure = lab.widget(".bqplot", opts.figure)
-                cdp = page.context.new_cdp_session(page)
+        def on_ws(ws) -> None:
+            ws.on("framereceived", lambda payload: received.append(len(payload)))
+        page.on("websocket", on_ws)
+        lab.open_and_render(opts.notebook)
+        figure = lab.widget(".bqplot", opts.figure)
+        cdp = page.context.new_cdp_session(page)
+        if opts.js:
+            cdp.send("Profiler.enable")
+            cdp.send("Profiler.setSamplingInterval", {"interval": 100})
+        for button in opts.buttons:
+            trace_total: collections.Counter = collections.Counter()
+            js_total: collections.Counter = collections.Counter()
+            times, frames, sizes, windows = [], [], [], []
+            trace = None
+            for _ in range(opts.rounds):
+                page.wait_for_timeout(500)
+                del received[:]
+                browser.start_tracing(page=page, categories=CATEGORIES)
                 if opts.js:
-                    cdp.send("Profiler.enable")
-                    cdp.send("Profiler.setSamplingInterval", {"interval": 100})
-                for button in opts.buttons:
-                    trace_total: collections.Counter = collections.Counter()
-                    js_total: collections.Counter = collections.Counter()
-                    times, frames, sizes, windows = [], [], [], []
-                    trace = None
-                    for _ in range(opts.rounds):
-                        page.wait_for_timeout(500)
-                        del received[:]
-                        browser.start_tracing(page=page, categories=CATEGORIES)
-                        if opts.js:
-                            cdp.send("Profiler.start")
-                        times.append(lab.measure_click_to_repaint(button, figure))
-                        if opts.js:
-                            js_total.update(js_self_times(cdp.send("Profiler.stop")["profile"]))
-                        trace = json.loads(browser.stop_tracing())
-                        windows.append(click_window(trace, times[-1]))
-                        frames.append(len(received))
-                        sizes.append(sum(received))
-                        trace_total.update(self_times(trace))
-                    n = opts.rounds
-                    counts = figure.evaluate(
-                        "(f) => { const c = {}; for (const e of f.querySelectorAll('svg *'))"
-                        " c[e.tagName] = (c[e.tagName] || 0) + 1; return c; }")
-                    print(f"\n=== {button}: click-to-repaint ms {[round(t, 1) for t in times]}; "
-                          f"messages received per click {frames}, bytes {sizes}")
-                    print(f"SVG elements in the figure: {dict(sorted(counts.items(), key=lambda kv: -kv[1]))}")
-                    print("per click, ms after the click: first and last kernel message received, repaint;"
-                          " main thread busy until the repaint by kind:")
-                    for w in windows:
-                        print("  " + ", ".join(f"{k} {v:.1f}" for k, v in w.items()))
-                    print(f"renderer main thread, self ms per click, whole trace (mean of {n}):")
-                    for name, ms in trace_total.most_common(opts.top):
-                        print(f"  {ms / n:8.2f}  {name}")
-                    if opts.js:
-                        print(f"JS self ms per click (mean of {n}; '(program)', '(idle)' are not script):")
-                        for name, ms in js_total.most_common(opts.top):
-                            print(f"  {ms / n:8.2f}  {name}")
-                    if opts.save and trace is not None:
-                        Path(opts.save).write_text(json.dumps(trace))
-                lab.server.shutdown_sessions()
-                browser.close()
-        finally:
-            server.stop()
+                    cdp.send("Profiler.start")
+                times.append(lab.measure_click_to_repaint(button, figure))
+                if opts.js:
+                    js_total.update(js_self_times(cdp.send("Profiler.stop")["profile"]))
+                trace = json.loads(browser.stop_tracing())
+                windows.append(click_window(trace, times[-1]))
+                frames.append(len(received))
+                sizes.append(sum(received))
+                trace_total.update(self_times(trace))
+            n = opts.rounds
+            counts = figure.evaluate(
+                "(f) => { const c = {}; for (const e of f.querySelectorAll('svg *'))"
+                " c[e.tagName] = (c[e.tagName] || 0) + 1; return c; }")
+            print(f"\n=== {button}: click-to-repaint ms {[round(t, 1) for t in times]}; "
+                  f"messages received per click {frames}, bytes {sizes}")
+            print(f"SVG elements in the figure: {dict(sorted(counts.items(), key=lambda kv: -kv[1]))}")
+            print("per click, ms after the click: first and last kernel message received, repaint;"
+                  " main thread busy until the repaint by kind:")
+            for w in windows:
+                print("  " + ", ".join(f"{k} {v:.1f}" for k, v in w.items()))
+            print(f"renderer main thread, self ms per click, whole trace (mean of {n}):")
+            for name, ms in trace_total.most_common(opts.top):
+                print(f"  {ms / n:8.2f}  {name}")
+            if opts.js:
+                print(f"JS self ms per click (mean of {n}; '(program)', '(idle)' are not script):")
+                for name, ms in js_total.most_common(opts.top):
+                    print(f"  {ms / n:8.2f}  {name}")
+            if opts.save and trace is not None:
+                Path(opts.save).write_text(json.dumps(trace))
+        lab.server.shutdown_sessions()
 
 
 if __name__ == "__main__":
