@@ -126,7 +126,7 @@ class KernelView(Localized, Scalable, widgets.VBox):
     #: The view's name in the Dashboard's tab bar and in its summary.
     title = N_("kernel view")
     #: Public attributes that hold what the view draws: reading one of a stale view
-    #: draws first (see ``__getattribute__``); set once built.
+    #: draws first (see ``__getattr__``); set once built.
     _drawn_parts: frozenset[str] = frozenset()
     #: Event kinds that may change what this view shows; a batch with none of them is
     #: not drawn. None: every kind but ``context`` (entering a context changes no picture).
@@ -149,7 +149,8 @@ class KernelView(Localized, Scalable, widgets.VBox):
         self.legend = widgets.HTML()
         self.caption = widgets.HTML()
         self._sync_widgets: list[widgets.Widget] = []
-        self._redraws = DeferredRedraw(self._draw_all, lambda: self._sync_widgets)
+        self._stash: dict[str, Any] = {}
+        self._redraws = DeferredRedraw(self._draw_all, lambda: self._sync_widgets, on_stale=self._stash_parts)
         # A view's own traits (vaddr=, order=, ...) may need the kernel: set them once bound.
         own = {name: kwargs.pop(name) for name in list(kwargs)
                if self.has_trait(name) and not widgets.VBox.class_traits().get(name)}
@@ -203,6 +204,7 @@ class KernelView(Localized, Scalable, widgets.VBox):
     def _draw_all(self, batch: list | None) -> None:
         # Runs inside the kernel's operation or a click: a failing view must never break
         # the model or the click; the failure is reported in the log.
+        self._unstash_parts()
         try:
             with self.speaking():
                 self._redraw(batch)
@@ -227,14 +229,28 @@ class KernelView(Localized, Scalable, widgets.VBox):
         if change["new"]:
             self.catch_up()
 
-    def __getattribute__(self, name: str) -> Any:
-        # Reading what a stale (hidden) view draws brings it up to date first: a test, the
-        # predict panel or a notebook cell never sees a drawing older than the model.
-        if name in object.__getattribute__(self, "_drawn_parts"):
-            redraws = object.__getattribute__(self, "_redraws")
-            if redraws.stale:
-                redraws.flush()
-        return object.__getattribute__(self, name)
+    # Reading what a stale (hidden) view draws brings it up to date first: a test, the
+    # predict panel or a notebook cell never sees a drawing older than the model. While
+    # stale, the parts are kept out of the instance dict, so a read of one reaches
+    # __getattr__; a current view's reads are plain attribute reads (no cost).
+
+    def _stash_parts(self) -> None:
+        if not self._stash:
+            self._stash = {n: self.__dict__.pop(n) for n in self._drawn_parts if n in self.__dict__}
+
+    def _unstash_parts(self) -> None:
+        if self._stash:
+            self.__dict__.update(self._stash)
+            self._stash = {}
+
+    def __getattr__(self, name: str) -> Any:
+        stash = self.__dict__.get("_stash")
+        if stash and name in stash:
+            self._unstash_parts()
+            if self._redraws.stale:          # inside the view's own block, the block draws
+                self._redraws.flush()
+            return self.__dict__[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     @contextmanager
     def deferred(self) -> Iterator[None]:

@@ -22,8 +22,9 @@ one by one, each change would redraw the whole view and send its arrays again.
 * A *hidden* view (:attr:`~DeferredRedraw.hidden`: a Dashboard tab not selected) draws
   nothing for a request made outside a deferred block — another tab's action: it is only
   :attr:`~DeferredRedraw.stale`, its events kept (at most :data:`STALE_EVENTS`; beyond,
-  the draw is a full one, batch None). It draws them all at once when shown again, at the
-  end of its next deferred block (its own action), or on :meth:`~DeferredRedraw.flush`.
+  the draw is a full one, batch None; *on_stale* is called). It draws them all at once when
+  shown again, at the end of its next deferred block (its own action), or on
+  :meth:`~DeferredRedraw.flush`.
 
 ``KernelView`` makes one per view; every view redraws through it (``_act`` defers, so an
 action's trait changes and its event batch draw once).
@@ -69,9 +70,11 @@ Draw = Callable[[list | None], None]
 class DeferredRedraw:
     """Coalesces redraw requests of one view into one draw inside ``hold_sync``."""
 
-    def __init__(self, draw: Draw, held: Callable[[], Iterable[widgets.Widget]]) -> None:
+    def __init__(self, draw: Draw, held: Callable[[], Iterable[widgets.Widget]],
+                 on_stale: Callable[[], None] | None = None) -> None:
         self._draw = draw
         self._held = held
+        self._on_stale = on_stale
         self._depth = 0
         self._drawing = False
         self._wanted = False
@@ -101,8 +104,12 @@ class DeferredRedraw:
             self._events.extend(batch)
             if self.hidden and len(self._events) > STALE_EVENTS:
                 self._events, self._overflow = [], True
-        if not self._depth and not self.hidden:
+        if self._depth:
+            return
+        if not self.hidden:
             self.flush()
+        elif self._on_stale is not None:
+            self._on_stale()
 
     @contextmanager
     def deferred(self) -> Iterator[None]:
