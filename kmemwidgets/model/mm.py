@@ -34,6 +34,7 @@ from .events import operation
 from .gfp import GFP_HIGHUSER_MOVABLE, gfp_name
 from .gfp import __GFP_ZERO as ZERO
 from .kernel_api import kernel_function
+from .memory import describe_vaddr
 from .owners import OWNER_NAMES, PG_USER
 from .paging import INIT_MM, Walk
 from .pgtable_format import USER_RO, USER_RW
@@ -527,7 +528,7 @@ class Processes:
         if end > user_end:
             bad = max(addr, user_end)
             walk = self.translate(proc, bad) if self.is_canonical(bad) else None
-            where = self._describe_vaddr(bad)
+            where = describe_vaddr(self.arch, bad)
             if walk is not None and walk.paddr is not None:
                 why = (f"{bad:#x} is a kernel address ({where}); its mapping is present but the "
                        "U/S bit is clear (supervisor only), so the MMU refuses a user-mode access. "
