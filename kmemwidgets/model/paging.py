@@ -398,6 +398,10 @@ class PageTables:
         paddr = fmt.leaf_paddr(lv, leaf) | (vaddr & (size - 1))
         return Walk(self.arch, vaddr, name, steps, paddr, None, size, user, writable)
 
+    def kernel_pfn(self, vaddr: int) -> int | None:
+        """The frame ``swapper_pg_dir`` maps at *vaddr*, or None (init_mm's own walk)."""
+        return self.translate(self.swapper_pg_dir, INIT_MM, "init_mm", vaddr).pfn
+
     # --- the active address space --------------------------------------------------------
 
     def switch_pgd(self, space: AddressSpace | None) -> AddressSpace | None:

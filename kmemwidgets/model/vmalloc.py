@@ -36,7 +36,7 @@ from .kernel_api import kernel_function
 from .memory import describe_vaddr
 from .owners import OWNER_NAMES, PG_FREE, PG_RESERVED, PG_VMALLOC
 from .page import Page
-from .paging import INIT_MM, PageTables
+from .paging import PageTables
 from .printk import KERN_WARNING, Printk, Report
 from .units import PAGE_SHIFT, PAGE_SIZE
 
@@ -336,14 +336,11 @@ class VmapAreas:
 
     # --- invariants --------------------------------------------------------------------
 
-    def _mapped_pfn(self, vaddr: int) -> int | None:
-        pgt = self.pgtables
-        return pgt.translate(pgt.swapper_pg_dir, INIT_MM, "init_mm", vaddr).pfn
-
     def check(self) -> None:
         """Areas inside the vmalloc range, apart, sized by their pages plus the guard,
         holding vmalloc frames, mapped in init_mm with the guard page unmapped."""
         owner = self.buddy.owner
+        kernel_pfn = self.pgtables.kernel_pfn
         prev_end = self.VMALLOC_START
         for start in self._starts:
             area = self._areas[start]
@@ -360,9 +357,9 @@ class VmapAreas:
                     raise InvariantError(f"vmalloc area {start:#x} holds pfn {int(bad[0]):#x} owned by "
                                          f"{OWNER_NAMES[owner[bad[0]]]}")
             for i in (0, area.nr_pages - 1):
-                if self._mapped_pfn(start + (i << PAGE_SHIFT)) != int(area.pages[i]):
+                if kernel_pfn(start + (i << PAGE_SHIFT)) != int(area.pages[i]):
                     raise InvariantError(f"vmalloc area {start:#x} page {i} is not mapped to its frame")
-            if area.guard and self._mapped_pfn(start + (area.nr_pages << PAGE_SHIFT)) is not None:
+            if area.guard and kernel_pfn(start + (area.nr_pages << PAGE_SHIFT)) is not None:
                 raise InvariantError(f"the guard page of vmalloc area {start:#x} is mapped")
             prev_end = area.end
 
