@@ -87,20 +87,20 @@ class VmapAreas:
     def __init__(self, arch: Arch, buddy: "BuddyAllocator", pgtables: PageTables, kmsg: Printk,
                  events: EventStream, context: ContextStack, kswapd: Callable[[], object]) -> None:
         self.arch = arch
+        r = arch.region("vmalloc")
+        self.VMALLOC_START, self.VMALLOC_END = r.start, r.end
         self.buddy = buddy
+        #: ``totalram_pages()``: the managed pages at boot, the most vmalloc ever asks for.
+        self.totalram_pages = sum(z.managed_pages for z in buddy.zones)
         self.pgtables = pgtables
         self.kmsg = kmsg
         self.events = events
         self.context = context
-        self._kswapd = kswapd                   # runs kswapd if an allocation woke it
+        self._kswapd = kswapd                   # kswapd, if the area's allocation woke it
         self._areas: dict[int, VmStruct] = {}
         self._starts: list[int] = []
         #: Addresses queued by ``vfree()`` from interrupt context (``vfree_deferred.list``).
         self.vfree_deferred: list[int] = []
-        r = arch.region("vmalloc")
-        self.VMALLOC_START, self.VMALLOC_END = r.start, r.end
-        #: ``totalram_pages()``: the managed pages at boot, the most vmalloc ever asks for.
-        self.totalram_pages = sum(z.managed_pages for z in buddy.zones)
 
     # --- address-space reservation ---------------------------------------------------
 
