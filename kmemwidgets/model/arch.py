@@ -102,6 +102,14 @@ class Arch:
         """Kernel virtual address just past the direct-mapped lowmem."""
         return self.page_offset + (self.max_low_pfn << PAGE_SHIFT)
 
+    def is_canonical(self, vaddr: int) -> bool:
+        """x86_64 (4-level paging): bits 63..47 must all equal bit 47; always True on
+        32-bit machines."""
+        if self.bits != 64:
+            return True
+        top = vaddr >> 47
+        return top == 0 or top == (1 << 17) - 1
+
     def region(self, name: str) -> Region:
         for r in self.regions:
             if r.name == name:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .arch import Arch
 from .errors import KernelBug
 from .kernel_api import kernel_function
 from .page import Page
@@ -18,6 +19,12 @@ from .units import PAGE_SHIFT, PAGE_SIZE
 
 if TYPE_CHECKING:
     from .kernel import Kernel
+
+
+def describe_vaddr(arch: Arch, vaddr: int) -> str:
+    """Which kernel area *vaddr* lies in, for a report (``it lies in the vmalloc area``)."""
+    region = arch.region_of(vaddr)
+    return f"it lies in the {region.name} area" if region else "it lies in no kernel area"
 
 
 def _check_addr(value: object, argname: str) -> int:
@@ -41,7 +48,7 @@ class KernelMemory:
             raise KernelBug(self.kmsg.kernel_bug(
                 "bad_pa", KERN_ALERT, PHYSADDR_BUG,
                 f"__pa({vaddr:#x}): not a direct-mapped address (lowmem is {self.page_offset:#x}-"
-                f"{self.arch.high_memory:#x}); {self._describe_vaddr(vaddr)}", addr=vaddr))
+                f"{self.arch.high_memory:#x}); {describe_vaddr(self.arch, vaddr)}", addr=vaddr))
         return vaddr - self.page_offset
 
     @kernel_function("__va")
@@ -92,10 +99,6 @@ class KernelMemory:
             return vaddr - self.page_offset
         return None
 
-    def _describe_vaddr(self: "Kernel", vaddr: int) -> str:
-        region = self.arch.region_of(vaddr)
-        return f"it lies in the {region.name} area" if region else "it lies in no kernel area"
-
     def _resolve_range(self: "Kernel", addr: int, n: int, write: bool) -> list[tuple[int, int]]:
         """Split ``[addr, addr+n)`` into physical pieces; oops on an unmapped byte."""
         pieces = []
@@ -110,7 +113,7 @@ class KernelMemory:
         return pieces
 
     def _oops(self: "Kernel", addr: int, write: bool) -> KernelBug:
-        return self.kmsg.oops(addr, write, self._describe_vaddr(addr))
+        return self.kmsg.oops(addr, write, describe_vaddr(self.arch, addr))
 
     @kernel_function
     def read(self: "Kernel", addr: int, n: int) -> bytes:
