@@ -610,7 +610,7 @@ class Processes:
                             return self._oom(proc)
                 va += take << PAGE_SHIFT
         finally:
-            if self._kswapd_wanted:
+            if self.vmscan.kswapd_wanted:
                 self.kswapd()
         return None
 

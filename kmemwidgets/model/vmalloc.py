@@ -168,7 +168,7 @@ class Vmalloc:
             self._warn_vmalloc(gfp, "failed to allocate pages" if len(pfns) < nr_pages
                                else "failed to map pages", len(pfns) << PAGE_SHIFT)
             return None
-        if self._kswapd_wanted:
+        if self.vmscan.kswapd_wanted:
             self.kswapd()
         self._vm_insert(VmStruct(addr, area_size, VM_ALLOC | vm_flags,
                                  np.asarray(pfns, dtype=np.int64), caller))
