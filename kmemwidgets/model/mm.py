@@ -527,7 +527,7 @@ class Processes:
         if end > user_end:
             bad = max(addr, user_end)
             walk = self.translate(proc, bad) if self.is_canonical(bad) else None
-            where = self._describe_vaddr(bad)
+            where = self.arch.describe_vaddr(bad)
             if walk is not None and walk.paddr is not None:
                 why = (f"{bad:#x} is a kernel address ({where}); its mapping is present but the "
                        "U/S bit is clear (supervisor only), so the MMU refuses a user-mode access. "

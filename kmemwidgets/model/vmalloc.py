@@ -260,7 +260,7 @@ class Vmalloc:
             hint = ("inside the vmalloc area but not the start of a live area "
                     "(already freed, or a pointer into the middle of one)")
         else:
-            hint = self._describe_vaddr(addr)
+            hint = self.arch.describe_vaddr(addr)
         return self.kmsg.warn("vfree_bad", f"Trying to {fn}() nonexistent vm area ({addr:0{w}x})",
                               f"mm/vmalloc.c:3356 {fn}", f"({hint}; nothing was freed)", taint=False,
                               addr=addr)
