@@ -4,10 +4,12 @@ A Kernel boots like ``mm/mm_init.c``: memblock reserves the first MiB, the kerne
 image and ``mem_map``; every other frame is handed to the buddy allocator in maximal
 naturally aligned blocks (``memblock_free_all`` → ``__free_pages_core``, which queues
 at the tail, so the lowest blocks are used first). The page allocator
-(:class:`~.page_alloc.BuddyAllocator`, ``Kernel.buddy``), the page tables
-(:class:`~.paging.PageTables`, ``Kernel.pgtables``) and the report path
+(:class:`~.page_alloc.BuddyAllocator`, ``Kernel.buddy``), reclaim
+(:class:`~.reclaim.Vmscan`, ``Kernel.vmscan``), the page tables
+(:class:`~.paging.PageTables`, ``Kernel.pgtables``), the mempools
+(:class:`~.mempool.MempoolSubsystem`, ``Kernel.mempool``) and the report path
 (:class:`~.printk.Printk`, ``Kernel.kmsg``) are components that own their state; the
-Kernel delegates to them. The other subsystems (slab, vmalloc, processes, mempool) are
+Kernel delegates to them. The other subsystems (slab, vmalloc, processes, kmap) are
 still mixins that add their state in ``_init_*`` and their invariants in ``_check_*``.
 Each subsystem declares its kernel functions where it defines them
 (:func:`~.kernel_api.kernel_function`).
