@@ -122,6 +122,11 @@ class Arch:
                 return r
         return None
 
+    def describe_vaddr(self, vaddr: int) -> str:
+        """Where *vaddr* lies, as a report says it: ``"it lies in the vmalloc area"``."""
+        region = self.region_of(vaddr)
+        return f"it lies in the {region.name} area" if region else "it lies in no kernel area"
+
 
 def _round_down(x: int, a: int) -> int:
     return x & ~(a - 1)

@@ -42,7 +42,6 @@ from .events import EventStream, operation
 from .gfp import GFP_HIGHUSER_MOVABLE, gfp_name
 from .gfp import __GFP_ZERO as ZERO
 from .kernel_api import kernel_function
-from .memory import describe_vaddr
 from .owners import OWNER_NAMES, PG_USER
 from .paging import INIT_MM, PageTables, Walk, check_vaddr
 from .pgtable_format import USER_RO, USER_RW
@@ -566,7 +565,7 @@ class Tasks:
         if end > user_end:
             bad = max(addr, user_end)
             walk = self.translate(proc, bad) if self.arch.is_canonical(bad) else None
-            where = describe_vaddr(self.arch, bad)
+            where = self.arch.describe_vaddr(bad)
             if walk is not None and walk.paddr is not None:
                 why = (f"{bad:#x} is a kernel address ({where}); its mapping is present but the "
                        "U/S bit is clear (supervisor only), so the MMU refuses a user-mode access. "
@@ -769,7 +768,7 @@ class Processes:
         super()._init_subsystems(options)
         #: The processes (:class:`Tasks`): tasks, mm_structs, init_mm, mapcount, zero page.
         self.tasks = Tasks(self.arch, self.pgtables, self.buddy, self.physmem, self.context_stack,
-                           self.kmsg, self.events, lambda: self._kswapd_wanted and self.kswapd())
+                           self.kmsg, self.events, lambda: self.vmscan.kswapd_wanted and self.kswapd())
         # The MMU walk is the hottest call here (translate): bound once, no delegation.
         self.translate = self.tasks.translate
 

@@ -33,7 +33,6 @@ from .gfp import GFP_DMA, GFP_DMA32, GFP_KERNEL, check_gfp, gfp_name
 from .gfp import __GFP_DIRECT_RECLAIM as DIRECT_RECLAIM, __GFP_HIGHMEM as HIGHMEM
 from .gfp import __GFP_NOWARN as NOWARN, __GFP_ZERO as ZERO
 from .kernel_api import kernel_function
-from .memory import describe_vaddr
 from .owners import OWNER_NAMES, PG_FREE, PG_RESERVED, PG_VMALLOC
 from .page import Page
 from .paging import PageTables
@@ -254,7 +253,7 @@ class VmapAreas:
             hint = ("inside the vmalloc area but not the start of a live area "
                     "(already freed, or a pointer into the middle of one)")
         else:
-            hint = describe_vaddr(self.arch, addr)
+            hint = self.arch.describe_vaddr(addr)
         return self.kmsg.warn("vfree_bad", f"Trying to {fn}() nonexistent vm area ({addr:0{w}x})",
                               f"mm/vmalloc.c:3356 {fn}", f"({hint}; nothing was freed)", taint=False,
                               addr=addr)
@@ -372,7 +371,7 @@ class Vmalloc:
         super()._init_subsystems(options)
         #: The vmalloc area (:class:`VmapAreas`): its live areas and deferred frees.
         self.vmap_areas = VmapAreas(self.arch, self.buddy, self.pgtables, self.kmsg, self.events,
-                                    self.context_stack, lambda: self._kswapd_wanted and self.kswapd())
+                                    self.context_stack, lambda: self.vmscan.kswapd_wanted and self.kswapd())
 
     @property
     def VMALLOC_START(self: "Kernel") -> int:
