@@ -47,7 +47,7 @@ def indexed_png(pixels: np.ndarray, palette: Sequence[str]) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
     plte = bytes(int(c[i:i + 2], 16) for c in palette for i in (1, 3, 5))
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 3, 0, 0, 0))
-            + chunk(b"PLTE", plte) + chunk(b"IDAT", zlib.compress(raw.tobytes(), 6)) + chunk(b"IEND", b""))
+            + chunk(b"PLTE", plte) + chunk(b"IDAT", zlib.compress(raw.tobytes(), 3)) + chunk(b"IEND", b""))
 
 
 def cell_pixels(codes: np.ndarray, outline: np.ndarray | None, gap: int, ink: int,
@@ -90,17 +90,14 @@ class CellImage:
         scales = {"x": self.x_scale, "y": self.y_scale}
         self.codes = np.zeros((rows, cols), dtype=np.uint8)
         self.outline: np.ndarray | None = None
-        self.image = Image(image=self._png(), x=[0.0, float(cols)], y=[float(rows), 0.0], scales=scales,
+        self._pictures = (widgets.Image(value=self._png(), format="png"), widgets.Image(format="png"))
+        self.image = Image(image=self._pictures[0], x=[0.0, float(cols)], y=[float(rows), 0.0], scales=scales,
                            pixelated=True)
         self.hits = GridHeatMap(color=np.zeros((rows, cols), dtype=np.uint8), stroke=None,
                                 scales={"row": self.y_scale, "column": self.x_scale, "color": code_scale([HIT_FILL])},
                                 interactions={"hover": "tooltip"}, tooltip=tooltip)
         self._fit_hits(rows, cols)
         self.marks = [self.image, self.hits]
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        return self.codes.shape
 
     def draw(self, codes: np.ndarray, outline: np.ndarray | None = None) -> None:
         """Draw *codes* (rows x cols, indices into ``colors``), the cells of the boolean
@@ -115,17 +112,18 @@ class CellImage:
                 self._fit_hits(rows, cols)
         self.codes = np.asarray(codes, dtype=np.uint8)
         self.outline = outline
-        # bqplot's Image redraws when its `image` is another widget, not when the widget's
-        # value changes: each drawing is a new Image widget, and the old one is closed.
-        old = self.image.image
-        self.image.image = self._png()
-        old.close()
+        # bqplot's Image redraws when its `image` is another widget, not when that widget's
+        # value changes: the picture goes into the spare of two Image widgets, which then
+        # takes the other's place. The spare is no mark or child, so no view's hold_sync()
+        # holds it: its value reaches the browser before the mark names it.
+        spare = self._pictures[self.image.image is self._pictures[0]]
+        spare.value = self._png()
+        self.image.image = spare
 
     def _fit_hits(self, rows: int, cols: int) -> None:
         # cell boundaries 0..rows and 0..cols (bqplot checks them against `color`, set first)
         self.hits.row, self.hits.column = np.arange(rows + 1.0), np.arange(cols + 1.0)
 
-    def _png(self) -> widgets.Image:
+    def _png(self) -> bytes:
         gap, ink = len(self.colors), len(self.colors) + 1
-        return widgets.Image(value=indexed_png(cell_pixels(self.codes, self.outline, gap, ink), self.palette),
-                             format="png")
+        return indexed_png(cell_pixels(self.codes, self.outline, gap, ink), self.palette)

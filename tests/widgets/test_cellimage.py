@@ -3,6 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
+import ipywidgets
+
+import kmemwidgets as kw
+from kmemwidgets.widgets import SlabView
 from kmemwidgets.widgets.cellimage import CELL_PX, CellImage
 
 from drawn_cells import decode_png, drawn_codes, outline_edges, perimeter
@@ -37,8 +41,30 @@ def test_a_redraw_sends_a_new_picture_and_leaves_the_hit_grid_alone():
     cells.hits.observe(lambda change: changed.append(change["name"]), names=["color", "row", "column"])
     first = cells.image.image
     cells.draw(np.ones((2, 8), dtype=np.uint8))
-    assert cells.image.image is not first and first.comm is None          # the old picture is closed
+    assert cells.image.image is not first and (drawn_codes(cells) == 1).all()
+    cells.draw(np.full((2, 8), 2, dtype=np.uint8))
+    assert cells.image.image is first and (drawn_codes(cells) == 2).all()    # two pictures take turns
     assert changed == []
     cells.draw(np.ones((5, 8), dtype=np.uint8))                           # a new shape: the grid follows
     assert cells.hits.color.shape == (5, 8) and len(cells.hits.row) == 6 and cells.y_scale.max == 5
     assert list(cells.image.y) == [5, 0]
+
+
+def test_in_a_view_the_picture_reaches_the_browser_before_the_mark_shows_it():
+    """A view holds its widgets' messages until a click is drawn (widgets/redraw.py); the
+    picture's own widget must not be held, or the mark would name it before its new value."""
+    view = SlabView(kernel=kw.Kernel(arch="i386", ram="64M"))
+    view.alloc()
+    sent: list[tuple[object, set[str]]] = []
+
+    def record(w, data):
+        data = data or {}           # a binary trait travels as a buffer, named in buffer_paths
+        sent.append((w, set(data.get("state", {})) | {path[0] for path in data.get("buffer_paths", [])}))
+    for w in list(ipywidgets.widgets.widget._instances.values()):
+        if w.comm is not None:
+            w.comm.publish_msg = lambda *a, w=w, data=None, **k: record(w, data)
+    view.alloc_button.click()
+    cells = view.byte_map.cells
+    shown = [i for i, (w, keys) in enumerate(sent) if w is cells.image and "image" in keys]
+    filled = [i for i, (w, keys) in enumerate(sent) if w is cells.image.image and "value" in keys]
+    assert len(shown) == len(filled) == 1 and filled[0] < shown[0]
