@@ -2,8 +2,9 @@
 
 A bqplot ``GridHeatMap`` draws one ``<rect>`` and one ``<text>`` per cell and, when any
 colour changes, runs d3 over every cell again (positions, fills, styles) and the browser
-restyles, lays out and paints them all: for SlabView's 2,048-byte map that was ~75 ms of
-its ~105 ms click-to-repaint in Chromium (profiled; see ``docs/widgets.md``). Here the
+restyles, lays out and paints them all: for SlabView's 2,048-byte map that was most of its
+click-to-repaint in Chromium (~75 ms of script per click in a profile on a loaded machine;
+see ``docs/widgets.md``). Here the
 cells are the pixels of one PNG built with NumPy (:func:`cell_pixels`, :func:`indexed_png`)
 and shown by one bqplot ``Image`` mark: a change sends a few KiB and the browser swaps one
 ``<image>``'s source. Over it lies :attr:`CellImage.hits`, a ``GridHeatMap`` of the same
