@@ -311,7 +311,7 @@ def fill_report(parsed, report: ParseReport, status: ReadStatus) -> None:
     rows = parsed.lazy()
     kinds, skips, batches = pl.collect_all([
         rows.group_by("kind").len().drop_nulls("kind"),
-        rows.filter(pl.col("skip").is_not_null()).select("line", "skip", "detail", "text"),
+        rows.filter(pl.col("skip").is_not_null()).select("line", "skip", "detail", "text").sort("line"),
         # perf script spells event names "kmem:<event>"; ftrace does not (per batch, as
         # the Python reader decides).
         rows.group_by((pl.col("line") - 1) // BATCH_LINES).agg(
@@ -344,23 +344,101 @@ def fill_report(parsed, report: ParseReport, status: ReadStatus) -> None:
         report.error = status.error
 
 
+def _count_into(report: ParseReport, parsed, lines, status: ReadStatus) -> None:
+    """:func:`fill_report` for *parsed*, the parse of every line of *lines* in file order."""
+    if parsed["kmem_marks"].any():      # the Python reader counts every " kmem:"
+        parsed = parsed.with_columns(
+            kmem_marks=lines["line"].str.count_matches(" kmem:", literal=True))
+    fill_report(parsed, report, status)
+
+
+def _records(parsed):
+    """The kmem records of a parse (its other rows are lines that are not kmem events)."""
+    pl = polars()
+    return parsed.lazy().filter(pl.col("kind").is_not_null()) \
+        .drop("skip", "detail", "text", "kmem_marks").collect(engine="in-memory")
+
+
 def parse_with_lines(source: TextSource, report: ParseReport | None = None,
                      columns: tuple[str, ...] | None = None):
     """(records, lines) of *source*: the records as an eager DataFrame in file order
     (``line`` and the record columns of :func:`schema`, or *columns* of them), the lines
     as :func:`read_lines` returns them; *report* is filled in."""
-    pl = polars()
     status = ReadStatus()
     lines = read_lines(source, status)
     parsed = parse_frame(lines.lazy(), columns).collect(engine="streaming")
     if report is not None:
-        if parsed["kmem_marks"].any():      # the Python reader counts every " kmem:"
-            parsed = parsed.with_columns(
-                kmem_marks=lines["line"].str.count_matches(" kmem:", literal=True))
-        fill_report(parsed, report, status)
-    records = parsed.lazy().filter(pl.col("kind").is_not_null()) \
-        .drop("skip", "detail", "text", "kmem_marks").collect(engine="in-memory")
-    return records, lines
+        _count_into(report, parsed, lines, status)
+    return _records(parsed), lines
+
+
+#: Lines of the first piece of :class:`PiecewiseParse` (each next piece is twice as long).
+PIECE_LINES = 1 << 14
+
+
+class PiecewiseParse:
+    """The parse of a trace for a replay, in pieces: the model must know the highest pfn
+    before it boots, and can take the first events while the next are parsed.
+
+    The lines with ``pfn=`` (which hold every page event that has a pfn, whatever the
+    layout) are parsed at once: :attr:`pages` are their records. :meth:`pieces` parses
+    the other lines, *piece_lines* (:data:`PIECE_LINES`) at first and twice as many each next piece (the
+    model waits only for a short first piece; later ones cost fewer calls), and returns
+    each piece's records merged with the page records among the same lines, in file
+    order. Every line is parsed once, by :func:`parse_frame`; :meth:`finish` gives all
+    records and the report, the same as :func:`parse_with_lines`."""
+
+    def __init__(self, source: TextSource, columns: tuple[str, ...] | None = None,
+                 piece_lines: int | None = None) -> None:
+        pl = polars()
+        self.status = ReadStatus()
+        self.lines = read_lines(source, self.status)
+        self.columns = columns
+        self.piece_lines = piece_lines or PIECE_LINES
+        has_pfn = pl.col("line").str.contains("pfn=", literal=True)
+        self._parsed = [parse_frame(self.lines.lazy().filter(has_pfn), columns)
+                        .collect(engine="streaming")]
+        self.pages = _records(self._parsed[0])
+        self._rest = self.lines.filter(~has_pfn)
+        self._records: list = []
+
+    def count(self, text: str) -> int:
+        """How many of the lines :meth:`pieces` parses hold *text* (to estimate their events)."""
+        pl = polars()
+        return self._rest.select(pl.col("line").str.contains(text, literal=True).sum()).item()
+
+    def pieces(self):
+        """The records of the trace, piece by piece, in file order (DataFrames)."""
+        pl = polars()
+        line = pl.col("line")
+        done = 0            # the line number the pieces so far end at
+        rest = self._rest
+        start, size = 0, self.piece_lines
+        while True:
+            piece = rest.slice(start, size)
+            start += size
+            size *= 2
+            parsed = parse_frame(piece.lazy(), self.columns).collect(engine="streaming")
+            self._parsed.append(parsed)
+            pages = self.pages.filter(line > done)
+            if start < rest.height:
+                done = piece["line_no"][-1]
+                pages = pages.filter(line < done)
+            records = pl.concat([_records(parsed), pages]).sort("line")
+            self._records.append(records)
+            yield records
+            if start >= rest.height:
+                return
+
+    def finish(self, report: ParseReport):
+        """All records in file order, once :meth:`pieces` has run out; *report* is filled in."""
+        pl = polars()
+        # fill_report counts in any order of rows (it sorts the few lines it lists)
+        parsed = pl.concat(self._parsed)
+        if parsed["kmem_marks"].any():
+            parsed = parsed.sort("line")     # _count_into's counts run along the lines
+        _count_into(report, parsed, self.lines, self.status)
+        return pl.concat(self._records)
 
 
 def parse(source: TextSource, report: ParseReport | None = None,
