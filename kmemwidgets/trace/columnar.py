@@ -20,11 +20,12 @@ Polars is imported on first use: ``import kmemwidgets`` does not pay for it.
 from __future__ import annotations
 
 import os
+import threading
 from typing import Any
 
-from .parse import (_FIFTH_WORD, _MAX_EXAMPLES, _MAX_WORDS, _NULLS, ALLOC, FREE, LOST, PAGE_ALLOC,
+from .parse import (_EVENTS, _MAX_EXAMPLES, _MAX_WORDS, _NULLS, ALLOC, FREE, LOST, PAGE_ALLOC,
                     SKIP_BAD, SKIP_BLANK, SKIP_CALLCHAIN, SKIP_COMMENT,
-                    SKIP_UNKNOWN_EVENT, ParseReport, Record, _layout_record, parse_line)
+                    SKIP_UNKNOWN_EVENT, HEADER, ParseReport, Record, _layout_record, parse_line)
 from .reader import _LOST_RE, BATCH_LINES, KIND_NAMES
 from .source import MAX_LINE, ReadStatus, TextSource, iter_lines, looks_like_path, open_binary_path
 from .stat import _float
@@ -35,15 +36,15 @@ EVENT_NAMES = ("kmalloc", "kmem_cache_alloc", "kfree", "kmem_cache_free", "mm_pa
 
 # --- the vectorised fast path -------------------------------------------------------
 # A line in the current layout is "HEAD: EVENT: W0 W1 REST": split at the first two ": "
-# and at the first two blanks of the payload. HEAD (task, pid, [cpu], flags, timestamp)
-# is checked by one expression; W0 is call_site= (slab) or page=, W1 ptr= or pfn=, and
-# (EVENT, call site, REST) repeat across the trace, so each distinct one is read once,
-# in Python, by the reference parser's own word-by-word code (see _words_table).
-# Header words: printable ASCII without '=' or brackets, so the first '[' opens the CPU.
-# Timestamps are "sec.usec", which float() and Polars read to the same double.
-_W = r"[!-<>-Z\x5c^-~]+"
-_HEAD = (rf"^ *{_W} +(?:\[[0-9]{{1,6}}\] +[!-~]+|[0-9]{{1,9}} +\[[0-9]{{1,6}}\]) +"
-         rf"[0-9]{{1,12}}\.[0-9]{{1,9}}$")
+# and at the first two blanks of the payload. HEAD must match parse.HEADER, the grammar
+# parse_line reads (so a line whose task name holds ": " is split elsewhere, fails it
+# and goes to parse_line); the CPU is then its one bracketed group and the timestamp its
+# last word, taken here only when it is "sec.usec" (which float() and Polars read to the
+# same double) and the header is ASCII (str.find counts bytes, str.slice characters). W0 is call_site= (slab) or page=, W1 ptr= or pfn=, and (EVENT, call site,
+# REST) repeat across the trace, so each distinct one is read once, in Python, by the
+# reference parser's own word-by-word code (see _words_table).
+_HEAD = rf"^(?:{HEADER})$"
+_TIME = r" ([0-9]{1,12}\.[0-9]{1,9})$"
 # W1: a pointer (any word) or a pfn Polars converts exactly as _int does; W0 of page events
 _W1 = r"^(?:ptr=[!-~]*|pfn=(?:0[xX][0-9a-fA-F]{1,15}|[0-9]{1,18}))$"
 _PAGE_W0 = r"^page=[!-~]*$"
@@ -56,12 +57,13 @@ def polars():
 
 
 def available() -> bool:
-    """Whether the columnar engine can run here (Polars importable)."""
-    try:
-        polars()
-    except ImportError:
-        return False
-    return True
+    """Whether the columnar engine can run here: Polars is installed (it is imported on
+    first use, so that reading a file can overlap the import; see :func:`read_lines`)."""
+    import importlib.util
+    import sys
+    if "polars" in sys.modules:
+        return sys.modules["polars"] is not None
+    return importlib.util.find_spec("polars") is not None
 
 
 def schema() -> dict[str, Any]:
@@ -135,7 +137,7 @@ def _read_words(ev: str | None, w0: str | None, rest: str | None) -> tuple:
     """The record fields that (event, call site word, rest of the payload) give, read by
     parse_line's own code (``_layout_record``) with placeholder pointer, page and pfn
     words; :data:`_REJECT` when parse_line's word-by-word path would not read the line."""
-    spec = _FIFTH_WORD.get(ev + ":") if ev is not None else None
+    spec = _EVENTS.get(ev) if ev is not None else None
     if spec is None or ev.split() != [ev]:
         return _REJECT
     kind, is_cache, legacy, _ = spec
@@ -215,7 +217,10 @@ def parse_frame(lines, columns: tuple[str, ...] | None = None, task: bool = Fals
     kind = U.struct.field("kind")
     slab = kind <= FREE
     is_page_alloc = kind == PAGE_ALLOC
-    ok = U.struct.field("words_ok") & head.str.contains(_HEAD) & w1.str.contains(_W1) \
+    time_text = head.str.extract(_TIME)
+    ok = U.struct.field("words_ok") & head.str.contains(_HEAD) & time_text.is_not_null() \
+        & head.str.contains("[", literal=True) & (head.str.len_bytes() == head.str.len_chars()) \
+        & w1.str.contains(_W1) \
         & pl.when(slab).then(w1.str.starts_with("ptr=")) \
         .otherwise(w1.str.starts_with("pfn=") & w0.str.contains(_PAGE_W0))
     lf = lf.with_columns(ok=ok.fill_null(False))
@@ -228,9 +233,8 @@ def parse_frame(lines, columns: tuple[str, ...] | None = None, task: bool = Fals
     # field -> (rows of the vectorised path that have it, value)
     fast = {
         "kind": (True, kind),
-        "cpu": (True, head.str.slice(c0 + 1, c1 - c0 - 1)),
-        # the timestamp ends the header (as _HEAD requires; str.reverse costs 6x more)
-        "time": (True, head.str.extract(r"([0-9]+\.[0-9]+)$")),
+        "cpu": (True, head.str.slice(c0 + 1, c1 - c0 - 1).str.strip_chars(" ")),
+        "time": (True, time_text),
         "ptr": (slab, w1.str.slice(4)),
         "page": (~slab, pfn_txt),        # perf keys pages by pfn where the event has one
         "pfn": (~slab, pfn),
@@ -250,9 +254,9 @@ def parse_frame(lines, columns: tuple[str, ...] | None = None, task: bool = Fals
     rec = pl.col("rec")
     out = [pl.col("line_no").alias("line")] + [rec.struct.field(n) for n in names]
     if task:
-        who = line.str.extract_groups(_TASK)
-        out += [who.struct.field("1").alias("comm"),
-                who.struct.field("2").cast(pl.Int32, strict=False).alias("pid")]
+        who = pl.col("head").str.extract_groups(_HEAD)
+        out += [who.struct.field("comm"),
+                who.struct.field("pid").cast(pl.Int32, strict=False).alias("pid")]
     skip = rec.struct.field("skip")
     out += [skip, rec.struct.field("detail"),
             pl.when(skip == SKIP_BAD).then(line).alias("text"),
@@ -273,27 +277,45 @@ def _numbered(lf):
     return lf.with_row_index("line_no", offset=1).with_columns(pl.col("line_no").cast(pl.UInt32))
 
 
+def _read_into(path: str, out: list) -> None:
+    """Append the bytes of file *path* to *out* (nothing when it cannot be read)."""
+    try:
+        with open(path, "rb") as f:
+            out.append(f.read())
+    except OSError:
+        pass
+
+
 def read_lines(source: TextSource, status: ReadStatus):
     """The lines of *source* as a DataFrame (``line_no``, ``line`` without its newline),
     split exactly as :func:`~kmemwidgets.trace.source.iter_lines` splits them.
 
-    A file is read by Polars (gzip too); text Polars does not split the same way --
+    A file's bytes are read on another thread while Polars is imported (the first call
+    of a process: 0.1 s of Python that the read overlaps), and split by Polars (gzip
+    too); text Polars does not split the same way --
     invalid UTF-8, a lone carriage return, a line over ``MAX_LINE`` characters, a
     truncated or corrupt gzip stream -- and every other kind of source are read by
     ``iter_lines`` (which records truncation in *status*)."""
-    pl = polars()
     path = _path_of(source)
     if path is not None:
         open_binary_path(path).close()      # SourceError: missing, a directory, perf.data
         status.name = path
+        data: list = []
+        reading = threading.Thread(target=_read_into, args=(path, data))
+        reading.start()
         try:
-            df = pl.scan_lines(path).collect()
+            pl = polars()
+        finally:
+            reading.join()
+        try:
+            df = pl.scan_lines(data.pop()).collect() if data else None
         except (pl.exceptions.ComputeError, OSError):
             df = None
         if df is not None and not df.select(
                 pl.col("line").str.contains("\r", literal=True).any()
                 | (pl.col("line").str.len_bytes().max() >= MAX_LINE)).item():
             return _numbered(df.lazy()).collect()
+    pl = polars()
     lines = list(iter_lines(source, status))
     df = pl.DataFrame({"line": lines}, schema={"line": pl.String})
     return _numbered(df.lazy().with_columns(pl.col("line").str.strip_suffix("\n"))).collect()
@@ -460,10 +482,6 @@ def timestamps(records, lines):
 
 
 # --- frame() --------------------------------------------------------------------------------
-
-#: comm and pid from the header: "comm-pid [cpu]" (ftrace) or "comm pid [cpu]" (perf script)
-_TASK = r"^\s*(.*?)(?:-| +)([0-9]+)(?:/[0-9]+)? +(?:\([ 0-9-]+\) +)?\[[0-9]+\]"
-
 
 def _gfp_bits(texts):
     """Polars UDF: ``gfp_flags`` text -> the model's gfp bits (``parse_gfp``, Linux 6.12
