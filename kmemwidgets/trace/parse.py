@@ -290,6 +290,8 @@ def parse_payload(name: str, cpu: str, ts: str, body: str):
         rec = None          # a word out of place: the field-by-name parse decides
     if rec is not None:
         return rec
+    if not body.lstrip().startswith("page=" if kind >= PAGE_ALLOC else "call_site="):
+        return "no task/cpu/timestamp header before the payload"   # junk before the payload
     try:
         if kind == ALLOC:
             f = _fields(body)

@@ -344,3 +344,10 @@ def test_a_malformed_timestamp_keeps_the_event_with_a_nan_time():
     assert parse_line(line)[0] == ALLOC
     (event,) = list(read(line))
     assert math.isnan(event.timestamp) and event.bytes_req == 640
+
+
+@pytest.mark.parametrize("payload", ["junk call_site=x ptr=1", "ptr=1 call_site=x"])
+def test_a_payload_starts_with_the_events_first_field(payload):
+    # kmem.h prints call_site= first for the slab events, page= for the page events
+    assert parse_line(f"bash-1 [000] ..... 5.0: kfree: {payload}\n")[0] == SKIP_BAD
+    assert parse_line(f"bash-1 [000] ..... 5.0: mm_page_free: x {payload.replace('call_site', 'page')} order=0\n")[0] == SKIP_BAD
