@@ -337,11 +337,18 @@ def parse_line(line: str):
     m = _EVENT_LINE(line)
     if m is None:
         return _not_an_event(line)
-    name, cpu, ts = m.group("event", "cpu", "ts")
+    _, _, cpu, ts, name = m.groups()      # comm, pid, cpu, ts, event
     spec = _EVENTS.get(name)
     if spec is None:
         return (SKIP_UNKNOWN_EVENT, name[5:] if name[:5] == "kmem:" else name)
-    rec = parse_payload(spec[3], cpu or "", ts, line[m.end():])
+    body = line[m.end():]
+    try:                    # the layout of current kernels first (parse_payload's first try)
+        rec = _layout_record(spec[0], spec[1], spec[2], cpu or "", ts, body.split())
+        if rec is not None:
+            return rec
+    except ValueError:
+        pass
+    rec = parse_payload(spec[3], cpu or "", ts, body)
     if rec.__class__ is str:
         return (SKIP_BAD, rec)
     return rec
