@@ -20,7 +20,6 @@ Polars is imported on first use: ``import kmemwidgets`` does not pay for it.
 from __future__ import annotations
 
 import os
-import threading
 from typing import Any
 
 from .parse import (_EVENTS, _MAX_EXAMPLES, _MAX_WORDS, _NULLS, ALLOC, FREE, LOST, PAGE_ALLOC,
@@ -40,9 +39,10 @@ EVENT_NAMES = ("kmalloc", "kmem_cache_alloc", "kfree", "kmem_cache_free", "mm_pa
 # parse_line reads (so a line whose task name holds ": " is split elsewhere, fails it
 # and goes to parse_line); the CPU is then its one bracketed group and the timestamp its
 # last word, taken here only when it is "sec.usec" (which float() and Polars read to the
-# same double) and the header is ASCII (str.find counts bytes, str.slice characters). W0 is call_site= (slab) or page=, W1 ptr= or pfn=, and (EVENT, call site,
-# REST) repeat across the trace, so each distinct one is read once, in Python, by the
-# reference parser's own word-by-word code (see _words_table).
+# same double) and the header is ASCII (str.find counts bytes, str.slice characters).
+# W0 is call_site= (slab) or page=, W1 ptr= or pfn=, and (EVENT, call site, REST) repeat
+# across the trace, so each distinct one is read once, in Python, by the reference
+# parser's own word-by-word code (see _words_table).
 _HEAD = rf"^(?:{HEADER})$"
 _TIME = r" ([0-9]{1,12}\.[0-9]{1,9})$"
 # W1: a pointer (any word) or a pfn Polars converts exactly as _int does; W0 of page events
@@ -57,13 +57,12 @@ def polars():
 
 
 def available() -> bool:
-    """Whether the columnar engine can run here: Polars is installed (it is imported on
-    first use, so that reading a file can overlap the import; see :func:`read_lines`)."""
-    import importlib.util
-    import sys
-    if "polars" in sys.modules:
-        return sys.modules["polars"] is not None
-    return importlib.util.find_spec("polars") is not None
+    """Whether the columnar engine can run here (Polars importable)."""
+    try:
+        polars()
+    except ImportError:
+        return False
+    return True
 
 
 def schema() -> dict[str, Any]:
@@ -277,45 +276,27 @@ def _numbered(lf):
     return lf.with_row_index("line_no", offset=1).with_columns(pl.col("line_no").cast(pl.UInt32))
 
 
-def _read_into(path: str, out: list) -> None:
-    """Append the bytes of file *path* to *out* (nothing when it cannot be read)."""
-    try:
-        with open(path, "rb") as f:
-            out.append(f.read())
-    except OSError:
-        pass
-
-
 def read_lines(source: TextSource, status: ReadStatus):
     """The lines of *source* as a DataFrame (``line_no``, ``line`` without its newline),
     split exactly as :func:`~kmemwidgets.trace.source.iter_lines` splits them.
 
-    A file's bytes are read on another thread while Polars is imported (the first call
-    of a process: 0.1 s of Python that the read overlaps), and split by Polars (gzip
-    too); text Polars does not split the same way --
+    A file is read by Polars (gzip too); text Polars does not split the same way --
     invalid UTF-8, a lone carriage return, a line over ``MAX_LINE`` characters, a
     truncated or corrupt gzip stream -- and every other kind of source are read by
     ``iter_lines`` (which records truncation in *status*)."""
+    pl = polars()
     path = _path_of(source)
     if path is not None:
         open_binary_path(path).close()      # SourceError: missing, a directory, perf.data
         status.name = path
-        data: list = []
-        reading = threading.Thread(target=_read_into, args=(path, data))
-        reading.start()
         try:
-            pl = polars()
-        finally:
-            reading.join()
-        try:
-            df = pl.scan_lines(data.pop()).collect() if data else None
+            df = pl.scan_lines(path).collect()
         except (pl.exceptions.ComputeError, OSError):
             df = None
         if df is not None and not df.select(
                 pl.col("line").str.contains("\r", literal=True).any()
                 | (pl.col("line").str.len_bytes().max() >= MAX_LINE)).item():
             return _numbered(df.lazy()).collect()
-    pl = polars()
     lines = list(iter_lines(source, status))
     df = pl.DataFrame({"line": lines}, schema={"line": pl.String})
     return _numbered(df.lazy().with_columns(pl.col("line").str.strip_suffix("\n"))).collect()
@@ -333,7 +314,7 @@ def fill_report(parsed, report: ParseReport, status: ReadStatus) -> None:
     rows = parsed.lazy()
     kinds, skips, batches = pl.collect_all([
         rows.group_by("kind").len().drop_nulls("kind"),
-        rows.filter(pl.col("skip").is_not_null()).select("line", "skip", "detail", "text").sort("line"),
+        rows.filter(pl.col("skip").is_not_null()).select("line", "skip", "detail", "text"),
         # perf script spells event names "kmem:<event>"; ftrace does not (per batch, as
         # the Python reader decides).
         rows.group_by((pl.col("line") - 1) // BATCH_LINES).agg(
@@ -366,101 +347,23 @@ def fill_report(parsed, report: ParseReport, status: ReadStatus) -> None:
         report.error = status.error
 
 
-def _count_into(report: ParseReport, parsed, lines, status: ReadStatus) -> None:
-    """:func:`fill_report` for *parsed*, the parse of every line of *lines* in file order."""
-    if parsed["kmem_marks"].any():      # the Python reader counts every " kmem:"
-        parsed = parsed.with_columns(
-            kmem_marks=lines["line"].str.count_matches(" kmem:", literal=True))
-    fill_report(parsed, report, status)
-
-
-def _records(parsed):
-    """The kmem records of a parse (its other rows are lines that are not kmem events)."""
-    pl = polars()
-    return parsed.lazy().filter(pl.col("kind").is_not_null()) \
-        .drop("skip", "detail", "text", "kmem_marks").collect(engine="in-memory")
-
-
 def parse_with_lines(source: TextSource, report: ParseReport | None = None,
                      columns: tuple[str, ...] | None = None):
     """(records, lines) of *source*: the records as an eager DataFrame in file order
     (``line`` and the record columns of :func:`schema`, or *columns* of them), the lines
     as :func:`read_lines` returns them; *report* is filled in."""
+    pl = polars()
     status = ReadStatus()
     lines = read_lines(source, status)
     parsed = parse_frame(lines.lazy(), columns).collect(engine="streaming")
     if report is not None:
-        _count_into(report, parsed, lines, status)
-    return _records(parsed), lines
-
-
-#: Lines of the first piece of :class:`PiecewiseParse` (each next piece is twice as long).
-PIECE_LINES = 1 << 14
-
-
-class PiecewiseParse:
-    """The parse of a trace for a replay, in pieces: the model must know the highest pfn
-    before it boots, and can take the first events while the next are parsed.
-
-    The lines with ``pfn=`` (which hold every page event that has a pfn, whatever the
-    layout) are parsed at once: :attr:`pages` are their records. :meth:`pieces` parses
-    the other lines, *piece_lines* (:data:`PIECE_LINES`) at first and twice as many each next piece (the
-    model waits only for a short first piece; later ones cost fewer calls), and returns
-    each piece's records merged with the page records among the same lines, in file
-    order. Every line is parsed once, by :func:`parse_frame`; :meth:`finish` gives all
-    records and the report, the same as :func:`parse_with_lines`."""
-
-    def __init__(self, source: TextSource, columns: tuple[str, ...] | None = None,
-                 piece_lines: int | None = None) -> None:
-        pl = polars()
-        self.status = ReadStatus()
-        self.lines = read_lines(source, self.status)
-        self.columns = columns
-        self.piece_lines = piece_lines or PIECE_LINES
-        has_pfn = pl.col("line").str.contains("pfn=", literal=True)
-        self._parsed = [parse_frame(self.lines.lazy().filter(has_pfn), columns)
-                        .collect(engine="streaming")]
-        self.pages = _records(self._parsed[0])
-        self._rest = self.lines.filter(~has_pfn)
-        self._records: list = []
-
-    def count(self, text: str) -> int:
-        """How many of the lines :meth:`pieces` parses hold *text* (to estimate their events)."""
-        pl = polars()
-        return self._rest.select(pl.col("line").str.contains(text, literal=True).sum()).item()
-
-    def pieces(self):
-        """The records of the trace, piece by piece, in file order (DataFrames)."""
-        pl = polars()
-        line = pl.col("line")
-        done = 0            # the line number the pieces so far end at
-        rest = self._rest
-        start, size = 0, self.piece_lines
-        while True:
-            piece = rest.slice(start, size)
-            start += size
-            size *= 2
-            parsed = parse_frame(piece.lazy(), self.columns).collect(engine="streaming")
-            self._parsed.append(parsed)
-            pages = self.pages.filter(line > done)
-            if start < rest.height:
-                done = piece["line_no"][-1]
-                pages = pages.filter(line < done)
-            records = pl.concat([_records(parsed), pages]).sort("line")
-            self._records.append(records)
-            yield records
-            if start >= rest.height:
-                return
-
-    def finish(self, report: ParseReport):
-        """All records in file order, once :meth:`pieces` has run out; *report* is filled in."""
-        pl = polars()
-        # fill_report counts in any order of rows (it sorts the few lines it lists)
-        parsed = pl.concat(self._parsed)
-        if parsed["kmem_marks"].any():
-            parsed = parsed.sort("line")     # _count_into's counts run along the lines
-        _count_into(report, parsed, self.lines, self.status)
-        return pl.concat(self._records)
+        if parsed["kmem_marks"].any():      # the Python reader counts every " kmem:"
+            parsed = parsed.with_columns(
+                kmem_marks=lines["line"].str.count_matches(" kmem:", literal=True))
+        fill_report(parsed, report, status)
+    records = parsed.lazy().filter(pl.col("kind").is_not_null()) \
+        .drop("skip", "detail", "text", "kmem_marks").collect(engine="in-memory")
+    return records, lines
 
 
 def parse(source: TextSource, report: ParseReport | None = None,

@@ -153,43 +153,23 @@ def _python_batch(batch: list[tuple], gfp: "_GfpFlags") -> _Batch:
     return _Batch(runs, tuple(map(iter, rows)), len(batch), batch)
 
 
-class _PointerCodes:
-    """Trace pointer text -> a small int, the same in every piece of a trace (the codes
-    of ``cast(pl.Categorical)`` start again in each frame). Ints are cheaper than the
-    text to build, hash and compare on the replay's thread."""
-
-    def __init__(self) -> None:
-        import polars as pl
-        self._known = pl.DataFrame(schema={"ptr": pl.String, "code": pl.UInt32})
-
-    def __call__(self, ptr):
-        """The codes of the pointer texts of Series *ptr* (null stays null)."""
-        import polars as pl
-        new = ptr.drop_nulls().unique().to_frame("ptr").join(self._known, on="ptr", how="anti")
-        self._known = pl.concat([self._known, new.with_row_index("code", offset=self._known.height)
-                                 .select("ptr", "code")]).rechunk()
-        return ptr.to_frame("ptr").join(self._known, on="ptr", how="left",
-                                        maintain_order="left")["code"]
-
-
-def _column_batches(records, cache_names: list[str], gfp: "_GfpFlags", ptr_codes: _PointerCodes,
-                    size: int = BATCH_LINES) -> list[_Batch]:
+def _column_batches(records, cache_names: list[str], gfp: "_GfpFlags",
+                    size: int = BATCH_LINES) -> Iterator[_Batch]:
     """:class:`_Batch` es of about *size* events (whole runs) from a record frame.
 
     Each kind's columns are read into Python lists once, and only the columns that kind
-    has; pointers, cache names and gfp flags arrive as small ints (*ptr_codes*, an index
-    in *cache_names* -- names met first here are appended --, the model's gfp bits),
-    which are cheaper to build, hash and compare than the text."""
+    has; pointers, cache names and gfp flags arrive as small ints (a pointer's code, an
+    index in *cache_names* -- filled here --, the model's gfp bits), which are cheaper to
+    build, hash and compare than the text."""
     import polars as pl
     gfp_text = records["gfp_flags"].unique()
     bits = {t: gfp[t] for t in gfp_text.to_list()}
-    known = set(cache_names)
-    cache_names.extend(n for n in records["cache"].drop_nulls().unique(maintain_order=True).to_list()
-                       if n not in known)
+    names = records["cache"].drop_nulls().unique(maintain_order=True)
+    cache_names.extend(names.to_list())
     kind = pl.col("kind")
     coded = records.lazy().select(
-        kind, ptr=ptr_codes(records["ptr"]), size=pl.col("bytes_req"),
-        cache=pl.col("cache").cast(pl.Enum(cache_names)).to_physical(),
+        kind, ptr=pl.col("ptr").cast(pl.Categorical).to_physical(),
+        size=pl.col("bytes_req"), cache=pl.col("cache").cast(pl.Enum(names)).to_physical(),
         gfp=pl.col("gfp_flags").replace_strict(bits, return_dtype=pl.Int64, default=0),
         pfn=pl.col("pfn"), order=pl.col("order"), failed=pl.col("failed").fill_null(False))
     columns = {ALLOC: ("ptr", "size", "cache", "gfp"), FREE: ("ptr",),
@@ -200,46 +180,14 @@ def _column_batches(records, cache_names: list[str], gfp: "_GfpFlags", ptr_codes
     # (an eager rle: the streaming engine's asserts a single chunk, Polars 1.3x-2.1)
     run_lengths = records["kind"].rle().struct.unnest()
     kinds, lengths = run_lengths["value"].to_list(), run_lengths["len"].to_list()
-    batches = []
     start = 0
     while start < len(kinds):
         end, n = start, 0
         while end < len(kinds) and n < size:
             n += lengths[end]
             end += 1
-        batches.append(_Batch(list(zip(kinds[start:end], lengths[start:end])), rows, n))
+        yield _Batch(list(zip(kinds[start:end], lengths[start:end])), rows, n)
         start = end
-    return batches
-
-
-def _parsed_ahead(parse, cache_names: list[str], then: Callable[[], Any] | None,
-                  ) -> tuple[Iterator[_Batch], Any]:
-    """(the :class:`_Batch` es of a :class:`~kmemwidgets.trace.columnar.PiecewiseParse`,
-    a future of *then()*): the pieces are parsed and turned into batches on another
-    thread, ahead of the caller (Polars releases the GIL while it parses, so the model
-    replays one piece while the next is parsed), and *then* runs there after the last."""
-    from queue import SimpleQueue
-    done = object()
-    made: SimpleQueue = SimpleQueue()
-    gfp, ptr_codes = _GfpFlags(), _PointerCodes()
-
-    def produce() -> Any:
-        try:
-            for piece in parse.pieces():
-                made.put(_column_batches(piece, cache_names, gfp, ptr_codes))
-        finally:
-            made.put(done)
-        return then() if then is not None else None
-
-    pool = ThreadPoolExecutor(1)
-    result = pool.submit(produce)
-    pool.shutdown(wait=False)
-
-    def batches() -> Iterator[_Batch]:
-        while (piece := made.get()) is not done:
-            yield from piece
-        result.result()         # the producer's exception, if it had one
-    return batches(), result
 
 
 def _top_pfn(records) -> int:
@@ -276,20 +224,21 @@ def replay(source: TextSource, *, kernel: Any = None, ram: int | str | None = No
     report = ParseReport()
     if choose_engine(engine) == "polars":
         from . import colstat
-        from .columnar import PiecewiseParse, timestamps
+        from .columnar import parse_with_lines, timestamps
         columns = tuple(dict.fromkeys(REPLAY_COLUMNS + (colstat.COLUMNS if with_stat else ())))
         # Polars parses without the GIL: import the model (NumPy and all) meanwhile.
         model_import = threading.Thread(target=importlib.import_module, args=("kmemwidgets.model",))
         model_import.start()
         try:
-            parse = PiecewiseParse(source, columns)
+            records, lines = parse_with_lines(source, report, columns)
         finally:
             model_import.join()
-        top = _top_pfn(parse.pages)
-        # The pieces are not parsed yet: page events and lines that name a call site.
-        total = parse.pages.height + parse.count(" call_site=") if progress is not None else 0
+        top, total = _top_pfn(records), records.height
+        # Only the statistics need the text (for timestamps); the replay must not keep it.
+        times = timestamps(records, lines) if with_stat else None
+        del lines
     else:
-        parse = None
+        records = None
         raw = iter_batches(source, report)
         top, total = -1, 0
         if (kernel is None and ram is None) or progress is not None:
@@ -301,21 +250,22 @@ def replay(source: TextSource, *, kernel: Any = None, ram: int | str | None = No
         kernel = Kernel(arch=arch, ram=size, cpus=cpus, seed=seed)
     res = ReplayResult(kernel=kernel, max_pfn_seen=top - 1 if top >= 0 else -1, report=report)
     with collector_paused():
-        if parse is not None:
-            def records_and_stat() -> Any:
-                # The statistics are column operations (Polars releases the GIL while it
-                # computes): on the parse's thread, they cost the replay next to nothing.
-                records = parse.finish(report)
-                if not with_stat:
-                    return None
-                return colstat.stat_frame(records.select(colstat.COLUMNS), report=report,
-                                          times=timestamps(records, parse.lines))
+        if records is not None:
             names: list[str] = []
-            batches, finished = _parsed_ahead(parse, names, records_and_stat)
-            for _ in _replaying(batches, res, total, progress, progress_every,
-                                names.__getitem__, checked):
-                pass
-            res.stat = finished.result()
+            replaying = _replaying(_column_batches(records, names, _GfpFlags()), res, total,
+                                   progress, progress_every, names.__getitem__, checked)
+            if with_stat:
+                with ThreadPoolExecutor(1) as pool:
+                    # The statistics are column operations (Polars releases the GIL while it
+                    # computes): on another core, they cost the replay next to nothing.
+                    stat_done = pool.submit(colstat.stat_frame, records.select(colstat.COLUMNS),
+                                            report=report, times=times)
+                    for _ in replaying:
+                        pass
+                    res.stat = stat_done.result()
+            else:
+                for _ in replaying:
+                    pass
         else:
             gfp = _GfpFlags()
             applied = _replaying((_python_batch(b, gfp) for b in raw), res, total, progress,

@@ -15,7 +15,7 @@ pl = pytest.importorskip("polars")
 
 from kmemwidgets.trace import frame, stat  # noqa: E402
 from kmemwidgets.trace import report as rep  # noqa: E402
-from kmemwidgets.trace.columnar import PiecewiseParse, parse, record_fields  # noqa: E402
+from kmemwidgets.trace.columnar import parse, record_fields  # noqa: E402
 from kmemwidgets.trace.parse import ParseReport  # noqa: E402
 from kmemwidgets.trace.reader import iter_records  # noqa: E402
 from kmemwidgets.trace.replay import replay  # noqa: E402
@@ -123,37 +123,6 @@ def test_engines_agree_on_generated_traces_with_junk(events, perf, junk):
     same_stat(text, series_points=4, max_leaks=3, cpu_node={0: 0, 1: 1})
 
 
-def same_pieces(source, piece_lines: int) -> int:
-    """Assert a parse in pieces gives the records and report of the whole parse, with
-    every page record that has a pfn among those known first; returns the pieces made."""
-    expected = ParseReport()
-    whole = parse(source, expected)
-    pieces = PiecewiseParse(source, piece_lines=piece_lines)
-    assert pieces.pages.equals(whole.join(pieces.pages.select("line"), on="line", how="semi"))
-    with_pfn = pl.col("pfn").is_not_null()
-    assert pieces.pages.filter(with_pfn).equals(whole.filter(with_pfn))
-    made = list(pieces.pieces())
-    assert pl.concat(made).equals(whole)
-    report = ParseReport()
-    assert pieces.finish(report).equals(whole)
-    assert report == expected
-    return len(made)
-
-
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(events=ops, perf=st.booleans(), junk=st.lists(st.tuples(st.integers(0, 60), _junk()), max_size=8),
-       piece_lines=st.integers(1, 8))
-def test_a_parse_in_pieces_is_the_whole_parse(events, perf, junk, piece_lines):
-    lines = render(events, perf).splitlines(True)
-    for at, text in sorted(junk, reverse=True):
-        lines.insert(min(at, len(lines)), text)
-    same_pieces("".join(lines), piece_lines)
-
-
-def test_a_recording_in_pieces_is_the_whole_parse():
-    assert same_pieces(TRACES / "perf-script-import.txt.gz", 1000) > 3
-
-
 def test_truncated_gzip_invalid_utf8_and_odd_line_ends(tmp_path):
     raw = gzip.open(TRACES / "ftrace-gcc.txt.gz", "rb").read()
     data = gzip.compress(raw[:400_000])
@@ -204,11 +173,7 @@ def test_lazy_frame_streams_the_same_rows(tmp_path):
     assert waste.collect(engine="streaming").height > 10
 
 
-@pytest.mark.parametrize("piece_lines", [None, 5])
-def test_replay_from_columns_matches_the_python_reader(piece_lines, monkeypatch):
-    """Also when the model replays many pieces, each parsed while it replays the last."""
-    if piece_lines:
-        monkeypatch.setattr("kmemwidgets.trace.columnar.PIECE_LINES", piece_lines)
+def test_replay_from_columns_matches_the_python_reader():
     path = TRACES / "perf-script-sleep.txt.gz"
     a = replay(path, ram="8G", with_stat=True, engine="polars")
     b = replay(path, ram="8G", with_stat=True, engine="python")
