@@ -24,7 +24,8 @@ they are used only as identities, so hashing is harmless within one boot.
 :func:`parse_line` reads the header (task, pid, CPU, timestamp; :data:`HEADER`, the one
 grammar both readers use) and the event name with one regular expression, then the
 payload's words by position, taking the words that repeat (call sites, cache names,
-flags, sizes) from tables filled on first sight, and returns typed records (:class:`SlabAllocRecord` ... , tuples with field names);
+flags, sizes) from tables filled on first sight, and returns typed records
+(:class:`SlabAllocRecord` ... , tuples with field names);
 :mod:`kmemwidgets.trace.events` turns them into dataclasses for the public API.
 """
 from __future__ import annotations
@@ -135,7 +136,6 @@ class _Words(dict):
 def _decimal_text(text: str) -> str:
     int(text)               # node= is a number, kept as text like the other fields
     return text
-
 
 
 # Line classes returned by parse_line when the line is not a kmem event.
