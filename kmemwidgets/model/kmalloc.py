@@ -203,7 +203,7 @@ class Kmalloc(SlubAllocator):
         gfp = self._fix_slab_gfp(gfp, "__kmalloc_large_node")
         order = get_order(size)
         pfn = self._alloc(gfp | COMP, order, PG_PAGEALLOC, "__kmalloc_large_node")
-        if self._kswapd_wanted:
+        if self.vmscan.kswapd_wanted:
             self.kswapd()
         if pfn is None:
             return None

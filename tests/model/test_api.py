@@ -4,6 +4,7 @@ import pytest
 import kmemwidgets as kw
 import kmemwidgets.api as api
 from kmemwidgets.model.events import operation
+from kmemwidgets.model.mm import Tasks
 
 
 def test_dunder_names_work_on_the_object(k64):
@@ -82,10 +83,11 @@ def test_kernel_operations_deliver_one_batch_each(k64):
 
 
 #: The Kernel methods that deliver their events as one batch (the former ``_OPERATIONS``
-#: of kernel.py; alloc_pages and the frees batch inside BuddyAllocator.alloc/free).
+#: of kernel.py; alloc_pages and the frees batch inside BuddyAllocator.alloc/free, a
+#: process's user accesses in the processes component, USER_ACCESS_OPERATIONS).
 BATCHED_OPERATIONS = {
     "alloc_pages_at", "read_file", "kswapd", "spawn", "fork", "exit", "mmap", "munmap", "brk",
-    "_user_write", "_user_read", "_user_touch", "vmalloc", "vzalloc", "vmalloc_32",
+    "vmalloc", "vzalloc", "vmalloc_32",
     "__vmalloc", "vfree", "vmap", "vunmap", "delayed_vfree_work", "kmap", "kunmap",
     "kmap_local_page", "kunmap_local", "mempool_create", "mempool_create_page_pool",
     "mempool_create_kmalloc_pool", "mempool_create_slab_pool", "mempool_alloc", "mempool_free",
@@ -95,9 +97,15 @@ BATCHED_OPERATIONS = {
 }
 
 
+#: What ``Process.write``/``read``/``touch`` call on :class:`kmemwidgets.model.mm.Tasks`.
+USER_ACCESS_OPERATIONS = {"user_write", "user_read", "user_touch"}
+
+
 def test_the_declared_operations_are_the_batched_ones():
     wrapper_code = operation(lambda self: None).__code__
     mangled = tuple(f"_{cls.__name__}__" for cls in kw.Kernel.__mro__)
     batched = {name for name in dir(kw.Kernel) if not name.startswith(mangled)
                and getattr(getattr(kw.Kernel, name), "__code__", None) is wrapper_code}
     assert batched == BATCHED_OPERATIONS
+    tasks = {name for name in dir(Tasks) if getattr(getattr(Tasks, name), "__code__", None) is wrapper_code}
+    assert tasks == USER_ACCESS_OPERATIONS
