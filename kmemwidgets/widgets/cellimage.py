@@ -76,7 +76,70 @@ def cell_pixels(codes: np.ndarray, outline: np.ndarray | None, gap: int, ink: in
     return px
 
 
-class CellImage:
+def row_pixels(edges: np.ndarray, height: int) -> np.ndarray:
+    """Pixel rows of each cell between *edges* (boundaries, fractions 0..1 from the top) in
+    a picture *height* pixels tall: cells of uneven size, each at least one pixel."""
+    bounds = np.round(np.asarray(edges, dtype=np.float64) * height).astype(np.int64)
+    return np.maximum(np.diff(bounds), 1)
+
+
+class CellPicture:
+    """Cells coloured by code (index into *colors*) drawn as one picture: ``image``, a
+    bqplot ``Image`` over *x* ``(left, right)`` and *y* ``(bottom, top)`` in *scales*,
+    row 0 of the codes at the top. With *gaps*, each cell is :data:`CELL_PX` pixels square
+    with a white gap (:func:`cell_pixels`); without, cells touch, as in a heat map with no
+    stroke, *col_px* pixels wide, and :meth:`draw` may give rows of uneven height. What is
+    drawn is kept in ``codes`` and ``outline``; a draw that changes nothing sends nothing."""
+
+    def __init__(self, colors: Sequence[str], scales: dict, x: Sequence[float], y: Sequence[float],
+                 gaps: bool = True, pixelated: bool = True, col_px: int = CELL_PX) -> None:
+        self.colors = tuple(colors)
+        self.palette = self.colors + (OUTSIDE_WHITE, INK)       # then the gap and the outline
+        self.gaps, self.col_px = gaps, col_px
+        self.codes = np.zeros((2, 2), dtype=np.uint8)
+        self.outline: np.ndarray | None = None
+        self.row_px: np.ndarray | None = None
+        self._pictures = (widgets.Image(value=self._png(), format="png"), widgets.Image(format="png"))
+        self.image = Image(image=self._pictures[0], x=[float(v) for v in x], y=[float(v) for v in y],
+                           scales=scales, pixelated=pixelated)
+
+    def draw(self, codes: np.ndarray, outline: np.ndarray | None = None, row_edges: np.ndarray | None = None,
+             height: int = 1024) -> None:
+        """Draw *codes* (rows x cols, indices into ``colors``), the cells of the boolean
+        mask *outline* outlined (with gaps only); *row_edges* (fractions 0..1 from the top,
+        rows + 1 of them; without gaps only) gives rows uneven heights in a picture *height*
+        pixels tall."""
+        codes = np.asarray(codes, dtype=np.uint8)
+        row_px = None if row_edges is None else row_pixels(row_edges, height)
+        if (codes.shape == self.codes.shape and np.array_equal(codes, self.codes)
+                and _same(outline, self.outline) and _same(row_px, self.row_px)):
+            return
+        self.codes, self.outline, self.row_px = codes, outline, row_px
+        # bqplot's Image redraws when its `image` is another widget, not when that widget's
+        # value changes: the picture goes into the spare of two Image widgets, which then
+        # takes the other's place. The spare is no mark or child, so no view's hold_sync()
+        # holds it: its value reaches the browser before the mark names it.
+        spare = self._pictures[self.image.image is self._pictures[0]]
+        spare.value = self._png()
+        self.image.image = spare
+
+    def _png(self) -> bytes:
+        gap, ink = len(self.colors), len(self.colors) + 1
+        if self.gaps:
+            px = cell_pixels(self.codes, self.outline, gap, ink)
+        else:
+            rows = self.codes if self.row_px is None else np.repeat(self.codes, self.row_px, axis=0)
+            px = np.repeat(rows, self.col_px, axis=1)
+        return indexed_png(px, self.palette)
+
+
+def _same(a: np.ndarray | None, b: np.ndarray | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return a.shape == b.shape and np.array_equal(a, b)
+
+
+class CellImage(CellPicture):
     """A *rows* x *cols* grid of cells coloured by code (index into *colors*): the
     picture (``image``, a bqplot ``Image``) and the hit grid (``hits``, hover and click,
     showing *tooltip*), in ``x_scale``/``y_scale``; ``marks`` for a Figure. What is drawn
@@ -84,16 +147,12 @@ class CellImage:
     colour array to one dimension."""
 
     def __init__(self, colors: Sequence[str], rows: int, cols: int, tooltip: widgets.Widget | None = None) -> None:
-        self.colors = tuple(colors)
-        self.palette = self.colors + (OUTSIDE_WHITE, INK)       # then the gap and the outline
         self.x_scale = LinearScale(min=0.0, max=float(cols))
         self.y_scale = LinearScale(min=0.0, max=float(rows), reverse=True)
         scales = {"x": self.x_scale, "y": self.y_scale}
+        super().__init__(colors, scales, (0.0, cols), (rows, 0.0))
         self.codes = np.zeros((rows, cols), dtype=np.uint8)
-        self.outline: np.ndarray | None = None
-        self._pictures = (widgets.Image(value=self._png(), format="png"), widgets.Image(format="png"))
-        self.image = Image(image=self._pictures[0], x=[0.0, float(cols)], y=[float(rows), 0.0], scales=scales,
-                           pixelated=True)
+        self._pictures[0].value = self._png()
         self.hits = GridHeatMap(color=np.zeros((rows, cols), dtype=np.uint8), stroke=None,
                                 scales={"row": self.y_scale, "column": self.x_scale, "color": code_scale([HIT_FILL])},
                                 interactions={"hover": "tooltip"}, tooltip=tooltip)
@@ -103,28 +162,16 @@ class CellImage:
     def draw(self, codes: np.ndarray, outline: np.ndarray | None = None) -> None:
         """Draw *codes* (rows x cols, indices into ``colors``), the cells of the boolean
         mask *outline* outlined. A new shape resizes both marks (and redraws the hit grid)."""
-        rows, cols = codes.shape
-        if codes.shape != self.codes.shape:
+        rows, cols = np.shape(codes)
+        if (rows, cols) != self.codes.shape:
             with self.x_scale.hold_sync(), self.y_scale.hold_sync(), self.hits.hold_sync(), \
                     self.image.hold_sync():
                 self.x_scale.max, self.y_scale.max = float(cols), float(rows)
                 self.image.x, self.image.y = [0.0, float(cols)], [float(rows), 0.0]
                 self.hits.color = np.zeros((rows, cols), dtype=np.uint8)
                 self._fit_hits(rows, cols)
-        self.codes = np.asarray(codes, dtype=np.uint8)
-        self.outline = outline
-        # bqplot's Image redraws when its `image` is another widget, not when that widget's
-        # value changes: the picture goes into the spare of two Image widgets, which then
-        # takes the other's place. The spare is no mark or child, so no view's hold_sync()
-        # holds it: its value reaches the browser before the mark names it.
-        spare = self._pictures[self.image.image is self._pictures[0]]
-        spare.value = self._png()
-        self.image.image = spare
+        super().draw(codes, outline)
 
     def _fit_hits(self, rows: int, cols: int) -> None:
         # cell boundaries 0..rows and 0..cols (bqplot checks them against `color`, set first)
         self.hits.row, self.hits.column = np.arange(rows + 1.0), np.arange(cols + 1.0)
-
-    def _png(self) -> bytes:
-        gap, ink = len(self.colors), len(self.colors) + 1
-        return indexed_png(cell_pixels(self.codes, self.outline, gap, ink), self.palette)

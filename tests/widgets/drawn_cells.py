@@ -8,7 +8,7 @@ import zlib
 
 import numpy as np
 
-from kmemwidgets.widgets.cellimage import CELL_PX, CellImage
+from kmemwidgets.widgets.cellimage import CELL_PX, CellImage, CellPicture
 
 SIDES = ("top", "bottom", "left", "right")
 
@@ -35,7 +35,7 @@ def decode_png(data: bytes) -> tuple[np.ndarray, list[str]]:
     return raw[:, 1:], palette
 
 
-def pixels(cells: CellImage) -> np.ndarray:
+def pixels(cells: CellPicture) -> np.ndarray:
     px, palette = decode_png(cells.image.image.value)
     assert palette == [c.upper() for c in cells.palette]
     return px
@@ -69,3 +69,17 @@ def perimeter(cell_numbers, cols: int) -> set[tuple[int, str]]:
             if wraps or n + d not in inside:
                 out.add((n, side))
     return out
+
+
+def picture_rows(picture: CellPicture) -> np.ndarray:
+    """The code of every pixel row of each column of a picture without gaps (pixel rows x
+    columns, the top first): a row of cells as many times as it is pixels tall."""
+    return pixels(picture)[:, picture.col_px // 2::picture.col_px]
+
+
+def picture_at(picture: CellPicture, fractions) -> np.ndarray:
+    """The codes (one row of columns each) drawn at *fractions* of the picture's height,
+    0 at its bottom (a strip's fraction on the figure's y scale)."""
+    rows = picture_rows(picture)
+    at = np.minimum(((1.0 - np.asarray(fractions, dtype=np.float64)) * len(rows)).astype(np.int64), len(rows) - 1)
+    return rows[at]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from bqplot import Figure, GridHeatMap, Lines
+from bqplot import Figure, GridHeatMap, Image, Lines
 
 import kmemwidgets as kw
 from kmemwidgets.model.units import PAGE_SIZE
@@ -11,6 +11,13 @@ from kmemwidgets.widgets import iter_widgets
 from kmemwidgets.widgets.address_space import (ABSENT, KERNEL, LEFT, LINE_COLORS, MID, PGD_SHARED, PGD_UNSYNCED,
                                                PGD_USER, PRIVATE, RIGHT, SHARED, VROWS, AddressSpaceView)
 from kmemwidgets.model.pgtable_inspect import addr_fraction
+
+from drawn_cells import drawn_codes, outline_edges, perimeter, picture_rows
+
+
+def strip_codes(strip) -> np.ndarray:
+    """A virtual strip as drawn: (VROWS, 2) codes, region and mapping, address 0 first."""
+    return picture_rows(strip)[::-1]
 
 
 @pytest.fixture
@@ -37,7 +44,9 @@ def cow_demo(view):
 def test_figures_are_children_of_the_tree(view):
     found = list(iter_widgets(view))
     assert sum(isinstance(w, Figure) for w in found) == 3
-    assert sum(isinstance(w, GridHeatMap) for w in found) == 5
+    # pictures: the virtual strips, the frames used, the pgd grids (each under its hit grid)
+    assert sum(isinstance(w, Image) for w in found) == 5
+    assert sum(isinstance(w, GridHeatMap) for w in found) == 2
     # the mappings (one mark per kind of line: private, shared, kernel), the walk, PAGE_OFFSET
     assert sum(isinstance(w, Lines) for w in found) == 5
 
@@ -56,13 +65,13 @@ def test_fork_and_write_give_different_frames_and_the_kernel_half_stays_shared(v
     assert k.translate(parent, addr + PAGE_SIZE).pfn == k.translate(child, addr + PAGE_SIZE).pfn
     # pgd grids: 1024 entries = 32 x 32 cells; the kernel half (768..1023) shared by both
     for grid in (view.left_pgd, view.right_pgd):
-        assert grid.color.shape == (32, 32)
-        flat = grid.color.ravel()
+        assert grid.hits.color.shape == (32, 32)
+        flat = drawn_codes(grid)
         assert (flat[768:] == PGD_SHARED).sum() == sum(
             k.pgtables.fmt.present(0, int(e)) for e in k.pgtables.table(parent.pgd)[768:])
         assert (flat[:768] == PGD_USER).sum() == 1          # one user pte table each
     idx = addr >> 22
-    assert view.left_pgd.color.ravel()[idx] == PGD_USER
+    assert drawn_codes(view.left_pgd)[idx] == PGD_USER
     assert k.pgtables.table(parent.pgd)[idx] != k.pgtables.table(child.pgd)[idx]      # different user tables
     k.check()
 
@@ -92,8 +101,8 @@ def test_strips_show_pages_shared_private_and_the_kernel_half(view):
     parent, child = cow_demo(view)
     k = view.kernel
     row = int(addr_fraction(k, view.vaddr) * VROWS)
-    inner_left, inner_right = view.left_strip.color[:, 1], view.right_strip.color[:, 1]
-    assert view.left_strip.color.shape == (VROWS, 2)
+    inner_left, inner_right = strip_codes(view.left_strip)[:, 1], strip_codes(view.right_strip)[:, 1]
+    assert strip_codes(view.left_strip).shape == (VROWS, 2)
     assert inner_left[row] in (PRIVATE, SHARED) and inner_right[row] in (PRIVATE, SHARED)
     assert (inner_left[VROWS * 3 // 4:] == KERNEL).any()          # the direct map
     assert inner_left[VROWS // 2] != KERNEL                         # user half
@@ -107,10 +116,10 @@ def test_walk_animation_steps_through_the_levels(view):
     assert view.vaddr == addr
     view.translate_button.click()
     assert view.walk_length == 3                 # pgd, pte, the frame
-    assert view.walk_step == 0 and view.left_pgd.selected is None
+    assert view.walk_step == 0 and not outline_edges(view.left_pgd)
     view.step_button.click()
-    sel = view.left_pgd.selected
-    assert sel is not None and tuple(sel[0]) == view.pgd_cell(addr >> 22)
+    r, c = view.pgd_cell(addr >> 22)
+    assert outline_edges(view.left_pgd) == perimeter([r * 32 + c], 32)     # the walk's pgd entry
     assert "pgd[" in view.walk_text.value and "paddr" not in view.walk_text.value
     view.play.value = 3                          # the Play widget drives the same trait
     assert view.walk_step == 3
@@ -126,11 +135,11 @@ def test_a_vmalloc_entry_shows_as_not_synced_until_the_process_faults_it(view):
     proc = k.processes[view.pid]
     v = k.vmalloc(4096)
     idx = v >> 22
-    assert view.left_pgd.color.ravel()[idx] == PGD_UNSYNCED
+    assert drawn_codes(view.left_pgd)[idx] == PGD_UNSYNCED
     with k.switch_mm(proc):
         k.read(v, 1)                             # vmalloc_fault copies init_mm's entry
     view.redraw()
-    assert view.left_pgd.color.ravel()[idx] != PGD_UNSYNCED
+    assert drawn_codes(view.left_pgd)[idx] != PGD_UNSYNCED
     k.check()
 
 
@@ -147,7 +156,7 @@ def test_bad_input_and_refusals_reach_the_log_not_up(view):
     assert view.exit()
     assert view.left_pid is None and view.pid is None
     assert not view.write() and "spawn one first" in view.message
-    assert (view.left_pgd.color == ABSENT).all()
+    assert (drawn_codes(view.left_pgd) == ABSENT).all()
 
 
 def test_exit_frees_everything(view):
@@ -169,8 +178,8 @@ def test_other_architectures(arch):
     parent, child = cow_demo(view)
     walks = view.translate()
     assert walks[parent.pid].pfn != walks[child.pid].pfn
-    assert (view.left_pgd.color == PGD_SHARED).any()
-    assert view.left_strip.color.shape == (VROWS, 2)
+    assert (drawn_codes(view.left_pgd) == PGD_SHARED).any()
+    assert strip_codes(view.left_strip).shape == (VROWS, 2)
     k.check()
 
 
@@ -192,7 +201,7 @@ def test_opening_the_view_builds_no_page_tables():
     free = [z.nr_free() for z in k.zones]
     view = AddressSpaceView(kernel=k)
     assert not k.pgtables.built and [z.nr_free() for z in k.zones] == free
-    assert (view.left_pgd.color == ABSENT).all()
+    assert (drawn_codes(view.left_pgd) == ABSENT).all()
     view.spawn()
     assert k.pgtables.built and view.left_pid in k.processes
 
@@ -298,3 +307,31 @@ def test_translating_a_non_canonical_address_logs_one_report():
     before = k.dmesg().count("general protection fault")
     view.translate()
     assert k.dmesg().count("general protection fault") - before == 1
+
+
+def test_the_frames_used_picture_shows_each_frames_zone_and_owner_where_its_lines_end(view):
+    """The middle strip is one picture with rows as tall as their cells: at the height
+    where a line ends, the picture shows that frame's zone and owner."""
+    from kmemwidgets.widgets.address_space.codes import OWNER_BASE, ZONE_BASE, ZONE_NAMES
+    from drawn_cells import picture_at
+    k = view.kernel
+    parent, child = cow_demo(view)
+    pfns = np.array(sorted({w.pfn for w in view.translate().values()}))
+    drawn = picture_at(view.phys_strip, view.frame_y(pfns))
+    zones = [ZONE_BASE + ZONE_NAMES.index(k.pfn_zone(int(p)).name) for p in pfns]
+    assert drawn[:, 0].tolist() == zones
+    assert drawn[:, 1].tolist() == (k.owner[pfns] + OWNER_BASE).tolist()
+
+
+def test_clicks_redraw_pictures_and_never_the_hit_grids(view):
+    view.spawn()
+    changed = []
+    for grid in (view.left_pgd, view.right_pgd):
+        grid.hits.observe(lambda change: changed.append(change["name"]), names=["color", "row", "column"])
+    left = view.left_strip.image.image
+    view.fork()
+    right = view.right_strip.image.image, view.right_pgd.image.image
+    view.mmap_touch()                            # in the child, on the right
+    assert changed == []
+    assert view.right_strip.image.image is not right[0] and view.right_pgd.image.image is not right[1]
+    assert view.left_strip.image.image is left   # an unchanged picture is not sent again

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import ipywidgets as widgets
 import traitlets
-from bqplot import GridHeatMap, Label, Lines, LinearScale
+from bqplot import Label, Lines, LinearScale
 
 from kmemwidgets.i18n import N_, _
 from kmemwidgets.model.kernel import Kernel
@@ -16,15 +16,15 @@ from kmemwidgets.model.owners import OWNER_NAMES
 from kmemwidgets.model.paging import Walk
 
 from ..base import KernelView
+from ..cellimage import CellImage, CellPicture
 from ..charts import chart_figure
 from ..predict import Predictable
 from ..predict.questions import NewFrameQuestion
-from ..palette import OKABE_ITO, OWNER_COLORS, ZONE_COLORS, code_scale, legend_html
+from ..palette import OKABE_ITO, OWNER_COLORS, ZONE_COLORS, legend_html
 from ..frames_used import FramesUsedStrip, lay_out_frames
 from ..redraw import frames_only, one_redraw
 from ..status import text_html
-from ..strips import (ColourLines, aggregate_codes, cell_bounds, per_cell_for, segments, set_strip,
-                      strip_heatmap)
+from ..strips import ColourLines, aggregate_codes, per_cell_for, segments
 from .address_ticks import address_ticks
 from .codes import (ABSENT, CODE_COLORS, GRID_CELLS, KERNEL, LEFT, LINE_COLORS, LINE_KINDS, MAP_COLORS, MAP_NAMES,
                     MAX_LINES, MID, NOTHING, PGD_COLORS, PGD_NAMES, PRIVATE, PROWS, REGION_BASE, REGION_COLORS, REGION_NAMES, RIGHT,
@@ -95,14 +95,16 @@ class AddressSpaceView(Predictable, KernelView):
 
         self.x_scale, self.y_scale = LinearScale(min=0.0, max=1.0), LinearScale(min=0.0, max=1.0)
         scales = {"x": self.x_scale, "y": self.y_scale}
-        colors = code_scale(CODE_COLORS)
-        self.left_strip = strip_heatmap(scales, colors, False, LEFT)
+        # Dense strips are pictures (CellPicture: one <image> each, not a <rect> and a
+        # <text> per cell): the virtual strips, region (outer column) and mapping (inner)
+        self.left_strip, self.right_strip = (CellPicture(CODE_COLORS, scales, band, (0.0, 1.0), gaps=False)
+                                             for band in (LEFT, RIGHT))
         # the frames used: zone (left column) and owner (right), pfn labels to the right
-        self.frames_strip = FramesUsedStrip(scales, colors, False, MID, gap_code=NOT_DRAWN, owner_base=OWNER_BASE,
-                                            owner_first=False, label_across=MID[1] + 0.005, label_shift=-0.01,
+        self.frames_strip = FramesUsedStrip(scales, None, False, MID, gap_code=NOT_DRAWN,
+                                            owner_base=OWNER_BASE, owner_first=False, label_across=MID[1] + 0.005,
+                                            label_shift=-0.01, picture=CODE_COLORS,
                                             default_size=TEXT_SIZE, colors=["black"], align="start")
-        self.phys_strip, self.pfn_labels = self.frames_strip.heatmap, self.frames_strip.labels
-        self.right_strip = strip_heatmap(scales, colors, False, RIGHT)
+        self.phys_strip, self.pfn_labels = self.frames_strip.picture, self.frames_strip.labels
         # one path per kind of line (private, shared, kernel), not one per line: the
         # browser redraws three paths, not hundreds of groups (ColourLines)
         self.lines = ColourLines(scales, [LINE_COLORS[kind] for kind in LINE_KINDS], stroke_width=1,
@@ -119,21 +121,18 @@ class AddressSpaceView(Predictable, KernelView):
                                        colors=["black"], align="start")
         self.split_lines = Lines(x=np.zeros((1, 2)), y=np.zeros((1, 2)), scales=scales,
                                  colors=[OKABE_ITO["black"]], stroke_width=2, line_style="dashed")
-        self.figure = chart_figure([*self.lines.marks, self.left_strip, self.phys_strip, self.right_strip,
+        self.figure = chart_figure([*self.lines.marks, self.left_strip.image, self.phys_strip.image,
+                                    self.right_strip.image,
                                     self.split_lines, self.walk_lines, self.labels, self.pfn_labels,
                                     self.tick_labels, self.right_tick_labels], [],
                                    title=N_("virtual (left, right; 0 at the bottom) → frames used (middle)"),
                                    width=720, height=520, padding_x=0, padding_y=0,
                                    fig_margin={"top": 60, "bottom": 10, "left": 10, "right": 10})
-        pgd_colors = code_scale(PGD_COLORS)
-        self.left_pgd = GridHeatMap(color=np.zeros((2, 2), dtype=np.uint8), scales={"color": pgd_colors},
-                                    stroke="white", interactions={"hover": "tooltip"},
-                                    selected_style={"stroke": "black", "stroke-width": "3"})
-        self.right_pgd = GridHeatMap(color=np.zeros((2, 2), dtype=np.uint8), scales={"color": pgd_colors},
-                                     stroke="white", interactions={"hover": "tooltip"},
-                                     selected_style={"stroke": "black", "stroke-width": "3"})
+        # the pgd grids: pictures under a hit grid that never changes colour (CellImage);
+        # the walk's pgd entry is the outlined cell
+        self.left_pgd, self.right_pgd = CellImage(PGD_COLORS, 2, 2), CellImage(PGD_COLORS, 2, 2)
         self.left_pgd_figure, self.right_pgd_figure = (
-            chart_figure([pgd], [], width=355, height=355, padding_x=0, padding_y=0,
+            chart_figure(pgd.marks, [], width=355, height=355, padding_x=0, padding_y=0,
                          fig_margin={"top": 30, "bottom": 5, "left": 5, "right": 5})
             for pgd in (self.left_pgd, self.right_pgd))
         self._legend_owners: tuple[int, ...] | None = None
@@ -452,8 +451,7 @@ class AddressSpaceView(Predictable, KernelView):
                 other = pgds[1 - side]
                 band = (LEFT, RIGHT)[side]
                 if proc is None:
-                    set_strip(strip, False, cell_bounds(VROWS, 1), self._region_rows,
-                              np.full(VROWS, NOTHING, dtype=np.uint8))
+                    self._draw_strip(strip, np.full(VROWS, NOTHING, dtype=np.uint8))
                     self._draw_pgd(grid, np.zeros(nr, dtype=np.uint8))
                     fig.title = N_("(no process)")
                     continue
@@ -478,7 +476,7 @@ class AddressSpaceView(Predictable, KernelView):
                         mapped[r] = KERNEL
                     elif i and mapped[r] == NOTHING:
                         mapped[r] = UNSYNCED
-                set_strip(strip, False, cell_bounds(VROWS, 1), self._region_rows, mapped)
+                self._draw_strip(strip, mapped)
                 # lines: user pages, then kernel pgd entries, each to its frame's row
                 x0, x1 = (band[1], MID[0]) if side == 0 else (band[0], MID[1])
                 yv = addr_fraction(k, (va + PAGE_SIZE // 2).astype(np.uint64))
@@ -582,7 +580,12 @@ class AddressSpaceView(Predictable, KernelView):
             first = first[np.linspace(0, len(first) - 1, MAX_LINES // 2).astype(np.int64)]
         return yv[first], yp[first], kinds[first]
 
-    def _draw_pgd(self, grid: GridHeatMap, codes: np.ndarray) -> None:
+    def _draw_strip(self, strip: CellPicture, mapped: np.ndarray) -> None:
+        """A virtual strip: layout region (outer column) and what is mapped (inner), row 0
+        (address 0) at the bottom."""
+        strip.draw(np.column_stack([self._region_rows, mapped])[::-1])
+
+    def _draw_pgd(self, grid: CellImage, codes: np.ndarray) -> None:
         per = self._pgd_per_cell
         cells = aggregate_codes(codes, per, len(PGD_NAMES), background=ABSENT)
         cols = max(2, int(np.ceil(np.sqrt(len(cells)))))
@@ -590,12 +593,17 @@ class AddressSpaceView(Predictable, KernelView):
         grid_codes = np.zeros(rows * cols, dtype=np.uint8)
         grid_codes[:len(cells)] = cells
         grid_codes = grid_codes.reshape(rows, cols)
-        with grid.hold_sync(), grid.hold_trait_notifications():
-            if grid.color.shape != grid_codes.shape:
-                grid.row, grid.column = np.arange(rows), np.arange(cols)
-            if not np.array_equal(grid.color, grid_codes):
-                grid.color = grid_codes
+        same_shape = grid.outline is not None and grid.outline.shape == grid_codes.shape
+        grid.draw(grid_codes, grid.outline if same_shape else None)
         self._grid_cols = cols
+
+    def _outline_pgd(self, grid: CellImage, index: int | None) -> None:
+        """Outline the cell of pgd entry *index* in *grid* (None: no outline)."""
+        outline = None
+        if index is not None:
+            outline = np.zeros(grid.codes.shape, dtype=bool)
+            outline[self.pgd_cell(index)] = True
+        grid.draw(grid.codes, outline)
 
     def pgd_cell(self, index: int) -> tuple[int, int]:
         """(row, column) of pgd entry *index* in the pgd grids."""
@@ -607,7 +615,7 @@ class AddressSpaceView(Predictable, KernelView):
         for side, (pid, grid) in enumerate(((self.left_pid, self.left_pgd), (self.right_pid, self.right_pgd))):
             walk = self._walks.get(pid)
             if walk is None:
-                grid.selected = None
+                self._outline_pgd(grid, None)
                 xs.append([0.0, 0.0])
                 ys.append([0.0, 0.0])
                 continue
@@ -627,8 +635,7 @@ class AddressSpaceView(Predictable, KernelView):
                 px, py = px * 2, py * 2
             xs.append(px)
             ys.append(py)
-            grid.selected = np.array([self.pgd_cell(walk.steps[0].index)], dtype=np.int32) \
-                if walk.steps and self.walk_step >= 1 else None
+            self._outline_pgd(grid, walk.steps[0].index if walk.steps and self.walk_step >= 1 else None)
             proc = self._proc(pid)
             lines = [((_("{step} (present)") if entry_present(k, 0, s.entry) or i else _("{step} (absent)")).format(
                 step=s), i + 1 == self.walk_step) for i, s in enumerate(walk.steps[:self.walk_step])]
