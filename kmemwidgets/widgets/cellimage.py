@@ -10,7 +10,9 @@ and shown by one bqplot ``Image`` mark: a change sends a few KiB and the browser
 ``<image>``'s source. Over it lies :attr:`CellImage.hits`, a ``GridHeatMap`` of the same
 cells filled transparent, for hover tooltips and clicks (``rowNum``/``columnNum``, as any
 heat map); its colours never change, so after its first drawing the browser never
-touches its cells again (only a new grid shape redraws it).
+touches its cells again (only a new grid shape redraws it). :class:`CellPicture` is the
+picture alone, placed anywhere in another figure's scales, its rows (without gaps) of
+uneven height if need be: the strips of AddressSpaceView, which take no hover.
 
 Each cell is :data:`CELL_PX` pixels square with a one-pixel white gap on its right and
 bottom (the heat maps' white strokes); the cells of an *outline* mask get a 2-pixel
