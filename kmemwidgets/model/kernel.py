@@ -36,6 +36,7 @@ from .page_alloc import BuddyAllocator, PageAllocator
 from .physmem import PhysMem
 from .printk import KernelLog, Printk, Report
 from .reclaim import PageReclaim
+from .slub import SlabAllocator
 from .subsystem import Subsystem
 from .paging import Paging
 from .units import PAGE_SHIFT, SZ_1M, parse_size
@@ -46,7 +47,7 @@ from .workload import Workloads
 from .zone import Zone
 
 
-class Kernel(Workloads, Kmalloc, Mempools, Kmap, Vmalloc, Processes, Paging, PageReclaim, PageAllocator,
+class Kernel(Workloads, Kmalloc, SlabAllocator, Mempools, Kmap, Vmalloc, Processes, Paging, PageReclaim, PageAllocator,
              KernelMemory, Subsystem):
     """A Linux machine's memory allocators in miniature.
 

@@ -24,7 +24,8 @@ from .page_alloc import MIGHT_ALLOC_SITE
 from .printk import Report
 from .slab_layout import KMALLOC_MAX_SIZE, SLAB_CACHE_DMA, SLAB_KMALLOC, SLAB_POISON, SLAB_RECLAIM_ACCOUNT
 from .slab_layout import SLAB_RED_ZONE, SLAB_STORE_USER, SLAB_TYPESAFE_BY_RCU
-from .slub import KmemCache, SlubAllocator
+from .slub import KmemCache, SlabAllocator
+from .slub_debug import ptr_text
 from .units import PAGE_SHIFT, PAGE_SIZE, get_order
 
 if TYPE_CHECKING:
@@ -110,7 +111,7 @@ def kmalloc_type(gfp: int, has_zone_dma: bool = True) -> str:
     return "cg"
 
 
-class Kmalloc(SlubAllocator):
+class Kmalloc(SlabAllocator):
     """Mixin of :class:`Kernel`: the kmalloc family over the kmalloc caches."""
 
     def _init_subsystems(self: "Kernel", options: dict) -> None:
@@ -141,7 +142,7 @@ class Kmalloc(SlubAllocator):
             prefix, flag = KMALLOC_TYPES[kind]
             size = kmalloc_class_size(index)
             align = max(ARCH_KMALLOC_MINALIGN, self.kmalloc_min_size, size & -size)
-            cache = self._create_cache(kmalloc_cache_name(index, prefix), size, align,
+            cache = self.slub.create_cache(kmalloc_cache_name(index, prefix), size, align,
                                        SLAB_KMALLOC | flag, None)
             assert cache is not None, "kmalloc caches always fit"
             self.kmalloc_caches[kind][index] = cache
@@ -173,7 +174,7 @@ class Kmalloc(SlubAllocator):
                 # The fast path: pop the CPU slab's freelist.
                 addr = slab.free.pop()
                 slab.inuse += 1
-                self._slab_live[addr] = slab
+                self.slub.live[addr] = slab
                 return addr
         return self._kmalloc_slow(size, gfp, caller or "kmalloc")
 
@@ -186,7 +187,7 @@ class Kmalloc(SlubAllocator):
         if size > KMALLOC_MAX_CACHE_SIZE:
             return self._kmalloc_large_node(size, gfp, caller)
         cache = self.kmalloc_slab(size, gfp)
-        addr = self._slab_alloc(cache, gfp, size, caller)
+        addr = self.slub.slab_alloc(cache, gfp, size, caller)
         if addr is not None and self.events.active:
             self._emit_kmalloc(addr, size, cache.size, gfp, caller)
         return addr
@@ -200,7 +201,7 @@ class Kmalloc(SlubAllocator):
         page allocator refuses the order with its warning."""
         if gfp & DIRECT_RECLAIM and self.context_stack.atomic:
             self.kmsg.might_sleep(MIGHT_ALLOC_SITE)
-        gfp = self._fix_slab_gfp(gfp, "__kmalloc_large_node")
+        gfp = self.slub.kmalloc_fix_flags(gfp, "__kmalloc_large_node")
         order = get_order(size)
         pfn = self._alloc(gfp | COMP, order, PG_PAGEALLOC, "__kmalloc_large_node")
         if self._kswapd_wanted:
@@ -233,22 +234,22 @@ class Kmalloc(SlubAllocator):
         _check_size(addr, "addr")
         if addr <= ZERO_SIZE_PTR:
             return 0
-        slab = self._slab_live.get(addr)
+        slab = self.slub.live.get(addr)
         if slab is None and self.is_lowmem_address(addr):
-            slab = self._slab_pfns.get((addr - self.page_offset) >> PAGE_SHIFT)
+            slab = self.slub.slab_of_pfn((addr - self.page_offset) >> PAGE_SHIFT)
         if slab is not None:
             return slab_ksize(slab.cache)
         order = self._large_kmalloc_order(addr)
         if order is not None and not addr & (PAGE_SIZE - 1):
             return PAGE_SIZE << order
-        self.kmsg.warn("ksize_bad", f"ksize: {self._ptr(addr)} is not a kmalloc'd object", "mm/slab_common.c __ksize",
+        self.kmsg.warn("ksize_bad", f"ksize: {ptr_text(addr, self.arch.bits)} is not a kmalloc'd object", "mm/slab_common.c __ksize",
                        object=addr)
         return 0
 
     def kmalloc_live(self: "Kernel", addr: int) -> bool:
         """True while *addr* is a live kmalloc'd object: a slab object or the head of a
         large (page allocator) kmalloc block."""
-        return addr in self._slab_live or self._large_kmalloc_order(addr) is not None
+        return addr in self.slub.live or self._large_kmalloc_order(addr) is not None
 
     def _large_kmalloc_order(self: "Kernel", addr: int) -> int | None:
         """Order of the large kmalloc block whose head page holds *addr*, or None."""
@@ -277,9 +278,9 @@ class Kmalloc(SlubAllocator):
             return ZERO_SIZE_PTR
         ks = 0
         if addr > ZERO_SIZE_PTR:
-            slab = self._slab_live.get(addr)
+            slab = self.slub.live.get(addr)
             if not self.kmalloc_live(addr):
-                raise self.kmsg.bug("krealloc_bad", f"krealloc: {self._ptr(addr)} is not a live kmalloc'd "
+                raise self.kmsg.bug("krealloc_bad", f"krealloc: {ptr_text(addr, self.arch.bits)} is not a live kmalloc'd "
                                     "object (freed, or never returned by kmalloc)", object=addr)
             ks = self.ksize(addr)
             if ks >= new_size:
@@ -317,11 +318,11 @@ class Kmalloc(SlubAllocator):
                 return None
             _check_size(addr, "addr")
         if not self.events.active:
-            slab = self._slab_live.get(addr)
+            slab = self.slub.live.get(addr)
             if slab is not None and not slab.cache.debug:
                 # The fast path: a live object of a cache without debugging.
-                del self._slab_live[addr]
-                self._put_object(slab.cache, slab, addr)
+                del self.slub.live[addr]
+                self.slub.put_object(slab.cache, slab, addr)
                 return None
         return self._kfree_slow(addr, caller)
 
@@ -342,7 +343,7 @@ class Kmalloc(SlubAllocator):
                 return report
             if self.owner[pfn] != PG_SLAB:
                 return self._free_large_kmalloc_bad(addr, pfn)
-        report = self._slab_free(addr, caller, None)
+        report = self.slub.slab_free(addr, caller, None)
         if report is None and self.events.active:
             self.events.emit("kfree", ptr=addr, call_site=caller)
         return report
@@ -358,7 +359,7 @@ class Kmalloc(SlubAllocator):
         drop a reference the caller does not own.
         """
         state = self.owner[pfn]
-        warning = self.kmsg.warn("kfree_bad", f"object pointer: {self._ptr(addr)}\nkfree: not an "
+        warning = self.kmsg.warn("kfree_bad", f"object pointer: {ptr_text(addr, self.arch.bits)}\nkfree: not an "
                                  f"object kmalloc returned (the page belongs to {OWNER_NAMES[state]}); "
                                  "refused", "mm/slub.c:4689 free_large_kmalloc", object=addr, pfn=pfn)
         if state == PG_FREE:
