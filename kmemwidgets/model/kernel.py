@@ -5,10 +5,11 @@ image and ``mem_map``; every other frame is handed to the buddy allocator in max
 naturally aligned blocks (``memblock_free_all`` → ``__free_pages_core``, which queues
 at the tail, so the lowest blocks are used first). The page allocator
 (:class:`~.page_alloc.BuddyAllocator`, ``Kernel.buddy``), the page tables
-(:class:`~.paging.PageTables`, ``Kernel.pgtables``) and the report path
-(:class:`~.printk.Printk`, ``Kernel.kmsg``) are components that own their state; the
-Kernel delegates to them. The other subsystems (slab, vmalloc, processes, mempool) are
-still mixins that add their state in ``_init_*`` and their invariants in ``_check_*``.
+(:class:`~.paging.PageTables`, ``Kernel.pgtables``), SLUB (:class:`~.slub.SlubAllocator`,
+``Kernel.slub``), kmalloc (:class:`~.kmalloc.KmallocAllocator`, ``Kernel.kmalloc_allocator``)
+and the report path (:class:`~.printk.Printk`, ``Kernel.kmsg``) are components that own
+their state; the Kernel delegates to them. The other subsystems (vmalloc, processes,
+mempool) are still mixins that add their state in ``_init_*`` and their invariants in ``_check_*``.
 Each subsystem declares its kernel functions where it defines them
 (:func:`~.kernel_api.kernel_function`).
 """

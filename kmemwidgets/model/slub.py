@@ -9,6 +9,13 @@ object (little-endian, the arch's pointer width). The free list is also kept as 
 Python list per slab (top = ``slab->freelist``) so the fast path never parses bytes;
 ``validate()`` walks the in-memory chain the way ``on_freelist()`` does and adopts it.
 
+:class:`SlubAllocator` (``Kernel.slub``) is the component that owns this state — the
+caches, their slabs and lists, the slab of every slab frame, the live objects and the
+debugging state (with :class:`~.slub_debug.SlubDebug`) — and is the only code that
+writes it. It takes slab frames from the page allocator and reports through
+``Kernel.kmsg``; kmalloc (:mod:`.kmalloc`) sits above it and uses its public operations.
+:class:`SlabAllocator` is the Kernel's face of it: the kernel's API with its spellings.
+
 Simplified against the kernel: one CPU, so one ``cpu_slab`` per cache and no per-CPU
 partial lists; debug caches allocate straight from the node partial list (as
 ``alloc_single_from_partial`` does); no cache merging; no freelist randomisation or
