@@ -377,8 +377,8 @@ class KmallocAllocator:
         owner = self._buddy.owner
         for pfn, order in self._buddy.compound_blocks().items():
             if owner[pfn] != PG_PAGEALLOC:
-                raise InvariantError(f"large kmalloc block {pfn:#x} order {order} is not an "
-                                     "allocated page-allocator block")
+                raise InvariantError(f"large kmalloc block {pfn:#x} order {order} is not owned "
+                                     f"PG_PAGEALLOC but {OWNER_NAMES[owner[pfn]]}")
 
 
 class Kmalloc:
