@@ -134,14 +134,10 @@ class KmallocAllocator:
 
     def __init__(self, slub: SlubAllocator, buddy: "BuddyAllocator", events: EventStream, kmsg: Printk,
                  context: ContextStack, arch: Arch, kswapd: Callable[[], None]) -> None:
-        self.arch = arch
+        # What lies below: the machine, the event stream, the report path, the context.
+        self.arch, self.events, self.kmsg, self.context = arch, events, kmsg, context
         self.page_offset = arch.page_offset
-        self.events = events
-        self.kmsg = kmsg
-        self.context = context
-        self._slub = slub
-        self._buddy = buddy
-        self._kswapd = kswapd
+        self._slub, self._buddy, self._kswapd = slub, buddy, kswapd
         # The fast paths' calls and table, bound once.
         self._live = slub.live
         self._put_object = slub.put_object

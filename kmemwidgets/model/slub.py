@@ -236,21 +236,18 @@ class SlubAllocator(SlubDebug):
                  context: ContextStack, physmem: PhysMem, cpus: int, mem_map_pfn: int,
                  slub_debug: object = "") -> None:
         flags, names, disable_o, messages = parse_slub_debug(slub_debug)
-        self.arch = arch
+        # What lies below: the machine, the event stream, the report path, the context.
+        self.arch, self.events, self.kmsg, self.context = arch, events, kmsg, context
         self.page_offset = arch.page_offset
-        self.events = events
-        self.kmsg = kmsg
-        self.context = context
-        self.physmem = physmem
-        self.cpus = cpus
+        self.physmem, self.cpus = physmem, cpus
         #: First frame of ``mem_map`` (where a ``struct page`` lives, for the reports).
         self.mem_map_pfn = mem_map_pfn
         self._buddy = buddy
         # Slab frames come and go through these two; bound once (they are hot).
         self._alloc = buddy.alloc
         self._free = buddy.free
-        self.slub_debug_flags = flags
-        self.slub_debug_names = names
+        #: ``slub_debug=``: its flags, the caches it names (all if none) and ``O``.
+        self.slub_debug_flags, self.slub_debug_names = flags, names
         self.slub_disable_higher_order_debug = disable_o
         self.slab_caches: list[KmemCache] = []      # newest first, like slab_caches
         #: Caches destroyed with live objects: out of ``slab_caches``, never released.
