@@ -93,11 +93,14 @@ def wall(cmd: list[str], runs: int) -> Times:
 
 
 def line(what: str, times: Times, events: int | None = None) -> str:
+    """Two lines, ``label: figure ...`` as ``benchmarks/ab.py`` reads them: the wall-clock
+    median (and rate), then the CPU median."""
     med = statistics.median(times)
     rate = f", {events / med:>10,.0f} events/s" if events else ""
     cpu = statistics.median(times.cpu)
-    return (f"{what:<52} median {med:6.2f} s (min {min(times):.2f}, max {max(times):.2f}, "
-            f"{len(times)} runs){rate}; CPU median {cpu:.2f} s")
+    return (f"{what + ':':<53} median {med:6.2f} s (min {min(times):.2f}, max {max(times):.2f}, "
+            f"{len(times)} runs){rate}\n{'  ... CPU (user + system) of ' + what.split(' FILE')[0] + ':':<53} "
+            f"median {cpu:6.2f} s (min {min(times.cpu):.2f})")
 
 
 def count_events(path: Path) -> int:

@@ -321,7 +321,7 @@ class Compiler(TypeBuilder, ExpressionCompiler):
                     i = names.index(fname)
                     item = item.expr
                 if i >= len(names):
-                    raise self.error(item, f"excess elements in struct initializer")
+                    raise self.error(item, "excess elements in struct initializer")
                 fld = t.fields[names[i]]
                 out += self.init_writes(fld.ctype, item, off + fld.offset, node)
                 i += 1

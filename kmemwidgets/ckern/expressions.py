@@ -476,7 +476,7 @@ class ExpressionCompiler:
     def shift(self: "Compiler", op: str, a: Ex, b: Ex, node: c_ast.Node) -> Ex:
         t = self.dm.promote(a.t)
         af, bf = self.cast_fn(a, t), b.fn
-        bits, wrap, rt = t.bits, t.wrap, self.rt
+        bits, wrap = t.bits, t.wrap
         line = node.coord.line if node.coord else 0
         col = node.coord.column if node.coord else 0
         kernel, filename = self.kernel, self.filename
@@ -570,7 +570,7 @@ class ExpressionCompiler:
         if target.lv is None:
             raise self.error(node, "lvalue required as left operand of assignment")
         if isinstance(target.t, ArrayType):
-            raise self.error(node, f"assignment to expression with array type")
+            raise self.error(node, "assignment to expression with array type")
         t = target.t
         value = self.rvalue(node.rvalue)
         if node.op == "=":

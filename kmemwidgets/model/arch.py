@@ -102,6 +102,14 @@ class Arch:
         """Kernel virtual address just past the direct-mapped lowmem."""
         return self.page_offset + (self.max_low_pfn << PAGE_SHIFT)
 
+    def is_canonical(self, vaddr: int) -> bool:
+        """x86_64 (4-level paging): bits 63..47 must all equal bit 47; always True on
+        32-bit machines."""
+        if self.bits != 64:
+            return True
+        top = vaddr >> 47
+        return top == 0 or top == (1 << 17) - 1
+
     def region(self, name: str) -> Region:
         for r in self.regions:
             if r.name == name:
@@ -113,6 +121,11 @@ class Arch:
             if vaddr in r:
                 return r
         return None
+
+    def describe_vaddr(self, vaddr: int) -> str:
+        """Where *vaddr* lies, as a report says it: ``"it lies in the vmalloc area"``."""
+        region = self.region_of(vaddr)
+        return f"it lies in the {region.name} area" if region else "it lies in no kernel area"
 
 
 def _round_down(x: int, a: int) -> int:

@@ -15,6 +15,11 @@ Highmem frames have no direct-map address, so the kernel maps them on demand
   reverse order (``kunmap_local``), and ``page_address()`` does not know them.
 
 Lowmem pages are never mapped: both return the direct-map address.
+
+:class:`Highmem` (``Kernel.highmem``) owns the pkmap slots (``pkmap_count``, the page of
+each, ``last_pkmap_nr``, ``page_address_map``) and this CPU's kmap_local stack; it is
+given the page tables, the report path, the event stream and the calling context.
+:class:`Kmap` is the Kernel's face of it: the kernel's API with its spellings.
 """
 from __future__ import annotations
 
@@ -22,11 +27,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .arch import KM_MAX_IDX
+from .arch import KM_MAX_IDX, Arch
+from .context import ContextStack
 from .errors import InvariantError, KernelBug
+from .events import EventStream
 from .kernel_api import kernel_function
 from .page import Page
-from .printk import KERN_ALERT, KERN_WARNING, Report
+from .paging import PageTables
+from .printk import KERN_ALERT, KERN_WARNING, Printk, Report
 from .units import PAGE_SHIFT, PAGE_SIZE
 
 if TYPE_CHECKING:
@@ -40,50 +48,53 @@ def _check_vaddr(vaddr: object) -> None:
         raise TypeError(f"vaddr must be an int address, not {type(vaddr).__name__}")
 
 
-class Kmap:
-    """Mixin of :class:`Kernel`: kmap/kunmap and kmap_local_page/kunmap_local."""
+class Highmem:
+    """The temporary kernel mappings of highmem pages (``mm/highmem.c``): owner of the
+    pkmap slots and of this CPU's kmap_local stack. It works on frames: the Kernel's
+    :class:`Kmap` turns a ``struct page`` into its pfn."""
 
-    def _init_subsystems(self: "Kernel", options: dict) -> None:
+    def __init__(self, arch: Arch, pgtables: PageTables, kmsg: Printk, events: EventStream,
+                 context: ContextStack) -> None:
+        self.arch = arch
+        self.pgtables = pgtables
+        self.kmsg = kmsg
+        self.events = events
+        self.context = context
         try:
-            r = self.arch.region("pkmap")
+            r = arch.region("pkmap")
             self.PKMAP_BASE = r.start
             self.LAST_PKMAP = (r.end - r.start) >> PAGE_SHIFT
         except KeyError:                           # x86_64: no highmem, no pkmap
             self.PKMAP_BASE, self.LAST_PKMAP = 0, 0
+        #: Per pkmap slot: 0 free, 1 mapped but unused, n + 1 for n users.
         self.pkmap_count = np.zeros(self.LAST_PKMAP, dtype=np.int32)
-        self.pkmap_page = np.full(self.LAST_PKMAP, -1, dtype=np.int64)   # pfn per slot
+        #: Per pkmap slot: the pfn mapped there, -1 for none.
+        self.pkmap_page = np.full(self.LAST_PKMAP, -1, dtype=np.int64)
         self.last_pkmap_nr = 0
         self._page_address_map: dict[int, int] = {}
-        self.kmap_local_stack: list[tuple[int, int]] = []    # (pfn, vaddr), this CPU's slots
+        #: ``(pfn, vaddr)`` of this CPU's kmap_local slots, oldest first.
+        self.kmap_local_stack: list[tuple[int, int]] = []
         self._kmap_atomic_depth = 0                 # kmap_atomic mappings still held
-        fixmap = self.arch.region("fixmap")
-        self.FIXADDR_TOP = fixmap.end - PAGE_SIZE
-        super()._init_subsystems(options)
+        self.FIXADDR_TOP = arch.region("fixmap").end - PAGE_SIZE
 
-    def _is_highmem_pfn(self: "Kernel", pfn: int) -> bool:
+    def _is_highmem_pfn(self, pfn: int) -> bool:
         return pfn >= self.arch.max_low_pfn
 
-    def _page_arg(self: "Kernel", page: object, fn: str) -> int:
-        if not isinstance(page, Page) or page._kernel is not self:
-            raise TypeError(f"{fn}() needs a struct page (Page) of this kernel, not {type(page).__name__}")
-        return page.pfn
+    def _lowmem_address(self, pfn: int) -> int:
+        return self.arch.page_offset + (pfn << PAGE_SHIFT)
 
-    def kmap_address(self: "Kernel", pfn: int) -> int | None:
+    def kmap_address(self, pfn: int) -> int | None:
         """The pkmap address of a kmapped highmem frame (``page_address_map``), else None."""
         return self._page_address_map.get(pfn)
 
     # --- kmap / kunmap ----------------------------------------------------------------
 
-    @kernel_function(batch=True)
-    def kmap(self: "Kernel", page: Page) -> int | None:
-        """``kmap(page)``: a kernel address for *page*; highmem pages get a pkmap slot.
-        None (with a report) when all slots are in use: the kernel would sleep in
-        ``map_new_virtual()`` until somebody calls ``kunmap()``."""
-        pfn = self._page_arg(page, "kmap")
-        if self.context_stack.atomic:
+    def kmap(self, pfn: int) -> int | None:
+        """``kmap()`` of the frame *pfn*: its kernel address, or None when every slot is busy."""
+        if self.context.atomic:
             self.kmsg.might_sleep(KMAP_SITE)
         if not self._is_highmem_pfn(pfn):
-            return self.page_offset + (pfn << PAGE_SHIFT)
+            return self._lowmem_address(pfn)
         self.pgtables.tables()
         vaddr = self._page_address_map.get(pfn)
         if vaddr is None:
@@ -92,7 +103,7 @@ class Kmap:
                 self.kmsg.report("kmap_wait", KERN_WARNING,
                                  f"kmap: all {self.LAST_PKMAP} pkmap slots are in use; map_new_virtual() "
                                  f"would sleep on pkmap_map_wait until a kunmap() (in "
-                                 f"{self.context_stack.current.name} context the model returns NULL)",
+                                 f"{self.context.current.name} context the model returns NULL)",
                                  pfn=pfn)
                 return None
         nr = (vaddr - self.PKMAP_BASE) >> PAGE_SHIFT
@@ -101,7 +112,7 @@ class Kmap:
             self.events.emit("kmap", pfn=pfn, vaddr=vaddr, slot=nr, count=int(self.pkmap_count[nr]))
         return vaddr
 
-    def _map_new_virtual(self: "Kernel", pfn: int) -> int | None:
+    def _map_new_virtual(self, pfn: int) -> int | None:
         """``map_new_virtual()``: probe slots round-robin; at slot 0 flush the idle ones and
         restart the count, so a flush that freed slots is always searched. None after
         ``LAST_PKMAP`` busy probes in a row (where the kernel sleeps on pkmap_map_wait)."""
@@ -125,7 +136,7 @@ class Kmap:
         self._page_address_map[pfn] = vaddr
         return vaddr
 
-    def _flush_all_zero_pkmaps(self: "Kernel") -> None:
+    def _flush_all_zero_pkmaps(self) -> None:
         """Unmap every slot left at count 1 (mapped, no users), then one TLB flush."""
         idle = np.flatnonzero(self.pkmap_count == 1)
         for nr in idle.tolist():
@@ -136,11 +147,8 @@ class Kmap:
         if self.events.active and len(idle):
             self.events.emit("flush_all_zero_pkmaps", slots=idle.tolist())
 
-    @kernel_function(batch=True)
-    def kunmap(self: "Kernel", page: Page) -> Report | None:
-        """``kunmap(page)``: drop one user of the page's pkmap slot (the mapping itself
-        lingers until the next ``flush_all_zero_pkmaps``). Lowmem pages: nothing to do."""
-        pfn = self._page_arg(page, "kunmap")
+    def kunmap(self, pfn: int) -> Report | None:
+        """``kunmap()`` of the frame *pfn*: drop one user of its pkmap slot."""
         if not self._is_highmem_pfn(pfn):
             return None
         vaddr = self._page_address_map.get(pfn)
@@ -158,15 +166,13 @@ class Kmap:
 
     # --- kmap_local -------------------------------------------------------------------
 
-    def _fix_to_virt(self: "Kernel", idx: int) -> int:
+    def _fix_to_virt(self, idx: int) -> int:
         return self.FIXADDR_TOP - (idx << PAGE_SHIFT)
 
-    @kernel_function(batch=True)
-    def kmap_local_page(self: "Kernel", page: Page) -> int:
-        """``kmap_local_page(page)``: a short-lived mapping on this CPU's fixmap stack."""
-        pfn = self._page_arg(page, "kmap_local_page")
+    def kmap_local(self, pfn: int) -> int:
+        """``kmap_local_page()`` of the frame *pfn*: a slot on this CPU's fixmap stack."""
         if not self._is_highmem_pfn(pfn):
-            return self.page_offset + (pfn << PAGE_SHIFT)
+            return self._lowmem_address(pfn)
         idx = len(self.kmap_local_stack)
         if idx >= KM_MAX_IDX:
             raise KernelBug(self.kmsg.kernel_bug(
@@ -181,19 +187,14 @@ class Kmap:
             self.events.emit("kmap_local", pfn=pfn, vaddr=vaddr, idx=idx)
         return vaddr
 
-    def kmap_atomic(self: "Kernel", page: Page) -> int:
-        """``kmap_atomic(page)`` (deprecated): ``preempt_disable(); pagefault_disable();``
-        then kmap_local_page (``include/linux/highmem-internal.h``, !PREEMPT_RT). Until
-        ``kunmap_atomic`` the caller is atomic: ``in_atomic()`` is true and a sleeping
-        allocation prints the sleeping-in-atomic BUG."""
-        vaddr = self.kmap_local_page(page)
-        self.context_stack.preempt_disable()
+    def pagefault_disable(self) -> None:
+        """What ``kmap_atomic()`` adds to kmap_local: ``preempt_disable();
+        pagefault_disable();`` until :meth:`kunmap_atomic`."""
+        self.context.preempt_disable()
         self._kmap_atomic_depth += 1
-        return vaddr
 
-    @kernel_function(batch=True)
-    def kunmap_local(self: "Kernel", vaddr: int) -> Report | None:
-        """``kunmap_local(vaddr)``: undo the most recent kmap_local_page (LIFO)."""
+    def kunmap_local(self, vaddr: int) -> Report | None:
+        """``kunmap_local(vaddr)``: undo the most recent kmap_local (LIFO)."""
         _check_vaddr(vaddr)
         low = self._fix_to_virt(self.arch.fix_kmap_begin + KM_MAX_IDX - 1)
         high = self._fix_to_virt(self.arch.fix_kmap_begin)
@@ -212,10 +213,9 @@ class Kmap:
             self.events.emit("kunmap_local", pfn=pfn, vaddr=va)
         return None
 
-    def kunmap_atomic(self: "Kernel", vaddr: int) -> Report | None:
-        """``kunmap_atomic(vaddr)`` (deprecated): kunmap_local, then ``pagefault_enable();
-        preempt_enable();``. Without a kmap_atomic to undo, preempt_count would underflow:
-        refused with ``preempt_count_sub``'s CONFIG_DEBUG_PREEMPT warning."""
+    def kunmap_atomic(self, vaddr: int) -> Report | None:
+        """``kunmap_atomic(vaddr)``: kunmap_local, then ``pagefault_enable();
+        preempt_enable();``; refused without a kmap_atomic to undo."""
         _check_vaddr(vaddr)
         if not self._kmap_atomic_depth:
             return self.kmsg.warn("preempt_underflow", "DEBUG_LOCKS_WARN_ON(val > preempt_count())",
@@ -224,30 +224,133 @@ class Kmap:
                                   "would underflow preempt_count; refused", addr=vaddr)
         report = self.kunmap_local(vaddr)
         if report is None:
-            self.context_stack.preempt_enable()
+            self.context.preempt_enable()
             self._kmap_atomic_depth -= 1
         return report
 
-    def _lingering_kernel_frames(self: "Kernel") -> np.ndarray:
+    def lingering_frames(self) -> np.ndarray:
         """Pages of idle pkmap slots (count 1): kunmap() leaves the mapping until the next
         ``flush_all_zero_pkmaps()``, so the page may be freed meanwhile (mm/highmem.c)."""
         return self.pkmap_page[self.pkmap_count == 1]
 
     # --- invariants --------------------------------------------------------------------
 
-    def _check_subsystems(self: "Kernel") -> None:
-        super()._check_subsystems()
+    def check(self) -> None:
+        """Every used pkmap slot and kmap_local slot maps the page it records."""
         if not self.pgtables.built:
             return
         used = np.flatnonzero(self.pkmap_count > 0)
         if len(used) != len(self._page_address_map):
             raise InvariantError(f"{len(used)} pkmap slots in use but {len(self._page_address_map)} "
                                  "pages have a pkmap address")
+        kernel_pfn = self.pgtables.kernel_pfn
         for nr in used.tolist():
             pfn = int(self.pkmap_page[nr])
             vaddr = self.PKMAP_BASE + (nr << PAGE_SHIFT)
-            if self._page_address_map.get(pfn) != vaddr or self.translate(None, vaddr).pfn != pfn:
+            if self._page_address_map.get(pfn) != vaddr or kernel_pfn(vaddr) != pfn:
                 raise InvariantError(f"pkmap slot {nr} is not mapped to the page it records")
         for pfn, vaddr in self.kmap_local_stack:
-            if self.translate(None, vaddr).pfn != pfn:
+            if kernel_pfn(vaddr) != pfn:
                 raise InvariantError(f"kmap_local slot {vaddr:#x} is not mapped to pfn {pfn:#x}")
+
+
+class Kmap:
+    """Mixin of :class:`Kernel`: kmap/kunmap and kmap_local_page/kunmap_local, over
+    :attr:`Kernel.highmem` (a :class:`Highmem`)."""
+
+    def _init_subsystems(self: "Kernel", options: dict) -> None:
+        super()._init_subsystems(options)
+        #: The highmem mappings (:class:`Highmem`): pkmap slots and the kmap_local stack.
+        self.highmem = Highmem(self.arch, self.pgtables, self.kmsg, self.events, self.context_stack)
+
+    @property
+    def PKMAP_BASE(self: "Kernel") -> int:
+        """First address of the pkmap area (0 without highmem)."""
+        return self.highmem.PKMAP_BASE
+
+    @property
+    def LAST_PKMAP(self: "Kernel") -> int:
+        """Number of pkmap slots (1024; 512 with PAE; 0 without highmem)."""
+        return self.highmem.LAST_PKMAP
+
+    @property
+    def FIXADDR_TOP(self: "Kernel") -> int:
+        """The top fixmap slot's address (``__fix_to_virt(0)``)."""
+        return self.highmem.FIXADDR_TOP
+
+    @property
+    def pkmap_count(self: "Kernel") -> np.ndarray:
+        """``pkmap_count[]``: 0 free, 1 mapped but unused, n + 1 for n users (read it)."""
+        return self.highmem.pkmap_count
+
+    @property
+    def pkmap_page(self: "Kernel") -> np.ndarray:
+        """The pfn in each pkmap slot, -1 for none (read it)."""
+        return self.highmem.pkmap_page
+
+    @property
+    def last_pkmap_nr(self: "Kernel") -> int:
+        """``last_pkmap_nr``: where the round-robin slot search resumes."""
+        return self.highmem.last_pkmap_nr
+
+    @property
+    def kmap_local_stack(self: "Kernel") -> list[tuple[int, int]]:
+        """``(pfn, vaddr)`` of this CPU's kmap_local slots, oldest first (read it)."""
+        return self.highmem.kmap_local_stack
+
+    def _page_arg(self: "Kernel", page: object, fn: str) -> int:
+        if not isinstance(page, Page) or page.kernel is not self:
+            raise TypeError(f"{fn}() needs a struct page (Page) of this kernel, not {type(page).__name__}")
+        return page.pfn
+
+    def kmap_address(self: "Kernel", pfn: int) -> int | None:
+        """The pkmap address of a kmapped highmem frame (``page_address_map``), else None."""
+        return self.highmem.kmap_address(pfn)
+
+    @kernel_function(batch=True)
+    def kmap(self: "Kernel", page: Page) -> int | None:
+        """``kmap(page)``: a kernel address for *page*; highmem pages get a pkmap slot.
+        None (with a report) when all slots are in use: the kernel would sleep in
+        ``map_new_virtual()`` until somebody calls ``kunmap()``."""
+        return self.highmem.kmap(self._page_arg(page, "kmap"))
+
+    @kernel_function(batch=True)
+    def kunmap(self: "Kernel", page: Page) -> Report | None:
+        """``kunmap(page)``: drop one user of the page's pkmap slot (the mapping itself
+        lingers until the next ``flush_all_zero_pkmaps``). Lowmem pages: nothing to do."""
+        return self.highmem.kunmap(self._page_arg(page, "kunmap"))
+
+    @kernel_function(batch=True)
+    def kmap_local_page(self: "Kernel", page: Page) -> int:
+        """``kmap_local_page(page)``: a short-lived mapping on this CPU's fixmap stack."""
+        return self.highmem.kmap_local(self._page_arg(page, "kmap_local_page"))
+
+    def kmap_atomic(self: "Kernel", page: Page) -> int:
+        """``kmap_atomic(page)`` (deprecated): ``preempt_disable(); pagefault_disable();``
+        then kmap_local_page (``include/linux/highmem-internal.h``, !PREEMPT_RT). Until
+        ``kunmap_atomic`` the caller is atomic: ``in_atomic()`` is true and a sleeping
+        allocation prints the sleeping-in-atomic BUG."""
+        vaddr = self.kmap_local_page(page)
+        self.highmem.pagefault_disable()
+        return vaddr
+
+    @kernel_function(batch=True)
+    def kunmap_local(self: "Kernel", vaddr: int) -> Report | None:
+        """``kunmap_local(vaddr)``: undo the most recent kmap_local_page (LIFO)."""
+        return self.highmem.kunmap_local(vaddr)
+
+    def kunmap_atomic(self: "Kernel", vaddr: int) -> Report | None:
+        """``kunmap_atomic(vaddr)`` (deprecated): kunmap_local, then ``pagefault_enable();
+        preempt_enable();``. Without a kmap_atomic to undo, preempt_count would underflow:
+        refused with ``preempt_count_sub``'s CONFIG_DEBUG_PREEMPT warning."""
+        return self.highmem.kunmap_atomic(vaddr)
+
+    def _lingering_kernel_frames(self: "Kernel") -> np.ndarray:
+        """Pages of idle pkmap slots, which a kernel pte may still name after a free."""
+        return self.highmem.lingering_frames()
+
+    # --- invariants --------------------------------------------------------------------
+
+    def _check_subsystems(self: "Kernel") -> None:
+        super()._check_subsystems()
+        self.highmem.check()

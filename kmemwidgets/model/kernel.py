@@ -4,12 +4,16 @@ A Kernel boots like ``mm/mm_init.c``: memblock reserves the first MiB, the kerne
 image and ``mem_map``; every other frame is handed to the buddy allocator in maximal
 naturally aligned blocks (``memblock_free_all`` → ``__free_pages_core``, which queues
 at the tail, so the lowest blocks are used first). The page allocator
-(:class:`~.page_alloc.BuddyAllocator`, ``Kernel.buddy``), the page tables
-(:class:`~.paging.PageTables`, ``Kernel.pgtables``), SLUB (:class:`~.slub.SlubAllocator`,
-``Kernel.slub``), kmalloc (:class:`~.kmalloc.KmallocAllocator`, ``Kernel.kmalloc_allocator``)
-and the report path (:class:`~.printk.Printk`, ``Kernel.kmsg``) are components that own
-their state; the Kernel delegates to them. The other subsystems (vmalloc, processes,
-mempool) are still mixins that add their state in ``_init_*`` and their invariants in ``_check_*``.
+(:class:`~.page_alloc.BuddyAllocator`, ``Kernel.buddy``), reclaim
+(:class:`~.reclaim.Vmscan`, ``Kernel.vmscan``), the page tables
+(:class:`~.paging.PageTables`, ``Kernel.pgtables``), vmalloc
+(:class:`~.vmalloc.VmapAreas`, ``Kernel.vmap_areas``), the highmem mappings
+(:class:`~.highmem.Highmem`, ``Kernel.highmem``), the processes
+(:class:`~.mm.Tasks`, ``Kernel.tasks``), SLUB (:class:`~.slub.SlubAllocator`,
+``Kernel.slub``), kmalloc (:class:`~.kmalloc.KmallocAllocator`,
+``Kernel.kmalloc_allocator``), the mempools (:class:`~.mempool.MempoolSubsystem`,
+``Kernel.mempool``) and the report path (:class:`~.printk.Printk`, ``Kernel.kmsg``) are
+components that own their state; the Kernel delegates to them.
 Each subsystem declares its kernel functions where it defines them
 (:func:`~.kernel_api.kernel_function`).
 """
@@ -24,7 +28,6 @@ import numpy as np
 
 from .arch import Arch, make_arch
 from .context import ContextStack, Task, get_context
-from .errors import InvariantError
 from .events import EventStream
 from .highmem import Kmap
 from .kernel_api import install_kernel_functions, kernel_function
@@ -32,11 +35,11 @@ from .kmalloc import Kmalloc
 from .memory import KernelMemory
 from .mempool import Mempools
 from .mm import Processes
-from .owners import NR_OWNERS, OWNER_NAMES, PG_PAGECACHE
+from .owners import NR_OWNERS, OWNER_NAMES
 from .page_alloc import BuddyAllocator, PageAllocator
 from .physmem import PhysMem
 from .printk import KernelLog, Printk, Report
-from .reclaim import PageReclaim
+from .reclaim import PageReclaim, Vmscan
 from .slub import SlabAllocator
 from .subsystem import Subsystem
 from .paging import Paging
@@ -85,9 +88,12 @@ class Kernel(Workloads, Kmalloc, SlabAllocator, Mempools, Kmap, Vmalloc, Process
         self.kmsg = Printk(self.events, self.context_stack)
         self.vm_stat: Counter[str] = Counter()
         self.physmem = PhysMem(self.max_pfn)
+        #: Reclaim (:class:`~.reclaim.Vmscan`): the page cache LRU and kswapd's request.
+        self.vmscan = Vmscan(self.events, self.vm_stat)
         #: The page allocator (:class:`~.page_alloc.BuddyAllocator`): zones, mem_map, blocks.
         self.buddy = BuddyAllocator(self.arch, self.events, self.kmsg, self.context_stack,
-                                    self.physmem, self.vm_stat, self)
+                                    self.physmem, self.vm_stat, self.vmscan)
+        self.vmscan.attach(self.buddy)
         # Every subsystem takes and gives back frames through these two; bound once so the
         # hottest calls in the model pay no delegation.
         self._alloc = self.buddy.alloc
@@ -100,7 +106,6 @@ class Kernel(Workloads, Kmalloc, SlabAllocator, Mempools, Kmap, Vmalloc, Process
         self.min_free_kbytes = self.buddy.setup_watermarks(min_free_kbytes, watermark_scale_factor)
         self.watermark_scale_factor = watermark_scale_factor
         self.buddy.build_zonelists()
-        self._init_reclaim()
         self._init_subsystems(options)
         if page_cache:
             self.read_file(parse_size(page_cache, "page_cache"))
@@ -281,12 +286,8 @@ class Kernel(Workloads, Kmalloc, SlabAllocator, Mempools, Kmap, Vmalloc, Process
     # --- invariants ----------------------------------------------------------------------
 
     def check(self) -> None:
-        """Raise :class:`InvariantError` naming the first broken rule; else return None."""
+        """Raise :class:`~.errors.InvariantError` naming the first broken rule; else return None."""
         self.buddy.check()
-        owner = self.owner
-        for pfn in self.page_cache_lru:
-            if owner[pfn] != PG_PAGECACHE:
-                raise InvariantError(f"page cache LRU holds pfn {pfn:#x} owned by {OWNER_NAMES[owner[pfn]]}")
         self._check_subsystems()
 
 

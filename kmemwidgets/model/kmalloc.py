@@ -133,7 +133,7 @@ class KmallocAllocator:
     """
 
     def __init__(self, slub: SlubAllocator, buddy: "BuddyAllocator", events: EventStream, kmsg: Printk,
-                 context: ContextStack, arch: Arch, kswapd: Callable[[], None]) -> None:
+                 context: ContextStack, arch: Arch, kswapd: Callable[[], object]) -> None:
         # What lies below: the machine, the event stream, the report path, the context.
         self.arch, self.events, self.kmsg, self.context = arch, events, kmsg, context
         self.page_offset = arch.page_offset
@@ -385,16 +385,11 @@ class Kmalloc:
         super()._init_subsystems(options)
         #: kmalloc (:class:`KmallocAllocator`): the kmalloc caches and large kmalloc.
         self.kmalloc_allocator = KmallocAllocator(self.slub, self.buddy, self.events, self.kmsg,
-                                                  self.context_stack, self.arch, self._kswapd_if_woken)
+                                                  self.context_stack, self.arch,
+                                                  lambda: self.vmscan.kswapd_wanted and self.kswapd())
         # The hot pair goes straight to the component (no delegation per call).
         self.kmalloc = self.kmalloc_allocator.kmalloc
         self.kfree = self.kmalloc_allocator.kfree
-
-    def _kswapd_if_woken(self: "Kernel") -> None:
-        """Run kswapd if the allocation that just returned woke it (reclaim's side of a
-        large kmalloc, as after ``alloc_pages``)."""
-        if self._kswapd_wanted:
-            self.kswapd()
 
     @property
     def kmalloc_caches(self: "Kernel") -> dict[str, dict[int, KmemCache]]:

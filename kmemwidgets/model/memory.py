@@ -5,6 +5,14 @@
 anything else (``arch/x86/mm/physaddr.c``), and so does the model. Other kernel
 mappings (vmalloc, pkmap) are resolved by :meth:`KernelMemory.kernel_virt_to_phys`,
 which the paging layer extends.
+
+:class:`KernelMemory` is part of the Kernel facade, not a component: it owns no state
+(the bytes are :class:`~.physmem.PhysMem`'s, ``PAGE_OFFSET`` and ``high_memory`` the
+architecture's) and is what the CPU sees of kernel addresses, which is the composition
+of every mapping: the direct map here, the page tables (:meth:`kernel_virt_to_phys` is
+extended by :class:`~.paging.Paging`) and kmap (:meth:`kmap_address` by
+:class:`~.highmem.Kmap`). A component would have to be handed all three and would
+duplicate that chain.
 """
 from __future__ import annotations
 
@@ -27,7 +35,8 @@ def _check_addr(value: object, argname: str) -> int:
 
 
 class KernelMemory:
-    """Mixin of :class:`Kernel`: address conversions and ``read``/``write``/``memset``."""
+    """Mixin of :class:`Kernel` (facade helpers): address conversions and
+    ``read``/``write``/``memset`` through whatever maps the address."""
 
     def is_lowmem_address(self: "Kernel", vaddr: int) -> bool:
         """True for an address of the direct map (``virt_addr_valid``)."""
@@ -41,7 +50,7 @@ class KernelMemory:
             raise KernelBug(self.kmsg.kernel_bug(
                 "bad_pa", KERN_ALERT, PHYSADDR_BUG,
                 f"__pa({vaddr:#x}): not a direct-mapped address (lowmem is {self.page_offset:#x}-"
-                f"{self.arch.high_memory:#x}); {self._describe_vaddr(vaddr)}", addr=vaddr))
+                f"{self.arch.high_memory:#x}); {self.arch.describe_vaddr(vaddr)}", addr=vaddr))
         return vaddr - self.page_offset
 
     @kernel_function("__va")
@@ -92,10 +101,6 @@ class KernelMemory:
             return vaddr - self.page_offset
         return None
 
-    def _describe_vaddr(self: "Kernel", vaddr: int) -> str:
-        region = self.arch.region_of(vaddr)
-        return f"it lies in the {region.name} area" if region else "it lies in no kernel area"
-
     def _resolve_range(self: "Kernel", addr: int, n: int, write: bool) -> list[tuple[int, int]]:
         """Split ``[addr, addr+n)`` into physical pieces; oops on an unmapped byte."""
         pieces = []
@@ -103,14 +108,11 @@ class KernelMemory:
             chunk = min(n, PAGE_SIZE - (addr & (PAGE_SIZE - 1)))
             phys = self.kernel_virt_to_phys(addr)
             if phys is None:
-                raise self._oops(addr, write)
+                raise self.kmsg.oops(addr, write, self.arch.describe_vaddr(addr))
             pieces.append((phys, chunk))
             addr += chunk
             n -= chunk
         return pieces
-
-    def _oops(self: "Kernel", addr: int, write: bool) -> KernelBug:
-        return self.kmsg.oops(addr, write, self._describe_vaddr(addr))
 
     @kernel_function
     def read(self: "Kernel", addr: int, n: int) -> bytes:

@@ -18,30 +18,40 @@
   whose U/S bit is clear — is a SIGSEGV: the kernel prints ``show_signal_msg()``'s line
   ``comm[pid]: segfault at ADDR ip IP sp SP error CODE`` (``arch/x86/mm/fault.c``;
   the error code has bit 0 = protection fault, bit 1 = write, bit 2 = user mode).
+
+:class:`Tasks` (``Kernel.tasks``) owns the processes and their mms, ``init_mm``, the pid
+counter, the mapcount of user frames and the zero page. It is given the page allocator,
+the page tables (to which it hands the active mm), the report path, the event stream,
+the calling context (``current``) and the bytes of RAM; a :class:`Process` and its
+:class:`MMStruct` point back at it, never at the Kernel. :class:`Processes` is the
+Kernel's face of it: the kernel's API with its spellings.
 """
 from __future__ import annotations
 
 from bisect import bisect_right
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import numpy as np
 
-from .context import Task
+from .arch import Arch
+from .context import ContextStack, Task
 from .errors import InvariantError, KernelBug
-from .events import operation
+from .events import EventStream, operation
 from .gfp import GFP_HIGHUSER_MOVABLE, gfp_name
 from .gfp import __GFP_ZERO as ZERO
 from .kernel_api import kernel_function
 from .owners import OWNER_NAMES, PG_USER
-from .paging import INIT_MM, Walk
+from .paging import INIT_MM, PageTables, Walk, check_vaddr
 from .pgtable_format import USER_RO, USER_RW
-from .printk import KERN_INFO, KERN_WARNING, Report
+from .physmem import PhysMem
+from .printk import KERN_ALERT, KERN_INFO, KERN_WARNING, Printk, Report
 from .units import PAGE_SHIFT, PAGE_SIZE
 
 if TYPE_CHECKING:
     from .kernel import Kernel
+    from .page_alloc import BuddyAllocator
 
 PROT_READ, PROT_WRITE, PROT_EXEC = 1, 2, 4
 MMAP_MIN_ADDR = 0x10000                 # /proc/sys/vm/mmap_min_addr default on x86
@@ -83,8 +93,8 @@ class VMA:
 class MMStruct:
     """``mm_struct``: a pgd, the VMAs, brk and the counters a view shows."""
 
-    def __init__(self, kernel: "Kernel", name: str, pid: int, pgd: int) -> None:
-        self.kernel = kernel
+    def __init__(self, tasks: "Tasks", name: str, pid: int, pgd: int) -> None:
+        self.tasks = tasks
         self.name = name
         self.pid = pid
         self.owner_id = pid if name != "init_mm" else INIT_MM
@@ -105,7 +115,7 @@ class MMStruct:
 
     def maps(self) -> str:
         """``/proc/PID/maps``-style listing of the VMAs."""
-        w = 8 if self.kernel.arch.bits == 32 else 12
+        w = 8 if self.tasks.arch.bits == 32 else 12
         return "".join(f"{v.start:0{w}x}-{v.end:0{w}x} {v.perms} 00000000 00:00 0 {v.name}\n"
                        for v in self.vmas)
 
@@ -116,8 +126,8 @@ class MMStruct:
 class Process:
     """A task with its own address space (``task_struct`` + ``mm``)."""
 
-    def __init__(self, kernel: "Kernel", comm: str, pid: int, mm: MMStruct) -> None:
-        self.kernel = kernel
+    def __init__(self, tasks: "Tasks", comm: str, pid: int, mm: MMStruct) -> None:
+        self.tasks = tasks
         self.comm = comm
         self.pid = pid
         self.mm = mm
@@ -130,103 +140,137 @@ class Process:
 
     def write(self, addr: int, data: bytes) -> Report | None:
         """A user-mode store of *data* at *addr*: faults pages in, breaks COW, honours U/S."""
-        return self.kernel._user_write(self, addr, data)
+        return self.tasks.user_write(self, addr, data)
 
     def read(self, addr: int, n: int) -> bytes:
         """A user-mode load of *n* bytes at *addr* (raises KernelBug on SIGSEGV)."""
-        return self.kernel._user_read(self, addr, n)
+        return self.tasks.user_read(self, addr, n)
 
     def touch(self, addr: int, length: int, write: bool = True) -> Report | None:
         """Touch every page of ``[addr, addr+length)`` (like ``MAP_POPULATE``/``mm_populate``)."""
-        return self.kernel._user_touch(self, addr, length, write)
+        return self.tasks.user_touch(self, addr, length, write)
 
     def __repr__(self) -> str:
         state = "" if self.alive else " (exited)"
         return f"<Process {self.comm}[{self.pid}]{state}>"
 
 
-class Processes:
-    """Mixin of :class:`Kernel`: processes, their mm and user-mode memory access."""
+class Tasks:
+    """The processes (``kernel/fork.c``, ``mm/mmap.c``, ``mm/memory.c``): owner of the
+    tasks and their ``mm_struct``s, ``init_mm``, the pid counter, the mapcount of user
+    frames and the zero page. It takes frames from the page allocator, builds and walks
+    user page tables through :class:`~.paging.PageTables` (handing it the active mm in
+    :meth:`switch_mm`), reports through :class:`~.printk.Printk`, and sets ``current``
+    in the calling context."""
 
-    def _init_subsystems(self: "Kernel", options: dict) -> None:
+    def __init__(self, arch: Arch, pgtables: PageTables, buddy: "BuddyAllocator", physmem: PhysMem,
+                 context: ContextStack, kmsg: Printk, events: EventStream,
+                 kswapd: Callable[[], object]) -> None:
+        self.arch = arch
+        self.pgtables = pgtables
+        self.buddy = buddy
+        # The page allocator's two hottest calls, bound once.
+        self._alloc = buddy.alloc
+        self._free = buddy.free
+        self.physmem = physmem
+        self.context = context
+        self.kmsg = kmsg
+        self.events = events
+        self._kswapd = kswapd                   # kswapd, if a fault's allocation woke it
+        self._vaddr_limit = 1 << arch.bits
+        self._x86_64 = arch.name == "x86_64"
         self._mms: dict[int, MMStruct] = {}
+        #: The live processes by pid.
         self.processes: dict[int, Process] = {}
         self._next_pid = 1001
         self._mapcount: dict[int, int] = {}       # user frame -> number of ptes mapping it
         self._zero_pfn: int | None = None
-        super()._init_subsystems(options)
-        self._init_mm = MMStruct(self, "init_mm", 0, self.pgtables.swapper_pg_dir)
+        self._init_mm = MMStruct(self, "init_mm", 0, pgtables.swapper_pg_dir)
 
     @property
-    def init_mm(self: "Kernel") -> MMStruct:
+    def init_mm(self) -> MMStruct:
         """``init_mm``: the kernel's address space (its pgd is ``swapper_pg_dir``)."""
         self.pgtables.tables()
         return self._init_mm
 
     @property
-    def _active_mm(self: "Kernel") -> MMStruct:
+    def active_mm(self) -> MMStruct:
         """The mm whose tables the CPU is using (CR3/TTBR0): init_mm unless switched."""
         active = self.pgtables.active
         return active if active is not None else self._init_mm
 
-    @kernel_function
     @contextmanager
-    def switch_mm(self: "Kernel", proc: Process | None) -> Iterator["Kernel"]:
+    def switch_mm(self, proc: Process | None) -> Iterator[None]:
         """Run the body with *proc*'s page tables loaded and *proc* as ``current``
         (``switch_mm``); kernel accesses then walk this process's pgd."""
         mm = self._mm_of(proc) if proc is not None else None
         self.pgtables.tables()
-        saved_mm, saved_task = self.pgtables.switch_pgd(mm), self.current
+        saved_mm, saved_task = self.pgtables.switch_pgd(mm), self.context.task
         if proc is not None:
-            self.current = Task(proc.comm, proc.pid)
+            self.context.task = Task(proc.comm, proc.pid)
         try:
-            yield self
+            yield
         finally:
             self.pgtables.switch_pgd(saved_mm)
-            self.current = saved_task
+            self.context.task = saved_task
 
     @property
-    def zero_page_pfn(self: "Kernel") -> int:
+    def zero_page_pfn(self) -> int:
         """``ZERO_PAGE(0)``: the shared zero-filled page, reserved at boot."""
         if self._zero_pfn is None:
             self._zero_pfn = self.pgtables.boot_frame()
         return self._zero_pfn
 
+    @property
+    def zero_pfn(self) -> int | None:
+        """The zero page's frame, or None before any process read a hole."""
+        return self._zero_pfn
+
+    @property
+    def mapcount(self) -> dict[int, int]:
+        """``{user frame: ptes mapping it}`` (``page_mapcount()``; read it, never write it)."""
+        return self._mapcount
+
     # --- the MMU walk of an address space ----------------------------------------------
 
-    @kernel_function
-    def translate(self: "Kernel", proc: object, vaddr: int) -> Walk:
-        """Walk *proc*'s page tables for *vaddr* as the MMU does (``proc=None``: init_mm).
-
-        Returns a :class:`~.paging.Walk` with one :class:`~.paging.Step` per level visited
-        and either the physical address or the fault. A non-canonical x86_64 address never
-        reaches the tables: the CPU raises #GP, and the model logs the kernel's report.
-        """
+    def translate(self, proc: object, vaddr: int) -> Walk:
+        """The MMU's walk of *vaddr* in *proc*'s tables (None: init_mm); what
+        ``Kernel.translate`` is bound to."""
         if vaddr.__class__ is not int or not 0 <= vaddr < self._vaddr_limit:
-            self._check_vaddr(vaddr)
+            check_vaddr(self.arch, vaddr)
         if proc is None:
             mm = self._init_mm
         else:
             mm = getattr(proc, "mm", proc)
-            if getattr(mm, "kernel", None) is not self:
+            if getattr(mm, "tasks", None) is not self:
                 self._mm_of(proc)
-        if self._x86_64 and not self.is_canonical(vaddr):
+        if self._x86_64 and not self.arch.is_canonical(vaddr):
             self.pgtables.tables()
             return self._non_canonical(vaddr, mm.name)
         return self.pgtables.translate(mm.pgd, mm.owner_id, mm.name, vaddr)
 
-    def _mm_of(self: "Kernel", proc: object) -> MMStruct:
+    def _non_canonical(self, vaddr: int, name: str) -> Walk:
+        """The #GP a non-canonical x86_64 address raises before any table is read."""
+        report = self.kmsg.report(
+            "non_canonical", KERN_ALERT,
+            f"general protection fault, probably for non-canonical address {vaddr:#x}: 0000 [#1] PREEMPT SMP\n"
+            f"(bits 63..47 of a 4-level x86_64 address must all be equal; {vaddr:#x} lies in the "
+            "hole between user and kernel space and is refused before any table is read)",
+            addr=vaddr)
+        return Walk(self.arch, vaddr, name, (), None, report.title, PAGE_SIZE, False, False)
+
+    def _mm_of(self, proc: object) -> MMStruct:
         if proc is None:
             return self._init_mm
         mm = getattr(proc, "mm", proc)
-        if not isinstance(mm, MMStruct) or mm.kernel is not self:
+        if not isinstance(mm, MMStruct) or mm.tasks is not self:
             raise TypeError(f"proc must be a process of this kernel (from spawn/fork) or None, "
                             f"not {type(proc).__name__}")
         return mm
 
     # --- creating and destroying address spaces -------------------------------------
 
-    def _pgd_alloc(self: "Kernel", name: str, pid: int) -> MMStruct | None:
+    def _pgd_alloc(self, name: str, pid: int) -> MMStruct | None:
         """``pgd_alloc``: a pgd whose kernel half is copied from swapper_pg_dir."""
         pgt = self.pgtables
         pt = pgt.tables()
@@ -245,13 +289,12 @@ class Processes:
                 pt[pgd][i] = fmt.table_entry(0, pmd, 0, True)
         return mm
 
-    def _new_pid(self: "Kernel") -> int:
+    def _new_pid(self) -> int:
         pid = self._next_pid
         self._next_pid += 1
         return pid
 
-    @kernel_function(batch=True)
-    def spawn(self: "Kernel", name: str = "init") -> Process | None:
+    def spawn(self, name: str = "init") -> Process | None:
         """Start a process *name* with a fresh address space: an empty heap at
         ``start_brk`` and a stack VMA under the top of user space. None if no memory."""
         if not isinstance(name, str) or not name:
@@ -266,7 +309,7 @@ class Processes:
         mm.start_brk = mm.brk = _PROGRAM_BASE[self.arch.name] + (1 << 20)
         return self._register(mm, name)
 
-    def _register(self: "Kernel", mm: MMStruct, name: str) -> Process:
+    def _register(self, mm: MMStruct, name: str) -> Process:
         proc = Process(self, name[:15], mm.pid, mm)
         self._mms[mm.pid] = mm
         self.processes[mm.pid] = proc
@@ -274,8 +317,7 @@ class Processes:
             self.events.emit("process", pid=mm.pid, comm=proc.comm, action="new", pgd=mm.pgd)
         return proc
 
-    @kernel_function(batch=True)
-    def fork(self: "Kernel", parent: Process) -> Process | None:
+    def fork(self, parent: Process) -> Process | None:
         """``fork()``: copy the VMAs and the page tables; every present private page is
         write-protected in both (copy-on-write) and gains a mapping. None if no memory."""
         self._check_proc(parent, "fork")
@@ -289,12 +331,12 @@ class Processes:
         pmm = parent.mm
         child_mm.vmas = [VMA(v.start, v.end, v.prot, v.name) for v in pmm.vmas]
         child_mm.start_brk, child_mm.brk, child_mm.mmap_base = pmm.start_brk, pmm.brk, pmm.mmap_base
-        if not self._dup_tables(pmm.pgd, 0, child_mm.pgd, 0, 0, 0, self.kernel_pgd_boundary, child_mm):
+        if not self._dup_tables(pmm.pgd, 0, child_mm.pgd, 0, 0, 0, self.pgtables.kernel_pgd_boundary, child_mm):
             self._release_mm(child_mm)
             return None
         return self._register(child_mm, parent.comm)
 
-    def _dup_tables(self: "Kernel", src_pfn: int, src_base: int, dst_pfn: int, dst_base: int,
+    def _dup_tables(self, src_pfn: int, src_base: int, dst_pfn: int, dst_base: int,
                     level: int, lo: int, hi: int, child: MMStruct) -> bool:
         """``copy_page_range`` for entries ``[lo, hi)`` of one table; False on OOM."""
         fmt = self.pgtables.fmt
@@ -341,8 +383,7 @@ class Processes:
                 return False
         return True
 
-    @kernel_function(batch=True)
-    def exit(self: "Kernel", proc: Process) -> Report | None:
+    def exit(self, proc: Process) -> Report | None:
         """``do_exit`` → ``exit_mmap``: unmap every user page, free the page tables and
         the pgd. Exiting twice is refused with a report (the task is already gone)."""
         self._check_proc(proc, "exit")
@@ -361,21 +402,20 @@ class Processes:
             self.events.emit("process", pid=proc.pid, comm=proc.comm, action="exit", pgd=proc.mm.pgd)
         return None
 
-    def _release_mm(self: "Kernel", mm: MMStruct) -> None:
+    def _release_mm(self, mm: MMStruct) -> None:
         for v in mm.vmas:
             self._unmap_range(mm, v.start, v.end)
         mm.vmas = []
         self.pgtables.free_owned(mm.owner_id)
 
-    def _check_proc(self: "Kernel", proc: object, what: str) -> None:
-        if not isinstance(proc, Process) or proc.kernel is not self:
+    def _check_proc(self, proc: object, what: str) -> None:
+        if not isinstance(proc, Process) or proc.tasks is not self:
             raise TypeError(f"{what}() needs a process of this kernel (from spawn/fork), "
                             f"not {type(proc).__name__}")
 
     # --- mappings ---------------------------------------------------------------------
 
-    @kernel_function(batch=True)
-    def mmap(self: "Kernel", proc: Process, length: int, prot: object = "rw") -> int | None:
+    def mmap(self, proc: Process, length: int, prot: object = "rw") -> int | None:
         """``mmap(NULL, length, prot, MAP_PRIVATE|MAP_ANONYMOUS)``: a new anonymous VMA
         placed top-down under ``mmap_base``; nothing is allocated until touched. Returns
         the user address, or None (``-ENOMEM``) when no gap is large enough."""
@@ -393,7 +433,7 @@ class Processes:
             self.events.emit("mmap", pid=proc.pid, addr=addr, length=length, prot=bits)
         return addr
 
-    def _get_unmapped_area(self: "Kernel", mm: MMStruct, length: int) -> int | None:
+    def _get_unmapped_area(self, mm: MMStruct, length: int) -> int | None:
         """Top-down search below mmap_base (``vm_unmapped_area`` with VM_UNMAPPED_AREA_TOPDOWN)."""
         high = mm.mmap_base
         for v in reversed(mm.vmas):
@@ -405,12 +445,11 @@ class Processes:
         floor = max(MMAP_MIN_ADDR, mm.brk)
         return high - length if high - length >= floor else None
 
-    def _insert_vma(self: "Kernel", mm: MMStruct, vma: VMA) -> None:
+    def _insert_vma(self, mm: MMStruct, vma: VMA) -> None:
         mm.vmas.append(vma)
         mm.vmas.sort(key=lambda v: v.start)
 
-    @kernel_function(batch=True)
-    def munmap(self: "Kernel", proc: Process, addr: int, length: int) -> int:
+    def munmap(self, proc: Process, addr: int, length: int) -> int:
         """``munmap(addr, length)``: 0, or ``-EINVAL`` (-22) for an unaligned address."""
         self._check_live(proc, "munmap")
         if addr & (PAGE_SIZE - 1) or length <= 0:
@@ -430,8 +469,7 @@ class Processes:
         mm.vmas = sorted(kept, key=lambda v: v.start)
         return 0
 
-    @kernel_function(batch=True)
-    def brk(self: "Kernel", proc: Process, addr: int = 0) -> int:
+    def brk(self, proc: Process, addr: int = 0) -> int:
         """``brk(addr)``: move the end of the heap; returns the (new or unchanged) brk.
         ``brk(proc)`` or an address below ``start_brk`` only reads it, as the syscall does."""
         self._check_live(proc, "brk")
@@ -461,13 +499,13 @@ class Processes:
         mm.brk = addr
         return mm.brk
 
-    def _check_live(self: "Kernel", proc: object, what: str) -> None:
+    def _check_live(self, proc: object, what: str) -> None:
         self._check_proc(proc, what)
         if not proc.alive:
             raise self.kmsg.bug("dead_process", f"{what}: {proc.comm}[{proc.pid}] has exited; its mm is gone",
                                 pid=proc.pid)
 
-    def _unmap_range(self: "Kernel", mm: MMStruct, start: int, end: int) -> None:
+    def _unmap_range(self, mm: MMStruct, start: int, end: int) -> None:
         """``zap_page_range``: clear the ptes of ``[start, end)`` and drop the mappings."""
         pgt = self.pgtables
         fmt = pgt.fmt
@@ -499,9 +537,9 @@ class Processes:
 
     # --- user-mode access ---------------------------------------------------------------
 
-    def _segv(self: "Kernel", proc: Process, addr: int, write: bool, why: str) -> Report:
+    def _segv(self, proc: Process, addr: int, write: bool, why: str) -> Report:
         """Log ``show_signal_msg()``'s line for a SIGSEGV and return the report."""
-        walk = self.translate(proc, addr) if self.is_canonical(addr) else None
+        walk = self.translate(proc, addr) if self.arch.is_canonical(addr) else None
         present = walk is not None and walk.paddr is not None
         code = (1 if present else 0) | (2 if write else 0) | 4
         w = 8 if self.arch.bits == 32 else 16
@@ -511,7 +549,7 @@ class Processes:
                 f"error {code:x}\n({why})")
         return self.kmsg.report("segfault", KERN_INFO, text, pid=proc.pid, addr=addr, error_code=code)
 
-    def _user_check(self: "Kernel", proc: Process, addr: int, n: int, write: bool) -> Report | None:
+    def _user_check(self, proc: Process, addr: int, n: int, write: bool) -> Report | None:
         """Everything the MMU and the fault handler would refuse, found before any change."""
         self._check_live(proc, "user access")
         if isinstance(addr, bool) or not isinstance(addr, int):
@@ -526,8 +564,8 @@ class Processes:
             raise ValueError(f"[{addr:#x}, {end:#x}) is not inside the {self.arch.bits}-bit address space")
         if end > user_end:
             bad = max(addr, user_end)
-            walk = self.translate(proc, bad) if self.is_canonical(bad) else None
-            where = self._describe_vaddr(bad)
+            walk = self.translate(proc, bad) if self.arch.is_canonical(bad) else None
+            where = self.arch.describe_vaddr(bad)
             if walk is not None and walk.paddr is not None:
                 why = (f"{bad:#x} is a kernel address ({where}); its mapping is present but the "
                        "U/S bit is clear (supervisor only), so the MMU refuses a user-mode access. "
@@ -554,13 +592,13 @@ class Processes:
         return None
 
     @operation
-    def _user_touch(self: "Kernel", proc: Process, addr: int, length: int, write: bool) -> Report | None:
+    def user_touch(self, proc: Process, addr: int, length: int, write: bool) -> Report | None:
         report = self._user_check(proc, addr, length, write)
         if report is not None or length == 0:
             return report
         return self._fault_range(proc, addr & ~(PAGE_SIZE - 1), addr + length, write)
 
-    def _fault_range(self: "Kernel", proc: Process, start: int, end: int, write: bool) -> Report | None:
+    def _fault_range(self, proc: Process, start: int, end: int, write: bool) -> Report | None:
         """Handle the faults a user access to ``[start, end)`` takes (``handle_mm_fault``)."""
         pgt = self.pgtables
         fmt = pgt.fmt
@@ -610,14 +648,13 @@ class Processes:
                             return self._oom(proc)
                 va += take << PAGE_SHIFT
         finally:
-            if self._kswapd_wanted:
-                self.kswapd()
+            self._kswapd()
         return None
 
-    def _writable_mask(self: "Kernel", entries: np.ndarray) -> np.ndarray:
+    def _writable_mask(self, entries: np.ndarray) -> np.ndarray:
         return self.pgtables.fmt.write_mask(entries)
 
-    def _wp_fault(self: "Kernel", proc: Process, table: np.ndarray, i: int, va: int) -> bool:
+    def _wp_fault(self, proc: Process, table: np.ndarray, i: int, va: int) -> bool:
         """``do_wp_page``: reuse the frame if this is its only mapping, else copy it."""
         fmt = self.pgtables.fmt
         e = table.item(i)
@@ -644,14 +681,14 @@ class Processes:
             self.events.emit("page_fault", pid=proc.pid, addr=va, nr=1, fault=kind)
         return True
 
-    def _oom(self: "Kernel", proc: Process) -> Report:
+    def _oom(self, proc: Process) -> Report:
         return self.kmsg.report("oom", KERN_WARNING,
                                 f"{proc.comm} invoked oom-killer: gfp_mask={GFP_USER_PAGE:#x}"
                                 f"({gfp_name(GFP_USER_PAGE)}), order=0, oom_score_adj=0\n"
                                 "(the page fault could not get a frame; the model stops here instead of "
                                 "killing a task; pages faulted in so far stay mapped)", pid=proc.pid)
 
-    def _user_pieces(self: "Kernel", proc: Process, addr: int, n: int) -> list[tuple[int, int]]:
+    def _user_pieces(self, proc: Process, addr: int, n: int) -> list[tuple[int, int]]:
         pgt = self.pgtables
         fmt = pgt.fmt
         pieces = []
@@ -665,11 +702,11 @@ class Processes:
         return pieces
 
     @operation
-    def _user_write(self: "Kernel", proc: Process, addr: int, data: bytes) -> Report | None:
+    def user_write(self, proc: Process, addr: int, data: bytes) -> Report | None:
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise TypeError(f"data must be bytes, not {type(data).__name__}")
         data = bytes(data)
-        report = self._user_touch(proc, addr, len(data), True)
+        report = self.user_touch(proc, addr, len(data), True)
         if report is not None or not data:
             return report
         pos = 0
@@ -679,16 +716,17 @@ class Processes:
         return None
 
     @operation
-    def _user_read(self: "Kernel", proc: Process, addr: int, n: int) -> bytes:
-        report = self._user_touch(proc, addr, n, False)
+    def user_read(self, proc: Process, addr: int, n: int) -> bytes:
+        report = self.user_touch(proc, addr, n, False)
         if report is not None:
             raise KernelBug(report)
         return b"".join(self.physmem.read(p, c) for p, c in self._user_pieces(proc, addr, n))
 
     # --- invariants --------------------------------------------------------------------
 
-    def _check_subsystems(self: "Kernel") -> None:
-        super()._check_subsystems()
+    def check(self) -> None:
+        """Every process shares the kernel half; every pte table belongs to a live
+        process; mapcount counts the ptes mapping each user frame, all user pages."""
         pgt = self.pgtables
         if not pgt.built:
             return
@@ -708,6 +746,7 @@ class Processes:
             for f in fmt.frames(entries[present]).tolist():
                 counts[f] = counts.get(f, 0) + 1
         counts.pop(self._zero_pfn, None)
+        owner = self.buddy.owner
         if counts != self._mapcount:
             bad = next(f for f in set(counts) | set(self._mapcount)
                        if counts.get(f) != self._mapcount.get(f))
@@ -715,7 +754,95 @@ class Processes:
                                  f"mapcount is {self._mapcount.get(bad, 0)}")
         if counts:
             frames = np.fromiter(counts, dtype=np.int64, count=len(counts))
-            wrong = frames[self.owner[frames] != PG_USER]
+            wrong = frames[owner[frames] != PG_USER]
             if len(wrong):
                 raise InvariantError(f"a process maps frame {int(wrong[0]):#x}, which is "
-                                     f"{OWNER_NAMES[self.owner[wrong[0]]]}, not a user page")
+                                     f"{OWNER_NAMES[owner[wrong[0]]]}, not a user page")
+
+
+class Processes:
+    """Mixin of :class:`Kernel`: processes, their mm and user-mode memory access, over
+    :attr:`Kernel.tasks` (a :class:`Tasks`)."""
+
+    def _init_subsystems(self: "Kernel", options: dict) -> None:
+        super()._init_subsystems(options)
+        #: The processes (:class:`Tasks`): tasks, mm_structs, init_mm, mapcount, zero page.
+        self.tasks = Tasks(self.arch, self.pgtables, self.buddy, self.physmem, self.context_stack,
+                           self.kmsg, self.events, lambda: self.vmscan.kswapd_wanted and self.kswapd())
+        # The MMU walk is the hottest call here (translate): bound once, no delegation.
+        self.translate = self.tasks.translate
+
+    @property
+    def processes(self: "Kernel") -> dict[int, Process]:
+        """The live processes by pid (read it, never write it)."""
+        return self.tasks.processes
+
+    @property
+    def init_mm(self: "Kernel") -> MMStruct:
+        """``init_mm``: the kernel's address space (its pgd is ``swapper_pg_dir``)."""
+        return self.tasks.init_mm
+
+    @kernel_function
+    @contextmanager
+    def switch_mm(self: "Kernel", proc: Process | None) -> Iterator["Kernel"]:
+        """Run the body with *proc*'s page tables loaded and *proc* as ``current``
+        (``switch_mm``); kernel accesses then walk this process's pgd."""
+        with self.tasks.switch_mm(proc):
+            yield self
+
+    @property
+    def zero_page_pfn(self: "Kernel") -> int:
+        """``ZERO_PAGE(0)``: the shared zero-filled page, reserved at boot."""
+        return self.tasks.zero_page_pfn
+
+    @kernel_function
+    def translate(self: "Kernel", proc: object, vaddr: int) -> Walk:
+        """Walk *proc*'s page tables for *vaddr* as the MMU does (``proc=None``: init_mm).
+
+        Returns a :class:`~.paging.Walk` with one :class:`~.paging.Step` per level visited
+        and either the physical address or the fault. A non-canonical x86_64 address never
+        reaches the tables: the CPU raises #GP, and the model logs the kernel's report.
+        """
+        return self.tasks.translate(proc, vaddr)
+
+    @kernel_function(batch=True)
+    def spawn(self: "Kernel", name: str = "init") -> Process | None:
+        """Start a process *name* with a fresh address space: an empty heap at
+        ``start_brk`` and a stack VMA under the top of user space. None if no memory."""
+        return self.tasks.spawn(name)
+
+    @kernel_function(batch=True)
+    def fork(self: "Kernel", parent: Process) -> Process | None:
+        """``fork()``: copy the VMAs and the page tables; every present private page is
+        write-protected in both (copy-on-write) and gains a mapping. None if no memory."""
+        return self.tasks.fork(parent)
+
+    @kernel_function(batch=True)
+    def exit(self: "Kernel", proc: Process) -> Report | None:
+        """``do_exit`` → ``exit_mmap``: unmap every user page, free the page tables and
+        the pgd. Exiting twice is refused with a report (the task is already gone)."""
+        return self.tasks.exit(proc)
+
+    @kernel_function(batch=True)
+    def mmap(self: "Kernel", proc: Process, length: int, prot: object = "rw") -> int | None:
+        """``mmap(NULL, length, prot, MAP_PRIVATE|MAP_ANONYMOUS)``: a new anonymous VMA
+        placed top-down under ``mmap_base``; nothing is allocated until touched. Returns
+        the user address, or None (``-ENOMEM``) when no gap is large enough."""
+        return self.tasks.mmap(proc, length, prot)
+
+    @kernel_function(batch=True)
+    def munmap(self: "Kernel", proc: Process, addr: int, length: int) -> int:
+        """``munmap(addr, length)``: 0, or ``-EINVAL`` (-22) for an unaligned address."""
+        return self.tasks.munmap(proc, addr, length)
+
+    @kernel_function(batch=True)
+    def brk(self: "Kernel", proc: Process, addr: int = 0) -> int:
+        """``brk(addr)``: move the end of the heap; returns the (new or unchanged) brk.
+        ``brk(proc)`` or an address below ``start_brk`` only reads it, as the syscall does."""
+        return self.tasks.brk(proc, addr)
+
+    # --- invariants --------------------------------------------------------------------
+
+    def _check_subsystems(self: "Kernel") -> None:
+        super()._check_subsystems()
+        self.tasks.check()

@@ -24,6 +24,11 @@ class Page:
         self._kernel = kernel
 
     @property
+    def kernel(self) -> "Kernel":
+        """The machine this frame belongs to."""
+        return self._kernel
+
+    @property
     def zone(self) -> "Zone":
         return self._kernel.pfn_zone(self.pfn)
 

@@ -551,7 +551,7 @@ class PageAllocator:
     def alloc_pages(self: "Kernel", gfp: int, order: int = 0) -> Page | None:
         """``alloc_pages(gfp, order)``: a block of ``2**order`` frames, as its first page."""
         pfn = self._alloc(gfp, order, PG_PAGEALLOC, "alloc_pages")
-        if self._kswapd_wanted:
+        if self.vmscan.kswapd_wanted:
             self.kswapd()
         return None if pfn is None else Page(pfn, self)
 
@@ -581,7 +581,7 @@ class PageAllocator:
         order)``, mm/page_alloc.c, 6.12; older kernels had a ``VM_BUG_ON`` instead).
         """
         pfn = self._alloc(check_gfp(gfp) & ~HIGHMEM, order, PG_PAGEALLOC, "__get_free_pages")
-        if self._kswapd_wanted:
+        if self.vmscan.kswapd_wanted:
             self.kswapd()
         return None if pfn is None else self.page_offset + (pfn << PAGE_SHIFT)
 

@@ -33,8 +33,7 @@ from .gfp import GFP_KERNEL
 from .gfp import __GFP_ACCOUNT as ACCOUNT, __GFP_DIRECT_RECLAIM as DIRECT_RECLAIM, __GFP_ZERO as ZERO
 from .owners import OWNER_NAMES, PG_FREE, PG_PAGETABLE, PG_RESERVED
 from .pgtable_format import KERNEL_RW, PgtableFormat, make_format
-from .printk import KERN_ALERT
-from .units import PAGE_SHIFT, PAGE_SIZE
+from .units import PAGE_SHIFT
 
 if TYPE_CHECKING:
     from .kernel import Kernel
@@ -43,6 +42,15 @@ if TYPE_CHECKING:
 GFP_PGTABLE_KERNEL = GFP_KERNEL | ZERO                 # include/asm-generic/pgalloc.h
 GFP_PGTABLE_USER = GFP_PGTABLE_KERNEL | ACCOUNT
 INIT_MM = 0                                            # owner id of init_mm's tables
+
+
+def check_vaddr(arch: Arch, vaddr: object) -> int:
+    """*vaddr* if it is an int address of *arch*'s width; else TypeError/ValueError."""
+    if isinstance(vaddr, bool) or not isinstance(vaddr, int):
+        raise TypeError(f"vaddr must be an int virtual address, not {type(vaddr).__name__}")
+    if not 0 <= vaddr < 1 << arch.bits:
+        raise ValueError(f"vaddr {vaddr:#x} is not a {arch.bits}-bit address")
+    return vaddr
 
 
 class Step(NamedTuple):
@@ -398,6 +406,10 @@ class PageTables:
         paddr = fmt.leaf_paddr(lv, leaf) | (vaddr & (size - 1))
         return Walk(self.arch, vaddr, name, steps, paddr, None, size, user, writable)
 
+    def kernel_pfn(self, vaddr: int) -> int | None:
+        """The frame ``swapper_pg_dir`` maps at *vaddr*, or None (init_mm's own walk)."""
+        return self.translate(self.swapper_pg_dir, INIT_MM, "init_mm", vaddr).pfn
+
     # --- the active address space --------------------------------------------------------
 
     def switch_pgd(self, space: AddressSpace | None) -> AddressSpace | None:
@@ -518,8 +530,6 @@ class Paging:
     def _init_subsystems(self: "Kernel", options: dict) -> None:
         #: The page tables (:class:`PageTables`).
         self.pgtables = PageTables(self.arch, self.buddy, self.events, self.context_stack)
-        self._vaddr_limit = 1 << self.arch.bits
-        self._x86_64 = self.arch.name == "x86_64"
         super()._init_subsystems(options)
 
     @property
@@ -541,29 +551,9 @@ class Paging:
         """pfn of ``swapper_pg_dir`` (the kernel's own top-level table, inside the image)."""
         return self.pgtables.swapper_pg_dir
 
-    def _check_vaddr(self: "Kernel", vaddr: object) -> int:
-        if isinstance(vaddr, bool) or not isinstance(vaddr, int):
-            raise TypeError(f"vaddr must be an int virtual address, not {type(vaddr).__name__}")
-        if not 0 <= vaddr < 1 << self.arch.bits:
-            raise ValueError(f"vaddr {vaddr:#x} is not a {self.arch.bits}-bit address")
-        return vaddr
-
     def is_canonical(self: "Kernel", vaddr: int) -> bool:
         """x86_64: bits 63..47 must all equal bit 47; always True on 32-bit machines."""
-        if self.arch.bits != 64:
-            return True
-        top = vaddr >> 47
-        return top == 0 or top == (1 << 17) - 1
-
-    def _non_canonical(self: "Kernel", vaddr: int, name: str) -> Walk:
-        """The #GP a non-canonical x86_64 address raises before any table is read."""
-        report = self.kmsg.report(
-            "non_canonical", KERN_ALERT,
-            f"general protection fault, probably for non-canonical address {vaddr:#x}: 0000 [#1] PREEMPT SMP\n"
-            f"(bits 63..47 of a 4-level x86_64 address must all be equal; {vaddr:#x} lies in the "
-            "hole between user and kernel space and is refused before any table is read)",
-            addr=vaddr)
-        return Walk(self.arch, vaddr, name, (), None, report.title, PAGE_SIZE, False, False)
+        return self.arch.is_canonical(vaddr)
 
     # --- kernel virtual addresses beyond the direct map ----------------------------------
 
@@ -572,7 +562,7 @@ class Paging:
         the running mm, taking a ``vmalloc_fault`` where this mm lacks init_mm's entry."""
         if self.is_lowmem_address(vaddr):
             return super().kernel_virt_to_phys(vaddr)
-        if not self.pgtables.built or not self.is_canonical(vaddr) or not 0 <= vaddr < 1 << self.arch.bits:
+        if not self.pgtables.built or not self.arch.is_canonical(vaddr) or not 0 <= vaddr < 1 << self.arch.bits:
             return None
         return self.pgtables.kernel_virt_to_phys(vaddr)
 

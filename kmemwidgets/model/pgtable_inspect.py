@@ -121,14 +121,15 @@ def leaves(k: "Kernel", pgd: int, lo: int, hi: int) -> tuple[np.ndarray, np.ndar
 def map_counts(k: "Kernel") -> np.ndarray:
     """Ptes mapping each frame (``page_mapcount()`` of user pages; 0 elsewhere), per pfn."""
     counts = np.zeros(k.max_pfn, dtype=np.int64)
-    if k._mapcount:
-        counts[np.fromiter(k._mapcount.keys(), np.int64)] = np.fromiter(k._mapcount.values(), np.int64)
+    mapcount = k.tasks.mapcount
+    if mapcount:
+        counts[np.fromiter(mapcount.keys(), np.int64)] = np.fromiter(mapcount.values(), np.int64)
     return counts
 
 
 def zero_pfn(k: "Kernel") -> int | None:
     """The frame of the shared zero page, or None before any process read a hole."""
-    return k._zero_pfn
+    return k.tasks.zero_pfn
 
 
 def shared_frames(k: "Kernel", pfns: np.ndarray) -> np.ndarray:

@@ -28,6 +28,7 @@ op list on every machine (``random.Random`` with an int seed is platform indepen
 """
 from __future__ import annotations
 
+import random
 import re
 from typing import TYPE_CHECKING, Any, Iterable, NamedTuple
 
@@ -125,8 +126,99 @@ def format_ops(ops: Iterable[Op]) -> str:
     return " ".join(str(op) for op in ops)
 
 
+class OpRunner:
+    """Runs one op list on a kernel through its public API only (a caller of the kernel,
+    as a test module or a lecturer's cell is): the allocations' handles and the squeezed
+    pages live here, not in the kernel."""
+
+    def __init__(self, kernel: "Kernel") -> None:
+        self.kernel = kernel
+        self.handles: list[tuple[Op, Any]] = []           # (op, value) of every allocation
+        self.squeezed: list[tuple[Any, int]] = []
+
+    def run(self, ops: str | Iterable[str | Op], record: bool = False) -> list[OpResult]:
+        """Run *ops*; one :class:`OpResult` per op (see :meth:`Workloads.run_ops`)."""
+        k = self.kernel
+        parsed = parse_ops(ops)
+        if any(op.verb == "m" for op in parsed) and not k.mempools:
+            raise ValueError("op 'm' needs a mempool: create one first (mempool_create_*)")
+        seen: list[Event] = []
+        unsubscribe = k.events.subscribe(seen.extend) if record else None
+        results: list[OpResult] = []
+        try:
+            for op in parsed:
+                start = len(seen)
+                value = self.run_op(op)
+                if op.verb in ALLOC_VERBS:
+                    self.handles.append((op, value))
+                results.append(OpResult(op, value, tuple(seen[start:])))
+        finally:
+            if unsubscribe:
+                unsubscribe()
+        return results
+
+    def run_op(self, op: Op) -> Any:
+        """Run one op; its :attr:`OpResult.value`."""
+        k = self.kernel
+        verb, gfp = op.verb, (GFP_KERNEL if op.gfp is None else op.gfp)
+        if verb == "a":
+            page = k.alloc_pages(gfp, op.arg)
+            return None if page is None else page.pfn
+        if verb == "k":
+            return k.kmalloc(op.arg, gfp)
+        if verb == "v":
+            return k.vmalloc(op.arg)
+        if verb == "m":
+            return k.mempool_alloc(k.mempools[-1], gfp)
+        if verb == "f":
+            return self.free_handle(*self.handles[op.arg])
+        squeezed = self.squeezed
+        if verb == "s":
+            for order in range(MAX_PAGE_ORDER, -1, -1):
+                while (page := k.alloc_pages(_SQUEEZE_GFP, order)) is not None:
+                    squeezed.append((page, order))
+            return sum(1 << order for _, order in squeezed)
+        given = sum(1 << order for _, order in squeezed)       # "u"
+        for page, order in squeezed:
+            getattr(k, "__free_pages")(page, order)   # the Kernel's spelling (see kernel_api)
+        squeezed.clear()
+        return given
+
+    def free_handle(self, alloc: Op, value: Any) -> Report | None:
+        """Free the result *value* of allocation op *alloc* with its own free function."""
+        k = self.kernel
+        if value is None:
+            return None
+        if alloc.verb == "a":
+            return k.free_pages_at(value, alloc.arg)
+        if alloc.verb == "k":
+            return k.kfree(value)
+        if alloc.verb == "v":
+            return k.vfree(value)
+        return k.mempool_free(value, k.mempools[-1])
+
+
+def random_ops(rng: random.Random, n: int, max_order: int = 3, free_chance: float = 0.4) -> str:
+    """*n* page-allocator ops drawn from *rng* (see :meth:`Workloads.random_ops`)."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise ValueError(f"n must be an int >= 0, not {n!r}")
+    ops: list[Op] = []
+    live: list[int] = []
+    allocations = 0
+    for _ in range(n):
+        if live and rng.random() < free_chance:
+            ops.append(Op("f", live.pop(rng.randrange(len(live)))))
+        else:
+            ops.append(Op("a", rng.randint(0, max_order)))
+            live.append(allocations)
+            allocations += 1
+    return format_ops(ops)
+
+
 class Workloads:
-    """Mixin of :class:`Kernel`: run op lists, and write seeded random ones."""
+    """Mixin of :class:`Kernel` (facade-level utility, not a subsystem): run op lists, and
+    write seeded random ones. It owns no kernel state and calls only the Kernel's public
+    functions (:class:`OpRunner`); the seed is the Kernel's ``rng``."""
 
     def run_ops(self: "Kernel", ops: str | Iterable[str | Op], *, record: bool = False) -> list[OpResult]:
         """Run an op list (see the module docstring); one :class:`OpResult` per op.
@@ -134,76 +226,10 @@ class Workloads:
         With *record*, each result carries the events its op caused (splits, merges,
         allocs, frees, mempool paths...), delivered as the kernel's widgets see them.
         """
-        parsed = parse_ops(ops)
-        if any(op.verb == "m" for op in parsed) and not self.mempools:
-            raise ValueError("op 'm' needs a mempool: create one first (mempool_create_*)")
-        seen: list[Event] = []
-        unsubscribe = self.events.subscribe(seen.extend) if record else None
-        results: list[OpResult] = []
-        handles: list[tuple[Op, Any]] = []           # (op, value) of every allocation
-        squeezed: list[tuple[Any, int]] = []
-        try:
-            for op in parsed:
-                start = len(seen)
-                value = self._run_op(op, handles, squeezed)
-                if op.verb in ALLOC_VERBS:
-                    handles.append((op, value))
-                results.append(OpResult(op, value, tuple(seen[start:])))
-        finally:
-            if unsubscribe:
-                unsubscribe()
-        return results
-
-    def _run_op(self: "Kernel", op: Op, handles: list[tuple[Op, Any]],
-                squeezed: list[tuple[Any, int]]) -> Any:
-        verb, gfp = op.verb, (GFP_KERNEL if op.gfp is None else op.gfp)
-        if verb == "a":
-            page = self.alloc_pages(gfp, op.arg)
-            return None if page is None else page.pfn
-        if verb == "k":
-            return self.kmalloc(op.arg, gfp)
-        if verb == "v":
-            return self.vmalloc(op.arg)
-        if verb == "m":
-            return self.mempool_alloc(self.mempools[-1], gfp)
-        if verb == "f":
-            return self._free_handle(*handles[op.arg])
-        if verb == "s":
-            for order in range(MAX_PAGE_ORDER, -1, -1):
-                while (page := self.alloc_pages(_SQUEEZE_GFP, order)) is not None:
-                    squeezed.append((page, order))
-            return sum(1 << order for _, order in squeezed)
-        given = sum(1 << order for _, order in squeezed)       # "u"
-        for page, order in squeezed:
-            getattr(self, "__free_pages")(page, order)   # the Kernel's spelling (see kernel_api)
-        squeezed.clear()
-        return given
-
-    def _free_handle(self: "Kernel", alloc: Op, value: Any) -> Report | None:
-        if value is None:
-            return None
-        if alloc.verb == "a":
-            return self.free_pages_at(value, alloc.arg)
-        if alloc.verb == "k":
-            return self.kfree(value)
-        if alloc.verb == "v":
-            return self.vfree(value)
-        return self.mempool_free(value, self.mempools[-1])
+        return OpRunner(self).run(ops, record)
 
     def random_ops(self: "Kernel", n: int, max_order: int = 3, free_chance: float = 0.4) -> str:
         """*n* page-allocator ops (``a<order>``, ``f<index>``) drawn from ``Random(seed)``:
         orders 0..*max_order*; a free of a random live allocation with *free_chance*.
         The op list is written, not run; the same seed gives the same list."""
-        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-            raise ValueError(f"n must be an int >= 0, not {n!r}")
-        ops: list[Op] = []
-        live: list[int] = []
-        allocations = 0
-        for _ in range(n):
-            if live and self.rng.random() < free_chance:
-                ops.append(Op("f", live.pop(self.rng.randrange(len(live)))))
-            else:
-                ops.append(Op("a", self.rng.randint(0, max_order)))
-                live.append(allocations)
-                allocations += 1
-        return format_ops(ops)
+        return random_ops(self.rng, n, max_order, free_chance)

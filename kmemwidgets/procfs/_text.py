@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Iterator
 
 from kmemwidgets.trace.source import SourceError, TextSource, read_text
 
-__all__ = ["ProcfsError", "Diagnostics", "text_of", "SourceError"]
+__all__ = ["ProcfsError", "Diagnostics", "nonblank_lines", "SourceError"]
 
 
 class ProcfsError(ValueError):
@@ -27,7 +28,9 @@ class Diagnostics:
             self.warnings.append("further unusable lines not listed")
 
 
-def text_of(source: TextSource) -> tuple[str, list[str]]:
-    """The text of *source* and warnings from reading it (truncated gzip, ...)."""
+def nonblank_lines(source: TextSource) -> tuple[Diagnostics, Iterator[tuple[int, str, str]]]:
+    """Read *source*: its diagnostics (holding any reading warning, e.g. a truncated gzip)
+    and ``(line number, line, stripped line)`` for each line that is not blank."""
     text, status = read_text(source)
-    return text, ([status.error] if status.error else [])
+    diag = Diagnostics(warnings=[status.error] if status.error else [])
+    return diag, ((i, line, s) for i, line in enumerate(text.splitlines(), 1) if (s := line.strip()))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ._text import Diagnostics, ProcfsError, text_of
+from ._text import ProcfsError, nonblank_lines
 from kmemwidgets.trace.source import TextSource
 
 NR_PAGE_ORDERS = 11  # MAX_PAGE_ORDER + 1, include/linux/mmzone.h (x86_64, 4 KiB pages)
@@ -70,12 +70,9 @@ def read_buddyinfo(source: TextSource) -> BuddyInfo:
     Lines that are not zone lines are skipped and counted; a file where no line is a
     zone line raises :class:`ProcfsError`.
     """
-    text, warnings = text_of(source)
-    info = BuddyInfo(warnings=warnings)
-    diag = Diagnostics(warnings=info.warnings)
-    for i, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
+    diag, lines = nonblank_lines(source)
+    info = BuddyInfo(warnings=diag.warnings)
+    for i, line, _ in lines:
         nz = parse_node_zone(line)
         if nz is None:
             diag.skip(i, line, "not a 'Node N, zone NAME counts...' line")

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ._text import Diagnostics, ProcfsError, text_of
+from ._text import Diagnostics, ProcfsError, nonblank_lines
 from .buddyinfo import parse_node_zone
 from kmemwidgets.trace.source import TextSource
 
@@ -54,14 +54,10 @@ class PageTypeInfo:
 def read_pagetypeinfo(source: TextSource) -> PageTypeInfo:
     """Parse ``/proc/pagetypeinfo`` from a path, an open file or its text (root only on
     kernels since 5.7). Unusable lines are skipped and counted."""
-    text, warnings = text_of(source)
-    info = PageTypeInfo(warnings=warnings)
-    diag = Diagnostics(warnings=info.warnings)
+    diag, lines = nonblank_lines(source)
+    info = PageTypeInfo(warnings=diag.warnings)
     section = None
-    for i, line in enumerate(text.splitlines(), 1):
-        s = line.strip()
-        if not s:
-            continue
+    for i, line, s in lines:
         if s.startswith("Page block order:"):
             info.pageblock_order = _int_after(s, diag, i, line)
             continue

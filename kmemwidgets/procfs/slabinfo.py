@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ._text import Diagnostics, ProcfsError, text_of
+from ._text import ProcfsError, nonblank_lines
 from kmemwidgets.trace.source import TextSource
 
 
@@ -60,12 +60,10 @@ class SlabInfo:
 
 def read_slabinfo(source: TextSource) -> SlabInfo:
     """Parse ``/proc/slabinfo`` (root only) from a path, an open file or its text."""
-    text, warnings = text_of(source)
-    info = SlabInfo(warnings=warnings)
-    diag = Diagnostics(warnings=info.warnings)
-    for i, line in enumerate(text.splitlines(), 1):
-        s = line.strip()
-        if not s or s.startswith("#"):
+    diag, lines = nonblank_lines(source)
+    info = SlabInfo(warnings=diag.warnings)
+    for i, line, s in lines:
+        if s.startswith("#"):
             continue
         if s.startswith("slabinfo - version:"):
             info.version = s.split(":", 1)[1].strip()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ._text import Diagnostics, ProcfsError, text_of
+from ._text import ProcfsError, nonblank_lines
 from kmemwidgets.trace.source import TextSource
 
 FLAG_WORDS = frozenset({"ioremap", "vmalloc", "vmap", "user", "vpages", "dma-coherent",
@@ -65,13 +65,10 @@ class VmallocInfo:
 
 def read_vmallocinfo(source: TextSource) -> VmallocInfo:
     """Parse ``/proc/vmallocinfo`` (root only) from a path, an open file or its text."""
-    text, warnings = text_of(source)
-    info = VmallocInfo(warnings=warnings)
-    diag = Diagnostics(warnings=info.warnings)
-    for i, line in enumerate(text.splitlines(), 1):
-        words = line.split()
-        if not words:
-            continue
+    diag, lines = nonblank_lines(source)
+    info = VmallocInfo(warnings=diag.warnings)
+    for i, line, s in lines:
+        words = s.split()
         rng, _, end = words[0].partition("-")
         try:
             start_a, end_a, size = int(rng, 16), int(end, 16), int(words[1])

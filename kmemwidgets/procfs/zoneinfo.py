@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ._text import Diagnostics, ProcfsError, text_of
+from ._text import ProcfsError, nonblank_lines
 from .buddyinfo import parse_node_zone
 from kmemwidgets.trace.source import TextSource
 
@@ -71,16 +71,12 @@ class ZoneInfo:
 
 def read_zoneinfo(source: TextSource) -> ZoneInfo:
     """Parse ``/proc/zoneinfo`` from a path, an open file or its text."""
-    text, warnings = text_of(source)
-    info = ZoneInfo(warnings=warnings)
-    diag = Diagnostics(warnings=info.warnings)
+    diag, lines = nonblank_lines(source)
+    info = ZoneInfo(warnings=diag.warnings)
     zone: ZoneStats | None = None
     block = None          # "node", "zone" or "pageset"
     cpu = None
-    for i, line in enumerate(text.splitlines(), 1):
-        s = line.strip()
-        if not s:
-            continue
+    for i, line, s in lines:
         nz = parse_node_zone(s)
         if nz is not None:
             zone = ZoneStats(nz[0], nz[1])

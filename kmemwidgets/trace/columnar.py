@@ -22,9 +22,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from .parse import (_FIFTH_WORD, _MAX_EXAMPLES, _MAX_WORDS, _NULLS, ALLOC, FREE, LOST, PAGE_ALLOC,
+from .parse import (_EVENTS, _MAX_EXAMPLES, _MAX_WORDS, _NULLS, ALLOC, FREE, LOST, PAGE_ALLOC,
                     SKIP_BAD, SKIP_BLANK, SKIP_CALLCHAIN, SKIP_COMMENT,
-                    SKIP_UNKNOWN_EVENT, ParseReport, Record, _layout_record, parse_line)
+                    SKIP_UNKNOWN_EVENT, HEADER, ParseReport, Record, _layout_record, parse_line)
 from .reader import _LOST_RE, BATCH_LINES, KIND_NAMES
 from .source import MAX_LINE, ReadStatus, TextSource, iter_lines, looks_like_path, open_binary_path
 from .stat import _float
@@ -35,15 +35,16 @@ EVENT_NAMES = ("kmalloc", "kmem_cache_alloc", "kfree", "kmem_cache_free", "mm_pa
 
 # --- the vectorised fast path -------------------------------------------------------
 # A line in the current layout is "HEAD: EVENT: W0 W1 REST": split at the first two ": "
-# and at the first two blanks of the payload. HEAD (task, pid, [cpu], flags, timestamp)
-# is checked by one expression; W0 is call_site= (slab) or page=, W1 ptr= or pfn=, and
-# (EVENT, call site, REST) repeat across the trace, so each distinct one is read once,
-# in Python, by the reference parser's own word-by-word code (see _words_table).
-# Header words: printable ASCII without '=' or brackets, so the first '[' opens the CPU.
-# Timestamps are "sec.usec", which float() and Polars read to the same double.
-_W = r"[!-<>-Z\x5c^-~]+"
-_HEAD = (rf"^ *{_W} +(?:\[[0-9]{{1,6}}\] +[!-~]+|[0-9]{{1,9}} +\[[0-9]{{1,6}}\]) +"
-         rf"[0-9]{{1,12}}\.[0-9]{{1,9}}$")
+# and at the first two blanks of the payload. HEAD must match parse.HEADER, the grammar
+# parse_line reads (so a line whose task name holds ": " is split elsewhere, fails it
+# and goes to parse_line); the CPU is then its one bracketed group and the timestamp its
+# last word, taken here only when it is "sec.usec" (which float() and Polars read to the
+# same double) and the header is ASCII (str.find counts bytes, str.slice characters).
+# W0 is call_site= (slab) or page=, W1 ptr= or pfn=, and (EVENT, call site, REST) repeat
+# across the trace, so each distinct one is read once, in Python, by the reference
+# parser's own word-by-word code (see _words_table).
+_HEAD = rf"^(?:{HEADER})$"
+_TIME = r" ([0-9]{1,12}\.[0-9]{1,9})$"
 # W1: a pointer (any word) or a pfn Polars converts exactly as _int does; W0 of page events
 _W1 = r"^(?:ptr=[!-~]*|pfn=(?:0[xX][0-9a-fA-F]{1,15}|[0-9]{1,18}))$"
 _PAGE_W0 = r"^page=[!-~]*$"
@@ -135,7 +136,7 @@ def _read_words(ev: str | None, w0: str | None, rest: str | None) -> tuple:
     """The record fields that (event, call site word, rest of the payload) give, read by
     parse_line's own code (``_layout_record``) with placeholder pointer, page and pfn
     words; :data:`_REJECT` when parse_line's word-by-word path would not read the line."""
-    spec = _FIFTH_WORD.get(ev + ":") if ev is not None else None
+    spec = _EVENTS.get(ev) if ev is not None else None
     if spec is None or ev.split() != [ev]:
         return _REJECT
     kind, is_cache, legacy, _ = spec
@@ -215,7 +216,10 @@ def parse_frame(lines, columns: tuple[str, ...] | None = None, task: bool = Fals
     kind = U.struct.field("kind")
     slab = kind <= FREE
     is_page_alloc = kind == PAGE_ALLOC
-    ok = U.struct.field("words_ok") & head.str.contains(_HEAD) & w1.str.contains(_W1) \
+    time_text = head.str.extract(_TIME)
+    ok = U.struct.field("words_ok") & head.str.contains(_HEAD) & time_text.is_not_null() \
+        & head.str.contains("[", literal=True) & (head.str.len_bytes() == head.str.len_chars()) \
+        & w1.str.contains(_W1) \
         & pl.when(slab).then(w1.str.starts_with("ptr=")) \
         .otherwise(w1.str.starts_with("pfn=") & w0.str.contains(_PAGE_W0))
     lf = lf.with_columns(ok=ok.fill_null(False))
@@ -228,9 +232,8 @@ def parse_frame(lines, columns: tuple[str, ...] | None = None, task: bool = Fals
     # field -> (rows of the vectorised path that have it, value)
     fast = {
         "kind": (True, kind),
-        "cpu": (True, head.str.slice(c0 + 1, c1 - c0 - 1)),
-        # the timestamp ends the header (as _HEAD requires; str.reverse costs 6x more)
-        "time": (True, head.str.extract(r"([0-9]+\.[0-9]+)$")),
+        "cpu": (True, head.str.slice(c0 + 1, c1 - c0 - 1).str.strip_chars(" ")),
+        "time": (True, time_text),
         "ptr": (slab, w1.str.slice(4)),
         "page": (~slab, pfn_txt),        # perf keys pages by pfn where the event has one
         "pfn": (~slab, pfn),
@@ -250,9 +253,9 @@ def parse_frame(lines, columns: tuple[str, ...] | None = None, task: bool = Fals
     rec = pl.col("rec")
     out = [pl.col("line_no").alias("line")] + [rec.struct.field(n) for n in names]
     if task:
-        who = line.str.extract_groups(_TASK)
-        out += [who.struct.field("1").alias("comm"),
-                who.struct.field("2").cast(pl.Int32, strict=False).alias("pid")]
+        who = pl.col("head").str.extract_groups(_HEAD)
+        out += [who.struct.field("comm"),
+                who.struct.field("pid").cast(pl.Int32, strict=False).alias("pid")]
     skip = rec.struct.field("skip")
     out += [skip, rec.struct.field("detail"),
             pl.when(skip == SKIP_BAD).then(line).alias("text"),
@@ -382,10 +385,6 @@ def timestamps(records, lines):
 
 
 # --- frame() --------------------------------------------------------------------------------
-
-#: comm and pid from the header: "comm-pid [cpu]" (ftrace) or "comm pid [cpu]" (perf script)
-_TASK = r"^\s*(.*?)(?:-| +)([0-9]+)(?:/[0-9]+)? +(?:\([ 0-9-]+\) +)?\[[0-9]+\]"
-
 
 def _gfp_bits(texts):
     """Polars UDF: ``gfp_flags`` text -> the model's gfp bits (``parse_gfp``, Linux 6.12

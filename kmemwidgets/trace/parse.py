@@ -21,13 +21,16 @@ payloads without ``node``/``accounted``/``name``, ``call_site`` as a bare hex ad
 events with only ``page=``. Pointers may be raw or hashed (``ptr=00000000856231c6``);
 they are used only as identities, so hashing is harmless within one boot.
 
-The hot path (:func:`parse_line`) splits a line once, takes the words that repeat
-(call sites, cache names, flags, sizes) from tables filled on first sight, and returns
-typed records (:class:`SlabAllocRecord` ... , tuples with field names);
+:func:`parse_line` reads the header (task, pid, CPU, timestamp; :data:`HEADER`, the one
+grammar both readers use) and the event name with one regular expression, then the
+payload's words by position, taking the words that repeat (call sites, cache names,
+flags, sizes) from tables filled on first sight, and returns typed records
+(:class:`SlabAllocRecord` ... , tuples with field names);
 :mod:`kmemwidgets.trace.events` turns them into dataclasses for the public API.
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable, NamedTuple, Optional, Union
@@ -89,11 +92,20 @@ _EVENTS: dict[str, tuple[int, bool, bool, str]] = {}
 for _n, _v in EVENTS.items():
     _EVENTS[_n] = _EVENTS["kmem:" + _n] = (*_v, _n)
 
-# The hot path's lookup of the fifth word of a line, the event name with its colon
-# ("kmalloc:" in ftrace, "kmem:kmalloc:" in perf script).
-_FIFTH_WORD: dict[str, tuple[int, bool, bool, str]] = {}
-for _n, _v in _EVENTS.items():
-    _FIFTH_WORD[_n + ":"] = _v
+# The header of an event line: everything before the event name. One grammar for both
+# readers: parse_line matches it (with Python's re), the columnar engine checks the same
+# text with it (Polars' Rust regex reads this syntax alike: no look-around, no \d or \s,
+# whose Unicode classes differ between the two).
+#   ftrace / trace-cmd:  TASK-PID [(TGID)] [CPU] [FLAGS] TIMESTAMP
+#   perf script:         COMM PID[/TID] [CPU] TIMESTAMP   (no [CPU] in a per-task recording)
+# Words are separated by spaces; the task's name holds no bracket, so the one bracketed
+# group is the CPU (1-6 digits, as the columnar engine's Int32 column holds); the flags
+# are one word; the timestamp is the last word (text: a malformed one becomes NaN where
+# it is converted).
+HEADER = (r" *(?P<comm>[^\[\]]*?)(?:(?:-| +)(?P<pid>[0-9]+)(?:/[0-9]+)?)?(?: +\([ 0-9-]+\))?"
+          r"(?: +\[ *(?P<cpu>[0-9]{1,6}) *\](?: +[^ \[\]]+)??)? +(?P<ts>[^ \[\]]+)")
+# ... then ": ", the event name ("kmalloc", or "kmem:kmalloc" in perf script), ": ".
+_EVENT_LINE = re.compile(HEADER + r": +(?P<event>[^ ]+): ").match
 
 
 class _Words(dict):
@@ -124,13 +136,6 @@ class _Words(dict):
 def _decimal_text(text: str) -> str:
     int(text)               # node= is a number, kept as text like the other fields
     return text
-
-
-def _cpu_text(text: str) -> str:
-    if text[-1:] != "]" or not text[:-1].isdigit():
-        raise ValueError(f"not a [cpu] column: [{text}")
-    return text[:-1]
-
 
 
 # Line classes returned by parse_line when the line is not a kmem event.
@@ -211,7 +216,6 @@ def _int(text: str) -> int:
 
 
 _MAX_WORDS = 1 << 14   # per field: a pathological trace costs a few MiB at most
-_CPU = _Words("[", _cpu_text)
 _CALL_SITE = _Words("call_site=")
 _NAME = _Words("name=")
 _BYTES_REQ = _Words("bytes_req=", _int)
@@ -238,33 +242,6 @@ def _fields(body: str) -> dict[str, str]:
         elif last is not None:
             out[last] = out[last] + " " + tok
     return out
-
-
-def _header(head: str) -> tuple[str, str, str, str] | None:
-    """(event name, cpu, timestamp, format) from the text before the payload."""
-    h = head.rstrip()
-    if not h.endswith(":"):
-        return None
-    sp = h.rfind(" ")
-    name = h[sp + 1:-1]
-    fmt = "ftrace"
-    if name.startswith("kmem:"):
-        name = name[5:]
-        fmt = "perf-script"
-    rest = h[:sp].rstrip()
-    sp2 = rest.rfind(" ")
-    ts = rest[sp2 + 1:].rstrip(":")
-    if not ts.replace(".", "", 1).isdigit():
-        return None
-    # The CPU is the last "[digits]" group before the timestamp.
-    b = rest.rfind("[", 0, sp2 + 1)
-    while b >= 0:
-        e = rest.find("]", b)
-        if e > b and rest[b + 1:e].strip().isdigit():
-            return name, rest[b + 1:e].strip(), ts, fmt
-        b = rest.rfind("[", 0, b)
-    # perf script of a per-task recording (no -a) prints no CPU column: CPU unknown
-    return name, "", ts, fmt
 
 
 def _layout_record(kind: int, is_cache: bool, legacy: bool, cpu: str, ts: str,
@@ -313,6 +290,8 @@ def parse_payload(name: str, cpu: str, ts: str, body: str):
         rec = None          # a word out of place: the field-by-name parse decides
     if rec is not None:
         return rec
+    if not body.lstrip().startswith("page=" if kind >= PAGE_ALLOC else "call_site="):
+        return "no task/cpu/timestamp header before the payload"   # junk before the payload
     try:
         if kind == ALLOC:
             f = _fields(body)
@@ -352,75 +331,43 @@ def parse_payload(name: str, cpu: str, ts: str, body: str):
 
 def parse_line(line: str):
     """Classify and parse one line: a record (see :func:`parse_payload`), or a
-    ``(skip class, detail)`` pair for headers, callchain frames, other events and junk."""
-    # Fastest path: one split() for the common layouts, where the event name is the
-    # fifth word ("task-pid [cpu] flags ts: name:" or "comm pid [cpu] ts: kmem:name:").
-    parts = line.split()
-    spec = _FIFTH_WORD.get(parts[4]) if len(parts) > 6 else None
-    if spec is not None and parts[3][-1] == ":":
-        try:
-            c = parts[1]
-            cpu = _CPU[c] if c[0] == "[" else _CPU[parts[2]]
-            # The timestamp stays text, as in the general parser; a malformed one
-            # becomes NaN where it is converted.
-            rec = _layout_record(spec[0], spec[1], spec[2], cpu, parts[3][:-1], parts[5:])
-            if rec is not None:
-                return rec
-        except ValueError:
-            pass
-    return _parse_line_general(line)
+    ``(skip class, detail)`` pair for headers, callchain frames, other events and junk.
 
-
-def _parse_line_general(line: str):
-    """:func:`parse_line` for every layout: payload found by its first field, header
-    walked right to left, any field order."""
-    k = line.find(" call_site=")
-    if k < 0:
-        k = line.find(" page=")
-        if k < 0:
-            s = line.strip()
-            if not s:
-                return (SKIP_BLANK, "")
-            if s[0] == "#":
-                return (SKIP_COMMENT, s)
-            if line[0] in " \t" and _is_frame(s):
-                return (SKIP_CALLCHAIN, "")
-            return _other(line)
-    # Fast header walk, right to left from the payload: "... [cpu] ... ts: name: payload".
-    if line[k - 1] == ":":
-        s0 = line.rfind(" ", 0, k - 1)
-        name = line[s0 + 1:k - 1]
-        e = s0 - 1
-        if line[e] == ":":
-            t0 = line.rfind(" ", 0, e)
-            ts = line[t0 + 1:e]
-            b = line.rfind("[", 0, t0)
-            c = line.find("]", b, t0)
-            if b >= 0 and c > b and line[b + 1:c].isdigit():
-                spec = _EVENTS.get(name)
-                if spec is None:
-                    if name[:5] == "kmem:":
-                        name = name[5:]
-                    spec = _EVENTS.get(name)
-                    if spec is None:
-                        return (SKIP_UNKNOWN_EVENT, name)
-                else:
-                    name = spec[3]
-                cpu = line[b + 1:c]
-                rec = parse_payload(spec[3], cpu, ts, line[k + 1:])
-                if rec.__class__ is str:
-                    return (SKIP_BAD, rec)
-                return rec
-    hdr = _header(line[:k + 1])
-    if hdr is None:
-        return (SKIP_BAD, "no task/cpu/timestamp header before the payload")
-    name, cpu, ts, _fmt = hdr
-    if name not in _EVENTS:
-        return (SKIP_UNKNOWN_EVENT, name)
-    rec = parse_payload(name, cpu, ts, line[k + 1:])
-    if isinstance(rec, str):
+    An event line is :data:`HEADER`, ``": "``, the event name, ``": "`` and the payload."""
+    m = _EVENT_LINE(line)
+    if m is None:
+        return _not_an_event(line)
+    _, _, cpu, ts, name = m.groups()      # comm, pid, cpu, ts, event
+    spec = _EVENTS.get(name)
+    if spec is None:
+        return (SKIP_UNKNOWN_EVENT, name[5:] if name[:5] == "kmem:" else name)
+    body = line[m.end():]
+    try:                    # the layout of current kernels first (parse_payload's first try)
+        rec = _layout_record(spec[0], spec[1], spec[2], cpu or "", ts, body.split())
+        if rec is not None:
+            return rec
+    except ValueError:
+        pass
+    rec = parse_payload(spec[3], cpu or "", ts, body)
+    if rec.__class__ is str:
         return (SKIP_BAD, rec)
     return rec
+
+
+def _not_an_event(line: str):
+    """The class of a line that is not an event line."""
+    s = line.strip()
+    if not s:
+        return (SKIP_BLANK, "")
+    if s[0] == "#":
+        return (SKIP_COMMENT, s)
+    if line[0] in " \t" and _is_frame(s):
+        return (SKIP_CALLCHAIN, "")
+    if "[LOST " in line and " EVENTS]" in line:
+        return (LOST, s)
+    if " call_site=" in line or " page=" in line:
+        return (SKIP_BAD, "no task/cpu/timestamp header before the payload")
+    return (SKIP_BAD, "not a trace event line")
 
 
 def _is_frame(s: str) -> bool:
@@ -431,19 +378,3 @@ def _is_frame(s: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _other(line: str):
-    """A line that is neither a kmem payload, a comment nor a frame."""
-    if "[LOST " in line and " EVENTS]" in line:
-        return (LOST, line.strip())
-    i = line.find(": ")
-    while i >= 0:
-        j = line.find(": ", i + 2)
-        if j < 0:
-            break
-        hdr = _header(line[:j + 1])
-        if hdr is not None:
-            return (SKIP_UNKNOWN_EVENT, hdr[0])
-        i = j
-    return (SKIP_BAD, "not a trace event line")

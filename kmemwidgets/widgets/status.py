@@ -88,7 +88,7 @@ def reserved(lines: int, **layout: str) -> widgets.Layout:
     """A layout reserving *lines* lines of text whether the area is empty or full: a status
     line above a figure never moves it down (issue 17: no layout shift); longer text
     scrolls inside it. The presentation scale enlarges the height with the text."""
-    return widgets.Layout(height=f"{lines * LINE_PX}px", overflow_y="auto", **layout)
+    return widgets.Layout(height=f"{lines * LINE_PX}px", overflow="auto", **layout)
 
 
 class StatusLine(widgets.HTML):

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.e2e
 
 NOTEBOOK = "frontends.ipynb"
 #: The views the notebook displays, in output order, and a mark each one draws.
-VIEWS = (("buddy", "rect.bar"), ("slab", "rect.heatmapcell"))
+VIEWS = (("buddy", "rect.bar"), ("slab", "image"))
 #: External URLs Voilà's lab template links unconditionally (voila/templates/lab/index.html.j2).
 VOILA_TEMPLATE_CDN = re.compile(r"^https://cdn\.jsdelivr\.net/npm/@fortawesome/fontawesome-free@")
 

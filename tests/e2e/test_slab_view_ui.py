@@ -1,5 +1,8 @@
-"""SlabView in a real JupyterLab: the bug buttons recolour the byte map and show the report."""
+"""SlabView in a real JupyterLab: the bug buttons recolour the byte map and show the report;
+hovering a byte names it, clicking one selects its object."""
 from __future__ import annotations
+
+import re
 
 import pytest
 
@@ -8,14 +11,60 @@ from .harness import CLICK_TO_REPAINT_SANITY_MS, LabPage
 pytestmark = pytest.mark.e2e
 
 CELLS = 2048          # the default window: half a 4 KiB slab page, one cell per byte
+CELL_PX = 10          # pixels per cell in the byte map's picture (widgets/cellimage.py)
+
+# The colour at the centre of every cell of the byte map's picture (one <image>, a PNG),
+# row by row, as "rgb(r,g,b)": what the browser draws, read back from the image it shows.
+CELL_COLOURS_JS = """
+async (fig, cell) => {
+  const img = new Image();
+  img.src = fig.querySelector('image').getAttribute('href');
+  await img.decode();
+  const c = document.createElement('canvas');
+  c.width = img.naturalWidth; c.height = img.naturalHeight;
+  const g = c.getContext('2d');
+  g.drawImage(img, 0, 0);
+  const px = g.getImageData(0, 0, c.width, c.height).data;
+  const out = [];
+  for (let y = cell >> 1; y < c.height; y += cell)
+    for (let x = cell >> 1; x < c.width; x += cell) {
+      const i = 4 * (y * c.width + x);
+      out.push(`rgb(${px[i]},${px[i + 1]},${px[i + 2]})`);
+    }
+  return out;
+}
+"""
+
+
+def cell_colours(fig) -> list[str]:
+    return fig.evaluate(CELL_COLOURS_JS, CELL_PX)
 
 
 def test_overrun_then_free_highlights_the_report(lab: LabPage) -> None:
     lab.open_and_render("slab_view.ipynb")
     fig = lab.widget(".bqplot", 0)
     lab.page.locator(".bqplot rect.heatmapcell").first.wait_for(state="attached")
+    # one picture, under a (transparent) hit grid of one cell per byte
+    assert lab.svg_count(fig, "image") == 1 and len(cell_colours(fig)) == CELLS
     assert lab.svg_count(fig, "rect.heatmapcell") == CELLS
     lab.screenshot("slab-before", fig)
+
+    # hovering a byte shows its tooltip; clicking one selects the object that holds it
+    view = lab.outputs().locator(".widget-vbox").first
+    objects = view.locator(".widget-select select").nth(1)
+    first = objects.locator("option").first.inner_text().split()[0]       # "0x… (#0)": the one object
+    lab.click_button("Alloc")                                               # a second one, selected
+    lab.page.wait_for_function("(s) => s.options.length === 2 && s.selectedIndex === 1",
+                               arg=objects.element_handle())
+    addr0 = re.search(r"addresses (0x[0-9a-f]+)", view.inner_text()).group(1)
+    cell = fig.locator("rect.heatmapcell").nth(int(first, 16) - int(addr0, 16) + 3)
+    cell.hover()
+    tooltip = lab.page.locator(".bqplot_mark_tooltip", has_text=f"object {first} (#0, allocated)")
+    tooltip.first.wait_for(state="visible")
+    assert "role: object" in tooltip.first.inner_text()
+    cell.click()
+    lab.page.wait_for_function("(s) => s.selectedIndex === 0", arg=objects.element_handle())
+    lab.page.mouse.move(0, 0)
 
     lab.measure_click_to_repaint("write past the end", fig)        # overwritten bytes turn black
     before = lab.svg_signature(fig)
@@ -46,7 +95,7 @@ from .visible_change import FONT_SIZES_JS, changed_pixels, data_region  # noqa: 
 #: alone cannot tell them apart (measured once against main): the test also asserts
 #: *where* — the named bytes are in the slab drawn, in the highlight colour (main fails).
 MIN_CHANGED_PIXELS = 400
-HIGHLIGHT_FILLS = ("rgb(240,228,66)", "#f0e442")
+HIGHLIGHT = "rgb(240,228,66)"        # palette.HIGHLIGHT, #F0E442
 ADDR_JS = r"""
 (view) => { const t = view.innerText;
   const map = /addresses (0x[0-9a-f]+)–(0x[0-9a-f]+)/.exec(t);
@@ -75,9 +124,7 @@ def test_write_after_free_then_alloc_shows_the_report_in_the_byte_map(lab: LabPa
 
     (lo, hi), (a, b) = view.evaluate(ADDR_JS)
     assert int(lo, 16) <= int(a, 16) <= int(b, 16) <= int(hi, 16), "the named bytes are not drawn"
-    fills = fig.evaluate("(f) => Array.from(f.querySelectorAll('rect.heatmapcell'))"
-                         ".map((r) => (r.style.fill || r.getAttribute('fill')).replace(/ /g, '').toLowerCase())")
-    assert sum(f in HIGHLIGHT_FILLS for f in fills) == int(b, 16) - int(a, 16) + 1
+    assert cell_colours(fig).count(HIGHLIGHT) == int(b, 16) - int(a, 16) + 1
     status = view.locator(".widget-html-content span", has_text="kmem_cache_alloc(demo_cache").first
     assert "Poison overwritten" in status.inner_text()        # the status line names the BUG
 

@@ -5,6 +5,7 @@ import kmemwidgets as kw
 import kmemwidgets.api as api
 from kmemwidgets.model.events import operation
 from kmemwidgets.model.kmalloc import KmallocAllocator
+from kmemwidgets.model.mm import Tasks
 
 
 def test_dunder_names_work_on_the_object(k64):
@@ -83,10 +84,11 @@ def test_kernel_operations_deliver_one_batch_each(k64):
 
 
 #: The Kernel methods that deliver their events as one batch (the former ``_OPERATIONS``
-#: of kernel.py; alloc_pages and the frees batch inside BuddyAllocator.alloc/free).
+#: of kernel.py; alloc_pages and the frees batch inside BuddyAllocator.alloc/free, a
+#: process's user accesses in the processes component, USER_ACCESS_OPERATIONS).
 BATCHED_OPERATIONS = {
     "alloc_pages_at", "read_file", "kswapd", "spawn", "fork", "exit", "mmap", "munmap", "brk",
-    "_user_write", "_user_read", "_user_touch", "vmalloc", "vzalloc", "vmalloc_32",
+    "vmalloc", "vzalloc", "vmalloc_32",
     "__vmalloc", "vfree", "vmap", "vunmap", "delayed_vfree_work", "kmap", "kunmap",
     "kmap_local_page", "kunmap_local", "mempool_create", "mempool_create_page_pool",
     "mempool_create_kmalloc_pool", "mempool_create_slab_pool", "mempool_alloc", "mempool_free",
@@ -94,6 +96,10 @@ BATCHED_OPERATIONS = {
     "kmem_cache_zalloc", "kmem_cache_free", "kmem_cache_destroy", "validate", "_kmalloc_slow",
     "_kfree_slow", "kzalloc", "kcalloc", "krealloc",
 }
+
+
+#: What ``Process.write``/``read``/``touch`` call on :class:`kmemwidgets.model.mm.Tasks`.
+USER_ACCESS_OPERATIONS = {"user_write", "user_read", "user_touch"}
 
 
 def test_the_declared_operations_are_the_batched_ones():
@@ -107,3 +113,5 @@ def test_the_declared_operations_are_the_batched_ones():
                     and getattr(getattr(cls, name), "__code__", None) is wrapper_code
                     and (cls is kw.Kernel or not hasattr(kw.Kernel, name))}
     assert batched == BATCHED_OPERATIONS
+    tasks = {name for name in dir(Tasks) if getattr(getattr(Tasks, name), "__code__", None) is wrapper_code}
+    assert tasks == USER_ACCESS_OPERATIONS

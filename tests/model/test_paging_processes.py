@@ -65,7 +65,7 @@ def test_fork_shares_pages_copy_on_write(arch, kw_):
     child = k.fork(parent)
     wp, wc = k.translate(parent, a), k.translate(child, a)
     assert wp.paddr == wc.paddr and not wp.writable and not wc.writable
-    assert k._mapcount[wp.pfn] == 2
+    assert k.tasks.mapcount[wp.pfn] == 2
     assert child.read(a, 11) == b"parent data"
     child.write(a, b"child")
     wc2 = k.translate(child, a)
@@ -210,11 +210,11 @@ def test_switch_mm_sets_current_and_check_rejects_bad_mapcount():
     k = kw.Kernel(arch="i386", ram="64M")
     p = k.spawn("bash")
     with k.switch_mm(p):
-        assert k.current.comm == "bash" and k._active_mm is p.mm
-    assert k._active_mm is k.init_mm
+        assert k.current.comm == "bash" and k.tasks.active_mm is p.mm
+    assert k.tasks.active_mm is k.init_mm
     a = k.mmap(p, 4096, "rw")
     p.write(a, b"x")
-    k._mapcount[k.translate(p, a).pfn] = 2
+    k.tasks.mapcount[k.translate(p, a).pfn] = 2
     with pytest.raises(kw.InvariantError, match="mapcount"):
         k.check()
 

@@ -18,7 +18,7 @@ def snapshot(k: kw.Kernel) -> tuple:
     procs = {pid: (p.alive, [(v.start, v.end, v.prot) for v in p.mm.vmas], p.mm.brk)
              for pid, p in k.processes.items()}
     return (k.buddyinfo(), bytes(k.mem_map), k.allocated_blocks(), tables, areas, pools, procs,
-            dict(k._mapcount), k.pkmap_count.tobytes(), list(k.kmap_local_stack))
+            dict(k.tasks.mapcount), k.pkmap_count.tobytes(), list(k.kmap_local_stack))
 
 
 def test_i386_direct_map_walk_by_hand():

@@ -9,6 +9,16 @@ def kernel(**kw_opts) -> kw.Kernel:
     return kw.Kernel(arch="x86_64", ram="256M", cpus=2, **kw_opts)
 
 
+def freed_object(name: str, flags: int) -> tuple[kw.Kernel, object, int]:
+    """A kernel, a 64-byte cache *name* with *flags*, and an object allocated and freed
+    in it (the set-up of every ``*_free`` test in lib/slub_kunit.c)."""
+    k = kernel()
+    s = k.kmem_cache_create(name, 64, 0, flags)
+    p = k.kmem_cache_alloc(s, kw.GFP_KERNEL)
+    k.kmem_cache_free(s, p)
+    return k, s, p
+
+
 def test_clobber_zone():
     k = kernel()
     s = k.kmem_cache_create("TestSlub_RZ_alloc", 64, 0, kw.SLAB_RED_ZONE)
@@ -27,10 +37,7 @@ def test_clobber_zone():
 
 
 def test_next_pointer():
-    k = kernel()
-    s = k.kmem_cache_create("TestSlub_next_ptr_free", 64, 0, kw.SLAB_POISON)
-    p = k.kmem_cache_alloc(s, kw.GFP_KERNEL)
-    k.kmem_cache_free(s, p)
+    k, s, p = freed_object("TestSlub_next_ptr_free", kw.SLAB_POISON)
     fp_addr = p + s.offset
     saved = k.read(fp_addr, 8)
     k.write(fp_addr, bytes([saved[0] ^ 0xff]) + saved[1:])
@@ -45,10 +52,7 @@ def test_next_pointer():
 
 
 def test_first_word():
-    k = kernel()
-    s = k.kmem_cache_create("TestSlub_1th_word_free", 64, 0, kw.SLAB_POISON)
-    p = k.kmem_cache_alloc(s, kw.GFP_KERNEL)
-    k.kmem_cache_free(s, p)
+    k, s, p = freed_object("TestSlub_1th_word_free", kw.SLAB_POISON)
     k.write(p, b"\x78")
     assert k.validate(s) == 2
     assert k.reports[-1].title.endswith("Poison overwritten")
@@ -57,10 +61,7 @@ def test_first_word():
 
 
 def test_clobber_50th_byte():
-    k = kernel()
-    s = k.kmem_cache_create("TestSlub_50th_word_free", 64, 0, kw.SLAB_POISON)
-    p = k.kmem_cache_alloc(s, kw.GFP_KERNEL)
-    k.kmem_cache_free(s, p)
+    k, s, p = freed_object("TestSlub_50th_word_free", kw.SLAB_POISON)
     k.write(p + 50, b"\x9a")
     assert k.validate(s) == 2
     assert k.reports[-1].start == p + 50
@@ -68,10 +69,7 @@ def test_clobber_50th_byte():
 
 
 def test_clobber_redzone_free():
-    k = kernel()
-    s = k.kmem_cache_create("TestSlub_RZ_free", 64, 0, kw.SLAB_RED_ZONE)
-    p = k.kmem_cache_alloc(s, kw.GFP_KERNEL)
-    k.kmem_cache_free(s, p)
+    k, s, p = freed_object("TestSlub_RZ_free", kw.SLAB_RED_ZONE)
     k.write(p + 64, b"\xab")
     assert k.validate(s) == 2
     assert "instead of 0xbb" in k.reports[-1].text

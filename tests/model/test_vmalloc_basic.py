@@ -203,7 +203,7 @@ def test_vmalloc_page_failure_frees_what_it_took():
     k.init_mm
     k.vfree(k.vmalloc(4096))                    # the pte table now exists
     before = snapshot(k)
-    size = (k._totalram_pages - 4) * 4096             # fewer than totalram, more than is free
+    size = (k.vmap_areas.totalram_pages - 4) * 4096    # fewer than totalram, more than is free
     assert k.vmalloc(size) is None
     # mm/vmalloc.c __vmalloc_area_node(): warn_alloc(..., area->nr_pages * PAGE_SIZE),
     # the pages it did get, not the size asked for.

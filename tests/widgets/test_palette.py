@@ -7,12 +7,14 @@ import math
 import re
 
 import pytest
-from bqplot import Bars, Lines, OrdinalColorScale, Scatter
+from bqplot import Bars, Image, Lines, OrdinalColorScale, Scatter
 
 from kmemwidgets.widgets import iter_widgets
 from kmemwidgets.widgets.mempool import PATHS
 from kmemwidgets.widgets.palette import (INK, OWNER_COLOR_BY_NAME, TABLES, VIEW_TABLES, ZONE_COLORS,
                                          view_meanings, zone_color)
+from kmemwidgets.widgets.cellimage import HIT_FILL
+from drawn_cells import decode_png
 from test_views_survive_students import VIEWS
 
 #: CIE76 distance under which two colours read as one on a projector (a just-noticeable
@@ -62,11 +64,16 @@ def test_the_collisions_of_issue_17_are_gone():
 
 
 def drawn_colours(root) -> set[str]:
-    """Every colour a data mark or colour scale of *root* uses (text and ink excluded)."""
+    """Every colour a data mark, colour scale or picture (the pixels of an ``Image`` mark)
+    of *root* uses (text and ink excluded, and the transparent fill of a hit grid, which
+    draws nothing)."""
     found: set[str] = set()
     for w in iter_widgets(root):
         if isinstance(w, OrdinalColorScale) or isinstance(w, (Bars, Lines, Scatter)):
-            found |= {c.upper() for c in w.colors}
+            found |= {c.upper() for c in w.colors if c != HIT_FILL}
+        if isinstance(w, Image):
+            pixels, palette = decode_png(w.image.value)
+            found |= {palette[i] for i in set(pixels.ravel().tolist())}
     html = " ".join(w.value for w in iter_widgets(root) if "kmem-legend" in str(getattr(w, "value", "")))
     found |= {c.upper() for c in re.findall(r"background:(#[0-9A-Fa-f]{6})", html)}
     return found - {INK, "BLACK", "WHITE"}

@@ -18,6 +18,11 @@ def test_the_red_zone_bytes_of_an_overrun():
     assert_right(v, (1, 1))
     assert v._predict_overlay.figure is v.byte_map.figure
     assert len(v._predict_overlay.guess.x) == 4, "one mark per predicted byte"
+    # ... each on its byte's cell, in the byte map's own scales (one unit a cell, row 0 at the top)
+    cells, guess = v.byte_map.cells, v._predict_overlay.guess
+    assert guess.scales == {"x": cells.x_scale, "y": cells.y_scale} and cells.y_scale.reverse
+    drawn = [v.byte_map.shown["addr"] + int(y) * 64 + int(x) for x, y in zip(guess.x, guess.y)]
+    assert drawn == list(range(obj + 64, obj + 68))
     v.predict(bytes="none")                  # predict mode judges every alloc, free and validate
     obj = v.alloc()
     v.overrun()

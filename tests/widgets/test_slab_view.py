@@ -6,7 +6,7 @@ import re
 import numpy as np
 import pytest
 import traitlets
-from bqplot import GridHeatMap
+from bqplot import GridHeatMap, Image
 
 import kmemwidgets as kw
 from kmemwidgets.model import slab_inspect as si
@@ -15,6 +15,9 @@ from kmemwidgets.model.slab_layout import (SLAB_CONSISTENCY_CHECKS, SLAB_HWCACHE
 from kmemwidgets.widgets import BuddyView, SlabView, iter_widgets
 from kmemwidgets.widgets.dashboard import Dashboard
 from kmemwidgets.widgets.slab import CODE_NAMED, CODE_OVERWRITTEN, COLUMNS
+
+from drawn_cells import outline_edges, perimeter
+import drawn_cells
 
 
 @pytest.fixture
@@ -29,7 +32,13 @@ def window(view):
 
 
 def drawn_codes(view):
-    return view.heatmap.color.ravel()
+    """The colour code of every byte the byte map's picture shows."""
+    return drawn_cells.drawn_codes(view.byte_map.cells)
+
+
+def assert_outlined(view, offsets):
+    """The byte map outlines exactly the bytes at *offsets* (of the window drawn)."""
+    assert outline_edges(view.byte_map.cells) == perimeter(offsets, COLUMNS)
 
 
 def create_with_controls(view, name="obj50", size=50, flags=(SLAB_POISON, SLAB_RED_ZONE)):
@@ -41,10 +50,10 @@ def create_with_controls(view, name="obj50", size=50, flags=(SLAB_POISON, SLAB_R
     return view.cache
 
 
-def test_the_byte_map_is_a_heatmap_in_the_tree(view):
-    maps = [w for w in iter_widgets(view) if isinstance(w, GridHeatMap)]
-    assert maps == [view.heatmap]
-    assert view.heatmap.color.size == view.window_bytes == 2048
+def test_the_byte_map_is_one_picture_under_a_hit_grid_in_the_tree(view):
+    assert [w for w in iter_widgets(view) if isinstance(w, Image)] == [view.byte_map.cells.image]
+    assert [w for w in iter_widgets(view) if isinstance(w, GridHeatMap)] == [view.byte_map.hits]
+    assert view.byte_map.hits.color.size == drawn_codes(view).size == view.window_bytes == 2048
     assert "no cache called" in view.slab_counts.value
 
 
@@ -71,8 +80,7 @@ def test_create_and_alloc_draw_the_layout_the_model_computes(view):
     roles = si.slab_byte_map(slab).roles[start:start + view.window_bytes]
     np.testing.assert_array_equal(codes, roles)
     # the allocated object is outlined
-    outlined = {r * COLUMNS + c for r, c in view.heatmap.selected}
-    assert outlined == set(range(o, o + 50))
+    assert_outlined(view, range(o, o + 50))
     k.check()
 
 
@@ -201,7 +209,8 @@ def test_pages_of_a_higher_order_slab_and_windows(view):
     assert view.page_index == 1 and view.window_index == 1
     assert view.byte_map.shown["addr"] == slab.base + 4096 + 2048
     view.window_bytes = 4096
-    assert view.heatmap.color.shape == (64, 64) and view.window_index == 0
+    assert view.byte_map.hits.color.shape == (64, 64) and drawn_codes(view).size == 4096
+    assert view.window_index == 0
     with pytest.raises(traitlets.TraitError):
         view.page_index = 1 << slab.order
     view.selected_object = None
@@ -215,13 +224,13 @@ def test_hover_shows_the_byte_value_and_click_selects_the_object(view):
     q = view.alloc()
     slab, start = window(view)
     o = p - slab.base - start
-    view._on_hover(view.heatmap, {"data": {"rowNum": o // COLUMNS, "columnNum": o % COLUMNS}})
+    view._on_hover(view.byte_map.hits, {"data": {"rowNum": o // COLUMNS, "columnNum": o % COLUMNS}})
     assert f"{p:#x}" in view.hover_info.value and "allocated" in view.hover_info.value
     rz = o - 1
-    view._on_hover(view.heatmap, {"data": {"rowNum": rz // COLUMNS, "columnNum": rz % COLUMNS}})
+    view._on_hover(view.byte_map.hits, {"data": {"rowNum": rz // COLUMNS, "columnNum": rz % COLUMNS}})
     assert "left red zone" in view.hover_info.value and "0xcc" in view.hover_info.value
     assert view.selected_object == q
-    view._on_click(view.heatmap, {"event": "element_click",
+    view._on_click(view.byte_map.hits, {"event": "element_click",
                                   "data": {"rowNum": (o + 3) // COLUMNS, "columnNum": (o + 3) % COLUMNS}})
     assert view.selected_object == p
 
@@ -290,8 +299,7 @@ def test_a_report_brings_its_slab_and_object_into_the_byte_map(view):
     assert view.slab_list.value == slab.pfn
     o = p - slab.base - start
     assert (drawn_codes(view)[o:o + view.bug_bytes] == CODE_NAMED).all()     # ... its bytes named
-    outlined = {r * COLUMNS + c for r, c in view.heatmap.selected}
-    assert outlined == set(range(o, o + 52))        # ... and its object outlined
+    assert_outlined(view, range(o, o + 52))         # ... and its object outlined
     assert "Poison overwritten" in view.status.text and f"{new:#x}" in view.status.text
     assert f"slab pfn {slab.pfn:#x}" in view.status.text
     k.check()

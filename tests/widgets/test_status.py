@@ -82,3 +82,14 @@ def test_status_lines_reserve_a_fixed_height_before_and_after_they_fill(name):
             if getattr(view, button, None) is not None:
                 getattr(view, button).click()
     assert {id(w): w.layout.height for w in areas} == heights
+
+
+def test_reserved_height_scrolls_its_overflow():
+    """The reserved status area scrolls longer text: a Layout keyword ipywidgets 8 does not
+    know (``overflow_y``) would be dropped with only a DeprecationWarning."""
+    import warnings
+    from kmemwidgets.widgets.status import reserved
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        layout = reserved(2)
+    assert layout.overflow == "auto" and layout.height.endswith("px")

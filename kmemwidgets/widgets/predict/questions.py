@@ -17,7 +17,6 @@ from collections import Counter
 from typing import Any
 
 import numpy as np
-from bqplot import LinearScale
 
 from kmemwidgets.i18n import N_, _
 
@@ -168,29 +167,27 @@ class ReportQuestion(Question):
         return min(a for a, _ in ranges), max(b for _, b in ranges) - 1
 
     def overlay(self, view: Any) -> Overlay:
-        # The byte map's heat map has no x/y scales: cells are drawn in these, one unit a cell.
-        from ..slab.bytemap import COLUMNS
-        scales = {"x": LinearScale(min=0.0, max=float(COLUMNS)), "y": LinearScale(min=0.0, max=1.0)}
-        return Overlay(view.byte_map.figure, scales, label_align="start", size=BYTE_MARK_SIZE)
+        # the byte map's own scales: one unit a cell, row 0 at the top
+        cells = view.byte_map.cells
+        return Overlay(view.byte_map.figure, {"x": cells.x_scale, "y": cells.y_scale}, label_align="start",
+                       size=BYTE_MARK_SIZE)
 
     def watch(self, view: Any) -> list[tuple[Any, str]]:
-        return [(view.byte_map.heatmap, "color")]
+        return [(view.byte_map.cells.image, "image")]
 
     def spots(self, view: Any, overlay: Overlay, guess, truth) -> list[Spot]:
         from ..slab.bytemap import COLUMNS
         shown = view.byte_map.shown
-        rows = view.byte_map.heatmap.color.shape[0]
-        overlay.scales["y"].max = float(rows)          # row 0 at the top
         if not shown or (guess is None and truth is None):
             return []
-        addr0, n = shown["addr"], rows * COLUMNS
+        addr0, n = shown["addr"], view.byte_map.cells.codes.size
 
         def cells(span, ok_of, text):
             if span is None:
                 return []
             lo, hi = max(span[0], addr0), min(span[1], addr0 + n - 1)
             addrs = list(range(lo, hi + 1))[:MAX_MARKS]
-            return [Spot((a - addr0) % COLUMNS + 0.5, rows - (a - addr0) // COLUMNS - 0.5, ok_of(a),
+            return [Spot((a - addr0) % COLUMNS + 0.5, (a - addr0) // COLUMNS + 0.5, ok_of(a),
                          text if i == 0 else "") for i, a in enumerate(addrs)]
 
         def inside(span, a) -> bool:

@@ -1,4 +1,4 @@
-"""ByteMap: a slab page drawn byte by byte, one bqplot ``GridHeatMap`` cell per byte.
+"""ByteMap: a slab page drawn byte by byte, one cell per byte of a :class:`~..cellimage.CellImage`.
 
 Cells are coloured by the byte's role (:func:`kmemwidgets.model.slab_inspect.slab_byte_map`);
 a checked byte that does not hold what SLUB's checks expect is drawn black
@@ -6,6 +6,10 @@ a checked byte that does not hold what SLUB's checks expect is drawn black
 range of bytes (an object, or what a bug button wrote) is outlined. Objects SLUB took
 out of use ("Marking all objects used") are drawn as the free objects whose bytes they
 hold: nobody damaged them. Hovering a cell shows its address, value and role.
+
+The cells are one picture (a bqplot ``Image``) under a transparent hit grid (a
+``GridHeatMap`` whose cells never change): a 2,048-cell ``GridHeatMap`` redrawn on every
+click took most of the view's click-to-repaint time in the browser (``docs/widgets.md``).
 """
 from __future__ import annotations
 
@@ -13,7 +17,6 @@ from typing import Any, Sequence
 
 import numpy as np
 import ipywidgets as widgets
-from bqplot import GridHeatMap
 
 from kmemwidgets.i18n import N_, _
 from kmemwidgets.model.kernel import Kernel
@@ -22,7 +25,8 @@ from kmemwidgets.model.slab_inspect import (BYTE_ROLES, ROLE_OUTSIDE, is_live_ob
 from kmemwidgets.model.slub import Slab
 
 from ..charts import chart_figure
-from ..palette import HIGHLIGHT, SLAB_BYTE_COLORS, SLAB_ROLE_COLORS, code_scale
+from ..cellimage import CELL_PX, CellImage
+from ..palette import HIGHLIGHT, SLAB_BYTE_COLORS, SLAB_ROLE_COLORS
 from ..status import text_html
 from ..theme import set_height
 
@@ -32,6 +36,8 @@ CODE_NAMED = CODE_OVERWRITTEN + 1
 BYTE_COLORS: tuple[str, ...] = tuple(SLAB_ROLE_COLORS[r] for r in BYTE_ROLES) + (
     SLAB_BYTE_COLORS["overwritten (not what SLUB expects)"], HIGHLIGHT)
 COLUMNS = 64
+#: Rows drawn before the view sets its window (the default window: half a page).
+FIRST_ROWS = 2048 // COLUMNS
 #: Projector-readable text of notes, reports and tooltips (issue 17: >= 14 px).
 TEXT_PX = "14px"
 
@@ -51,26 +57,24 @@ def legend_roles() -> list[tuple[str, str]]:
 
 
 class ByteMap:
-    """The figure (``figure``, mark ``heatmap``, tooltip ``hover_info``) and what it shows
-    (``shown``: ``slab``, ``addr`` of the first cell, ``data``, ``roles``, ``expected``)."""
+    """The figure (``figure``; its cells ``cells``, a :class:`CellImage`, whose hit grid
+    ``hits`` takes hover and click; tooltip ``hover_info``) and what it shows (``shown``:
+    ``slab``, ``addr`` of the first cell, ``data``, ``roles``, ``expected``)."""
 
     def __init__(self, title: str = N_("slab page bytes"), width: int = 660) -> None:
-        self.heatmap = GridHeatMap(color=np.full((2, 2), ROLE_OUTSIDE, dtype=np.uint8),
-                                   scales={"color": code_scale(BYTE_COLORS)}, stroke="white",
-                                   interactions={"hover": "tooltip", "click": "select"},
-                                   selected_style={"stroke": "black", "stroke-width": "2"},
-                                   anchor_style={"stroke": "black", "stroke-width": "2"})
         self.hover_info = widgets.HTML()
-        self.heatmap.tooltip = self.hover_info
-        self.figure = chart_figure([self.heatmap], [], title=title, width=width, height=380, padding_x=0,
-                                   padding_y=0, fig_margin={"top": 40, "bottom": 5, "left": 5, "right": 5})
+        self.cells = CellImage(BYTE_COLORS, FIRST_ROWS, COLUMNS, tooltip=self.hover_info)
+        self.hits = self.cells.hits
+        # margins that leave COLUMNS * CELL_PX pixels across: the picture is drawn 1:1
+        side = (width - COLUMNS * CELL_PX) // 2
+        self.figure = chart_figure(self.cells.marks, [], title=title, width=width, height=380, padding_x=0,
+                                   padding_y=0, fig_margin={"top": 40, "bottom": 10, "left": side, "right": side})
         self.shown: dict[str, Any] = {}
 
     def clear(self, n: int) -> None:
         """Draw *n* empty cells (no slab)."""
         self.shown = {}
-        self.heatmap.color = np.full((n // COLUMNS, COLUMNS), ROLE_OUTSIDE, dtype=np.uint8)
-        self.heatmap.selected = None
+        self.cells.draw(np.full((n // COLUMNS, COLUMNS), ROLE_OUTSIDE, dtype=np.uint8))
         self._set_height(n // COLUMNS)
 
     def draw(self, k: Kernel, slab: Slab, start: int, n: int, named: Sequence[tuple[int, int]],
@@ -90,15 +94,10 @@ class ByteMap:
                 codes[lo:hi] = CODE_NAMED
         self.shown = {"slab": slab, "addr": addr0, "data": data, "roles": bmap.roles[start:start + n],
                       "expected": expected}
-        cells = None
+        mask = np.zeros(n, dtype=bool)
         if outline is not None:
-            lo, hi = max(outline[0] - addr0, 0), min(outline[1] - addr0, n)
-            if lo < hi:
-                idx = np.arange(lo, hi)
-                cells = np.stack([idx // COLUMNS, idx % COLUMNS], axis=1).astype(np.int32)
-        with self.heatmap.hold_sync():
-            self.heatmap.color = codes.reshape(n // COLUMNS, COLUMNS)
-            self.heatmap.selected = cells
+            mask[max(outline[0] - addr0, 0):max(min(outline[1] - addr0, n), 0)] = True
+        self.cells.draw(codes.reshape(n // COLUMNS, COLUMNS), mask.reshape(n // COLUMNS, COLUMNS))
         self._set_height(n // COLUMNS)
         return int((codes == CODE_OVERWRITTEN).sum())
 
@@ -136,4 +135,4 @@ class ByteMap:
         return f'<div style="font-size:{TEXT_PX};padding:4px;background:white">' + "<br>".join(lines) + "</div>"
 
     def _set_height(self, rows: int) -> None:
-        set_height(self.figure, rows * 10 + 50)
+        set_height(self.figure, rows * CELL_PX + 50)

@@ -23,16 +23,17 @@ Controls (each ``link``ed to a trait, so code drives the view as a mouse does)::
 Built from the components of this package: :class:`.bytemap.ByteMap` (the byte map),
 :class:`.report.ReportPanel` (the report beside it), :class:`.flags.FlagBoxes` (the flags).
 
-**The byte map** is a bqplot ``GridHeatMap`` of ``window_bytes`` cells, 64 per row, one
-cell per byte, coloured by the byte's role (:func:`kmemwidgets.model.slab_inspect.slab_byte_map`).
+**The byte map** (:class:`.bytemap.ByteMap`) draws ``window_bytes`` cells, 64 per row, one
+cell per byte, coloured by the byte's role (:func:`kmemwidgets.model.slab_inspect.slab_byte_map`),
+as one picture under a transparent grid of the same cells that takes hover and click
+(:class:`kmemwidgets.widgets.cellimage.CellImage`).
 A checked byte (red zone, poison, padding) that does not hold the value SLUB's checks
 expect is drawn black ("overwritten") — the damage is visible before the kernel notices
 it. The bytes the kernel's last report names are drawn in the highlight colour and the
 report text is shown beside the map; the selected object (or the bytes a bug button
 just wrote) is outlined. Hovering a cell shows its address, byte value and role. The
-default window is half a page (32×64 = 2048 cells) with a half selector: measured in
-Chromium, a 4096-cell map repaints too slowly for the 150 ms click budget (see
-``docs/widgets.md``); ``window_bytes=4096`` shows a whole page.
+default window is half a page (32×64 = 2048 cells) with a half selector;
+``window_bytes=4096`` shows a whole page.
 
 The bugs are committed with the model's ``k.write`` (nothing stops a kernel write into
 mapped memory) and found by the model's SLUB checks, when the kernel would find them.
@@ -170,10 +171,9 @@ class SlabView(Predictable, KernelView):
         self.map_info = widgets.HTML(style={"font_size": TEXT_PX})
         self.report_panel = ReportPanel()
         self.byte_map = ByteMap()
-        self.heatmap, self.figure, self.hover_info = (self.byte_map.heatmap, self.byte_map.figure,
-                                                      self.byte_map.hover_info)
-        self.heatmap.on_hover(self._on_hover)
-        self.heatmap.on_element_click(self._on_click)
+        self.figure, self.hover_info = self.byte_map.figure, self.byte_map.hover_info
+        self.byte_map.hits.on_hover(self._on_hover)
+        self.byte_map.hits.on_element_click(self._on_click)
 
         for (w, name), trait in (((self.cache_box, "value"), "cache_name"), ((self.size_box, "value"), "size"),
                                  ((self.align_box, "value"), "align"), ((self.gfp_picker, "gfp"), "gfp"),

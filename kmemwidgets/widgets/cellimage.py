@@ -1,0 +1,130 @@
+"""CellImage: a grid of coloured cells drawn as one picture, hoverable and clickable cell by cell.
+
+A bqplot ``GridHeatMap`` draws one ``<rect>`` and one ``<text>`` per cell and, when any
+colour changes, runs d3 over every cell again (positions, fills, styles) and the browser
+restyles, lays out and paints them all: for SlabView's 2,048-byte map that was most of its
+click-to-repaint in Chromium (~75 ms of script per click in a profile on a loaded machine;
+see ``docs/widgets.md``). Here the
+cells are the pixels of one PNG built with NumPy (:func:`cell_pixels`, :func:`indexed_png`)
+and shown by one bqplot ``Image`` mark: a change sends a few KiB and the browser swaps one
+``<image>``'s source. Over it lies :attr:`CellImage.hits`, a ``GridHeatMap`` of the same
+cells filled transparent, for hover tooltips and clicks (``rowNum``/``columnNum``, as any
+heat map); its colours never change, so after its first drawing the browser never
+touches its cells again (only a new grid shape redraws it).
+
+Each cell is :data:`CELL_PX` pixels square with a one-pixel white gap on its right and
+bottom (the heat maps' white strokes); the cells of an *outline* mask get a 2-pixel
+:data:`~kmemwidgets.widgets.palette.INK` border along the edges where the mask ends. Both
+marks use :attr:`CellImage.x_scale` (columns, ``0..cols``) and :attr:`CellImage.y_scale`
+(rows, ``0..rows``, row 0 at the top): cell ``(r, c)`` spans ``[c, c+1] x [r, r+1]``, so
+other marks (predict mode's) can stand on a cell's centre ``(c + .5, r + .5)``.
+"""
+from __future__ import annotations
+
+import struct
+import zlib
+from typing import Sequence
+
+import numpy as np
+import ipywidgets as widgets
+from bqplot import GridHeatMap, Image, LinearScale
+
+from .palette import INK, OUTSIDE_WHITE, code_scale
+
+#: Pixels per cell side in the picture (a figure drawing it at 10 px a cell shows it 1:1).
+CELL_PX = 10
+#: The hit grid's fill: it draws nothing, but a transparent fill still takes the pointer.
+HIT_FILL = "transparent"
+
+
+def indexed_png(pixels: np.ndarray, palette: Sequence[str]) -> bytes:
+    """An 8-bit palette PNG of *pixels* (a 2-D ``uint8`` array of indices into *palette*,
+    ``#RRGGBB`` colours), every scanline unfiltered (PNG spec, filter type 0)."""
+    h, w = pixels.shape
+    raw = np.zeros((h, w + 1), dtype=np.uint8)       # each scanline starts with its filter byte
+    raw[:, 1:] = pixels
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    plte = bytes(int(c[i:i + 2], 16) for c in palette for i in (1, 3, 5))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 3, 0, 0, 0))
+            + chunk(b"PLTE", plte) + chunk(b"IDAT", zlib.compress(raw.tobytes(), 3)) + chunk(b"IEND", b""))
+
+
+def cell_pixels(codes: np.ndarray, outline: np.ndarray | None, gap: int, ink: int,
+                cell: int = CELL_PX) -> np.ndarray:
+    """The picture of a grid: each cell of *codes* (rows x cols palette indices) as a
+    *cell*-pixel square with a 1-pixel *gap* line at its right and bottom; cells of the
+    boolean mask *outline* get a 2-pixel *ink* border where their neighbour is not in it."""
+    rows, cols = codes.shape
+    px = np.repeat(np.repeat(codes, cell, axis=0), cell, axis=1)
+    px[cell - 1::cell, :] = gap
+    px[:, cell - 1::cell] = gap
+    if outline is not None and outline.any():
+        inside = np.pad(outline, 1)
+        edges = {"top": inside[1:-1, 1:-1] & ~inside[:-2, 1:-1], "bottom": inside[1:-1, 1:-1] & ~inside[2:, 1:-1],
+                 "left": inside[1:-1, 1:-1] & ~inside[1:-1, :-2], "right": inside[1:-1, 1:-1] & ~inside[1:-1, 2:]}
+        band = {"top": (slice(0, 2), slice(None)), "bottom": (slice(cell - 2, cell), slice(None)),
+                "left": (slice(None), slice(0, 2)), "right": (slice(None), slice(cell - 2, cell))}
+        view = px.reshape(rows, cell, cols, cell).transpose(0, 2, 1, 3)      # [row, col, y, x]
+        for side, mask in edges.items():
+            r, c = np.nonzero(mask)
+            ys, xs = band[side]
+            block = view[r, c]
+            block[:, ys, xs] = ink
+            view[r, c] = block
+    return px
+
+
+class CellImage:
+    """A *rows* x *cols* grid of cells coloured by code (index into *colors*): the
+    picture (``image``, a bqplot ``Image``) and the hit grid (``hits``, hover and click,
+    showing *tooltip*), in ``x_scale``/``y_scale``; ``marks`` for a Figure. What is drawn
+    is kept in ``codes`` and ``outline``. At least two rows: bqplot squeezes a one-row
+    colour array to one dimension."""
+
+    def __init__(self, colors: Sequence[str], rows: int, cols: int, tooltip: widgets.Widget | None = None) -> None:
+        self.colors = tuple(colors)
+        self.palette = self.colors + (OUTSIDE_WHITE, INK)       # then the gap and the outline
+        self.x_scale = LinearScale(min=0.0, max=float(cols))
+        self.y_scale = LinearScale(min=0.0, max=float(rows), reverse=True)
+        scales = {"x": self.x_scale, "y": self.y_scale}
+        self.codes = np.zeros((rows, cols), dtype=np.uint8)
+        self.outline: np.ndarray | None = None
+        self._pictures = (widgets.Image(value=self._png(), format="png"), widgets.Image(format="png"))
+        self.image = Image(image=self._pictures[0], x=[0.0, float(cols)], y=[float(rows), 0.0], scales=scales,
+                           pixelated=True)
+        self.hits = GridHeatMap(color=np.zeros((rows, cols), dtype=np.uint8), stroke=None,
+                                scales={"row": self.y_scale, "column": self.x_scale, "color": code_scale([HIT_FILL])},
+                                interactions={"hover": "tooltip"}, tooltip=tooltip)
+        self._fit_hits(rows, cols)
+        self.marks = [self.image, self.hits]
+
+    def draw(self, codes: np.ndarray, outline: np.ndarray | None = None) -> None:
+        """Draw *codes* (rows x cols, indices into ``colors``), the cells of the boolean
+        mask *outline* outlined. A new shape resizes both marks (and redraws the hit grid)."""
+        rows, cols = codes.shape
+        if codes.shape != self.codes.shape:
+            with self.x_scale.hold_sync(), self.y_scale.hold_sync(), self.hits.hold_sync(), \
+                    self.image.hold_sync():
+                self.x_scale.max, self.y_scale.max = float(cols), float(rows)
+                self.image.x, self.image.y = [0.0, float(cols)], [float(rows), 0.0]
+                self.hits.color = np.zeros((rows, cols), dtype=np.uint8)
+                self._fit_hits(rows, cols)
+        self.codes = np.asarray(codes, dtype=np.uint8)
+        self.outline = outline
+        # bqplot's Image redraws when its `image` is another widget, not when that widget's
+        # value changes: the picture goes into the spare of two Image widgets, which then
+        # takes the other's place. The spare is no mark or child, so no view's hold_sync()
+        # holds it: its value reaches the browser before the mark names it.
+        spare = self._pictures[self.image.image is self._pictures[0]]
+        spare.value = self._png()
+        self.image.image = spare
+
+    def _fit_hits(self, rows: int, cols: int) -> None:
+        # cell boundaries 0..rows and 0..cols (bqplot checks them against `color`, set first)
+        self.hits.row, self.hits.column = np.arange(rows + 1.0), np.arange(cols + 1.0)
+
+    def _png(self) -> bytes:
+        gap, ink = len(self.colors), len(self.colors) + 1
+        return indexed_png(cell_pixels(self.codes, self.outline, gap, ink), self.palette)

@@ -1,0 +1,71 @@
+"""What a CellImage (kmemwidgets.widgets.cellimage) shows, read back from the PNG it sends:
+the colour code of every cell and which cell edges carry the outline. Tests assert on the
+picture the browser gets, not on the arrays the component kept."""
+from __future__ import annotations
+
+import struct
+import zlib
+
+import numpy as np
+
+from kmemwidgets.widgets.cellimage import CELL_PX, CellImage
+
+SIDES = ("top", "bottom", "left", "right")
+
+
+def decode_png(data: bytes) -> tuple[np.ndarray, list[str]]:
+    """(pixels, palette) of an 8-bit palette PNG whose scanlines are unfiltered (filter 0)."""
+    data = bytes(data)             # an Image widget's value is a memoryview
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, chunks, idat = 8, {}, b""
+    while pos < len(data):
+        (n,) = struct.unpack(">I", data[pos:pos + 4])
+        kind, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + n]
+        assert struct.unpack(">I", data[pos + 8 + n:pos + 12 + n])[0] == zlib.crc32(kind + body)
+        if kind == b"IDAT":
+            idat += body
+        chunks[kind] = body
+        pos += 12 + n
+    w, h, depth, colour_type = struct.unpack(">IIBB", chunks[b"IHDR"][:10])
+    assert (depth, colour_type) == (8, 3), "an 8-bit palette PNG"
+    raw = np.frombuffer(zlib.decompress(idat), dtype=np.uint8).reshape(h, w + 1)
+    assert not raw[:, 0].any(), "unfiltered scanlines"
+    plte = chunks[b"PLTE"]
+    palette = [f"#{plte[i]:02X}{plte[i + 1]:02X}{plte[i + 2]:02X}" for i in range(0, len(plte), 3)]
+    return raw[:, 1:], palette
+
+
+def pixels(cells: CellImage) -> np.ndarray:
+    px, palette = decode_png(cells.image.image.value)
+    assert palette == [c.upper() for c in cells.palette]
+    return px
+
+
+def drawn_codes(cells: CellImage) -> np.ndarray:
+    """The code of every cell (row-major, flat): the colour at each cell's centre."""
+    return pixels(cells)[CELL_PX // 2::CELL_PX, CELL_PX // 2::CELL_PX].ravel()
+
+
+def outline_edges(cells: CellImage) -> set[tuple[int, str]]:
+    """``(cell number, side)`` of every cell edge drawn in the outline colour."""
+    px = pixels(cells)
+    ink = len(cells.palette) - 1
+    mid = CELL_PX // 2
+    at = {"top": (0, mid), "bottom": (CELL_PX - 2, mid), "left": (mid, 0), "right": (mid, CELL_PX - 2)}
+    rows, cols = px.shape[0] // CELL_PX, px.shape[1] // CELL_PX
+    return {(r * cols + c, side) for side, (y, x) in at.items()
+            for r, c in zip(*np.nonzero(px[y::CELL_PX, x::CELL_PX][:rows, :cols] == ink))}
+
+
+def perimeter(cell_numbers, cols: int) -> set[tuple[int, str]]:
+    """The edges of the cells *cell_numbers* (a grid *cols* wide) that border no other of them:
+    what outlining those cells draws."""
+    inside = set(cell_numbers)
+    step = {"top": -cols, "bottom": cols, "left": -1, "right": 1}
+    out = set()
+    for n in inside:
+        for side, d in step.items():
+            wraps = side in ("left", "right") and (n + d) // cols != n // cols
+            if wraps or n + d not in inside:
+                out.add((n, side))
+    return out
