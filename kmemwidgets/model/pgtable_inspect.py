@@ -67,7 +67,11 @@ def entry_present(k: "Kernel", level: int, entry: int) -> bool:
 def pgd_present(k: "Kernel", entries: np.ndarray) -> np.ndarray:
     """``pgd_present()`` of each entry, as a bool array."""
     fmt = k.pgtables.fmt
-    return np.fromiter((fmt.present(0, int(e)) for e in entries), dtype=bool, count=len(entries))
+    out = np.zeros(len(entries), dtype=bool)
+    # an empty entry (0) is not present in any format: only the others are decoded
+    used = np.flatnonzero(np.asarray(entries))
+    out[used] = [fmt.present(0, e) for e in np.asarray(entries)[used].tolist()]
+    return out
 
 
 def pgd_target_pfn(k: "Kernel", entry: int) -> int:
@@ -98,7 +102,8 @@ def leaves(k: "Kernel", pgd: int, lo: int, hi: int) -> tuple[np.ndarray, np.ndar
                 pfns.append(fmt.frames(e))
                 wr.append(fmt.write_mask(e))
             return
-        for idx in range(first, last):
+        # an empty entry (0) is not present in any format: only the others are decoded
+        for idx in (np.flatnonzero(table[base + first:base + last]) + first).tolist():
             e = table.item(base + idx)
             if not fmt.present(level, e):
                 continue

@@ -31,6 +31,13 @@ A view is an ``ipywidgets.VBox`` bound to one :class:`~kmemwidgets.model.kernel.
   :meth:`~.localize.Localized.speaking` the view's locale, so ``_()`` translates into it.
 * ``scale`` (default: :func:`kmemwidgets.widgets.theme.set_theme`) enlarges fonts, figures
   and captions of the whole view (:func:`~kmemwidgets.widgets.theme.apply_scale`).
+* ``shown`` (default True; the Dashboard sets it False for the tabs not selected): a
+  hidden view does not draw for another view's action; it only becomes *stale*
+  (:class:`~kmemwidgets.widgets.redraw.DeferredRedraw`) and draws everything it missed at
+  once when shown again, when one of its own actions runs, when :meth:`KernelView.catch_up`
+  or :meth:`KernelView.summary` is called, or when code reads one of the parts it draws
+  (``view.figure``, ``view.caption``, any public attribute set by ``_build``): code that
+  reads a hidden view always sees the current state.
 * :func:`iter_widgets` walks a widget tree including bqplot figures, marks, axes,
   scales and tooltips: tests find marks with it, ``close()`` closes what the view made.
 
@@ -113,9 +120,14 @@ class KernelView(Localized, Scalable, widgets.VBox):
     message = traitlets.Unicode("")
     #: True for a view drawing a snapshot of a real kernel: controls are disabled.
     read_only = traitlets.Bool(False)
+    #: False while the view cannot be seen (a Dashboard tab not selected): see the module doc.
+    shown = traitlets.Bool(True)
 
     #: The view's name in the Dashboard's tab bar and in its summary.
     title = N_("kernel view")
+    #: Public attributes that hold what the view draws: reading one of a stale view
+    #: draws first (see ``__getattr__``); set once built.
+    _drawn_parts: frozenset[str] = frozenset()
     #: Event kinds that may change what this view shows; a batch with none of them is
     #: not drawn. None: every kind but ``context`` (entering a context changes no picture).
     redraw_events: ClassVar[frozenset[str] | None] = None
@@ -137,16 +149,20 @@ class KernelView(Localized, Scalable, widgets.VBox):
         self.legend = widgets.HTML()
         self.caption = widgets.HTML()
         self._sync_widgets: list[widgets.Widget] = []
-        self._redraws = DeferredRedraw(self._draw_all, lambda: self._sync_widgets)
+        self._stash: dict[str, Any] = {}
+        self._redraws = DeferredRedraw(self._draw_all, lambda: self._sync_widgets, on_stale=self._stash_parts)
         # A view's own traits (vaddr=, order=, ...) may need the kernel: set them once bound.
         own = {name: kwargs.pop(name) for name in list(kwargs)
                if self.has_trait(name) and not widgets.VBox.class_traits().get(name)}
         super().__init__(**kwargs)
         self.set_trait("kernel", kernel)
+        before = set(self.__dict__)
         with self.speaking():
             # show_log=False: the log lives elsewhere (the Dashboard shows its shared one once).
             built = [c for c in self._build() if show_log or c is not self.messages]
             self.children = self._with_panels(built) + [self.theme_css]
+        self._drawn_parts = frozenset({"status", "legend", "caption"} |
+                                      {n for n in set(self.__dict__) - before if not n.startswith("_")})
         self._sync_widgets = [w for w in iter_widgets(self) if w is not self
                               and not self._is_log_widget(w)]
         self._rebind(kernel)
@@ -188,6 +204,7 @@ class KernelView(Localized, Scalable, widgets.VBox):
     def _draw_all(self, batch: list | None) -> None:
         # Runs inside the kernel's operation or a click: a failing view must never break
         # the model or the click; the failure is reported in the log.
+        self._unstash_parts()
         try:
             with self.speaking():
                 self._redraw(batch)
@@ -200,6 +217,40 @@ class KernelView(Localized, Scalable, widgets.VBox):
     def redraw(self) -> None:
         """Redraw everything from the model (at the end of a :meth:`deferred` block if in one)."""
         self._redraws.request()
+
+    def catch_up(self) -> None:
+        """Draw now what a hidden (stale) view has not drawn yet; nothing if it is current."""
+        if not self._redraws.drawing:
+            self._redraws.flush()
+
+    @traitlets.observe("shown")
+    def _shown_changed(self, change: dict) -> None:
+        self._redraws.hidden = not change["new"]
+        if change["new"]:
+            self.catch_up()
+
+    # Reading what a stale (hidden) view draws brings it up to date first: a test, the
+    # predict panel or a notebook cell never sees a drawing older than the model. While
+    # stale, the parts are kept out of the instance dict, so a read of one reaches
+    # __getattr__; a current view's reads are plain attribute reads (no cost).
+
+    def _stash_parts(self) -> None:
+        if not self._stash:
+            self._stash = {n: self.__dict__.pop(n) for n in self._drawn_parts if n in self.__dict__}
+
+    def _unstash_parts(self) -> None:
+        if self._stash:
+            self.__dict__.update(self._stash)
+            self._stash = {}
+
+    def __getattr__(self, name: str) -> Any:
+        stash = self.__dict__.get("_stash")
+        if stash and name in stash:
+            self._unstash_parts()
+            if self._redraws.stale:          # inside the view's own block, the block draws
+                self._redraws.flush()
+            return self.__dict__[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     @contextmanager
     def deferred(self) -> Iterator[None]:
@@ -279,6 +330,7 @@ class KernelView(Localized, Scalable, widgets.VBox):
 
     def summary(self) -> str:
         """The view's state as Markdown (for screen readers and static exports)."""
+        self.catch_up()
         with self.speaking():
             return f"**{_(self.title)}**\n\n" + "\n".join(f"- {line}" for line in self.summary_lines())
 

@@ -8,6 +8,10 @@ report appears once.
 ``locale`` (``locale=``, default: follow :func:`kmemwidgets.set_locale`) is passed to
 every tab and to the shared log.
 
+Only the selected tab draws at each action: the others are ``shown = False`` and draw
+what they missed when selected (or when code reads them; see :mod:`.base`), so a click
+costs one view's redraw, not six.
+
 ``predict_mode`` (the toggle above the tabs) turns predict mode on or off in every tab
 that has it (:mod:`.predict`); ``score`` adds up the tabs' running scores.
 
@@ -92,6 +96,8 @@ class Dashboard(Localized, widgets.VBox):
                                                                for v in self.views[1:])]
                                 if self.views else [], titles=[v.title for v in self.views])
         self.tabs.observe(self._mount_selected, "selected_index")
+        for i, view in enumerate(self.views):
+            view.shown = i == (self.tabs.selected_index or 0)
         self.predict_toggle = widgets.ToggleButton(description=N_("predict mode (all tabs)"), icon="question",
                                                    layout=widgets.Layout(width="auto"),  # never truncated
                                                    tooltip=N_("every tab asks for a prediction before an action"))
@@ -124,6 +130,9 @@ class Dashboard(Localized, widgets.VBox):
 
     def _mount_selected(self, change: dict) -> None:
         index = change["new"]
+        # the selected view catches up before it is mounted: the browser draws it once, current
+        for i, view in enumerate(self.views):
+            view.shown = i == index
         if index is not None and self.tabs.children[index] is not self.views[index]:
             children = list(self.tabs.children)
             children[index] = self.views[index]

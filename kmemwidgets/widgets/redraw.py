@@ -19,6 +19,12 @@ one by one, each change would redraw the whole view and send its arrays again.
 * A request made *while drawing* (a trait the draw itself sets, a report the draw's
   read-only query logs) is part of the draw in progress and is dropped: a draw never
   starts another.
+* A *hidden* view (:attr:`~DeferredRedraw.hidden`: a Dashboard tab not selected) draws
+  nothing for a request made outside a deferred block — another tab's action: it is only
+  :attr:`~DeferredRedraw.stale`, its events kept (at most :data:`STALE_EVENTS`; beyond,
+  the draw is a full one, batch None; *on_stale* is called). It draws them all at once when
+  shown again, at the end of its next deferred block (its own action), or on
+  :meth:`~DeferredRedraw.flush`.
 
 ``KernelView`` makes one per view; every view redraws through it (``_act`` defers, so an
 action's trait changes and its event batch draw once).
@@ -52,6 +58,10 @@ def frames_only(batch: list | None) -> bool:
     return batch is not None and all(ev.kind in FRAMES_ONLY_EVENTS for ev in batch)
 
 
+#: Events a hidden view keeps for its next draw; past this many it draws from the model
+#: alone (batch None), without "what changed" highlights.
+STALE_EVENTS = 4096
+
 #: What a draw receives: the events of the batches that asked for it, or None when only
 #: the view's own state changed (draw everything from the model).
 Draw = Callable[[list | None], None]
@@ -60,29 +70,46 @@ Draw = Callable[[list | None], None]
 class DeferredRedraw:
     """Coalesces redraw requests of one view into one draw inside ``hold_sync``."""
 
-    def __init__(self, draw: Draw, held: Callable[[], Iterable[widgets.Widget]]) -> None:
+    def __init__(self, draw: Draw, held: Callable[[], Iterable[widgets.Widget]],
+                 on_stale: Callable[[], None] | None = None) -> None:
         self._draw = draw
         self._held = held
+        self._on_stale = on_stale
         self._depth = 0
         self._drawing = False
         self._wanted = False
         self._events: list[Any] = []
+        self._overflow = False
         self._after: list[Callable[[], None]] = []
+        #: True while the view cannot be seen: requests outside a deferred block wait.
+        self.hidden = False
 
     @property
     def drawing(self) -> bool:
         """True while a draw runs."""
         return self._drawing
 
+    @property
+    def stale(self) -> bool:
+        """True when a hidden view has not drawn what it was asked to and no deferred block
+        or draw in progress will (inside one, a redraw pending is the block's own)."""
+        return self._wanted and self.hidden and not self._depth and not self._drawing
+
     def request(self, batch: list | None = None) -> None:
         """Ask for a redraw caused by *batch* (model events) or by the view's own state."""
         if self._drawing:
             return
         self._wanted = True
-        if batch:
+        if batch and not self._overflow:
             self._events.extend(batch)
-        if not self._depth:
+            if self.hidden and len(self._events) > STALE_EVENTS:
+                self._events, self._overflow = [], True
+        if self._depth:
+            return
+        if not self.hidden:
             self.flush()
+        elif self._on_stale is not None:
+            self._on_stale()
 
     @contextmanager
     def deferred(self) -> Iterator[None]:
@@ -116,10 +143,11 @@ class DeferredRedraw:
         if not self._wanted or self._drawing:
             return
         events, self._events, self._wanted = self._events, [], False
+        full, self._overflow = self._overflow, False
         self._drawing = True
         try:
             with self.hold():
-                self._draw(events or None)
+                self._draw(None if full else events or None)
         finally:
             self._drawing = False
 

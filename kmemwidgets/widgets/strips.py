@@ -15,14 +15,16 @@ connect a page to its frame with a line.
   anywhere in the figure and a cell's position is the address fraction it stands for.
   Each strip has two rows (or columns): bqplot squeezes a single-row colour array.
 * :func:`segments` – the ``(n, 2)`` x/y arrays of a ``Lines`` mark that draws *n*
-  separate straight lines.
+  separate straight lines (one SVG group, path and label each: fine for a few dozen).
+* :class:`ColourLines` – *n* straight lines as one ``Lines`` mark per colour, the lines
+  of a mark separated by NaN points: a few SVG paths however many lines.
 """
 from __future__ import annotations
 
 from typing import Sequence
 
 import numpy as np
-from bqplot import GridHeatMap
+from bqplot import GridHeatMap, Lines
 
 #: At most this many cells per strip (one SVG rect each; two rows per strip).
 DEFAULT_STRIP_CELLS = 1024
@@ -131,6 +133,53 @@ def set_lines(lines, x: np.ndarray, y: np.ndarray, colors: list[str], empty_colo
             lines.y = y
         if list(lines.colors) != colors:
             lines.colors = colors
+
+
+class ColourLines:
+    """Straight lines drawn as one ``Lines`` mark per colour (``marks``, in the order of
+    *colors*), the lines of a mark one curve separated by NaN points (bqplot leaves a gap
+    where a point is not finite): three SVG paths for hundreds of lines, and a redraw
+    that recomputes three ``d`` attributes instead of joining hundreds of groups."""
+
+    #: A mark with no line: one line of no length (bqplot squeezes a one-point array to a
+    #: scalar and cannot draw a curve of NaN points only; a zero-length line draws nothing).
+    NO_LINE = np.zeros(2)
+
+    def __init__(self, scales: dict, colors: Sequence[str], **style) -> None:
+        self.colors = list(colors)
+        self.counts = [0] * len(self.colors)
+        self.marks = [Lines(x=self.NO_LINE, y=self.NO_LINE, scales=scales, colors=[c], **style)
+                      for c in self.colors]
+
+    def draw(self, x: np.ndarray, y: np.ndarray, kinds: np.ndarray) -> None:
+        """Draw the segments *x*/*y* (from :func:`segments`), segment ``i`` in colour
+        ``colors[kinds[i]]``; only changed arrays are sent."""
+        kinds = np.asarray(kinds, dtype=np.int64)
+        for kind, mark in enumerate(self.marks):
+            mine = kinds == kind
+            n = self.counts[kind] = int(mine.sum())
+            # x0, x1, NaN per line, without the last NaN: bqplot puts a curve's label at
+            # its last point, which must be a number
+            new_x, new_y = self.NO_LINE, self.NO_LINE
+            if n:
+                new_x, new_y = np.full(3 * n - 1, np.nan), np.full(3 * n - 1, np.nan)
+                new_x[0::3], new_x[1::3] = x[mine, 0], x[mine, 1]
+                new_y[0::3], new_y[1::3] = y[mine, 0], y[mine, 1]
+            with mark.hold_sync():
+                for name, new in (("x", new_x), ("y", new_y)):
+                    old = getattr(mark, name)
+                    if old is None or old.shape != new.shape or not np.array_equal(old, new, equal_nan=True):
+                        setattr(mark, name, new)
+
+    def segments(self) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """The lines drawn: ``(x, y, colors)``, x and y of shape (n, 2), one colour per
+        line (grouped by colour)."""
+        xs, ys, colors = [], [], []
+        for colour, mark, n in zip(self.colors, self.marks, self.counts):
+            xs.append(np.column_stack([mark.x[0::3][:n], mark.x[1::3][:n]]))
+            ys.append(np.column_stack([mark.y[0::3][:n], mark.y[1::3][:n]]))
+            colors += [colour] * n
+        return np.vstack(xs), np.vstack(ys), colors
 
 
 def used_frame_cells(pfns: np.ndarray, weights: np.ndarray, gap_weight: float,

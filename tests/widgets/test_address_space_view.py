@@ -38,7 +38,8 @@ def test_figures_are_children_of_the_tree(view):
     found = list(iter_widgets(view))
     assert sum(isinstance(w, Figure) for w in found) == 3
     assert sum(isinstance(w, GridHeatMap) for w in found) == 5
-    assert sum(isinstance(w, Lines) for w in found) == 3          # mappings, walk, PAGE_OFFSET
+    # the mappings (one mark per kind of line: private, shared, kernel), the walk, PAGE_OFFSET
+    assert sum(isinstance(w, Lines) for w in found) == 5
 
 
 def test_fork_and_write_give_different_frames_and_the_kernel_half_stays_shared(view):
@@ -70,7 +71,7 @@ def test_lines_go_from_user_pages_to_their_frames_and_kernel_lines_meet(view):
     k = view.kernel
     parent, child = cow_demo(view)
     addr = view.vaddr
-    x, y, colors = view.lines.x, view.lines.y, view.lines.colors
+    x, y, colors = view.lines.segments()
     left = np.isclose(x[:, 0], LEFT[1])
     right = np.isclose(x[:, 0], RIGHT[0])
     user_left = left & np.array([c != LINE_COLORS["kernel"] for c in colors])
@@ -255,7 +256,7 @@ def test_two_walks_to_neighbouring_frames_end_far_apart(view):
 
 def test_kernel_half_lands_on_the_same_frames_of_the_used_strip(view):
     two_walks(view)
-    x, y, colors = view.lines.x, view.lines.y, view.lines.colors
+    x, y, colors = view.lines.segments()
     kern = np.array([c == LINE_COLORS["kernel"] for c in colors])
     left, right = np.isclose(x[:, 0], LEFT[1]) & kern, np.isclose(x[:, 0], RIGHT[0]) & kern
     assert left.any() and sorted(np.round(y[left, 1], 9)) == sorted(np.round(y[right, 1], 9))

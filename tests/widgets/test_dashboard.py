@@ -8,6 +8,7 @@ import kmemwidgets as kw
 from kmemwidgets.widgets import BuddyView
 from kmemwidgets.widgets import dashboard as dash
 from kmemwidgets.widgets.dashboard import Dashboard, available_views
+from test_redraw import count_redraws
 
 
 def test_tabs_share_one_kernel_and_one_log():
@@ -69,3 +70,38 @@ def test_tabs_are_mounted_when_first_selected():
     assert d.tabs.children[-1] is d.views[-1]
     d.tabs.selected_index = 0
     assert d.tabs.children[-1] is d.views[-1]       # stays mounted
+
+
+def test_a_hidden_tab_draws_what_it_missed_when_selected(monkeypatch):
+    d = Dashboard(views=[BuddyView, BuddyView])
+    a, b = d.views
+    assert a.shown and not b.shown
+    drawn_a, drawn_b = count_redraws(a, monkeypatch), count_redraws(b, monkeypatch)
+    a.order = 3
+    a.alloc_button.click()
+    a.free_button.click()
+    assert len(drawn_a) == 2 and drawn_b == []            # the hidden tab drew nothing
+    d.tabs.selected_index = 1
+    assert not a.shown and b.shown
+    # one draw, with both actions' events (its highlights show what happened meanwhile)
+    assert len(drawn_b) == 1 and {"alloc", "free"} <= {ev.kind for ev in drawn_b[0]}
+    np.testing.assert_array_equal(b.bars.counts, [z.nr_free() for z in d.kernel.zones])
+
+
+def test_code_reading_a_hidden_tab_sees_the_current_state(monkeypatch):
+    d = Dashboard(views=[BuddyView, BuddyView])
+    a, b = d.views
+    drawn_b = count_redraws(b, monkeypatch)
+    a.order = 6
+    a.alloc_button.click()
+    assert drawn_b == []
+    # reading what the hidden view draws brings it up to date first, once
+    np.testing.assert_array_equal(b.bars.counts, [z.nr_free() for z in d.kernel.zones])
+    assert len(drawn_b) == 1
+    b.caption, b.summary()
+    assert len(drawn_b) == 1 and not hasattr(b, "no_such_part")
+    # its own action draws at once, hidden or not
+    b.alloc_button.click()
+    assert len(drawn_b) == 2 and not b.shown
+    d.tabs.selected_index = 1                   # nothing left to draw
+    assert len(drawn_b) == 2

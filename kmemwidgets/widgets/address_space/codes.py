@@ -18,6 +18,8 @@ NOT_DRAWN = len(CODE_COLORS) - 1                 # a gap between frames that are
 PGD_NAMES, PGD_COLORS = tuple(palette.PGD_COLORS), tuple(palette.PGD_COLORS.values())
 ABSENT, PGD_USER, PGD_SHARED, PGD_OWN, PGD_UNSYNCED = range(5)
 LINE_COLORS = {"private": MAP_COLORS[PRIVATE], "shared": MAP_COLORS[SHARED], "kernel": MAP_COLORS[KERNEL]}
+#: The curves of the mapping lines, in order (a line's kind is its curve's index).
+LINE_KINDS = ("private", "shared", "kernel")
 
 VROWS = 256                                    # rows of address space per strip
 PROWS = 256                                    # line downsampling: rows of the physical strip

@@ -23,10 +23,11 @@ from ..palette import OKABE_ITO, OWNER_COLORS, ZONE_COLORS, code_scale, legend_h
 from ..frames_used import FramesUsedStrip, lay_out_frames
 from ..redraw import frames_only, one_redraw
 from ..status import text_html
-from ..strips import aggregate_codes, cell_bounds, per_cell_for, segments, set_lines, set_strip, strip_heatmap
+from ..strips import (ColourLines, aggregate_codes, cell_bounds, per_cell_for, segments, set_strip,
+                      strip_heatmap)
 from .address_ticks import address_ticks
-from .codes import (ABSENT, CODE_COLORS, GRID_CELLS, KERNEL, LEFT, LINE_COLORS, MAP_COLORS, MAP_NAMES, MAX_LINES, MID,
-                    NOTHING, PGD_COLORS, PGD_NAMES, PRIVATE, PROWS, REGION_BASE, REGION_COLORS, REGION_NAMES, RIGHT,
+from .codes import (ABSENT, CODE_COLORS, GRID_CELLS, KERNEL, LEFT, LINE_COLORS, LINE_KINDS, MAP_COLORS, MAP_NAMES,
+                    MAX_LINES, MID, NOTHING, PGD_COLORS, PGD_NAMES, PRIVATE, PROWS, REGION_BASE, REGION_COLORS, REGION_NAMES, RIGHT,
                     SHARED, TEXT_SIZE, UNSYNCED, VMA_ONLY, VROWS, ZONE_BASE, ZONE_NAMES, GAP_WEIGHT,
                     KERNEL_WEIGHT, LABEL_SPACING, NOT_DRAWN, OWNER_BASE, USER_WEIGHT, WALK_WEIGHT)
 from .hex_input import parse_hex, parse_hex_safe
@@ -102,8 +103,10 @@ class AddressSpaceView(Predictable, KernelView):
                                             default_size=TEXT_SIZE, colors=["black"], align="start")
         self.phys_strip, self.pfn_labels = self.frames_strip.heatmap, self.frames_strip.labels
         self.right_strip = strip_heatmap(scales, colors, False, RIGHT)
-        self.lines = Lines(x=np.zeros((1, 2)), y=np.zeros((1, 2)), scales=scales, colors=["white"],
-                           stroke_width=1, opacities=[0.7])
+        # one path per kind of line (private, shared, kernel), not one per line: the
+        # browser redraws three paths, not hundreds of groups (ColourLines)
+        self.lines = ColourLines(scales, [LINE_COLORS[kind] for kind in LINE_KINDS], stroke_width=1,
+                                 opacities=[0.7])
         self.walk_lines = Lines(x=np.zeros((2, 2)), y=np.zeros((2, 2)), scales=scales,
                                 colors=[OKABE_ITO["black"], OKABE_ITO["black"]], stroke_width=3,
                                 marker="circle", marker_size=40)
@@ -116,7 +119,7 @@ class AddressSpaceView(Predictable, KernelView):
                                        colors=["black"], align="start")
         self.split_lines = Lines(x=np.zeros((1, 2)), y=np.zeros((1, 2)), scales=scales,
                                  colors=[OKABE_ITO["black"]], stroke_width=2, line_style="dashed")
-        self.figure = chart_figure([self.lines, self.left_strip, self.phys_strip, self.right_strip,
+        self.figure = chart_figure([*self.lines.marks, self.left_strip, self.phys_strip, self.right_strip,
                                     self.split_lines, self.walk_lines, self.labels, self.pfn_labels,
                                     self.tick_labels, self.right_tick_labels], [],
                                    title=N_("virtual (left, right; 0 at the bottom) → frames used (middle)"),
@@ -441,7 +444,7 @@ class AddressSpaceView(Predictable, KernelView):
             kv, kp = self._kernel_targets(pgds[side], b, nr)
             sides.append((va, pfn, shared_frames(k, pfn), kv, kp))
         self._place_frames(sides)
-        xs, ys, colors = [], [], []
+        xs, ys, kinds_drawn = [], [], []
         with self.figure.hold_sync():
             for side, (proc, strip, grid, fig) in enumerate(
                     ((procs[0], self.left_strip, self.left_pgd, self.left_pgd_figure),
@@ -486,13 +489,13 @@ class AddressSpaceView(Predictable, KernelView):
                 x, y = segments(np.full(len(yv), x0), yv, np.full(len(yv), x1), yp)
                 xs.append(x)
                 ys.append(y)
-                colors += [LINE_COLORS[("private", "shared", "kernel")[c]] for c in kinds.tolist()]
+                kinds_drawn.append(kinds)
                 self._draw_pgd(grid, pgd_codes(k, mine, other, init, b))
                 fig.title = _("pgd of {proc} at pfn {pfn}").format(proc=f"{proc.comm}[{proc.pid}]",
                                                                    pfn=f"{proc.pgd:#x}")
             x = np.vstack(xs) if xs else np.zeros((0, 2))
             y = np.vstack(ys) if ys else np.zeros((0, 2))
-            set_lines(self.lines, x, y, colors)
+            self.lines.draw(x, y, np.concatenate(kinds_drawn) if kinds_drawn else np.zeros(0, np.int64))
             self.labels.text = [f"{p.comm}[{p.pid}]" if p else _("(none)") for p in procs[:1]] + \
                 [_("frames used")] + [f"{p.comm}[{p.pid}]" if p else _("(none)") for p in procs[1:]]
         self._draw_walk()
