@@ -6,6 +6,8 @@ import pytest
 import kmemwidgets as kw
 from kmemwidgets.model.owners import PG_FREE, PG_PAGETABLE, PG_USER
 
+from processes import spawn_mapped
+
 from test_paging_tables import snapshot
 
 ARCHES = [("i386", {}), ("i386", {"pae": True}), ("x86_64", {}), ("arm32", {})]
@@ -29,8 +31,7 @@ def test_same_user_address_different_frames(arch, kw_):
 
 def test_demand_paging_allocates_on_first_write_from_highuser_movable():
     k = kw.Kernel(arch="i386", ram="1G")
-    p = k.spawn("bash")
-    a = k.mmap(p, 8 * 4096, "rw")
+    p, a = spawn_mapped(k, 8 * 4096)
     assert not k.translate(p, a).ok                   # mmap reserves, nothing allocated
     used = k.owner_counts()["user"]
     p.write(a + 4096, b"x")
@@ -42,8 +43,7 @@ def test_demand_paging_allocates_on_first_write_from_highuser_movable():
 
 def test_first_read_maps_the_zero_page_then_write_copies():
     k = kw.Kernel(arch="x86_64", ram="64M")
-    p = k.spawn("bash")
-    a = k.mmap(p, 4096, "rw")
+    p, a = spawn_mapped(k)
     assert p.read(a, 4) == bytes(4)
     w = k.translate(p, a)
     assert w.pfn == k.zero_page_pfn and not w.writable
@@ -59,8 +59,7 @@ def test_fork_shares_pages_copy_on_write(arch, kw_):
     k = kw.Kernel(arch=arch, ram="256M", **kw_)
     k.init_mm
     kernel_tables = k.owner_counts()["page tables"]      # x86_64: the preallocated vmalloc puds
-    parent = k.spawn("bash")
-    a = k.mmap(parent, 3 * 4096, "rw")
+    parent, a = spawn_mapped(k, 3 * 4096)
     parent.write(a, b"parent data")
     child = k.fork(parent)
     wp, wc = k.translate(parent, a), k.translate(child, a)
@@ -86,8 +85,7 @@ def test_exit_frees_every_frame_and_table():
     free0 = [z.nr_free_pages for z in k.zones]
     k.init_mm
     free1 = [z.nr_free_pages for z in k.zones]
-    p = k.spawn("bash")
-    a = k.mmap(p, 64 * 4096, "rw")
+    p, a = spawn_mapped(k, 64 * 4096)
     p.touch(a, 64 * 4096)
     c = k.fork(p)
     c.touch(a, 10 * 4096)
@@ -148,8 +146,7 @@ def test_unmapped_user_access_is_a_segfault_error_6():
 
 def test_write_spanning_an_unmapped_page_changes_nothing():
     k = kw.Kernel(arch="x86_64", ram="64M")
-    p = k.spawn("bash")
-    a = k.mmap(p, 4096, "rw")
+    p, a = spawn_mapped(k)
     k.munmap(p, a - 4096, 4096)                    # make sure the page below is a hole
     before = snapshot(k)
     assert p.write(a - 2, b"abcd").kind == "segfault"
@@ -176,8 +173,7 @@ def test_brk_grows_and_shrinks_the_heap():
 
 def test_munmap_and_mmap_reuse():
     k = kw.Kernel(arch="i386", ram="64M")
-    p = k.spawn("bash")
-    a = k.mmap(p, 4 * 4096, "rw")
+    p, a = spawn_mapped(k, 4 * 4096)
     p.touch(a, 4 * 4096)
     assert k.munmap(p, a + 4096, 4096) == 0
     assert not k.translate(p, a + 4096).ok and k.translate(p, a + 2 * 4096).ok
@@ -187,8 +183,7 @@ def test_munmap_and_mmap_reuse():
 
 def test_page_table_pages_are_pagetable_frames_from_the_buddy():
     k = kw.Kernel(arch="x86_64", ram="64M")
-    p = k.spawn("bash")
-    a = k.mmap(p, 4096, "rw")
+    p, a = spawn_mapped(k)
     p.write(a, b"x")
     w = k.translate(p, a)
     for s in w.steps:
@@ -224,8 +219,7 @@ def test_faults_are_events_while_someone_listens():
     k = kw.Kernel(arch="i386", ram="256M")
     seen = []
     k.events.subscribe(seen.extend)
-    p = k.spawn("bash")
-    a = k.mmap(p, 8192, "rw")
+    p, a = spawn_mapped(k, 8192)
     assert p.write(a, b"hi") is None and p.read(a, 2) == b"hi"
     faults = [e.data for e in seen if e.kind == "page_fault"]
     assert faults and faults[0]["fault"] == "anon" and faults[0]["addr"] == a

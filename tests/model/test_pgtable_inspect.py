@@ -8,14 +8,15 @@ import pytest
 import kmemwidgets as kw
 from kmemwidgets.model import pgtable_inspect as pti
 
+from processes import spawn_mapped
+
 ARCHES = [("i386", {}), ("i386", {"pae": True}), ("x86_64", {}), ("arm32", {})]
 
 
 @pytest.mark.parametrize("arch,opts", ARCHES)
 def test_leaves_are_what_translate_finds(arch, opts):
     k = kw.Kernel(arch=arch, ram="256M", **opts)
-    p = k.spawn("bash")
-    a = k.mmap(p, 8 * 4096, "rw")
+    p, a = spawn_mapped(k, 8 * 4096)
     for i in (0, 3, 7):
         p.write(a + i * 4096, b"x")
     va, pfn, wr = pti.leaves(k, p.pgd, 0, k.kernel_pgd_boundary)
@@ -29,8 +30,7 @@ def test_fork_shares_frames_and_the_kernel_half():
     # mm/memory.c copy_present_pte: a private writable page is shared read-only after
     # fork, so page_mapcount() is 2; kernel pgd entries are copied from init_mm (pgd_alloc).
     k = kw.Kernel(arch="i386", ram="256M")
-    parent = k.spawn("bash")
-    a = k.mmap(parent, 4096, "rw")
+    parent, a = spawn_mapped(k)
     parent.write(a, b"x")
     child = k.fork(parent)
     pfn = k.translate(parent, a).pfn
@@ -57,8 +57,7 @@ def test_shared_frames_are_what_a_write_fault_copies():
     # (shared: a write copies it); after the child's write each maps its own (private);
     # the zero page behind a read hole is always copied (shared).
     k = kw.Kernel(arch="i386", ram="256M")
-    parent = k.spawn("bash")
-    a = k.mmap(parent, 2 * 4096, "rw")
+    parent, a = spawn_mapped(k, 2 * 4096)
     parent.write(a, b"x")
     parent.read(a + 4096, 1)
     child = k.fork(parent)

@@ -9,10 +9,10 @@ def kernel(**kw_opts) -> kw.Kernel:
     return kw.Kernel(arch="x86_64", ram="256M", cpus=2, **kw_opts)
 
 
-def freed_object(name: str, flags: int) -> tuple[kw.Kernel, object, int]:
+def freed_object(name: str, flags: int, **kernel_opts) -> tuple[kw.Kernel, object, int]:
     """A kernel, a 64-byte cache *name* with *flags*, and an object allocated and freed
     in it (the set-up of every ``*_free`` test in lib/slub_kunit.c)."""
-    k = kernel()
+    k = kernel(**kernel_opts)
     s = k.kmem_cache_create(name, 64, 0, flags)
     p = k.kmem_cache_alloc(s, kw.GFP_KERNEL)
     k.kmem_cache_free(s, p)
@@ -123,10 +123,7 @@ def test_free_path_checks_and_taint():
 
 
 def test_use_after_free_found_at_next_alloc():
-    k = kernel(slub_debug="FP")
-    s = k.kmem_cache_create("uaf", 64, 0, 0)
-    a = k.kmem_cache_alloc(s, kw.GFP_KERNEL)
-    k.kmem_cache_free(s, a)
+    k, s, a = freed_object("uaf", 0, slub_debug="FP")
     k.write(a + 8, b"\x00\x00")
     b = k.kmem_cache_alloc(s, kw.GFP_KERNEL)
     assert any(r.title.endswith("Poison overwritten") for r in k.reports)
@@ -136,10 +133,7 @@ def test_use_after_free_found_at_next_alloc():
 
 
 def test_freepointer_corrupt_on_alloc():
-    k = kernel(slub_debug="FP")
-    s = k.kmem_cache_create("fpc", 64, 0, 0)
-    a = k.kmem_cache_alloc(s, kw.GFP_KERNEL)
-    k.kmem_cache_free(s, a)
+    k, s, a = freed_object("fpc", 0, slub_debug="FP")
     k.write(a + s.offset, b"\x01")
     assert k.kmem_cache_alloc(s, kw.GFP_KERNEL) is not None
     assert any(r.title.endswith("Freepointer corrupt") for r in k.reports)

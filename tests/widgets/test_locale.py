@@ -332,3 +332,16 @@ def test_the_default_locale_follows_the_edition_and_kmem_locale(tmp_path, folder
                           cwd=where, env=environ, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == spoken
     assert ("no catalog" in done.stderr) == (env == "xx")
+
+
+def test_a_bug_in_a_cache_without_consistency_checks_is_explained_in_chinese():
+    """The bug buttons' "when does SLUB notice" clause is translated on every path: without
+    SLAB_CONSISTENCY_CHECKS (mm/slub.c: only validate_slab() looks) as with it."""
+    from kmemwidgets.model.slab_layout import SLAB_CONSISTENCY_CHECKS
+    view = SlabView(kernel=kernel(), locale="zh_CN")
+    view.cache_box.value = "nof"
+    view.flag_boxes[SLAB_CONSISTENCY_CHECKS].value = False
+    view.create_button.click()
+    for button in (view.overrun_button, view.uaf_button):
+        button.click()
+        assert view.message and not ENGLISH.findall(IDENTIFIERS.sub("", view.message)), view.message

@@ -31,6 +31,18 @@ def window(view):
     return slab, view.page_index * 4096 + view.window_index * view.window_bytes
 
 
+def offset_drawn(view, addr):
+    """Index in the byte map of the byte at *addr* (in the slab drawn)."""
+    slab, start = window(view)
+    return addr - slab.base - start
+
+
+def drawn_at(view, addr, n):
+    """The colour codes the byte map shows for the *n* bytes at *addr*."""
+    o = offset_drawn(view, addr)
+    return drawn_codes(view)[o:o + n]
+
+
 def drawn_codes(view):
     """The colour code of every byte the byte map's picture shows."""
     return drawn_cells.drawn_codes(view.byte_map.cells)
@@ -129,29 +141,23 @@ def test_default_flags_check_on_free_and_without_f_only_validate_finds_it(view):
 
 
 def test_double_free_gives_object_already_free(view):
-    k = view.kernel
-    view.alloc()
-    p = view.selected_object
+    k, p = view.kernel, view.alloc()
+    assert p == view.selected_object
     view.double_free_button.click()
     assert k.reports[-1].title.endswith("Object already free")
     assert "Object already free" in view.messages.text and view.report_title.endswith("Object already free")
     assert view.report_ranges == [(p, p + view.cache.object_size)]
-    slab, start = window(view)
-    o = p - slab.base - start
-    assert (drawn_codes(view)[o:o + view.cache.object_size] == CODE_NAMED).all()
+    assert (drawn_at(view, p, view.cache.object_size) == CODE_NAMED).all()
     assert not si.is_live_object(k, p)
     k.check()
 
 
 def test_write_after_free_is_found_when_the_object_is_handed_out_again(view):
-    k = view.kernel
-    view.alloc()
-    p = view.selected_object
+    k, p = view.kernel, view.alloc()
+    assert p == view.selected_object
     view.uaf_button.click()
     assert not si.is_live_object(k, p)
-    slab, start = window(view)
-    o = p - slab.base - start
-    assert (drawn_codes(view)[o:o + view.bug_bytes] == CODE_OVERWRITTEN).all()
+    assert (drawn_at(view, p, view.bug_bytes) == CODE_OVERWRITTEN).all()
     view.alloc_button.click()
     assert any(r.title.endswith("Poison overwritten") for r in k.reports)
     assert view.report_title.endswith("Poison overwritten")
@@ -222,8 +228,7 @@ def test_hover_shows_the_byte_value_and_click_selects_the_object(view):
     view.alloc()
     p = view.selected_object
     q = view.alloc()
-    slab, start = window(view)
-    o = p - slab.base - start
+    o = offset_drawn(view, p)
     view._on_hover(view.byte_map.hits, {"data": {"rowNum": o // COLUMNS, "columnNum": o % COLUMNS}})
     assert f"{p:#x}" in view.hover_info.value and "allocated" in view.hover_info.value
     rz = o - 1

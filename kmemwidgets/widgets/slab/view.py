@@ -87,6 +87,12 @@ NO_CHECKS = N_("only when the cache is validated (Validate): without SLAB_CONSIS
                 "poison (init_object), erasing the damage")
 
 
+def _checked_when(cache, checked: str) -> str:
+    """When SLUB will look at a bug's damage: *checked* in a cache with
+    SLAB_CONSISTENCY_CHECKS, else only at validate (:data:`NO_CHECKS`, translated)."""
+    return checked if cache.flags & SLAB_CONSISTENCY_CHECKS else _(NO_CHECKS)
+
+
 #: How SLUB's lists of slabs are named on screen (``slab_inspect.SLAB_LIST_NAMES``).
 LIST_LABELS = {"cpu": N_("cpu"), "partial": N_("partial"), "empty": N_("empty"), "full": N_("full")}
 #: How a cache's state (``slub.ALIVE``, ``LEAKED``, ``RELEASED``) is named on screen.
@@ -626,51 +632,38 @@ class SlabView(Predictable, KernelView):
         """Write ``bug_bytes`` bytes of 0x41 just past the end of the selected object
         (allocating one if there is none). SLUB notices on free or validate; returns the
         address written."""
-        def run():
-            found = self._bug_target("write past the end", free_it=False)
-            if found is None:
-                return None
-            cache, obj = found
+        def write(cache, obj: int) -> int | None:
             at, n = obj + cache.object_size, self.bug_bytes
-            when = (_("when the object is freed (Free) or validated") if cache.flags & SLAB_CONSISTENCY_CHECKS
-                    else NO_CHECKS)
+            when = _checked_when(cache, _("when the object is freed (Free) or validated"))
             return self._write(at, n, _("wrote {n} byte(s) of {byte} past the end of {obj} (object_size {size}) "
                                         "at {at}: nothing noticed yet — SLUB checks the red zone {when}").format(
                 n=n, byte=f"{BUG_BYTE:#x}", obj=f"{obj:#x}", size=cache.object_size, at=f"{at:#x}", when=when))
-        return self._action(run)
+        return self._bug_action("write past the end", False, write)
 
     @speaks
     def use_after_free(self) -> int | None:
         """Free the selected object (if live), then write ``bug_bytes`` bytes of 0x41 into
         it. SLUB notices when it hands the object out again or validates; returns the
         address written."""
-        def run():
-            found = self._bug_target("write after free", free_it=True)
-            if found is None:
-                return None
-            cache, obj = found
+        def write(cache, obj: int) -> int | None:
             n = min(self.bug_bytes, cache.object_size)
-            when = (_("when the object is handed out again (Alloc: free objects are reused last-in "
-                      "first-out) or validated") if cache.flags & SLAB_CONSISTENCY_CHECKS else _(NO_CHECKS))
+            when = _checked_when(cache, _("when the object is handed out again (Alloc: free objects are reused "
+                                          "last-in first-out) or validated"))
             return self._write(obj, n, _("freed {obj}, then wrote {n} byte(s) of {byte} into it: nothing noticed "
                                          "yet — SLUB checks the poison {when}").format(
                 obj=f"{obj:#x}", n=n, byte=f"{BUG_BYTE:#x}", when=when))
-        return self._action(run)
+        return self._bug_action("write after free", True, write)
 
     @speaks
     def double_free(self):
         """Free the selected object (if live), then free it again: "Object already free".
         Returns the kernel's report (None if the second free was accepted)."""
-        def run():
-            found = self._bug_target("free twice", free_it=True)
-            if found is None:
-                return None
-            obj = found[1]
+        def free_again(cache, obj: int):
             before = len(self.kernel.reports)
             self._free(obj)
             new = self.kernel.reports[before:]
             return new[-1] if new else None
-        return self._action(run)
+        return self._bug_action("free twice", True, free_again)
 
     @speaks
     def leak_and_destroy(self):
@@ -688,6 +681,14 @@ class SlabView(Predictable, KernelView):
             if report is not None:
                 self.message = f"{what}: {report.title}"
             return report
+        return self._action(run)
+
+    def _bug_action(self, what: str, free_it: bool, damage: Callable[[Any, int], Any]) -> Any:
+        """Run a bug button: find the object it acts on (freed first when *free_it*), then
+        ``damage(cache, object)``; None if there is no object to act on."""
+        def run():
+            found = self._bug_target(what, free_it)
+            return None if found is None else damage(*found)
         return self._action(run)
 
     def _bug_target(self, what: str, free_it: bool) -> tuple[Any, int] | None:
