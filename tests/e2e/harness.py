@@ -329,6 +329,8 @@ function kmemSignature(el, kind) {
 # callback runs just before the next frame is painted, the timeout just after it,
 # so the stamp is the end of the paint that shows the change (the usual "next
 # paint" idiom; a double rAF would add up to one more frame). The last stamp wins.
+# A picture (an SVG <image> given a new href, as cellimage.CellPicture does) shows only
+# once the browser has loaded it, asynchronously: its load event stamps like a change.
 # The observer does no other work, so it does not delay the paint it measures.
 _ARM_REPAINT_PROBE_JS = (
     "(el, kind) => {"
@@ -338,16 +340,20 @@ _ARM_REPAINT_PROBE_JS = (
               lastMutation: null, sign: kmemSignature};
   if (window.__kmemRepaint && window.__kmemRepaint.observer) {
     window.__kmemRepaint.observer.disconnect();
+    window.__kmemRepaint.el.removeEventListener('load', window.__kmemRepaint.onLoad, true);
   }
   window.__kmemRepaint = st;
-  st.observer = new MutationObserver(() => {
+  const stamp = () => {
     if (st.t0 === null) return;  // changes before the click are not ours
     const mark = performance.now();
     st.lastMutation = mark;
     requestAnimationFrame(() => setTimeout(() => {
       if (st.lastMutation === mark) st.tPaint = performance.now();
     }, 0));
-  });
+  };
+  st.onLoad = (ev) => { if (ev.target instanceof SVGImageElement) stamp(); };
+  el.addEventListener('load', st.onLoad, true);  // load does not bubble: caught on the way down
+  st.observer = new MutationObserver(stamp);
   st.observer.observe(el, {subtree: true, childList: true, attributes: true,
                            characterData: true});
   document.addEventListener('click', () => { if (st.t0 === null) st.t0 = performance.now(); },
@@ -645,6 +651,7 @@ class LabPage:
             ) from exc
         stamps = self.page.evaluate(
             "() => { const s = window.__kmemRepaint; s.observer.disconnect();"
+            " s.el.removeEventListener('load', s.onLoad, true);"
             " return {t0: s.t0, tPaint: s.tPaint}; }"
         )
         elapsed = float(stamps["tPaint"] - stamps["t0"])
