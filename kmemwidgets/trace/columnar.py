@@ -374,13 +374,17 @@ def parse(source: TextSource, report: ParseReport | None = None,
 
 def timestamps(records, lines):
     """A function: positions in *records* -> {position: timestamp}, read from the lines
-    as the Python reader reads them (for the few rows a summary needs)."""
+    by the engine itself (for the few rows a summary needs: a time column of every row
+    would cost the parse more than this)."""
+    pl = polars()
+
     def times(rows: list[int]) -> dict[int, float]:
         if not rows:
             return {}
-        line_nos = records["line"].gather(rows).to_list()
-        texts = lines["line"].gather([n - 1 for n in line_nos]).to_list()
-        return {r: _float(parse_line(t)[2]) for r, t in zip(rows, texts)}
+        line_nos = records["line"].gather(rows)
+        texts = lines["line"].gather(line_nos - 1)
+        picked = pl.DataFrame({"line_no": line_nos, "line": texts}).lazy()
+        return dict(zip(rows, parse_frame(picked, ("time",)).collect()["time"].to_list()))
     return times
 
 
