@@ -214,8 +214,9 @@ def _tables(st: KmemStat, s, allocs, frees) -> None:
         hits=pl.len(), req=pl.col("bytes_req").sum(), alloc=pl.col("bytes_alloc").sum())
     st.caches = {c: SiteStat(c, h, int(rq), int(al), 0, *freed.get(c, (0, 0)))
                  for c, h, rq, al in caches.iter_rows()}
-    ptr_pp = pp.group_by("ptr").len().rename({"len": "pingpong"})
-    st.pointer_table = allocs.group_by("ptr", maintain_order=True).agg(
+    # a LazyFrame: only --alloc reads the 200k-row table (alloc_rows collects it)
+    ptr_pp = pp.lazy().group_by("ptr").len().rename({"len": "pingpong"})
+    st.pointer_table = allocs.lazy().group_by("ptr", maintain_order=True).agg(
         hits=pl.len(), bytes_req=pl.col("bytes_req").sum(), bytes_alloc=pl.col("bytes_alloc").sum()) \
         .join(ptr_pp, on="ptr", how="left", maintain_order="left") \
         .with_columns(pl.col("pingpong").fill_null(0))
