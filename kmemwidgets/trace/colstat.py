@@ -71,15 +71,15 @@ def _cache_namer(page_size: int):
 
 def _slab(ev):
     """What each slab event (alloc and free) does, read with the event before it of the
-    same pointer: the rows sorted by pointer (only numbers travel through the sort; the
-    texts stay in *ev*, where ``last_seq`` -- the row of the pointer's last alloc --
-    finds them)."""
+    same pointer: a LazyFrame of the rows sorted by pointer (only numbers travel through
+    the sort; the texts stay in *ev*, where ``last_seq`` -- the row of the pointer's
+    last alloc -- finds them)."""
     import polars as pl
     is_alloc = pl.col("kind") == ALLOC
     free = pl.col("kind") == FREE
     s = ev.lazy().filter(pl.col("kind") <= FREE).select(
         "seq", "kind", "cpu", "bytes_alloc", code=pl.col("ptr").cast(pl.Categorical).to_physical()) \
-        .sort("code", maintain_order=True).collect(engine="in-memory")
+        .sort("code", maintain_order=True)
     same = pl.col("code") == pl.col("code").shift(1)
     prev_alloc = (same & (pl.col("kind").shift(1) == ALLOC)).fill_null(False)
     prev_free = (same & (pl.col("kind").shift(1) == FREE)).fill_null(False)
@@ -112,19 +112,19 @@ def _slab(ev):
 
 
 def _by_key(frame, key: str):
-    """*frame* (in trace order) without *key*, with the rows of each *key* together, still
+    """LazyFrame: *frame* (in trace order) without *key*, with the rows of each *key* together, still
     in trace order within a key, and ``same``: whether the row before has the same key.
     (Sorted by the key's categorical code, not its text: the order of keys does not
     matter.)"""
     import polars as pl
     code = pl.col(key).cast(pl.Categorical).to_physical()
     frame = frame.lazy().with_columns(code=code).drop(key).sort("code", maintain_order=True)
-    return frame.with_columns(same=(pl.col("code") == pl.col("code").shift(1)).fill_null(False)) \
-        .collect(engine="in-memory")
+    return frame.with_columns(same=(pl.col("code") == pl.col("code").shift(1)).fill_null(False))
 
 
 def _pages(ev):
-    """Page events that touch the live table (failed allocs do not), sorted by page."""
+    """Page events that touch the live table (failed allocs do not), sorted by page
+    (a LazyFrame)."""
     import polars as pl
     pg = _by_key(ev.lazy().filter(((pl.col("kind") == PAGE_ALLOC) & ~pl.col("failed"))
                                   | (pl.col("kind") == PAGE_FREE)).select("seq", "kind", "page", "order"),
@@ -146,7 +146,8 @@ def stat_frame(ev, *, report: ParseReport, times, page_size: int = 4096,
     st = KmemStat(page_size=page_size, report=report)
     ev = ev.with_row_index("seq")
     n = ev.height
-    s = _slab(ev)
+    # the two sorts (by pointer, by page) side by side, one on each CPU
+    s, pg, pages = pl.collect_all([_slab(ev), _pages(ev), _page_counts(ev)], engine="in-memory")
     is_alloc, free = pl.col("kind") == ALLOC, pl.col("kind") == FREE
     cpu_node = cpu_node or {}
     node_of_cpu = pl.col("cpu").clip(lower_bound=0).replace_strict(
@@ -196,8 +197,7 @@ def stat_frame(ev, *, report: ParseReport, times, page_size: int = 4096,
             row.hits, row.bytes_req, row.bytes_alloc = row.hits + h, row.bytes_req + int(rq), \
                 row.bytes_alloc + int(al)
     st.pointer_table = _pointer_table(ev, s)
-    _page_figures(st, ev, page_size)
-    pg = _pages(ev)
+    _page_figures(st, pages, page_size)
     st.nr_page_nomatch = pg.filter(pl.col("nomatch")).height
     nomatch_orders = pg.filter(pl.col("nomatch")).group_by("order").len()
     st.total_page_nomatch_bytes = sum(c * (page_size << o) for o, c in nomatch_orders.iter_rows())
@@ -247,11 +247,16 @@ def _pointer_table(ev, s):
         .with_columns(pl.col("pingpong").fill_null(0))
 
 
-def _page_figures(st: KmemStat, ev, page_size: int) -> None:
-    """Page allocation and free totals, failures and the order/migratetype table."""
+def _page_counts(ev):
+    """LazyFrame: page events counted by kind, failure, order and migratetype."""
     import polars as pl
-    pages = ev.lazy().filter(pl.col("kind") >= PAGE_ALLOC) \
-        .group_by("kind", "failed", "order", "migratetype").len().collect(engine="in-memory")
+    return ev.lazy().filter(pl.col("kind") >= PAGE_ALLOC) \
+        .group_by("kind", "failed", "order", "migratetype").len()
+
+
+def _page_figures(st: KmemStat, pages, page_size: int) -> None:
+    """Page allocation and free totals, failures and the order/migratetype table, from
+    :func:`_page_counts`."""
     for kind, failed, order, mt, count in pages.iter_rows():
         nbytes = count * (page_size << order)
         if kind == PAGE_FREE:
