@@ -44,7 +44,12 @@ EVENT_NAMES = ("kmalloc", "kmem_cache_alloc", "kfree", "kmem_cache_free", "mm_pa
 # across the trace, so each distinct one is read once, in Python, by the reference
 # parser's own word-by-word code (see _words_table).
 _HEAD = rf"^(?:{HEADER})$"
-_TIME = r" ([0-9]{1,12}\.[0-9]{1,9})$"
+_SEC_USEC = r"[0-9]{1,12}\.[0-9]{1,9}"
+_TIME = rf" ({_SEC_USEC})$"
+# The header whose timestamp (its last word) is "sec.usec": one pass checks both (the
+# header and then _TIME took two, 0.07 s of CPU for 600k lines).
+_HEAD_TS = _HEAD.replace(r"(?P<ts>[^ \[\]]+)", rf"(?P<ts>{_SEC_USEC})")
+assert _HEAD_TS != _HEAD, "parse.HEADER's timestamp group changed"
 # W1: a pointer (any word) or a pfn Polars converts exactly as _int does; W0 of page events
 _W1 = r"^(?:ptr=[!-~]*|pfn=(?:0[xX][0-9a-fA-F]{1,15}|[0-9]{1,18}))$"
 _PAGE_W0 = r"^page=[!-~]*$"
@@ -217,7 +222,7 @@ def parse_frame(lines, columns: tuple[str, ...] | None = None, task: bool = Fals
     slab = kind <= FREE
     is_page_alloc = kind == PAGE_ALLOC
     time_text = head.str.extract(_TIME)
-    ok = U.struct.field("words_ok") & head.str.contains(_HEAD) & time_text.is_not_null() \
+    ok = U.struct.field("words_ok") & head.str.contains(_HEAD_TS) \
         & head.str.contains("[", literal=True) & (head.str.len_bytes() == head.str.len_chars()) \
         & w1.str.contains(_W1) \
         & pl.when(slab).then(w1.str.starts_with("ptr=")) \
