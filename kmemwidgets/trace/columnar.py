@@ -225,8 +225,9 @@ def parse_frame(lines, columns: tuple[str, ...] | None = None, task: bool = Fals
     ok = U.struct.field("words_ok") & head.str.contains(_HEAD_TS) \
         & head.str.contains("[", literal=True) & (head.str.len_bytes() == head.str.len_chars()) \
         & w1.str.contains(_W1) \
-        & pl.when(slab).then(w1.str.starts_with("ptr=")) \
-        .otherwise(w1.str.starts_with("pfn=") & w0.str.contains(_PAGE_W0))
+        & (w1.str.starts_with("ptr=") == slab) & (slab | w0.str.contains(_PAGE_W0))
+    # (W1 is "ptr=..." or "pfn=...": slab events need the one, page events the other and
+    # "page=..." before it; no when/then, which would compute both branches on every row)
     lf = lf.with_columns(ok=ok.fill_null(False))
     pfn_txt = w1.str.slice(4)
     pfn = pl.when(pfn_txt.str.contains(_PFN_HEX)) \
@@ -242,7 +243,8 @@ def parse_frame(lines, columns: tuple[str, ...] | None = None, task: bool = Fals
         "ptr": (slab, w1.str.slice(4)),
         "page": (~slab, pfn_txt),        # perf keys pages by pfn where the event has one
         "pfn": (~slab, pfn),
-        "failed": (is_page_alloc, w0.str.slice(5).is_in(list(_NULLS)) | (pfn == -1)),
+        # (parse_line also fails pfn=-1, which _W1 leaves to it: no pfn here is negative)
+        "failed": (is_page_alloc, w0.str.slice(5).is_in(list(_NULLS))),
     }
     fast.update({f: (True, U.struct.field(f)) for f in _WORDS_FIELDS})
     s = schema()
