@@ -300,9 +300,10 @@ def read_lines(source: TextSource, status: ReadStatus):
             df = pl.scan_lines(path).collect()
         except (pl.exceptions.ComputeError, OSError):
             df = None
-        if df is not None and not df.select(
+        # (streaming: both CPUs scan the text)
+        if df is not None and not df.lazy().select(
                 pl.col("line").str.contains("\r", literal=True).any()
-                | (pl.col("line").str.len_bytes().max() >= MAX_LINE)).item():
+                | (pl.col("line").str.len_bytes().max() >= MAX_LINE)).collect(engine="streaming").item():
             return _numbered(df.lazy()).collect()
     lines = list(iter_lines(source, status))
     df = pl.DataFrame({"line": lines}, schema={"line": pl.String})
