@@ -20,7 +20,6 @@ import os
 import re
 import threading
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import groupby, islice
 from typing import Any, Callable, Iterable, Iterator, NamedTuple
@@ -255,6 +254,7 @@ def replay(source: TextSource, *, kernel: Any = None, ram: int | str | None = No
             replaying = _replaying(_column_batches(records, names, _GfpFlags()), res, total,
                                    progress, progress_every, names.__getitem__, checked)
             if with_stat:
+                from concurrent.futures import ThreadPoolExecutor   # not for `trace stat`
                 with ThreadPoolExecutor(1) as pool:
                     # The statistics are column operations (Polars releases the GIL while it
                     # computes): on another core, they cost the replay next to nothing.
