@@ -335,3 +335,31 @@ def test_clicks_redraw_pictures_and_never_the_hit_grids(view):
     assert changed == []
     assert view.right_strip.image.image is not right[0] and view.right_pgd.image.image is not right[1]
     assert view.left_strip.image.image is left   # an unchanged picture is not sent again
+
+
+def test_each_new_picture_reaches_the_browser_before_its_mark_names_it(view):
+    """A view holds its widgets' messages until a click is drawn; a picture's own widget
+    must not be held, or a mark would name it before its new value (both pictures of each
+    mark take turns, so two clicks)."""
+    import ipywidgets
+    view.spawn()
+    view.mmap_touch()
+    sent: list[tuple[object, set[str]]] = []
+
+    def record(w, data):
+        data = data or {}
+        keys = set(data.get("state", {})) | {path[0] for path in data.get("buffer_paths", [])}
+        sent.append((w, keys, getattr(w, "image", None)))
+    for w in list(ipywidgets.widgets.widget._instances.values()):
+        if w.comm is not None:
+            w.comm.publish_msg = lambda *a, w=w, data=None, **k: record(w, data)
+    for _ in range(2):
+        view.fork_button.click()
+        view.mmap_button.click()
+    swaps = 0
+    for picture in (view.left_strip, view.right_strip, view.phys_strip, view.left_pgd, view.right_pgd):
+        shown = [(i, image) for i, (w, keys, image) in enumerate(sent) if w is picture.image and "image" in keys]
+        swaps += len(shown)
+        for i, image in shown:
+            assert [j for j, (w, keys, _) in enumerate(sent) if w is image and "value" in keys and j < i]
+    assert swaps >= 6           # the frames used at every click, the child's strip and pgd
