@@ -9,11 +9,11 @@ at the tail, so the lowest blocks are used first). The page allocator
 (:class:`~.paging.PageTables`, ``Kernel.pgtables``), vmalloc
 (:class:`~.vmalloc.VmapAreas`, ``Kernel.vmap_areas``), the highmem mappings
 (:class:`~.highmem.Highmem`, ``Kernel.highmem``), the processes
-(:class:`~.mm.Tasks`, ``Kernel.tasks``), the mempools
-(:class:`~.mempool.MempoolSubsystem`, ``Kernel.mempool``) and the report path
-(:class:`~.printk.Printk`, ``Kernel.kmsg``) are components that own their state; the
-Kernel delegates to them. Slab and kmalloc are still mixins that add their state in
-``_init_subsystems`` and their invariants in ``_check_subsystems``.
+(:class:`~.mm.Tasks`, ``Kernel.tasks``), SLUB (:class:`~.slub.SlubAllocator`,
+``Kernel.slub``), kmalloc (:class:`~.kmalloc.KmallocAllocator`,
+``Kernel.kmalloc_allocator``), the mempools (:class:`~.mempool.MempoolSubsystem`,
+``Kernel.mempool``) and the report path (:class:`~.printk.Printk`, ``Kernel.kmsg``) are
+components that own their state; the Kernel delegates to them.
 Each subsystem declares its kernel functions where it defines them
 (:func:`~.kernel_api.kernel_function`).
 """
@@ -40,6 +40,7 @@ from .page_alloc import BuddyAllocator, PageAllocator
 from .physmem import PhysMem
 from .printk import KernelLog, Printk, Report
 from .reclaim import PageReclaim, Vmscan
+from .slub import SlabAllocator
 from .subsystem import Subsystem
 from .paging import Paging
 from .units import PAGE_SHIFT, SZ_1M, parse_size
@@ -50,7 +51,7 @@ from .workload import Workloads
 from .zone import Zone
 
 
-class Kernel(Workloads, Kmalloc, Mempools, Kmap, Vmalloc, Processes, Paging, PageReclaim, PageAllocator,
+class Kernel(Workloads, Kmalloc, SlabAllocator, Mempools, Kmap, Vmalloc, Processes, Paging, PageReclaim, PageAllocator,
              KernelMemory, Subsystem):
     """A Linux machine's memory allocators in miniature.
 

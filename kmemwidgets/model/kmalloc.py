@@ -7,28 +7,38 @@ table ``kmalloc_size_index[]`` of ``mm/slab_common.c``; requests above
 ``KMALLOC_MAX_SIZE`` (4 MiB) they fail with the page allocator's order warning.
 ``kmalloc(0)`` is ``ZERO_SIZE_PTR`` (16).
 
+:class:`KmallocAllocator` (``Kernel.kmalloc_allocator``) owns the kmalloc caches and the
+large-kmalloc path, over the SLUB component's public operations; a large block is a
+compound block of the page allocator (``prep_compound_page()``, mm/page_alloc.c), which
+is how ``kfree()`` knows it. :class:`Kmalloc` is the Kernel's face of it.
+
 The module-level :func:`kmalloc_index` and :func:`kmalloc_size_roundup` need no
 Kernel (the trace package checks real ``bytes_req -> bytes_alloc`` pairs with them).
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
-from .events import operation
+from .arch import Arch
+from .context import ContextStack
+from .errors import InvariantError
+from .events import EventStream, operation
 from .gfp import check_gfp
 from .gfp import __GFP_ACCOUNT as ACCOUNT, __GFP_COMP as COMP, __GFP_DIRECT_RECLAIM as DIRECT_RECLAIM
 from .gfp import __GFP_DMA as DMA, __GFP_RECLAIMABLE as RECLAIMABLE, __GFP_ZERO as ZERO
 from .kernel_api import kernel_function
 from .owners import OWNER_NAMES, PG_FREE, PG_PAGEALLOC, PG_SLAB
 from .page_alloc import MIGHT_ALLOC_SITE
-from .printk import Report
+from .printk import Printk, Report
 from .slab_layout import KMALLOC_MAX_SIZE, SLAB_CACHE_DMA, SLAB_KMALLOC, SLAB_POISON, SLAB_RECLAIM_ACCOUNT
 from .slab_layout import SLAB_RED_ZONE, SLAB_STORE_USER, SLAB_TYPESAFE_BY_RCU
 from .slub import KmemCache, SlubAllocator
+from .slub_debug import ptr_text
 from .units import PAGE_SHIFT, PAGE_SIZE, get_order
 
 if TYPE_CHECKING:
     from .kernel import Kernel
+    from .page_alloc import BuddyAllocator
 
 ZERO_SIZE_PTR = 16
 KMALLOC_MIN_SIZE = 8                       # x86: no ARCH_DMA_MINALIGN above 8
@@ -110,11 +120,30 @@ def kmalloc_type(gfp: int, has_zone_dma: bool = True) -> str:
     return "cg"
 
 
-class Kmalloc(SlubAllocator):
-    """Mixin of :class:`Kernel`: the kmalloc family over the kmalloc caches."""
+class KmallocAllocator:
+    """kmalloc, ``Kernel.kmalloc_allocator``: owner of the kmalloc caches (their table by
+    type and size) and of the large-kmalloc path, over the slab allocator.
 
-    def _init_subsystems(self: "Kernel", options: dict) -> None:
-        super()._init_subsystems(options)
+    It uses only :class:`~.slub.SlubAllocator`'s public operations (``create_cache``,
+    ``slab_alloc``, ``slab_free``, ``put_object``, ``slab_of_pfn`` and the ``live`` table
+    its inlined fast paths update, as ``slab_alloc_node()``/``do_slab_free()`` are
+    inlined into ``kmalloc``/``kfree`` in mm/slub.c), takes large blocks from the page
+    allocator as compound pages, and runs kswapd through *kswapd* when an allocation
+    woke it.
+    """
+
+    def __init__(self, slub: SlubAllocator, buddy: "BuddyAllocator", events: EventStream, kmsg: Printk,
+                 context: ContextStack, arch: Arch, kswapd: Callable[[], object]) -> None:
+        # What lies below: the machine, the event stream, the report path, the context.
+        self.arch, self.events, self.kmsg, self.context = arch, events, kmsg, context
+        self.page_offset = arch.page_offset
+        self._slub, self._buddy, self._kswapd = slub, buddy, kswapd
+        # The fast paths' calls and table, bound once.
+        self._live = slub.live
+        self._put_object = slub.put_object
+        self._slab_alloc = slub.slab_alloc
+        self._alloc = buddy.alloc
+        self._free = buddy.free
         self.kmalloc_min_size = ARCH_KMALLOC_MIN_SIZE.get(self.arch.name, KMALLOC_MIN_SIZE)
         self.kmalloc_caches: dict[str, dict[int, KmemCache]] = {t: {} for t in KMALLOC_TYPES}
         # create_kmalloc_caches(): the normal caches exist from boot (descriptors only;
@@ -134,20 +163,24 @@ class Kmalloc(SlubAllocator):
                 s += 1
         self._kmalloc_table = table
 
-    def _kmalloc_cache(self: "Kernel", kind: str, index: int) -> KmemCache:
+    def _is_lowmem(self, addr: int) -> bool:
+        """``virt_addr_valid()``: an address of the direct map."""
+        return self.page_offset <= addr < self.arch.high_memory
+
+    def _kmalloc_cache(self, kind: str, index: int) -> KmemCache:
         """``new_kmalloc_cache()``: align = the largest power of two dividing the size."""
         cache = self.kmalloc_caches[kind].get(index)
         if cache is None:
             prefix, flag = KMALLOC_TYPES[kind]
             size = kmalloc_class_size(index)
             align = max(ARCH_KMALLOC_MINALIGN, self.kmalloc_min_size, size & -size)
-            cache = self._create_cache(kmalloc_cache_name(index, prefix), size, align,
-                                       SLAB_KMALLOC | flag, None)
+            cache = self._slub.create_cache(kmalloc_cache_name(index, prefix), size, align,
+                                            SLAB_KMALLOC | flag, None)
             assert cache is not None, "kmalloc caches always fit"
             self.kmalloc_caches[kind][index] = cache
         return cache
 
-    def kmalloc_slab(self: "Kernel", size: int, gfp: int = 0) -> KmemCache | None:
+    def kmalloc_slab(self, size: int, gfp: int = 0) -> KmemCache | None:
         """``kmalloc_slab()``: the cache *size* bytes come from (None above 8 KiB)."""
         if not 0 < size <= KMALLOC_MAX_CACHE_SIZE:
             return None
@@ -158,8 +191,7 @@ class Kmalloc(SlubAllocator):
 
     # --- allocation ------------------------------------------------------------------
 
-    @kernel_function
-    def kmalloc(self: "Kernel", size: int, gfp: int, caller: str | None = None) -> int | None:
+    def kmalloc(self, size: int, gfp: int, caller: str | None = None) -> int | None:
         """``kmalloc(size, gfp)``: a kernel (direct-map) address, ``ZERO_SIZE_PTR`` for
         0 bytes, or None. *caller* labels the call site for SLAB_STORE_USER."""
         if size.__class__ is not int or gfp.__class__ is not int or gfp < 0 or gfp & ~0xFFFFFF:
@@ -169,16 +201,16 @@ class Kmalloc(SlubAllocator):
             cache = self._kmalloc_table[size]
             slab = cache.cpu_slab
             if slab is not None and slab.free and not cache.debug and not gfp & ZERO and \
-                    not self.events.active and not (gfp & DIRECT_RECLAIM and self.context_stack.atomic):
+                    not self.events.active and not (gfp & DIRECT_RECLAIM and self.context.atomic):
                 # The fast path: pop the CPU slab's freelist.
                 addr = slab.free.pop()
                 slab.inuse += 1
-                self._slab_live[addr] = slab
+                self._live[addr] = slab
                 return addr
         return self._kmalloc_slow(size, gfp, caller or "kmalloc")
 
     @operation
-    def _kmalloc_slow(self: "Kernel", size: int, gfp: int, caller: str) -> int | None:
+    def _kmalloc_slow(self, size: int, gfp: int, caller: str) -> int | None:
         if size < 0:
             raise ValueError(f"size must be >= 0, not {size}")
         if size == 0:
@@ -191,35 +223,34 @@ class Kmalloc(SlubAllocator):
             self._emit_kmalloc(addr, size, cache.size, gfp, caller)
         return addr
 
-    def _emit_kmalloc(self: "Kernel", addr: int, size: int, alloc: int, gfp: int, caller: str | None) -> None:
+    def _emit_kmalloc(self, addr: int, size: int, alloc: int, gfp: int, caller: str | None) -> None:
         self.events.emit("kmalloc", ptr=addr, bytes_req=size, bytes_alloc=alloc, gfp=gfp,
                          call_site=caller or "kmalloc")
 
-    def _kmalloc_large_node(self: "Kernel", size: int, gfp: int, caller: str) -> int | None:
+    def _kmalloc_large_node(self, size: int, gfp: int, caller: str) -> int | None:
         """``__kmalloc_large_node()``: whole pages with ``__GFP_COMP``; over 4 MiB the
         page allocator refuses the order with its warning."""
-        if gfp & DIRECT_RECLAIM and self.context_stack.atomic:
+        if gfp & DIRECT_RECLAIM and self.context.atomic:
             self.kmsg.might_sleep(MIGHT_ALLOC_SITE)
-        gfp = self._fix_slab_gfp(gfp, "__kmalloc_large_node")
+        gfp = self._slub.kmalloc_fix_flags(gfp, "__kmalloc_large_node")
         order = get_order(size)
         pfn = self._alloc(gfp | COMP, order, PG_PAGEALLOC, "__kmalloc_large_node")
-        if self.vmscan.kswapd_wanted:
-            self.kswapd()
+        self._kswapd()
         if pfn is None:
             return None
-        self.buddy.mark_large_kmalloc(pfn)
+        self._buddy.prep_compound(pfn)
         addr = self.page_offset + (pfn << PAGE_SHIFT)
         if self.events.active:
             self._emit_kmalloc(addr, size, PAGE_SIZE << order, gfp, caller)
         return addr
 
-    @kernel_function(batch=True)
-    def kzalloc(self: "Kernel", size: int, gfp: int, caller: str | None = None) -> int | None:
+    @operation
+    def kzalloc(self, size: int, gfp: int, caller: str | None = None) -> int | None:
         """``kzalloc(size, gfp)``: ``kmalloc(size, gfp | __GFP_ZERO)``."""
         return self.kmalloc(size, check_gfp(gfp) | ZERO, caller or "kzalloc")
 
-    @kernel_function(batch=True)
-    def kcalloc(self: "Kernel", n: int, size: int, gfp: int, caller: str | None = None) -> int | None:
+    @operation
+    def kcalloc(self, n: int, size: int, gfp: int, caller: str | None = None) -> int | None:
         """``kcalloc(n, size, gfp)``: a zeroed array; NULL if ``n * size`` overflows size_t."""
         _check_size(n, "n")
         _check_size(size)
@@ -227,39 +258,184 @@ class Kmalloc(SlubAllocator):
             return None                              # check_mul_overflow() in kmalloc_array
         return self.kmalloc(n * size, check_gfp(gfp) | ZERO, caller or "kcalloc")
 
-    @kernel_function
-    def ksize(self: "Kernel", addr: int) -> int:
+    def ksize(self, addr: int) -> int:
         """``ksize(addr)``: usable bytes of a kmalloc'd object (0 for NULL/ZERO_SIZE_PTR)."""
         _check_size(addr, "addr")
         if addr <= ZERO_SIZE_PTR:
             return 0
-        slab = self._slab_live.get(addr)
-        if slab is None and self.is_lowmem_address(addr):
-            slab = self._slab_pfns.get((addr - self.page_offset) >> PAGE_SHIFT)
+        slab = self._live.get(addr)
+        if slab is None and self._is_lowmem(addr):
+            slab = self._slub.slab_of_pfn((addr - self.page_offset) >> PAGE_SHIFT)
         if slab is not None:
             return slab_ksize(slab.cache)
-        order = self._large_kmalloc_order(addr)
+        order = self.large_kmalloc_order(addr)
         if order is not None and not addr & (PAGE_SIZE - 1):
             return PAGE_SIZE << order
-        self.kmsg.warn("ksize_bad", f"ksize: {self._ptr(addr)} is not a kmalloc'd object", "mm/slab_common.c __ksize",
-                       object=addr)
+        self.kmsg.warn("ksize_bad", f"ksize: {ptr_text(addr, self.arch.bits)} is not a kmalloc'd object",
+                       "mm/slab_common.c __ksize", object=addr)
         return 0
+
+    def kmalloc_live(self, addr: int) -> bool:
+        """True while *addr* is a live kmalloc'd object: a slab object or the head of a
+        large (page allocator) kmalloc block."""
+        return addr in self._live or self.large_kmalloc_order(addr) is not None
+
+    def large_kmalloc_order(self, addr: int) -> int | None:
+        """Order of the large kmalloc block whose head page holds *addr*, or None."""
+        if not self._is_lowmem(addr):
+            return None
+        return self._buddy.compound_order((addr - self.page_offset) >> PAGE_SHIFT)
+
+    def kmalloc_size_roundup(self, size: int) -> int:
+        """``kmalloc_size_roundup(size)`` for this machine's kmalloc caches."""
+        return _roundup(size, self.kmalloc_min_size)
+
+    def resize_in_place(self, addr: int, new_size: int) -> bool:
+        """krealloc inside a live object whose cache tracks ``orig_size``: the kmalloc red
+        zone follows the new size (as in Linux 6.14+, which updates orig_size in
+        krealloc). False, and nothing changed, for any other object."""
+        slab = self._live.get(addr)
+        if slab is None or not slab.cache.layout.orig_size_tracked:
+            return False
+        cache = slab.cache
+        o = addr - slab.base
+        old = cache.get_orig_size(slab.buf, o)
+        cache.set_orig_size(slab.buf, o, new_size)
+        if cache.flags & SLAB_RED_ZONE and new_size < old:
+            slab.buf[o + new_size:o + old] = bytes((0xcc,)) * (old - new_size)
+        return True
+
+    # --- free ------------------------------------------------------------------------
+
+    def kfree(self, addr: int | None, caller: str | None = None) -> Report | None:
+        """``kfree(p)``: free a kmalloc'd (or any slab) object or a large kmalloc block.
+
+        NULL (0 or None) and ``ZERO_SIZE_PTR`` do nothing; an address kmalloc never
+        returned is refused with a report (returned)."""
+        if addr.__class__ is not int:
+            if addr is None:
+                return None
+            _check_size(addr, "addr")
+        if not self.events.active:
+            slab = self._live.get(addr)
+            if slab is not None and not slab.cache.debug:
+                # The fast path: a live object of a cache without debugging.
+                del self._live[addr]
+                self._put_object(slab.cache, slab, addr)
+                return None
+        return self._kfree_slow(addr, caller)
+
+    @operation
+    def _kfree_slow(self, addr: int, caller: str | None) -> Report | None:
+        if addr <= ZERO_SIZE_PTR:
+            if addr < 0:
+                raise ValueError(f"addr must be a kernel address, not {addr}")
+            return None
+        caller = caller or "kfree"
+        if self._is_lowmem(addr):
+            pfn = (addr - self.page_offset) >> PAGE_SHIFT
+            order = self._buddy.compound_order(pfn)
+            if order is not None and not addr & (PAGE_SIZE - 1):
+                report = self._free(pfn, order, PG_PAGEALLOC, "free_large_kmalloc")
+                if report is None and self.events.active:
+                    self.events.emit("kfree", ptr=addr, call_site=caller)
+                return report
+            if self._buddy.owner[pfn] != PG_SLAB:
+                return self._free_large_kmalloc_bad(addr, pfn)
+        report = self._slub.slab_free(addr, caller, None)
+        if report is None and self.events.active:
+            self.events.emit("kfree", ptr=addr, call_site=caller)
+        return report
+
+    def _free_large_kmalloc_bad(self, addr: int, pfn: int) -> Report:
+        """kfree() of a page that is not a slab page nor the head of a live large kmalloc.
+
+        ``kfree()`` (mm/slub.c) sends every non-slab folio to ``free_large_kmalloc()``,
+        whose ``WARN_ON_ONCE(order == 0)`` fires for anything but a compound head, and
+        whose ``folio_put()`` on a page already back in the buddy allocator trips
+        ``put_page_testzero()``'s ``VM_BUG_ON_PAGE(page_ref_count(page) == 0)``
+        (include/linux/mm.h). The model prints both and frees nothing: the kernel would
+        drop a reference the caller does not own.
+        """
+        state = self._buddy.owner[pfn]
+        warning = self.kmsg.warn("kfree_bad", f"object pointer: {ptr_text(addr, self.arch.bits)}\nkfree: not an "
+                                 f"object kmalloc returned (the page belongs to {OWNER_NAMES[state]}); "
+                                 "refused", "mm/slub.c:4689 free_large_kmalloc", object=addr, pfn=pfn)
+        if state == PG_FREE:
+            return self._buddy.bad_free(pfn, 0, PG_PAGEALLOC, "free_large_kmalloc")
+        return warning
+
+    # --- invariants ------------------------------------------------------------------
+
+    def check(self) -> None:
+        """Raise :class:`InvariantError` if a large kmalloc block (a compound block of the
+        page allocator, which checks its order) is not owned ``PG_PAGEALLOC``."""
+        owner = self._buddy.owner
+        for pfn, order in self._buddy.compound_blocks().items():
+            if owner[pfn] != PG_PAGEALLOC:
+                raise InvariantError(f"large kmalloc block {pfn:#x} order {order} is not owned "
+                                     f"PG_PAGEALLOC but {OWNER_NAMES[owner[pfn]]}")
+
+
+class Kmalloc:
+    """Mixin of :class:`Kernel`: the kmalloc family's API in the kernel's spellings, over
+    :attr:`Kernel.kmalloc_allocator` (a :class:`KmallocAllocator`)."""
+
+    def _init_subsystems(self: "Kernel", options: dict) -> None:
+        super()._init_subsystems(options)
+        #: kmalloc (:class:`KmallocAllocator`): the kmalloc caches and large kmalloc.
+        self.kmalloc_allocator = KmallocAllocator(self.slub, self.buddy, self.events, self.kmsg,
+                                                  self.context_stack, self.arch,
+                                                  lambda: self.vmscan.kswapd_wanted and self.kswapd())
+        # The hot pair goes straight to the component (no delegation per call).
+        self.kmalloc = self.kmalloc_allocator.kmalloc
+        self.kfree = self.kmalloc_allocator.kfree
+
+    @property
+    def kmalloc_caches(self: "Kernel") -> dict[str, dict[int, KmemCache]]:
+        """``kmalloc_caches[type][index]``: the kmalloc caches made so far, by type
+        (``normal``, ``dma``, ``rcl``, ``cg``) and :func:`kmalloc_index`."""
+        return self.kmalloc_allocator.kmalloc_caches
+
+    @property
+    def kmalloc_min_size(self: "Kernel") -> int:
+        """The smallest kmalloc class (``KMALLOC_MIN_SIZE``: 8, 64 on ARM)."""
+        return self.kmalloc_allocator.kmalloc_min_size
+
+    def kmalloc_slab(self: "Kernel", size: int, gfp: int = 0) -> KmemCache | None:
+        """``kmalloc_slab()``: the cache *size* bytes come from (None above 8 KiB)."""
+        return self.kmalloc_allocator.kmalloc_slab(size, gfp)
+
+    @kernel_function
+    def kmalloc(self: "Kernel", size: int, gfp: int, caller: str | None = None) -> int | None:
+        """``kmalloc(size, gfp)``: a kernel (direct-map) address, ``ZERO_SIZE_PTR`` for
+        0 bytes, or None. *caller* labels the call site for SLAB_STORE_USER."""
+        return self.kmalloc_allocator.kmalloc(size, gfp, caller)
+
+    @kernel_function(batch=True)
+    def kzalloc(self: "Kernel", size: int, gfp: int, caller: str | None = None) -> int | None:
+        """``kzalloc(size, gfp)``: ``kmalloc(size, gfp | __GFP_ZERO)``."""
+        return self.kmalloc_allocator.kzalloc(size, gfp, caller)
+
+    @kernel_function(batch=True)
+    def kcalloc(self: "Kernel", n: int, size: int, gfp: int, caller: str | None = None) -> int | None:
+        """``kcalloc(n, size, gfp)``: a zeroed array; NULL if ``n * size`` overflows size_t."""
+        return self.kmalloc_allocator.kcalloc(n, size, gfp, caller)
+
+    @kernel_function
+    def ksize(self: "Kernel", addr: int) -> int:
+        """``ksize(addr)``: usable bytes of a kmalloc'd object (0 for NULL/ZERO_SIZE_PTR)."""
+        return self.kmalloc_allocator.ksize(addr)
 
     def kmalloc_live(self: "Kernel", addr: int) -> bool:
         """True while *addr* is a live kmalloc'd object: a slab object or the head of a
         large (page allocator) kmalloc block."""
-        return addr in self._slab_live or self._large_kmalloc_order(addr) is not None
-
-    def _large_kmalloc_order(self: "Kernel", addr: int) -> int | None:
-        """Order of the large kmalloc block whose head page holds *addr*, or None."""
-        if not self.is_lowmem_address(addr):
-            return None
-        return self.buddy.large_kmalloc_order((addr - self.page_offset) >> PAGE_SHIFT)
+        return self.kmalloc_allocator.kmalloc_live(addr)
 
     @kernel_function
     def kmalloc_size_roundup(self: "Kernel", size: int) -> int:
         """``kmalloc_size_roundup(size)`` for this machine's kmalloc caches."""
-        return _roundup(size, self.kmalloc_min_size)
+        return self.kmalloc_allocator.kmalloc_size_roundup(size)
 
     @kernel_function(batch=True)
     def krealloc(self: "Kernel", addr: int | None, new_size: int, gfp: int, caller: str | None = None) -> int | None:
@@ -277,15 +453,12 @@ class Kmalloc(SlubAllocator):
             return ZERO_SIZE_PTR
         ks = 0
         if addr > ZERO_SIZE_PTR:
-            slab = self._slab_live.get(addr)
             if not self.kmalloc_live(addr):
-                raise self.kmsg.bug("krealloc_bad", f"krealloc: {self._ptr(addr)} is not a live kmalloc'd "
-                                    "object (freed, or never returned by kmalloc)", object=addr)
+                raise self.kmsg.bug("krealloc_bad", f"krealloc: {ptr_text(addr, self.arch.bits)} is not a "
+                                    "live kmalloc'd object (freed, or never returned by kmalloc)", object=addr)
             ks = self.ksize(addr)
             if ks >= new_size:
-                if slab is not None and slab.cache.layout.orig_size_tracked:
-                    self._krealloc_in_place(slab, addr, new_size)
-                elif gfp & ZERO:
+                if not self.kmalloc_allocator.resize_in_place(addr, new_size) and gfp & ZERO:
                     self.memset(addr + new_size, 0, ks - new_size)   # want_init_on_alloc()
                 return addr
         new = self.kmalloc(new_size, gfp, caller)
@@ -294,76 +467,17 @@ class Kmalloc(SlubAllocator):
             self.kfree(addr, caller)
         return new
 
-    def _krealloc_in_place(self: "Kernel", slab, addr: int, new_size: int) -> None:
-        """Shrinking or growing inside the object: the kmalloc red zone follows the new
-        size (as in Linux 6.14+, which updates orig_size in krealloc)."""
-        cache = slab.cache
-        o = addr - slab.base
-        old = cache.get_orig_size(slab.buf, o)
-        cache.set_orig_size(slab.buf, o, new_size)
-        if cache.flags & SLAB_RED_ZONE and new_size < old:
-            slab.buf[o + new_size:o + old] = bytes((0xcc,)) * (old - new_size)
-
-    # --- free ------------------------------------------------------------------------
-
     @kernel_function
     def kfree(self: "Kernel", addr: int | None, caller: str | None = None) -> Report | None:
         """``kfree(p)``: free a kmalloc'd (or any slab) object or a large kmalloc block.
 
         NULL (0 or None) and ``ZERO_SIZE_PTR`` do nothing; an address kmalloc never
         returned is refused with a report (returned)."""
-        if addr.__class__ is not int:
-            if addr is None:
-                return None
-            _check_size(addr, "addr")
-        if not self.events.active:
-            slab = self._slab_live.get(addr)
-            if slab is not None and not slab.cache.debug:
-                # The fast path: a live object of a cache without debugging.
-                del self._slab_live[addr]
-                self._put_object(slab.cache, slab, addr)
-                return None
-        return self._kfree_slow(addr, caller)
+        return self.kmalloc_allocator.kfree(addr, caller)
 
-    @operation
-    def _kfree_slow(self: "Kernel", addr: int, caller: str | None) -> Report | None:
-        if addr <= ZERO_SIZE_PTR:
-            if addr < 0:
-                raise ValueError(f"addr must be a kernel address, not {addr}")
-            return None
-        caller = caller or "kfree"
-        if self.is_lowmem_address(addr):
-            pfn = (addr - self.page_offset) >> PAGE_SHIFT
-            order = self.buddy.large_kmalloc_order(pfn)
-            if order is not None and not addr & (PAGE_SIZE - 1):
-                report = self._free(pfn, order, PG_PAGEALLOC, "free_large_kmalloc")
-                if report is None and self.events.active:
-                    self.events.emit("kfree", ptr=addr, call_site=caller)
-                return report
-            if self.owner[pfn] != PG_SLAB:
-                return self._free_large_kmalloc_bad(addr, pfn)
-        report = self._slab_free(addr, caller, None)
-        if report is None and self.events.active:
-            self.events.emit("kfree", ptr=addr, call_site=caller)
-        return report
-
-    def _free_large_kmalloc_bad(self: "Kernel", addr: int, pfn: int) -> Report:
-        """kfree() of a page that is not a slab page nor the head of a live large kmalloc.
-
-        ``kfree()`` (mm/slub.c) sends every non-slab folio to ``free_large_kmalloc()``,
-        whose ``WARN_ON_ONCE(order == 0)`` fires for anything but a compound head, and
-        whose ``folio_put()`` on a page already back in the buddy allocator trips
-        ``put_page_testzero()``'s ``VM_BUG_ON_PAGE(page_ref_count(page) == 0)``
-        (include/linux/mm.h). The model prints both and frees nothing: the kernel would
-        drop a reference the caller does not own.
-        """
-        state = self.owner[pfn]
-        warning = self.kmsg.warn("kfree_bad", f"object pointer: {self._ptr(addr)}\nkfree: not an "
-                                 f"object kmalloc returned (the page belongs to {OWNER_NAMES[state]}); "
-                                 "refused", "mm/slub.c:4689 free_large_kmalloc", object=addr, pfn=pfn)
-        if state == PG_FREE:
-            return self.buddy.bad_free(pfn, 0, PG_PAGEALLOC, "free_large_kmalloc")
-        return warning
+    def _check_subsystems(self: "Kernel") -> None:
+        super()._check_subsystems()
+        self.kmalloc_allocator.check()
 
 
 def slab_ksize(cache: KmemCache) -> int:

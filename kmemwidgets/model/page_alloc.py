@@ -9,7 +9,7 @@ A request that still cannot be met returns NULL (None) and prints ``warn_alloc()
 
 :class:`BuddyAllocator` owns the page allocator's state — the zones and their free
 lists, ``mem_map`` (one owner byte per frame), the table of allocated blocks, the
-zonelists and the large-kmalloc mark of compound blocks — and is the only code that
+zonelists and the compound marks (kmalloc's large blocks) — and is the only code that
 writes it. Every other subsystem takes and gives back frames through its few
 operations: :meth:`~BuddyAllocator.alloc` (from a zonelist),
 :meth:`~BuddyAllocator.alloc_at` (an exact block), :meth:`~BuddyAllocator.alloc_bulk`,
@@ -89,8 +89,9 @@ class BuddyAllocator:
         self.mem_map = bytearray(self.max_pfn)
         self.owner = np.frombuffer(self.mem_map, dtype=np.uint8)
         self._blocks: dict[int, int] = {}          # allocated block head pfn -> order
-        #: Compound blocks handed out by kmalloc (``__kmalloc_large_node``): head pfn -> order.
-        self._large_kmalloc: dict[int, int] = {}
+        #: Compound blocks (``prep_compound_page()``): head pfn -> compound order. Only
+        #: kmalloc's large blocks are made compound in the model (``__kmalloc_large_node``).
+        self._compound: dict[int, int] = {}
         self.zones: list[Zone] = [Zone(t, s, e) for t, s, e in arch.zone_ranges]
         # Zone ends, ascending: bisect_right() of a pfn is its zone's index in ``zones``
         # (what the zone bits of ``page->flags`` give ``page_zone()``).
@@ -178,15 +179,19 @@ class BuddyAllocator:
         """A copy of ``{head pfn: order}`` for every allocated block."""
         return dict(self._blocks)
 
-    # --- large kmalloc blocks (compound pages of __kmalloc_large_node) ----------------
+    # --- compound blocks (struct page's PG_head and compound order) --------------------
 
-    def mark_large_kmalloc(self, pfn: int) -> None:
-        """Remember that the allocated block at *pfn* is a large kmalloc object."""
-        self._large_kmalloc[pfn] = self._blocks[pfn]
+    def prep_compound(self, pfn: int) -> None:
+        """``prep_compound_page()``: make the allocated block at *pfn* one compound page."""
+        self._compound[pfn] = self._blocks[pfn]
 
-    def large_kmalloc_order(self, pfn: int) -> int | None:
-        """Order of the large kmalloc block headed by *pfn*, or None."""
-        return self._large_kmalloc.get(pfn)
+    def compound_order(self, pfn: int) -> int | None:
+        """``compound_order()`` of the compound block headed by *pfn*, or None."""
+        return self._compound.get(pfn)
+
+    def compound_blocks(self) -> dict[int, int]:
+        """A copy of ``{head pfn: compound order}`` for every compound block."""
+        return dict(self._compound)
 
     # --- allocation ------------------------------------------------------------------
 
@@ -427,10 +432,10 @@ class BuddyAllocator:
         """Give a checked block back: out of the block table and ``mem_map``, onto its
         zone's free lists with its merges, then the events."""
         del self._blocks[pfn]
-        if self._large_kmalloc:
+        if self._compound:
             # kfree() ends a large kmalloc block so, and so does __free_pages() on it,
             # which free_pages_prepare() cannot tell from any other compound block.
-            self._large_kmalloc.pop(pfn, None)
+            self._compound.pop(pfn, None)
         if order:
             self.mem_map[pfn:pfn + (1 << order)] = _FILL[PG_FREE][order]
         else:
@@ -450,10 +455,10 @@ class BuddyAllocator:
         return self._refuse_free(pfn, order, self._bad_free_reason(pfn, order, owner), caller)
 
     def _refuse_free(self, pfn: int, order: int, problem: str, caller: str) -> Report:
-        """A large kmalloc block is a compound page: freeing it with another order trips
+        """Freeing a compound block (a large kmalloc block) with another order trips
         ``VM_BUG_ON_PAGE(compound && compound_order(page) != order)`` in
         ``free_pages_prepare()`` (mm/page_alloc.c, CONFIG_DEBUG_VM)."""
-        have = self._large_kmalloc.get(pfn)
+        have = self._compound.get(pfn)
         if have is not None and have != order and 0 <= order <= MAX_PAGE_ORDER:
             problem = f"VM_BUG_ON_PAGE(compound && compound_order(page) != order): {problem}"
         return self.kmsg.bad_page(pfn, problem, caller)
@@ -533,10 +538,10 @@ class BuddyAllocator:
         if managed + reserved != self.max_pfn:
             raise InvariantError(f"page counts not conserved: managed {managed} + reserved {reserved}"
                                  f" != {self.max_pfn} frames")
-        for pfn, order in self._large_kmalloc.items():
-            if self._blocks.get(pfn) != order or owner[pfn] != PG_PAGEALLOC:
-                raise InvariantError(f"large kmalloc block {pfn:#x} order {order} is not an "
-                                     "allocated page-allocator block")
+        for pfn, order in self._compound.items():
+            if self._blocks.get(pfn) != order:
+                raise InvariantError(f"compound block {pfn:#x} order {order} is not an allocated block "
+                                     "of that order")
 
 
 class PageAllocator:

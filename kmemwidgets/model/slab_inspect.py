@@ -153,7 +153,7 @@ def slab_list_name(cache: "KmemCache", slab: "Slab") -> str:
 
 def slab_of_pfn(k: "Kernel", pfn: int) -> "Slab | None":
     """The slab one of whose frames is *pfn*, or None."""
-    return k._slab_pfns.get(pfn)
+    return k.slub.slab_of_pfn(pfn)
 
 
 def object_of(k: "Kernel", addr: int) -> tuple["Slab", int] | None:
@@ -161,7 +161,7 @@ def object_of(k: "Kernel", addr: int) -> tuple["Slab", int] | None:
     metadata included); None when *addr* is in no slab or in the slab's tail padding."""
     if not k.is_lowmem_address(addr):
         return None
-    slab = k._slab_pfns.get((addr - k.page_offset) >> PAGE_SHIFT)
+    slab = k.slub.slab_of_pfn((addr - k.page_offset) >> PAGE_SHIFT)
     if slab is None:
         return None
     L = slab.cache.layout
@@ -173,7 +173,7 @@ def object_of(k: "Kernel", addr: int) -> tuple["Slab", int] | None:
 
 def is_live_object(k: "Kernel", addr: int) -> bool:
     """True while *addr* is an allocated slab object (what ``kmem_cache_alloc`` returned)."""
-    return addr in k._slab_live
+    return addr in k.slub.live
 
 
 def live_objects(k: "Kernel", slab: "Slab") -> list[int]:
@@ -193,7 +193,7 @@ def isolated_objects(k: "Kernel", slab: "Slab") -> list[int]:
     """
     L = slab.cache.layout
     free = set(slab.free)
-    live = k._slab_live
+    live = k.slub.live
     return [a for a in (slab.base + L.slot(i) for i in range(slab.objects))
             if a not in free and a not in live]
 

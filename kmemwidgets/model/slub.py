@@ -9,6 +9,13 @@ object (little-endian, the arch's pointer width). The free list is also kept as 
 Python list per slab (top = ``slab->freelist``) so the fast path never parses bytes;
 ``validate()`` walks the in-memory chain the way ``on_freelist()`` does and adopts it.
 
+:class:`SlubAllocator` (``Kernel.slub``) is the component that owns this state — the
+caches, their slabs and lists, the slab of every slab frame, the live objects and the
+debugging state (with :class:`~.slub_debug.SlubDebug`) — and is the only code that
+writes it. It takes slab frames from the page allocator and reports through
+``Kernel.kmsg``; kmalloc (:mod:`.kmalloc`) sits above it and uses its public operations.
+:class:`SlabAllocator` is the Kernel's face of it: the kernel's API with its spellings.
+
 Simplified against the kernel: one CPU, so one ``cpu_slab`` per cache and no per-CPU
 partial lists; debug caches allocate straight from the node partial list (as
 ``alloc_single_from_partial`` does); no cache merging; no freelist randomisation or
@@ -32,10 +39,14 @@ from .gfp import __GFP_RECLAIMABLE as RECLAIMABLE, __GFP_ZERO as ZERO
 from .gfp import __GFP_HIGH as HIGH, __GFP_IO as IO, __GFP_FS as FS
 from .gfp import __GFP_RETRY_MAYFAIL as RETRY_MAYFAIL, __GFP_MEMALLOC as MEMALLOC
 from .gfp import __GFP_HARDWALL as HARDWALL, __GFP_THISNODE as THISNODE
+from .arch import Arch
+from .context import ContextStack
+from .events import EventStream, operation
 from .kernel_api import kernel_function
 from .owners import OWNER_NAMES, PG_SLAB
 from .page_alloc import MIGHT_ALLOC_SITE
-from .printk import KERN_ERR, KERN_WARNING, PHYSADDR_BUG, Report
+from .physmem import PhysMem
+from .printk import KERN_ERR, KERN_WARNING, PHYSADDR_BUG, Printk, Report
 from .slab_layout import (KMALLOC_MAX_SIZE, MAX_PARTIAL, MIN_PARTIAL, POISON_INUSE, SLAB_CACHE_DMA,
                           SLAB_CONSISTENCY_CHECKS, SLAB_DEBUG_FLAGS, SLAB_FLAGS_PERMITTED,
                           SLAB_KMALLOC, SLAB_PANIC, SLAB_POISON, SLAB_RECLAIM_ACCOUNT, SLAB_RED_ZONE,
@@ -46,6 +57,7 @@ from .units import PAGE_SHIFT, PAGE_SIZE
 
 if TYPE_CHECKING:
     from .kernel import Kernel
+    from .page_alloc import BuddyAllocator
 
 GFP_RECLAIM_MASK = RECLAIM | HIGH | IO | FS | NOWARN | RETRY_MAYFAIL | NOFAIL | NORETRY | MEMALLOC | NOMEMALLOC
 GFP_CONSTRAINT_MASK = HARDWALL | THISNODE
@@ -212,27 +224,55 @@ def parse_slub_debug(value: object) -> tuple[int, tuple[str, ...], bool, list[st
 
 
 class SlubAllocator(SlubDebug):
-    """Mixin of :class:`Kernel`: ``kmem_cache_*`` and the slab page management."""
+    """The slab allocator (SLUB), ``Kernel.slub``: owner of the caches, their slabs, the
+    table of live objects and the slab of every slab frame, and the debugging state.
 
-    def _init_subsystems(self: "Kernel", options: dict) -> None:
-        debug = options.pop("slub_debug", options.pop("slab_debug", ""))
-        flags, names, disable_o, messages = parse_slub_debug(debug)
-        self.slub_debug_flags = flags
-        self.slub_debug_names = names
+    It is given what lies below it: slab frames come from the page allocator (*buddy*),
+    reports go to *kmsg*, the calling context is read from *context*. kmalloc
+    (:mod:`.kmalloc`) sits above it and uses its public operations.
+    """
+
+    def __init__(self, arch: Arch, buddy: "BuddyAllocator", events: EventStream, kmsg: Printk,
+                 context: ContextStack, physmem: PhysMem, cpus: int, mem_map_pfn: int,
+                 slub_debug: object = "") -> None:
+        flags, names, disable_o, messages = parse_slub_debug(slub_debug)
+        # What lies below: the machine, the event stream, the report path, the context.
+        self.arch, self.events, self.kmsg, self.context = arch, events, kmsg, context
+        self.page_offset = arch.page_offset
+        self.physmem, self.cpus = physmem, cpus
+        #: First frame of ``mem_map`` (where a ``struct page`` lives, for the reports).
+        self.mem_map_pfn = mem_map_pfn
+        self._buddy = buddy
+        # Slab frames come and go through these two; bound once (they are hot).
+        self._alloc = buddy.alloc
+        self._free = buddy.free
+        #: ``slub_debug=``: its flags, the caches it names (all if none) and ``O``.
+        self.slub_debug_flags, self.slub_debug_names = flags, names
         self.slub_disable_higher_order_debug = disable_o
         self.slab_caches: list[KmemCache] = []      # newest first, like slab_caches
-        self._leaked_caches: list[KmemCache] = []
+        #: Caches destroyed with live objects: out of ``slab_caches``, never released.
+        self.leaked_caches: list[KmemCache] = []
         self._slab_pfns: dict[int, Slab] = {}       # every frame of every slab -> slab
-        self._slab_live: dict[int, Slab] = {}       # allocated object address -> slab
+        #: Allocated object address -> its slab. kmalloc's inlined fast path (as
+        #: ``slab_alloc_node()`` is ``__always_inline`` in mm/slub.c) adds and removes
+        #: entries with the slab's own freelist; nothing else writes it.
+        self.live: dict[int, Slab] = {}
         self.slab_errors = 0
         self.jiffies = 0
         for m in messages:
-            self.printk(m)
-        super()._init_subsystems(options)
+            kmsg.printk(m)
+
+    def _is_lowmem(self, addr: int) -> bool:
+        """``virt_addr_valid()``: an address of the direct map."""
+        return self.page_offset <= addr < self.arch.high_memory
+
+    def slab_of_pfn(self, pfn: int) -> Slab | None:
+        """The slab one of whose frames is *pfn*, or None."""
+        return self._slab_pfns.get(pfn)
 
     # --- creating caches -------------------------------------------------------------
 
-    def kmem_cache_flags(self: "Kernel", flags: int, name: str) -> int:
+    def kmem_cache_flags(self, flags: int, name: str) -> int:
         """``kmem_cache_flags()``: add the ``slub_debug=`` flags that apply to *name*."""
         if not self.slub_debug_flags:
             return flags
@@ -241,8 +281,8 @@ class SlubAllocator(SlubDebug):
             return flags
         return flags | self.slub_debug_flags
 
-    @kernel_function(batch=True)
-    def kmem_cache_create(self: "Kernel", name: str, size: int, align: int = 0, flags: int = 0,
+    @operation
+    def kmem_cache_create(self, name: str, size: int, align: int = 0, flags: int = 0,
                           ctor: Callable[[int], None] | None = None) -> KmemCache | None:
         """``kmem_cache_create(name, size, align, flags, ctor)``: a new cache, or None
         (with the kernel's warning) if the request is invalid; SLAB_PANIC panics."""
@@ -254,7 +294,7 @@ class SlubAllocator(SlubDebug):
         if ctor is not None and not callable(ctor):
             raise TypeError("ctor must be a callable taking the object address, or None")
         err, why = 0, ""
-        if not name or self.context_stack.in_interrupt or size > KMALLOC_MAX_SIZE:
+        if not name or self.context.in_interrupt or size > KMALLOC_MAX_SIZE:
             self.kmsg.report("kmem_cache_create_failed", KERN_ERR,
                              f"kmem_cache_create({name}) integrity check failed")
             err, why = -22, "integrity check"
@@ -265,13 +305,13 @@ class SlubAllocator(SlubDebug):
         elif align < 0 or align & (align - 1):
             err, why = -22, f"align {align} is not a power of two"
         if not err:
-            cache = self._create_cache(name, size, align, flags, ctor)
+            cache = self.create_cache(name, size, align, flags, ctor)
             if cache is not None:
                 return cache
             err, why = -22, "no slab order can hold the object"
         return self._create_failed(name, flags, err, why)
 
-    def _create_failed(self: "Kernel", name: str, flags: int, err: int, why: str) -> None:
+    def _create_failed(self, name: str, flags: int, err: int, why: str) -> None:
         if flags & SLAB_PANIC:
             raise self.kmsg.bug("panic", f"Kernel panic - not syncing: __kmem_cache_create_args: "
                                 f"Failed to create slab '{name}'. Error {err}\n({why}; SLAB_PANIC)",
@@ -280,7 +320,7 @@ class SlubAllocator(SlubDebug):
                          f"__kmem_cache_create_args({name}) failed with error {err}\n({why})", cache=name)
         return None
 
-    def _create_cache(self: "Kernel", name: str, size: int, align: int, flags: int,
+    def create_cache(self, name: str, size: int, align: int, flags: int,
                       ctor: Callable[[int], None] | None) -> KmemCache | None:
         """``create_cache()`` → ``calculate_sizes()``: build the descriptor (no slabs yet)."""
         ptr = self.arch.bits // 8
@@ -297,7 +337,7 @@ class SlubAllocator(SlubDebug):
         self.slab_caches.insert(0, cache)
         return cache
 
-    def _build_template(self: "Kernel", cache: KmemCache) -> bytearray:
+    def _build_template(self, cache: KmemCache) -> bytearray:
         """A new POISON slab's bytes before the free pointers: 0x5a everywhere, every
         slot ``init_object(SLUB_RED_INACTIVE)`` and its tracks zeroed."""
         L = cache.layout
@@ -312,7 +352,7 @@ class SlubAllocator(SlubDebug):
 
     # --- slab pages ------------------------------------------------------------------
 
-    def _fix_slab_gfp(self: "Kernel", gfp: int, where: str) -> int:
+    def kmalloc_fix_flags(self, gfp: int, where: str) -> int:
         """``kmalloc_fix_flags()`` (mm/slab_common.c): strip zone bits a slab must never
         get, with a ``pr_warn`` (and a ``dump_stack``, not modelled): no WARN, so no taint."""
         if gfp & GFP_SLAB_BUG_MASK:
@@ -324,11 +364,11 @@ class SlubAllocator(SlubDebug):
             return fixed
         return gfp
 
-    def _new_slab(self: "Kernel", cache: KmemCache, gfp: int) -> Slab | None:
+    def _new_slab(self, cache: KmemCache, gfp: int) -> Slab | None:
         """``new_slab()`` → ``allocate_slab()``: frames from the buddy allocator (preferred
         order with NOWARN|NORETRY, then the minimum order), bytes initialised."""
         L = cache.layout
-        flags = self._fix_slab_gfp(gfp, "new_slab")
+        flags = self.kmalloc_fix_flags(gfp, "new_slab")
         flags = (flags & (GFP_RECLAIM_MASK | GFP_CONSTRAINT_MASK)) | cache.allocflags
         alloc_gfp = (flags | NOWARN | NORETRY) & ~NOFAIL
         if alloc_gfp & DIRECT_RECLAIM and L.order > L.min_order:
@@ -386,7 +426,7 @@ class SlubAllocator(SlubDebug):
             self.events.emit("slab_new", cache=cache.name, pfn=pfn, order=order, objects=objects)
         return slab
 
-    def _slab_out_of_memory(self: "Kernel", cache: KmemCache, gfp: int) -> None:
+    def _slab_out_of_memory(self, cache: KmemCache, gfp: int) -> None:
         """``slab_out_of_memory()``."""
         L = cache.layout
         self.kmsg.report("slab_out_of_memory", KERN_WARNING, "\n".join((
@@ -396,7 +436,7 @@ class SlubAllocator(SlubDebug):
             f"  node 0: slabs: {cache.num_slabs}, objs: {cache.num_objs}, "
             f"free: {cache.num_objs - cache.inuse_objs}")), cache=cache.name)
 
-    def _discard_slab(self: "Kernel", cache: KmemCache, slab: Slab) -> None:
+    def _discard_slab(self, cache: KmemCache, slab: Slab) -> None:
         """``discard_slab()`` → ``__free_slab()``: frames back to the buddy allocator."""
         if cache.checks:
             self._slab_pad_check(cache, slab)
@@ -420,7 +460,7 @@ class SlubAllocator(SlubDebug):
         if self.events.active:
             self.events.emit("slab_discard", cache=cache.name, pfn=slab.pfn, order=slab.order)
 
-    def _flush_cpu_slab(self: "Kernel", cache: KmemCache) -> None:
+    def _flush_cpu_slab(self, cache: KmemCache) -> None:
         """``flush_all()`` → ``deactivate_slab()``: the CPU slab goes back to the lists."""
         slab = cache.cpu_slab
         if slab is None:
@@ -433,18 +473,18 @@ class SlubAllocator(SlubDebug):
 
     # --- allocation ------------------------------------------------------------------
 
-    def _check_cache(self: "Kernel", cache: object, fn: str) -> KmemCache:
+    def _check_cache(self, cache: object, fn: str) -> KmemCache:
         if cache.__class__ is not KmemCache:
             raise TypeError(f"{fn}: cache must be a kmem_cache from kmem_cache_create(), "
                             f"not {type(cache).__name__}")
         return cache  # type: ignore[return-value]
 
-    def _cache_gone(self: "Kernel", cache: KmemCache, fn: str) -> str:
+    def _cache_gone(self, cache: KmemCache, fn: str) -> str:
         return (f"BUG: KASAN: slab-use-after-free in {fn}\n{fn}: kmem_cache '{cache.name}' "
                 f"was destroyed by kmem_cache_destroy(); the call was refused")
 
-    @kernel_function(batch=True)
-    def kmem_cache_alloc(self: "Kernel", cache: KmemCache, gfp: int, caller: str | None = None) -> int | None:
+    @operation
+    def kmem_cache_alloc(self, cache: KmemCache, gfp: int, caller: str | None = None) -> int | None:
         """``kmem_cache_alloc(cache, gfp)``: an object's address, or None (NULL).
 
         *caller* labels the call site for SLAB_STORE_USER (``"my_probe+0x24"``)."""
@@ -452,11 +492,11 @@ class SlubAllocator(SlubDebug):
                 not gfp & (ZERO | ~0xFFFFFF) and not cache.debug and cache.state != RELEASED:
             slab = cache.cpu_slab
             if slab is not None and slab.free and not self.events.active and \
-                    not (gfp & DIRECT_RECLAIM and self.context_stack.atomic):
+                    not (gfp & DIRECT_RECLAIM and self.context.atomic):
                 # The fast path (as in kmalloc): pop the CPU slab's freelist.
                 addr = slab.free.pop()
                 slab.inuse += 1
-                self._slab_live[addr] = slab
+                self.live[addr] = slab
                 return addr
         self._check_cache(cache, "kmem_cache_alloc")
         if cache.state == RELEASED:
@@ -464,20 +504,20 @@ class SlubAllocator(SlubDebug):
                                 cache=cache.name)
         if gfp.__class__ is not int or gfp < 0 or gfp & ~0xFFFFFF:
             check_gfp(gfp)
-        addr = self._slab_alloc(cache, gfp, cache.object_size, caller or "kmem_cache_alloc")
+        addr = self.slab_alloc(cache, gfp, cache.object_size, caller or "kmem_cache_alloc")
         if addr is not None and self.events.active:
             self.events.emit("kmem_cache_alloc", cache=cache.name, ptr=addr,
                              bytes_req=cache.object_size, bytes_alloc=cache.size, gfp=gfp)
         return addr
 
-    @kernel_function(batch=True)
-    def kmem_cache_zalloc(self: "Kernel", cache: KmemCache, gfp: int, caller: str | None = None) -> int | None:
+    @operation
+    def kmem_cache_zalloc(self, cache: KmemCache, gfp: int, caller: str | None = None) -> int | None:
         """``kmem_cache_zalloc(cache, gfp)``: ``kmem_cache_alloc`` with ``__GFP_ZERO``."""
         return self.kmem_cache_alloc(cache, check_gfp(gfp) | ZERO, caller or "kmem_cache_zalloc")
 
-    def _slab_alloc(self: "Kernel", cache: KmemCache, gfp: int, orig_size: int, caller: str) -> int | None:
+    def slab_alloc(self, cache: KmemCache, gfp: int, orig_size: int, caller: str) -> int | None:
         """``slab_alloc_node()``: the CPU slab's freelist, else a partial slab, else a new slab."""
-        if gfp & DIRECT_RECLAIM and self.context_stack.atomic:
+        if gfp & DIRECT_RECLAIM and self.context.atomic:
             self.kmsg.might_sleep(MIGHT_ALLOC_SITE)
         if cache.debug:
             return self._alloc_debug(cache, gfp, orig_size, caller)
@@ -488,13 +528,13 @@ class SlubAllocator(SlubDebug):
                 return None
         addr = slab.free.pop()
         slab.inuse += 1
-        self._slab_live[addr] = slab
+        self.live[addr] = slab
         if gfp & ZERO:
             o = addr - slab.base
             slab.buf[o:o + cache.object_size] = bytes(cache.object_size)
         return addr
 
-    def _refill_cpu_slab(self: "Kernel", cache: KmemCache, gfp: int) -> Slab | None:
+    def _refill_cpu_slab(self, cache: KmemCache, gfp: int) -> Slab | None:
         """``___slab_alloc()``: take a partial slab (``get_partial``) or make a new one."""
         if cache.partial:
             slab = next(iter(cache.partial))
@@ -506,7 +546,7 @@ class SlubAllocator(SlubDebug):
         cache.cpu_slab = slab
         return slab
 
-    def _alloc_debug(self: "Kernel", cache: KmemCache, gfp: int, orig_size: int, caller: str) -> int | None:
+    def _alloc_debug(self, cache: KmemCache, gfp: int, orig_size: int, caller: str) -> int | None:
         """``alloc_single_from_partial()`` + ``alloc_debug_processing()``: check the free
         object (poison intact, red zones 0xbb, free pointer valid), then ``init_object``
         it active. A damaged slab is isolated ("Marking all objects used")."""
@@ -526,8 +566,8 @@ class SlubAllocator(SlubDebug):
             o = addr - slab.base
             if cache.checks and not self._check_object(cache, slab, o, False):
                 self.slab_errors += 1
-                self.printk(f"FIX {cache.name}: Marking all objects used")
-                self.reports[-1].text += f"\nFIX {cache.name}: Marking all objects used"
+                self.kmsg.printk(f"FIX {cache.name}: Marking all objects used")
+                self.kmsg.log.reports[-1].text += f"\nFIX {cache.name}: Marking all objects used"
                 slab.inuse = slab.objects
                 slab.free = []
                 cache.partial.pop(slab, None)
@@ -539,7 +579,7 @@ class SlubAllocator(SlubDebug):
         self._init_object(cache, buf, o, True, orig_size)
         if L.flags & SLAB_STORE_USER:
             self._write_track(cache, slab, o, 0, caller)
-        self._slab_live[addr] = slab
+        self.live[addr] = slab
         if gfp & ZERO:
             n = orig_size if L.flags & SLAB_KMALLOC and L.flags & (SLAB_STORE_USER | SLAB_RED_ZONE) \
                 else cache.object_size
@@ -548,16 +588,16 @@ class SlubAllocator(SlubDebug):
 
     # --- free ------------------------------------------------------------------------
 
-    @kernel_function(batch=True)
-    def kmem_cache_free(self: "Kernel", cache: KmemCache, obj: int, caller: str | None = None) -> Report | None:
+    @operation
+    def kmem_cache_free(self, cache: KmemCache, obj: int, caller: str | None = None) -> Report | None:
         """``kmem_cache_free(cache, obj)``; a refused free returns the logged report."""
         if obj.__class__ is int and not self.events.active:
-            slab = self._slab_live.get(obj)
+            slab = self.live.get(obj)
             if slab is not None and slab.cache is cache and not cache.debug and \
                     cache.state != RELEASED:
                 # The fast path (as in kfree): a live object of this cache, no debugging.
-                del self._slab_live[obj]
-                self._put_object(cache, slab, obj)
+                del self.live[obj]
+                self.put_object(cache, slab, obj)
                 return None
         self._check_cache(cache, "kmem_cache_free")
         if obj.__class__ is not int:
@@ -566,7 +606,7 @@ class SlubAllocator(SlubDebug):
         if cache.state == RELEASED:
             return self.kmsg.report("slab_use_after_free", KERN_ERR,
                                     self._cache_gone(cache, "kmem_cache_free"), cache=cache.name)
-        slab = self._slab_live.get(obj)
+        slab = self.live.get(obj)
         if slab is not None and slab.cache is not cache:
             # cache_from_obj(): the model refuses instead of freeing to the right cache.
             real = slab.cache
@@ -574,15 +614,15 @@ class SlubAllocator(SlubDebug):
                                   f"but object is from {real.name}", "mm/slub.c cache_from_obj",
                                   "(the model refuses the free; the kernel would free it to its real cache)",
                                   cache=cache.name, object=obj, slab=slab.pfn)
-        report = self._slab_free(obj, caller or "kmem_cache_free", cache)
+        report = self.slab_free(obj, caller or "kmem_cache_free", cache)
         if report is None and self.events.active:
             self.events.emit("kmem_cache_free", cache=cache.name, ptr=obj)
         return report
 
-    def _slab_free(self: "Kernel", addr: int, caller: str, expect: KmemCache | None) -> Report | None:
+    def slab_free(self, addr: int, caller: str, expect: KmemCache | None) -> Report | None:
         """Free a slab object: the fast path for live objects of non-debug caches,
         the debug path, or the diagnosis of a bad pointer."""
-        slab = self._slab_live.pop(addr, None)
+        slab = self.live.pop(addr, None)
         if slab is None:
             return self._bad_slab_free(addr, caller, expect)
         cache = slab.cache
@@ -590,12 +630,12 @@ class SlubAllocator(SlubDebug):
         if cache.debug:
             refused = self._free_debug(cache, slab, o, caller)
             if refused is not None:
-                self._slab_live[addr] = slab
+                self.live[addr] = slab
                 return refused
-        self._put_object(cache, slab, addr)
+        self.put_object(cache, slab, addr)
         return None
 
-    def _put_object(self: "Kernel", cache: KmemCache, slab: Slab, addr: int) -> None:
+    def put_object(self, cache: KmemCache, slab: Slab, addr: int) -> None:
         """``do_slab_free()``: push the object on its slab's freelist (writing the free
         pointer into the object, where SLUB keeps it) and move the slab between lists."""
         free = slab.free
@@ -608,18 +648,18 @@ class SlubAllocator(SlubDebug):
             elif len(free) == 1:
                 cache.partial[slab] = None         # was full: add_partial(DEACTIVATE_TO_TAIL)
 
-    def _free_debug(self: "Kernel", cache: KmemCache, slab: Slab, o: int, caller: str) -> Report | None:
+    def _free_debug(self, cache: KmemCache, slab: Slab, o: int, caller: str) -> Report | None:
         """``free_debug_processing()``: check the live object (red zones 0xcc, kmalloc
         red zone, padding), record the free, and re-poison it; a damaged object is
         not freed."""
         self.jiffies += 1
         if cache.checks:
-            before = len(self.reports)
+            before = len(self.kmsg.log.reports)
             if not self._check_object(cache, slab, o, True):
                 self.slab_errors += 1
                 fix = f"FIX {cache.name}: Object at {self._ptr(slab.base + o)} not freed"
-                self.printk(fix)
-                report = self.reports[-1] if len(self.reports) > before else None
+                self.kmsg.printk(fix)
+                report = self.kmsg.log.reports[-1] if len(self.kmsg.log.reports) > before else None
                 if report is not None:
                     report.text += "\n" + fix
                 return report
@@ -629,10 +669,10 @@ class SlubAllocator(SlubDebug):
         self._init_object(cache, slab.buf, o, False)
         return None
 
-    def _bad_slab_free(self: "Kernel", addr: int, caller: str, expect: KmemCache | None) -> Report | None:
+    def _bad_slab_free(self, addr: int, caller: str, expect: KmemCache | None) -> Report | None:
         """Why *addr* is not a live slab object: outside any slab, a pointer into the
         middle of an object, or a double free (``free_consistency_checks()``)."""
-        if not self.is_lowmem_address(addr):
+        if not self._is_lowmem(addr):
             return self.kmsg.kernel_bug("slub_invalid_pointer", KERN_ERR, PHYSADDR_BUG,
                                         f"{caller}({self._ptr(addr)}): not a direct-mapped address, "
                                         "so not a slab object; refused", object=addr)
@@ -654,20 +694,20 @@ class SlubAllocator(SlubDebug):
                                     extra=[f"FIX {cache.name}: Object at {self._ptr(addr)} not freed"])
         # A valid object that is neither allocated nor free: lost from a freelist the
         # checks cut ("Marking all objects used"); the kernel frees it like any other.
-        self._slab_live[addr] = slab
-        return self._slab_free(addr, caller, expect)
+        self.live[addr] = slab
+        return self.slab_free(addr, caller, expect)
 
-    def _not_slab(self: "Kernel", addr: int, caller: str) -> Report:
+    def _not_slab(self, addr: int, caller: str) -> Report:
         pfn = (addr - self.page_offset) >> PAGE_SHIFT
         return self.kmsg.report("slub_invalid_pointer", KERN_ERR,
                                 f"SLUB <none>: no slab for object {self._ptr(addr)}.\n{caller}: the page "
-                                f"(pfn {pfn:#x}) belongs to {OWNER_NAMES[self.owner[pfn]]}; refused",
+                                f"(pfn {pfn:#x}) belongs to {OWNER_NAMES[self._buddy.owner[pfn]]}; refused",
                                 object=addr)
 
     # --- validate, destroy -----------------------------------------------------------
 
-    @kernel_function(batch=True)
-    def validate(self: "Kernel", cache: KmemCache) -> int:
+    @operation
+    def validate(self, cache: KmemCache) -> int:
         """``echo 1 > /sys/kernel/slab/<cache>/validate``: check every slab's free chain
         and every object; reports and FIXes like the kernel. Returns the number of
         errors counted (BUG and FIX lines, as ``lib/slub_kunit.c`` counts them)."""
@@ -680,7 +720,7 @@ class SlubAllocator(SlubDebug):
             self._validate_slab(cache, slab)
         return self.slab_errors - before
 
-    def _validate_slab(self: "Kernel", cache: KmemCache, slab: Slab) -> None:
+    def _validate_slab(self, cache: KmemCache, slab: Slab) -> None:
         """``validate_slab()``: ``check_slab`` (padding), ``on_freelist``, ``check_object``."""
         self._slab_pad_check(cache, slab)
         if not self._on_freelist(cache, slab):
@@ -692,7 +732,7 @@ class SlubAllocator(SlubDebug):
             if not self._check_object(cache, slab, o, slab.base + o not in free):
                 break
 
-    def _on_freelist(self: "Kernel", cache: KmemCache, slab: Slab) -> bool:
+    def _on_freelist(self, cache: KmemCache, slab: Slab) -> bool:
         """``on_freelist(s, slab, NULL)``: walk the free chain stored in the bytes, cut it
         at a bad pointer, fix the in-use count; the walked chain becomes the freelist.
         (A chain through an allocated object or back into itself is cut too; the kernel
@@ -702,7 +742,7 @@ class SlubAllocator(SlubDebug):
         seen: set[int] = set()
         prev = None
         while fp:
-            if not cache.valid_pointer(slab, fp) or fp in seen or fp in self._slab_live:
+            if not cache.valid_pointer(slab, fp) or fp in seen or fp in self.live:
                 if prev is None:
                     self._slab_err(cache, slab, "Freepointer corrupt", "slub_freepointer",
                                    fix="Freelist cleared")
@@ -731,8 +771,8 @@ class SlubAllocator(SlubDebug):
                 cache.partial.pop(slab, None)
         return True
 
-    @kernel_function(batch=True)
-    def kmem_cache_destroy(self: "Kernel", cache: KmemCache | None, caller: str | None = None) -> Report | None:
+    @operation
+    def kmem_cache_destroy(self, cache: KmemCache | None, caller: str | None = None) -> Report | None:
         """``kmem_cache_destroy(cache)``: free the cache and its empty slabs. With live
         objects the kernel lists them, WARNs, and leaks the cache (it leaves
         ``/proc/slabinfo`` but is not released)."""
@@ -764,7 +804,7 @@ class SlubAllocator(SlubDebug):
             self._slab_err(cache, slab, f"Objects remaining in {cache.name} on __kmem_cache_shutdown()",
                            "slub_leak", extra=extra)
         cache.state = LEAKED
-        self._leaked_caches.append(cache)
+        self.leaked_caches.append(cache)
         self.slab_errors += 1
         return self.kmsg.warn("slub_leak", f"kmem_cache_destroy {cache.name}: Slab cache still has "
                               f"objects when called from {caller}", "mm/slab_common.c kmem_cache_destroy",
@@ -772,17 +812,15 @@ class SlubAllocator(SlubDebug):
 
     # --- text views ------------------------------------------------------------------
 
-    @kernel_function
-    def slabinfo(self: "Kernel") -> str:
+    def slabinfo(self) -> str:
         """``/proc/slabinfo`` (version 2.1, SLUB: tunables are zero)."""
         return slabinfo_text(self.slab_caches)
 
-    @kernel_function
-    def slabtop(self: "Kernel", n: int | None = None) -> str:
+    def slabtop(self, n: int | None = None) -> str:
         """A ``slabtop -o``-like summary, caches by number of objects."""
         return slabtop_text(self.slab_caches, n)
 
-    def kmem_cache_by_name(self: "Kernel", name: str) -> KmemCache:
+    def kmem_cache_by_name(self, name: str) -> KmemCache:
         """The newest live cache called *name* (KeyError if none)."""
         for cache in self.slab_caches:
             if cache.name == name:
@@ -791,11 +829,12 @@ class SlubAllocator(SlubDebug):
 
     # --- invariants ------------------------------------------------------------------
 
-    def _check_subsystems(self: "Kernel") -> None:
-        super()._check_subsystems()
-        owner = self.owner
+    def check(self) -> None:
+        """Raise :class:`InvariantError` naming the first broken rule of the caches, their
+        slabs and lists, the slab frames and the live objects; else return None."""
+        owner = self._buddy.owner
         frames = 0
-        for cache in self.slab_caches + self._leaked_caches:
+        for cache in self.slab_caches + self.leaked_caches:
             if cache.cpu_slab is not None and (cache.cpu_slab.pfn not in cache.slabs
                                                or cache.cpu_slab in cache.partial):
                 raise InvariantError(f"{cache.name}: the CPU slab is not a slab of the cache or is "
@@ -807,7 +846,7 @@ class SlubAllocator(SlubDebug):
             for pfn, slab in cache.slabs.items():
                 n = 1 << slab.order
                 frames += n
-                if self.block_order(pfn) != slab.order or not (owner[pfn:pfn + n] == PG_SLAB).all():
+                if self._buddy.block_order(pfn) != slab.order or not (owner[pfn:pfn + n] == PG_SLAB).all():
                     raise InvariantError(f"{cache.name}: slab {pfn:#x} order {slab.order} is not an "
                                          "allocated block of PG_SLAB frames")
                 if any(self._slab_pfns.get(pfn + i) is not slab for i in range(n)):
@@ -818,7 +857,7 @@ class SlubAllocator(SlubDebug):
                 if len(set(slab.free)) != len(slab.free):
                     raise InvariantError(f"{cache.name}: slab {pfn:#x} has an object twice on its freelist")
                 for obj in slab.free:
-                    if not obj or not cache.valid_pointer(slab, obj) or obj in self._slab_live:
+                    if not obj or not cache.valid_pointer(slab, obj) or obj in self.live:
                         raise InvariantError(f"{cache.name}: free object {obj:#x} of slab {pfn:#x} "
                                              "is not a free object slot of it")
                 if slab.free and slab is not cache.cpu_slab and slab not in cache.partial:
@@ -828,10 +867,120 @@ class SlubAllocator(SlubDebug):
             raise InvariantError(f"slab frames: caches hold {frames}, the pfn map {len(self._slab_pfns)},"
                                  f" mem_map marks {int((owner == PG_SLAB).sum())} PG_SLAB")
         per_slab: dict[int, int] = {}
-        for addr, slab in self._slab_live.items():
+        for addr, slab in self.live.items():
             if slab.cache.slabs.get(slab.pfn) is not slab or not slab.cache.valid_pointer(slab, addr):
                 raise InvariantError(f"live object {addr:#x} is not an object of a current slab")
             per_slab[slab.pfn] = per_slab.get(slab.pfn, 0) + 1
         for pfn, count in per_slab.items():
             if count > self._slab_pfns[pfn].inuse:
                 raise InvariantError(f"slab {pfn:#x}: {count} live objects but in-use {self._slab_pfns[pfn].inuse}")
+
+
+class SlabAllocator:
+    """Mixin of :class:`Kernel`: the slab allocator's API in the kernel's spellings, over
+    :attr:`Kernel.slub` (a :class:`SlubAllocator`)."""
+
+    def _init_subsystems(self: "Kernel", options: dict) -> None:
+        debug = options.pop("slub_debug", options.pop("slab_debug", ""))
+        mem_map_pfn = next(s for s, _, what in self.reserved if what.startswith("mem_map"))
+        #: The slab allocator (:class:`SlubAllocator`): caches, slabs, live objects.
+        self.slub = SlubAllocator(self.arch, self.buddy, self.events, self.kmsg, self.context_stack,
+                                  self.physmem, self.cpus, mem_map_pfn, debug)
+        # The two hot calls go straight to the component (no delegation per object).
+        self.kmem_cache_alloc = self.slub.kmem_cache_alloc
+        self.kmem_cache_free = self.slub.kmem_cache_free
+        super()._init_subsystems(options)
+
+    # --- the slab allocator's state, read-only -------------------------------------
+
+    @property
+    def slab_caches(self: "Kernel") -> list[KmemCache]:
+        """The live caches, newest first (``slab_caches``)."""
+        return self.slub.slab_caches
+
+    @property
+    def slab_errors(self: "Kernel") -> int:
+        """BUG and FIX lines SLUB printed so far (as ``lib/slub_kunit.c`` counts them)."""
+        return self.slub.slab_errors
+
+    @property
+    def jiffies(self: "Kernel") -> int:
+        """SLUB's clock for the ``age=`` of its tracking lines (one tick per debug alloc/free)."""
+        return self.slub.jiffies
+
+    @property
+    def slub_debug_flags(self: "Kernel") -> int:
+        """The ``slub_debug=`` flags (``SLAB_*`` debug bits)."""
+        return self.slub.slub_debug_flags
+
+    @property
+    def slub_debug_names(self: "Kernel") -> tuple[str, ...]:
+        """The caches ``slub_debug=`` names (all caches if empty)."""
+        return self.slub.slub_debug_names
+
+    @property
+    def slub_disable_higher_order_debug(self: "Kernel") -> bool:
+        """``slub_debug=O``: debug flags that would raise a cache's order are dropped."""
+        return self.slub.slub_disable_higher_order_debug
+
+    # --- the kernel's API ----------------------------------------------------------
+
+    def kmem_cache_flags(self: "Kernel", flags: int, name: str) -> int:
+        """``kmem_cache_flags()``: add the ``slub_debug=`` flags that apply to *name*."""
+        return self.slub.kmem_cache_flags(flags, name)
+
+    @kernel_function(batch=True)
+    def kmem_cache_create(self: "Kernel", name: str, size: int, align: int = 0, flags: int = 0,
+                          ctor: Callable[[int], None] | None = None) -> KmemCache | None:
+        """``kmem_cache_create(name, size, align, flags, ctor)``: a new cache, or None
+        (with the kernel's warning) if the request is invalid; SLAB_PANIC panics."""
+        return self.slub.kmem_cache_create(name, size, align, flags, ctor)
+
+    @kernel_function(batch=True)
+    def kmem_cache_alloc(self: "Kernel", cache: KmemCache, gfp: int, caller: str | None = None) -> int | None:
+        """``kmem_cache_alloc(cache, gfp)``: an object's address, or None (NULL).
+
+        *caller* labels the call site for SLAB_STORE_USER (``"my_probe+0x24"``)."""
+        return self.slub.kmem_cache_alloc(cache, gfp, caller)
+
+    @kernel_function(batch=True)
+    def kmem_cache_zalloc(self: "Kernel", cache: KmemCache, gfp: int, caller: str | None = None) -> int | None:
+        """``kmem_cache_zalloc(cache, gfp)``: ``kmem_cache_alloc`` with ``__GFP_ZERO``."""
+        return self.slub.kmem_cache_zalloc(cache, gfp, caller)
+
+    @kernel_function(batch=True)
+    def kmem_cache_free(self: "Kernel", cache: KmemCache, obj: int, caller: str | None = None) -> Report | None:
+        """``kmem_cache_free(cache, obj)``; a refused free returns the logged report."""
+        return self.slub.kmem_cache_free(cache, obj, caller)
+
+    @kernel_function(batch=True)
+    def validate(self: "Kernel", cache: KmemCache) -> int:
+        """``echo 1 > /sys/kernel/slab/<cache>/validate``: check every slab's free chain
+        and every object; reports and FIXes like the kernel. Returns the number of
+        errors counted (BUG and FIX lines, as ``lib/slub_kunit.c`` counts them)."""
+        return self.slub.validate(cache)
+
+    @kernel_function(batch=True)
+    def kmem_cache_destroy(self: "Kernel", cache: KmemCache | None, caller: str | None = None) -> Report | None:
+        """``kmem_cache_destroy(cache)``: free the cache and its empty slabs. With live
+        objects the kernel lists them, WARNs, and leaks the cache (it leaves
+        ``/proc/slabinfo`` but is not released)."""
+        return self.slub.kmem_cache_destroy(cache, caller)
+
+    @kernel_function
+    def slabinfo(self: "Kernel") -> str:
+        """``/proc/slabinfo`` (version 2.1, SLUB: tunables are zero)."""
+        return self.slub.slabinfo()
+
+    @kernel_function
+    def slabtop(self: "Kernel", n: int | None = None) -> str:
+        """A ``slabtop -o``-like summary, caches by number of objects."""
+        return self.slub.slabtop(n)
+
+    def kmem_cache_by_name(self: "Kernel", name: str) -> KmemCache:
+        """The newest live cache called *name* (KeyError if none)."""
+        return self.slub.kmem_cache_by_name(name)
+
+    def _check_subsystems(self: "Kernel") -> None:
+        super()._check_subsystems()
+        self.slub.check()

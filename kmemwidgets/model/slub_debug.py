@@ -4,7 +4,7 @@ Follows ``mm/slub.c`` (Linux 6.12): ``setup_slab_debug``/``init_object`` lay dow
 bytes, ``check_object``/``check_bytes_and_report``/``on_freelist`` find damage,
 ``slab_bug``/``slab_fix``/``print_trailer`` print it, and the damaged bytes are
 restored (the ``FIX ...: Restoring`` line). Each BUG and each FIX adds one to
-``Kernel.slab_errors`` the way ``lib/slub_kunit.c`` counts them.
+``SlubAllocator.slab_errors`` (``Kernel.slab_errors``) the way ``lib/slub_kunit.c`` counts them.
 """
 from __future__ import annotations
 
@@ -19,8 +19,7 @@ from .slab_layout import (POISON_END, POISON_FREE, POISON_INUSE, SLAB_POISON, SL
 from .units import PAGE_SHIFT, PAGE_SIZE
 
 if TYPE_CHECKING:
-    from .kernel import Kernel
-    from .slub import KmemCache, Slab
+    from .slub import KmemCache, Slab, SlubAllocator
 
 _PATTERNS: dict[tuple[int, int], bytes] = {}
 
@@ -31,6 +30,11 @@ def pattern(value: int, n: int) -> bytes:
     if pat is None:
         pat = _PATTERNS[(value, n)] = bytes((value,)) * n
     return pat
+
+
+def ptr_text(addr: int, bits: int) -> str:
+    """A pointer as the reports print it (``%px``): zero-padded to the machine's width."""
+    return f"0x{addr:0{bits // 4}x}"
 
 
 def hex_dump(prefix: str, addr: int, data: bytes, width: int) -> list[str]:
@@ -45,24 +49,23 @@ def hex_dump(prefix: str, addr: int, data: bytes, width: int) -> list[str]:
 
 
 class SlubDebug:
-    """Mixin of :class:`Kernel`: SLUB's debug bytes, checks and reports."""
+    """Base of :class:`~.slub.SlubAllocator`: SLUB's debug bytes, checks and reports."""
 
     # --- pieces of the report text ---------------------------------------------------
 
-    def _ptr(self: "Kernel", addr: int) -> str:
-        return f"0x{addr:0{self.arch.bits // 4}x}"
+    def _ptr(self, addr: int) -> str:
+        return ptr_text(addr, self.arch.bits)
 
-    def _struct_page_address(self: "Kernel", pfn: int) -> int:
+    def _struct_page_address(self, pfn: int) -> int:
         """Where ``struct page`` of *pfn* lives: vmemmap on x86_64, mem_map otherwise."""
         a = self.arch
         if a.name == "x86_64":
             return a.region("vmemmap").start + pfn * a.struct_page_size
-        mem_map_start = next(s for s, _, what in self.reserved if what.startswith("mem_map"))
-        return self.page_offset + (mem_map_start << PAGE_SHIFT) + pfn * a.struct_page_size
+        return self.page_offset + (self.mem_map_pfn << PAGE_SHIFT) + pfn * a.struct_page_size
 
-    def _slab_info(self: "Kernel", slab: "Slab") -> str:
+    def _slab_info(self, slab: "Slab") -> str:
         """``print_slab_info()``."""
-        zone = self.pfn_zone(slab.pfn)
+        zone = self._buddy.pfn_zone(slab.pfn)
         idx = self.arch.zone_idx(zone.type)
         names = ("head|" if slab.order else "") + f"node=0|zone={idx}"
         flags = (1 << 6 if slab.order else 0) | idx << (self.arch.bits - 2)
@@ -70,7 +73,7 @@ class SlubDebug:
         return (f"Slab {self._ptr(self._struct_page_address(slab.pfn))} objects={slab.objects} "
                 f"used={slab.inuse} fp={self._ptr(head)} flags={flags:#x}({names})")
 
-    def _tracking(self: "Kernel", cache: "KmemCache", obj: int) -> list[str]:
+    def _tracking(self, cache: "KmemCache", obj: int) -> list[str]:
         """``print_tracking()``: the Allocated/Freed lines of SLAB_STORE_USER."""
         if not cache.flags & SLAB_STORE_USER:
             return []
@@ -81,7 +84,7 @@ class SlubDebug:
                 lines.append(f"{what} in {caller} age={self.jiffies - when} cpu={cpu} pid={pid}")
         return lines
 
-    def _trailer(self: "Kernel", cache: "KmemCache", slab: "Slab", o: int) -> list[str]:
+    def _trailer(self, cache: "KmemCache", slab: "Slab", o: int) -> list[str]:
         """``print_trailer()``: tracking, slab info, the object line and hex dumps."""
         L = cache.layout
         buf = slab.buf
@@ -103,12 +106,12 @@ class SlubDebug:
             lines += hex_dump("Padding  ", obj + off, bytes(buf[o + off:o + L.size_from_object]), width)
         return lines
 
-    def _slub_report(self: "Kernel", kind: str, lines: list[str], cache: "KmemCache",
+    def _slub_report(self, kind: str, lines: list[str], cache: "KmemCache",
                      slab: "Slab | None", **fields: object) -> Report:
         return self.kmsg.report(kind, KERN_ERR, "\n".join(lines), cache=cache.name,
                                 slab=slab.pfn if slab is not None else None, **fields)
 
-    def _object_err(self: "Kernel", cache: "KmemCache", slab: "Slab", o: int, reason: str,
+    def _object_err(self, cache: "KmemCache", slab: "Slab", o: int, reason: str,
                     kind: str, extra: list[str] = ()) -> Report:
         """``object_err()``: BUG, trailer, taint."""
         self.slab_errors += 1
@@ -116,7 +119,7 @@ class SlubDebug:
         self.kmsg.add_taint(TAINT_BAD_PAGE)
         return self._slub_report(kind, lines, cache, slab, object=slab.base + o, what=reason)
 
-    def _slab_err(self: "Kernel", cache: "KmemCache", slab: "Slab | None", reason: str, kind: str,
+    def _slab_err(self, cache: "KmemCache", slab: "Slab | None", reason: str, kind: str,
                   extra: list[str] = (), fix: str | None = None, **fields: object) -> Report:
         """``slab_err()``: BUG, slab info, taint; plus an optional ``slab_fix()`` line."""
         self.slab_errors += 1
@@ -132,7 +135,7 @@ class SlubDebug:
 
     # --- laying down the debug bytes -------------------------------------------------
 
-    def _init_object(self: "Kernel", cache: "KmemCache", buf: bytearray, o: int, active: bool,
+    def _init_object(self, cache: "KmemCache", buf: bytearray, o: int, active: bool,
                      orig_size: int | None = None) -> None:
         """``init_object()``: red zones 0xbb (free) / 0xcc (allocated), the object
         0x6b..0xa5 under POISON; a kmalloc object's tail past *orig_size* joins the
@@ -150,23 +153,23 @@ class SlubDebug:
         if L.flags & SLAB_RED_ZONE:
             buf[o + size:o + L.inuse] = pattern(val, L.inuse - size)
 
-    def _write_track(self: "Kernel", cache: "KmemCache", slab: "Slab", o: int, which: int,
+    def _write_track(self, cache: "KmemCache", slab: "Slab", o: int, which: int,
                      caller: str) -> None:
         """``set_track()``: remember who allocated (0) or freed (1) the object; the
         track bytes hold the caller's id, cpu, pid and jiffies."""
         L = cache.layout
         obj = slab.base + o
-        track = (caller, 0, self.current.pid, self.jiffies)
+        track = (caller, 0, self.context.task.pid, self.jiffies)
         old = cache.tracks.get(obj)
         cache.tracks[obj] = (track, None) if which == 0 else ((old[0] if old else None), track)
         at = o + L.track_offset + which * track_size(L.ptr_size)
         fmt = "<QIii4xQ" if L.ptr_size == 8 else "<IIiiI"
-        struct.pack_into(fmt, slab.buf, at, cache.caller_id(caller), 0, 0, self.current.pid,
+        struct.pack_into(fmt, slab.buf, at, cache.caller_id(caller), 0, 0, self.context.task.pid,
                          self.jiffies & ((1 << (8 * L.ptr_size)) - 1))
 
     # --- checks ----------------------------------------------------------------------
 
-    def _check_bytes(self: "Kernel", cache: "KmemCache", slab: "Slab", o: int, what: str,
+    def _check_bytes(self, cache: "KmemCache", slab: "Slab", o: int, what: str,
                      start: int, value: int, n: int, found: list[Report]) -> bool:
         """``check_bytes_and_report()``: report and restore the first..last bad byte."""
         if n <= 0:
@@ -189,7 +192,7 @@ class SlubDebug:
                                        start=base + first, end=base + last + 1, what=what))
         return False
 
-    def _check_object(self: "Kernel", cache: "KmemCache", slab: "Slab", o: int, active: bool) -> bool:
+    def _check_object(self, cache: "KmemCache", slab: "Slab", o: int, active: bool) -> bool:
         """``check_object()``: red zones, kmalloc red zone, poison, padding and the free
         pointer of the object at slab offset *o*; every problem is reported and fixed,
         then one trailer is printed. True if all was intact."""
@@ -232,14 +235,14 @@ class SlubDebug:
         self.kmsg.add_taint(TAINT_BAD_PAGE)
         return False
 
-    def _fp_ok(self: "Kernel", cache: "KmemCache", slab: "Slab", o: int, active: bool) -> bool:
+    def _fp_ok(self, cache: "KmemCache", slab: "Slab", o: int, active: bool) -> bool:
         """The free pointer check of ``check_object()`` (skipped for a live object whose
         free pointer overlaps its data)."""
         if active and not cache.layout.fp_outside:
             return True
         return cache.valid_pointer(slab, cache.get_freepointer(slab, o))
 
-    def _slab_pad_check(self: "Kernel", cache: "KmemCache", slab: "Slab") -> None:
+    def _slab_pad_check(self, cache: "KmemCache", slab: "Slab") -> None:
         """``slab_pad_check()``: the tail of a POISON slab after the last object; the
         report dumps the whole tail (``print_section("Padding ", pad, remainder)``) and
         restores the damaged bytes as "slab padding"."""

@@ -485,10 +485,10 @@ class AllocatorMachine(RuleBasedStateMachine):
         k = self.k
         owners = k.owner_counts()
         assert owners["page allocator"] == owners["vmalloc"] == owners["user"] == owners["page cache"] == 0
-        assert not k._slab_live, "objects still allocated after freeing everything"
+        assert not k.slub.live, "objects still allocated after freeing everything"
         # What caches legitimately keep: empty slabs of the kmalloc caches and of caches
         # leaked by a destroy with live objects.
-        kept = [s for c in k.slab_caches + k._leaked_caches for s in c.slabs.values()]
+        kept = [s for c in k.slab_caches + k.slub.leaked_caches for s in c.slabs.values()]
         assert all(not s.inuse for s in kept)
         assert sum(1 << s.order for s in kept) == owners["slab"]
         pt = np.flatnonzero(k.owner == PG_PAGETABLE)

@@ -4,6 +4,7 @@ import pytest
 import kmemwidgets as kw
 import kmemwidgets.api as api
 from kmemwidgets.model.events import operation
+from kmemwidgets.model.kmalloc import KmallocAllocator
 from kmemwidgets.model.mm import Tasks
 
 
@@ -102,10 +103,15 @@ USER_ACCESS_OPERATIONS = {"user_write", "user_read", "user_touch"}
 
 
 def test_the_declared_operations_are_the_batched_ones():
+    # The Kernel's own operations, and the kmalloc component's slow paths behind its
+    # public kmalloc/kfree (Kernel.kmalloc_allocator).
     wrapper_code = operation(lambda self: None).__code__
-    mangled = tuple(f"_{cls.__name__}__" for cls in kw.Kernel.__mro__)
-    batched = {name for name in dir(kw.Kernel) if not name.startswith(mangled)
-               and getattr(getattr(kw.Kernel, name), "__code__", None) is wrapper_code}
+    batched = set()
+    for cls in (kw.Kernel, KmallocAllocator):
+        mangled = tuple(f"_{c.__name__}__" for c in cls.__mro__)
+        batched |= {name for name in dir(cls) if not name.startswith(mangled)
+                    and getattr(getattr(cls, name), "__code__", None) is wrapper_code
+                    and (cls is kw.Kernel or not hasattr(kw.Kernel, name))}
     assert batched == BATCHED_OPERATIONS
     tasks = {name for name in dir(Tasks) if getattr(getattr(Tasks, name), "__code__", None) is wrapper_code}
     assert tasks == USER_ACCESS_OPERATIONS

@@ -72,6 +72,17 @@ def test_large_kmalloc_goes_to_page_allocator():
     k.check()
 
 
+def test_check_holds_a_compound_block_to_be_a_page_allocator_block():
+    # kmalloc's rule (it was BuddyAllocator.check's): a compound block is a large kmalloc
+    # block, owned PG_PAGEALLOC; kfree() (mm/slub.c) frees every non-slab folio with
+    # free_large_kmalloc(), so a compound slab block would be freed as one.
+    k = kw.Kernel(arch="x86_64", ram="256M", cpus=2)
+    p = k.kmalloc(64, kw.GFP_KERNEL)
+    k.buddy.prep_compound(k.slub.slab_of_pfn(k.pa(p) >> 12).pfn)
+    with pytest.raises(kw.InvariantError, match="large kmalloc block .* is not owned PG_PAGEALLOC"):
+        k.check()
+
+
 def test_dma_kmalloc():
     k = kw.Kernel(arch="i386", ram="256M", cpus=2)
     p = k.kmalloc(100, kw.GFP_KERNEL | kw.GFP_DMA)

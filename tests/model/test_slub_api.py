@@ -17,7 +17,7 @@ def k():
 
 
 def snapshot(k):
-    return (k.slabinfo(), dict(k._slab_live), bytes(k.mem_map))
+    return (k.slabinfo(), dict(k.slub.live), bytes(k.mem_map))
 
 
 @pytest.mark.parametrize("args", [("a", 0, 0, 0), ("a", -5, 0, 0), ("a", (4 << 20) + 1, 0, 0),
