@@ -162,7 +162,9 @@ def _column_batches(records, cache_names: list[str], gfp: "_GfpFlags",
     Each kind's columns are read into Python lists once, and only the columns that kind
     has; pointers, cache names and gfp flags arrive as small ints (a pointer's code, an
     index in *cache_names* -- filled here --, the model's gfp bits), which are cheaper to
-    build, hash and compare than the text."""
+    build, hash and compare than the text. The lists are made when this is called, not
+    when the first batch is asked for: a replay makes them before its statistics thread
+    starts, with both CPUs to itself, so the model starts sooner."""
     import polars as pl
     gfp_text = records["gfp_flags"].unique()
     bits = {t: gfp[t] for t in gfp_text.to_list()}
@@ -181,7 +183,13 @@ def _column_batches(records, cache_names: list[str], gfp: "_GfpFlags",
                  else zip(*(f[c].to_list() for c in f.columns)) for f in frames)
     # (an eager rle: the streaming engine's asserts a single chunk, Polars 1.3x-2.1)
     run_lengths = records["kind"].rle().struct.unnest()
-    kinds, lengths = run_lengths["value"].to_list(), run_lengths["len"].to_list()
+    return _runs_in_batches(run_lengths["value"].to_list(), run_lengths["len"].to_list(), rows, size)
+
+
+def _runs_in_batches(kinds: list[int], lengths: list[int], rows: tuple[Iterator[Any], ...],
+                     size: int) -> Iterator[_Batch]:
+    """The runs (*kinds[i]*, *lengths[i]*) over *rows* as :class:`_Batch` es of about
+    *size* events (whole runs)."""
     start = 0
     while start < len(kinds):
         end, n = start, 0
