@@ -102,6 +102,11 @@ class Arch:
         """Kernel virtual address just past the direct-mapped lowmem."""
         return self.page_offset + (self.max_low_pfn << PAGE_SHIFT)
 
+    def virt_addr_valid(self, vaddr: int) -> bool:
+        """``virt_addr_valid()``: *vaddr* is an address of the direct map (lowmem), which
+        ``__pa``/``virt_to_page`` may convert by arithmetic."""
+        return self.page_offset <= vaddr < self.high_memory
+
     def is_canonical(self, vaddr: int) -> bool:
         """x86_64 (4-level paging): bits 63..47 must all equal bit 47; always True on
         32-bit machines."""

@@ -31,7 +31,7 @@ from .arch import KM_MAX_IDX, Arch
 from .context import ContextStack
 from .errors import InvariantError, KernelBug
 from .events import EventStream
-from .kernel_api import kernel_function
+from .kernel_api import component_attribute, kernel_function
 from .page import Page
 from .paging import PageTables
 from .printk import KERN_ALERT, KERN_WARNING, Printk, Report
@@ -263,40 +263,17 @@ class Kmap:
         #: The highmem mappings (:class:`Highmem`): pkmap slots and the kmap_local stack.
         self.highmem = Highmem(self.arch, self.pgtables, self.kmsg, self.events, self.context_stack)
 
-    @property
-    def PKMAP_BASE(self: "Kernel") -> int:
-        """First address of the pkmap area (0 without highmem)."""
-        return self.highmem.PKMAP_BASE
-
-    @property
-    def LAST_PKMAP(self: "Kernel") -> int:
-        """Number of pkmap slots (1024; 512 with PAE; 0 without highmem)."""
-        return self.highmem.LAST_PKMAP
-
-    @property
-    def FIXADDR_TOP(self: "Kernel") -> int:
-        """The top fixmap slot's address (``__fix_to_virt(0)``)."""
-        return self.highmem.FIXADDR_TOP
-
-    @property
-    def pkmap_count(self: "Kernel") -> np.ndarray:
-        """``pkmap_count[]``: 0 free, 1 mapped but unused, n + 1 for n users (read it)."""
-        return self.highmem.pkmap_count
-
-    @property
-    def pkmap_page(self: "Kernel") -> np.ndarray:
-        """The pfn in each pkmap slot, -1 for none (read it)."""
-        return self.highmem.pkmap_page
-
-    @property
-    def last_pkmap_nr(self: "Kernel") -> int:
-        """``last_pkmap_nr``: where the round-robin slot search resumes."""
-        return self.highmem.last_pkmap_nr
-
-    @property
-    def kmap_local_stack(self: "Kernel") -> list[tuple[int, int]]:
-        """``(pfn, vaddr)`` of this CPU's kmap_local slots, oldest first (read it)."""
-        return self.highmem.kmap_local_stack
+    PKMAP_BASE = component_attribute("highmem", "First address of the pkmap area (0 without highmem).")
+    LAST_PKMAP = component_attribute(
+        "highmem", "Number of pkmap slots (1024; 512 with PAE; 0 without highmem).")
+    FIXADDR_TOP = component_attribute("highmem", "The top fixmap slot's address (``__fix_to_virt(0)``).")
+    pkmap_count = component_attribute(
+        "highmem", "``pkmap_count[]``: 0 free, 1 mapped but unused, n + 1 for n users (read it).")
+    pkmap_page = component_attribute("highmem", "The pfn in each pkmap slot, -1 for none (read it).")
+    last_pkmap_nr = component_attribute(
+        "highmem", "``last_pkmap_nr``: where the round-robin slot search resumes.")
+    kmap_local_stack = component_attribute(
+        "highmem", "``(pfn, vaddr)`` of this CPU's kmap_local slots, oldest first (read it).")
 
     def _page_arg(self: "Kernel", page: object, fn: str) -> int:
         if not isinstance(page, Page) or page.kernel is not self:

@@ -10,6 +10,7 @@ write in a class body: there ``def __free_pages`` is stored as
 """
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Callable, TypeVar
 
 from .events import operation
@@ -49,3 +50,24 @@ def install_kernel_functions(cls: type) -> tuple[str, ...]:
                 setattr(cls, spelling, function)
             spellings[spelling] = None
     return tuple(spellings)
+
+
+class component_attribute:
+    """A read-only attribute of the Kernel facade that is one of its components' own:
+    ``PKMAP_BASE = component_attribute("highmem", "First address of the pkmap area.")``
+    in a facade mixin reads ``kernel.highmem.PKMAP_BASE``. The component stays the one
+    owner of the value; the facade only keeps the public name."""
+
+    def __init__(self, component: str, doc: str) -> None:
+        self.component = component
+        self.__doc__ = doc
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+        self._read = attrgetter(f"{self.component}.{name}")
+
+    def __get__(self, obj: object, objtype: type | None = None) -> object:
+        return self if obj is None else self._read(obj)
+
+    def __set__(self, obj: object, value: object) -> None:
+        raise AttributeError(f"{self.name} is {self.component}'s; the Kernel only reads it")

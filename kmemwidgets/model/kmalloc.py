@@ -26,7 +26,7 @@ from .events import EventStream, operation
 from .gfp import check_gfp
 from .gfp import __GFP_ACCOUNT as ACCOUNT, __GFP_COMP as COMP, __GFP_DIRECT_RECLAIM as DIRECT_RECLAIM
 from .gfp import __GFP_DMA as DMA, __GFP_RECLAIMABLE as RECLAIMABLE, __GFP_ZERO as ZERO
-from .kernel_api import kernel_function
+from .kernel_api import component_attribute, kernel_function
 from .owners import OWNER_NAMES, PG_FREE, PG_PAGEALLOC, PG_SLAB
 from .page_alloc import MIGHT_ALLOC_SITE
 from .printk import Printk, Report
@@ -163,10 +163,6 @@ class KmallocAllocator:
                 s += 1
         self._kmalloc_table = table
 
-    def _is_lowmem(self, addr: int) -> bool:
-        """``virt_addr_valid()``: an address of the direct map."""
-        return self.page_offset <= addr < self.arch.high_memory
-
     def _kmalloc_cache(self, kind: str, index: int) -> KmemCache:
         """``new_kmalloc_cache()``: align = the largest power of two dividing the size."""
         cache = self.kmalloc_caches[kind].get(index)
@@ -264,7 +260,7 @@ class KmallocAllocator:
         if addr <= ZERO_SIZE_PTR:
             return 0
         slab = self._live.get(addr)
-        if slab is None and self._is_lowmem(addr):
+        if slab is None and self.arch.virt_addr_valid(addr):
             slab = self._slub.slab_of_pfn((addr - self.page_offset) >> PAGE_SHIFT)
         if slab is not None:
             return slab_ksize(slab.cache)
@@ -282,7 +278,7 @@ class KmallocAllocator:
 
     def large_kmalloc_order(self, addr: int) -> int | None:
         """Order of the large kmalloc block whose head page holds *addr*, or None."""
-        if not self._is_lowmem(addr):
+        if not self.arch.virt_addr_valid(addr):
             return None
         return self._buddy.compound_order((addr - self.page_offset) >> PAGE_SHIFT)
 
@@ -332,7 +328,7 @@ class KmallocAllocator:
                 raise ValueError(f"addr must be a kernel address, not {addr}")
             return None
         caller = caller or "kfree"
-        if self._is_lowmem(addr):
+        if self.arch.virt_addr_valid(addr):
             pfn = (addr - self.page_offset) >> PAGE_SHIFT
             order = self._buddy.compound_order(pfn)
             if order is not None and not addr & (PAGE_SIZE - 1):
@@ -391,16 +387,11 @@ class Kmalloc:
         self.kmalloc = self.kmalloc_allocator.kmalloc
         self.kfree = self.kmalloc_allocator.kfree
 
-    @property
-    def kmalloc_caches(self: "Kernel") -> dict[str, dict[int, KmemCache]]:
-        """``kmalloc_caches[type][index]``: the kmalloc caches made so far, by type
-        (``normal``, ``dma``, ``rcl``, ``cg``) and :func:`kmalloc_index`."""
-        return self.kmalloc_allocator.kmalloc_caches
-
-    @property
-    def kmalloc_min_size(self: "Kernel") -> int:
-        """The smallest kmalloc class (``KMALLOC_MIN_SIZE``: 8, 64 on ARM)."""
-        return self.kmalloc_allocator.kmalloc_min_size
+    kmalloc_caches = component_attribute(
+        "kmalloc_allocator", "``kmalloc_caches[type][index]``: the kmalloc caches made so far, by type "
+                             "(``normal``, ``dma``, ``rcl``, ``cg``) and :func:`kmalloc_index`.")
+    kmalloc_min_size = component_attribute(
+        "kmalloc_allocator", "The smallest kmalloc class (``KMALLOC_MIN_SIZE``: 8, 64 on ARM).")
 
     def kmalloc_slab(self: "Kernel", size: int, gfp: int = 0) -> KmemCache | None:
         """``kmalloc_slab()``: the cache *size* bytes come from (None above 8 KiB)."""

@@ -40,7 +40,7 @@ class KernelMemory:
 
     def is_lowmem_address(self: "Kernel", vaddr: int) -> bool:
         """True for an address of the direct map (``virt_addr_valid``)."""
-        return self.page_offset <= vaddr < self.arch.high_memory
+        return self.arch.virt_addr_valid(vaddr)
 
     @kernel_function("__pa")
     def pa(self: "Kernel", vaddr: int) -> int:

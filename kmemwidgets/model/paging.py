@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Iterator, NamedTuple, Protocol
 
 import numpy as np
 
+from .kernel_api import component_attribute
 from .arch import Arch
 from .context import ContextStack
 from .errors import InvariantError
@@ -532,24 +533,16 @@ class Paging:
         self.pgtables = PageTables(self.arch, self.buddy, self.events, self.context_stack)
         super()._init_subsystems(options)
 
-    @property
-    def kernel_pgd_boundary(self: "Kernel") -> int:
-        """First pgd index of the kernel half (``KERNEL_PGD_BOUNDARY``, ARM's
-        ``USER_PTRS_PER_PGD`` in hardware entries): 768 (i386), 3 (PAE), 256 (x86_64),
-        TASK_SIZE >> 20 (arm32)."""
-        return self.pgtables.kernel_pgd_boundary
-
-    @property
-    def lazy_kernel_sync(self: "Kernel") -> bool:
-        """True where new kernel top-level entries reach processes on first touch
-        (``vmalloc_fault`` on i386 without PAE, ``do_translation_fault`` on ARM); PAE shares
-        the kernel pmd (SHARED_KERNEL_PMD) and x86_64 preallocates the vmalloc puds."""
-        return self.pgtables.lazy_kernel_sync
-
-    @property
-    def swapper_pg_dir(self: "Kernel") -> int:
-        """pfn of ``swapper_pg_dir`` (the kernel's own top-level table, inside the image)."""
-        return self.pgtables.swapper_pg_dir
+    kernel_pgd_boundary = component_attribute(
+        "pgtables", "First pgd index of the kernel half (``KERNEL_PGD_BOUNDARY``, ARM's "
+                    "``USER_PTRS_PER_PGD`` in hardware entries): 768 (i386), 3 (PAE), 256 (x86_64), "
+                    "TASK_SIZE >> 20 (arm32).")
+    lazy_kernel_sync = component_attribute(
+        "pgtables", "True where new kernel top-level entries reach processes on first touch "
+                    "(``vmalloc_fault`` on i386 without PAE, ``do_translation_fault`` on ARM); PAE shares"
+                    " the kernel pmd (SHARED_KERNEL_PMD) and x86_64 preallocates the vmalloc puds.")
+    swapper_pg_dir = component_attribute(
+        "pgtables", "pfn of ``swapper_pg_dir`` (the kernel's own top-level table, inside the image).")
 
     def is_canonical(self: "Kernel", vaddr: int) -> bool:
         """x86_64: bits 63..47 must all equal bit 47; always True on 32-bit machines."""

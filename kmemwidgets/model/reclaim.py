@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING
 
+from .kernel_api import component_attribute
 from .errors import InvariantError
 from .events import EventStream, operation
 from .gfp import GFP_HIGHUSER_MOVABLE
@@ -153,10 +154,8 @@ class PageReclaim:
     """Mixin of :class:`Kernel`: reclaim's public names, over :attr:`Kernel.vmscan` (a
     :class:`Vmscan`)."""
 
-    @property
-    def page_cache_lru(self: "Kernel") -> dict[int, None]:
-        """The page cache's pages, oldest first (reclaim's LRU; read it, never write it)."""
-        return self.vmscan.page_cache_lru
+    page_cache_lru = component_attribute(
+        "vmscan", "The page cache's pages, oldest first (reclaim's LRU; read it, never write it).")
 
     def wakeup_kswapd(self: "Kernel", order: int, highest_zoneidx: int) -> None:
         """``wakeup_kswapd()``: see :meth:`Vmscan.wakeup_kswapd`."""

@@ -42,7 +42,7 @@ from .gfp import __GFP_HARDWALL as HARDWALL, __GFP_THISNODE as THISNODE
 from .arch import Arch
 from .context import ContextStack
 from .events import EventStream, operation
-from .kernel_api import kernel_function
+from .kernel_api import component_attribute, kernel_function
 from .owners import OWNER_NAMES, PG_SLAB
 from .page_alloc import MIGHT_ALLOC_SITE
 from .physmem import PhysMem
@@ -261,10 +261,6 @@ class SlubAllocator(SlubDebug):
         self.jiffies = 0
         for m in messages:
             kmsg.printk(m)
-
-    def _is_lowmem(self, addr: int) -> bool:
-        """``virt_addr_valid()``: an address of the direct map."""
-        return self.page_offset <= addr < self.arch.high_memory
 
     def slab_of_pfn(self, pfn: int) -> Slab | None:
         """The slab one of whose frames is *pfn*, or None."""
@@ -672,7 +668,7 @@ class SlubAllocator(SlubDebug):
     def _bad_slab_free(self, addr: int, caller: str, expect: KmemCache | None) -> Report | None:
         """Why *addr* is not a live slab object: outside any slab, a pointer into the
         middle of an object, or a double free (``free_consistency_checks()``)."""
-        if not self._is_lowmem(addr):
+        if not self.arch.virt_addr_valid(addr):
             return self.kmsg.kernel_bug("slub_invalid_pointer", KERN_ERR, PHYSADDR_BUG,
                                         f"{caller}({self._ptr(addr)}): not a direct-mapped address, "
                                         "so not a slab object; refused", object=addr)
@@ -893,35 +889,15 @@ class SlabAllocator:
 
     # --- the slab allocator's state, read-only -------------------------------------
 
-    @property
-    def slab_caches(self: "Kernel") -> list[KmemCache]:
-        """The live caches, newest first (``slab_caches``)."""
-        return self.slub.slab_caches
-
-    @property
-    def slab_errors(self: "Kernel") -> int:
-        """BUG and FIX lines SLUB printed so far (as ``lib/slub_kunit.c`` counts them)."""
-        return self.slub.slab_errors
-
-    @property
-    def jiffies(self: "Kernel") -> int:
-        """SLUB's clock for the ``age=`` of its tracking lines (one tick per debug alloc/free)."""
-        return self.slub.jiffies
-
-    @property
-    def slub_debug_flags(self: "Kernel") -> int:
-        """The ``slub_debug=`` flags (``SLAB_*`` debug bits)."""
-        return self.slub.slub_debug_flags
-
-    @property
-    def slub_debug_names(self: "Kernel") -> tuple[str, ...]:
-        """The caches ``slub_debug=`` names (all caches if empty)."""
-        return self.slub.slub_debug_names
-
-    @property
-    def slub_disable_higher_order_debug(self: "Kernel") -> bool:
-        """``slub_debug=O``: debug flags that would raise a cache's order are dropped."""
-        return self.slub.slub_disable_higher_order_debug
+    slab_caches = component_attribute("slub", "The live caches, newest first (``slab_caches``).")
+    slab_errors = component_attribute(
+        "slub", "BUG and FIX lines SLUB printed so far (as ``lib/slub_kunit.c`` counts them).")
+    jiffies = component_attribute(
+        "slub", "SLUB's clock for the ``age=`` of its tracking lines (one tick per debug alloc/free).")
+    slub_debug_flags = component_attribute("slub", "The ``slub_debug=`` flags (``SLAB_*`` debug bits).")
+    slub_debug_names = component_attribute("slub", "The caches ``slub_debug=`` names (all caches if empty).")
+    slub_disable_higher_order_debug = component_attribute(
+        "slub", "``slub_debug=O``: debug flags that would raise a cache's order are dropped.")
 
     # --- the kernel's API ----------------------------------------------------------
 

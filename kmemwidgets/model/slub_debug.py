@@ -19,7 +19,7 @@ from .slab_layout import (POISON_END, POISON_FREE, POISON_INUSE, SLAB_POISON, SL
 from .units import PAGE_SHIFT, PAGE_SIZE
 
 if TYPE_CHECKING:
-    from .slub import KmemCache, Slab, SlubAllocator
+    from .slub import KmemCache, Slab
 
 _PATTERNS: dict[tuple[int, int], bytes] = {}
 

@@ -32,7 +32,7 @@ from .events import EventStream, operation
 from .gfp import GFP_DMA, GFP_DMA32, GFP_KERNEL, check_gfp, gfp_name
 from .gfp import __GFP_DIRECT_RECLAIM as DIRECT_RECLAIM, __GFP_HIGHMEM as HIGHMEM
 from .gfp import __GFP_NOWARN as NOWARN, __GFP_ZERO as ZERO
-from .kernel_api import kernel_function
+from .kernel_api import component_attribute, kernel_function
 from .owners import OWNER_NAMES, PG_FREE, PG_RESERVED, PG_VMALLOC
 from .page import Page
 from .paging import PageTables
@@ -373,20 +373,10 @@ class Vmalloc:
         self.vmap_areas = VmapAreas(self.arch, self.buddy, self.pgtables, self.kmsg, self.events,
                                     self.context_stack, lambda: self.vmscan.kswapd_wanted and self.kswapd())
 
-    @property
-    def VMALLOC_START(self: "Kernel") -> int:
-        """First address of the vmalloc area."""
-        return self.vmap_areas.VMALLOC_START
-
-    @property
-    def VMALLOC_END(self: "Kernel") -> int:
-        """First address past the vmalloc area."""
-        return self.vmap_areas.VMALLOC_END
-
-    @property
-    def vfree_deferred(self: "Kernel") -> list[int]:
-        """Addresses queued by ``vfree()`` from interrupt context (read it, never write it)."""
-        return self.vmap_areas.vfree_deferred
+    VMALLOC_START = component_attribute("vmap_areas", "First address of the vmalloc area.")
+    VMALLOC_END = component_attribute("vmap_areas", "First address past the vmalloc area.")
+    vfree_deferred = component_attribute(
+        "vmap_areas", "Addresses queued by ``vfree()`` from interrupt context (read it, never write it).")
 
     @operation
     def delayed_vfree_work(self: "Kernel") -> int:
