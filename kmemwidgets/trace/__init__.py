@@ -13,11 +13,9 @@ imported, the line-by-line reader otherwise, with the same results. Entry points
 
 ``python -m kmemwidgets.trace stat FILE`` prints perf's summary layout.
 """
-from .classes import ClassCheck, check_size_classes
-from .columnar import frame
-from .events import KmemEvent, PageAlloc, PageFree, SlabAlloc, SlabFree, read
+import importlib
+
 from .parse import ParseReport
-from .progress import TerminalProgress
 from .replay import ReplayResult, replay
 from .source import SourceError
 from .stat import KmemStat, Leak, LivePoint, SiteStat, stat
@@ -25,3 +23,22 @@ from .stat import KmemStat, Leak, LivePoint, SiteStat, stat
 __all__ = ["read", "stat", "frame", "check_size_classes", "replay", "KmemStat", "SiteStat", "Leak",
            "LivePoint", "ParseReport", "ClassCheck", "ReplayResult", "TerminalProgress",
            "SourceError", "KmemEvent", "SlabAlloc", "SlabFree", "PageAlloc", "PageFree"]
+
+#: Names loaded on first use (PEP 562): ``python -m kmemwidgets.trace stat`` needs none of
+#: them. (``stat`` and ``replay`` are imported above: each is also a submodule's name, and
+#: importing a submodule binds its name here, so the functions must be bound after it.)
+_LAZY = {"check_size_classes": "classes", "ClassCheck": "classes", "frame": "columnar",
+         "TerminalProgress": "progress", **dict.fromkeys(
+             ("read", "KmemEvent", "SlabAlloc", "SlabFree", "PageAlloc", "PageFree"), "events")}
+
+
+def __getattr__(name: str) -> object:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

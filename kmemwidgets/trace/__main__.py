@@ -14,7 +14,6 @@ from pathlib import Path
 os.environ.setdefault("_RJEM_MALLOC_CONF", "narenas:1,dirty_decay_ms:-1,muzzy_decay_ms:-1")
 
 from . import report as rep
-from .classes import check_size_classes
 from .source import SourceError
 from .stat import alloc_rows, stat
 
@@ -60,6 +59,7 @@ def cmd_stat(args: argparse.Namespace) -> int:
 
 def cmd_classes(args: argparse.Namespace) -> int:
     """Print ``matched N of M`` for the model's kmalloc size classes."""
+    from .classes import check_size_classes
     res = check_size_classes(_source(args.file))
     _warn(res.report.warnings())
     if res.report.total_events == 0:

@@ -52,76 +52,83 @@ def sample_counts(n: int, series_points: int) -> list[int]:
     return kept
 
 
-def _kmalloc_names(kmalloc, page_size: int):
-    """(bytes_alloc, gfp_flags, accounted) -> kmalloc cache name, for the rows of the
-    LazyFrame *kmalloc* (slab allocs without a cache name)."""
-    import polars as pl
-    keys = kmalloc.select("bytes_alloc", "gfp_flags", "accounted").unique().collect()
-    names = [kmalloc_cache_name(b, g, None if a is None else ("true" if a else "false"), page_size)
-             for b, g, a in keys.iter_rows()]
-    return keys.with_columns(kname=pl.Series(names, dtype=pl.String))
+def _cache_namer(page_size: int):
+    """A function: (cache, bytes_alloc, gfp_flags, accounted) -> the cache an alloc came
+    from (its ``name=``, or for kmalloc the size class its bytes and flags name), each
+    distinct kmalloc key named once."""
+    names: dict[tuple, str] = {}
+
+    def name(cache, b, g, a) -> str:
+        if cache is not None:
+            return cache
+        got = names.get((b, g, a))
+        if got is None:
+            got = names[b, g, a] = kmalloc_cache_name(
+                b, g, None if a is None else ("true" if a else "false"), page_size)
+        return got
+    return name
 
 
-def _slab(ev, page_size: int):
-    """Slab events (alloc and free) sorted by pointer, with what each one does."""
+def _slab(ev):
+    """What each slab event (alloc and free) does, read with the event before it of the
+    same pointer: a LazyFrame of the rows sorted by pointer (only numbers travel through
+    the sort; the texts stay in *ev*, where ``last_seq`` -- the row of the pointer's
+    last alloc -- finds them)."""
     import polars as pl
-    kmalloc = ev.lazy().filter((pl.col("kind") == ALLOC) & pl.col("cache").is_null())
-    slab = ev.lazy().filter(pl.col("kind") <= FREE).join(
-        _kmalloc_names(kmalloc, page_size).lazy(), on=["bytes_alloc", "gfp_flags", "accounted"],
-        how="left", nulls_equal=True, maintain_order="left")
-    # only what the walk reads travels through the sort by pointer (and, lazily, only
-    # those columns are copied out of the event frame)
-    slab = slab.select("seq", "kind", "cpu", "ptr", "call_site", "bytes_req", "bytes_alloc", "node",
-                       cache=pl.when(pl.col("kind") == ALLOC).then(pl.coalesce("cache", "kname"))) \
-        .collect(engine="in-memory")
-    s = _by_key(slab, "ptr")
     is_alloc = pl.col("kind") == ALLOC
-    prev_alloc = (pl.col("same") & (pl.col("kind").shift(1) == ALLOC)).fill_null(False)
-    prev_free = (pl.col("same") & (pl.col("kind").shift(1) == FREE)).fill_null(False)
+    free = pl.col("kind") == FREE
+    s = ev.lazy().filter(pl.col("kind") <= FREE).select(
+        "seq", "kind", "cpu", "bytes_alloc", code=pl.col("ptr").cast(pl.Categorical).to_physical()) \
+        .sort("code", maintain_order=True)
+    same = pl.col("code") == pl.col("code").shift(1)
+    prev_alloc = (same & (pl.col("kind").shift(1) == ALLOC)).fill_null(False)
+    prev_free = (same & (pl.col("kind").shift(1) == FREE)).fill_null(False)
     # allocs of this pointer before the row: a running count minus its value where the
     # pointer's rows start (so no window per pointer is needed)
-    allocs_so_far = is_alloc.cast(pl.Int64).cum_sum()
-    before_group = pl.when(~pl.col("same")).then(allocs_so_far - is_alloc.cast(pl.Int64)).forward_fill()
-    s = s.with_columns(has_alloc=(allocs_so_far - is_alloc.cast(pl.Int64) - before_group) > 0)
-    last = {c: pl.when(pl.col("has_alloc") | is_alloc).then(
-        pl.when(is_alloc).then(pl.col(c)).forward_fill()) for c in ("call_site", "bytes_alloc", "cache")}
-    s = s.with_columns(prev_alloc=prev_alloc, prev_free=prev_free,
-                       prev_cpu=pl.col("cpu").shift(1), prev_bytes=pl.col("bytes_alloc").shift(1),
-                       **{f"last_{c}": e for c, e in last.items()})
-    has_alloc = pl.col("has_alloc")
-    free = pl.col("kind") == FREE
+    allocs_so_far = is_alloc.cast(pl.Int64).cum_sum() - is_alloc.cast(pl.Int64)
+    has_alloc = (allocs_so_far - pl.when(~same.fill_null(False)).then(allocs_so_far).forward_fill()) > 0
+    s = s.with_columns(same=same.fill_null(False), prev_alloc=prev_alloc, prev_free=prev_free,
+                       has_alloc=has_alloc, prev_cpu=pl.col("cpu").shift(1))
+    has_alloc, prev_alloc = pl.col("has_alloc"), pl.col("prev_alloc")
+    alloc_seen = has_alloc | is_alloc
+
+    def last(e):        # e at the pointer's last alloc (this row's, for an alloc)
+        return pl.when(alloc_seen).then(pl.when(is_alloc).then(e).forward_fill())
     s = s.with_columns(
-        freed=pl.when(free & has_alloc).then(pl.col("last_bytes_alloc")),
+        last_seq=last(pl.col("seq")),
+        first_seq=last(pl.when(~has_alloc).then(pl.col("seq"))),
+        last_bytes_alloc=last(pl.col("bytes_alloc")),
         pingpong=free & has_alloc & (pl.col("prev_free")
-                                     | (pl.col("prev_alloc") & (pl.col("cpu") != pl.col("prev_cpu")))),
-        d_obj=pl.when(is_alloc).then(pl.when(pl.col("prev_alloc")).then(0).otherwise(1))
-        .otherwise(pl.when(pl.col("prev_alloc")).then(-1).otherwise(0)),
-        d_bytes=pl.when(is_alloc).then(pl.col("bytes_alloc")
-                                       - pl.when(pl.col("prev_alloc")).then(pl.col("prev_bytes"))
-                                       .otherwise(0))
-        .otherwise(pl.when(pl.col("prev_alloc")).then(-pl.col("last_bytes_alloc")).otherwise(0)),
-        ends=~pl.col("same").shift(-1).fill_null(False),
-    )
-    return s
+                                     | (prev_alloc & (pl.col("cpu") != pl.col("prev_cpu")))),
+        ends=~pl.col("same").shift(-1).fill_null(False))
+    lb = pl.col("last_bytes_alloc")
+    return s.with_columns(
+        freed=pl.when(free & has_alloc).then(lb),
+        d_obj=pl.when(is_alloc).then(pl.when(prev_alloc).then(0).otherwise(1))
+        .otherwise(pl.when(prev_alloc).then(-1).otherwise(0)),
+        d_bytes=pl.when(is_alloc).then(pl.col("bytes_alloc") - pl.when(prev_alloc).then(
+            pl.col("bytes_alloc").shift(1)).otherwise(0))
+        .otherwise(pl.when(prev_alloc).then(-lb).otherwise(0)))
 
 
 def _by_key(frame, key: str):
-    """*frame* (in trace order) with the rows of each *key* together, still in trace order
-    within a key, and ``same``: whether the row before has the same key. (Sorted by the
-    key's categorical code, not its text: the order of keys does not matter.)"""
+    """LazyFrame: *frame* (in trace order) without *key*, with the rows of each *key* together, still
+    in trace order within a key, and ``same``: whether the row before has the same key.
+    (Sorted by the key's categorical code, not its text: the order of keys does not
+    matter.)"""
     import polars as pl
     code = pl.col(key).cast(pl.Categorical).to_physical()
-    frame = frame.with_columns(code=code).sort("code", maintain_order=True)
+    frame = frame.lazy().with_columns(code=code).drop(key).sort("code", maintain_order=True)
     return frame.with_columns(same=(pl.col("code") == pl.col("code").shift(1)).fill_null(False))
 
 
 def _pages(ev):
-    """Page events that touch the live table (failed allocs do not), sorted by page."""
+    """Page events that touch the live table (failed allocs do not), sorted by page
+    (a LazyFrame)."""
     import polars as pl
-    pg = ev.lazy().filter(((pl.col("kind") == PAGE_ALLOC) & ~pl.col("failed"))
-                          | (pl.col("kind") == PAGE_FREE)) \
-        .select("seq", "kind", "page", "order").collect(engine="in-memory")
-    pg = _by_key(pg, "page")
+    pg = _by_key(ev.lazy().filter(((pl.col("kind") == PAGE_ALLOC) & ~pl.col("failed"))
+                                  | (pl.col("kind") == PAGE_FREE)).select("seq", "kind", "page", "order"),
+                 "page")
     prev_alloc = (pl.col("same") & (pl.col("kind").shift(1) == PAGE_ALLOC)).fill_null(False)
     return pg.with_columns(
         d_pages=pl.when(pl.col("kind") == PAGE_ALLOC).then(pl.when(prev_alloc).then(0).otherwise(1))
@@ -139,48 +146,75 @@ def stat_frame(ev, *, report: ParseReport, times, page_size: int = 4096,
     st = KmemStat(page_size=page_size, report=report)
     ev = ev.with_row_index("seq")
     n = ev.height
-    s = _slab(ev, page_size)
-    # only the columns read below (an eager filter would copy all of them first)
-    allocs, frees = pl.collect_all([
-        s.lazy().filter(pl.col("kind") == ALLOC).select(
-            "seq", "cpu", "ptr", "call_site", "cache", "bytes_req", "bytes_alloc", "node", "prev_alloc"),
-        s.lazy().filter(pl.col("kind") == FREE).select(
-            "ptr", "freed", "pingpong", "prev_alloc", "last_call_site", "last_cache", "last_bytes_alloc")])
-    a = allocs.select(req=pl.col("bytes_req").sum(), alloc=pl.col("bytes_alloc").sum(),
-                      n=pl.len(), over=pl.col("prev_alloc").sum()).row(0)
-    st.total_requested, st.total_allocated, st.nr_allocs, st.allocs_over_live = (
-        int(a[0] or 0), int(a[1] or 0), a[2], int(a[3] or 0))
+    # the two sorts (by pointer, by page) side by side, one on each CPU
+    s, pg, pages = pl.collect_all([_slab(ev), _pages(ev), _page_counts(ev)], engine="in-memory")
+    is_alloc, free = pl.col("kind") == ALLOC, pl.col("kind") == FREE
     cpu_node = cpu_node or {}
     node_of_cpu = pl.col("cpu").clip(lower_bound=0).replace_strict(
         cpu_node, default=0, return_dtype=pl.Int64) if cpu_node else pl.lit(0)
-    st.nr_cross_allocs = allocs.filter(pl.col("node").is_not_null() & (pl.col("node") != NUMA_NO_NODE)
-                                       & (pl.col("node") != node_of_cpu)).height
-    f = frees.select(freed=pl.col("freed").sum(), wo=(~pl.col("prev_alloc")).sum()).row(0)
-    st.total_freed, st.frees_without_alloc = int(f[0] or 0), int(f[1] or 0)
-    _tables(st, s, allocs, frees)
-    _page_figures(st, ev, page_size)
-    pg = _pages(ev)
+    allocs = ev.lazy().filter(is_alloc)
+    cross = pl.col("node").is_not_null() & (pl.col("node") != NUMA_NO_NODE) & (pl.col("node") != node_of_cpu)
+    sums = s.lazy().select(over=(is_alloc & pl.col("prev_alloc")).sum(), freed=pl.col("freed").sum(),
+                           wo=(free & ~pl.col("prev_alloc")).sum())
+    # the rows of the pointers' last allocs that pingpong or live frees refer to
+    pp_seq = s.lazy().filter(pl.col("pingpong")).select(seq="last_seq")
+    live_free_seq = s.lazy().filter(free & pl.col("prev_alloc")).select(seq="last_seq")
+    leaks = s.lazy().filter(pl.col("ends") & is_alloc).select("seq", "first_seq")
+    totals, sums, sites, caches, pp_sites, live_frees, leaks = pl.collect_all([
+        allocs.select(req=pl.col("bytes_req").sum(), alloc=pl.col("bytes_alloc").sum(), n=pl.len(),
+                      cross=cross.sum()),
+        sums,
+        allocs.group_by("call_site", maintain_order=True).agg(
+            hits=pl.len(), req=pl.col("bytes_req").sum(), alloc=pl.col("bytes_alloc").sum()),
+        allocs.group_by(*_CACHE_KEY, maintain_order=True).agg(
+            hits=pl.len(), req=pl.col("bytes_req").sum(), alloc=pl.col("bytes_alloc").sum()),
+        pp_seq.join(ev.lazy().select("seq", "call_site"), on="seq").group_by("call_site").len(),
+        live_free_seq.join(ev.lazy().select("seq", *_CACHE_KEY), on="seq").group_by(*_CACHE_KEY).len(),
+        leaks.sort("first_seq").join(ev.lazy().select("seq", "ptr", "call_site", *_CACHE_KEY),
+                                     on="seq", maintain_order="left")],
+        engine="in-memory")
+    t = totals.row(0)
+    st.total_requested, st.total_allocated, st.nr_allocs, st.nr_cross_allocs = (
+        int(t[0] or 0), int(t[1] or 0), t[2], int(t[3] or 0))
+    over, freed, wo = sums.row(0)
+    st.allocs_over_live, st.total_freed, st.frees_without_alloc = int(over or 0), int(freed or 0), int(wo or 0)
+    site_pp = dict(pp_sites.iter_rows())
+    st.callers = {cs: SiteStat(cs, h, int(rq), int(al), site_pp.get(cs, 0))
+                  for cs, h, rq, al in sites.iter_rows()}
+    name = _cache_namer(page_size)
+    freed_in = {}
+    for cache, b, g, a, k in live_frees.iter_rows():      # k frees of b bytes each
+        c = name(cache, b, g, a)
+        f0, b0 = freed_in.get(c, (0, 0))
+        freed_in[c] = (f0 + k, b0 + k * (b or 0))
+    st.caches = {}
+    for *key, h, rq, al in caches.iter_rows():
+        c = name(*key)
+        row = st.caches.get(c)
+        if row is None:
+            st.caches[c] = SiteStat(c, h, int(rq), int(al), 0, *freed_in.get(c, (0, 0)))
+        else:
+            row.hits, row.bytes_req, row.bytes_alloc = row.hits + h, row.bytes_req + int(rq), \
+                row.bytes_alloc + int(al)
+    st.pointer_table = _pointer_table(ev, s)
+    _page_figures(st, pages, page_size)
     st.nr_page_nomatch = pg.filter(pl.col("nomatch")).height
     nomatch_orders = pg.filter(pl.col("nomatch")).group_by("order").len()
     st.total_page_nomatch_bytes = sum(c * (page_size << o) for o, c in nomatch_orders.iter_rows())
     # Live counts after each event: cumulative sums of the changes, in trace order.
     counts = sample_counts(n, series_points)
     d = {}
-    for name, frame, col in (("objs", s, "d_obj"), ("bytes", s, "d_bytes"), ("pages", pg, "d_pages")):
+    for key, frame, col in (("objs", s, "d_obj"), ("bytes", s, "d_bytes"), ("pages", pg, "d_pages")):
         live = pl.zeros(n, pl.Int64, eager=True)
         if frame.height:
             live = live.scatter(frame["seq"], frame[col])
         # only the sampled counts are read: one Python int each
-        d[name] = dict(zip(counts, live.cum_sum().gather([c - 1 for c in counts]).to_list()))
+        d[key] = dict(zip(counts, live.cum_sum().gather([c - 1 for c in counts]).to_list()))
     if n:
         st.live_objects = d["objs"][n]
         st.live_object_bytes = d["bytes"][n]
         st.live_pages = d["pages"][n]
-    leaks = s.lazy().filter(pl.col("ends") & (pl.col("kind") == ALLOC)) \
-        .select("ptr", "bytes_alloc", "call_site", "cache", "seq").collect(engine="in-memory")
     # the walk lists leaks in the order pointers were first allocated
-    first = allocs.group_by("ptr").agg(first=pl.col("seq").min())
-    leaks = leaks.join(first, on="ptr").sort("first")
     shown = leaks.head(max_leaks)
     rows = [c - 1 for c in counts] + shown["seq"].to_list()
     if n:
@@ -188,8 +222,8 @@ def stat_frame(ev, *, report: ParseReport, times, page_size: int = 4096,
     ts = times(rows)
     st.series = [LivePoint(ts[c - 1], c, d["objs"][c], d["bytes"][c], d["pages"][c])
                  for c in counts]
-    st.leaks = [Leak(p, b, cs, cache, ts[q]) for p, b, cs, cache, q in shown.select(
-        "ptr", "bytes_alloc", "call_site", "cache", "seq").iter_rows()]
+    st.leaks = [Leak(p, b, cs, name(c, b, g, a), ts[q]) for q, p, cs, c, b, g, a in shown.select(
+        "seq", "ptr", "call_site", *_CACHE_KEY).iter_rows()]
     if leaks.height > max_leaks:
         st.leaks_truncated = st.live_objects - max_leaks
     if n:
@@ -197,35 +231,32 @@ def stat_frame(ev, *, report: ParseReport, times, page_size: int = 4096,
     return st
 
 
-def _tables(st: KmemStat, s, allocs, frees) -> None:
-    """Per call site, per cache and per pointer rows, in order of first allocation."""
+#: What names the cache of a slab alloc (see :func:`_cache_namer`).
+_CACHE_KEY = ("cache", "bytes_alloc", "gfp_flags", "accounted")
+
+
+def _pointer_table(ev, s):
+    """Per pointer rows in order of first allocation, as a LazyFrame: only ``--alloc``
+    reads the table (:func:`~kmemwidgets.trace.stat.alloc_rows` collects it)."""
     import polars as pl
-    allocs = allocs.sort("seq")
-    pp = frees.filter(pl.col("pingpong"))
-    site_pp = dict(pp.group_by("last_call_site").len().iter_rows())
-    sites = allocs.group_by("call_site", maintain_order=True).agg(
-        hits=pl.len(), req=pl.col("bytes_req").sum(), alloc=pl.col("bytes_alloc").sum())
-    st.callers = {cs: SiteStat(cs, h, int(rq), int(al), site_pp.get(cs, 0))
-                  for cs, h, rq, al in sites.iter_rows()}
-    live_frees = frees.filter(pl.col("prev_alloc")).group_by("last_cache").agg(
-        n=pl.len(), b=pl.col("last_bytes_alloc").sum())
-    freed = {c: (k, int(b)) for c, k, b in live_frees.iter_rows()}
-    caches = allocs.group_by("cache", maintain_order=True).agg(
-        hits=pl.len(), req=pl.col("bytes_req").sum(), alloc=pl.col("bytes_alloc").sum())
-    st.caches = {c: SiteStat(c, h, int(rq), int(al), 0, *freed.get(c, (0, 0)))
-                 for c, h, rq, al in caches.iter_rows()}
-    ptr_pp = pp.group_by("ptr").len().rename({"len": "pingpong"})
-    st.pointer_table = allocs.group_by("ptr", maintain_order=True).agg(
+    ptr_pp = s.lazy().filter(pl.col("pingpong")).select(seq="last_seq") \
+        .join(ev.lazy().select("seq", "ptr"), on="seq").group_by("ptr").len().rename({"len": "pingpong"})
+    return ev.lazy().filter(pl.col("kind") == ALLOC).group_by("ptr", maintain_order=True).agg(
         hits=pl.len(), bytes_req=pl.col("bytes_req").sum(), bytes_alloc=pl.col("bytes_alloc").sum()) \
         .join(ptr_pp, on="ptr", how="left", maintain_order="left") \
         .with_columns(pl.col("pingpong").fill_null(0))
 
 
-def _page_figures(st: KmemStat, ev, page_size: int) -> None:
-    """Page allocation and free totals, failures and the order/migratetype table."""
+def _page_counts(ev):
+    """LazyFrame: page events counted by kind, failure, order and migratetype."""
     import polars as pl
-    pages = ev.lazy().filter(pl.col("kind") >= PAGE_ALLOC) \
-        .group_by("kind", "failed", "order", "migratetype").len().collect(engine="in-memory")
+    return ev.lazy().filter(pl.col("kind") >= PAGE_ALLOC) \
+        .group_by("kind", "failed", "order", "migratetype").len()
+
+
+def _page_figures(st: KmemStat, pages, page_size: int) -> None:
+    """Page allocation and free totals, failures and the order/migratetype table, from
+    :func:`_page_counts`."""
     for kind, failed, order, mt, count in pages.iter_rows():
         nbytes = count * (page_size << order)
         if kind == PAGE_FREE:

@@ -21,7 +21,6 @@ import re
 import sys
 import threading
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import groupby, islice
@@ -265,6 +264,7 @@ def replay(source: TextSource, *, kernel: Any = None, ram: int | str | None = No
             replaying = _replaying(_column_batches(records, names, _GfpFlags()), res, total,
                                    progress, progress_every, names.__getitem__, checked)
             if with_stat:
+                from concurrent.futures import ThreadPoolExecutor   # not for `trace stat`
                 with ThreadPoolExecutor(1) as pool, _switch_interval(STAT_SWITCH_INTERVAL):
                     # The statistics are column operations (Polars releases the GIL while it
                     # computes): on another core, they cost the replay next to nothing.

@@ -125,8 +125,8 @@ class KmemStat:
     # (not compared: the engines keep the per-pointer rows differently; alloc_rows()
     # reads either)
     alloc_table: dict[str, list] = field(default_factory=dict, repr=False, compare=False)
-    # the same rows as a Polars DataFrame (ptr, hits, bytes_req, bytes_alloc, pingpong)
-    # in order of first allocation (the columnar engine)
+    # the same rows as a Polars LazyFrame (ptr, hits, bytes_req, bytes_alloc, pingpong)
+    # in order of first allocation (the columnar engine; collected when asked for)
     pointer_table: Any = field(default=None, repr=False, compare=False)
 
     # Derived figures, named after print_slab_summary()/print_page_summary().
@@ -442,7 +442,7 @@ def alloc_rows(st: KmemStat) -> list[SiteStat]:
     """Per-pointer rows (perf ``--alloc``): hits and bytes of every pointer seen allocated."""
     if st.pointer_table is not None:
         return [SiteStat(*row) for row in st.pointer_table.select(
-            "ptr", "hits", "bytes_req", "bytes_alloc", "pingpong").iter_rows()]
+            "ptr", "hits", "bytes_req", "bytes_alloc", "pingpong").collect().iter_rows()]
     rows = []
     for ptr, a in st.alloc_table.items():
         rows.append(SiteStat(ptr, a[_HIT], a[_REQ], a[_ALLOC], a[_PP]))
