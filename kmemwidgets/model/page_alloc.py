@@ -18,6 +18,7 @@ operations: :meth:`~BuddyAllocator.alloc` (from a zonelist),
 """
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter
 from typing import TYPE_CHECKING, Protocol
 
@@ -92,7 +93,9 @@ class BuddyAllocator:
         #: kmalloc's large blocks are made compound in the model (``__kmalloc_large_node``).
         self._compound: dict[int, int] = {}
         self.zones: list[Zone] = [Zone(t, s, e) for t, s, e in arch.zone_ranges]
-        self._zone_bounds = [(z.end_pfn, z) for z in self.zones]
+        # Zone ends, ascending: bisect_right() of a pfn is its zone's index in ``zones``
+        # (what the zone bits of ``page->flags`` give ``page_zone()``).
+        self._zone_ends = [z.end_pfn for z in self.zones]
         self._zonelists: dict[int, tuple[int, tuple[Zone, ...]] | None] = {}
 
     # --- boot ------------------------------------------------------------------------
@@ -154,9 +157,9 @@ class BuddyAllocator:
 
     def pfn_zone(self, pfn: int) -> Zone:
         """The zone a frame belongs to (``page_zone``)."""
-        for end, zone in self._zone_bounds:
-            if pfn < end:
-                return zone
+        i = bisect_right(self._zone_ends, pfn)
+        if i < len(self.zones):
+            return self.zones[i]
         raise ValueError(f"pfn {pfn:#x} is outside memory (max_pfn {self.max_pfn:#x})")
 
     def block_order(self, pfn: int) -> int | None:
@@ -332,11 +335,21 @@ class BuddyAllocator:
             # Only free frames are PG_FREE: no free block holds this one, as the walk of
             # the free lists would find (after eleven lookups; a replay asks this often).
             return False
-        zone = self.pfn_zone(pfn)
-        trace = [] if self.events.active else None
-        if not zone.take_block(pfn, order, trace):
+        zone = self.zones[bisect_right(self._zone_ends, pfn)]      # pfn_zone(), inline
+        if self.events.active:
+            trace: list = []
+            if not zone.take_block(pfn, order, trace):
+                return False
+            self._commit(pfn, order, owner, gfp, caller, zone, trace)
+        elif not zone.take_block(pfn, order):
             return False
-        self._commit(pfn, order, owner, gfp, caller, zone, trace)
+        elif order:
+            # _commit()'s stores, inline: a replay takes a block so for each traced alloc.
+            self.mem_map[pfn:pfn + (1 << order)] = _FILL[owner][order]
+            self._blocks[pfn] = order
+        else:
+            self.mem_map[pfn] = owner
+            self._blocks[pfn] = 0
         return True
 
     def alloc_bulk(self, gfp: int, nr_pages: int, owner: int) -> list[int] | None:
@@ -393,16 +406,14 @@ class BuddyAllocator:
 
     def _free_core(self, pfn: int, order: int, owner: int, caller: str) -> Report | None:
         """``__free_pages_ok()`` after the checks of ``free_pages_prepare()``."""
-        if self._blocks.get(pfn) == order and order.__class__ is int and pfn.__class__ is int \
-                and self.mem_map[pfn] == owner:
-            # The usual free, an allocated block's head at its order by its owner, passes
-            # every check of _bad_free_reason(): skip them.
-            self._release((pfn,), order, owner, caller)
-            return None
-        problem = self._bad_free_reason(pfn, order, owner)
-        if problem:
-            return self._refuse_free(pfn, order, problem, caller)
-        self._release((pfn,), order, owner, caller)
+        if not (self._blocks.get(pfn) == order and order.__class__ is int and pfn.__class__ is int
+                and self.mem_map[pfn] == owner):
+            # (The usual free, an allocated block's head at its order by its owner, passes
+            # every check of _bad_free_reason(): only the others are looked into.)
+            problem = self._bad_free_reason(pfn, order, owner)
+            if problem:
+                return self._refuse_free(pfn, order, problem, caller)
+        self._release(pfn, order, owner, caller)
         return None
 
     def free_bulk(self, pfns: list[int], owner: int, caller: str) -> Report | None:
@@ -412,33 +423,31 @@ class BuddyAllocator:
         for pfn in pfns:
             if mem_map[pfn] != owner or blocks.get(pfn) != 0:
                 return self.bad_free(pfn, 0, owner, caller)
-        self._release(pfns, 0, owner, caller)
+        release = self._release
+        for pfn in pfns:
+            release(pfn, 0, owner, caller)
         return None
 
-    def _release(self, pfns: tuple[int, ...] | list[int], order: int, owner: int, caller: str) -> None:
-        """Give checked blocks back: out of the block table and ``mem_map``, onto the
-        free lists with their merges, then the events."""
-        blocks, compound, mem_map = self._blocks, self._compound, self.mem_map
-        fill, n = _FILL[PG_FREE][order], 1 << order
-        events = self.events
-        for pfn in pfns:
-            del blocks[pfn]
-            if compound:
-                # kfree() ends a large kmalloc block so, and so does __free_pages() on it,
-                # which free_pages_prepare() cannot tell from any other compound block.
-                compound.pop(pfn, None)
-            if order:
-                mem_map[pfn:pfn + n] = fill
-            else:
-                mem_map[pfn] = PG_FREE      # an item store is ten times a slice store's speed
-            zone = self.pfn_zone(pfn)
-            if not events.active:
-                zone.free_one_page(pfn, order, None)
-                continue
-            trace: list = []
-            zone.free_one_page(pfn, order, trace)
-            events.emit("free", pfn=pfn, order=order, zone=zone.name, owner=owner, caller=caller)
-            self._emit_steps(trace, zone)
+    def _release(self, pfn: int, order: int, owner: int, caller: str) -> None:
+        """Give a checked block back: out of the block table and ``mem_map``, onto its
+        zone's free lists with its merges, then the events."""
+        del self._blocks[pfn]
+        if self._compound:
+            # kfree() ends a large kmalloc block so, and so does __free_pages() on it,
+            # which free_pages_prepare() cannot tell from any other compound block.
+            self._compound.pop(pfn, None)
+        if order:
+            self.mem_map[pfn:pfn + (1 << order)] = _FILL[PG_FREE][order]
+        else:
+            self.mem_map[pfn] = PG_FREE      # an item store is ten times a slice store's speed
+        zone = self.zones[bisect_right(self._zone_ends, pfn)]      # pfn_zone(), inline
+        if not self.events.active:
+            zone.free_one_page(pfn, order, None)
+            return
+        trace: list = []
+        zone.free_one_page(pfn, order, trace)
+        self.events.emit("free", pfn=pfn, order=order, zone=zone.name, owner=owner, caller=caller)
+        self._emit_steps(trace, zone)
 
     def bad_free(self, pfn: int, order: int, owner: int, caller: str) -> Report:
         """The ``bad_page()`` report refusing to free *pfn* at *order* as *owner*'s

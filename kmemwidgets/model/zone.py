@@ -121,7 +121,8 @@ class Zone:
 
     def take_block(self, pfn: int, order: int, trace: list | None = None) -> bool:
         """Remove exactly ``[pfn, pfn + 2**order)`` from the free lists, splitting the
-        free block that contains it; False if any of it is not free.
+        free block that contains it; False if any of it is not free. *pfn* is a
+        multiple of ``2**order`` (a block's head).
 
         This is what ``alloc_contig_range()`` / ``__isolate_free_page()`` achieve; the
         model uses it to replay a real trace's ``mm_page_alloc pfn=... order=...``.
@@ -129,21 +130,24 @@ class Zone:
         *pfn*, the upper half when *pfn* lies there).
         """
         lists = self._lists
-        for o in range(order, NR_PAGE_ORDERS):
-            head = pfn & ~((1 << o) - 1)
-            if head in lists[o]:
-                del lists[o][head]
-                # Split down towards pfn, freeing the halves that do not contain it.
+        blocks = lists[order]
+        if pfn in blocks:
+            # The block itself is free (half of a replay's allocations): no split.
+            del blocks[pfn]
+            self.nr_free_pages -= 1 << order
+            return True
+        for o in range(order + 1, NR_PAGE_ORDERS):
+            head = pfn >> o << o
+            blocks = lists[o]
+            if head in blocks:
+                del blocks[head]
+                # Split down towards pfn: at each order the half that does not hold pfn
+                # (the buddy of pfn's block of that order) goes onto that order's list.
                 while o > order:
                     o -= 1
-                    half = 1 << o
-                    if pfn >= head + half:
-                        lists[o][head] = None
-                        head += half
-                    else:
-                        lists[o][head + half] = None
+                    lists[o][(pfn >> o ^ 1) << o] = None
                     if trace is not None:
-                        trace.append(("split", head, o + 1))
+                        trace.append(("split", pfn >> o << o, o + 1))
                 self.nr_free_pages -= 1 << order
                 return True
         return False

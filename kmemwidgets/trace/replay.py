@@ -18,8 +18,10 @@ from __future__ import annotations
 import importlib
 import os
 import re
+import sys
 import threading
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import groupby, islice
 from typing import Any, Callable, Iterable, Iterator, NamedTuple
@@ -159,7 +161,9 @@ def _column_batches(records, cache_names: list[str], gfp: "_GfpFlags",
     Each kind's columns are read into Python lists once, and only the columns that kind
     has; pointers, cache names and gfp flags arrive as small ints (a pointer's code, an
     index in *cache_names* -- filled here --, the model's gfp bits), which are cheaper to
-    build, hash and compare than the text."""
+    build, hash and compare than the text. The lists are made when this is called, not
+    when the first batch is asked for: a replay makes them before its statistics thread
+    starts, with both CPUs to itself, so the model starts sooner."""
     import polars as pl
     gfp_text = records["gfp_flags"].unique()
     bits = {t: gfp[t] for t in gfp_text.to_list()}
@@ -178,7 +182,13 @@ def _column_batches(records, cache_names: list[str], gfp: "_GfpFlags",
                  else zip(*(f[c].to_list() for c in f.columns)) for f in frames)
     # (an eager rle: the streaming engine's asserts a single chunk, Polars 1.3x-2.1)
     run_lengths = records["kind"].rle().struct.unnest()
-    kinds, lengths = run_lengths["value"].to_list(), run_lengths["len"].to_list()
+    return _runs_in_batches(run_lengths["value"].to_list(), run_lengths["len"].to_list(), rows, size)
+
+
+def _runs_in_batches(kinds: list[int], lengths: list[int], rows: tuple[Iterator[Any], ...],
+                     size: int) -> Iterator[_Batch]:
+    """The runs (*kinds[i]*, *lengths[i]*) over *rows* as :class:`_Batch` es of about
+    *size* events (whole runs)."""
     start = 0
     while start < len(kinds):
         end, n = start, 0
@@ -255,7 +265,7 @@ def replay(source: TextSource, *, kernel: Any = None, ram: int | str | None = No
                                    progress, progress_every, names.__getitem__, checked)
             if with_stat:
                 from concurrent.futures import ThreadPoolExecutor   # not for `trace stat`
-                with ThreadPoolExecutor(1) as pool:
+                with ThreadPoolExecutor(1) as pool, _switch_interval(STAT_SWITCH_INTERVAL):
                     # The statistics are column operations (Polars releases the GIL while it
                     # computes): on another core, they cost the replay next to nothing.
                     stat_done = pool.submit(colstat.stat_frame, records.select(colstat.COLUMNS),
@@ -276,6 +286,25 @@ def replay(source: TextSource, *, kernel: Any = None, ram: int | str | None = No
                 for _ in applied:
                     pass
     return res
+
+
+#: GIL switch interval (seconds) while the statistics run beside a replay. Their thread
+#: needs the GIL for a moment after each of its Polars calls, and with the default 5 ms
+#: waits for the model's thread up to that long each time: on the 600,000-event benchmark
+#: trace the statistics took 3-5 times as long as alone and could end after the model.
+#: The interval costs nothing while no other thread waits for the GIL.
+STAT_SWITCH_INTERVAL = 0.0005
+
+
+@contextmanager
+def _switch_interval(seconds: float) -> Iterator[None]:
+    """``sys.setswitchinterval(seconds)`` in the ``with`` block, restored after."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(seconds)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(before)
 
 
 #: The names applied events are counted by in :attr:`ReplayResult.replayed`, in the

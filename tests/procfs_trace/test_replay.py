@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import io
+import sys
 from pathlib import Path
 
 import pytest
 
 from kmemwidgets.trace import stat
 from kmemwidgets.trace.progress import TerminalProgress
-from kmemwidgets.trace.replay import machine_size, replay
+from kmemwidgets.trace.replay import STAT_SWITCH_INTERVAL, machine_size, replay
 
 from procfs_trace_paths import TRACES
 
@@ -157,6 +158,21 @@ def test_replay_with_stat_gives_stats_figures_in_one_pass():
 
 def test_replay_with_stat_equals_stat_alone_in_every_figure():
     res = replay(FTRACE, with_stat=True)
+    assert res.stat == stat(FTRACE)
+
+
+def test_replay_with_stat_shortens_the_gil_switch_interval_only_while_the_stat_runs(monkeypatch):
+    colstat = pytest.importorskip("kmemwidgets.trace.colstat")
+    pytest.importorskip("polars")
+    stat_frame, seen = colstat.stat_frame, []
+
+    def recording(*args, **kwargs):
+        seen.append(sys.getswitchinterval())
+        return stat_frame(*args, **kwargs)
+    monkeypatch.setattr(colstat, "stat_frame", recording)
+    before = sys.getswitchinterval()
+    res = replay(FTRACE, with_stat=True, engine="polars")
+    assert seen == [STAT_SWITCH_INTERVAL] != [before] and sys.getswitchinterval() == before
     assert res.stat == stat(FTRACE)
 
 
