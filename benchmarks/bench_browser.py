@@ -40,7 +40,9 @@ VIEWS: dict[str, tuple[int, tuple[tuple[str, str], ...]]] = {
     "buddy_view.ipynb": (0, (("Alloc", "Free"),)),
     "buddy_view_1g.ipynb": (0, (("Alloc", "Free"),)),
     "buddy_view_16m.ipynb": (0, (("Alloc", "Free"),)),
-    "slab_view.ipynb": (0, (("Alloc", "Free"),)),
+    # a bug button too: an overrun (its bytes turn black), then the Free that reports it
+    # (the named bytes turn yellow; the object stays allocated, as SLUB refuses the free)
+    "slab_view.ipynb": (0, (("Alloc", "Free"), ("write past the end", "Free"))),
     "vmalloc_view.ipynb": (0, (("vmalloc", "vfree"),)),
     "mempool_view.ipynb": (0, (("mempool_alloc", "mempool_free"),)),
     "kmalloc_view.ipynb": (-1, (("kmalloc", "kfree"),)),
