@@ -22,14 +22,15 @@ default views send exactly what they sent before the catalogs existed.
 """
 from __future__ import annotations
 
-import functools
 from contextlib import AbstractContextManager
 from functools import lru_cache
-from typing import Any, Callable, Iterable, TypeVar
+from typing import Any, Iterable
 
 import traitlets
 
 from kmemwidgets import i18n
+
+from .within import within
 
 #: Traits holding one label.
 TEXT_TRAITS = ("description", "tooltip", "placeholder", "title", "label")
@@ -87,16 +88,8 @@ def relabel(widgets: Iterable[Any], locale: str) -> None:
             sources[name] = (source, text, locale)
 
 
-Method = TypeVar("Method", bound=Callable[..., Any])
-
-
-def speaks(method: Method) -> Method:
-    """Run a method of a :class:`Localized` widget (an action) speaking its locale."""
-    @functools.wraps(method)
-    def wrapper(self, *args: Any, **kwargs: Any) -> Any:
-        with self.speaking():
-            return method(self, *args, **kwargs)
-    return wrapper  # type: ignore[return-value]
+#: Run a method of a :class:`Localized` widget (an action) speaking its locale.
+speaks = within(lambda widget: widget.speaking())
 
 
 class Localized(traitlets.HasTraits):

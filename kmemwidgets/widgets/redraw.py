@@ -36,11 +36,12 @@ these changes which frames are in use, and no virtual mapping).
 """
 from __future__ import annotations
 
-import functools
 from contextlib import ExitStack, contextmanager
-from typing import Any, Callable, Iterable, Iterator, TypeVar
+from typing import Any, Callable, Iterable, Iterator
 
 import ipywidgets as widgets
+
+from .within import within
 
 #: Events of the page allocator: they change the free lists or a frame's owner (a
 #: report or a failed allocation changes the view's last-action line).
@@ -163,13 +164,5 @@ class DeferredRedraw:
             yield
 
 
-Method = TypeVar("Method", bound=Callable[..., Any])
-
-
-def one_redraw(method: Method) -> Method:
-    """Run a view method (an action) as one ``self.deferred()`` block."""
-    @functools.wraps(method)
-    def wrapper(self, *args: Any, **kwargs: Any) -> Any:
-        with self.deferred():
-            return method(self, *args, **kwargs)
-    return wrapper  # type: ignore[return-value]
+#: Run a view method (an action) as one ``self.deferred()`` block.
+one_redraw = within(lambda view: view.deferred())
