@@ -307,18 +307,16 @@ def _switch_interval(seconds: float) -> Iterator[None]:
         sys.setswitchinterval(before)
 
 
-#: The names applied events are counted by in :attr:`ReplayResult.replayed`, in the
-#: order of the handlers' ``applied`` list.
+#: The names applied events are counted by in :attr:`ReplayResult.replayed`.
 _APPLIED = ("kmalloc", "kmem_cache_alloc", "kfree", "kmem_cache_free", "mm_page_alloc",
             "mm_page_free")
 
 
-def _handlers(res: ReplayResult, cache_name: Callable[[Any], str],
-              applied: list[int], checked: bool = False) -> tuple[Callable, ...]:
-    """One handler per record kind, indexed by kind: ``handler(rows)`` applies the rows
-    (of one run of events of that kind) to ``res.kernel``, adds what it applied to
-    *applied* (counts in the order of :data:`_APPLIED`) and counts what it skipped, by
-    reason, in *res*. Rows are
+def _applier(res: ReplayResult, cache_name: Callable[[Any], str],
+             checked: bool = False) -> Callable[[_Batch], None]:
+    """``apply(batch)``: apply a batch's events to ``res.kernel`` in trace order, count
+    what it applied in ``res.replayed`` and what it skipped, by reason, in *res*. The
+    rows of each kind (``batch.rows[kind]``) are
 
     * slab alloc: ``(ptr, bytes_req, cache key, gfp bits)`` (cache key None: kmalloc);
     * slab free: ``ptr``;
@@ -328,15 +326,17 @@ def _handlers(res: ReplayResult, cache_name: Callable[[Any], str],
     *cache_name(key)* names the cache of a key. Each batch is one event batch of the
     model (views watching it redraw once per batch), so the model's methods are called
     without their per-call batching wrapper (with *checked*: the Kernel's public
-    operations, see :func:`replay`)."""
+    operations, see :func:`replay`). One function runs every kind, a loop per run of
+    events of one kind: a run is 3.5 events on average in real recordings, so a call
+    (and its set-up) per run cost as much as a tenth of the replay."""
     from kmemwidgets.model.events import unbatched      # the model is loaded when used
     from kmemwidgets.model.owners import PG_PAGEALLOC
     from kmemwidgets.model.units import MAX_PAGE_ORDER
     k = res.kernel
     max_pfn = k.max_pfn
-    # Bound methods, looked up once: the handlers run once per event. Page events go
-    # to the buddy allocator's own operations, as Kernel.alloc_pages_at/free_pages_at
-    # pass them on, without a Page handle per block nobody reads.
+    # Bound methods, looked up once: they run once per event. Page events go to the
+    # buddy allocator's own operations, as Kernel.alloc_pages_at/free_pages_at pass
+    # them on, without a Page handle per block nobody reads.
     if checked:
         def alloc_at(pfn: int, order: int, owner: int, gfp: int, caller: str) -> bool:
             return k.alloc_pages_at(pfn, order, gfp) is not None
@@ -358,102 +358,106 @@ def _handlers(res: ReplayResult, cache_name: Callable[[Any], str],
     caches = res.caches
     skipped, anomalies = res.skipped, res.anomalies
 
-    def slab_alloc(rows: Iterable[tuple]) -> None:
-        n_kmalloc = n_cache = 0
-        for ptr, size, key, gfp in rows:
-            if ptr in objs:
-                # the real kernel reused an address we still hold: its free was not traced
-                anomalies["slab alloc of a pointer still live (its free was not "
-                          "traced): old model object freed first"] += 1
-                obj, cache = objs.pop(ptr)
-                if cache is None:
-                    kfree(obj)
-                else:
-                    cache_free(cache, obj)
-            try:
-                if key is None:
-                    cache = None
-                    obj = kmalloc(size, gfp)
-                else:
-                    cache = by_key.get(key)
-                    if cache is None:
-                        name = cache_name(key)
-                        cache = caches.get(name)
-                        if cache is None:
-                            cache = caches[name] = cache_create(name, max(size, 1), 0, 0)
-                        by_key[key] = cache
-                    obj = cache_alloc(cache, gfp)
-            except (ValueError, TypeError) as exc:
-                skipped[f"slab alloc: model refused ({type(exc).__name__})"] += 1
-            else:
-                if obj is None or obj == 0:
-                    skipped["slab alloc: model returned NULL"] += 1
-                elif cache is None:
-                    objs[ptr] = (obj, None)
-                    n_kmalloc += 1
-                else:
-                    objs[ptr] = (obj, cache)
-                    n_cache += 1
-        applied[0] += n_kmalloc
-        applied[1] += n_cache
+    def cache_of(key: Any, size: int) -> Any:
+        """The model cache of *key*, created (``kmem_cache_create``) on first sight."""
+        name = cache_name(key)
+        cache = caches.get(name)
+        if cache is None:
+            cache = caches[name] = cache_create(name, max(size, 1), 0, 0)
+        by_key[key] = cache
+        return cache
 
-    def slab_free(ptrs: Iterable[Any]) -> None:
-        n_kfree = n_cache = 0
-        for ptr in ptrs:
-            entry = objs.pop(ptr, None)
-            if entry is None:
-                skipped["slab free: allocated before the trace started"] += 1
-            else:
-                obj, cache = entry
-                if cache is None:
-                    kfree(obj)
-                    n_kfree += 1
+    def apply(batch: _Batch) -> None:
+        sa, sf, pa, pf = batch.rows
+        n_kmalloc = n_cache_alloc = n_kfree = n_cache_free = n_page_alloc = n_page_free = 0
+        try:
+            for kind, count in batch.runs:
+                if kind == ALLOC:
+                    for ptr, size, key, gfp in islice(sa, count):
+                        if ptr in objs:
+                            # the real kernel reused an address we still hold: its free was not traced
+                            anomalies["slab alloc of a pointer still live (its free was not "
+                                      "traced): old model object freed first"] += 1
+                            obj, cache = objs.pop(ptr)
+                            if cache is None:
+                                kfree(obj)
+                            else:
+                                cache_free(cache, obj)
+                        try:
+                            if key is None:
+                                cache = None
+                                obj = kmalloc(size, gfp)
+                            else:
+                                try:
+                                    cache = by_key[key]
+                                except KeyError:
+                                    cache = cache_of(key, size)
+                                obj = cache_alloc(cache, gfp)
+                        except (ValueError, TypeError) as exc:
+                            skipped[f"slab alloc: model refused ({type(exc).__name__})"] += 1
+                        else:
+                            if not obj:                   # None or 0: NULL
+                                skipped["slab alloc: model returned NULL"] += 1
+                            else:
+                                objs[ptr] = (obj, cache)
+                                if cache is None:
+                                    n_kmalloc += 1
+                                else:
+                                    n_cache_alloc += 1
+                elif kind == FREE:
+                    for ptr in islice(sf, count):
+                        entry = objs.pop(ptr, None)
+                        if entry is None:
+                            skipped["slab free: allocated before the trace started"] += 1
+                        else:
+                            obj, cache = entry
+                            if cache is None:
+                                kfree(obj)
+                                n_kfree += 1
+                            else:
+                                cache_free(cache, obj)
+                                n_cache_free += 1
+                elif kind == PAGE_ALLOC:
+                    for pfn, order, gfp, failed in islice(pa, count):
+                        if failed:
+                            skipped["mm_page_alloc: allocation failed in the trace"] += 1
+                        elif pfn is None:
+                            skipped["mm_page_alloc: no pfn (kernel before 3.x)"] += 1
+                        elif not 0 <= order <= MAX_PAGE_ORDER or pfn + (1 << order) > max_pfn:
+                            skipped["mm_page_alloc: pfn/order outside the modelled memory"] += 1
+                        elif not alloc_at(pfn, order, PG_PAGEALLOC, gfp, "alloc_pages_at"):
+                            skipped["mm_page_alloc: block not free in the model"] += 1
+                            not_taken.add(pfn)
+                        else:
+                            live_blocks[pfn] = order
+                            n_page_alloc += 1
                 else:
-                    cache_free(cache, obj)
-                    n_cache += 1
-        applied[2] += n_kfree
-        applied[3] += n_cache
+                    for pfn, order in islice(pf, count):
+                        o = live_blocks.get(pfn) if pfn is not None else None
+                        if pfn is None:
+                            skipped["mm_page_free: no pfn (kernel before 3.x)"] += 1
+                        elif o is None:
+                            if pfn in not_taken:
+                                not_taken.discard(pfn)
+                                skipped["mm_page_free: its alloc could not be replayed"] += 1
+                            elif pfn >= max_pfn:
+                                skipped["mm_page_free: pfn outside the modelled memory"] += 1
+                            else:
+                                skipped["mm_page_free: allocated before the trace started"] += 1
+                        elif o != order:
+                            skipped["mm_page_free: order differs from the alloc (split/compound page)"] += 1
+                        else:
+                            del live_blocks[pfn]
+                            free_at(pfn, order, PG_PAGEALLOC, "free_pages_at")
+                            n_page_free += 1
+        finally:
+            # (counted once per batch, not per event)
+            for name, n in zip(_APPLIED, (n_kmalloc, n_cache_alloc, n_kfree, n_cache_free,
+                                          n_page_alloc, n_page_free)):
+                if n:
+                    res.replayed[name] += n
 
-    def page_alloc(rows: Iterable[tuple]) -> None:
-        n = 0
-        for pfn, order, gfp, failed in rows:
-            if failed:
-                skipped["mm_page_alloc: allocation failed in the trace"] += 1
-            elif pfn is None:
-                skipped["mm_page_alloc: no pfn (kernel before 3.x)"] += 1
-            elif not 0 <= order <= MAX_PAGE_ORDER or pfn + (1 << order) > max_pfn:
-                skipped["mm_page_alloc: pfn/order outside the modelled memory"] += 1
-            elif not alloc_at(pfn, order, PG_PAGEALLOC, gfp, "alloc_pages_at"):
-                skipped["mm_page_alloc: block not free in the model"] += 1
-                not_taken.add(pfn)
-            else:
-                live_blocks[pfn] = order
-                n += 1
-        applied[4] += n
-
-    def page_free(rows: Iterable[tuple]) -> None:
-        n = 0
-        for pfn, order in rows:
-            o = live_blocks.get(pfn) if pfn is not None else None
-            if pfn is None:
-                skipped["mm_page_free: no pfn (kernel before 3.x)"] += 1
-            elif o is None:
-                if pfn in not_taken:
-                    not_taken.discard(pfn)
-                    skipped["mm_page_free: its alloc could not be replayed"] += 1
-                elif pfn >= max_pfn:
-                    skipped["mm_page_free: pfn outside the modelled memory"] += 1
-                else:
-                    skipped["mm_page_free: allocated before the trace started"] += 1
-            elif o != order:
-                skipped["mm_page_free: order differs from the alloc (split/compound page)"] += 1
-            else:
-                del live_blocks[pfn]
-                free_at(pfn, order, PG_PAGEALLOC, "free_pages_at")
-                n += 1
-        applied[5] += n
-
-    return slab_alloc, slab_free, page_alloc, page_free
+    return apply
 
 
 def _replaying(batches: Iterable[_Batch], res: ReplayResult, total: int,
@@ -462,22 +466,15 @@ def _replaying(batches: Iterable[_Batch], res: ReplayResult, total: int,
     """Apply each batch to ``res.kernel``, one model event batch per batch, and pass the
     batch's ``source`` on (so statistics can share the parse). Counts what was applied
     and skipped, by reason, in *res*."""
-    applied = [0] * len(_APPLIED)
-    handlers = _handlers(res, cache_name, applied, checked)
+    apply = _applier(res, cache_name, checked)
     events = res.kernel.events
     n = 0
     for batch in batches:
-        rows = batch.rows
         events.begin()
         try:
-            for kind, count in batch.runs:
-                handlers[kind](islice(rows[kind], count))
+            apply(batch)
         finally:
             events.end()
-            for i, count in enumerate(applied):
-                if count:
-                    res.replayed[_APPLIED[i]] += count
-                    applied[i] = 0
         before = n
         n += batch.events
         # Only the end call may say "done": a scan's total can equal (or undercount) the
