@@ -124,18 +124,21 @@ REPLAY_COLUMNS = ("kind", "ptr", "bytes_req", "cache", "gfp_flags", "pfn", "orde
 
 
 class _Batch(NamedTuple):
-    """Some consecutive events, as the replay's handlers take them: ``runs`` lists
+    """Some consecutive events, as the replay's loop takes them: ``runs`` lists
     (record kind, how many events) in trace order, and ``rows[kind]`` iterates over that
-    kind's rows (see :func:`_handlers`), at least as many as the runs ask for. ``source``
-    is what the batch was made from (passed on to the statistics)."""
+    kind's rows (see :func:`_applier`), at least as many as the runs ask for. Slab
+    pointers arrive as codes below ``ptrs``. ``source`` is what the batch was made from
+    (passed on to the statistics)."""
     runs: list[tuple[int, int]]
     rows: tuple[Iterator[Any], ...]
     events: int
+    ptrs: int
     source: Any = None
 
 
-def _python_batch(batch: list[tuple], gfp: "_GfpFlags") -> _Batch:
-    """A batch of records of the Python reader as a :class:`_Batch`."""
+def _python_batch(batch: list[tuple], gfp: "_GfpFlags", ptrs: dict[Any, int]) -> _Batch:
+    """A batch of records of the Python reader as a :class:`_Batch`; *ptrs* numbers the
+    slab pointers (text -> code), across batches."""
     rows: tuple[list, ...] = ([], [], [], [])
     sa, sf, pa, pf = rows
     kinds = []
@@ -143,15 +146,15 @@ def _python_batch(batch: list[tuple], gfp: "_GfpFlags") -> _Batch:
         kind = r.kind
         kinds.append(kind)
         if kind == ALLOC:
-            sa.append((r.ptr, r.bytes_req, r.cache, gfp[r.gfp_flags]))
+            sa.append((ptrs.setdefault(r.ptr, len(ptrs)), r.bytes_req, r.cache, gfp[r.gfp_flags]))
         elif kind == FREE:
-            sf.append(r.ptr)
+            sf.append(ptrs.setdefault(r.ptr, len(ptrs)))
         elif kind == PAGE_ALLOC:
             pa.append((r.pfn, r.order, gfp[r.gfp_flags], r.failed))
         else:
             pf.append((r.pfn, r.order))
     runs = [(kind, len(list(same))) for kind, same in groupby(kinds)]
-    return _Batch(runs, tuple(map(iter, rows)), len(batch), batch)
+    return _Batch(runs, tuple(map(iter, rows)), len(batch), len(ptrs), batch)
 
 
 def _column_batches(records, cache_names: list[str], gfp: "_GfpFlags",
@@ -161,7 +164,7 @@ def _column_batches(records, cache_names: list[str], gfp: "_GfpFlags",
     Each kind's columns are read into Python lists once, and only the columns that kind
     has; pointers, cache names and gfp flags arrive as small ints (a pointer's code, an
     index in *cache_names* -- filled here --, the model's gfp bits), which are cheaper to
-    build, hash and compare than the text. The lists are made when this is called, not
+    build, hash and compare than the text (and a pointer's code indexes a list). The lists are made when this is called, not
     when the first batch is asked for: a replay makes them before its statistics thread
     starts, with both CPUs to itself, so the model starts sooner."""
     import polars as pl
@@ -170,8 +173,10 @@ def _column_batches(records, cache_names: list[str], gfp: "_GfpFlags",
     names = records["cache"].drop_nulls().unique(maintain_order=True)
     cache_names.extend(names.to_list())
     kind = pl.col("kind")
+    ptr = records["ptr"].cast(pl.Categorical).to_physical()
+    no_ptr = (ptr.max() or 0) + 1                     # the code of a missing pointer
     coded = records.lazy().select(
-        kind, ptr=pl.col("ptr").cast(pl.Categorical).to_physical(),
+        kind, ptr=ptr.fill_null(no_ptr),
         size=pl.col("bytes_req"), cache=pl.col("cache").cast(pl.Enum(names)).to_physical(),
         gfp=pl.col("gfp_flags").replace_strict(bits, return_dtype=pl.Int64, default=0),
         pfn=pl.col("pfn"), order=pl.col("order"), failed=pl.col("failed").fill_null(False))
@@ -182,20 +187,21 @@ def _column_batches(records, cache_names: list[str], gfp: "_GfpFlags",
                  else zip(*(f[c].to_list() for c in f.columns)) for f in frames)
     # (an eager rle: the streaming engine's asserts a single chunk, Polars 1.3x-2.1)
     run_lengths = records["kind"].rle().struct.unnest()
-    return _runs_in_batches(run_lengths["value"].to_list(), run_lengths["len"].to_list(), rows, size)
+    return _runs_in_batches(run_lengths["value"].to_list(), run_lengths["len"].to_list(), rows,
+                            no_ptr + 1, size)
 
 
 def _runs_in_batches(kinds: list[int], lengths: list[int], rows: tuple[Iterator[Any], ...],
-                     size: int) -> Iterator[_Batch]:
-    """The runs (*kinds[i]*, *lengths[i]*) over *rows* as :class:`_Batch` es of about
-    *size* events (whole runs)."""
+                     ptrs: int, size: int) -> Iterator[_Batch]:
+    """The runs (*kinds[i]*, *lengths[i]*) over *rows* (pointer codes below *ptrs*) as
+    :class:`_Batch` es of about *size* events (whole runs)."""
     start = 0
     while start < len(kinds):
         end, n = start, 0
         while end < len(kinds) and n < size:
             n += lengths[end]
             end += 1
-        yield _Batch(list(zip(kinds[start:end], lengths[start:end])), rows, n)
+        yield _Batch(list(zip(kinds[start:end], lengths[start:end])), rows, n, ptrs)
         start = end
 
 
@@ -277,8 +283,8 @@ def replay(source: TextSource, *, kernel: Any = None, ram: int | str | None = No
                 for _ in replaying:
                     pass
         else:
-            gfp = _GfpFlags()
-            applied = _replaying((_python_batch(b, gfp) for b in raw), res, total, progress,
+            gfp, ptrs = _GfpFlags(), {}
+            applied = _replaying((_python_batch(b, gfp, ptrs) for b in raw), res, total, progress,
                                  progress_every, str, checked)
             if with_stat:
                 res.stat = stat_records(applied, batches=True, report=report)
@@ -318,8 +324,8 @@ def _applier(res: ReplayResult, cache_name: Callable[[Any], str],
     what it applied in ``res.replayed`` and what it skipped, by reason, in *res*. The
     rows of each kind (``batch.rows[kind]``) are
 
-    * slab alloc: ``(ptr, bytes_req, cache key, gfp bits)`` (cache key None: kmalloc);
-    * slab free: ``ptr``;
+    * slab alloc: ``(ptr code, bytes_req, cache key, gfp bits)`` (cache key None: kmalloc);
+    * slab free: ``ptr code``;
     * page alloc: ``(pfn, order, gfp bits, failed)``;
     * page free: ``(pfn, order)``.
 
@@ -353,7 +359,9 @@ def _applier(res: ReplayResult, cache_name: Callable[[Any], str],
         cache_free = unbatched(k, "kmem_cache_free")
     live_blocks: dict[int, int] = {}       # pfn -> order, blocks this replay allocated
     not_taken: set[int] = set()            # pfns whose alloc the model could not follow
-    objs: dict[Any, tuple[int, Any]] = {}  # trace ptr -> (model address/object, cache or None)
+    # trace ptr code -> (model address/object, cache or None), or None: a list, as a
+    # pointer's code is a small int (half the cost of a dict on the benchmark trace)
+    objs: list[tuple[int, Any] | None] = []
     by_key: dict[Any, Any] = {}            # cache key -> model cache
     caches = res.caches
     skipped, anomalies = res.skipped, res.anomalies
@@ -369,16 +377,20 @@ def _applier(res: ReplayResult, cache_name: Callable[[Any], str],
 
     def apply(batch: _Batch) -> None:
         sa, sf, pa, pf = batch.rows
+        if len(objs) < batch.ptrs:
+            objs.extend([None] * (batch.ptrs - len(objs)))
         n_kmalloc = n_cache_alloc = n_kfree = n_cache_free = n_page_alloc = n_page_free = 0
         try:
             for kind, count in batch.runs:
                 if kind == ALLOC:
                     for ptr, size, key, gfp in islice(sa, count):
-                        if ptr in objs:
+                        entry = objs[ptr]
+                        if entry is not None:
                             # the real kernel reused an address we still hold: its free was not traced
                             anomalies["slab alloc of a pointer still live (its free was not "
                                       "traced): old model object freed first"] += 1
-                            obj, cache = objs.pop(ptr)
+                            objs[ptr] = None
+                            obj, cache = entry
                             if cache is None:
                                 kfree(obj)
                             else:
@@ -406,10 +418,11 @@ def _applier(res: ReplayResult, cache_name: Callable[[Any], str],
                                     n_cache_alloc += 1
                 elif kind == FREE:
                     for ptr in islice(sf, count):
-                        entry = objs.pop(ptr, None)
+                        entry = objs[ptr]
                         if entry is None:
                             skipped["slab free: allocated before the trace started"] += 1
                         else:
+                            objs[ptr] = None
                             obj, cache = entry
                             if cache is None:
                                 kfree(obj)
