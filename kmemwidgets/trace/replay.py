@@ -173,18 +173,20 @@ def _column_batches(records, cache_names: list[str], gfp: "_GfpFlags",
     names = records["cache"].drop_nulls().unique(maintain_order=True)
     cache_names.extend(names.to_list())
     kind = pl.col("kind")
-    ptr = records["ptr"].cast(pl.Categorical).to_physical()
-    no_ptr = (ptr.max() or 0) + 1                     # the code of a missing pointer
     coded = records.lazy().select(
-        kind, ptr=ptr.fill_null(no_ptr),
+        kind, ptr=pl.col("ptr").cast(pl.Categorical).to_physical(),
         size=pl.col("bytes_req"), cache=pl.col("cache").cast(pl.Enum(names)).to_physical(),
         gfp=pl.col("gfp_flags").replace_strict(bits, return_dtype=pl.Int64, default=0),
         pfn=pl.col("pfn"), order=pl.col("order"), failed=pl.col("failed").fill_null(False))
     columns = {ALLOC: ("ptr", "size", "cache", "gfp"), FREE: ("ptr",),
                PAGE_ALLOC: ("pfn", "order", "gfp", "failed"), PAGE_FREE: ("pfn", "order")}
-    frames = pl.collect_all([coded.filter(kind == k).select(c) for k, c in columns.items()])
+    frames = dict(zip(columns, pl.collect_all([coded.filter(kind == k).select(c)
+                                               for k, c in columns.items()])))
+    no_ptr = max(frames[k]["ptr"].max() or 0 for k in (ALLOC, FREE)) + 1   # a missing pointer's code
+    for k in (ALLOC, FREE):
+        frames[k] = frames[k].with_columns(pl.col("ptr").fill_null(no_ptr))
     rows = tuple(iter(f.to_series().to_list()) if f.width == 1
-                 else zip(*(f[c].to_list() for c in f.columns)) for f in frames)
+                 else zip(*(f[c].to_list() for c in f.columns)) for f in frames.values())
     # (an eager rle: the streaming engine's asserts a single chunk, Polars 1.3x-2.1)
     run_lengths = records["kind"].rle().struct.unnest()
     return _runs_in_batches(run_lengths["value"].to_list(), run_lengths["len"].to_list(), rows,
