@@ -164,9 +164,10 @@ def _column_batches(records, cache_names: list[str], gfp: "_GfpFlags",
     Each kind's columns are read into Python lists once, and only the columns that kind
     has; pointers, cache names and gfp flags arrive as small ints (a pointer's code, an
     index in *cache_names* -- filled here --, the model's gfp bits), which are cheaper to
-    build, hash and compare than the text (and a pointer's code indexes a list). The lists are made when this is called, not
-    when the first batch is asked for: a replay makes them before its statistics thread
-    starts, with both CPUs to itself, so the model starts sooner."""
+    build, hash and compare than the text (and a pointer's code indexes a list). The
+    lists are made when this is called, not when the first batch is asked for: a replay
+    makes them before its statistics thread starts, with both CPUs to itself, so the
+    model starts sooner."""
     import polars as pl
     gfp_text = records["gfp_flags"].unique()
     bits = {t: gfp[t] for t in gfp_text.to_list()}
@@ -335,8 +336,8 @@ def _applier(res: ReplayResult, cache_name: Callable[[Any], str],
     model (views watching it redraw once per batch), so the model's methods are called
     without their per-call batching wrapper (with *checked*: the Kernel's public
     operations, see :func:`replay`). One function runs every kind, a loop per run of
-    events of one kind: a run is 3.5 events on average in real recordings, so a call
-    (and its set-up) per run cost as much as a tenth of the replay."""
+    events of one kind: a run is 3.5 events on average in real recordings, and a call
+    (with its set-up) per run cost a few percent of the replay."""
     from kmemwidgets.model.events import unbatched      # the model is loaded when used
     from kmemwidgets.model.owners import PG_PAGEALLOC
     from kmemwidgets.model.units import MAX_PAGE_ORDER
@@ -362,7 +363,7 @@ def _applier(res: ReplayResult, cache_name: Callable[[Any], str],
     live_blocks: dict[int, int] = {}       # pfn -> order, blocks this replay allocated
     not_taken: set[int] = set()            # pfns whose alloc the model could not follow
     # trace ptr code -> (model address/object, cache or None), or None: a list, as a
-    # pointer's code is a small int (half the cost of a dict on the benchmark trace)
+    # pointer's code is a small int (its look-ups and stores cost a fifth of a dict's)
     objs: list[tuple[int, Any] | None] = []
     by_key: dict[Any, Any] = {}            # cache key -> model cache
     caches = res.caches
