@@ -89,15 +89,16 @@ class CellPicture:
     """Cells coloured by code (index into *colors*) drawn as one picture: ``image``, a
     bqplot ``Image`` over *x* ``(left, right)`` and *y* ``(bottom, top)`` in *scales*,
     row 0 of the codes at the top. With *gaps*, each cell is :data:`CELL_PX` pixels square
-    with a white gap (:func:`cell_pixels`); without, cells touch, as in a heat map with no
+    with a white gap (:func:`cell_pixels`; *cell_px* pixels, to draw it 1:1 in a figure
+    whose cells are that size); without, cells touch, as in a heat map with no
     stroke, *col_px* pixels wide, and :meth:`draw` may give rows of uneven height. What is
     drawn is kept in ``codes`` and ``outline``; a draw that changes nothing sends nothing."""
 
     def __init__(self, colors: Sequence[str], scales: dict, x: Sequence[float], y: Sequence[float],
-                 gaps: bool = True, pixelated: bool = True, col_px: int = CELL_PX) -> None:
+                 gaps: bool = True, pixelated: bool = True, col_px: int = CELL_PX, cell_px: int = CELL_PX) -> None:
         self.colors = tuple(colors)
         self.palette = self.colors + (OUTSIDE_WHITE, INK)       # then the gap and the outline
-        self.gaps, self.col_px = gaps, col_px
+        self.gaps, self.col_px, self.cell_px = gaps, col_px, cell_px
         self.codes = np.zeros((2, 2), dtype=np.uint8)
         self.outline: np.ndarray | None = None
         self.row_px: np.ndarray | None = None
@@ -128,7 +129,7 @@ class CellPicture:
     def _png(self) -> bytes:
         gap, ink = len(self.colors), len(self.colors) + 1
         if self.gaps:
-            px = cell_pixels(self.codes, self.outline, gap, ink)
+            px = cell_pixels(self.codes, self.outline, gap, ink, self.cell_px)
         else:
             rows = self.codes if self.row_px is None else np.repeat(self.codes, self.row_px, axis=0)
             px = np.repeat(rows, self.col_px, axis=1)
@@ -144,15 +145,18 @@ def _same(a: np.ndarray | None, b: np.ndarray | None) -> bool:
 class CellImage(CellPicture):
     """A *rows* x *cols* grid of cells coloured by code (index into *colors*): the
     picture (``image``, a bqplot ``Image``) and the hit grid (``hits``, hover and click,
-    showing *tooltip*), in ``x_scale``/``y_scale``; ``marks`` for a Figure. What is drawn
+    showing *tooltip*), in ``x_scale``/``y_scale``; ``marks`` for a Figure; each cell
+    *cell_px* pixels square in the picture (``cell_px`` may change before a draw of a new
+    shape). What is drawn
     is kept in ``codes`` and ``outline``. At least two rows: bqplot squeezes a one-row
     colour array to one dimension."""
 
-    def __init__(self, colors: Sequence[str], rows: int, cols: int, tooltip: widgets.Widget | None = None) -> None:
+    def __init__(self, colors: Sequence[str], rows: int, cols: int, tooltip: widgets.Widget | None = None,
+                 cell_px: int = CELL_PX) -> None:
         self.x_scale = LinearScale(min=0.0, max=float(cols))
         self.y_scale = LinearScale(min=0.0, max=float(rows), reverse=True)
         scales = {"x": self.x_scale, "y": self.y_scale}
-        super().__init__(colors, scales, (0.0, cols), (rows, 0.0))
+        super().__init__(colors, scales, (0.0, cols), (rows, 0.0), cell_px=cell_px)
         self.codes = np.zeros((rows, cols), dtype=np.uint8)
         self._pictures[0].value = self._png()
         self.hits = GridHeatMap(color=np.zeros((rows, cols), dtype=np.uint8), stroke=None,
