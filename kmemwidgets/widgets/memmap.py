@@ -122,7 +122,8 @@ class MemoryMap(widgets.VBox):
         self._outlined: list[tuple[int, int]] | None = None
         self._holds, self._stale = 0, False
         self.hover_info = widgets.HTML()
-        self.cells = CellImage(MAP_COLORS, 2, 2, tooltip=self.hover_info, cell_px=cell_px_for(width, 2))
+        self.cells = CellImage(MAP_COLORS, 2, 2, tooltip=self.hover_info, cell_px=cell_px_for(width, 2),
+                               data_url=True)
         self.cells.hits.on_hover(self._on_hover)
         self.cells.hits.on_element_click(self._on_click)
         self.figure = chart_figure(self.cells.marks, [], title=title, width=width, height=360, padding_x=0,

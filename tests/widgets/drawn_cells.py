@@ -3,6 +3,7 @@ the colour code of every cell and which cell edges carry the outline. Tests asse
 picture the browser gets, not on the arrays the component kept."""
 from __future__ import annotations
 
+import base64
 import struct
 import zlib
 
@@ -14,8 +15,13 @@ SIDES = ("top", "bottom", "left", "right")
 
 
 def decode_png(data: bytes) -> tuple[np.ndarray, list[str]]:
-    """(pixels, palette) of an 8-bit palette PNG whose scanlines are unfiltered (filter 0)."""
+    """(pixels, palette) of an 8-bit palette PNG whose scanlines are unfiltered (filter 0),
+    or of a ``data:`` URL of one (a CellPicture's with ``data_url``)."""
     data = bytes(data)             # an Image widget's value is a memoryview
+    if data.startswith(b"data:"):
+        head, _, body = data.partition(b",")
+        assert head == b"data:image/png;base64"
+        data = base64.b64decode(body)
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     pos, chunks, idat = 8, {}, b""
     while pos < len(data):

@@ -519,3 +519,6 @@ def test_a_click_sends_one_picture_per_map(big):
     swaps.update(overview=0, detail=0)
     assert big.free()
     assert swaps == {"overview": 1, "detail": 1}
+    # as a data: URL, which the browser shows without registering a blob: URL
+    picture = big.map.cells.image.image
+    assert picture.format == "url" and bytes(picture.value).startswith(b"data:image/png;base64,")
