@@ -97,7 +97,7 @@ class CellPicture:
     With *data_url* the picture goes as a ``data:`` URL (bqplot's ``Image`` then sets it as
     the ``href``), a third larger than the PNG: otherwise the browser wraps each PNG in a
     ``Blob`` and registers a ``blob:`` URL for it, calls that Chromium answers from its
-    browser process (``createObjectURL`` and ``Blob`` took ~12 ms of script per click for
+    browser process (``createObjectURL`` and ``Blob`` took ~15 ms of script per click for
     BuddyView's two pictures in a profile on a loaded machine; ``docs/widgets.md``)."""
 
     def __init__(self, colors: Sequence[str], scales: dict, x: Sequence[float], y: Sequence[float],
@@ -158,11 +158,10 @@ def _same(a: np.ndarray | None, b: np.ndarray | None) -> bool:
 class CellImage(CellPicture):
     """A *rows* x *cols* grid of cells coloured by code (index into *colors*): the
     picture (``image``, a bqplot ``Image``) and the hit grid (``hits``, hover and click,
-    showing *tooltip*), in ``x_scale``/``y_scale``; ``marks`` for a Figure; each cell
-    *cell_px* pixels square in the picture (``cell_px`` may change before a draw of a new
-    shape). What is drawn
-    is kept in ``codes`` and ``outline``. At least two rows: bqplot squeezes a one-row
-    colour array to one dimension."""
+    showing *tooltip*), in ``x_scale``/``y_scale``; ``marks`` for a Figure. Each cell is
+    *cell_px* pixels square in the picture (set ``cell_px`` before drawing a new shape). What
+    is drawn is kept in ``codes`` and ``outline``. At least two rows: bqplot squeezes a
+    one-row colour array to one dimension."""
 
     def __init__(self, colors: Sequence[str], rows: int, cols: int, tooltip: widgets.Widget | None = None,
                  cell_px: int = CELL_PX, data_url: bool = False) -> None:
