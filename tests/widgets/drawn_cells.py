@@ -83,3 +83,18 @@ def picture_at(picture: CellPicture, fractions) -> np.ndarray:
     rows = picture_rows(picture)
     at = np.minimum(((1.0 - np.asarray(fractions, dtype=np.float64)) * len(rows)).astype(np.int64), len(rows) - 1)
     return rows[at]
+
+
+def strip_cells(picture: CellPicture) -> tuple[np.ndarray, np.ndarray]:
+    """A horizontal strip picture without gaps, its columns of uneven width (drawn with
+    ``col_edges``): ``(edges, codes)``, the cell boundaries (fractions 0..1 from the left,
+    to the pixel) and the code at each cell's centre, one row of cells per row of the
+    picture's cells, the *bottom* first (as a strip's row 0)."""
+    px = pixels(picture)
+    widths = picture.col_widths
+    right = np.cumsum(widths)
+    heights = np.ones(px.shape[0], dtype=np.int64) if picture.row_px is None else picture.row_px
+    assert right[-1] == px.shape[1] and heights.sum() == px.shape[0]
+    rows = np.cumsum(heights) - (heights + 1) // 2
+    codes = px[rows][:, right - (widths + 1) // 2]
+    return np.concatenate([[0], right]) / right[-1], codes[::-1]
