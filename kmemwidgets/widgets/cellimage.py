@@ -12,8 +12,7 @@ cells filled transparent, for hover tooltips and clicks (``rowNum``/``columnNum`
 heat map); its colours never change, so after its first drawing the browser never
 touches its cells again (only a new grid shape redraws it). :class:`CellPicture` is the
 picture alone, placed anywhere in another figure's scales, its rows (without gaps) of
-uneven height (and columns of uneven width) if need be: the strips of AddressSpaceView and
-VmallocView, which take no hover (an ``Image`` mark reports a click's ``click_x``/``click_y``).
+uneven height if need be: the strips of AddressSpaceView, which take no hover.
 
 Each cell is :data:`CELL_PX` pixels square with a one-pixel white gap on its right and
 bottom (the heat maps' white strokes); the cells of an *outline* mask get a 2-pixel
@@ -81,8 +80,7 @@ def cell_pixels(codes: np.ndarray, outline: np.ndarray | None, gap: int, ink: in
 
 def row_pixels(edges: np.ndarray, height: int) -> np.ndarray:
     """Pixel rows of each cell between *edges* (boundaries, fractions 0..1 from the top) in
-    a picture *height* pixels tall: cells of uneven size, each at least one pixel (the
-    same for columns: fractions from the left, pixels wide)."""
+    a picture *height* pixels tall: cells of uneven size, each at least one pixel."""
     bounds = np.round(np.asarray(edges, dtype=np.float64) * height).astype(np.int64)
     return np.maximum(np.diff(bounds), 1)
 
@@ -92,9 +90,8 @@ class CellPicture:
     bqplot ``Image`` over *x* ``(left, right)`` and *y* ``(bottom, top)`` in *scales*,
     row 0 of the codes at the top. With *gaps*, each cell is :data:`CELL_PX` pixels square
     with a white gap (:func:`cell_pixels`); without, cells touch, as in a heat map with no
-    stroke, *col_px* pixels wide, and :meth:`draw` may give rows of uneven height and
-    columns of uneven width. What is drawn is kept in ``codes`` and ``outline``; a draw that
-    changes nothing sends nothing."""
+    stroke, *col_px* pixels wide, and :meth:`draw` may give rows of uneven height. What is
+    drawn is kept in ``codes`` and ``outline``; a draw that changes nothing sends nothing."""
 
     def __init__(self, colors: Sequence[str], scales: dict, x: Sequence[float], y: Sequence[float],
                  gaps: bool = True, pixelated: bool = True, col_px: int = CELL_PX) -> None:
@@ -104,26 +101,22 @@ class CellPicture:
         self.codes = np.zeros((2, 2), dtype=np.uint8)
         self.outline: np.ndarray | None = None
         self.row_px: np.ndarray | None = None
-        self.col_widths: np.ndarray | None = None
         self._pictures = (widgets.Image(value=self._png(), format="png"), widgets.Image(format="png"))
         self.image = Image(image=self._pictures[0], x=[float(v) for v in x], y=[float(v) for v in y],
                            scales=scales, pixelated=pixelated)
 
     def draw(self, codes: np.ndarray, outline: np.ndarray | None = None, row_edges: np.ndarray | None = None,
-             height: int = 1024, col_edges: np.ndarray | None = None, width: int = 1024) -> None:
+             height: int = 1024) -> None:
         """Draw *codes* (rows x cols, indices into ``colors``), the cells of the boolean
         mask *outline* outlined (with gaps only); *row_edges* (fractions 0..1 from the top,
         rows + 1 of them; without gaps only) gives rows uneven heights in a picture *height*
-        pixels tall, and *col_edges* (fractions 0..1 from the left) columns uneven widths
-        in a picture *width* pixels wide."""
+        pixels tall."""
         codes = np.asarray(codes, dtype=np.uint8)
         row_px = None if row_edges is None else row_pixels(row_edges, height)
-        col_widths = None if col_edges is None else row_pixels(col_edges, width)
         if (codes.shape == self.codes.shape and np.array_equal(codes, self.codes)
-                and _same(outline, self.outline) and _same(row_px, self.row_px)
-                and _same(col_widths, self.col_widths)):
+                and _same(outline, self.outline) and _same(row_px, self.row_px)):
             return
-        self.codes, self.outline, self.row_px, self.col_widths = codes, outline, row_px, col_widths
+        self.codes, self.outline, self.row_px = codes, outline, row_px
         # bqplot's Image redraws when its `image` is another widget, not when that widget's
         # value changes: the picture goes into the spare of two Image widgets, which then
         # takes the other's place. The spare is no mark or child, so no view's hold_sync()
@@ -138,7 +131,7 @@ class CellPicture:
             px = cell_pixels(self.codes, self.outline, gap, ink)
         else:
             rows = self.codes if self.row_px is None else np.repeat(self.codes, self.row_px, axis=0)
-            px = np.repeat(rows, self.col_px if self.col_widths is None else self.col_widths, axis=1)
+            px = np.repeat(rows, self.col_px, axis=1)
         return indexed_png(px, self.palette)
 
 

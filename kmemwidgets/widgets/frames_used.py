@@ -27,7 +27,7 @@ from typing import Sequence
 import numpy as np
 from bqplot import Label
 
-from .cellimage import CellPicture
+from .cellimage import CellPicture, row_pixels
 from .strips import used_frame_cells
 
 #: Pixel rows (columns, of a horizontal strip) of a frames-used picture: a cell of one
@@ -125,8 +125,10 @@ class FramesUsedStrip:
         self.horizontal, self.gap_code, self.owner_base = horizontal, gap_code, owner_base
         self.owner_first = owner_first
         self.label_across, self.label_shift = label_across, label_shift
+        # a horizontal strip's codes come a pixel column each: its cells are of uneven width
         x, y = ((0.0, 1.0), band) if horizontal else (band, (0.0, 1.0))
-        self.picture = CellPicture(palette, scales, x, y, gaps=False, pixelated=False, col_px=PICTURE_COL_PX)
+        self.picture = CellPicture(palette, scales, x, y, gaps=False, pixelated=False,
+                                   col_px=1 if horizontal else PICTURE_COL_PX)
         self.labels = Label(x=[0.0], y=[0.0], scales=scales, text=[""], **label_style)
         self.layout = lay_out_frames(np.zeros(0, dtype=np.int64))
         self._zone = self._owner = np.full(1, gap_code, dtype=np.uint8)
@@ -156,8 +158,8 @@ class FramesUsedStrip:
             self._owner[layout.cells] = np.asarray(owner_of)[layout.firsts] + self.owner_base
         rows = (self._owner, self._zone) if self.owner_first else (self._zone, self._owner)
         if self.horizontal:        # row 0 of a strip is its bottom half, of a picture the top
-            self.picture.draw(np.vstack(rows)[::-1], row_edges=HALVES, height=2 * PICTURE_COL_PX,
-                              col_edges=layout.edges, width=PICTURE_PX)
+            self.picture.draw(np.repeat(np.vstack(rows)[::-1], row_pixels(layout.edges, PICTURE_PX), axis=1),
+                              row_edges=HALVES, height=2 * PICTURE_COL_PX)
         else:          # row 0 of a picture is the top, edge 0 of the strip the bottom
             self.picture.draw(np.column_stack(rows)[::-1], row_edges=(1.0 - layout.edges)[::-1],
                               height=PICTURE_PX)

@@ -62,7 +62,7 @@ from .palette import OUTSIDE_WHITE, OWNER_COLORS, VMALLOC_STATE_COLORS, ZONE_COL
 from .status import StatusLine, preformatted_html, reserved
 from .redraw import frames_only, one_redraw
 from .frames_used import FramesUsedStrip, lay_out_frames
-from .cellimage import CellPicture
+from .cellimage import CellPicture, row_pixels
 from .strips import ColourLines, aggregate_codes, cell_bounds, per_cell_for, segments
 
 #: Area states of a virtual page (codes of the top row), then the backing-zone codes
@@ -95,14 +95,15 @@ STRIP_PX = 2048
 
 
 def strip_picture(scales: dict, band: tuple[float, float]) -> CellPicture:
-    """A horizontal two-row strip across the figure inside *band*, as one picture."""
-    return CellPicture(CODE_COLORS, scales, (0.0, 1.0), band, gaps=False)
+    """A horizontal two-row strip across the figure inside *band*, as one picture of a
+    pixel per code (cells of uneven width are runs of pixel columns)."""
+    return CellPicture(CODE_COLORS, scales, (0.0, 1.0), band, gaps=False, col_px=1)
 
 
 def draw_strip(strip: CellPicture, bounds: np.ndarray, bottom: np.ndarray, top: np.ndarray) -> None:
     """Draw cells at *bounds* (fractions 0..1) with codes *bottom* (the lower row) and
     *top*; nothing is sent when they did not change."""
-    strip.draw(np.vstack([top, bottom]), col_edges=bounds, width=STRIP_PX)
+    strip.draw(np.repeat(np.vstack([top, bottom]), row_pixels(bounds, STRIP_PX), axis=1))
 
 
 class VmallocView(Predictable, KernelView):

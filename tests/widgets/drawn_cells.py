@@ -85,16 +85,13 @@ def picture_at(picture: CellPicture, fractions) -> np.ndarray:
     return rows[at]
 
 
-def strip_cells(picture: CellPicture) -> tuple[np.ndarray, np.ndarray]:
-    """A horizontal strip picture without gaps, its columns of uneven width (drawn with
-    ``col_edges``): ``(edges, codes)``, the cell boundaries (fractions 0..1 from the left,
-    to the pixel) and the code at each cell's centre, one row of cells per row of the
-    picture's cells, the *bottom* first (as a strip's row 0)."""
+def strip_cells(picture: CellPicture, edges) -> np.ndarray:
+    """The codes of a horizontal strip picture's cells, whose boundaries are *edges*
+    (fractions 0..1 from the left; the picture's codes come a pixel column each): the
+    code at each cell's centre, one row of cells per row of the picture's cells, the
+    *bottom* first (as a strip's row 0)."""
     px = pixels(picture)
-    widths = picture.col_widths
-    right = np.cumsum(widths)
+    bounds = np.round(np.asarray(edges, dtype=np.float64) * px.shape[1]).astype(np.int64)
     heights = np.ones(px.shape[0], dtype=np.int64) if picture.row_px is None else picture.row_px
-    assert right[-1] == px.shape[1] and heights.sum() == px.shape[0]
     rows = np.cumsum(heights) - (heights + 1) // 2
-    codes = px[rows][:, right - (widths + 1) // 2]
-    return np.concatenate([[0], right]) / right[-1], codes[::-1]
+    return px[rows][:, (bounds[:-1] + bounds[1:]) // 2][::-1]

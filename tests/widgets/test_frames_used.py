@@ -37,12 +37,13 @@ def test_recolour_changes_only_the_owner_row():
     owner = np.zeros(64, dtype=np.uint8)
     zone = np.full(64, 5, dtype=np.uint8)
     strip.draw(lay_out_frames(np.array([1, 2, 9])), owner, zone)
-    edges, color = strip_cells(strip.picture)             # owner row at the bottom, zone above
+    edges = strip.layout.edges
+    color = strip_cells(strip.picture, edges)             # owner row at the bottom, zone above
     assert color[0].tolist() == [10, 10, 0, 10] and color[1].tolist() == [5, 5, 0, 5]
     assert np.diff(edges)[2] < np.diff(edges)[0]            # the gap is narrower than a frame
     owner[9] = 3
     strip.recolour(owner)
-    assert strip_cells(strip.picture)[1][0].tolist() == [10, 10, 0, 13] and strip.owners() == (0, 3)
+    assert strip_cells(strip.picture, edges)[0].tolist() == [10, 10, 0, 13] and strip.owners() == (0, 3)
 
 
 def test_both_views_draw_their_frames_used_with_the_one_component():

@@ -13,6 +13,7 @@ from kmemwidgets.widgets import iter_widgets
 from kmemwidgets.widgets.vmalloc import (GUARD, NOT_MAPPED, SELECTED, U_BAND, UNUSED, V_BAND, ZONE_BASE, ZONE_NAMES,
                                          VmallocView)
 from kmemwidgets.widgets.palette import zone_color
+from kmemwidgets.widgets.strips import cell_bounds, per_cell_for
 
 from drawn_cells import strip_cells
 
@@ -25,10 +26,29 @@ def view():
 def line_frames(view):
     """The pfn each drawn line ends at: the used-frames cell whose centre it reaches
     (one used frame per cell when few frames are drawn)."""
-    edges, color = strip_cells(view.used)
+    edges, color = used_cells(view)
     centres = ((edges[:-1] + edges[1:]) / 2)[color[1] != NOT_MAPPED]
     cell = np.abs(lines(view)[0][:, 1][:, None] - centres[None, :]).argmin(axis=1)
     return view.used_frames[cell]
+
+
+def virtual_cells(view):
+    """The virtual strip's cell boundaries and its cells' codes as drawn (bottom row first)."""
+    n = (view.view_end - view.view_start) // PAGE_SIZE
+    edges = cell_bounds(n, view.pages_per_cell)
+    return edges, strip_cells(view.virtual, edges)
+
+
+def used_cells(view):
+    """The frames-used strip's cell boundaries (of its layout) and codes as drawn."""
+    edges = view.frames_strip.layout.edges
+    return edges, strip_cells(view.used, edges)
+
+
+def physical_cells(view):
+    """The codes of all memory's cells as drawn."""
+    k = view.kernel
+    return strip_cells(view.physical, cell_bounds(k.max_pfn, per_cell_for(k.max_pfn, view.max_cells)))
 
 
 def lines(view):
@@ -54,9 +74,11 @@ def test_whole_area_is_downsampled_to_at_most_max_cells(view):
     npages = (k.VMALLOC_END - k.VMALLOC_START) // PAGE_SIZE
     assert npages == 30720                               # 120 MiB on a 1 GiB i386 machine
     assert view.pages_per_cell == 128                     # max_cells 256
-    edges, color = strip_cells(view.virtual)
+    edges, color = virtual_cells(view)
     assert color.shape == (2, npages // 128) and len(edges) == npages // 128 + 1
-    assert strip_cells(view.physical)[1].shape[1] <= view.max_cells
+    assert view.virtual.codes.shape[1] == 2048                # 240 cells of 8 or 9 pixels
+    assert (color[1] == UNUSED).all() and (color[0] == NOT_MAPPED).all()
+    assert physical_cells(view).shape == (2, view.max_cells)
 
 
 def test_vmalloc_64k_adds_16_pages_and_a_guard_and_16_lines_to_the_backing_frames(view):
@@ -79,7 +101,7 @@ def test_vmalloc_64k_adds_16_pages_and_a_guard_and_16_lines_to_the_backing_frame
     # zoomed to one cell per page: 16 selected pages, then the guard page
     view.zoom_to_area()
     assert view.pages_per_cell == 1
-    color = strip_cells(view.virtual)[1]
+    color = virtual_cells(view)[1]
     top = color[1]
     first = (addr - view.view_start) // PAGE_SIZE
     assert (top[first:first + 16] == SELECTED).all() and top[first + 16] == GUARD
@@ -115,7 +137,7 @@ def test_vfree_button_frees_the_selected_area_and_removes_its_lines(view):
     view.vfree()                                         # nothing selected: the newest area
     assert k.vm_areas() == []
     assert not (k.owner == PG_VMALLOC).any()           # every frame went back (pte tables stay)
-    assert strip_cells(view.virtual)[1][1].max() == UNUSED
+    assert virtual_cells(view)[1][1].max() == UNUSED
     assert not view.vfree() and "no vmalloc area" in view.message
     k.check()
 
@@ -201,7 +223,7 @@ def test_zoom_to_one_page_draws_it(view):
     addr = view.vmalloc()
     view.zoom_slider.value = (0, 1)                       # one page: a one-cell strip
     assert (view.view_start, view.view_end) == (view.kernel.VMALLOC_START, view.kernel.VMALLOC_START + PAGE_SIZE)
-    color = strip_cells(view.virtual)[1]
+    color = virtual_cells(view)[1]
     assert color.shape == (2, 1) and view.pages_per_cell == 1
     assert (color[1] == SELECTED).all() == (addr == view.kernel.VMALLOC_START)
 
@@ -225,7 +247,7 @@ def test_zoomed_area_lines_end_at_distinct_points_a_cell_per_used_frame(view):
     ends = np.unique(np.round(lines(view)[0][:, 1], 6))
     assert len(ends) == m == view.nr_lines                # every frame its own point
     assert np.diff(ends).min() * 700 >= 20                # at least 20 px apart in a 700 px figure
-    edges, color = strip_cells(view.used)
+    edges, color = used_cells(view)
     widths = np.diff(edges)
     blank = color[1] == NOT_MAPPED
     gaps = int(blank.sum())
@@ -271,5 +293,5 @@ def test_a_page_allocation_elsewhere_redraws_only_the_physical_strip(monkeypatch
     k.alloc_pages(kw.GFP_KERNEL, 10)
     assert calls == [view.physical]
     assert view.virtual.image.image is virtual                 # no new picture sent
-    np.testing.assert_array_equal(strip_cells(view.physical)[1][0] - vm.OWNER_BASE,
+    np.testing.assert_array_equal(physical_cells(view)[0] - vm.OWNER_BASE,
                                   aggregate_owners(k.owner, view._phys_fpc))
