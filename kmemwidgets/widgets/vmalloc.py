@@ -29,7 +29,7 @@ several used frames), with a white gap wherever two used frames are not neighbou
 pfn labels at the start of runs: scattered frames are seen as scattered (``used_frames``
 holds the pfns). Physical memory (bottom) is drawn whole: one row by zone, one by
 owner (:func:`~kmemwidgets.widgets.memmap.aggregate_owners`), with a tick above each
-used frame. Lines run from each mapped page in the virtual range drawn to its frame's
+cell holding used frames. Lines run from each mapped page in the virtual range drawn to its frame's
 cell in the middle strip, coloured by the frame's zone (lowmem zones vs HighMem); when
 more than ``max_lines`` pages are mapped in the range, the view draws one line per
 (virtual cell, used-frame cell) pair instead and says so.
@@ -384,14 +384,16 @@ class VmallocView(Predictable, KernelView):
     def _draw_used(self, pfns: np.ndarray) -> None:
         """The middle strip: the sorted distinct frames *pfns*, a cell each (or a cell per
         several of them), a narrower blank cell where two are not neighbours, pfn labels at
-        run starts; ticks above all memory where they lie."""
+        run starts; a tick above each cell of all memory that holds some of them."""
         k = self.kernel
         self.used_frames = pfns
         m = len(pfns)
         layout = lay_out_frames(pfns, per_cell_for(max(m, 1), self.max_cells), gap_weight=GAP_WIDTH,
                                 spacing=LABEL_SPACING)
         self.frames_strip.draw(layout, k.owner, self._zone_code)
-        self._set_used_ticks(np.unique((layout.firsts + 0.5) / k.max_pfn))
+        # one tick per cell of all memory holding used frames: a few marks, not one per frame
+        cells = np.unique(layout.firsts // self._phys_fpc)
+        self._set_used_ticks((self._phys_bounds[cells] + self._phys_bounds[cells + 1]) / 2)
         fpc, runs = layout.per_cell, layout.runs
         self._used_text = _("no frames used") if not m else (
             ngettext("{n} frame used", "{n} frames used", m).format(n=m) + " "

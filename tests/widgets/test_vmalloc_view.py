@@ -295,3 +295,16 @@ def test_a_page_allocation_elsewhere_redraws_only_the_physical_strip(monkeypatch
     assert view.virtual.image.image is virtual                 # no new picture sent
     np.testing.assert_array_equal(physical_cells(view)[0] - vm.OWNER_BASE,
                                   aggregate_owners(k.owner, view._phys_fpc))
+
+
+def test_a_tick_marks_each_cell_of_all_memory_that_holds_used_frames(view):
+    """The ▼ above all memory: one per physical cell holding frames drawn (16 neighbouring
+    frames of a 64 KiB area share one cell of 1,024 frames), at that cell's centre."""
+    view.vmalloc()
+    k = view.kernel
+    fpc = per_cell_for(k.max_pfn, view.max_cells)
+    cells = np.unique(view.used_frames // fpc)
+    np.testing.assert_allclose(view.used_ticks.x, (cells + 0.5) * fpc / k.max_pfn)
+    assert view.used_ticks.opacities == [1.0]
+    view.vfree()
+    assert view.used_ticks.opacities == [0.0]
