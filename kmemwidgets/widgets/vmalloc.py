@@ -18,20 +18,21 @@ Controls (each ``link``ed to a trait, so code drives the view as a mouse does)::
 **Drawing.** One figure with shared linear scales. Each strip is one picture
 (:class:`~.cellimage.CellPicture`: one ``<image>`` whose source a click swaps, not a
 ``<rect>`` and a ``<text>`` per cell that bqplot re-styles) and the lines are one path per
-zone colour (:class:`~.strips.ColourLines`). The virtual strip (top) has two
-rows: the area state of each address (unused, vmalloc area, vmap area, guard page,
-the selected area) and the zone of the frame behind it. The area is 120 MiB (30,720
-pages) on a 1 GiB i386 machine, so a cell stands for ``pages_per_cell`` pages (a power
-of two, at most ``max_cells`` cells, 256 by default) and shows its most common state; zoom in down to
-one cell per page; a click on it selects the area there. The middle strip shows *only the frames used* by the pages drawn,
-sorted by pfn, one cell per frame (up to ``max_cells``; beyond that a cell stands for
-several used frames), with a white gap wherever two used frames are not neighbours and
-pfn labels at the start of runs: scattered frames are seen as scattered (``used_frames``
-holds the pfns). Physical memory (bottom) is drawn whole: one row by zone, one by
-owner (:func:`~kmemwidgets.widgets.memmap.aggregate_owners`), with a tick above each
-cell holding used frames. Lines run from each mapped page in the virtual range drawn to its frame's
-cell in the middle strip, coloured by the frame's zone (lowmem zones vs HighMem); when
-more than ``max_lines`` pages are mapped in the range, the view draws one line per
+zone colour (:class:`~.strips.ColourLines`). The virtual strip (top) has two rows: the
+area state of each address (unused, vmalloc area, vmap area, guard page, the selected
+area) and the zone of the frame behind it. The area is 120 MiB (30,720 pages) on a 1 GiB
+i386 machine, so a cell stands for ``pages_per_cell`` pages (a power of two, at most
+``max_cells`` cells, 256 by default) and shows its most common state; zoom in down to
+one cell per page; a click on it selects the area there. The middle strip shows *only
+the frames used* by the pages drawn, sorted by pfn, one cell per frame (up to
+``max_cells``; beyond that a cell stands for several used frames), with a white gap
+wherever two used frames are not neighbours and pfn labels at the start of runs:
+scattered frames are seen as scattered (``used_frames`` holds the pfns). Physical memory
+(bottom) is drawn whole: one row by zone, one by owner
+(:func:`~kmemwidgets.widgets.memmap.aggregate_owners`), with a tick above each cell
+holding used frames. Lines run from each mapped page in the virtual range drawn to its
+frame's cell in the middle strip, coloured by the frame's zone (lowmem zones vs HighMem);
+when more than ``max_lines`` pages are mapped in the range, the view draws one line per
 (virtual cell, used-frame cell) pair instead and says so.
 Calling ``vmalloc`` in atomic context shows the kernel's ``might_sleep`` report in the
 log; in a hard interrupt, the ``BUG_ON(in_interrupt())`` report.
@@ -169,9 +170,9 @@ class VmallocView(Predictable, KernelView):
         self.x_scale, self.y_scale = LinearScale(min=0.0, max=1.0), LinearScale(min=0.0, max=1.0)
         scales = {"x": self.x_scale, "y": self.y_scale}
         self.virtual = strip_picture(scales, V_BAND)
-        # the frames used: zone over owner (the strip's row 0, at the bottom), pfn labels below
-        self.frames_strip = FramesUsedStrip(scales, CODE_COLORS, True, U_BAND, gap_code=NOT_MAPPED, owner_base=OWNER_BASE,
-                                            owner_first=True, label_across=U_BAND[0] - 0.08,
+        # the frames used: owner (row 0, the bottom) under zone, pfn labels below
+        self.frames_strip = FramesUsedStrip(scales, CODE_COLORS, True, U_BAND, gap_code=NOT_MAPPED,
+                                            owner_base=OWNER_BASE, owner_first=True, label_across=U_BAND[0] - 0.08,
                                             default_size=TEXT_SIZE, colors=["black"], align="middle")
         self.used, self.pfn_labels = self.frames_strip.picture, self.frames_strip.labels
         self.physical = strip_picture(scales, P_BAND)
