@@ -92,3 +92,8 @@ def test_zoom_to_area_shows_each_frame_apart(lab: LabPage) -> None:
     assert selected.startswith("0x") and "16 pages" in selected, selected
     small = [(t, px) for t, px in sizes if px < 14]
     assert not small, small
+    # a click on the virtual strip (a picture: it reports where) selects the area under it
+    strip = fig.locator("image").first                    # marks' order: virtual, frames used, memory
+    box = strip.bounding_box()
+    strip.click(position={"x": box["width"] * 0.25, "y": box["height"] / 2})
+    view.get_by_text("selected the area at").first.wait_for()
