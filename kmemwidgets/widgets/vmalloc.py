@@ -403,11 +403,11 @@ class VmallocView(Predictable, KernelView):
                        fpc).format(fpc=fpc))
 
     def _set_used_ticks(self, xs: np.ndarray) -> None:
-        """A marker above all memory where used frames lie (none: one invisible marker)."""
+        """A marker above all memory where used frames lie (none: the markers drawn stay
+        where they are, invisible, so showing them there again sends no positions)."""
         shown = len(xs) > 0
-        xs = xs if shown else np.zeros(1)
         with self.used_ticks.hold_sync():
-            if self.used_ticks.x is None or not np.array_equal(self.used_ticks.x, xs):
+            if shown and (self.used_ticks.x is None or not np.array_equal(self.used_ticks.x, xs)):
                 self.used_ticks.x = xs
                 self.used_ticks.y = np.full(len(xs), P_BAND[1] + 0.03)
             self.used_ticks.opacities = [1.0 if shown else 0.0]

@@ -308,3 +308,6 @@ def test_a_tick_marks_each_cell_of_all_memory_that_holds_used_frames(view):
     assert view.used_ticks.opacities == [1.0]
     view.vfree()
     assert view.used_ticks.opacities == [0.0]
+    ticks = view.used_ticks.x
+    view.vmalloc()                        # the same frames again: the hidden ticks are shown
+    assert view.used_ticks.x is ticks and view.used_ticks.opacities == [1.0]
