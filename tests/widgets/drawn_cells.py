@@ -91,3 +91,15 @@ def picture_at(picture: CellPicture, fractions) -> np.ndarray:
     rows = picture_rows(picture)
     at = np.minimum(((1.0 - np.asarray(fractions, dtype=np.float64)) * len(rows)).astype(np.int64), len(rows) - 1)
     return rows[at]
+
+
+def strip_cells(picture: CellPicture, edges) -> np.ndarray:
+    """The codes of a horizontal strip picture's cells, whose boundaries are *edges*
+    (fractions 0..1 from the left; the picture's codes come a pixel column each): the
+    code at each cell's centre, one row of cells per row of the picture's cells, the
+    *bottom* first (as a strip's row 0)."""
+    px = pixels(picture)
+    bounds = np.round(np.asarray(edges, dtype=np.float64) * px.shape[1]).astype(np.int64)
+    heights = np.ones(px.shape[0], dtype=np.int64) if picture.row_px is None else picture.row_px
+    rows = np.cumsum(heights) - (heights + 1) // 2
+    return px[rows][:, (bounds[:-1] + bounds[1:]) // 2][::-1]
