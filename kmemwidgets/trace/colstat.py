@@ -147,31 +147,33 @@ def stat_frame(ev, *, report: ParseReport, times, page_size: int = 4096,
     st = KmemStat(page_size=page_size, report=report)
     ev = ev.with_row_index("seq")
     n = ev.height
-    # the two sorts (by pointer, by page) side by side, one on each CPU
-    s, pg, pages = pl.collect_all([_slab(ev), _pages(ev), _page_counts(ev)], engine="in-memory")
     is_alloc, free = pl.col("kind") == ALLOC, pl.col("kind") == FREE
     cpu_node = cpu_node or {}
     node_of_cpu = pl.col("cpu").clip(lower_bound=0).replace_strict(
         cpu_node, default=0, return_dtype=pl.Int64) if cpu_node else pl.lit(0)
     allocs = ev.lazy().filter(is_alloc)
     cross = pl.col("node").is_not_null() & (pl.col("node") != NUMA_NO_NODE) & (pl.col("node") != node_of_cpu)
-    sums = s.lazy().select(over=(is_alloc & pl.col("prev_alloc")).sum(), freed=pl.col("freed").sum(),
-                           wo=(free & ~pl.col("prev_alloc")).sum())
+    # The sort by pointer takes longest: the sort by page and the sums and tables of
+    # the allocs (which need no sort) run beside it, on the other CPU.
+    s, pg, pages, totals, sites, caches = pl.collect_all([
+        _slab(ev), _pages(ev), _page_counts(ev),
+        allocs.select(req=pl.col("bytes_req").sum(), alloc=pl.col("bytes_alloc").sum(), n=pl.len(),
+                      cross=cross.sum()),
+        allocs.group_by("call_site", maintain_order=True).agg(
+            hits=pl.len(), req=pl.col("bytes_req").sum(), alloc=pl.col("bytes_alloc").sum()),
+        allocs.group_by(*_CACHE_KEY, maintain_order=True).agg(
+            hits=pl.len(), req=pl.col("bytes_req").sum(), alloc=pl.col("bytes_alloc").sum())],
+        engine="in-memory")
     # the rows of the pointers' last allocs that pingpong or live frees refer to, and
     # the leaks' rows in the order their pointers were first allocated
-    pp_seq, live_free_seq, leaks = pl.collect_all([
+    sums, pp_seq, live_free_seq, leaks = pl.collect_all([
+        s.lazy().select(over=(is_alloc & pl.col("prev_alloc")).sum(), freed=pl.col("freed").sum(),
+                        wo=(free & ~pl.col("prev_alloc")).sum()),
         s.lazy().filter(pl.col("pingpong")).select("last_seq"),
         s.lazy().filter(free & pl.col("prev_alloc")).select("last_seq"),
         s.lazy().filter(pl.col("ends") & is_alloc).select("seq", "first_seq").sort("first_seq")])
     at = functools.partial(_at, ev)
-    totals, sums, sites, caches, pp_sites, live_frees, shown = pl.collect_all([
-        allocs.select(req=pl.col("bytes_req").sum(), alloc=pl.col("bytes_alloc").sum(), n=pl.len(),
-                      cross=cross.sum()),
-        sums,
-        allocs.group_by("call_site", maintain_order=True).agg(
-            hits=pl.len(), req=pl.col("bytes_req").sum(), alloc=pl.col("bytes_alloc").sum()),
-        allocs.group_by(*_CACHE_KEY, maintain_order=True).agg(
-            hits=pl.len(), req=pl.col("bytes_req").sum(), alloc=pl.col("bytes_alloc").sum()),
+    pp_sites, live_frees, shown = pl.collect_all([
         at(pp_seq, "call_site").group_by("call_site").len(),
         at(live_free_seq, *_CACHE_KEY).group_by(*_CACHE_KEY).len(),
         at(leaks.select("seq").head(max_leaks), "seq", "ptr", "call_site", *_CACHE_KEY)],
