@@ -166,9 +166,10 @@ def stat_frame(ev, *, report: ParseReport, times, page_size: int = 4096,
         engine="in-memory")
     # the rows of the pointers' last allocs that pingpong or live frees refer to, and
     # the leaks' rows in the order their pointers were first allocated
-    sums, pp_seq, live_free_seq, leaks = pl.collect_all([
+    sums, nomatch_orders, pp_seq, live_free_seq, leaks = pl.collect_all([
         s.lazy().select(over=(is_alloc & pl.col("prev_alloc")).sum(), freed=pl.col("freed").sum(),
                         wo=(free & ~pl.col("prev_alloc")).sum()),
+        pg.lazy().filter(pl.col("nomatch")).group_by("order").len(),
         s.lazy().filter(pl.col("pingpong")).select("last_seq"),
         s.lazy().filter(free & pl.col("prev_alloc")).select("last_seq"),
         s.lazy().filter(pl.col("ends") & is_alloc).select("seq", "first_seq").sort("first_seq")])
@@ -203,8 +204,7 @@ def stat_frame(ev, *, report: ParseReport, times, page_size: int = 4096,
                 row.bytes_alloc + int(al)
     st.pointer_table = _pointer_table(ev, pp_seq)
     _page_figures(st, pages, page_size)
-    st.nr_page_nomatch = pg.filter(pl.col("nomatch")).height
-    nomatch_orders = pg.filter(pl.col("nomatch")).group_by("order").len()
+    st.nr_page_nomatch = sum(c for _, c in nomatch_orders.iter_rows())
     st.total_page_nomatch_bytes = sum(c * (page_size << o) for o, c in nomatch_orders.iter_rows())
     # Live counts after each event: cumulative sums of the changes, in trace order.
     counts = sample_counts(n, series_points)
