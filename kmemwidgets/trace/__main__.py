@@ -35,7 +35,10 @@ def _warn(warnings: list[str]) -> None:
 
 def cmd_stat(args: argparse.Namespace) -> int:
     """Print perf kmem stat's SUMMARY blocks (and optional tables) for a trace."""
-    st = stat(_source(args.file), page_size=args.page_size, engine=args.engine)
+    # Nothing here prints the live series or the leak list: computing them (timestamps
+    # of 11,000 rows, 10,000 Leak objects) cost 0.04 s of a 600k-event stat.
+    st = stat(_source(args.file), page_size=args.page_size, engine=args.engine,
+              series_points=1, max_leaks=0)
     if st.report.total_events == 0:
         _warn(st.report.warnings())
         return _fail(f"{args.file}: no kmem events found (expected ftrace or 'perf script' "

@@ -222,8 +222,13 @@ def parse_frame(lines, columns: tuple[str, ...] | None = None, task: bool = Fals
     slab = kind <= FREE
     is_page_alloc = kind == PAGE_ALLOC
     time_text = head.str.extract(_TIME)
+    # The CPU: the digits between the header's one pair of brackets, where there is one
+    # (null otherwise, as for "[ 1]", which parse_line reads: no strip of every row)
+    c0 = head.str.find("[", literal=True)
+    c1 = head.str.find("]", literal=True)
+    lf = lf.with_columns(cpu=head.str.slice(c0 + 1, c1 - c0 - 1).cast(pl.Int32, strict=False))
     ok = U.struct.field("words_ok") & head.str.contains(_HEAD_TS) \
-        & head.str.contains("[", literal=True) & (head.str.len_bytes() == head.str.len_chars()) \
+        & pl.col("cpu").is_not_null() & (head.str.len_bytes() == head.str.len_chars()) \
         & w1.str.contains(_W1) \
         & (w1.str.starts_with("ptr=") == slab) & (slab | w0.str.contains(_PAGE_W0))
     # (W1 is "ptr=..." or "pfn=...": slab events need the one, page events the other and
@@ -233,12 +238,10 @@ def parse_frame(lines, columns: tuple[str, ...] | None = None, task: bool = Fals
     pfn = pl.when(pfn_txt.str.contains(_PFN_HEX)) \
         .then(pfn_txt.str.slice(2).str.to_integer(base=16, strict=False)) \
         .otherwise(pfn_txt.cast(pl.Int64, strict=False))
-    c0 = head.str.find("[", literal=True)
-    c1 = head.str.find("]", literal=True)
     # field -> (rows of the vectorised path that have it, value)
     fast = {
         "kind": (True, kind),
-        "cpu": (True, head.str.slice(c0 + 1, c1 - c0 - 1).str.strip_chars(" ")),
+        "cpu": (True, pl.col("cpu")),
         "time": (True, time_text),
         "ptr": (slab, w1.str.slice(4)),
         "page": (~slab, pfn_txt),        # perf keys pages by pfn where the event has one

@@ -23,6 +23,7 @@ other marks (predict mode's) can stand on a cell's centre ``(c + .5, r + .5)``.
 """
 from __future__ import annotations
 
+import base64
 import struct
 import zlib
 from typing import Sequence
@@ -89,19 +90,27 @@ class CellPicture:
     """Cells coloured by code (index into *colors*) drawn as one picture: ``image``, a
     bqplot ``Image`` over *x* ``(left, right)`` and *y* ``(bottom, top)`` in *scales*,
     row 0 of the codes at the top. With *gaps*, each cell is :data:`CELL_PX` pixels square
-    with a white gap (:func:`cell_pixels`); without, cells touch, as in a heat map with no
+    with a white gap (:func:`cell_pixels`; *cell_px* pixels, to draw it 1:1 in a figure
+    whose cells are that size); without, cells touch, as in a heat map with no
     stroke, *col_px* pixels wide, and :meth:`draw` may give rows of uneven height. What is
-    drawn is kept in ``codes`` and ``outline``; a draw that changes nothing sends nothing."""
+    drawn is kept in ``codes`` and ``outline``; a draw that changes nothing sends nothing.
+    With *data_url* the picture goes as a ``data:`` URL (bqplot's ``Image`` then sets it as
+    the ``href``), a third larger than the PNG: otherwise the browser wraps each PNG in a
+    ``Blob`` and registers a ``blob:`` URL for it, calls that Chromium answers from its
+    browser process (``createObjectURL`` and ``Blob`` took ~15 ms of script per click for
+    BuddyView's two pictures in a profile on a loaded machine; ``docs/widgets.md``)."""
 
     def __init__(self, colors: Sequence[str], scales: dict, x: Sequence[float], y: Sequence[float],
-                 gaps: bool = True, pixelated: bool = True, col_px: int = CELL_PX) -> None:
+                 gaps: bool = True, pixelated: bool = True, col_px: int = CELL_PX, cell_px: int = CELL_PX,
+                 data_url: bool = False) -> None:
         self.colors = tuple(colors)
         self.palette = self.colors + (OUTSIDE_WHITE, INK)       # then the gap and the outline
-        self.gaps, self.col_px = gaps, col_px
+        self.gaps, self.col_px, self.cell_px, self.data_url = gaps, col_px, cell_px, data_url
         self.codes = np.zeros((2, 2), dtype=np.uint8)
         self.outline: np.ndarray | None = None
         self.row_px: np.ndarray | None = None
-        self._pictures = (widgets.Image(value=self._png(), format="png"), widgets.Image(format="png"))
+        kind = "url" if data_url else "png"
+        self._pictures = (widgets.Image(value=self._picture(), format=kind), widgets.Image(format=kind))
         self.image = Image(image=self._pictures[0], x=[float(v) for v in x], y=[float(v) for v in y],
                            scales=scales, pixelated=pixelated)
 
@@ -122,13 +131,18 @@ class CellPicture:
         # takes the other's place. The spare is no mark or child, so no view's hold_sync()
         # holds it: its value reaches the browser before the mark names it.
         spare = self._pictures[self.image.image is self._pictures[0]]
-        spare.value = self._png()
+        spare.value = self._picture()
         self.image.image = spare
+
+    def _picture(self) -> bytes:
+        """What the picture widget sends: the PNG, or with ``data_url`` a ``data:`` URL of it."""
+        png = self._png()
+        return b"data:image/png;base64," + base64.b64encode(png) if self.data_url else png
 
     def _png(self) -> bytes:
         gap, ink = len(self.colors), len(self.colors) + 1
         if self.gaps:
-            px = cell_pixels(self.codes, self.outline, gap, ink)
+            px = cell_pixels(self.codes, self.outline, gap, ink, self.cell_px)
         else:
             rows = self.codes if self.row_px is None else np.repeat(self.codes, self.row_px, axis=0)
             px = np.repeat(rows, self.col_px, axis=1)
@@ -144,17 +158,19 @@ def _same(a: np.ndarray | None, b: np.ndarray | None) -> bool:
 class CellImage(CellPicture):
     """A *rows* x *cols* grid of cells coloured by code (index into *colors*): the
     picture (``image``, a bqplot ``Image``) and the hit grid (``hits``, hover and click,
-    showing *tooltip*), in ``x_scale``/``y_scale``; ``marks`` for a Figure. What is drawn
-    is kept in ``codes`` and ``outline``. At least two rows: bqplot squeezes a one-row
-    colour array to one dimension."""
+    showing *tooltip*), in ``x_scale``/``y_scale``; ``marks`` for a Figure. Each cell is
+    *cell_px* pixels square in the picture (set ``cell_px`` before drawing a new shape). What
+    is drawn is kept in ``codes`` and ``outline``. At least two rows: bqplot squeezes a
+    one-row colour array to one dimension."""
 
-    def __init__(self, colors: Sequence[str], rows: int, cols: int, tooltip: widgets.Widget | None = None) -> None:
+    def __init__(self, colors: Sequence[str], rows: int, cols: int, tooltip: widgets.Widget | None = None,
+                 cell_px: int = CELL_PX, data_url: bool = False) -> None:
         self.x_scale = LinearScale(min=0.0, max=float(cols))
         self.y_scale = LinearScale(min=0.0, max=float(rows), reverse=True)
         scales = {"x": self.x_scale, "y": self.y_scale}
-        super().__init__(colors, scales, (0.0, cols), (rows, 0.0))
+        super().__init__(colors, scales, (0.0, cols), (rows, 0.0), cell_px=cell_px, data_url=data_url)
         self.codes = np.zeros((rows, cols), dtype=np.uint8)
-        self._pictures[0].value = self._png()
+        self._pictures[0].value = self._picture()
         self.hits = GridHeatMap(color=np.zeros((rows, cols), dtype=np.uint8), stroke=None,
                                 scales={"row": self.y_scale, "column": self.x_scale, "color": code_scale([HIT_FILL])},
                                 interactions={"hover": "tooltip"}, tooltip=tooltip)

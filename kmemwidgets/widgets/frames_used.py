@@ -13,9 +13,9 @@ address" are seen.
   *marked*, only next to a marked group), labels in order of priority at least
   ``spacing`` apart. Returns a :class:`FramesLayout`, whose :meth:`~FramesLayout.position`
   places any used frame (the other end of a line).
-* :class:`FramesUsedStrip` – the strip's ``GridHeatMap`` (two rows or columns: owner and
-  zone of each group's first frame), or for a vertical strip one picture
-  (:class:`~.cellimage.CellPicture`, rows as tall as their cells), and its ``Label`` mark;
+* :class:`FramesUsedStrip` – the strip as one picture (:class:`~.cellimage.CellPicture`:
+  two rows or columns, owner and zone of each group's first frame, cells as long as
+  their weight; no SVG cell to redraw when cells move) and its ``Label`` mark;
   :meth:`~FramesUsedStrip.draw` draws a layout, :meth:`~FramesUsedStrip.recolour` only the
   owners (after a batch that changed which frames are in use but mapped nothing).
 """
@@ -27,14 +27,18 @@ from typing import Sequence
 import numpy as np
 from bqplot import Label
 
-from .cellimage import CellPicture
-from .strips import set_strip, strip_heatmap, used_frame_cells
+from .cellimage import CellPicture, row_pixels
+from .strips import used_frame_cells
 
-#: Pixel rows of a frames-used picture: a cell of one weight unit in ~1,500 (a kernel
-#: target among ~700 frames) still gets a few rows, and the browser scales it down smoothly.
+#: Pixel rows (columns, of a horizontal strip) of a frames-used picture: a cell of one
+#: weight unit in ~1,500 (a kernel target among ~700 frames) still gets a few rows, and the
+#: browser scales it down smoothly.
 PICTURE_PX = 4096
-#: Pixel columns of each of its two columns: the smooth scaling blurs their border little.
+#: Pixel columns (rows) of each of its two columns (rows): the smooth scaling blurs their
+#: border little.
 PICTURE_COL_PX = 32
+#: The two rows of a horizontal strip's picture, as fractions from the top.
+HALVES = np.array([0.0, 0.5, 1.0])
 
 
 @dataclass
@@ -111,25 +115,20 @@ def lay_out_frames(pfns: np.ndarray, per_cell: int = 1, weights: np.ndarray | No
 
 
 class FramesUsedStrip:
-    """The frames-used strip of a figure: a two-row (or two-column) heat map, owner and
-    zone codes, and a pfn label mark beside it. Given *picture* (the colour of each code),
-    a vertical strip is drawn as one picture instead (``picture``, its ``image`` the mark;
-    ``heatmap`` is None and *color_scale* unused): no SVG cell to redraw when rows move."""
+    """The frames-used strip of a figure: a two-row (or two-column) picture of owner and
+    zone codes (``picture``, a :class:`~.cellimage.CellPicture` of *palette*, the colour of
+    each code; its ``image`` the mark) across *band*, and a pfn label mark beside it."""
 
-    def __init__(self, scales: dict, color_scale, horizontal: bool, band: tuple[float, float],
+    def __init__(self, scales: dict, palette: Sequence[str], horizontal: bool, band: tuple[float, float],
                  gap_code: int, owner_base: int, owner_first: bool, label_across: float,
-                 label_shift: float = 0.0, picture: Sequence[str] | None = None, **label_style) -> None:
+                 label_shift: float = 0.0, **label_style) -> None:
         self.horizontal, self.gap_code, self.owner_base = horizontal, gap_code, owner_base
         self.owner_first = owner_first
         self.label_across, self.label_shift = label_across, label_shift
-        self.heatmap, self.picture = None, None
-        if picture is None:
-            self.heatmap = strip_heatmap(scales, color_scale, horizontal, band)
-        elif horizontal:
-            raise ValueError("a frames-used picture is a vertical strip")
-        else:
-            self.picture = CellPicture(picture, scales, band, (0.0, 1.0), gaps=False, pixelated=False,
-                                       col_px=PICTURE_COL_PX)
+        # a horizontal strip's codes come a pixel column each: its cells are of uneven width
+        x, y = ((0.0, 1.0), band) if horizontal else (band, (0.0, 1.0))
+        self.picture = CellPicture(palette, scales, x, y, gaps=False, pixelated=False,
+                                   col_px=1 if horizontal else PICTURE_COL_PX)
         self.labels = Label(x=[0.0], y=[0.0], scales=scales, text=[""], **label_style)
         self.layout = lay_out_frames(np.zeros(0, dtype=np.int64))
         self._zone = self._owner = np.full(1, gap_code, dtype=np.uint8)
@@ -158,8 +157,9 @@ class FramesUsedStrip:
         if len(layout.pfns):
             self._owner[layout.cells] = np.asarray(owner_of)[layout.firsts] + self.owner_base
         rows = (self._owner, self._zone) if self.owner_first else (self._zone, self._owner)
-        if self.picture is None:
-            set_strip(self.heatmap, self.horizontal, layout.edges, *rows)
+        if self.horizontal:        # row 0 of a strip is its bottom half, of a picture the top
+            self.picture.draw(np.repeat(np.vstack(rows)[::-1], row_pixels(layout.edges, PICTURE_PX), axis=1),
+                              row_edges=HALVES, height=2 * PICTURE_COL_PX)
         else:          # row 0 of a picture is the top, edge 0 of the strip the bottom
             self.picture.draw(np.column_stack(rows)[::-1], row_edges=(1.0 - layout.edges)[::-1],
                               height=PICTURE_PX)

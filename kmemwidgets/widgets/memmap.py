@@ -1,7 +1,9 @@
 """The physical memory map: page frames as a grid of cells coloured by owner.
 
-A bqplot ``GridHeatMap`` draws one SVG ``rect`` per cell, so the map never draws more
-than ``max_cells`` (2048) cells: a range of ``n`` frames is shown with
+The cells are one picture (:class:`~.cellimage.CellImage`: a bqplot ``Image`` under a
+transparent hit grid for hover and click), each cell drawn 1:1 at a whole number of
+pixels that fits the figure's width. The map never draws more than ``max_cells`` (2048)
+cells (the hit grid is one SVG ``rect`` per cell): a range of ``n`` frames is shown with
 ``frames_per_cell = 2**k``, the smallest power of two with ``n / 2**k <= max_cells``.
 Powers of two keep every cell aligned with the buddy blocks of that size. Zooming in
 (``map_start``/``map_end``, or the range slider) lowers it down to one cell per frame.
@@ -18,6 +20,10 @@ Reusable parts: :func:`aggregate_owners` and :func:`frames_per_cell_for` (pure N
 and :class:`MemoryMap` (a ``VBox`` with the figure, the zoom slider and a caption),
 which any view can feed with ``update(kernel, owner=None)``; ``owner`` lets a caller
 draw another owner array than the kernel's (the Buddy view's step replay does).
+What is drawn reads back as ``codes`` (a cell's colour code) and ``selected_cells`` (the
+outlined cells). A MemoryMap held (``hold_sync()``, as a view holds its widgets during
+an action) draws its picture once, when the hold ends: several updates and highlights of
+one click send one picture.
 Traits: ``map_start``, ``map_end`` (pfn range drawn, end exclusive),
 ``frames_per_cell`` (read-only), ``selected_pfn`` (the clicked frame, or None; a click on
 a cell of many frames selects the head of a block in it, an allocated one if there is
@@ -26,12 +32,12 @@ one: :func:`~kmemwidgets.model.buddy_inspect.block_in_range`), ``max_cells``, ``
 """
 from __future__ import annotations
 
-from typing import Callable
+from contextlib import contextmanager
+from typing import Callable, Iterator
 
 import numpy as np
 import ipywidgets as widgets
 import traitlets
-from bqplot import GridHeatMap
 
 from kmemwidgets import i18n
 from kmemwidgets.i18n import N_, _, ngettext
@@ -40,10 +46,11 @@ from kmemwidgets.model.kernel import Kernel
 from kmemwidgets.model.owners import NR_OWNERS, OWNER_NAMES, PG_FREE, PG_RESERVED
 from kmemwidgets.model.units import PAGE_SHIFT, PAGE_SIZE
 
+from .cellimage import CellImage
 from .charts import chart_figure
-from .palette import MAP_ALTERNATE_COLORS, OUTSIDE_WHITE, OWNER_COLORS, code_scale, legend_html
+from .palette import MAP_ALTERNATE_COLORS, OUTSIDE_WHITE, OWNER_COLORS, legend_html
 from .status import StatusLine, reserved, text_html
-from .theme import set_height
+from .theme import set_fig_margin, set_height
 from .strips import aggregate_codes
 
 #: Code of a cell beyond the end of the range (the padding of the last row).
@@ -55,6 +62,16 @@ MAP_COLORS: tuple[str, ...] = OWNER_COLORS + tuple(
     MAP_ALTERNATE_COLORS[f"{name} (alternate block)"] for name in OWNER_NAMES) + (OUTSIDE_WHITE,)
 DEFAULT_MAX_CELLS = 2048
 DEFAULT_COLUMNS = 64
+#: The figure's margins: a title above the cells, at least SIDE_MARGIN pixels at the sides.
+TOP_MARGIN, BOTTOM_MARGIN, SIDE_MARGIN = 30, 5, 4
+#: Pixels per cell side: at most MAX_CELL_PX (a zoom to a few frames draws a few large
+#: cells, centred), at most MAX_MAP_HEIGHT pixels of cells in all (more rows are squeezed).
+MAX_CELL_PX, MAX_MAP_HEIGHT = 40, 520
+
+
+def cell_px_for(width: int, cols: int) -> int:
+    """Pixels per cell side that fit *cols* cells across a figure *width* pixels wide."""
+    return max(2, min(MAX_CELL_PX, (width - 2 * SIDE_MARGIN) // cols))
 
 
 def frames_per_cell_for(nframes: int, max_cells: int = DEFAULT_MAX_CELLS) -> int:
@@ -100,17 +117,17 @@ class MemoryMap(widgets.VBox):
         self._block_of: Callable[[int], tuple | None] | None = None
         self._index_cache: tuple[int, int, np.ndarray] | None = None
         self._cols = 2
-        self.heatmap = GridHeatMap(color=np.full((2, 2), OUTSIDE, dtype=np.uint8),
-                                   scales={"color": code_scale(MAP_COLORS)},
-                                   stroke="white", interactions={"hover": "tooltip", "click": "select"},
-                                   selected_style={"stroke": "black", "stroke-width": "3"},
-                                   anchor_style={"stroke": "black", "stroke-width": "3"})
+        self._width = width
+        self._grid = np.full((2, 2), OUTSIDE, dtype=np.uint8)
+        self._outlined: list[tuple[int, int]] | None = None
+        self._holds, self._stale = 0, False
         self.hover_info = widgets.HTML()
-        self.heatmap.tooltip = self.hover_info
-        self.heatmap.on_hover(self._on_hover)
-        self.heatmap.on_element_click(self._on_click)
-        self.figure = chart_figure([self.heatmap], [], title=title, width=width, height=360, padding_x=0,
-                                   padding_y=0, fig_margin={"top": 30, "bottom": 5, "left": 5, "right": 5})
+        self.cells = CellImage(MAP_COLORS, 2, 2, tooltip=self.hover_info, cell_px=cell_px_for(width, 2),
+                               data_url=True)
+        self.cells.hits.on_hover(self._on_hover)
+        self.cells.hits.on_element_click(self._on_click)
+        self.figure = chart_figure(self.cells.marks, [], title=title, width=width, height=360, padding_x=0,
+                                   padding_y=0, fig_margin=self._margins(2))
         self.zoom = widgets.IntRangeSlider(value=(0, 1), min=0, max=1, description=N_("pfn range"),
                                            continuous_update=False, readout_format="x",
                                            layout=widgets.Layout(width=f"{max(width - 120, 200)}px"))
@@ -184,14 +201,15 @@ class MemoryMap(widgets.VBox):
         if fpc == 1:
             codes = codes + NR_OWNERS * self._alternate_blocks(self._block_of, src, start, end)
         rows, cols = grid_shape(len(codes), self.columns)
-        self._cols = cols
         grid = np.full(rows * cols, OUTSIDE, dtype=np.uint8)
         grid[:len(codes)] = codes
-        grid = grid.reshape(rows, cols)
-        with self.heatmap.hold_sync():
-            self.heatmap.color = grid
-            self._show_selected()
-        set_height(self.figure, min(max(rows * 11, 40), 520) + 40)
+        self._grid = grid.reshape(rows, cols)
+        if cols != self._cols:          # a new width of cells: new cell size and margins
+            self.cells.cell_px = cell_px_for(self._width, cols)
+            set_fig_margin(self.figure, self._margins(cols))
+        self._cols = cols
+        self._show_selected()         # draws the cells with the selection outlined
+        set_height(self.figure, min(rows * self.cells.cell_px, MAX_MAP_HEIGHT) + TOP_MARGIN + BOTTOM_MARGIN)
         self.info.text = (ngettext("pfn {start}–{end} ({n} frames); one cell = {fpc} frame ({kib} KiB); "
                                    "{cols} cells per row",
                                    "pfn {start}–{end} ({n} frames); one cell = {fpc} frames ({kib} KiB); "
@@ -253,9 +271,54 @@ class MemoryMap(widgets.VBox):
         """The owner code drawn for frame *pfn*."""
         return int((self._kernel.owner if self._owner_override is None else self._owner_override)[pfn])
 
+    def _margins(self, cols: int) -> dict[str, int]:
+        # the sides that leave cols whole cells across: the picture is drawn 1:1
+        spare = self._width - cols * cell_px_for(self._width, cols)
+        return {"top": TOP_MARGIN, "bottom": BOTTOM_MARGIN, "left": spare // 2, "right": spare - spare // 2}
+
     def highlight(self, cells: list[tuple[int, int]] | None) -> None:
         """Draw the selection outline around *cells* (None clears it)."""
-        self.heatmap.selected = None if not cells else np.array(cells, dtype=np.int32)
+        self._outlined = list(cells) if cells else None
+        self._draw()
+
+    @property
+    def codes(self) -> np.ndarray:
+        """The colour code of every cell drawn (rows x columns; see :data:`MAP_COLORS`)."""
+        return self.cells.codes
+
+    @property
+    def selected_cells(self) -> list[tuple[int, int]]:
+        """The outlined cells, ``(row, column)`` in row order."""
+        outline = self.cells.outline
+        return [] if outline is None else [(int(r), int(c)) for r, c in np.argwhere(outline)]
+
+    def _draw(self) -> None:
+        """Draw the cells and the outline now, or when the outermost hold ends."""
+        if self._holds:
+            self._stale = True
+            return
+        self._stale = False
+        rows, cols = self._grid.shape
+        outline = None
+        if self._outlined:
+            outline = np.zeros((rows, cols), dtype=bool)
+            cells = np.array(self._outlined, dtype=np.int64).reshape(-1, 2)
+            inside = (cells[:, 0] >= 0) & (cells[:, 0] < rows) & (cells[:, 1] >= 0) & (cells[:, 1] < cols)
+            outline[cells[inside, 0], cells[inside, 1]] = True
+        self.cells.draw(self._grid, outline)
+
+    @contextmanager
+    def hold_sync(self) -> Iterator[None]:
+        """Hold this widget's messages, and draw the cells once when the outermost hold
+        ends (one picture for every update and highlight inside it)."""
+        self._holds += 1
+        try:
+            with super().hold_sync():
+                yield
+        finally:
+            self._holds -= 1
+            if not self._holds and self._stale:
+                self._draw()
 
     @traitlets.observe("selected_pfn")
     def _selected_changed(self, change) -> None:
@@ -308,7 +371,7 @@ class MemoryMap(widgets.VBox):
     def close(self) -> None:
         if "whole" not in self.__dict__:       # construction failed half-way
             return super().close()
-        for w in (self.heatmap, self.hover_info, self.figure, self.zoom, self.whole, self.info, self.legend):
+        for w in (self.cells.hits, self.cells.image, self.hover_info, self.figure, self.zoom, self.whole, self.info, self.legend):
             w.close()
         super().close()
 

@@ -29,7 +29,7 @@ from .memmap import NR_OWNERS, MemoryMap
 #: Frames in the detail strip: 8 rows of 32 frames, one cell each.
 DETAIL_FRAMES = 256
 #: Cells of the overview beside the strip: half a plain map's, since the strip shows the
-#: detail; the browser redraws half as many SVG cells per click.
+#: detail (and half the hit grid's SVG cells to lay out).
 OVERVIEW_CELLS = 1024
 DETAIL_COLUMNS = 32
 
@@ -74,18 +74,20 @@ class MapWithDetail(widgets.HBox):
         """Redraw both maps from *kernel* (or from *owner*, an array like ``kernel.owner``,
         with its blocks given by *block_of*, like ``kernel.block_of``)."""
         self._kernel, self._owner = kernel, owner
-        self.overview.update(kernel, owner, block_of)
-        self.detail.update(kernel, owner, block_of)
-        self._outline()
+        with self.overview.hold_sync(), self.detail.hold_sync():     # one picture each
+            self.overview.update(kernel, owner, block_of)
+            self.detail.update(kernel, owner, block_of)
+            self._outline()
 
     def focus(self, pfn: int, nframes: int = 1) -> None:
         """Move the detail strip to the block ``[pfn, pfn + nframes)`` and outline it."""
         start, end = detail_window(pfn, nframes, self._lo, self._hi)
         with self.hold_trait_notifications():
             self.focus_pfn, self.focus_frames = pfn, max(1, nframes)
-        if (start, end) != (self.detail.map_start, self.detail.map_end):
-            self.detail.show_range(start, end)   # redraws the strip when a kernel is bound
-        self._outline()
+        with self.detail.hold_sync():                # one picture of the strip
+            if (start, end) != (self.detail.map_start, self.detail.map_end):
+                self.detail.show_range(start, end)   # redraws the strip when a kernel is bound
+            self._outline()
 
     def _outline(self) -> None:
         if self.focus_pfn is not None:
@@ -97,7 +99,7 @@ class MapWithDetail(widgets.HBox):
 
     def detail_blocks(self) -> list[tuple[int, int]]:
         """``(first pfn, nframes)`` of each run of one shade in the strip: its blocks."""
-        codes = np.asarray(self.detail.heatmap.color).ravel()
+        codes = self.detail.codes.ravel()
         n = self.detail.map_end - self.detail.map_start
         shade = codes[:n] // NR_OWNERS
         edges = np.flatnonzero(np.diff(shade)) + 1

@@ -10,12 +10,8 @@ connect a page to its frame with a line.
   *background*, background only when all are.
 * :func:`used_frame_cells` – the cells of a strip of only the frames used (weights and
   gaps), under :mod:`.frames_used`.
-* :func:`strip_heatmap` – a ``GridHeatMap`` whose cells are placed by *boundaries*
-  (``len(column) == ncolumns + 1``) on the figure's linear scales, so a strip can sit
-  anywhere in the figure and a cell's position is the address fraction it stands for.
-  Each strip has two rows (or columns): bqplot squeezes a single-row colour array.
 * :func:`segments` – the ``(n, 2)`` x/y arrays of a ``Lines`` mark that draws *n*
-  separate straight lines (one SVG group, path and label each: fine for a few dozen).
+  separate straight lines, the input of :class:`ColourLines`.
 * :class:`ColourLines` – *n* straight lines as one ``Lines`` mark per colour, the lines
   of a mark separated by NaN points: a few SVG paths however many lines.
 """
@@ -24,9 +20,9 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
-from bqplot import GridHeatMap, Lines
+from bqplot import Lines
 
-#: At most this many cells per strip (one SVG rect each; two rows per strip).
+#: At most this many cells per strip.
 DEFAULT_STRIP_CELLS = 1024
 
 
@@ -73,66 +69,12 @@ def aggregate_codes(codes: np.ndarray, per_cell: int, ncodes: int, background: i
     return out
 
 
-def strip_heatmap(scales: dict, color_scale, horizontal: bool, band: tuple[float, float],
-                  ncells: int = 2, **kwargs) -> GridHeatMap:
-    """A two-row (horizontal) or two-column (vertical) strip of *ncells* cells inside
-    *band* (the figure-fraction range across the strip), on the ``"x"``/``"y"`` scales
-    of *scales*. Cells are placed by boundaries: set them with :func:`set_strip`."""
-    lo, hi = band
-    across = np.array([lo, (lo + hi) / 2, hi])
-    along = np.linspace(0, 1, ncells + 1)
-    if horizontal:
-        row, column, color = across, along, np.zeros((2, ncells), dtype=np.uint8)
-    else:
-        row, column, color = along, across, np.zeros((ncells, 2), dtype=np.uint8)
-    return GridHeatMap(row=row, column=column, color=color,
-                       scales={"row": scales["y"], "column": scales["x"], "color": color_scale},
-                       stroke=None, **kwargs)
-
-
-def set_strip(heatmap: GridHeatMap, horizontal: bool, bounds: np.ndarray, first: np.ndarray,
-              second: np.ndarray) -> None:
-    """Give *heatmap* cells at *bounds* (fractions) with codes *first* (row/column 0)
-    and *second*; arrays are only sent when they changed."""
-    if len(bounds) == 2:
-        # One cell: draw it as two equal halves (bqplot squeezes a one-cell colour array
-        # to 1-D and then fails to validate it).
-        bounds = np.array([bounds[0], (bounds[0] + bounds[1]) / 2, bounds[1]])
-        first, second = np.repeat(first, 2), np.repeat(second, 2)
-    color = np.vstack([first, second]).astype(np.uint8)
-    if not horizontal:
-        color = np.ascontiguousarray(color.T)
-    # hold_trait_notifications defers GridHeatMap's shape cross-validation to the end
-    with heatmap.hold_sync(), heatmap.hold_trait_notifications():
-        key = "column" if horizontal else "row"
-        old = getattr(heatmap, key)
-        if old is None or old.shape != bounds.shape or not np.array_equal(old, bounds):
-            setattr(heatmap, key, bounds)      # the cell count changes with them
-        if heatmap.color is None or heatmap.color.shape != color.shape or not np.array_equal(heatmap.color, color):
-            heatmap.color = color
-
-
 def segments(x0: Sequence[float], y0: Sequence[float], x1: Sequence[float],
              y1: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
     """``(x, y)`` arrays of shape (n, 2) for *n* lines from (x0, y0) to (x1, y1)."""
     x = np.column_stack([np.asarray(x0, dtype=np.float64), np.asarray(x1, dtype=np.float64)])
     y = np.column_stack([np.asarray(y0, dtype=np.float64), np.asarray(y1, dtype=np.float64)])
     return x, y
-
-
-def set_lines(lines, x: np.ndarray, y: np.ndarray, colors: list[str], empty_color: str = "white") -> None:
-    """Draw *x*/*y* (from :func:`segments`) with one colour per line; no lines draws one
-    invisible point (bqplot needs some data). Sends only what changed."""
-    if len(x) == 0:
-        x = y = np.zeros((1, 2))
-        colors = [empty_color]
-    with lines.hold_sync():
-        if lines.x is None or lines.x.shape != x.shape or not np.array_equal(lines.x, x):
-            lines.x = x
-        if lines.y is None or lines.y.shape != y.shape or not np.array_equal(lines.y, y):
-            lines.y = y
-        if list(lines.colors) != colors:
-            lines.colors = colors
 
 
 class ColourLines:
@@ -187,7 +129,7 @@ def used_frame_cells(pfns: np.ndarray, weights: np.ndarray, gap_weight: float,
     """Cells of a strip of only the frames used: *pfns* (sorted, distinct), frame ``i``
     a cell *weights[i]* long, and a blank cell *gap_weight* long before each frame that
     does not follow its predecessor (when *marked* is given, only where either of the two
-    is marked: fewer SVG cells). Returns the cell boundaries (fractions 0..1) and the index
+    is marked: fewer cells). Returns the cell boundaries (fractions 0..1) and the index
     of each frame's cell; the other cells are gaps."""
     pfns = np.asarray(pfns, dtype=np.int64)
     gap = np.zeros(len(pfns), dtype=bool)

@@ -20,7 +20,7 @@ variables for its own subtree (class :func:`scale_class`), 14 px at scale 1.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Callable
 
 import ipywidgets as widgets
 import traitlets
@@ -133,11 +133,20 @@ def _set(w: widgets.Widget, name: str, value: Any) -> None:
 def set_height(w: widgets.Widget, height: int) -> None:
     """Give *w* (a figure that sizes itself, like a memory map to its rows) *height* px at
     scale 1, drawn at the scale last applied to it, and remembered for the next rescale."""
+    _set_at_scale(w, "layout.height", f"{height}px", lambda scale: px(height, scale))
+
+
+def set_fig_margin(w: widgets.Widget, margin: dict[str, int]) -> None:
+    """Give the figure *w* *margin* (px at scale 1, like ``fig_margin``), drawn at the scale
+    last applied to it, and remembered for the next rescale."""
+    _set_at_scale(w, "fig_margin", dict(margin), lambda scale: {k: round(v * scale) for k, v in margin.items()})
+
+
+def _set_at_scale(w: widgets.Widget, name: str, value: Any, scaled: Callable[[float], Any]) -> None:
     base = w.__dict__.get(_BASE)
-    scale = base.get("scale", 1.0) if base else 1.0
     if base is not None:
-        base["layout.height"] = f"{height}px"
-    _set(w, "layout.height", px(height, scale))
+        base[name] = value
+    _set(w, name, scaled(base.get("scale", 1.0) if base else 1.0))
 
 
 def apply_scale(root: widgets.Widget, scale: float) -> None:

@@ -15,20 +15,24 @@ Controls (each ``link``ed to a trait, so code drives the view as a mouse does)::
   None), ``vfree()`` (True if freed or queued), ``select(addr)``, ``zoom(start, end)``,
   ``zoom_to_area()``, ``show_all()``, ``reset()``.
 
-**Drawing.** One figure with shared linear scales. The virtual strip (top) has two
-rows: the area state of each address (unused, vmalloc area, vmap area, guard page,
-the selected area) and the zone of the frame behind it. The area is 120 MiB (30,720
-pages) on a 1 GiB i386 machine, so a cell stands for ``pages_per_cell`` pages (a power
-of two, at most ``max_cells`` cells, 256 by default) and shows its most common state; zoom in down to
-one cell per page. The middle strip shows *only the frames used* by the pages drawn,
-sorted by pfn, one cell per frame (up to ``max_cells``; beyond that a cell stands for
-several used frames), with a white gap wherever two used frames are not neighbours and
-pfn labels at the start of runs: scattered frames are seen as scattered (``used_frames``
-holds the pfns). Physical memory (bottom) is drawn whole: one row by zone, one by
-owner (:func:`~kmemwidgets.widgets.memmap.aggregate_owners`), with a tick above each
-used frame. Lines run from each mapped page in the virtual range drawn to its frame's
-cell in the middle strip, coloured by the frame's zone (lowmem zones vs HighMem); when
-more than ``max_lines`` pages are mapped in the range, the view draws one line per
+**Drawing.** One figure with shared linear scales. Each strip is one picture
+(:class:`~.cellimage.CellPicture`: one ``<image>`` whose source a click swaps, not a
+``<rect>`` and a ``<text>`` per cell that bqplot re-styles) and the lines are one path per
+zone colour (:class:`~.strips.ColourLines`). The virtual strip (top) has two rows: the
+area state of each address (unused, vmalloc area, vmap area, guard page, the selected
+area) and the zone of the frame behind it. The area is 120 MiB (30,720 pages) on a 1 GiB
+i386 machine, so a cell stands for ``pages_per_cell`` pages (a power of two, at most
+``max_cells`` cells, 256 by default) and shows its most common state; zoom in down to
+one cell per page; a click on it selects the area there. The middle strip shows *only
+the frames used* by the pages drawn, sorted by pfn, one cell per frame (up to
+``max_cells``; beyond that a cell stands for several used frames), with a white gap
+wherever two used frames are not neighbours and pfn labels at the start of runs:
+scattered frames are seen as scattered (``used_frames`` holds the pfns). Physical memory
+(bottom) is drawn whole: one row by zone, one by owner
+(:func:`~kmemwidgets.widgets.memmap.aggregate_owners`), with a tick above each cell
+holding used frames. Lines run from each mapped page in the virtual range drawn to its
+frame's cell in the middle strip, coloured by the frame's zone (lowmem zones vs HighMem);
+when more than ``max_lines`` pages are mapped in the range, the view draws one line per
 (virtual cell, used-frame cell) pair instead and says so.
 Calling ``vmalloc`` in atomic context shows the kernel's ``might_sleep`` report in the
 log; in a hard interrupt, the ``BUG_ON(in_interrupt())`` report.
@@ -39,7 +43,7 @@ from __future__ import annotations
 import numpy as np
 import ipywidgets as widgets
 import traitlets
-from bqplot import Label, Lines, LinearScale, Scatter
+from bqplot import Label, LinearScale, Scatter
 
 from kmemwidgets.i18n import N_, _, ngettext
 from kmemwidgets.model.kernel import Kernel
@@ -55,11 +59,12 @@ from .vmallocinfo import VmallocInfoView
 from .controls import context_dropdown, ContextTrait, in_context
 from .localize import speaks
 from .memmap import aggregate_owners
-from .palette import OUTSIDE_WHITE, OWNER_COLORS, VMALLOC_STATE_COLORS, ZONE_COLORS, code_scale, legend_html, zone_color
+from .palette import OUTSIDE_WHITE, OWNER_COLORS, VMALLOC_STATE_COLORS, ZONE_COLORS, legend_html
 from .status import StatusLine, preformatted_html, reserved
 from .redraw import frames_only, one_redraw
 from .frames_used import FramesUsedStrip, lay_out_frames
-from .strips import aggregate_codes, cell_bounds, per_cell_for, segments, set_lines, set_strip, strip_heatmap
+from .cellimage import CellPicture, row_pixels
+from .strips import ColourLines, aggregate_codes, cell_bounds, per_cell_for, segments
 
 #: Area states of a virtual page (codes of the top row), then the backing-zone codes
 #: and the owner codes: one colour table for the whole figure.
@@ -85,6 +90,21 @@ GAP_WIDTH = 0.6
 #: 14 px "0x377ff" is about 55 px of the 700 px figure).
 LABEL_SPACING = 0.1
 TEXT_SIZE = 14                                     # px: readable on a projector
+#: Pixel columns of the virtual and physical strips' pictures: at most 256 cells of 8 or
+#: more pixels each, drawn pixelated (sharp cell borders) in the ~680 px of the figure.
+STRIP_PX = 2048
+
+
+def strip_picture(scales: dict, band: tuple[float, float]) -> CellPicture:
+    """A horizontal two-row strip across the figure inside *band*, as one picture of a
+    pixel per code (cells of uneven width are runs of pixel columns)."""
+    return CellPicture(CODE_COLORS, scales, (0.0, 1.0), band, gaps=False, col_px=1)
+
+
+def draw_strip(strip: CellPicture, bounds: np.ndarray, bottom: np.ndarray, top: np.ndarray) -> None:
+    """Draw cells at *bounds* (fractions 0..1) with codes *bottom* (the lower row) and
+    *top*; nothing is sent when they did not change."""
+    strip.draw(np.repeat(np.vstack([top, bottom]), row_pixels(bounds, STRIP_PX), axis=1))
 
 
 class VmallocView(Predictable, KernelView):
@@ -99,8 +119,7 @@ class VmallocView(Predictable, KernelView):
     view_end = traitlets.Int(0)
     pages_per_cell = traitlets.Int(1, read_only=True)
     nr_lines = traitlets.Int(0, read_only=True)
-    #: 256 cells a strip keeps a click's repaint in the browser well under 150 ms
-    #: (each cell is an SVG rect that bqplot redraws when the strip changes).
+    #: Cells per strip: 256 keep a cell 2.6 px or wider in the 680 px figure.
     max_cells = traitlets.Int(256, min=16)
     max_lines = traitlets.Int(512, min=1)
 
@@ -150,17 +169,15 @@ class VmallocView(Predictable, KernelView):
 
         self.x_scale, self.y_scale = LinearScale(min=0.0, max=1.0), LinearScale(min=0.0, max=1.0)
         scales = {"x": self.x_scale, "y": self.y_scale}
-        colors = code_scale(CODE_COLORS)
-        self.virtual = strip_heatmap(scales, colors, True, V_BAND)
-        # the frames used: owner (row 0) over zone, pfn labels below
-        self.frames_strip = FramesUsedStrip(scales, colors, True, U_BAND, gap_code=NOT_MAPPED, owner_base=OWNER_BASE,
-                                            owner_first=True, label_across=U_BAND[0] - 0.08,
+        self.virtual = strip_picture(scales, V_BAND)
+        # the frames used: owner (row 0, the bottom) under zone, pfn labels below
+        self.frames_strip = FramesUsedStrip(scales, CODE_COLORS, True, U_BAND, gap_code=NOT_MAPPED,
+                                            owner_base=OWNER_BASE, owner_first=True, label_across=U_BAND[0] - 0.08,
                                             default_size=TEXT_SIZE, colors=["black"], align="middle")
-        self.used, self.pfn_labels = self.frames_strip.heatmap, self.frames_strip.labels
-        self.physical = strip_heatmap(scales, colors, True, P_BAND)
-        self.virtual.on_element_click(self._strip_clicked)
-        self.lines = Lines(x=np.zeros((1, 2)), y=np.zeros((1, 2)), scales=scales, colors=["white"],
-                           stroke_width=1, opacities=[0.8])
+        self.used, self.pfn_labels = self.frames_strip.picture, self.frames_strip.labels
+        self.physical = strip_picture(scales, P_BAND)
+        self.virtual.image.on_element_click(self._strip_clicked)
+        self.lines = ColourLines(scales, tuple(ZONE_COLORS.values()), stroke_width=1, opacities=[0.8])
         # where the used frames lie in all of memory: a tick above the physical strip
         self.used_ticks = Scatter(x=[0.0], y=[P_BAND[1] + 0.03], scales=scales, marker="triangle-down",
                                   colors=["black"], default_size=24, opacities=[0.0])
@@ -168,7 +185,8 @@ class VmallocView(Predictable, KernelView):
                             default_size=TEXT_SIZE, colors=["black"])
         self.end_labels = Label(x=[1.0, 1.0], y=[0.97, 0.15], scales=scales, text=["", ""], align="end",
                                 default_size=TEXT_SIZE, colors=["black"])
-        self.figure = chart_figure([self.lines, self.used_ticks, self.virtual, self.used, self.physical,
+        self.figure = chart_figure([*self.lines.marks, self.used_ticks, self.virtual.image, self.used.image,
+                                    self.physical.image,
                                     self.labels, self.end_labels, self.pfn_labels], [],
                                    title=N_("vmalloc area (top) → the frames it uses (middle) → "
                                             "all memory (bottom)"),
@@ -266,11 +284,13 @@ class VmallocView(Predictable, KernelView):
 
     @speaks
     def _strip_clicked(self, mark, content) -> None:
-        data = content.get("data", {})
+        # the picture reports where it was clicked, a fraction of the range drawn
         try:
-            cell = int(data.get("columnNum", data.get("column")))
+            at = float(content.get("data", {}).get("click_x"))
         except (TypeError, ValueError):
             return
+        n = (self.view_end - self.view_start) >> PAGE_SHIFT
+        cell = min(max(int(at * n), 0), n - 1) // self.pages_per_cell
         base = self.view_start + cell * self.pages_per_cell * PAGE_SIZE
         for area in self.kernel.vm_areas():
             if area.addr < base + self.pages_per_cell * PAGE_SIZE and area.end > base:
@@ -339,7 +359,7 @@ class VmallocView(Predictable, KernelView):
         row2 = aggregate_codes(backing, ppc, len(CODE_COLORS), background=NOT_MAPPED)
         bounds = cell_bounds(n, ppc)
         with self.figure.hold_sync():
-            set_strip(self.virtual, True, bounds, row2, top)
+            draw_strip(self.virtual, bounds, row2, top)
             self._draw_physical()
             self._draw_used(np.unique(frames[mapped]))
             self._draw_lines(np.flatnonzero(mapped), frames[mapped], n, ppc)
@@ -360,19 +380,21 @@ class VmallocView(Predictable, KernelView):
     def _draw_physical(self) -> None:
         """The bottom strip: all of memory, owners over zones."""
         owner_row = aggregate_owners(self.kernel.owner, self._phys_fpc) + OWNER_BASE
-        set_strip(self.physical, True, self._phys_bounds, owner_row, self._phys_zone_row)
+        draw_strip(self.physical, self._phys_bounds, owner_row, self._phys_zone_row)
 
     def _draw_used(self, pfns: np.ndarray) -> None:
         """The middle strip: the sorted distinct frames *pfns*, a cell each (or a cell per
         several of them), a narrower blank cell where two are not neighbours, pfn labels at
-        run starts; ticks above all memory where they lie."""
+        run starts; a tick above each cell of all memory that holds some of them."""
         k = self.kernel
         self.used_frames = pfns
         m = len(pfns)
         layout = lay_out_frames(pfns, per_cell_for(max(m, 1), self.max_cells), gap_weight=GAP_WIDTH,
                                 spacing=LABEL_SPACING)
         self.frames_strip.draw(layout, k.owner, self._zone_code)
-        self._set_used_ticks(np.unique((layout.firsts + 0.5) / k.max_pfn))
+        # one tick per cell of all memory holding used frames: a few marks, not one per frame
+        cells = np.unique(layout.firsts // self._phys_fpc)
+        self._set_used_ticks((self._phys_bounds[cells] + self._phys_bounds[cells + 1]) / 2)
         fpc, runs = layout.per_cell, layout.runs
         self._used_text = _("no frames used") if not m else (
             ngettext("{n} frame used", "{n} frames used", m).format(n=m) + " "
@@ -381,11 +403,11 @@ class VmallocView(Predictable, KernelView):
                        fpc).format(fpc=fpc))
 
     def _set_used_ticks(self, xs: np.ndarray) -> None:
-        """A marker above all memory where used frames lie (none: one invisible marker)."""
+        """A marker above all memory where used frames lie (none: the markers drawn stay
+        where they are, invisible, so showing them there again sends no positions)."""
         shown = len(xs) > 0
-        xs = xs if shown else np.zeros(1)
         with self.used_ticks.hold_sync():
-            if self.used_ticks.x is None or not np.array_equal(self.used_ticks.x, xs):
+            if shown and (self.used_ticks.x is None or not np.array_equal(self.used_ticks.x, xs)):
                 self.used_ticks.x = xs
                 self.used_ticks.y = np.full(len(xs), P_BAND[1] + 0.03)
             self.used_ticks.opacities = [1.0 if shown else 0.0]
@@ -410,9 +432,7 @@ class VmallocView(Predictable, KernelView):
         xp = layout.centres[uc] if len(uc) else np.zeros(0)
         x, y = segments(xv, np.full(len(xv), V_BAND[0]), xp, np.full(len(xp), U_BAND[1]))
         frame_of = layout.firsts[np.asarray(uc, dtype=np.int64)]
-        codes = self._zone_code[frame_of] - ZONE_BASE
-        colors = [zone_color(ZONE_NAMES[c]) for c in codes.tolist()]
-        set_lines(self.lines, x, y, colors)
+        self.lines.draw(x, y, self._zone_code[frame_of] - ZONE_BASE)
         self.set_trait("nr_lines", len(xv))
 
     # --- actions -------------------------------------------------------------------------

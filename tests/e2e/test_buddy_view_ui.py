@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from .harness import LabPage
+from .picture_cells import cell_colours
 from .visible_change import FONT_SIZES_JS, SETTLE_MS, changed_pixels, data_region
 
 pytestmark = pytest.mark.e2e
@@ -25,8 +26,10 @@ def test_alloc_and_free_redraw_bars_and_map(lab: LabPage) -> None:
     heatmap = lab.widget(".bqplot", 3)         # then watermarks, fragmentation, the map
     lab.page.locator(".bqplot rect.bar").first.wait_for(state="attached")
     assert lab.svg_count(bars, "rect.bar") == ORDERS + 2 * ZONES * ORDERS
+    # one picture of the cells, under a (transparent) hit grid of as many cells
     cells = lab.svg_count(heatmap, "rect.heatmapcell")
     assert 0 < cells <= 2048 + 64
+    assert lab.svg_count(heatmap, "image") == 1 and len(cell_colours(heatmap)) == cells
     heights = bar_heights(lab, bars)
     map_before = lab.svg_signature(heatmap)
     lab.screenshot("buddy-before", bars)
@@ -55,11 +58,8 @@ _TICK_LABELS_JS = """
   Array.from(ax.querySelectorAll('.tick text')).map((t) => t.textContent.trim()).filter((t) => t))
 """
 
-#: Fill colours of the detail strip's cells, in pfn order.
-_CELL_FILLS_JS = """
-(fig) => Array.from(fig.querySelectorAll('rect.heatmapcell')).map((r) =>
-  r.style.fill || r.getAttribute('fill'))
-"""
+#: The page allocator's colour (palette.OWNER_COLORS), as the picture's pixels read back.
+PAGE_ALLOCATOR = "rgb(0,114,178)"
 
 
 def test_order3_alloc_changes_the_free_lists_visibly(lab: LabPage) -> None:
@@ -80,16 +80,21 @@ def test_order3_alloc_changes_the_free_lists_visibly(lab: LabPage) -> None:
     detail = lab.widget(".bqplot", 4)           # bars, watermarks, fragmentation, map, detail
     detail.scroll_into_view_if_needed()
     lab.screenshot("buddy-1g-maps-after-alloc", lab.widget(".bqplot", 3).locator("xpath=../.."))
-    fills = detail.evaluate(_CELL_FILLS_JS)
+    fills = cell_colours(detail)                # the cells in pfn order
     runs = sum(1 for a, b in zip(fills, fills[1:]) if a != b)
     assert len(set(fills)) >= 2 and runs >= 2, f"no block boundaries in the detail strip: {set(fills)}"
 
-    # 00_buddy_e: click the only allocated cell of the overview (128 frames), then Free
+    # 00_buddy_e: hover, then click the only allocated cell of the overview (128 frames), then Free
     overview = lab.widget(".bqplot", 3)
-    fills = overview.evaluate(_CELL_FILLS_JS)
-    blue = [i for i, f in enumerate(fills) if f.replace(" ", "") in ("rgb(0,114,178)", "#0072b2")]
+    fills = cell_colours(overview)
+    blue = [i for i, f in enumerate(fills) if f == PAGE_ALLOCATOR]
     assert len(blue) == 1, set(fills)
-    overview.locator("rect.heatmapcell").nth(blue[0]).click()
+    cell = overview.locator("rect.heatmapcell").nth(blue[0])    # the hit grid: same cells, same order
+    cell.hover()
+    tooltip = lab.page.locator(".bqplot_mark_tooltip", has_text="page allocator")
+    tooltip.first.wait_for(state="visible")
+    assert "pfn 0x" in tooltip.first.inner_text()
+    cell.click()
     view.get_by_text("selected pfn").wait_for()
     lab.click_button("Free")
     view.locator(".widget-html-content code").get_by_text("freed 8 pages").wait_for()

@@ -7,37 +7,17 @@ import re
 import pytest
 
 from .harness import LabPage
+from .picture_cells import cell_colours as picture_cell_colours
 
 pytestmark = pytest.mark.e2e
 
 CELLS = 2048          # the default window: half a 4 KiB slab page, one cell per byte
 CELL_PX = 10          # pixels per cell in the byte map's picture (widgets/cellimage.py)
 
-# The colour at the centre of every cell of the byte map's picture (one <image>, a PNG),
-# row by row, as "rgb(r,g,b)": what the browser draws, read back from the image it shows.
-CELL_COLOURS_JS = """
-async (fig, cell) => {
-  const img = new Image();
-  img.src = fig.querySelector('image').getAttribute('href');
-  await img.decode();
-  const c = document.createElement('canvas');
-  c.width = img.naturalWidth; c.height = img.naturalHeight;
-  const g = c.getContext('2d');
-  g.drawImage(img, 0, 0);
-  const px = g.getImageData(0, 0, c.width, c.height).data;
-  const out = [];
-  for (let y = cell >> 1; y < c.height; y += cell)
-    for (let x = cell >> 1; x < c.width; x += cell) {
-      const i = 4 * (y * c.width + x);
-      out.push(`rgb(${px[i]},${px[i + 1]},${px[i + 2]})`);
-    }
-  return out;
-}
-"""
-
 
 def cell_colours(fig) -> list[str]:
-    return fig.evaluate(CELL_COLOURS_JS, CELL_PX)
+    """The colour of every byte's cell (row by row), from the picture the browser shows."""
+    return picture_cell_colours(fig, CELL_PX)
 
 
 def test_overrun_then_free_highlights_the_report(lab: LabPage) -> None:

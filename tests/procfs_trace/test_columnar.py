@@ -108,6 +108,7 @@ def _junk():
         "bash-1 [000] ..... 7.0: kfree: call_site=x\u00a0ptr=1\n",
         "bash-1 [000] ..... 7.0: kfree: call_site=x ptr=1\x1c\n",
         "bash-1 [0] ..... 7.5: kmalloc: call_site=y ptr=3 bytes_req=8 bytes_alloc=8 gfp_flags=GFP_KERNEL node=1 accounted=true\n",
+        "bash-1 [ 1 ] ..... 7.6: kfree: call_site=y ptr=3\n",
         "bash-1 [000] ..... 8.0: kmalloc_node: call_site=y ptr=4 bytes_req=8 bytes_alloc=8 gfp_flags=GFP_KERNEL|__GFP_RECLAIMABLE node=0 accounted=false\n",
     ])
 

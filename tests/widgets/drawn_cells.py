@@ -3,19 +3,25 @@ the colour code of every cell and which cell edges carry the outline. Tests asse
 picture the browser gets, not on the arrays the component kept."""
 from __future__ import annotations
 
+import base64
 import struct
 import zlib
 
 import numpy as np
 
-from kmemwidgets.widgets.cellimage import CELL_PX, CellImage, CellPicture
+from kmemwidgets.widgets.cellimage import CellImage, CellPicture
 
 SIDES = ("top", "bottom", "left", "right")
 
 
 def decode_png(data: bytes) -> tuple[np.ndarray, list[str]]:
-    """(pixels, palette) of an 8-bit palette PNG whose scanlines are unfiltered (filter 0)."""
+    """(pixels, palette) of an 8-bit palette PNG whose scanlines are unfiltered (filter 0),
+    or of a ``data:`` URL of one (a CellPicture's with ``data_url``)."""
     data = bytes(data)             # an Image widget's value is a memoryview
+    if data.startswith(b"data:"):
+        head, _, body = data.partition(b",")
+        assert head == b"data:image/png;base64"
+        data = base64.b64decode(body)
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     pos, chunks, idat = 8, {}, b""
     while pos < len(data):
@@ -43,18 +49,20 @@ def pixels(cells: CellPicture) -> np.ndarray:
 
 def drawn_codes(cells: CellImage) -> np.ndarray:
     """The code of every cell (row-major, flat): the colour at each cell's centre."""
-    return pixels(cells)[CELL_PX // 2::CELL_PX, CELL_PX // 2::CELL_PX].ravel()
+    cell = cells.cell_px
+    return pixels(cells)[cell // 2::cell, cell // 2::cell].ravel()
 
 
 def outline_edges(cells: CellImage) -> set[tuple[int, str]]:
     """``(cell number, side)`` of every cell edge drawn in the outline colour."""
     px = pixels(cells)
     ink = len(cells.palette) - 1
-    mid = CELL_PX // 2
-    at = {"top": (0, mid), "bottom": (CELL_PX - 2, mid), "left": (mid, 0), "right": (mid, CELL_PX - 2)}
-    rows, cols = px.shape[0] // CELL_PX, px.shape[1] // CELL_PX
+    cell = cells.cell_px
+    mid = cell // 2
+    at = {"top": (0, mid), "bottom": (cell - 2, mid), "left": (mid, 0), "right": (mid, cell - 2)}
+    rows, cols = px.shape[0] // cell, px.shape[1] // cell
     return {(r * cols + c, side) for side, (y, x) in at.items()
-            for r, c in zip(*np.nonzero(px[y::CELL_PX, x::CELL_PX][:rows, :cols] == ink))}
+            for r, c in zip(*np.nonzero(px[y::cell, x::cell][:rows, :cols] == ink))}
 
 
 def perimeter(cell_numbers, cols: int) -> set[tuple[int, str]]:
@@ -83,3 +91,15 @@ def picture_at(picture: CellPicture, fractions) -> np.ndarray:
     rows = picture_rows(picture)
     at = np.minimum(((1.0 - np.asarray(fractions, dtype=np.float64)) * len(rows)).astype(np.int64), len(rows) - 1)
     return rows[at]
+
+
+def strip_cells(picture: CellPicture, edges) -> np.ndarray:
+    """The codes of a horizontal strip picture's cells, whose boundaries are *edges*
+    (fractions 0..1 from the left; the picture's codes come a pixel column each): the
+    code at each cell's centre, one row of cells per row of the picture's cells, the
+    *bottom* first (as a strip's row 0)."""
+    px = pixels(picture)
+    bounds = np.round(np.asarray(edges, dtype=np.float64) * px.shape[1]).astype(np.int64)
+    heights = np.ones(px.shape[0], dtype=np.int64) if picture.row_px is None else picture.row_px
+    rows = np.cumsum(heights) - (heights + 1) // 2
+    return px[rows][:, (bounds[:-1] + bounds[1:]) // 2][::-1]

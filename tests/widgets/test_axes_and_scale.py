@@ -13,6 +13,7 @@ from ipywidgets import Button, ToggleButton, ToggleButtons
 import kmemwidgets as kw
 from kmemwidgets.widgets import BuddyView, Dashboard, KmallocView, MempoolView, iter_widgets
 from kmemwidgets.widgets.charts import byte_size, byte_ticks, count_ticks, log_ticks
+from kmemwidgets.widgets.memmap import BOTTOM_MARGIN, TOP_MARGIN
 from kmemwidgets.widgets.theme import TEXT_PX, TITLE_PX, current_scale, set_theme
 from test_views_survive_students import VIEWS
 
@@ -88,7 +89,8 @@ def test_every_figure_is_readable(name):
 
 def test_scale_enlarges_a_view_and_goes_back_exactly():
     view = BuddyView()
-    before = [(f.layout.width, f.layout.height, dict(f.title_style)) for f in axes_and_figures(view)[1]]
+    before = [(f.layout.width, f.layout.height, dict(f.title_style), dict(f.fig_margin))
+              for f in axes_and_figures(view)[1]]
     view.scale = 1.5
     axes, figures = axes_and_figures(view)
     assert all(font_px(a.tick_style) == 21 for a in axes)
@@ -96,10 +98,15 @@ def test_scale_enlarges_a_view_and_goes_back_exactly():
     assert view.bars.figure.layout.width == "990px"
     assert view.status.style.font_size == "21px"
     view.zoom(view.map.map_start, view.map.map_start + 64 * 4)      # the map sets its own height:
-    assert view.map.figure.layout.height == f"{round(1.5 * (4 * 11 + 40))}px"     # 4 rows, at scale 1.5
+    px = view.map.cells.cell_px                                      # 4 rows of cells and the margins
+    assert view.map.figure.layout.height == f"{round(1.5 * (4 * px + TOP_MARGIN + BOTTOM_MARGIN))}px"
+    view.zoom(view.map.map_start, view.map.map_start + 32)          # and its margins: 16 whole cells across
+    margin, px = view.map.figure.fig_margin, view.map.cells.cell_px
+    assert abs(margin["left"] + margin["right"] + round(1.5 * 16 * px) - round(1.5 * 520)) <= 1
     view.map.show_all()
     view.scale = 1.0
-    assert [(f.layout.width, f.layout.height, dict(f.title_style)) for f in axes_and_figures(view)[1]] == before
+    assert [(f.layout.width, f.layout.height, dict(f.title_style), dict(f.fig_margin))
+            for f in axes_and_figures(view)[1]] == before
     with pytest.raises(traitlets.TraitError):
         view.scale = 10
 

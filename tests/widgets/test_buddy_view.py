@@ -13,6 +13,8 @@ from kmemwidgets.model.owners import PG_FREE, PG_PAGEALLOC, PG_RESERVED
 from kmemwidgets.widgets import BuddyView, iter_widgets
 from kmemwidgets.widgets.memmap import OUTSIDE, aggregate_owners, frames_per_cell_for, grid_shape
 
+from drawn_cells import drawn_codes, outline_edges, perimeter
+
 
 def nr_free_rows(k):
     return np.array([z.nr_free() for z in k.zones], dtype=float)
@@ -27,6 +29,11 @@ def expected_grid(view):
     grid = np.full(rows * cols, OUTSIDE, dtype=np.uint8)
     grid[:len(codes)] = codes
     return grid.reshape(rows, cols)
+
+
+def drawn(m):
+    """The map's colour codes (rows x columns) as its picture draws them."""
+    return drawn_codes(m.cells).reshape(m.codes.shape)
 
 
 @pytest.fixture
@@ -44,7 +51,7 @@ def test_figures_are_children_of_the_tree(view):
 def test_alloc_order_3_changes_the_order_3_bar_and_the_map_as_the_model_says(view):
     k = view.kernel
     before_bars = view.bars.counts.copy()
-    before_map = view.map.heatmap.color.copy()
+    before_map = drawn(view.map)
     view.order_picker.slider.value = 3          # drive the control, not the trait
     assert view.order == 3
     view.alloc_button.click()
@@ -53,11 +60,11 @@ def test_alloc_order_3_changes_the_order_3_bar_and_the_map_as_the_model_says(vie
     zi = [z.name for z in k.zones].index(k.pfn_zone(view.last_pfn).name)
     assert not np.array_equal(view.bars.counts, before_bars)
     assert view.bars.counts[zi][3] == k.zones[zi].nr_free()[3]
-    np.testing.assert_array_equal(view.map.heatmap.color, expected_grid(view))
-    changed = np.argwhere(view.map.heatmap.color != before_map)
+    np.testing.assert_array_equal(drawn(view.map), expected_grid(view))
+    changed = np.argwhere(drawn(view.map) != before_map)
     cells = view.map.cells_of(view.last_pfn, 8)
     assert {tuple(c) for c in changed} == set(cells)
-    assert all(view.map.heatmap.color[r, c] == PG_PAGEALLOC for r, c in cells)
+    assert all(drawn(view.map)[r, c] == PG_PAGEALLOC for r, c in cells)
     k.check()
 
 
@@ -90,10 +97,10 @@ def test_click_on_a_cell_selects_and_click_frees_mode_frees(view):
     assert view.map.frames_per_cell == 1
     r, c = view.map.pfn_cell(pfn)
     view.click_picker.value = "free"
-    view.map.heatmap._handle_custom_msgs(None, {"event": "element_click",
-                                                "data": {"rowNum": int(r), "columnNum": int(c)}})
+    view.map.cells.hits._handle_custom_msgs(None, {"event": "element_click",
+                                                   "data": {"rowNum": int(r), "columnNum": int(c)}})
     assert k.owner[pfn] == PG_FREE
-    assert view.map.heatmap.color[r, c] % 8 == PG_FREE
+    assert drawn(view.map)[r, c] % 8 == PG_FREE
 
 
 def test_refusals_go_to_the_log_without_exceptions(view):
@@ -162,7 +169,7 @@ def test_two_views_on_one_kernel_stay_in_sync():
     a.order = 4
     a.alloc()
     np.testing.assert_array_equal(b.bars.counts, nr_free_rows(k))
-    np.testing.assert_array_equal(b.map.heatmap.color, a.map.heatmap.color)
+    np.testing.assert_array_equal(drawn(b.map), drawn(a.map))
     b.select(a.last_pfn)
     assert b.free()                              # any view may free alloc_pages blocks
     np.testing.assert_array_equal(a.bars.counts, nr_free_rows(k))
@@ -184,7 +191,7 @@ def test_step_mode_replays_splits_one_at_a_time(view):
         assert len(texts) <= n
     assert any("split an order-" in t for t in texts) and "allocate" in texts[-1]
     np.testing.assert_array_equal(view.bars.counts, nr_free_rows(k))
-    np.testing.assert_array_equal(view.map.heatmap.color, expected_grid(view))
+    np.testing.assert_array_equal(drawn(view.map), expected_grid(view))
     view.select(None)
     view.free()
     view.play.value = view.play.max           # the Play widget drives the same steps
@@ -220,7 +227,7 @@ def test_a_long_replay_steps_and_plays_in_time_and_ends_at_the_model(view):
     assert time.perf_counter() - start < LONG_REPLAY_SANITY_SECONDS
     assert view.steps_pending == 0
     np.testing.assert_array_equal(view.bars.counts, nr_free_rows(k))
-    np.testing.assert_array_equal(view.map.heatmap.color, expected_grid(view))
+    np.testing.assert_array_equal(drawn(view.map), expected_grid(view))
 
 
 def test_hover_tooltip_names_pfn_addresses_order_and_owner(view):
@@ -228,8 +235,8 @@ def test_hover_tooltip_names_pfn_addresses_order_and_owner(view):
     pfn = view.alloc().pfn
     view.zoom(pfn, pfn + 64)
     r, c = view.map.pfn_cell(pfn)
-    view.map.heatmap._handle_custom_msgs(None, {"event": "hover",
-                                                "point": {"rowNum": int(r), "columnNum": int(c)}})
+    view.map.cells.hits._handle_custom_msgs(None, {"event": "hover",
+                                                   "point": {"rowNum": int(r), "columnNum": int(c)}})
     tip = view.map.hover_info.value
     assert f"pfn {pfn:#x}" in tip and f"phys {pfn << 12:#x}" in tip
     assert f"virt {view.kernel.kernel_address(pfn):#x}" in tip
@@ -242,7 +249,7 @@ def test_zoomed_map_shades_alternate_blocks(view):
     p = [view.alloc().pfn for _ in range(3)]
     lo = min(p)
     view.zoom(lo, lo + 8)
-    colors = [int(view.map.heatmap.color.flat[i]) for i in range(8)]
+    colors = [int(code) for code in drawn(view.map).flat[:8]]
     owners = [c % 8 for c in colors]
     np.testing.assert_array_equal(owners, k.owner[lo:lo + 8])
     # neighbouring blocks never share a shade
@@ -254,7 +261,7 @@ def test_zoomed_map_shades_alternate_blocks(view):
 def test_map_never_draws_more_than_max_cells():
     k = kw.Kernel(arch="i386", ram="1G")
     view = BuddyView(kernel=k)
-    assert view.map.heatmap.color.size <= view.map.max_cells + view.map.columns
+    assert view.map.codes.size <= view.map.max_cells + view.map.columns
     n = view.map_end - view.map_start
     assert view.map.frames_per_cell == frames_per_cell_for(n, view.map.max_cells)
     view.zone_picker.value = "HighMem"
@@ -357,8 +364,8 @@ def big():
 
 def click_cell(m, pfn):
     r, c = m.pfn_cell(pfn)
-    m.heatmap._handle_custom_msgs(None, {"event": "element_click",
-                                         "data": {"rowNum": int(r), "columnNum": int(c)}})
+    m.cells.hits._handle_custom_msgs(None, {"event": "element_click",
+                                            "data": {"rowNum": int(r), "columnNum": int(c)}})
 
 
 def test_alloc_marks_each_changed_list_until_the_next_action(big):
@@ -366,7 +373,7 @@ def test_alloc_marks_each_changed_list_until_the_next_action(big):
     zi = [zz.name for zz in k.zones].index("Normal")
     before = z.nr_free()
     big.order = 3
-    page = big.alloc()
+    big.alloc()
     delta = [a - b for a, b in zip(z.nr_free(), before)]
     bars = big.bars
     assert bars.changes == {(zi, o): d for o, d in enumerate(delta) if d}
@@ -398,12 +405,13 @@ def test_detail_strip_follows_the_last_block_and_shows_its_boundaries(big):
         if found is not None and found[0] >= d.map_start and found[0] + (1 << found[1]) <= d.map_end:
             assert (head, n) == (found[0], 1 << found[1])
     assert (pfn, 8) in blocks and len(blocks) >= 3
-    # the block is outlined in the strip
-    assert sorted(map(tuple, d.heatmap.selected)) == sorted(d.cells_of(pfn, 8))
+    # the block is outlined in the strip, and only it
+    assert d.selected_cells == sorted(d.cells_of(pfn, 8))
+    cols = d.codes.shape[1]
+    assert outline_edges(d.cells) == perimeter([r * cols + c for r, c in d.cells_of(pfn, 8)], cols)
 
 
 def test_split_halves_are_separate_blocks_in_the_strip(big):
-    k = big.kernel
     big.order = 0
     pfn = big.alloc().pfn                      # splits an order-1 block at least
     heads = [h for h, _ in big.mapview.detail_blocks()]
@@ -435,14 +443,14 @@ def test_step_mode_captions_each_step_and_shows_the_result_at_the_end(big):
     assert "replaying" in big.status.text and "pfn" not in big.status.text
     assert "to replay" in big.step_caption.text
     n, captions = big.steps_pending, []
-    strip = [big.detail.heatmap.color.tobytes()]
+    strip = [drawn(big.detail).tobytes()]
     pfn = big.last_pfn
     assert (pfn ^ 1) not in [h for h, _ in big.mapview.detail_blocks()]   # not split yet
     shown = big.bars.counts.copy()
     while big.steps_pending:
         big.step()
         captions.append(big.step_caption.text)
-        strip.append(big.detail.heatmap.color.tobytes())
+        strip.append(drawn(big.detail).tobytes())
         assert not np.array_equal(big.bars.counts, shown)   # every step moves a bar
         shown = big.bars.counts.copy()
         if big.steps_pending:
@@ -474,7 +482,7 @@ def test_no_duplicate_or_fractional_count_ticks(big):
 
 def hover_cell(m, pfn):
     r, c = m.pfn_cell(pfn)
-    m.heatmap._handle_custom_msgs(None, {"event": "hover", "point": {"rowNum": int(r), "columnNum": int(c)}})
+    m.cells.hits._handle_custom_msgs(None, {"event": "hover", "point": {"rowNum": int(r), "columnNum": int(c)}})
     return m.hover_info.value
 
 
@@ -495,3 +503,22 @@ def test_hover_and_click_during_a_replay_show_the_replayed_state(big):
     assert "page allocator" in hover_cell(view.map, pfn)
     click_cell(view.map, pfn)
     assert f"page allocator block {pfn:#x} order 3" in view.message
+
+
+def test_a_click_sends_one_picture_per_map(big):
+    # A click selects, redraws, outlines and moves the strip: each map is held by the view
+    # and draws its picture once, when the hold ends (a second swap inside one hold could
+    # name the picture the browser already shows, and it would not redraw).
+    swaps = {"overview": 0, "detail": 0}
+    for name, m in (("overview", big.map), ("detail", big.detail)):
+        m.cells.image.observe(lambda _, name=name: swaps.__setitem__(name, swaps[name] + 1), "image")
+    big.order = 3
+    pfn = big.alloc().pfn
+    assert swaps == {"overview": 1, "detail": 1}
+    assert big.detail.selected_cells == sorted(big.detail.cells_of(pfn, 8))
+    swaps.update(overview=0, detail=0)
+    assert big.free()
+    assert swaps == {"overview": 1, "detail": 1}
+    # as a data: URL, which the browser shows without registering a blob: URL
+    picture = big.map.cells.image.image
+    assert picture.format == "url" and bytes(picture.value).startswith(b"data:image/png;base64,")

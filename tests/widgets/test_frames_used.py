@@ -7,7 +7,8 @@ from bqplot import LinearScale
 import kmemwidgets as kw
 from kmemwidgets.widgets import AddressSpaceView, VmallocView
 from kmemwidgets.widgets.frames_used import FramesUsedStrip, lay_out_frames
-from kmemwidgets.widgets.palette import code_scale
+
+from drawn_cells import strip_cells
 
 
 def test_groups_of_frames_get_a_cell_each_and_gaps_where_they_do_not_run_on():
@@ -30,15 +31,19 @@ def test_labels_keep_their_distance_in_order_of_priority():
 
 def test_recolour_changes_only_the_owner_row():
     scales = {"x": LinearScale(min=0.0, max=1.0), "y": LinearScale(min=0.0, max=1.0)}
-    strip = FramesUsedStrip(scales, code_scale(("#000",) * 20), True, (0.4, 0.6), gap_code=0, owner_base=10,
+    palette = [f"#{i:02x}0000" for i in range(20)]
+    strip = FramesUsedStrip(scales, palette, True, (0.4, 0.6), gap_code=0, owner_base=10,
                             owner_first=True, label_across=0.3)
     owner = np.zeros(64, dtype=np.uint8)
     zone = np.full(64, 5, dtype=np.uint8)
     strip.draw(lay_out_frames(np.array([1, 2, 9])), owner, zone)
-    assert strip.heatmap.color[0].tolist() == [10, 10, 0, 10] and strip.heatmap.color[1].tolist() == [5, 5, 0, 5]
+    edges = strip.layout.edges
+    color = strip_cells(strip.picture, edges)             # owner row at the bottom, zone above
+    assert color[0].tolist() == [10, 10, 0, 10] and color[1].tolist() == [5, 5, 0, 5]
+    assert np.diff(edges)[2] < np.diff(edges)[0]            # the gap is narrower than a frame
     owner[9] = 3
     strip.recolour(owner)
-    assert strip.heatmap.color[0].tolist() == [10, 10, 0, 13] and strip.owners() == (0, 3)
+    assert strip_cells(strip.picture, edges)[0].tolist() == [10, 10, 0, 13] and strip.owners() == (0, 3)
 
 
 def test_both_views_draw_their_frames_used_with_the_one_component():

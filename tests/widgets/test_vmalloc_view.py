@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import traitlets
-from bqplot import Figure, GridHeatMap, Lines
+from bqplot import Figure, GridHeatMap, Image, Lines
 
 import kmemwidgets as kw
 from kmemwidgets.model.owners import PG_VMALLOC
@@ -13,6 +13,9 @@ from kmemwidgets.widgets import iter_widgets
 from kmemwidgets.widgets.vmalloc import (GUARD, NOT_MAPPED, SELECTED, U_BAND, UNUSED, V_BAND, ZONE_BASE, ZONE_NAMES,
                                          VmallocView)
 from kmemwidgets.widgets.palette import zone_color
+from kmemwidgets.widgets.strips import cell_bounds, per_cell_for
+
+from drawn_cells import strip_cells
 
 
 @pytest.fixture
@@ -23,22 +26,46 @@ def view():
 def line_frames(view):
     """The pfn each drawn line ends at: the used-frames cell whose centre it reaches
     (one used frame per cell when few frames are drawn)."""
-    edges = view.used.column
-    frame = (view.used.color[1] != NOT_MAPPED) if len(edges) > 3 else np.ones(len(edges) - 1, bool)
-    centres = ((edges[:-1] + edges[1:]) / 2)[frame]
-    cell = np.abs(view.lines.x[:, 1][:, None] - centres[None, :]).argmin(axis=1)
+    edges, color = used_cells(view)
+    centres = ((edges[:-1] + edges[1:]) / 2)[color[1] != NOT_MAPPED]
+    cell = np.abs(lines(view)[0][:, 1][:, None] - centres[None, :]).argmin(axis=1)
     return view.used_frames[cell]
+
+
+def virtual_cells(view):
+    """The virtual strip's cell boundaries and its cells' codes as drawn (bottom row first)."""
+    n = (view.view_end - view.view_start) // PAGE_SIZE
+    edges = cell_bounds(n, view.pages_per_cell)
+    return edges, strip_cells(view.virtual, edges)
+
+
+def used_cells(view):
+    """The frames-used strip's cell boundaries (of its layout) and codes as drawn."""
+    edges = view.frames_strip.layout.edges
+    return edges, strip_cells(view.used, edges)
+
+
+def physical_cells(view):
+    """The codes of all memory's cells as drawn."""
+    k = view.kernel
+    return strip_cells(view.physical, cell_bounds(k.max_pfn, per_cell_for(k.max_pfn, view.max_cells)))
+
+
+def lines(view):
+    """The page→frame lines drawn: ``(x, y, colors)``, x and y (n, 2)."""
+    return view.lines.segments()
 
 
 def line_pages(view):
     n = (view.view_end - view.view_start) // PAGE_SIZE
-    return np.rint(view.lines.x[:, 0] * n - 0.5).astype(np.int64)
+    return np.rint(lines(view)[0][:, 0] * n - 0.5).astype(np.int64)
 
 
 def test_figure_and_strips_are_children_of_the_tree(view):
     found = list(iter_widgets(view))
     assert any(isinstance(w, Figure) for w in found)
-    assert sum(isinstance(w, GridHeatMap) for w in found) == 3      # virtual, used frames, all memory
+    # virtual, used frames, all memory: a picture each, no SVG cell per cell
+    assert sum(isinstance(w, Image) for w in found) == 3 and not any(isinstance(w, GridHeatMap) for w in found)
     assert any(isinstance(w, Lines) for w in found)
 
 
@@ -47,9 +74,11 @@ def test_whole_area_is_downsampled_to_at_most_max_cells(view):
     npages = (k.VMALLOC_END - k.VMALLOC_START) // PAGE_SIZE
     assert npages == 30720                               # 120 MiB on a 1 GiB i386 machine
     assert view.pages_per_cell == 128                     # max_cells 256
-    assert view.virtual.color.shape == (2, npages // 128)
-    assert len(view.virtual.column) == npages // 128 + 1
-    assert view.physical.color.shape[1] <= view.max_cells
+    edges, color = virtual_cells(view)
+    assert color.shape == (2, npages // 128) and len(edges) == npages // 128 + 1
+    assert view.virtual.codes.shape[1] == 2048                # 240 cells of 8 or 9 pixels
+    assert (color[1] == UNUSED).all() and (color[0] == NOT_MAPPED).all()
+    assert physical_cells(view).shape == (2, view.max_cells)
 
 
 def test_vmalloc_64k_adds_16_pages_and_a_guard_and_16_lines_to_the_backing_frames(view):
@@ -60,22 +89,24 @@ def test_vmalloc_64k_adds_16_pages_and_a_guard_and_16_lines_to_the_backing_frame
     addr = view.selected_area
     area = k.find_vm_area(addr)
     assert area.nr_pages == 16 and area.size == 17 * PAGE_SIZE
-    assert view.nr_lines == 16 and view.lines.x.shape == (16, 2)
+    x, y, colors = lines(view)
+    assert view.nr_lines == 16 and x.shape == (16, 2)
     np.testing.assert_array_equal(np.sort(line_frames(view)), np.sort(area.pages))
     # each line goes from its page to the frame the model says backs that page
     pages = line_pages(view) - (addr - view.view_start) // PAGE_SIZE
     for page, pfn in zip(pages.tolist(), line_frames(view).tolist()):
         assert k.translate(None, addr + page * PAGE_SIZE).pfn == pfn
-    assert np.allclose(view.lines.y[:, 0], V_BAND[0]) and np.allclose(view.lines.y[:, 1], U_BAND[1])
-    assert view.lines.colors == [zone_color(k.pfn_zone(int(p)).name) for p in line_frames(view)]
+    assert np.allclose(y[:, 0], V_BAND[0]) and np.allclose(y[:, 1], U_BAND[1])
+    assert colors == [zone_color(k.pfn_zone(int(p)).name) for p in line_frames(view)]
     # zoomed to one cell per page: 16 selected pages, then the guard page
     view.zoom_to_area()
     assert view.pages_per_cell == 1
-    top = view.virtual.color[1]
+    color = virtual_cells(view)[1]
+    top = color[1]
     first = (addr - view.view_start) // PAGE_SIZE
     assert (top[first:first + 16] == SELECTED).all() and top[first + 16] == GUARD
     assert top[first - 1] == UNUSED
-    zones = view.virtual.color[0][first:first + 16] - ZONE_BASE
+    zones = color[0][first:first + 16] - ZONE_BASE
     assert [ZONE_NAMES[z] for z in zones] == [k.pfn_zone(int(p)).name for p in area.pages]
     assert "pages=16 vmalloc" in view.vmallocinfo.value
     k.check()
@@ -89,7 +120,7 @@ def test_vmalloc_frames_prefer_highmem_vmalloc_32_takes_lowmem(view):
     assert {k.pfn_zone(int(p)).name for p in k.find_vm_area(a).pages} == {"HighMem"}
     assert {k.pfn_zone(int(p)).name for p in k.find_vm_area(b).pages} <= {"Normal", "DMA"}
     assert view.nr_lines == 16
-    assert set(view.lines.colors) == {zone_color("HighMem"), zone_color("Normal")}
+    assert set(lines(view)[2]) == {zone_color("HighMem"), zone_color("Normal")}
     assert "8 Normal" in view.message or "Normal" in view.message
 
 
@@ -106,7 +137,7 @@ def test_vfree_button_frees_the_selected_area_and_removes_its_lines(view):
     view.vfree()                                         # nothing selected: the newest area
     assert k.vm_areas() == []
     assert not (k.owner == PG_VMALLOC).any()           # every frame went back (pte tables stay)
-    assert view.virtual.color[1].max() == UNUSED
+    assert virtual_cells(view)[1][1].max() == UNUSED
     assert not view.vfree() and "no vmalloc area" in view.message
     k.check()
 
@@ -152,15 +183,21 @@ def test_many_mapped_pages_are_drawn_as_cell_pairs_capped(view):
     view.vmalloc()
     assert view.nr_lines <= 64
     assert "stand for 1024 mapped pages" in view.info.value
-    assert view.lines.x.shape == (view.nr_lines, 2)
+    assert lines(view)[0].shape == (view.nr_lines, 2)
 
 
 def test_clicking_the_strip_selects_the_area_under_it(view):
     a = view.vmalloc()
     view.select(None)
-    view.virtual._handle_custom_msgs(view.virtual, {"event": "element_click",
-                                                    "data": {"rowNum": 1, "columnNum": 0}})
+    cell = (a - view.view_start) // PAGE_SIZE // view.pages_per_cell
+    n = (view.view_end - view.view_start) // PAGE_SIZE
+    image = view.virtual.image              # the picture says where (in the x scale) it was clicked
+    image._handle_custom_msgs(image, {"event": "element_click",
+                                      "data": {"click_x": (cell + 0.5) * view.pages_per_cell / n, "click_y": 0.9}})
     assert view.selected_area == a
+    view.select(None)
+    image._handle_custom_msgs(image, {"event": "element_click", "data": {"click_x": 0.999, "click_y": 0.9}})
+    assert view.selected_area is None                 # no area there
 
 
 def test_views_on_one_kernel_stay_in_sync():
@@ -186,8 +223,9 @@ def test_zoom_to_one_page_draws_it(view):
     addr = view.vmalloc()
     view.zoom_slider.value = (0, 1)                       # one page: a one-cell strip
     assert (view.view_start, view.view_end) == (view.kernel.VMALLOC_START, view.kernel.VMALLOC_START + PAGE_SIZE)
-    assert view.virtual.color.shape == (2, 2) and view.pages_per_cell == 1
-    assert (view.virtual.color[1] == SELECTED).all() == (addr == view.kernel.VMALLOC_START)
+    color = virtual_cells(view)[1]
+    assert color.shape == (2, 1) and view.pages_per_cell == 1
+    assert (color[1] == SELECTED).all() == (addr == view.kernel.VMALLOC_START)
 
 
 def test_zoomed_area_lines_end_at_distinct_points_a_cell_per_used_frame(view):
@@ -206,16 +244,17 @@ def test_zoomed_area_lines_end_at_distinct_points_a_cell_per_used_frame(view):
     # the range drawn holds the area and a page of its neighbour each side
     assert set(area.pages.tolist()) <= set(view.used_frames.tolist())
     m = len(view.used_frames)
-    ends = np.unique(np.round(view.lines.x[:, 1], 6))
+    ends = np.unique(np.round(lines(view)[0][:, 1], 6))
     assert len(ends) == m == view.nr_lines                # every frame its own point
     assert np.diff(ends).min() * 700 >= 20                # at least 20 px apart in a 700 px figure
-    widths = np.diff(view.used.column)
-    blank = view.used.color[1] == NOT_MAPPED
+    edges, color = used_cells(view)
+    widths = np.diff(edges)
+    blank = color[1] == NOT_MAPPED
     gaps = int(blank.sum())
     assert (widths[blank] < widths[~blank].min()).all()          # gaps are narrower than frames
     runs = 1 + int((np.diff(view.used_frames) != 1).sum())
     assert gaps == runs - 1 and runs > 2
-    assert (view.used.color[0][blank] == NOT_MAPPED).all()          # gap cells are blank
+    assert (color[0][blank] == NOT_MAPPED).all()          # gap cells are blank
     assert f"{int(view.used_frames[0]):#x}" in view.pfn_labels.text
     assert f"{m} frames used in {runs} runs" in view.info.value
     np.testing.assert_array_equal(np.sort(line_frames(view)), view.used_frames)
@@ -248,11 +287,27 @@ def test_a_page_allocation_elsewhere_redraws_only_the_physical_strip(monkeypatch
     k = kw.Kernel(arch="i386", ram="64M")
     view = VmallocView(kernel=k)
     view.vmalloc()
-    virtual = view.virtual.color.copy()
-    calls, draw = [], vm.set_strip
-    monkeypatch.setattr(vm, "set_strip", lambda heatmap, *args: calls.append(heatmap) or draw(heatmap, *args))
+    virtual = view.virtual.image.image
+    calls, draw = [], vm.draw_strip
+    monkeypatch.setattr(vm, "draw_strip", lambda strip, *args: calls.append(strip) or draw(strip, *args))
     k.alloc_pages(kw.GFP_KERNEL, 10)
     assert calls == [view.physical]
-    np.testing.assert_array_equal(view.virtual.color, virtual)
-    np.testing.assert_array_equal(view.physical.color[0] - vm.OWNER_BASE,
+    assert view.virtual.image.image is virtual                 # no new picture sent
+    np.testing.assert_array_equal(physical_cells(view)[0] - vm.OWNER_BASE,
                                   aggregate_owners(k.owner, view._phys_fpc))
+
+
+def test_a_tick_marks_each_cell_of_all_memory_that_holds_used_frames(view):
+    """The ▼ above all memory: one per physical cell holding frames drawn (16 neighbouring
+    frames of a 64 KiB area share one cell of 1,024 frames), at that cell's centre."""
+    view.vmalloc()
+    k = view.kernel
+    fpc = per_cell_for(k.max_pfn, view.max_cells)
+    cells = np.unique(view.used_frames // fpc)
+    np.testing.assert_allclose(view.used_ticks.x, (cells + 0.5) * fpc / k.max_pfn)
+    assert view.used_ticks.opacities == [1.0]
+    view.vfree()
+    assert view.used_ticks.opacities == [0.0]
+    ticks = view.used_ticks.x
+    view.vmalloc()                        # the same frames again: the hidden ticks are shown
+    assert view.used_ticks.x is ticks and view.used_ticks.opacities == [1.0]

@@ -100,9 +100,9 @@ class AddressSpaceView(Predictable, KernelView):
         self.left_strip, self.right_strip = (CellPicture(CODE_COLORS, scales, band, (0.0, 1.0), gaps=False)
                                              for band in (LEFT, RIGHT))
         # the frames used: zone (left column) and owner (right), pfn labels to the right
-        self.frames_strip = FramesUsedStrip(scales, None, False, MID, gap_code=NOT_DRAWN,
+        self.frames_strip = FramesUsedStrip(scales, CODE_COLORS, False, MID, gap_code=NOT_DRAWN,
                                             owner_base=OWNER_BASE, owner_first=False, label_across=MID[1] + 0.005,
-                                            label_shift=-0.01, picture=CODE_COLORS,
+                                            label_shift=-0.01,
                                             default_size=TEXT_SIZE, colors=["black"], align="start")
         self.phys_strip, self.pfn_labels = self.frames_strip.picture, self.frames_strip.labels
         # one path per kind of line (private, shared, kernel), not one per line: the
