@@ -125,8 +125,8 @@ class KmallocAllocator:
     type and size) and of the large-kmalloc path, over the slab allocator.
 
     It uses only :class:`~.slub.SlubAllocator`'s public operations (``create_cache``,
-    ``slab_alloc``, ``slab_free``, ``put_object``, ``slab_of_pfn`` and the ``live`` table
-    its inlined fast paths update, as ``slab_alloc_node()``/``do_slab_free()`` are
+    ``slab_alloc``, ``zero_object``, ``slab_free``, ``put_object``, ``slab_of_pfn`` and the
+    ``live`` table its inlined fast paths update, as ``slab_alloc_node()``/``do_slab_free()`` are
     inlined into ``kmalloc``/``kfree`` in mm/slub.c), takes large blocks from the page
     allocator as compound pages, and runs kswapd through *kswapd* when an allocation
     woke it.
@@ -142,6 +142,7 @@ class KmallocAllocator:
         self._live = slub.live
         self._put_object = slub.put_object
         self._slab_alloc = slub.slab_alloc
+        self._zero_object = slub.zero_object
         self._alloc = buddy.alloc
         self._free = buddy.free
         self.kmalloc_min_size = ARCH_KMALLOC_MIN_SIZE.get(self.arch.name, KMALLOC_MIN_SIZE)
@@ -196,12 +197,14 @@ class KmallocAllocator:
         if 0 < size <= KMALLOC_MAX_CACHE_SIZE and not gfp & KMALLOC_NOT_NORMAL_BITS:
             cache = self._kmalloc_table[size]
             slab = cache.cpu_slab
-            if slab is not None and slab.free and not cache.debug and not gfp & ZERO and \
+            if slab is not None and slab.free and not cache.debug and \
                     not self.events.active and not (gfp & DIRECT_RECLAIM and self.context.atomic):
                 # The fast path: pop the CPU slab's freelist.
                 addr = slab.free.pop()
                 slab.inuse += 1
                 self._live[addr] = slab
+                if gfp & ZERO:
+                    self._zero_object(slab, addr)
                 return addr
         return self._kmalloc_slow(size, gfp, caller or "kmalloc")
 

@@ -96,6 +96,13 @@ class BuddyAllocator:
         # Zone ends, ascending: bisect_right() of a pfn is its zone's index in ``zones``
         # (what the zone bits of ``page->flags`` give ``page_zone()``).
         self._zone_ends = [z.end_pfn for z in self.zones]
+        # The same per MAX_PAGE_ORDER block of frames, None where a zone boundary cuts the
+        # block: the hot paths' page_zone() is a list index (a bisect only at such a block).
+        self._zone_of: list[Zone | None] = [None] * -(-self.max_pfn >> MAX_PAGE_ORDER)
+        for z in self.zones:
+            first, end = -(-z.start_pfn >> MAX_PAGE_ORDER), z.end_pfn >> MAX_PAGE_ORDER
+            if end > first:
+                self._zone_of[first:end] = [z] * (end - first)
         self._zonelists: dict[int, tuple[int, tuple[Zone, ...]] | None] = {}
 
     # --- boot ------------------------------------------------------------------------
@@ -335,7 +342,7 @@ class BuddyAllocator:
             # Only free frames are PG_FREE: no free block holds this one, as the walk of
             # the free lists would find (after eleven lookups; a replay asks this often).
             return False
-        zone = self.zones[bisect_right(self._zone_ends, pfn)]      # pfn_zone(), inline
+        zone = self._zone_of[pfn >> MAX_PAGE_ORDER] or self.zones[bisect_right(self._zone_ends, pfn)]
         if self.events.active:
             trace: list = []
             if not zone.take_block(pfn, order, trace):
@@ -440,7 +447,7 @@ class BuddyAllocator:
             self.mem_map[pfn:pfn + (1 << order)] = _FILL[PG_FREE][order]
         else:
             self.mem_map[pfn] = PG_FREE      # an item store is ten times a slice store's speed
-        zone = self.zones[bisect_right(self._zone_ends, pfn)]      # pfn_zone(), inline
+        zone = self._zone_of[pfn >> MAX_PAGE_ORDER] or self.zones[bisect_right(self._zone_ends, pfn)]
         if not self.events.active:
             zone.free_one_page(pfn, order, None)
             return

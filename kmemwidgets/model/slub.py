@@ -484,8 +484,9 @@ class SlubAllocator(SlubDebug):
         """``kmem_cache_alloc(cache, gfp)``: an object's address, or None (NULL).
 
         *caller* labels the call site for SLAB_STORE_USER (``"my_probe+0x24"``)."""
-        if cache.__class__ is KmemCache and gfp.__class__ is int and 0 <= gfp and \
-                not gfp & (ZERO | ~0xFFFFFF) and not cache.debug and cache.state != RELEASED:
+        # (a negative gfp has bits above 0xFFFFFF too)
+        if cache.__class__ is KmemCache and gfp.__class__ is int and not gfp & ~0xFFFFFF and \
+                not cache.debug and cache.state != RELEASED:
             slab = cache.cpu_slab
             if slab is not None and slab.free and not self.events.active and \
                     not (gfp & DIRECT_RECLAIM and self.context.atomic):
@@ -493,6 +494,8 @@ class SlubAllocator(SlubDebug):
                 addr = slab.free.pop()
                 slab.inuse += 1
                 self.live[addr] = slab
+                if gfp & ZERO:
+                    self.zero_object(slab, addr)
                 return addr
         self._check_cache(cache, "kmem_cache_alloc")
         if cache.state == RELEASED:
@@ -526,9 +529,16 @@ class SlubAllocator(SlubDebug):
         slab.inuse += 1
         self.live[addr] = slab
         if gfp & ZERO:
-            o = addr - slab.base
-            slab.buf[o:o + cache.object_size] = bytes(cache.object_size)
+            self.zero_object(slab, addr)
         return addr
+
+    def zero_object(self, slab: Slab, addr: int) -> None:
+        """``__GFP_ZERO`` on a new object of a cache without debugging: the memset of its
+        ``object_size`` bytes in ``slab_post_alloc_hook()`` (mm/slub.c), after the fast or
+        the slow path took it."""
+        o = addr - slab.base
+        size = slab.cache.object_size
+        slab.buf[o:o + size] = bytes(size)
 
     def _refill_cpu_slab(self, cache: KmemCache, gfp: int) -> Slab | None:
         """``___slab_alloc()``: take a partial slab (``get_partial``) or make a new one."""

@@ -124,18 +124,21 @@ REPLAY_COLUMNS = ("kind", "ptr", "bytes_req", "cache", "gfp_flags", "pfn", "orde
 
 
 class _Batch(NamedTuple):
-    """Some consecutive events, as the replay's handlers take them: ``runs`` lists
+    """Some consecutive events, as the replay's loop takes them: ``runs`` lists
     (record kind, how many events) in trace order, and ``rows[kind]`` iterates over that
-    kind's rows (see :func:`_handlers`), at least as many as the runs ask for. ``source``
-    is what the batch was made from (passed on to the statistics)."""
+    kind's rows (see :func:`_applier`), at least as many as the runs ask for. Slab
+    pointers arrive as codes below ``ptrs``. ``source`` is what the batch was made from
+    (passed on to the statistics)."""
     runs: list[tuple[int, int]]
     rows: tuple[Iterator[Any], ...]
     events: int
+    ptrs: int
     source: Any = None
 
 
-def _python_batch(batch: list[tuple], gfp: "_GfpFlags") -> _Batch:
-    """A batch of records of the Python reader as a :class:`_Batch`."""
+def _python_batch(batch: list[tuple], gfp: "_GfpFlags", ptrs: dict[Any, int]) -> _Batch:
+    """A batch of records of the Python reader as a :class:`_Batch`; *ptrs* numbers the
+    slab pointers (text -> code), across batches."""
     rows: tuple[list, ...] = ([], [], [], [])
     sa, sf, pa, pf = rows
     kinds = []
@@ -143,15 +146,15 @@ def _python_batch(batch: list[tuple], gfp: "_GfpFlags") -> _Batch:
         kind = r.kind
         kinds.append(kind)
         if kind == ALLOC:
-            sa.append((r.ptr, r.bytes_req, r.cache, gfp[r.gfp_flags]))
+            sa.append((ptrs.setdefault(r.ptr, len(ptrs)), r.bytes_req, r.cache, gfp[r.gfp_flags]))
         elif kind == FREE:
-            sf.append(r.ptr)
+            sf.append(ptrs.setdefault(r.ptr, len(ptrs)))
         elif kind == PAGE_ALLOC:
             pa.append((r.pfn, r.order, gfp[r.gfp_flags], r.failed))
         else:
             pf.append((r.pfn, r.order))
     runs = [(kind, len(list(same))) for kind, same in groupby(kinds)]
-    return _Batch(runs, tuple(map(iter, rows)), len(batch), batch)
+    return _Batch(runs, tuple(map(iter, rows)), len(batch), len(ptrs), batch)
 
 
 def _column_batches(records, cache_names: list[str], gfp: "_GfpFlags",
@@ -161,9 +164,10 @@ def _column_batches(records, cache_names: list[str], gfp: "_GfpFlags",
     Each kind's columns are read into Python lists once, and only the columns that kind
     has; pointers, cache names and gfp flags arrive as small ints (a pointer's code, an
     index in *cache_names* -- filled here --, the model's gfp bits), which are cheaper to
-    build, hash and compare than the text. The lists are made when this is called, not
-    when the first batch is asked for: a replay makes them before its statistics thread
-    starts, with both CPUs to itself, so the model starts sooner."""
+    build, hash and compare than the text (and a pointer's code indexes a list). The
+    lists are made when this is called, not when the first batch is asked for: a replay
+    makes them before its statistics thread starts, with both CPUs to itself, so the
+    model starts sooner."""
     import polars as pl
     gfp_text = records["gfp_flags"].unique()
     bits = {t: gfp[t] for t in gfp_text.to_list()}
@@ -177,25 +181,30 @@ def _column_batches(records, cache_names: list[str], gfp: "_GfpFlags",
         pfn=pl.col("pfn"), order=pl.col("order"), failed=pl.col("failed").fill_null(False))
     columns = {ALLOC: ("ptr", "size", "cache", "gfp"), FREE: ("ptr",),
                PAGE_ALLOC: ("pfn", "order", "gfp", "failed"), PAGE_FREE: ("pfn", "order")}
-    frames = pl.collect_all([coded.filter(kind == k).select(c) for k, c in columns.items()])
+    frames = dict(zip(columns, pl.collect_all([coded.filter(kind == k).select(c)
+                                               for k, c in columns.items()])))
+    no_ptr = max(frames[k]["ptr"].max() or 0 for k in (ALLOC, FREE)) + 1   # a missing pointer's code
+    for k in (ALLOC, FREE):
+        frames[k] = frames[k].with_columns(pl.col("ptr").fill_null(no_ptr))
     rows = tuple(iter(f.to_series().to_list()) if f.width == 1
-                 else zip(*(f[c].to_list() for c in f.columns)) for f in frames)
+                 else zip(*(f[c].to_list() for c in f.columns)) for f in frames.values())
     # (an eager rle: the streaming engine's asserts a single chunk, Polars 1.3x-2.1)
     run_lengths = records["kind"].rle().struct.unnest()
-    return _runs_in_batches(run_lengths["value"].to_list(), run_lengths["len"].to_list(), rows, size)
+    return _runs_in_batches(run_lengths["value"].to_list(), run_lengths["len"].to_list(), rows,
+                            no_ptr + 1, size)
 
 
 def _runs_in_batches(kinds: list[int], lengths: list[int], rows: tuple[Iterator[Any], ...],
-                     size: int) -> Iterator[_Batch]:
-    """The runs (*kinds[i]*, *lengths[i]*) over *rows* as :class:`_Batch` es of about
-    *size* events (whole runs)."""
+                     ptrs: int, size: int) -> Iterator[_Batch]:
+    """The runs (*kinds[i]*, *lengths[i]*) over *rows* (pointer codes below *ptrs*) as
+    :class:`_Batch` es of about *size* events (whole runs)."""
     start = 0
     while start < len(kinds):
         end, n = start, 0
         while end < len(kinds) and n < size:
             n += lengths[end]
             end += 1
-        yield _Batch(list(zip(kinds[start:end], lengths[start:end])), rows, n)
+        yield _Batch(list(zip(kinds[start:end], lengths[start:end])), rows, n, ptrs)
         start = end
 
 
@@ -277,8 +286,8 @@ def replay(source: TextSource, *, kernel: Any = None, ram: int | str | None = No
                 for _ in replaying:
                     pass
         else:
-            gfp = _GfpFlags()
-            applied = _replaying((_python_batch(b, gfp) for b in raw), res, total, progress,
+            gfp, ptrs = _GfpFlags(), {}
+            applied = _replaying((_python_batch(b, gfp, ptrs) for b in raw), res, total, progress,
                                  progress_every, str, checked)
             if with_stat:
                 res.stat = stat_records(applied, batches=True, report=report)
@@ -307,36 +316,36 @@ def _switch_interval(seconds: float) -> Iterator[None]:
         sys.setswitchinterval(before)
 
 
-#: The names applied events are counted by in :attr:`ReplayResult.replayed`, in the
-#: order of the handlers' ``applied`` list.
+#: The names applied events are counted by in :attr:`ReplayResult.replayed`.
 _APPLIED = ("kmalloc", "kmem_cache_alloc", "kfree", "kmem_cache_free", "mm_page_alloc",
             "mm_page_free")
 
 
-def _handlers(res: ReplayResult, cache_name: Callable[[Any], str],
-              applied: list[int], checked: bool = False) -> tuple[Callable, ...]:
-    """One handler per record kind, indexed by kind: ``handler(rows)`` applies the rows
-    (of one run of events of that kind) to ``res.kernel``, adds what it applied to
-    *applied* (counts in the order of :data:`_APPLIED`) and counts what it skipped, by
-    reason, in *res*. Rows are
+def _applier(res: ReplayResult, cache_name: Callable[[Any], str],
+             checked: bool = False) -> Callable[[_Batch], None]:
+    """``apply(batch)``: apply a batch's events to ``res.kernel`` in trace order, count
+    what it applied in ``res.replayed`` and what it skipped, by reason, in *res*. The
+    rows of each kind (``batch.rows[kind]``) are
 
-    * slab alloc: ``(ptr, bytes_req, cache key, gfp bits)`` (cache key None: kmalloc);
-    * slab free: ``ptr``;
+    * slab alloc: ``(ptr code, bytes_req, cache key, gfp bits)`` (cache key None: kmalloc);
+    * slab free: ``ptr code``;
     * page alloc: ``(pfn, order, gfp bits, failed)``;
     * page free: ``(pfn, order)``.
 
     *cache_name(key)* names the cache of a key. Each batch is one event batch of the
     model (views watching it redraw once per batch), so the model's methods are called
     without their per-call batching wrapper (with *checked*: the Kernel's public
-    operations, see :func:`replay`)."""
+    operations, see :func:`replay`). One function runs every kind, a loop per run of
+    events of one kind: a run is 3.5 events on average in real recordings, and a call
+    (with its set-up) per run cost a few percent of the replay."""
     from kmemwidgets.model.events import unbatched      # the model is loaded when used
     from kmemwidgets.model.owners import PG_PAGEALLOC
     from kmemwidgets.model.units import MAX_PAGE_ORDER
     k = res.kernel
     max_pfn = k.max_pfn
-    # Bound methods, looked up once: the handlers run once per event. Page events go
-    # to the buddy allocator's own operations, as Kernel.alloc_pages_at/free_pages_at
-    # pass them on, without a Page handle per block nobody reads.
+    # Bound methods, looked up once: they run once per event. Page events go to the
+    # buddy allocator's own operations, as Kernel.alloc_pages_at/free_pages_at pass
+    # them on, without a Page handle per block nobody reads.
     if checked:
         def alloc_at(pfn: int, order: int, owner: int, gfp: int, caller: str) -> bool:
             return k.alloc_pages_at(pfn, order, gfp) is not None
@@ -353,107 +362,118 @@ def _handlers(res: ReplayResult, cache_name: Callable[[Any], str],
         cache_free = unbatched(k, "kmem_cache_free")
     live_blocks: dict[int, int] = {}       # pfn -> order, blocks this replay allocated
     not_taken: set[int] = set()            # pfns whose alloc the model could not follow
-    objs: dict[Any, tuple[int, Any]] = {}  # trace ptr -> (model address/object, cache or None)
+    # trace ptr code -> (model address/object, cache or None), or None: a list, as a
+    # pointer's code is a small int (its look-ups and stores cost a fifth of a dict's)
+    objs: list[tuple[int, Any] | None] = []
     by_key: dict[Any, Any] = {}            # cache key -> model cache
     caches = res.caches
     skipped, anomalies = res.skipped, res.anomalies
 
-    def slab_alloc(rows: Iterable[tuple]) -> None:
-        n_kmalloc = n_cache = 0
-        for ptr, size, key, gfp in rows:
-            if ptr in objs:
-                # the real kernel reused an address we still hold: its free was not traced
-                anomalies["slab alloc of a pointer still live (its free was not "
-                          "traced): old model object freed first"] += 1
-                obj, cache = objs.pop(ptr)
-                if cache is None:
-                    kfree(obj)
-                else:
-                    cache_free(cache, obj)
-            try:
-                if key is None:
-                    cache = None
-                    obj = kmalloc(size, gfp)
-                else:
-                    cache = by_key.get(key)
-                    if cache is None:
-                        name = cache_name(key)
-                        cache = caches.get(name)
-                        if cache is None:
-                            cache = caches[name] = cache_create(name, max(size, 1), 0, 0)
-                        by_key[key] = cache
-                    obj = cache_alloc(cache, gfp)
-            except (ValueError, TypeError) as exc:
-                skipped[f"slab alloc: model refused ({type(exc).__name__})"] += 1
-            else:
-                if obj is None or obj == 0:
-                    skipped["slab alloc: model returned NULL"] += 1
-                elif cache is None:
-                    objs[ptr] = (obj, None)
-                    n_kmalloc += 1
-                else:
-                    objs[ptr] = (obj, cache)
-                    n_cache += 1
-        applied[0] += n_kmalloc
-        applied[1] += n_cache
+    def cache_of(key: Any, size: int) -> Any:
+        """The model cache of *key*, created (``kmem_cache_create``) on first sight."""
+        name = cache_name(key)
+        cache = caches.get(name)
+        if cache is None:
+            cache = caches[name] = cache_create(name, max(size, 1), 0, 0)
+        by_key[key] = cache
+        return cache
 
-    def slab_free(ptrs: Iterable[Any]) -> None:
-        n_kfree = n_cache = 0
-        for ptr in ptrs:
-            entry = objs.pop(ptr, None)
-            if entry is None:
-                skipped["slab free: allocated before the trace started"] += 1
-            else:
-                obj, cache = entry
-                if cache is None:
-                    kfree(obj)
-                    n_kfree += 1
+    def apply(batch: _Batch) -> None:
+        sa, sf, pa, pf = batch.rows
+        if len(objs) < batch.ptrs:
+            objs.extend([None] * (batch.ptrs - len(objs)))
+        n_kmalloc = n_cache_alloc = n_kfree = n_cache_free = n_page_alloc = n_page_free = 0
+        try:
+            for kind, count in batch.runs:
+                if kind == ALLOC:
+                    for ptr, size, key, gfp in islice(sa, count):
+                        entry = objs[ptr]
+                        if entry is not None:
+                            # the real kernel reused an address we still hold: its free was not traced
+                            anomalies["slab alloc of a pointer still live (its free was not "
+                                      "traced): old model object freed first"] += 1
+                            objs[ptr] = None
+                            obj, cache = entry
+                            if cache is None:
+                                kfree(obj)
+                            else:
+                                cache_free(cache, obj)
+                        try:
+                            if key is None:
+                                cache = None
+                                obj = kmalloc(size, gfp)
+                            else:
+                                try:
+                                    cache = by_key[key]
+                                except KeyError:
+                                    cache = cache_of(key, size)
+                                obj = cache_alloc(cache, gfp)
+                        except (ValueError, TypeError) as exc:
+                            skipped[f"slab alloc: model refused ({type(exc).__name__})"] += 1
+                        else:
+                            if not obj:                   # None or 0: NULL
+                                skipped["slab alloc: model returned NULL"] += 1
+                            else:
+                                objs[ptr] = (obj, cache)
+                                if cache is None:
+                                    n_kmalloc += 1
+                                else:
+                                    n_cache_alloc += 1
+                elif kind == FREE:
+                    for ptr in islice(sf, count):
+                        entry = objs[ptr]
+                        if entry is None:
+                            skipped["slab free: allocated before the trace started"] += 1
+                        else:
+                            objs[ptr] = None
+                            obj, cache = entry
+                            if cache is None:
+                                kfree(obj)
+                                n_kfree += 1
+                            else:
+                                cache_free(cache, obj)
+                                n_cache_free += 1
+                elif kind == PAGE_ALLOC:
+                    for pfn, order, gfp, failed in islice(pa, count):
+                        if failed:
+                            skipped["mm_page_alloc: allocation failed in the trace"] += 1
+                        elif pfn is None:
+                            skipped["mm_page_alloc: no pfn (kernel before 3.x)"] += 1
+                        elif not 0 <= order <= MAX_PAGE_ORDER or pfn + (1 << order) > max_pfn:
+                            skipped["mm_page_alloc: pfn/order outside the modelled memory"] += 1
+                        elif not alloc_at(pfn, order, PG_PAGEALLOC, gfp, "alloc_pages_at"):
+                            skipped["mm_page_alloc: block not free in the model"] += 1
+                            not_taken.add(pfn)
+                        else:
+                            live_blocks[pfn] = order
+                            n_page_alloc += 1
                 else:
-                    cache_free(cache, obj)
-                    n_cache += 1
-        applied[2] += n_kfree
-        applied[3] += n_cache
+                    for pfn, order in islice(pf, count):
+                        o = live_blocks.get(pfn) if pfn is not None else None
+                        if pfn is None:
+                            skipped["mm_page_free: no pfn (kernel before 3.x)"] += 1
+                        elif o is None:
+                            if pfn in not_taken:
+                                not_taken.discard(pfn)
+                                skipped["mm_page_free: its alloc could not be replayed"] += 1
+                            elif pfn >= max_pfn:
+                                skipped["mm_page_free: pfn outside the modelled memory"] += 1
+                            else:
+                                skipped["mm_page_free: allocated before the trace started"] += 1
+                        elif o != order:
+                            skipped["mm_page_free: order differs from the alloc (split/compound page)"] += 1
+                        else:
+                            del live_blocks[pfn]
+                            free_at(pfn, order, PG_PAGEALLOC, "free_pages_at")
+                            n_page_free += 1
+        finally:
+            # (counted once per batch, not per event)
+            for name, n in zip(_APPLIED, (n_kmalloc, n_cache_alloc, n_kfree, n_cache_free,
+                                          n_page_alloc, n_page_free)):
+                if n:
+                    res.replayed[name] += n
 
-    def page_alloc(rows: Iterable[tuple]) -> None:
-        n = 0
-        for pfn, order, gfp, failed in rows:
-            if failed:
-                skipped["mm_page_alloc: allocation failed in the trace"] += 1
-            elif pfn is None:
-                skipped["mm_page_alloc: no pfn (kernel before 3.x)"] += 1
-            elif not 0 <= order <= MAX_PAGE_ORDER or pfn + (1 << order) > max_pfn:
-                skipped["mm_page_alloc: pfn/order outside the modelled memory"] += 1
-            elif not alloc_at(pfn, order, PG_PAGEALLOC, gfp, "alloc_pages_at"):
-                skipped["mm_page_alloc: block not free in the model"] += 1
-                not_taken.add(pfn)
-            else:
-                live_blocks[pfn] = order
-                n += 1
-        applied[4] += n
-
-    def page_free(rows: Iterable[tuple]) -> None:
-        n = 0
-        for pfn, order in rows:
-            o = live_blocks.get(pfn) if pfn is not None else None
-            if pfn is None:
-                skipped["mm_page_free: no pfn (kernel before 3.x)"] += 1
-            elif o is None:
-                if pfn in not_taken:
-                    not_taken.discard(pfn)
-                    skipped["mm_page_free: its alloc could not be replayed"] += 1
-                elif pfn >= max_pfn:
-                    skipped["mm_page_free: pfn outside the modelled memory"] += 1
-                else:
-                    skipped["mm_page_free: allocated before the trace started"] += 1
-            elif o != order:
-                skipped["mm_page_free: order differs from the alloc (split/compound page)"] += 1
-            else:
-                del live_blocks[pfn]
-                free_at(pfn, order, PG_PAGEALLOC, "free_pages_at")
-                n += 1
-        applied[5] += n
-
-    return slab_alloc, slab_free, page_alloc, page_free
+    return apply
 
 
 def _replaying(batches: Iterable[_Batch], res: ReplayResult, total: int,
@@ -462,22 +482,15 @@ def _replaying(batches: Iterable[_Batch], res: ReplayResult, total: int,
     """Apply each batch to ``res.kernel``, one model event batch per batch, and pass the
     batch's ``source`` on (so statistics can share the parse). Counts what was applied
     and skipped, by reason, in *res*."""
-    applied = [0] * len(_APPLIED)
-    handlers = _handlers(res, cache_name, applied, checked)
+    apply = _applier(res, cache_name, checked)
     events = res.kernel.events
     n = 0
     for batch in batches:
-        rows = batch.rows
         events.begin()
         try:
-            for kind, count in batch.runs:
-                handlers[kind](islice(rows[kind], count))
+            apply(batch)
         finally:
             events.end()
-            for i, count in enumerate(applied):
-                if count:
-                    res.replayed[_APPLIED[i]] += count
-                    applied[i] = 0
         before = n
         n += batch.events
         # Only the end call may say "done": a scan's total can equal (or undercount) the

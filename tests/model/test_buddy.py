@@ -140,3 +140,26 @@ def test_fragmentation_indices(k64):
     unusable, extfrag = k64.fragmentation("DMA", 1)
     assert unusable == 1000 and extfrag == 1000 - (1000 + 1920 * 1000 // 2) // 1920
     assert k64.extfrag_index().startswith("Node 0, zone      DMA -1.000  0.500  0.750  0.875 ")
+
+
+def test_a_block_either_side_of_a_zone_boundary_comes_from_and_returns_to_its_own_zone():
+    """``page_zone()`` (include/linux/mm.h: the zone bits of ``page->flags``) per frame: on
+    i386 with 1 GiB, ZONE_NORMAL ends inside a MAX_PAGE_ORDER block of frames, and the
+    frames after its end in that block are HighMem's."""
+    import numpy as np
+    from kmemwidgets.model.owners import PG_FREE
+    k = kw.Kernel(arch="i386", ram="1G", cpus=2)
+    normal, high = (z for z in k.buddy.zones if z.name in ("Normal", "HighMem"))
+    edge = normal.end_pfn
+    assert edge == high.start_pfn and edge % 1024
+    free = np.flatnonzero(k.owner == PG_FREE)
+    below, above = int(free[free < edge][-1]), int(free[free >= edge][0])
+    assert above >> 10 == edge >> 10          # a HighMem frame in the block Normal ends in
+    for pfn, zone in ((below, normal), (above, high)):
+        before = [z.nr_free_pages for z in k.buddy.zones]
+        assert k.alloc_pages_at(pfn, 0) is not None
+        assert [b - z.nr_free_pages for b, z in zip(before, k.buddy.zones)] == \
+            [1 if z is zone else 0 for z in k.buddy.zones]
+        assert k.free_pages_at(pfn, 0) is None
+        assert [z.nr_free_pages for z in k.buddy.zones] == before
+    k.check()

@@ -168,3 +168,29 @@ def test_slabtop_shows_every_slub_slab_active():
     assert f"Active / Total Slabs (% used)      : {slabs} / {slabs} (100.0%)" in k.slabtop()
     row = [line for line in k.slabinfo().splitlines() if line.startswith("xj_top")][0]
     assert row.split(":")[2].split()[1:3] == [str(cache.num_slabs)] * 2
+
+
+def test_zeroing_allocs_clear_the_object_on_the_fast_path_as_on_the_slow_path():
+    """``__GFP_ZERO``: ``slab_post_alloc_hook()`` (mm/slub.c) memsets ``object_size`` bytes
+    of the new object whichever path took it. A kernel someone watches takes the slow path
+    for every call; one nobody watches pops the CPU slab's freelist: same bytes, same state."""
+    def run(watched: bool):
+        k = kw.Kernel(arch="x86_64", ram="256M", cpus=2)
+        if watched:
+            k.events.subscribe(lambda batch: None)
+        c = k.kmem_cache_create("zeroed", 72, 0, 0)
+        objs = [k.kmem_cache_alloc(c, kw.GFP_KERNEL) for _ in range(3)]
+        small = [k.kmalloc(100, kw.GFP_KERNEL) for _ in range(2)]
+        for p, n in [(p, 72) for p in objs] + [(p, 128) for p in small]:
+            k.write(p, b"\xa5" * n)
+        k.kmem_cache_free(c, objs[1])          # back on the CPU slab's freelist, still dirty
+        k.kfree(small[0])
+        z, kz = k.kmem_cache_zalloc(c, kw.GFP_KERNEL), k.kzalloc(100, kw.GFP_KERNEL)
+        assert (z, kz) == (objs[1], small[0])
+        assert k.read(z, 72) == bytes(72) and k.read(kz, 128) == bytes(128)
+        k.check()
+        slabs = {s.pfn: (bytes(s.buf), list(s.free), s.inuse) for cache in k.slab_caches
+                 for s in cache.slabs.values()}
+        return k.slabinfo(), {a: s.pfn for a, s in k.slub.live.items()}, bytes(k.mem_map), slabs
+
+    assert run(False) == run(True)

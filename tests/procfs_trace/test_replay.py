@@ -221,18 +221,25 @@ def _fixture_traces():
 @pytest.mark.parametrize("trace", _fixture_traces(), ids=lambda p: f"{p.parent.parent.name}/{p.name}")
 def test_the_fast_path_leaves_the_model_the_checked_path_leaves(trace):
     """The replay's lean path for a recorded stream (the buddy allocator's own operations,
-    no operation wrapper per event) ends in exactly the state and output of every event
-    through the Kernel's public operations."""
+    no operation wrapper per event, one loop per run of events) ends in exactly the state
+    and output of every event through the Kernel's public operations: the owner of every
+    frame, the free lists in order, every slab's bytes, freelist and lists, the live
+    objects, and ``check()`` passes."""
     from kmemwidgets import Kernel
     from kmemwidgets.model.owners import PG_SLAB
 
     def run(checked: bool):
         k = Kernel(arch="x86_64", ram="8G", cpus=2)
         res = replay(trace, kernel=k, checked=checked, with_stat=True)
+        k.check()
         slab_frames = {pfn: bytes(k.physmem.frame(pfn)) for pfn in range(k.max_pfn)
                        if k.mem_map[pfn] == PG_SLAB}
+        slabs = [(c.name, c.cpu_slab and c.cpu_slab.pfn, [s.pfn for s in c.partial],
+                  {s.pfn: (s.inuse, list(s.free)) for s in c.slabs.values()}) for c in k.slab_caches]
+        free_lists = [[list(area) for area in z.free_area] for z in k.buddy.zones]
         return (res.summary(), res.skipped, res.anomalies, res.stat, k.buddyinfo(), k.slabinfo(),
-                k.allocated_blocks(), bytes(k.mem_map), k.dmesg(), slab_frames)
+                k.allocated_blocks(), k.owner.tobytes(), k.dmesg(), slab_frames, slabs,
+                {a: s.pfn for a, s in k.slub.live.items()}, free_lists)
 
     fast, checked = run(False), run(True)
     assert sum(fast[1].values()) + fast[0].count("\n") > 0
