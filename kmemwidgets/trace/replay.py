@@ -174,8 +174,10 @@ def _column_batches(records, cache_names: list[str], gfp: "_GfpFlags",
     names = records["cache"].drop_nulls().unique(maintain_order=True)
     cache_names.extend(names.to_list())
     kind = pl.col("kind")
+    # The pointer codes come from a category set of this replay's own, so they run from 0
+    # whatever other Categorical columns the process holds (the global set's codes do not).
     coded = records.lazy().select(
-        kind, ptr=pl.col("ptr").cast(pl.Categorical).to_physical(),
+        kind, ptr=pl.col("ptr").cast(pl.Categorical(pl.Categories.random())).to_physical(),
         size=pl.col("bytes_req"), cache=pl.col("cache").cast(pl.Enum(names)).to_physical(),
         gfp=pl.col("gfp_flags").replace_strict(bits, return_dtype=pl.Int64, default=0),
         pfn=pl.col("pfn"), order=pl.col("order"), failed=pl.col("failed").fill_null(False))

@@ -245,3 +245,17 @@ def test_the_fast_path_leaves_the_model_the_checked_path_leaves(trace):
     assert sum(fast[1].values()) + fast[0].count("\n") > 0
     for a, b in zip(fast, checked):
         assert a == b
+
+
+def test_slab_pointer_codes_start_at_zero_whatever_categoricals_the_process_holds():
+    # The replay indexes a list by pointer code: codes from Polars' global category set
+    # would grow with every Categorical a notebook keeps alive, and the list with them.
+    pl = pytest.importorskip("polars")
+    from kmemwidgets.trace.columnar import parse_with_lines
+    from kmemwidgets.trace.parse import ParseReport
+    from kmemwidgets.trace.replay import REPLAY_COLUMNS, _column_batches, _GfpFlags
+    held = pl.Series([f"held-{i}" for i in range(50_000)]).cast(pl.Categorical)
+    records, _lines = parse_with_lines(TRACES / "perf-script-sleep.txt.gz", ParseReport(), REPLAY_COLUMNS)
+    distinct = records["ptr"].drop_nulls().n_unique()
+    batches = _column_batches(records, [], _GfpFlags())
+    assert next(iter(batches)).ptrs <= distinct + 2 < held.len()
