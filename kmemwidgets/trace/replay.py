@@ -24,7 +24,7 @@ from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import groupby, islice
-from typing import Any, Callable, Iterable, Iterator, NamedTuple
+from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple
 
 from .gcpause import collector_paused
 from .parse import ALLOC, FREE, PAGE_ALLOC, PAGE_FREE, ParseReport
@@ -221,13 +221,15 @@ def _top_pfn(records) -> int:
 def replay(source: TextSource, *, kernel: Any = None, ram: int | str | None = None,
            cpus: int = 2, arch: str = "x86_64", seed: int = 0, with_stat: bool = False,
            progress: Progress | None = None, progress_every: int = 4096,
-           engine: Engine | None = None, checked: bool = False) -> ReplayResult:
+           engine: Engine | None = None, checked: bool = False,
+           stat_options: Mapping[str, int] | None = None) -> ReplayResult:
     """Drive a model kernel with a trace and return what happened.
 
     Without *kernel*, one is booted with ``kmemwidgets.Kernel(arch, ram, cpus, seed)``;
     *ram* defaults to the smallest whole GiB holding the highest traced pfn. With
     *with_stat*, ``result.stat`` holds :func:`~kmemwidgets.trace.stat.stat`'s figures
-    for the same trace. *progress* is called as ``progress(done, total)`` after the
+    for the same trace (*stat_options*: ``series_points``, ``max_leaks``, as
+    :func:`~kmemwidgets.trace.stat.stat` takes them). *progress* is called as ``progress(done, total)`` after the
     batch that crosses each multiple of *progress_every* events, and at the end.
 
     *engine* ``"polars"`` (the default where Polars is installed) reads the whole trace
@@ -242,6 +244,7 @@ def replay(source: TextSource, *, kernel: Any = None, ram: int | str | None = No
     the same model state -- the reference the fast path is tested against.
     """
     report = ParseReport()
+    stat_options = dict(stat_options or {})
     if choose_engine(engine) == "polars":
         from . import colstat
         from .columnar import parse_with_lines, timestamps
@@ -280,7 +283,7 @@ def replay(source: TextSource, *, kernel: Any = None, ram: int | str | None = No
                     # The statistics are column operations (Polars releases the GIL while it
                     # computes): on another core, they cost the replay next to nothing.
                     stat_done = pool.submit(colstat.stat_frame, records.select(colstat.COLUMNS),
-                                            report=report, times=times)
+                                            report=report, times=times, **stat_options)
                     for _ in replaying:
                         pass
                     res.stat = stat_done.result()
@@ -292,7 +295,7 @@ def replay(source: TextSource, *, kernel: Any = None, ram: int | str | None = No
             applied = _replaying((_python_batch(b, gfp, ptrs) for b in raw), res, total, progress,
                                  progress_every, str, checked)
             if with_stat:
-                res.stat = stat_records(applied, batches=True, report=report)
+                res.stat = stat_records(applied, batches=True, report=report, **stat_options)
             else:
                 for _ in applied:
                     pass

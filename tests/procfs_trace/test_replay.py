@@ -161,6 +161,15 @@ def test_replay_with_stat_equals_stat_alone_in_every_figure():
     assert res.stat == stat(FTRACE)
 
 
+@pytest.mark.parametrize("engine", ["polars", "python"])
+def test_replay_passes_stat_options_on_as_stat_takes_them(engine):
+    # The CLI's replay --stat prints only the summary, so it asks for no series or leaks.
+    options = {"series_points": 1, "max_leaks": 0}
+    res = replay(FTRACE, with_stat=True, engine=engine, stat_options=options)
+    alone = stat(FTRACE, engine=engine, **options)
+    assert res.stat == alone and not res.stat.leaks and stat(FTRACE, engine=engine).leaks
+
+
 def test_replay_with_stat_shortens_the_gil_switch_interval_only_while_the_stat_runs(monkeypatch):
     colstat = pytest.importorskip("kmemwidgets.trace.colstat")
     pytest.importorskip("polars")
