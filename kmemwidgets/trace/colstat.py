@@ -242,7 +242,7 @@ def _steps(frame, counts: list[int], *columns: str):
     then the live objects after that many events)."""
     import polars as pl
     at = pl.lit(pl.Series(counts, dtype=pl.UInt32)).search_sorted(pl.col("seq"), side="right")
-    return frame.lazy().group_by(at.alias("count")).agg(pl.col(c).sum() for c in columns)
+    return frame.lazy().group_by(at.alias("count")).agg(pl.col(c).cast(pl.Int64).sum() for c in columns)
 
 
 #: What names the cache of a slab alloc (see :func:`_cache_namer`).
