@@ -23,6 +23,7 @@ in which the walk first met each key, so sorted output breaks ties the same way.
 from __future__ import annotations
 
 import functools
+import itertools
 from typing import Mapping
 
 from .parse import ALLOC, FREE, PAGE_ALLOC, PAGE_FREE, ParseReport
@@ -153,30 +154,35 @@ def stat_frame(ev, *, report: ParseReport, times, page_size: int = 4096,
         cpu_node, default=0, return_dtype=pl.Int64) if cpu_node else pl.lit(0)
     allocs = ev.lazy().filter(is_alloc)
     cross = pl.col("node").is_not_null() & (pl.col("node") != NUMA_NO_NODE) & (pl.col("node") != node_of_cpu)
-    # The sort by pointer takes longest: the sort by page and the sums and tables of
-    # the allocs (which need no sort) run beside it, on the other CPU.
-    s, pg, pages, totals, sites, caches = pl.collect_all([
+    # The sort by pointer takes longest: the sort by page and the sums and the call-site
+    # table of the allocs (which need no sort) run beside it, on the other CPU.
+    s, pg, pages, totals, sites = pl.collect_all([
         _slab(ev), _pages(ev), _page_counts(ev),
         allocs.select(req=pl.col("bytes_req").sum(), alloc=pl.col("bytes_alloc").sum(), n=pl.len(),
                       cross=cross.sum()),
         allocs.group_by("call_site", maintain_order=True).agg(
-            hits=pl.len(), req=pl.col("bytes_req").sum(), alloc=pl.col("bytes_alloc").sum()),
-        allocs.group_by(*_CACHE_KEY, maintain_order=True).agg(
             hits=pl.len(), req=pl.col("bytes_req").sum(), alloc=pl.col("bytes_alloc").sum())],
         engine="in-memory")
-    # the rows of the pointers' last allocs that pingpong or live frees refer to, and
-    # the leaks' rows in the order their pointers were first allocated
-    sums, nomatch_orders, pp_seq, live_free_seq, leaks = pl.collect_all([
+    counts = sample_counts(n, series_points)
+    # the rows of the pointers' last allocs that pingpong or live frees refer to, the
+    # leaks' rows in the order their pointers were first allocated, and what the live
+    # counts change by between sampled counts
+    sums, nomatch_orders, pp_seq, live_free_seq, leaks, slab_steps, page_steps = pl.collect_all([
         s.lazy().select(over=(is_alloc & pl.col("prev_alloc")).sum(), freed=pl.col("freed").sum(),
                         wo=(free & ~pl.col("prev_alloc")).sum()),
         pg.lazy().filter(pl.col("nomatch")).group_by("order").len(),
         s.lazy().filter(pl.col("pingpong")).select("last_seq"),
         s.lazy().filter(free & pl.col("prev_alloc")).select("last_seq"),
-        s.lazy().filter(pl.col("ends") & is_alloc).select("seq", "first_seq").sort("first_seq")])
+        s.lazy().filter(pl.col("ends") & is_alloc).select("seq", "first_seq").sort("first_seq"),
+        _steps(s, counts, "d_obj", "d_bytes"), _steps(pg, counts, "d_pages")])
     at = functools.partial(_at, ev)
-    pp_sites, live_frees, shown = pl.collect_all([
+    # an alloc is freed (while live) by at most one free: the next event of its pointer
+    freed = pl.zeros(n, pl.Int64, eager=True).scatter(live_free_seq.to_series(), 1)
+    pp_sites, caches, shown = pl.collect_all([
         at(pp_seq, "call_site").group_by("call_site").len(),
-        at(live_free_seq, *_CACHE_KEY).group_by(*_CACHE_KEY).len(),
+        ev.lazy().with_columns(freed=freed).filter(is_alloc).group_by(*_CACHE_KEY, maintain_order=True).agg(
+            hits=pl.len(), req=pl.col("bytes_req").sum(), alloc=pl.col("bytes_alloc").sum(),
+            frees=pl.col("freed").sum(), bytes_freed=(pl.col("freed") * pl.col("bytes_alloc")).sum()),
         at(leaks.select("seq").head(max_leaks), "seq", "ptr", "call_site", *_CACHE_KEY)],
         engine="in-memory")
     t = totals.row(0)
@@ -188,33 +194,27 @@ def stat_frame(ev, *, report: ParseReport, times, page_size: int = 4096,
     st.callers = {cs: SiteStat(cs, h, int(rq), int(al), site_pp.get(cs, 0))
                   for cs, h, rq, al in sites.iter_rows()}
     name = _cache_namer(page_size)
-    freed_in = {}
-    for cache, b, g, a, k in live_frees.iter_rows():      # k frees of b bytes each
-        c = name(cache, b, g, a)
-        f0, b0 = freed_in.get(c, (0, 0))
-        freed_in[c] = (f0 + k, b0 + k * (b or 0))
     st.caches = {}
-    for *key, h, rq, al in caches.iter_rows():
+    for *key, h, rq, al, k, kb in caches.iter_rows():
         c = name(*key)
         row = st.caches.get(c)
         if row is None:
-            st.caches[c] = SiteStat(c, h, int(rq), int(al), 0, *freed_in.get(c, (0, 0)))
+            st.caches[c] = SiteStat(c, h, int(rq), int(al), 0, k, int(kb))
         else:
             row.hits, row.bytes_req, row.bytes_alloc = row.hits + h, row.bytes_req + int(rq), \
                 row.bytes_alloc + int(al)
+            row.frees, row.bytes_freed = row.frees + k, row.bytes_freed + int(kb)
     st.pointer_table = _pointer_table(ev, pp_seq)
     _page_figures(st, pages, page_size)
     st.nr_page_nomatch = sum(c for _, c in nomatch_orders.iter_rows())
     st.total_page_nomatch_bytes = sum(c * (page_size << o) for o, c in nomatch_orders.iter_rows())
-    # Live counts after each event: cumulative sums of the changes, in trace order.
-    counts = sample_counts(n, series_points)
+    # Live counts after each sampled count of events: running sums of the steps.
     d = {}
-    for key, frame, col in (("objs", s, "d_obj"), ("bytes", s, "d_bytes"), ("pages", pg, "d_pages")):
-        live = pl.zeros(n, pl.Int64, eager=True)
-        if frame.height:
-            live = live.scatter(frame["seq"], frame[col])
-        # only the sampled counts are read: one Python int each
-        d[key] = dict(zip(counts, live.cum_sum().gather([c - 1 for c in counts]).to_list()))
+    for keys, steps in ((("objs", "bytes"), slab_steps), (("pages",), page_steps)):
+        step = {b: row for b, *row in steps.iter_rows()}
+        for i, key in enumerate(keys):
+            d[key] = dict(zip(counts, itertools.accumulate(step.get(b, (0, 0))[i]
+                                                           for b in range(len(counts)))))
     if n:
         st.live_objects = d["objs"][n]
         st.live_object_bytes = d["bytes"][n]
@@ -233,6 +233,16 @@ def stat_frame(ev, *, report: ParseReport, times, page_size: int = 4096,
     if n:
         st.first_timestamp, st.last_timestamp = ts[0], ts[n - 1]
     return st
+
+
+def _steps(frame, counts: list[int], *columns: str):
+    """LazyFrame: the sums of *columns* of *frame* over the rows (``seq``) between each
+    sampled count and the one before, keyed by the count's index: a row counts from the
+    first sampled count above its position on (a running sum of ``d_obj`` at a count is
+    then the live objects after that many events)."""
+    import polars as pl
+    at = pl.lit(pl.Series(counts, dtype=pl.UInt32)).search_sorted(pl.col("seq"), side="right")
+    return frame.lazy().group_by(at.alias("count")).agg(pl.col(c).cast(pl.Int64).sum() for c in columns)
 
 
 #: What names the cache of a slab alloc (see :func:`_cache_namer`).

@@ -383,10 +383,14 @@ def parse(source: TextSource, report: ParseReport | None = None,
     return parse_with_lines(source, report, columns)[0]
 
 
+_FEW_TIMES = 64
+
+
 def timestamps(records, lines):
     """A function: positions in *records* -> {position: timestamp}, read from the lines
     by the engine itself (for the few rows a summary needs: a time column of every row
-    would cost the parse more than this)."""
+    would cost the parse more than this), or by ``parse_line`` for a handful of rows
+    (the command line's span: a query plan costs 5 ms, ``parse_line`` a few µs a line)."""
     pl = polars()
 
     def times(rows: list[int]) -> dict[int, float]:
@@ -394,6 +398,8 @@ def timestamps(records, lines):
             return {}
         line_nos = records["line"].gather(rows)
         texts = lines["line"].gather(line_nos - 1)
+        if len(rows) <= _FEW_TIMES:
+            return {r: _float(parse_line(text).ts) for r, text in zip(rows, texts.to_list())}
         picked = pl.DataFrame({"line_no": line_nos, "line": texts}).lazy()
         return dict(zip(rows, parse_frame(picked, ("time",)).collect()["time"].to_list()))
     return times
