@@ -383,6 +383,7 @@ def parse(source: TextSource, report: ParseReport | None = None,
     return parse_with_lines(source, report, columns)[0]
 
 
+#: At most this many timestamps are read by ``parse_line``, more by a query (see :func:`timestamps`).
 _FEW_TIMES = 64
 
 

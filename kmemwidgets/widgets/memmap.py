@@ -16,7 +16,8 @@ frame per cell, alternate blocks (allocated or free buddy blocks) are drawn in a
 lighter tint of their colour (free blocks: a darker grey), which outlines the blocks
 without extra marks.
 
-Reusable parts: :func:`aggregate_owners` and :func:`frames_per_cell_for` (pure NumPy),
+Reusable parts: :func:`aggregate_owners` (pure NumPy; the cell size is
+:func:`~.strips.per_cell_for`),
 and :class:`MemoryMap` (a ``VBox`` with the figure, the zoom slider and a caption),
 which any view can feed with ``update(kernel, owner=None)``; ``owner`` lets a caller
 draw another owner array than the kernel's (the Buddy view's step replay does).
@@ -51,7 +52,7 @@ from .charts import chart_figure
 from .palette import MAP_ALTERNATE_COLORS, OUTSIDE_WHITE, OWNER_COLORS, legend_html
 from .status import StatusLine, reserved, text_html
 from .theme import set_fig_margin, set_height
-from .strips import aggregate_codes
+from .strips import aggregate_codes, per_cell_for
 
 #: Code of a cell beyond the end of the range (the padding of the last row).
 OUTSIDE = 2 * NR_OWNERS
@@ -72,16 +73,6 @@ MAX_CELL_PX, MAX_MAP_HEIGHT = 40, 520
 def cell_px_for(width: int, cols: int) -> int:
     """Pixels per cell side that fit *cols* cells across a figure *width* pixels wide."""
     return max(2, min(MAX_CELL_PX, (width - 2 * SIDE_MARGIN) // cols))
-
-
-def frames_per_cell_for(nframes: int, max_cells: int = DEFAULT_MAX_CELLS) -> int:
-    """The smallest power of two ``f`` with ``ceil(nframes / f) <= max_cells``."""
-    if nframes <= 0 or max_cells <= 0:
-        raise ValueError(f"need nframes > 0 and max_cells > 0, not {nframes}, {max_cells}")
-    f = 1
-    while -(-nframes // f) > max_cells:
-        f <<= 1
-    return f
 
 
 def aggregate_owners(owner: np.ndarray, fpc: int) -> np.ndarray:
@@ -195,7 +186,7 @@ class MemoryMap(widgets.VBox):
         n = end - start
         if n <= 0:
             return
-        fpc = frames_per_cell_for(n, self.max_cells)
+        fpc = per_cell_for(n, self.max_cells)
         self.set_trait("frames_per_cell", fpc)
         codes = aggregate_owners(src[start:end], fpc)
         if fpc == 1:

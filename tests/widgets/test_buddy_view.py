@@ -11,7 +11,8 @@ from bqplot import Bars, Figure, GridHeatMap
 import kmemwidgets as kw
 from kmemwidgets.model.owners import PG_FREE, PG_PAGEALLOC, PG_RESERVED
 from kmemwidgets.widgets import BuddyView, iter_widgets
-from kmemwidgets.widgets.memmap import OUTSIDE, aggregate_owners, frames_per_cell_for, grid_shape
+from kmemwidgets.widgets.memmap import OUTSIDE, aggregate_owners, grid_shape
+from kmemwidgets.widgets.strips import per_cell_for
 
 from drawn_cells import drawn_codes, outline_edges, perimeter
 
@@ -263,7 +264,7 @@ def test_map_never_draws_more_than_max_cells():
     view = BuddyView(kernel=k)
     assert view.map.codes.size <= view.map.max_cells + view.map.columns
     n = view.map_end - view.map_start
-    assert view.map.frames_per_cell == frames_per_cell_for(n, view.map.max_cells)
+    assert view.map.frames_per_cell == per_cell_for(n, view.map.max_cells)
     view.zone_picker.value = "HighMem"
     z = k.zone("HighMem")
     assert (view.map_start, view.map_end) == (z.start_pfn, z.end_pfn)
