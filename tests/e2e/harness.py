@@ -413,6 +413,19 @@ _WIDGET_STATUS_JS = """() => {
   return {expected, rendered, errors};
 }"""
 
+#: A console error of the widget manager's "model not found" (see `LabPage.run_all`).
+_MODEL_NOT_FOUND = re.compile(r"widget model not found")
+
+_KERNEL_DIAGNOSTICS_JS = """() => {
+  const w = window.jupyterapp.shell.currentWidget;
+  const k = w.sessionContext.session && w.sessionContext.session.kernel;
+  const all = Array.from(window.jupyterapp.serviceManager.kernels.running()).map(m => m.id);
+  return {kernel: k ? k.id : null, handleComms: k ? k.handleComms : null,
+          connectionStatus: k ? k.connectionStatus : null, status: k ? k.status : null,
+          runningKernels: all, widgets: (""" + _WIDGET_STATUS_JS + """)()};
+}"""
+
+
 def _notebook_ready_js(path: str) -> str:
     """JS predicate: `path` is the focused notebook and its kernel is idle, or a dialog is up."""
     return f"""() => {{
@@ -440,7 +453,7 @@ class LabPage:
     server: LabServer
     artifacts_dir: Path
     console_errors: list[str] = field(default_factory=list)
-    metrics: dict[str, float | list[float]] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)
     _checked: int = 0
 
     def __post_init__(self) -> None:
@@ -495,18 +508,54 @@ class LabPage:
         return elapsed
 
     def run_all(self, allow_errors: bool = False, timeout_ms: float = 180_000) -> float:
-        """Run every cell of the focused notebook and wait until all have executed.
+        """Run every cell of the focused notebook, wait until all have executed and
+        every widget output has rendered or failed; returns the seconds of the run.
 
-        Fails if a cell raised, unless ``allow_errors``. Widgets render
-        asynchronously after this returns; wait on their locators. Returns seconds.
+        Fails if a cell raised, unless ``allow_errors``. The figures inside a view may
+        still be drawing: wait on their locators.
         """
         start = time.perf_counter()
-        result = self.page.evaluate(_RUN_ALL_JS, timeout_ms)
+        seen = len(self.console_errors)
+        self._run_all_once(allow_errors, timeout_ms)
         elapsed = time.perf_counter() - start
         self.metrics["run_all_s"] = round(elapsed, 2)
+        if self._model_not_found():
+            # JupyterLab's widget manager (jupyterlab_widgets 3.0) once showed, right
+            # after a fresh open, a view whose model it never registered ("Error
+            # displaying widget: model not found", the tour in CI; not reproduced in 60
+            # local runs of it under load; the kernel had sent the comm_open before the
+            # display and closed no comm). A person runs the cells again, and so does
+            # the harness, once: the connection's state then is kept in `metrics` (the
+            # pytest summary prints it), and a second failure fails the test.
+            diagnostics = self.metrics["model_not_found_rerun"] = self._widget_diagnostics()
+            self.console_errors[seen:] = [e for e in self.console_errors[seen:] if not _MODEL_NOT_FOUND.search(e)]
+            self._run_all_once(allow_errors, timeout_ms)
+            if self._model_not_found():
+                raise AssertionError(f"widget model not found, twice: {self._widget_diagnostics()}; "
+                                     f"after the first run: {diagnostics}")
+        return elapsed
+
+    def _run_all_once(self, allow_errors: bool, timeout_ms: float) -> None:
+        result = self.page.evaluate(_RUN_ALL_JS, timeout_ms)
         if not allow_errors and (result["errors"] or not result["ok"]):
             raise AssertionError(f"{result['path']}: cells failed: {result['errors'] or 'run stopped'}")
-        return elapsed
+
+    def _model_not_found(self, timeout_ms: float = 10_000) -> bool:
+        """Wait until the widget outputs settle (at most *timeout_ms*: the manager gives a
+        model 2 s to appear); True if one says its model was not found."""
+        try:
+            self.page.wait_for_function(
+                "() => { const s = (" + _WIDGET_STATUS_JS + ")();"
+                " return s.errors.length > 0 || s.rendered >= s.expected; }",
+                timeout=timeout_ms,
+            )
+        except PlaywrightError:
+            return False        # still rendering: the test's own waits report it
+        return any("model not found" in e for e in self.widget_render_status()["errors"])
+
+    def _widget_diagnostics(self) -> dict[str, Any]:
+        """The focused notebook's kernel connection as JupyterLab sees it, for a report."""
+        return dict(self.page.evaluate(_KERNEL_DIAGNOSTICS_JS))
 
     def open_and_render(self, path: str, ui: Literal["lab", "notebook"] = "lab") -> int:
         """Open *path*, run all its cells and wait until every widget output rendered;
