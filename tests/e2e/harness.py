@@ -413,6 +413,10 @@ _WIDGET_STATUS_JS = """() => {
   return {expected, rendered, errors};
 }"""
 
+#: JS predicate: every widget output of the focused notebook rendered, or one failed.
+_WIDGETS_SETTLED_JS = ("() => { const s = (" + _WIDGET_STATUS_JS + ")();"
+                       " return s.errors.length > 0 || s.rendered >= s.expected; }")
+
 #: A console error of the widget manager's "model not found" (see `LabPage.run_all`).
 _MODEL_NOT_FOUND = re.compile(r"widget model not found")
 
@@ -544,11 +548,7 @@ class LabPage:
         """Wait until the widget outputs settle (at most *timeout_ms*: the manager gives a
         model 2 s to appear); True if one says its model was not found."""
         try:
-            self.page.wait_for_function(
-                "() => { const s = (" + _WIDGET_STATUS_JS + ")();"
-                " return s.errors.length > 0 || s.rendered >= s.expected; }",
-                timeout=timeout_ms,
-            )
+            self.page.wait_for_function(_WIDGETS_SETTLED_JS, timeout=timeout_ms)
         except PlaywrightError:
             return False        # still rendering: the test's own waits report it
         return any("model not found" in e for e in self.widget_render_status()["errors"])
@@ -606,11 +606,7 @@ class LabPage:
         notebook (e.g. that every view of the tour rendered).
         """
         try:
-            self.page.wait_for_function(
-                "() => { const s = (" + _WIDGET_STATUS_JS + ")();"
-                " return s.errors.length > 0 || s.rendered >= s.expected; }",
-                timeout=timeout_ms,
-            )
+            self.page.wait_for_function(_WIDGETS_SETTLED_JS, timeout=timeout_ms)
         except PlaywrightError as exc:
             raise AssertionError(f"widgets did not render: {self.widget_render_status()}") from exc
         status = self.widget_render_status()
