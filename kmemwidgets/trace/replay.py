@@ -229,8 +229,9 @@ def replay(source: TextSource, *, kernel: Any = None, ram: int | str | None = No
     *ram* defaults to the smallest whole GiB holding the highest traced pfn. With
     *with_stat*, ``result.stat`` holds :func:`~kmemwidgets.trace.stat.stat`'s figures
     for the same trace (*stat_options*: ``series_points``, ``max_leaks``, as
-    :func:`~kmemwidgets.trace.stat.stat` takes them). *progress* is called as ``progress(done, total)`` after the
-    batch that crosses each multiple of *progress_every* events, and at the end.
+    :func:`~kmemwidgets.trace.stat.stat` takes them). *progress* is called as
+    ``progress(done, total)`` after the batch that crosses each multiple of
+    *progress_every* events, and at the end.
 
     *engine* ``"polars"`` (the default where Polars is installed) reads the whole trace
     into columns first (:mod:`kmemwidgets.trace.columnar`), which sizes the machine and

@@ -86,6 +86,13 @@ def row_pixels(edges: np.ndarray, height: int) -> np.ndarray:
     return np.maximum(np.diff(bounds), 1)
 
 
+def strip_pixels(rows: Sequence[np.ndarray], bounds: np.ndarray, width: int) -> np.ndarray:
+    """The codes of a horizontal strip as a picture's pixels: *rows* (top first) of cells
+    placed by *bounds* (fractions 0..1) across *width* pixel columns, a cell of uneven
+    width a run of columns (draw it with ``col_px=1``)."""
+    return np.repeat(np.vstack(rows), row_pixels(bounds, width), axis=1)
+
+
 class CellPicture:
     """Cells coloured by code (index into *colors*) drawn as one picture: ``image``, a
     bqplot ``Image`` over *x* ``(left, right)`` and *y* ``(bottom, top)`` in *scales*,
@@ -113,6 +120,9 @@ class CellPicture:
         self._pictures = (widgets.Image(value=self._picture(), format=kind), widgets.Image(format=kind))
         self.image = Image(image=self._pictures[0], x=[float(v) for v in x], y=[float(v) for v in y],
                            scales=scales, pixelated=pixelated)
+        # The two picture widgets are the mark's own, closed with it (a view closes its
+        # figures' marks; it cannot reach the spare).
+        self.image.observe(self._close_pictures, names="comm")
 
     def draw(self, codes: np.ndarray, outline: np.ndarray | None = None, row_edges: np.ndarray | None = None,
              height: int = 1024) -> None:
@@ -133,6 +143,11 @@ class CellPicture:
         spare = self._pictures[self.image.image is self._pictures[0]]
         spare.value = self._picture()
         self.image.image = spare
+
+    def _close_pictures(self, change: dict) -> None:
+        if change["new"] is None:
+            for picture in self._pictures:
+                picture.close()
 
     def _picture(self) -> bytes:
         """What the picture widget sends: the PNG, or with ``data_url`` a ``data:`` URL of it."""

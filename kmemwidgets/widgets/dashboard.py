@@ -135,8 +135,9 @@ class Dashboard(Localized, widgets.VBox):
             view.shown = i == index
         if index is not None and self.tabs.children[index] is not self.views[index]:
             children = list(self.tabs.children)
-            children[index] = self.views[index]
+            placeholder, children[index] = children[index], self.views[index]
             self.tabs.children = children
+            placeholder.close()
 
     def view(self, cls_or_name: type[KernelView] | str) -> KernelView:
         """The tab showing view class *cls_or_name* (a class or its name)."""
@@ -164,7 +165,10 @@ class Dashboard(Localized, widgets.VBox):
         for v in getattr(self, "views", ()):
             v.close()
         # A view that failed in __init__ leaves only some of these behind.
-        for part in ("messages", "tabs"):
+        if "tabs" in self.__dict__:
+            for tab in self.tabs.children:    # a tab never selected holds a placeholder
+                tab.close()
+        for part in ("messages", "tabs", "predict_toggle", "log_heading"):
             if part in self.__dict__:
                 self.__dict__[part].close()
         super().close()

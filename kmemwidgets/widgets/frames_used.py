@@ -27,7 +27,7 @@ from typing import Sequence
 import numpy as np
 from bqplot import Label
 
-from .cellimage import CellPicture, row_pixels
+from .cellimage import CellPicture, strip_pixels
 from .strips import used_frame_cells
 
 #: Pixel rows (columns, of a horizontal strip) of a frames-used picture: a cell of one
@@ -158,7 +158,7 @@ class FramesUsedStrip:
             self._owner[layout.cells] = np.asarray(owner_of)[layout.firsts] + self.owner_base
         rows = (self._owner, self._zone) if self.owner_first else (self._zone, self._owner)
         if self.horizontal:        # row 0 of a strip is its bottom half, of a picture the top
-            self.picture.draw(np.repeat(np.vstack(rows)[::-1], row_pixels(layout.edges, PICTURE_PX), axis=1),
+            self.picture.draw(strip_pixels(rows[::-1], layout.edges, PICTURE_PX),
                               row_edges=HALVES, height=2 * PICTURE_COL_PX)
         else:          # row 0 of a picture is the top, edge 0 of the strip the bottom
             self.picture.draw(np.column_stack(rows)[::-1], row_edges=(1.0 - layout.edges)[::-1],

@@ -362,7 +362,8 @@ class MemoryMap(widgets.VBox):
     def close(self) -> None:
         if "whole" not in self.__dict__:       # construction failed half-way
             return super().close()
-        for w in (self.cells.hits, self.cells.image, self.hover_info, self.figure, self.zoom, self.whole, self.info, self.legend):
+        for w in (self.cells.hits, self.cells.image, self.hover_info, self.figure, self.zoom, self.whole,
+                  self.info, self.legend):
             w.close()
         super().close()
 

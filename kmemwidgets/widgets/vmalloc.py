@@ -63,7 +63,7 @@ from .palette import OUTSIDE_WHITE, OWNER_COLORS, VMALLOC_STATE_COLORS, ZONE_COL
 from .status import StatusLine, preformatted_html, reserved
 from .redraw import frames_only, one_redraw
 from .frames_used import FramesUsedStrip, lay_out_frames
-from .cellimage import CellPicture, row_pixels
+from .cellimage import CellPicture, strip_pixels
 from .strips import ColourLines, aggregate_codes, cell_bounds, per_cell_for, segments
 
 #: Area states of a virtual page (codes of the top row), then the backing-zone codes
@@ -104,7 +104,7 @@ def strip_picture(scales: dict, band: tuple[float, float]) -> CellPicture:
 def draw_strip(strip: CellPicture, bounds: np.ndarray, bottom: np.ndarray, top: np.ndarray) -> None:
     """Draw cells at *bounds* (fractions 0..1) with codes *bottom* (the lower row) and
     *top*; nothing is sent when they did not change."""
-    strip.draw(np.repeat(np.vstack([top, bottom]), row_pixels(bounds, STRIP_PX), axis=1))
+    strip.draw(strip_pixels([top, bottom], bounds, STRIP_PX))
 
 
 class VmallocView(Predictable, KernelView):

@@ -105,3 +105,19 @@ def test_code_reading_a_hidden_tab_sees_the_current_state(monkeypatch):
     assert len(drawn_b) == 2 and not b.shown
     d.tabs.selected_index = 1                   # nothing left to draw
     assert len(drawn_b) == 2
+
+
+def test_close_leaves_no_widget_open():
+    """Closing a Dashboard closes every widget it made: the views' marks and their picture
+    widgets (both of each picture mark, the spare too), the unmounted tabs' placeholders,
+    the predict toggle and the log heading. Layouts and styles are left, as ipywidgets'
+    own ``close`` leaves them."""
+    import ipywidgets
+    instances = ipywidgets.widgets.widget._instances
+    before = set(instances)
+    d = Dashboard(kernel=kw.Kernel(arch="i386", ram="64M"))
+    d.tabs.selected_index = 1                    # a second view mounted and drawn
+    d.view("BuddyView").alloc()
+    d.close()
+    left = [instances[i] for i in set(instances) - before]
+    assert [w for w in left if not type(w).__name__.endswith(("Style", "Layout"))] == []
