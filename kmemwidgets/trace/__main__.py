@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from importlib.util import find_spec
 from pathlib import Path
 
 # Polars allocates with its own jemalloc (symbols prefixed _rjem_), which reads this at its
@@ -18,6 +19,7 @@ os.environ.setdefault("_RJEM_MALLOC_CONF", "narenas:1,dirty_decay_ms:-1,muzzy_de
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from . import report as rep
+from .prefetch import PrefetchedFile
 from .source import SourceError
 from .stat import alloc_rows, stat
 
@@ -28,9 +30,16 @@ from .stat import alloc_rows, stat
 PRINTED_ONLY = {"series_points": 1, "max_leaks": 0}
 
 
-def _source(name: str):
-    """The input named on the command line: a path, or "-" for standard input."""
-    return sys.stdin if name == "-" else Path(name)
+def _source(name: str, engine: str | None = "python"):
+    """The input named on the command line: a path, or "-" for standard input. For the
+    columnar engine a regular file is read on a background thread from now on, while
+    Polars is imported (:mod:`~kmemwidgets.trace.prefetch`)."""
+    if name == "-":
+        return sys.stdin
+    path = Path(name)
+    if engine != "python" and path.is_file() and find_spec("polars") is not None:
+        return PrefetchedFile(path)
+    return path
 
 
 def _fail(msg: str, code: int) -> int:
@@ -45,7 +54,7 @@ def _warn(warnings: list[str]) -> None:
 
 def cmd_stat(args: argparse.Namespace) -> int:
     """Print perf kmem stat's SUMMARY blocks (and optional tables) for a trace."""
-    st = stat(_source(args.file), page_size=args.page_size, engine=args.engine, **PRINTED_ONLY)
+    st = stat(_source(args.file, args.engine), page_size=args.page_size, engine=args.engine, **PRINTED_ONLY)
     if st.report.total_events == 0:
         _warn(st.report.warnings())
         return _fail(f"{args.file}: no kmem events found (expected ftrace or 'perf script' "
@@ -83,7 +92,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from .progress import TerminalProgress
     from .replay import replay
     progress = None if args.quiet else TerminalProgress(sys.stderr)
-    res = replay(_source(args.file), ram=args.ram, cpus=args.cpus, arch=args.arch,
+    res = replay(_source(args.file, args.engine), ram=args.ram, cpus=args.cpus, arch=args.arch,
                  progress=progress, with_stat=args.stat, engine=args.engine, stat_options=PRINTED_ONLY)
     _warn(res.report.warnings())
     if res.report.total_events == 0:

@@ -25,6 +25,7 @@ from typing import Any
 from .parse import (_EVENTS, _MAX_EXAMPLES, _MAX_WORDS, _NULLS, ALLOC, FREE, LOST, PAGE_ALLOC,
                     SKIP_BAD, SKIP_BLANK, SKIP_CALLCHAIN, SKIP_COMMENT,
                     SKIP_UNKNOWN_EVENT, HEADER, ParseReport, Record, _layout_record, parse_line)
+from .prefetch import PrefetchedFile
 from .reader import _LOST_RE, BATCH_LINES, KIND_NAMES
 from .source import MAX_LINE, ReadStatus, TextSource, iter_lines, looks_like_path, open_binary_path
 from .stat import _float
@@ -290,17 +291,19 @@ def read_lines(source: TextSource, status: ReadStatus):
     """The lines of *source* as a DataFrame (``line_no``, ``line`` without its newline),
     split exactly as :func:`~kmemwidgets.trace.source.iter_lines` splits them.
 
-    A file is read by Polars (gzip too); text Polars does not split the same way --
-    invalid UTF-8, a lone carriage return, a line over ``MAX_LINE`` characters, a
-    truncated or corrupt gzip stream -- and every other kind of source are read by
-    ``iter_lines`` (which records truncation in *status*)."""
+    A file is read by Polars (gzip too), from the bytes a :class:`PrefetchedFile` read
+    where *source* is one; text Polars does not split the same way -- invalid UTF-8, a
+    lone carriage return, a line over ``MAX_LINE`` characters, a truncated or corrupt
+    gzip stream -- and every other kind of source are read by ``iter_lines`` (which
+    records truncation in *status*)."""
     pl = polars()
     path = _path_of(source)
     if path is not None:
         open_binary_path(path).close()      # SourceError: missing, a directory, perf.data
         status.name = path
+        data = source.take() if isinstance(source, PrefetchedFile) else None
         try:
-            df = pl.scan_lines(path).collect()
+            df = pl.scan_lines(path if data is None else data).collect()
         except (pl.exceptions.ComputeError, OSError):
             df = None
         # (streaming: both CPUs scan the text)
