@@ -19,15 +19,14 @@ Polars is imported on first use: ``import kmemwidgets`` does not pay for it.
 """
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from .parse import (_EVENTS, _MAX_EXAMPLES, _MAX_WORDS, _NULLS, ALLOC, FREE, LOST, PAGE_ALLOC,
                     SKIP_BAD, SKIP_BLANK, SKIP_CALLCHAIN, SKIP_COMMENT,
                     SKIP_UNKNOWN_EVENT, HEADER, ParseReport, Record, _layout_record, parse_line)
-from .prefetch import PrefetchedFile
+from .lines import path_of, read_lines, scan_lines
 from .reader import _LOST_RE, BATCH_LINES, KIND_NAMES
-from .source import MAX_LINE, ReadStatus, TextSource, iter_lines, looks_like_path, open_binary_path
+from .source import ReadStatus, TextSource, open_binary_path
 from .stat import _float
 
 #: The event column's values, in the order of their codes.
@@ -274,48 +273,6 @@ def parse_frame(lines, columns: tuple[str, ...] | None = None, task: bool = Fals
     return lf.select(out)
 
 
-# --- reading ---------------------------------------------------------------------------
-
-def _path_of(source: TextSource) -> str | None:
-    if isinstance(source, os.PathLike) or (isinstance(source, str) and looks_like_path(source)):
-        return os.fspath(source)
-    return None
-
-
-def _numbered(lf):
-    pl = polars()
-    return lf.with_row_index("line_no", offset=1).with_columns(pl.col("line_no").cast(pl.UInt32))
-
-
-def read_lines(source: TextSource, status: ReadStatus):
-    """The lines of *source* as a DataFrame (``line_no``, ``line`` without its newline),
-    split exactly as :func:`~kmemwidgets.trace.source.iter_lines` splits them.
-
-    A file is read by Polars (gzip too), from the bytes a :class:`PrefetchedFile` read
-    where *source* is one; text Polars does not split the same way -- invalid UTF-8, a
-    lone carriage return, a line over ``MAX_LINE`` characters, a truncated or corrupt
-    gzip stream -- and every other kind of source are read by ``iter_lines`` (which
-    records truncation in *status*)."""
-    pl = polars()
-    path = _path_of(source)
-    if path is not None:
-        open_binary_path(path).close()      # SourceError: missing, a directory, perf.data
-        status.name = path
-        data = source.take() if isinstance(source, PrefetchedFile) else None
-        try:
-            df = pl.scan_lines(path if data is None else data).collect()
-        except (pl.exceptions.ComputeError, OSError):
-            df = None
-        # (streaming: both CPUs scan the text)
-        if df is not None and not df.lazy().select(
-                pl.col("line").str.contains("\r", literal=True).any()
-                | (pl.col("line").str.len_bytes().max() >= MAX_LINE)).collect(engine="streaming").item():
-            return _numbered(df.lazy()).collect()
-    lines = list(iter_lines(source, status))
-    df = pl.DataFrame({"line": lines}, schema={"line": pl.String})
-    return _numbered(df.lazy().with_columns(pl.col("line").str.strip_suffix("\n"))).collect()
-
-
 # --- report ------------------------------------------------------------------------------
 
 def fill_report(parsed, report: ParseReport, status: ReadStatus) -> None:
@@ -439,9 +396,9 @@ FRAME_COLUMNS = ("line", "time", "cpu", "pid", "comm", "event", "call_site", "pt
 
 def frame(source: TextSource, *, lazy: bool = False):
     """The kmem events of a trace as a Polars DataFrame, one row per event in trace order
-    (``lazy=True``: a LazyFrame that reads the file as it is consumed, for traces larger
-    than memory; gzip is read too, but the bounded-memory figures of docs/real-kernel.md
-    were measured on uncompressed files).
+    (``lazy=True``: a LazyFrame that reads the file in chunks as it is consumed, gzip
+    decompressed as it is read, for traces larger than memory; see
+    :func:`~kmemwidgets.trace.lines.scan_lines`).
 
     Columns: ``line`` (line number in the file), ``time`` (s), ``cpu`` (-1 when the text
     has no CPU column), ``pid``, ``comm``, ``event`` (the current tracepoint name:
@@ -458,11 +415,11 @@ def frame(source: TextSource, *, lazy: bool = False):
     """
     pl = polars()
     if lazy:
-        path = _path_of(source)
+        path = path_of(source)
         if path is None:
             raise TypeError("frame(..., lazy=True) streams a file: pass its path")
         open_binary_path(path).close()      # SourceError: missing, a directory, perf.data
-        lines = _numbered(pl.scan_lines(path))
+        lines = scan_lines(path)
     else:
         lines = read_lines(source, ReadStatus()).lazy()
     types = schema()

@@ -81,6 +81,13 @@ def iter_lines(source: TextSource, status: ReadStatus | None = None) -> Iterator
     return _read(source, status, _lines)
 
 
+def split_lines(data: bytes) -> list[str]:
+    """The lines of undecoded text, newline included, as :func:`iter_lines` reads them
+    from a file holding *data* (UTF-8 with replacement, universal newlines, overlong
+    lines in ``MAX_LINE`` pieces), but never decompressed: *data* is a piece of text."""
+    return list(_lines(_wrap_binary(io.BytesIO(data))))
+
+
 def iter_chunks(source: TextSource, status: ReadStatus | None = None,
                 size: int = 1 << 20) -> Iterator[str]:
     """Yield the text of *source* (as :func:`iter_lines` takes it) in pieces of about

@@ -21,6 +21,7 @@ from kmemwidgets.trace.reader import iter_records  # noqa: E402
 from kmemwidgets.trace.replay import replay  # noqa: E402
 from kmemwidgets.trace.stat import alloc_rows  # noqa: E402
 
+from odd_inputs import CRLF, ODD, TRUNCATED, odd_inputs  # noqa: E402
 from procfs_trace_paths import TRACES  # noqa: E402
 from test_trace_properties import ops, render  # noqa: E402
 
@@ -125,25 +126,14 @@ def test_engines_agree_on_generated_traces_with_junk(events, perf, junk):
 
 
 def test_truncated_gzip_invalid_utf8_and_odd_line_ends(tmp_path):
-    raw = gzip.open(TRACES / "ftrace-gcc.txt.gz", "rb").read()
-    data = gzip.compress(raw[:400_000])
-    cut = tmp_path / "cut.txt.gz"
-    cut.write_bytes(data[: len(data) * 2 // 3])
-    _, report, _ = same_records(cut)
+    files = odd_inputs(tmp_path)
+    _, report, _ = same_records(files[TRUNCATED])
     assert report.truncated and "truncated" in report.error
-    same_stat(cut)
-    lines = raw[:200_000].split(b"\n")
-    lines[40] = b"\xff\xfe" + lines[40]
-    lines[50] = lines[50] + b"\r" + lines[51]
-    lines[60] = b"x" * 70_000
-    odd = tmp_path / "odd.txt"
-    odd.write_bytes(b"\n".join(lines))
-    _, report, _ = same_records(odd)
+    same_stat(files[TRUNCATED])
+    _, report, _ = same_records(files[ODD])
     assert report.unparsable >= 2
-    same_stat(odd)
-    crlf = tmp_path / "crlf.txt"
-    crlf.write_bytes(raw[:100_000].replace(b"\n", b"\r\n"))
-    same_records(crlf)
+    same_stat(files[ODD])
+    same_records(files[CRLF])
 
 
 def test_frame_types_and_lazy_frame():

@@ -2,7 +2,6 @@
 as the file read by path."""
 from __future__ import annotations
 
-import gzip
 import os
 import sys
 from pathlib import Path
@@ -16,7 +15,7 @@ from kmemwidgets.trace.__main__ import _source  # noqa: E402
 from kmemwidgets.trace.prefetch import PrefetchedFile  # noqa: E402
 from kmemwidgets.trace.source import SourceError  # noqa: E402
 
-from procfs_trace_paths import TRACES  # noqa: E402
+from odd_inputs import TRUNCATED, odd_inputs  # noqa: E402
 from test_columnar import same_records, same_stat  # noqa: E402
 
 
@@ -38,32 +37,13 @@ def test_a_file_it_cannot_read_is_reported_by_the_reader(tmp_path):
         stat(PrefetchedFile(tmp_path))
 
 
-def _odd_inputs(tmp_path: Path) -> dict[str, Path]:
-    """A recording plain and gzipped, and the inputs Polars does not split as Python does."""
-    raw = gzip.open(TRACES / "ftrace-gcc.txt.gz", "rb").read()
-    files = {"plain": raw[:300_000], "gzip": gzip.compress(raw[:300_000])}
-    data = gzip.compress(raw[:400_000])
-    files["truncated gzip"] = data[: len(data) * 2 // 3]
-    lines = raw[:200_000].split(b"\n")
-    lines[40] = b"\xff\xfe" + lines[40]
-    lines[50] = lines[50] + b"\r" + lines[51]
-    lines[60] = b"x" * 70_000
-    files["invalid utf-8, a lone CR, a long line"] = b"\n".join(lines)
-    files["CRLF"] = raw[:100_000].replace(b"\n", b"\r\n")
-    out = {}
-    for i, (name, content) in enumerate(files.items()):
-        out[name] = tmp_path / f"input{i}"
-        out[name].write_bytes(content)
-    return out
-
-
 def test_the_columnar_reader_reads_the_bytes_as_it_reads_the_path(tmp_path):
-    for name, path in _odd_inputs(tmp_path).items():
+    for name, path in odd_inputs(tmp_path).items():
         pf = PrefetchedFile(path)
         events, report, _ = same_records(pf)      # against the Python reader, by path
         assert pf.take() is None, f"{name}: the reader did not take the bytes"
         assert report.events == same_records(path)[1].events, name
-        assert (name == "truncated gzip") == report.truncated, name
+        assert (name == TRUNCATED) == report.truncated, name
         same_stat(PrefetchedFile(path), series_points=4, max_leaks=3)
 
 
