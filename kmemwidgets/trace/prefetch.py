@@ -1,12 +1,11 @@
 """A trace file read into memory on a background thread, while the process imports Polars.
 
 ``python -m kmemwidgets.trace stat FILE`` spends about 0.11 s importing Polars on one CPU
-before the columnar engine can read the file; the other CPU is idle. The read system call
-(and the page faults of its buffer, a third of a read's cost) runs without the GIL, so a
-thread started before the import has the file's bytes ready when Polars wants them:
-0.03-0.05 s less wall time for a 600,000-event ``stat`` (docs/real-kernel.md, "Speed and
-memory"), and a lower peak RSS (Polars reads the bytes in place instead of reading the
-file into a buffer of its own).
+before the columnar engine can read the file; the other CPU is idle. The read system call,
+with the page faults of its buffer, runs without the GIL, so a thread started before the
+import has the file's bytes ready when Polars wants them: 0.03-0.05 s less wall time for
+a 600,000-event ``stat``, and a lower peak RSS, 413 MB instead of 493 (docs/real-kernel.md,
+"Speed and memory").
 
 The command line uses this; a notebook has Polars imported already and reads by path.
 """
