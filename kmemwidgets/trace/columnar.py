@@ -24,9 +24,9 @@ from typing import Any
 from .parse import (_EVENTS, _MAX_EXAMPLES, _MAX_WORDS, _NULLS, ALLOC, FREE, LOST, PAGE_ALLOC,
                     SKIP_BAD, SKIP_BLANK, SKIP_CALLCHAIN, SKIP_COMMENT,
                     SKIP_UNKNOWN_EVENT, HEADER, ParseReport, Record, _layout_record, parse_line)
-from .lines import path_of, read_lines, scan_lines
+from .lines import read_lines, scan_lines
 from .reader import _LOST_RE, BATCH_LINES, KIND_NAMES
-from .source import ReadStatus, TextSource, open_binary_path
+from .source import ReadStatus, TextSource, open_binary_path, path_of
 from .stat import _float
 
 #: The event column's values, in the order of their codes.

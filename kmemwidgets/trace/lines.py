@@ -12,12 +12,11 @@ Polars is imported on first use, as in :mod:`kmemwidgets.trace.columnar`.
 from __future__ import annotations
 
 import gzip
-import os
 from typing import IO, Any, Iterator
 
 from .prefetch import PrefetchedFile
-from .source import (MAX_LINE, ReadStatus, TextSource, iter_lines, looks_like_path,
-                     open_binary_path, split_lines)
+from .source import (MAX_LINE, ReadStatus, TextSource, iter_lines, open_binary_path,
+                     path_of, split_lines)
 
 #: Bytes of whole lines per batch of :func:`scan_lines`. Polars' own ``scan_lines``
 #: hands the streaming engine 2,500-3,000 lines at a time (Polars 2.1), and the parse
@@ -30,13 +29,6 @@ CHUNK_BYTES = 4 << 20
 #: pieces of less than ``MAX_RUN + CHUNK_BYTES``, so memory stays bounded. Python splits
 #: such a run in pieces of ``MAX_LINE`` characters; both are junk lines.
 MAX_RUN = 16 * CHUNK_BYTES
-
-
-def path_of(source: TextSource) -> str | None:
-    """The file *source* names (a path, a ``PathLike`` or a path-like ``str``), else None."""
-    if isinstance(source, os.PathLike) or (isinstance(source, str) and looks_like_path(source)):
-        return os.fspath(source)
-    return None
 
 
 def numbered(lf, offset: int = 1):

@@ -40,6 +40,13 @@ def looks_like_path(text: str) -> bool:
     return os.path.exists(text) or not any(c.isspace() for c in text)
 
 
+def path_of(source: TextSource) -> str | None:
+    """The file *source* names (a path, a ``PathLike`` or a path-like ``str``), else None."""
+    if isinstance(source, os.PathLike) or (isinstance(source, str) and looks_like_path(source)):
+        return os.fspath(source)
+    return None
+
+
 def open_binary_path(path: str) -> IO[bytes]:
     """Open a trace file as bytes (gzip decoded), or raise :class:`SourceError` saying why not."""
     try:
@@ -137,8 +144,8 @@ def _chunks(text: IO[str] | Iterable[str], size: int) -> Iterator[str]:
 
 def _open_text(source: TextSource, status: ReadStatus) -> tuple[IO[str] | Iterable[str], IO | None]:
     """(readable text, what to close afterwards) for any kind of *source*."""
-    if isinstance(source, str) and looks_like_path(source) or isinstance(source, os.PathLike):
-        path = os.fspath(source)
+    path = path_of(source)
+    if path is not None:
         status.name = path
         text = _wrap_binary(open_binary_path(path))
         return text, text

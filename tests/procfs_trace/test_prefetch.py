@@ -40,7 +40,7 @@ def test_a_file_it_cannot_read_is_reported_by_the_reader(tmp_path):
 def test_the_columnar_reader_reads_the_bytes_as_it_reads_the_path(tmp_path):
     for name, path in odd_inputs(tmp_path).items():
         pf = PrefetchedFile(path)
-        events, report, _ = same_records(pf)      # against the Python reader, by path
+        _, report, _ = same_records(pf)           # against the Python reader, by path
         assert pf.take() is None, f"{name}: the reader did not take the bytes"
         assert report.events == same_records(path)[1].events, name
         assert (name == TRUNCATED) == report.truncated, name
